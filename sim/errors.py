@@ -1,0 +1,54 @@
+"""One exception family for negsim; only the CLI turns these into messages and exit codes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+class NegsimError(Exception):
+    """Root of every error negsim raises on purpose."""
+
+    exit_code: ClassVar[int] = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is and what was expected."""
+
+    file: str
+    line: int | None
+    column: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}:{self.column or 1}"
+        field = f" {self.path}:" if self.path else ""
+        return f"{where}:{field} {self.message}"
+
+
+class ScenarioError(NegsimError):
+    """A scenario file, or an override of one, is not valid. Exit code 2."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class UsageError(NegsimError):
+    """A command-line argument is not valid. Exit code 2."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class EngineError(NegsimError):
+    """A replication could not be simulated. Exit code 1."""
+
+
+class StorageError(NegsimError):
+    """A run folder could not be written or read. Exit code 1 (2 when the folder is bad input)."""

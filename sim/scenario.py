@@ -1,0 +1,683 @@
+"""The scenario format: pydantic models, loading with line numbers, and cross-checks.
+
+Every field carries a description; they become the JSON Schema (``negsim schema``) and the
+scenario reference in ``docs/scenario-reference.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sim.errors import Problem, ScenarioError
+from sim.yamlload import Document, Loc, dotted, parse_text, read_file
+
+Real = Annotated[float, Strict()]
+Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --- distributions -------------------------------------------------------------------------
+
+
+class Uniform(_Model):
+    """Uniform on [a, b]."""
+
+    uniform: tuple[Real, Real] = Field(description="Lower and upper bound [a, b], a <= b.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.uniform[0] > self.uniform[1]:
+            raise ValueError(f"uniform bounds {list(self.uniform)} must satisfy a <= b")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return self.uniform
+
+
+class Normal(_Model):
+    """Normal with mean and standard deviation; draws are clipped to the field's range."""
+
+    normal: tuple[Real, Annotated[Real, Field(ge=0)]] = Field(
+        description="Mean and standard deviation [mu, sd], sd >= 0. Draws outside the "
+        "field's allowed range are clipped to it."
+    )
+
+    def support(self) -> tuple[float, float]:
+        return self.normal[0], self.normal[0]
+
+
+class Triangular(_Model):
+    """Triangular on [lo, hi] with its mode."""
+
+    triangular: tuple[Real, Real, Real] = Field(
+        description="Lower bound, mode and upper bound [lo, mode, hi], lo <= mode <= hi, lo < hi."
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        lo, mode, hi = self.triangular
+        if not (lo <= mode <= hi and lo < hi):
+            raise ValueError(f"triangular {list(self.triangular)} must satisfy "
+                             "lo <= mode <= hi and lo < hi")
+        return self
+
+    def support(self) -> tuple[float, float]:
+        return self.triangular[0], self.triangular[2]
+
+
+class Choice(_Model):
+    """One of a list of values, each equally likely."""
+
+    choice: Annotated[list[Real], Field(min_length=1)] = Field(
+        description="Values to choose from, each with equal probability."
+    )
+
+    def support(self) -> tuple[float, float]:
+        return min(self.choice), max(self.choice)
+
+
+Dist = Uniform | Normal | Triangular | Choice
+Num = Real | Dist
+
+
+def _in_range(lo: float, hi: float) -> Any:
+    def check(value: Any) -> Any:
+        a, b = value.support() if hasattr(value, "support") else (value, value)
+        if not math.isfinite(a) or not math.isfinite(b):
+            raise ValueError(f"must be a finite number, got {value!r}")
+        if a < lo or b > hi:
+            raise ValueError(f"must lie in [{lo:g}, {hi:g}], got {_show(value)}")
+        return value
+
+    return AfterValidator(check)
+
+
+def _show(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value.model_dump())
+
+
+INF = math.inf
+Probability = Annotated[Num, _in_range(0.0, 1.0)]
+Rate = Annotated[Num, _in_range(0.0, INF)]
+Signed = Annotated[Num, _in_range(-INF, INF)]
+Positive = Annotated[Num, _in_range(1e-9, INF)]
+Day = dt.date | Annotated[Real, Field(ge=0)]
+
+
+# --- blocks ----------------------------------------------------------------------------------
+
+
+class Actor(_Model):
+    """A named actor and the parameters the mechanisms read from it."""
+
+    label: str = Field(description="Name shown in tables and traces.")
+    description: str = Field("", description="Who the actor is and what it wants.")
+    violation_rate: Rate = Field(
+        0.0, description="Base truce violations per day (Hawkes mu) when the actor is a truce "
+        "party, before effects.")
+    attack_rate: Rate = Field(
+        0.0, description="Attacks per day when the actor is a spoiler, before effects.")
+    leverage: dict[Slug, Probability] = Field(
+        default_factory=dict,
+        description="Leverage over client actors, 0..1: how much of a commitment made for a "
+        "client reaches it (used by effects through `via`).")
+
+
+class Party(_Model):
+    """A party at the negotiating table: its incentives and its concession tactic."""
+
+    weights: dict[Slug, Signed] = Field(
+        description="Weight per term in a linear additive utility; negative = a cost. Terms "
+        "left out weigh 0. Utilities are normalised to [0, 1] over the offer space.")
+    reservation: Probability = Field(
+        description="Utility of no deal (normalised scale); aspirations never fall below it.")
+    e: Positive = Field(
+        1.0, description="Faratin concession exponent: e < 1 Boulware (concedes late), e = 1 "
+        "linear, e > 1 Conceder.")
+    k: Probability = Field(0.0, description="Faratin initial concession constant, F(0) = k.")
+    tau: Rate = Field(
+        0.0, description="Logit temperature when responding; 0 accepts exactly when the offer's "
+        "utility reaches the aspiration.")
+    noise: Rate = Field(
+        0.0, description="Standard deviation of the proposer's error when guessing the others' "
+        "utility of an offer.")
+
+
+class Constraint(_Model):
+    """Offers ruled out outright, with who rules them out and why."""
+
+    by: Slug = Field(description="Actor imposing the constraint.")
+    term: Slug = Field(description="Term constrained.")
+    min: Real | None = Field(None, description="Lowest admissible level, inclusive.")
+    max: Real | None = Field(None, description="Highest admissible level, inclusive.")
+    reason: str = Field("", description="Why, in plain words.")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Constraint:
+        if self.min is None and self.max is None:
+            raise ValueError("a constraint needs min or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min {self.min:g} exceeds max {self.max:g}")
+        return self
+
+
+class Meeting(_Model):
+    """A scheduled meeting."""
+
+    day: Day = Field(description="ISO date or day offset from the start.")
+    label: str = Field("meeting", description="What the meeting is, e.g. 'Kerry in Moscow'.")
+    host: Slug | None = Field(None, description="Actor hosting or convening it.")
+
+
+class Meetings(_Model):
+    """When the parties meet: scheduled days and a Poisson process."""
+
+    scheduled: list[Meeting] = Field(default_factory=list, description="Scheduled meetings.")
+    rate_per_day: Rate = Field(0.0, description="Rate of unscheduled meetings (Poisson), per day.")
+    label: str = Field("talks", description="What the unscheduled meetings are.")
+    convened_by: Slug | None = Field(None, description="Actor convening unscheduled meetings.")
+
+
+class Negotiation(_Model):
+    """Parties bargain over discrete terms with time-dependent tactics."""
+
+    description: str = Field("", description="What is being negotiated.")
+    parties: dict[Slug, Party] = Field(
+        min_length=2, description="Actors at the table, in proposing order.")
+    terms: dict[Slug, list[Real]] = Field(
+        min_length=1,
+        description="Terms on the table, each with its discrete levels in [0, 1], increasing.")
+    constraints: list[Constraint] = Field(default_factory=list, description="Forbidden offers.")
+    meetings: Meetings = Field(default_factory=Meetings, description="When the parties meet.")
+    rounds_per_meeting: int = Field(1, ge=1, le=100, description="Proposals per meeting.")
+    resume_after_breakdown: bool = Field(
+        False, description="Whether talks resume after the truce breaks down.")
+    resume_delay_days: Annotated[Real, Field(ge=0)] = Field(
+        0.0, description="Days after a breakdown before talks resume.")
+
+    @field_validator("terms")
+    @classmethod
+    def _levels(cls, terms: dict[str, list[float]]) -> dict[str, list[float]]:
+        for name, levels in terms.items():
+            if not levels:
+                raise ValueError(f"term {name!r} has no levels")
+            if any(b <= a for a, b in zip(levels, levels[1:], strict=False)):
+                raise ValueError(f"levels of {name!r} must be strictly increasing, got {levels}")
+            if levels[0] < 0 or levels[-1] > 1:
+                raise ValueError(f"levels of {name!r} must lie in [0, 1], got {levels}")
+        return terms
+
+
+class PlanB(_Model):
+    """What the deadline's setter threatens to do if it passes without a deal."""
+
+    label: str = Field(description="Short name, e.g. 'an altogether different track'.")
+    description: str = Field("", description="What it would mean.")
+    partners: list[Slug] = Field(default_factory=list, description="Actors joining it.")
+    payoffs: dict[Slug, Probability] = Field(
+        default_factory=dict,
+        description="Realised utility of negotiation parties if it is carried out; parties "
+        "left out get their reservation utility.")
+
+
+class Deadline(_Model):
+    """A deadline with a threat behind it."""
+
+    set_by: Slug = Field(description="Actor that set the deadline.")
+    day: Day = Field(description="ISO date or day offset of the deadline.")
+    credibility: Probability = Field(
+        description="Probability that the setter carries out plan B when the deadline passes "
+        "with no deal holding.")
+    credibility_decay: Probability = Field(
+        0.0, description="Fraction of credibility lost each time a deadline lapses.")
+    extension_days: Annotated[Real, Field(gt=0)] | None = Field(
+        None, description="Days to a new deadline after a lapse; none keeps aspirations at their "
+        "floor.")
+    extensions: int = Field(0, ge=0, le=100, description="How many new deadlines may follow.")
+    plan_b: PlanB = Field(description="The threat.")
+
+
+class Breakdown(_Model):
+    """When the monitor declares the truce over."""
+
+    violations: int | None = Field(
+        None, ge=1, description="Violations (all parties) that end the truce; none = never.")
+    window_days: Annotated[Real, Field(gt=0)] | None = Field(
+        None, description="Count violations in a trailing window of this many days; none "
+        "counts from the truce's start.")
+
+
+class Truce(_Model):
+    """A truce whose violations form a multivariate Hawkes process."""
+
+    description: str = Field("", description="What the truce covers.")
+    parties: list[Slug] = Field(
+        min_length=1, description="Actors bound by it; each violates at its `violation_rate`.")
+    starts: Literal["on_deal"] | Day = Field(
+        "on_deal", description="'on_deal', or an ISO date / day offset for a truce alone.")
+    delay_days: Annotated[Real, Field(ge=0)] = Field(
+        0.0, description="Days from the deal to the truce's start.")
+    alpha: dict[Slug, dict[Slug, Rate]] = Field(
+        default_factory=dict,
+        description="alpha[i][j]: jump in party i's violation rate per violation by party j "
+        "(reciprocity, retaliation), per day.")
+    beta: Positive = Field(1.0, description="Decay rate of excitation, per day.")
+    breakdown: Breakdown = Field(default_factory=Breakdown, description="Breakdown rule.")
+
+
+class Spoiler(_Model):
+    """A spoiler outside the truce whose attacks excite the parties."""
+
+    excites: dict[Slug, Rate] = Field(
+        default_factory=dict,
+        description="Jump in each truce party's violation rate per attack, per day.")
+
+
+class Aid(_Model):
+    """Humanitarian aid deliveries as a Poisson process."""
+
+    description: str = Field("", description="What is delivered, to whom.")
+    rate_per_day: Rate = Field(description="Deliveries per day without a truce, before effects.")
+    truce_multiplier: Rate = Field(1.0, description="Rate multiplier while a truce holds.")
+
+
+class Effect(_Model):
+    """An agreed term changes a parameter: new = old * max(0, 1 + per_unit * level * via)."""
+
+    term: Slug = Field(description="Negotiation term whose agreed level drives the effect.")
+    target: str = Field(
+        description="ACTOR.violation_rate, ACTOR.attack_rate, or aid.rate_per_day.")
+    per_unit: Signed = Field(description="Relative change per unit of the agreed level.")
+    via: str | None = Field(
+        None, description="ACTOR.leverage.CLIENT: scales the effect by that leverage strength.")
+    tied_to_truce: bool = Field(
+        False, description="Withdrawn when the truce breaks down (a carrot tied to the truce).")
+    note: str = Field("", description="Where the effect comes from.")
+
+
+class Shock(_Model):
+    """A scheduled event: a parameter multiplied for a while, or the truce broken."""
+
+    day: Day = Field(description="ISO date or day offset.")
+    label: str = Field(description="What happens.")
+    probability: Probability = Field(1.0, description="Chance that the shock happens at all.")
+    target: str | None = Field(None, description="Parameter multiplied, as for effects.")
+    factor: Rate = Field(1.0, description="Multiplier applied to the target.")
+    duration_days: Annotated[Real, Field(gt=0)] | None = Field(
+        None, description="How long the multiplier lasts; none = to the horizon.")
+    breaks_truce: bool = Field(False, description="Whether the shock ends a running truce.")
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Shock:
+        if self.target is None and not self.breaks_truce:
+            raise ValueError("a shock needs a target (with factor) or breaks_truce: true")
+        return self
+
+
+class Scenario(_Model):
+    """A negotiation and truce scenario."""
+
+    name: Slug = Field(description="Identifier used for run folders.")
+    title: str = Field(description="One-line title.")
+    description: str = Field("", description="What the scenario represents and its sources.")
+    start: dt.date = Field(description="Calendar date of day 0.")
+    horizon_days: Annotated[Real, Field(gt=0, le=36500)] = Field(
+        description="Length of a replication, in days.")
+    seed: int = Field(0, ge=0, description="Seed of the random streams.")
+    runs: int = Field(1000, ge=1, description="Default number of replications.")
+    actors: dict[Slug, Actor] = Field(min_length=1, description="The actors, by id.")
+    negotiation: Negotiation | None = Field(None, description="The talks, if any.")
+    deadline: Deadline | None = Field(None, description="A deadline with a threat, if any.")
+    truce: Truce | None = Field(None, description="A truce, if any.")
+    spoilers: dict[Slug, Spoiler] = Field(
+        default_factory=dict, description="Spoiler actors (attacking at their attack_rate).")
+    aid: Aid | None = Field(None, description="Humanitarian aid deliveries, if modelled.")
+    effects: dict[Slug, Effect] = Field(
+        default_factory=dict, description="How agreed terms change parameters.")
+    shocks: dict[Slug, Shock] = Field(default_factory=dict, description="Scheduled shocks.")
+
+    def day(self, value: dt.date | float) -> float:
+        """Day offset of an ISO date or offset."""
+        if isinstance(value, dt.date):
+            return float((value - self.start).days)
+        return float(value)
+
+
+# --- cross-checks ------------------------------------------------------------------------
+
+TARGET_PARAMS = ("violation_rate", "attack_rate")
+
+
+def cross_check(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    """Yield (location, message) for every rule spanning blocks."""
+    yield from _check_actor_refs(s)
+    yield from _check_days(s)
+    yield from _check_terms(s)
+    yield from _check_truce(s)
+    for name, eff in s.effects.items():
+        yield from _check_target(s, ("effects", name, "target"), eff.target)
+        if eff.via is not None:
+            yield from _check_via(s, ("effects", name, "via"), eff.via)
+    for name, shock in s.shocks.items():
+        if shock.target is not None:
+            yield from _check_target(s, ("shocks", name, "target"), shock.target)
+
+
+def _actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    for aid_, actor in s.actors.items():
+        for client in actor.leverage:
+            yield ("actors", aid_, "leverage", client), client
+    if s.negotiation:
+        n = s.negotiation
+        for p in n.parties:
+            yield ("negotiation", "parties", p), p
+        for i, c in enumerate(n.constraints):
+            yield ("negotiation", "constraints", i, "by"), c.by
+        for i, m in enumerate(n.meetings.scheduled):
+            if m.host:
+                yield ("negotiation", "meetings", "scheduled", i, "host"), m.host
+        if n.meetings.convened_by:
+            yield ("negotiation", "meetings", "convened_by"), n.meetings.convened_by
+    if s.deadline:
+        yield ("deadline", "set_by"), s.deadline.set_by
+        for i, a in enumerate(s.deadline.plan_b.partners):
+            yield ("deadline", "plan_b", "partners", i), a
+        for a in s.deadline.plan_b.payoffs:
+            yield ("deadline", "plan_b", "payoffs", a), a
+    if s.truce:
+        for i, a in enumerate(s.truce.parties):
+            yield ("truce", "parties", i), a
+        for i, row in s.truce.alpha.items():
+            yield ("truce", "alpha", i), i
+            for j in row:
+                yield ("truce", "alpha", i, j), j
+    for sp, spoiler in s.spoilers.items():
+        yield ("spoilers", sp), sp
+        for p in spoiler.excites:
+            yield ("spoilers", sp, "excites", p), p
+
+
+def _check_actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    for loc, name in _actor_refs(s):
+        if name not in s.actors:
+            yield loc, f"unknown actor {name!r}{did_you_mean(name, s.actors)}"
+
+
+def _check_days(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    days: list[tuple[Loc, Any]] = []
+    if s.negotiation:
+        days += [(("negotiation", "meetings", "scheduled", i, "day"), m.day)
+                 for i, m in enumerate(s.negotiation.meetings.scheduled)]
+    if s.deadline:
+        days.append((("deadline", "day"), s.deadline.day))
+    if s.truce and s.truce.starts != "on_deal":
+        days.append((("truce", "starts"), s.truce.starts))
+    days += [(("shocks", k, "day"), v.day) for k, v in s.shocks.items()]
+    for loc, value in days:
+        d = s.day(value)
+        if not 0 <= d <= s.horizon_days:
+            yield loc, (f"{value} is day {d:g}, outside the horizon [0, {s.horizon_days:g}] "
+                        f"from start {s.start}")
+
+
+def _check_terms(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    n = s.negotiation
+    if n is None:
+        if s.effects:
+            yield ("effects",), "effects need a negotiation block with terms"
+        return
+    for pname, party in n.parties.items():
+        for term in party.weights:
+            if term not in n.terms:
+                yield (("negotiation", "parties", pname, "weights", term),
+                       f"unknown term {term!r}{did_you_mean(term, n.terms)}")
+    for i, c in enumerate(n.constraints):
+        if c.term not in n.terms:
+            yield (("negotiation", "constraints", i, "term"),
+                   f"unknown term {c.term!r}{did_you_mean(c.term, n.terms)}")
+    for name, eff in s.effects.items():
+        if eff.term not in n.terms:
+            yield (("effects", name, "term"),
+                   f"unknown term {eff.term!r}{did_you_mean(eff.term, n.terms)}")
+    if n.terms and not _any_feasible(n):
+        yield ("negotiation", "constraints"), "the constraints rule out every offer"
+
+
+def _any_feasible(n: Negotiation) -> bool:
+    for c in n.constraints:
+        levels = n.terms.get(c.term, [])
+        lo = -INF if c.min is None else c.min
+        hi = INF if c.max is None else c.max
+        if levels and not any(lo <= x <= hi for x in levels):
+            return False
+    return True
+
+
+def _check_truce(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    t = s.truce
+    if t is None:
+        return
+    if t.starts == "on_deal" and s.negotiation is None:
+        yield ("truce", "starts"), "'on_deal' needs a negotiation block; give a day instead"
+    for i, row in t.alpha.items():
+        for j in row:
+            for loc, name in ((("truce", "alpha", i), i), (("truce", "alpha", i, j), j)):
+                if name in s.actors and name not in t.parties:
+                    yield loc, f"{name!r} is not a truce party (parties: {', '.join(t.parties)})"
+    for sp, spoiler in s.spoilers.items():
+        for p in spoiler.excites:
+            if p in s.actors and p not in t.parties:
+                yield (("spoilers", sp, "excites", p),
+                       f"{p!r} is not a truce party (parties: {', '.join(t.parties)})")
+    if t.breakdown.violations is None:
+        radius = _branching_radius(t)
+        if radius >= 1:
+            yield (("truce", "alpha"),
+                   f"branching ratio {radius:.3g} >= 1 makes violations explode; lower alpha, "
+                   "raise beta, or set a breakdown threshold")
+
+
+def _branching_radius(t: Truce) -> float:
+    idx = {p: k for k, p in enumerate(t.parties)}
+    m = np.zeros((len(idx), len(idx)))
+    for i, row in t.alpha.items():
+        for j, a in row.items():
+            if i in idx and j in idx:
+                m[idx[i], idx[j]] = upper(a)
+    beta = lower(t.beta)
+    return float(max(abs(np.linalg.eigvals(m / beta)))) if len(idx) else 0.0
+
+
+def upper(value: Any) -> float:
+    return value.support()[1] if hasattr(value, "support") else float(value)
+
+
+def lower(value: Any) -> float:
+    return value.support()[0] if hasattr(value, "support") else float(value)
+
+
+def _check_target(s: Scenario, loc: Loc, target: str) -> Iterator[tuple[Loc, str]]:
+    parts = target.split(".")
+    if len(parts) != 2:
+        yield loc, f"target {target!r} must be ACTOR.PARAMETER or aid.rate_per_day"
+        return
+    who, param = parts
+    if who == "aid":
+        if param != "rate_per_day":
+            yield loc, f"aid has one target parameter, rate_per_day; got {param!r}"
+        elif s.aid is None:
+            yield loc, "target aid.rate_per_day needs an aid block"
+        return
+    if who not in s.actors:
+        yield loc, f"unknown actor {who!r}{did_you_mean(who, list(s.actors) + ['aid'])}"
+    elif param not in TARGET_PARAMS:
+        yield loc, f"unknown parameter {param!r}{did_you_mean(param, TARGET_PARAMS)}; " \
+            f"expected one of {', '.join(TARGET_PARAMS)}"
+
+
+def _check_via(s: Scenario, loc: Loc, via: str) -> Iterator[tuple[Loc, str]]:
+    parts = via.split(".")
+    if len(parts) != 3 or parts[1] != "leverage":
+        yield loc, f"via {via!r} must be ACTOR.leverage.CLIENT"
+        return
+    patron, _, client = parts
+    if patron not in s.actors:
+        yield loc, f"unknown actor {patron!r}{did_you_mean(patron, s.actors)}"
+    elif client not in s.actors[patron].leverage:
+        known = s.actors[patron].leverage
+        yield loc, f"{patron} has no leverage over {client!r}{did_you_mean(client, known)}"
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    """A '; did you mean X?' suffix when a close match exists."""
+    match = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def load(path: str | Path) -> Scenario:
+    """Read, validate and cross-check a scenario file.
+
+    Raises:
+        ScenarioError: with every problem found, each with file, line and field.
+    """
+    return from_document(read_file(path))
+
+
+def loads(text: str, source: str = "<string>") -> Scenario:
+    """Validate a scenario given as YAML text."""
+    return from_document(parse_text(text, source))
+
+
+def from_document(doc: Document) -> Scenario:
+    """Validate a parsed document.
+
+    Raises:
+        ScenarioError: the document is not a valid scenario.
+    """
+    if not isinstance(doc.data, dict):
+        kind = type(doc.data).__name__
+        raise ScenarioError([doc.problem((), f"expected a mapping of scenario fields, got {kind}")])
+    try:
+        scenario = Scenario.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError(_problems(doc, exc)) from None
+    problems = [doc.problem(loc, msg) for loc, msg in cross_check(scenario)]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _problems(doc: Document, exc: ValidationError) -> list[Problem]:
+    out: list[Problem] = []
+    seen: set[tuple[Loc, str]] = set()
+    for err in exc.errors(include_url=False):
+        loc, message = _clean(err)
+        if (loc, message) not in seen:
+            seen.add((loc, message))
+            out.append(doc.problem(loc, message))
+    return out
+
+
+_DIST_TAGS = {"uniform", "normal", "triangular", "choice", "float", "function-after[check()]"}
+
+
+def _clean(err: Any) -> tuple[Loc, str]:
+    """Drop pydantic's union branch names from a location and explain the error."""
+    raw = tuple(err["loc"])
+    loc = tuple(p for p in raw if not _is_branch_tag(p))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        fields = _fields_at(loc[:-1])
+        return loc, f"unknown field {loc[-1]!r}{did_you_mean(str(loc[-1]), fields)}" + (
+            f"; expected one of: {', '.join(fields)}" if fields else "")
+    if kind == "missing":
+        return loc, "required field is missing"
+    msg = err["msg"].removeprefix("Value error, ")
+    if any(_is_branch_tag(p) for p in raw) and kind in {"float_type", "model_type"}:
+        msg = ("expected a number or a distribution ({uniform: [a, b]}, {normal: [mu, sd]}, "
+               "{triangular: [lo, mode, hi]}, {choice: [...]})")
+    return loc, msg
+
+
+def _is_branch_tag(part: Any) -> bool:
+    if not isinstance(part, str):
+        return False
+    return part in {"Uniform", "Normal", "Triangular", "Choice", "float", "date", "str",
+                    "constrained-str", "literal['on_deal']"} or part.startswith("function-")
+
+
+def _fields_at(loc: Loc) -> list[str]:
+    """Field names of the model found at ``loc`` (empty when it is not a model)."""
+    tp: Any = Scenario
+    for part in loc:
+        tp = _step(tp, part)
+        if tp is None:
+            return []
+    return list(tp.model_fields) if isinstance(tp, type) and issubclass(tp, BaseModel) else []
+
+
+def _step(tp: Any, part: Any) -> Any:
+    import typing
+
+    if isinstance(tp, type) and issubclass(tp, BaseModel):
+        field = tp.model_fields.get(str(part))
+        return _unwrap(field.annotation) if field else None
+    origin = typing.get_origin(tp)
+    if origin in (dict, list):
+        return _unwrap(typing.get_args(tp)[-1])
+    return None
+
+
+def _unwrap(tp: Any) -> Any:
+    import types
+    import typing
+
+    while True:
+        origin = typing.get_origin(tp)
+        if origin is Annotated:
+            tp = typing.get_args(tp)[0]
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(tp) if a is not type(None)]
+            models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+            tp = models[0] if len(models) == 1 else args[0]
+        else:
+            return tp
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "negsim scenario"
+    return schema
+
+
+def field_paths(loc: Loc) -> list[str]:
+    """Public helper: the valid field names at a dotted location (for did-you-mean)."""
+    return _fields_at(loc)
+
+
+__all__ = ["Scenario", "load", "loads", "from_document", "json_schema", "dotted"]

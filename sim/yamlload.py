@@ -1,0 +1,158 @@
+"""Safe YAML reading that remembers where every key and value came from.
+
+PyYAML composes a node tree; we construct plain Python values from it ourselves so that we
+can reject duplicate keys, refuse merge keys and custom tags, bound alias expansion (the
+"billion laughs"), and record the line and column of every dotted path for error messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.errors import Problem, ScenarioError
+
+MAX_BYTES = 1_000_000
+MAX_NODES = 100_000
+
+Loc = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A YAML document as plain data plus the position of each path in the source."""
+
+    data: Any
+    source: str
+    text: str
+    marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, loc: Loc) -> tuple[int | None, int | None]:
+        """Line and column (1-based) of the deepest known prefix of ``loc``."""
+        for end in range(len(loc), -1, -1):
+            mark = self.marks.get(tuple(loc[:end]))
+            if mark is not None:
+                return mark
+        return None, None
+
+    def problem(self, loc: Loc, message: str) -> Problem:
+        line, col = self.position(loc)
+        return Problem(self.source, line, col, dotted(loc), message)
+
+
+def dotted(loc: Loc) -> str:
+    """Render a location tuple as ``a.b[2].c``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def read_file(path: str | Path) -> Document:
+    """Read and parse a YAML file safely.
+
+    Raises:
+        ScenarioError: the file is missing, too large, not UTF-8, or not valid YAML.
+    """
+    source = str(path)
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise _fail(source, "file not found") from None
+    except IsADirectoryError:
+        raise _fail(source, "is a directory, expected a YAML file") from None
+    except OSError as exc:
+        raise _fail(source, f"cannot read file: {exc.strerror}") from None
+    if len(raw) > MAX_BYTES:
+        raise _fail(source, f"file is {len(raw)} bytes; scenario files are limited to {MAX_BYTES}")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _fail(source, f"not UTF-8 text (bad byte at offset {exc.start})") from None
+    return parse_text(text, source)
+
+
+def parse_text(text: str, source: str = "<string>") -> Document:
+    """Parse YAML text into a :class:`Document`.
+
+    Raises:
+        ScenarioError: the text is not a single valid YAML document.
+    """
+    if "\x00" in text:
+        raise _fail(source, "binary data (NUL byte), expected YAML text")
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        msg = f"invalid YAML: {exc.problem or exc.context}"
+        raise ScenarioError([Problem(source, line, col, "", msg)]) from None
+    except yaml.YAMLError as exc:
+        raise _fail(source, f"invalid YAML: {exc}") from None
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        raise _fail(source, "file is empty; expected a scenario mapping")
+    if len(nodes) > 1:
+        line = nodes[1].start_mark.line + 1
+        raise ScenarioError([Problem(source, line, 1, "", "more than one YAML document")])
+    doc = Document(data=None, source=source, text=text)
+    doc.data = _Builder(doc).build(nodes[0], ())
+    return doc
+
+
+def _fail(source: str, message: str) -> ScenarioError:
+    return ScenarioError([Problem(source, None, None, "", message)])
+
+
+class _Builder:
+    """Turns a composed node tree into plain data, recording marks."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.count = 0
+        self.loader = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, loc: Loc) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self._error(node, loc, f"document expands to more than {MAX_NODES} nodes "
+                              "(aliases too deeply nested?)")
+        self.doc.marks.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, loc)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, loc + (i,)) for i, item in enumerate(node.value)]
+        return self._scalar(node, loc)
+
+    def _mapping(self, node: yaml.MappingNode, loc: Loc) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self._error(key_node, loc, "merge keys (<<) are not supported")
+            key = self._scalar(key_node, loc) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str):
+                raise self._error(key_node, loc, f"keys must be text, got {key_node.value!r}")
+            if key in out:
+                raise self._error(key_node, loc + (key,), f"duplicate key {key!r}")
+            self.doc.marks[loc + (key,)] = (key_node.start_mark.line + 1,
+                                            key_node.start_mark.column + 1)
+            out[key] = self.build(value_node, loc + (key,))
+        return out
+
+    def _scalar(self, node: yaml.Node, loc: Loc) -> Any:
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            raise self._error(node, loc, f"cannot read value: {exc.problem}") from None
+        except (ValueError, OverflowError) as exc:
+            raise self._error(node, loc, f"cannot read value: {exc}") from None
+
+    def _error(self, node: yaml.Node, loc: Loc, message: str) -> ScenarioError:
+        line, col = node.start_mark.line + 1, node.start_mark.column + 1
+        return ScenarioError([Problem(self.doc.source, line, col, dotted(loc), message)])

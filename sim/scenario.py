@@ -106,10 +106,16 @@ def _in_range(lo: float, hi: float) -> Any:
         if not math.isfinite(a) or not math.isfinite(b):
             raise ValueError(f"must be a finite number, got {value!r}")
         if a < lo or b > hi:
-            raise ValueError(f"must lie in [{lo:g}, {hi:g}], got {_show(value)}")
+            raise ValueError(f"must be {_range_text(lo, hi)}, got {_show(value)}")
         return value
 
     return AfterValidator(check)
+
+
+def _range_text(lo: float, hi: float) -> str:
+    if hi == math.inf:
+        return "> 0" if lo > 0 else f">= {lo:g}"
+    return f"in [{lo:g}, {hi:g}]"
 
 
 def _show(value: Any) -> str:

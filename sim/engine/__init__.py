@@ -1,0 +1,53 @@
+"""The SimPy engine: one replication of a compiled scenario in, one record out."""
+
+from __future__ import annotations
+
+from sim.engine.negotiation import Talks
+from sim.engine.outside import AidFlow, deadline, schedule_shocks, start_spoilers
+from sim.engine.plan import Plan
+from sim.engine.truce import Truce
+from sim.engine.world import Entry, World
+from sim.errors import EngineError
+from sim.outcomes import Record
+
+MAX_EVENTS = 5_000_000
+
+__all__ = ["Plan", "run_replication", "play", "Entry", "World"]
+
+
+def build(plan: Plan, replication: int, tracing: bool = False) -> World:
+    """Set up the processes of one replication; nothing has happened yet."""
+    world = World(plan, replication, tracing)
+    s = plan.scenario
+    if s.truce is not None:
+        world.truce = Truce(world)
+    if s.negotiation is not None:
+        world.talks = Talks(world)
+    if s.aid is not None:
+        world.aid = AidFlow(world)
+    start_spoilers(world)
+    schedule_shocks(world)
+    if s.deadline is not None:
+        world.env.process(deadline(world))
+    return world
+
+
+def play(plan: Plan, replication: int, tracing: bool = False) -> World:
+    """Play one replication to its end and return its world (record and story)."""
+    world = build(plan, replication, tracing)
+    env, horizon = world.env, plan.horizon
+    step, peek = env.step, env.peek
+    events = 0
+    while not world.done and peek() <= horizon:
+        step()
+        events += 1
+        if events > MAX_EVENTS:
+            raise EngineError(f"replication {replication} exceeded {MAX_EVENTS} events; "
+                              "are violations exploding (alpha/beta >= 1)?")
+    world.finish(events)
+    return world
+
+
+def run_replication(plan: Plan, replication: int) -> Record:
+    """The record of replication ``replication``; deterministic for its inputs."""
+    return play(plan, replication).record

@@ -1,0 +1,132 @@
+"""Talks: meetings, rotating proposers, Faratin aspirations, logit acceptance, unanimity."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.engine.plan import PartyParams
+from sim.engine.state import PoissonClock
+from sim.engine.world import World
+
+EPS = 1e-12
+
+
+def aspiration(p: PartyParams, t: float, deadline: float) -> float:
+    """Faratin, Sierra & Jennings (1998) time-dependent aspiration.
+
+    ``a(t) = r + (1 - F(t)) (1 - r)`` with ``F(t) = k + (1 - k) (min(t, T) / T) ** (1 / e)``.
+    """
+    x = min(t, deadline) / deadline if deadline > 0 else 1.0
+    f = p.k + (1.0 - p.k) * x ** (1.0 / p.e)
+    return p.reservation + (1.0 - f) * (1.0 - p.reservation)
+
+
+def accept_probability(u: float, a: float, tau: float) -> float:
+    """Logit acceptance ``1 / (1 + exp(-(u - a) / tau))``; a step at ``u = a`` when tau = 0."""
+    if tau == 0:
+        return 1.0 if u >= a - EPS else 0.0
+    z = (u - a) / tau
+    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+
+
+class Talks:
+    """The negotiation of one replication."""
+
+    def __init__(self, world: World):
+        self.world = world
+        plan, params = world.plan, world.params
+        n = plan.scenario.negotiation
+        assert n is not None
+        self.parties = params.parties
+        self.utilities = params.utilities
+        self.feasible = plan.feasible
+        self.rounds = n.rounds_per_meeting
+        self.resume_delay = n.resume_delay_days if n.resume_after_breakdown else None
+        self.others = [np.array([j for j in range(len(self.parties)) if j != i])
+                       for i in range(len(self.parties))]
+        self.draws = world.streams["negotiation"]
+        self.turn = 0
+        self.open = True
+        env = world.env
+        for day, label in plan.meeting_days:
+            env.timeout(day).callbacks.append(lambda _, label=label: self.meet(label))
+        rate = params.base.get(("meetings", "rate"), 0.0)
+        if rate > 0:
+            self.clock = PoissonClock(env, world.streams["meetings"], rate,
+                                      lambda: self.meet(n.meetings.label))
+
+    def meet(self, label: str) -> None:
+        """One meeting: up to ``rounds`` proposals, proposers in rotation, until a deal."""
+        w = self.world
+        if not self.open or w.done:
+            return
+        w.record.meetings += 1
+        asp = [aspiration(p, w.now, w.deadline_T) for p in self.parties]
+        w.log("meeting", f"{label}: aspirations " + ", ".join(
+            f"{w.label(p.name)} {a:.2f}" for p, a in zip(self.parties, asp, strict=True)))
+        for _ in range(self.rounds):
+            proposer = self.turn % len(self.parties)
+            self.turn += 1
+            offer = self.propose(proposer, asp)
+            if offer is not None and self.respond(proposer, offer, asp):
+                self.open = False
+                w.agree(offer)
+                return
+
+    def propose(self, i: int, asp: list[float]) -> int | None:
+        """The feasible offer worth at least i's aspiration that i believes best for the others.
+
+        "Best for the others" is the highest minimum believed utility among the responders
+        (belief = true utility plus the proposer's noise); ties go to the proposer's own
+        utility, then to the first offer in the table.
+        """
+        own = self.utilities[i]
+        candidates = np.flatnonzero(self.feasible & (own >= asp[i] - EPS))
+        w = self.world
+        if len(candidates) == 0:
+            w.log("pass", f"{w.label(self.parties[i].name)} has no offer worth its "
+                  f"aspiration {asp[i]:.2f}")
+            return None
+        belief = self.utilities[self.others[i]][:, candidates]
+        noise = self.parties[i].noise
+        if noise > 0:
+            belief = belief + noise * self.draws.generator.standard_normal(belief.shape)
+        score = belief.min(axis=0)
+        best = candidates[score >= score.max() - EPS]
+        if len(best) > 1:
+            best = best[own[best] >= own[best].max() - EPS]
+        offer = int(best[0])
+        w.record.proposals += 1
+        w.log("offer", f"{w.label(self.parties[i].name)} offers {w.describe_offer(offer)} "
+              f"(own {own[offer]:.2f} >= {asp[i]:.2f})", proposer=self.parties[i].name,
+              offer=offer)
+        return offer
+
+    def respond(self, i: int, offer: int, asp: list[float]) -> bool:
+        """Every other party answers; the offer passes only if all accept."""
+        w = self.world
+        accepted = True
+        for j in self.others[i]:
+            p = self.parties[j]
+            u = float(self.utilities[j, offer])
+            prob = accept_probability(u, asp[j], p.tau)
+            yes = prob >= 1.0 or (prob > 0.0 and self.draws.uniform() < prob)
+            accepted &= yes
+            w.log("response", f"{w.label(p.name)} {'accepts' if yes else 'declines'}: "
+                  f"{u:.2f} {'>=' if u >= asp[j] else '<'} {asp[j]:.2f}"
+                  + (f" (p={prob:.2f})" if 0 < prob < 1 else ""), party=p.name, utility=u,
+                  aspiration=asp[j])
+        return accepted
+
+    def after_breakdown(self) -> None:
+        """Talks reopen after the truce breaks down, when the scenario says so."""
+        if self.resume_delay is None:
+            return
+        w = self.world
+        w.log("talks", f"talks resume in {self.resume_delay:g} days")
+        w.env.timeout(self.resume_delay).callbacks.append(lambda _: self._reopen())
+
+    def _reopen(self) -> None:
+        self.open = True

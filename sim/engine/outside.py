@@ -1,0 +1,110 @@
+"""Processes outside the table: spoilers, aid deliveries, scheduled shocks, the deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+from sim.engine.plan import ShockParams
+from sim.engine.state import PoissonClock
+from sim.engine.world import World
+
+
+def start_spoilers(world: World) -> None:
+    """Each spoiler attacks as a Poisson process at its (possibly changing) attack rate."""
+    for name, jumps in world.params.excites.items():
+        key = (name, "attack_rate")
+
+        def attack(name: str = name, jumps: list[float] = jumps) -> None:
+            world.record.spoiler_attacks += 1
+            hits = world.truce is not None and world.truce.active
+            world.log("attack", f"attack by {world.label(name)}"
+                      + (" excites the truce parties" if hits else ""), spoiler=name)
+            if hits:
+                world.truce.excite(jumps, name)  # type: ignore[union-attr]
+
+        clock = PoissonClock(world.env, world.streams["spoiler:" + name], world.live[key], attack)
+        world.live.subscribe(key, lambda clock=clock, key=key: clock.set_rate(world.live[key]))
+
+
+class AidFlow:
+    """Aid deliveries: Poisson at the aid rate, multiplied while a truce holds."""
+
+    KEY = ("aid", "rate_per_day")
+
+    def __init__(self, world: World):
+        self.world = world
+        self.clock = PoissonClock(world.env, world.streams["aid"], self.rate(), self.deliver)
+        world.live.subscribe(self.KEY, self.refresh)
+
+    def rate(self) -> float:
+        truce = self.world.truce
+        boost = self.world.params.aid_multiplier if truce is not None and truce.active else 1.0
+        return self.world.live[self.KEY] * boost
+
+    def refresh(self) -> None:
+        self.clock.set_rate(self.rate())
+
+    def deliver(self) -> None:
+        self.world.record.aid_deliveries += 1
+        self.world.log("aid", "aid convoy delivers")
+
+
+def schedule_shocks(world: World) -> None:
+    """Decide which shocks happen (one coin each, own stream) and schedule them."""
+    for shock in world.params.shocks:
+        happens = world.streams["shock:" + shock.name].uniform() < shock.probability
+        if happens:
+            world.env.timeout(shock.day).callbacks.append(lambda _, s=shock: _hit(world, s))
+
+
+def _hit(world: World, shock: ShockParams) -> None:
+    world.log("shock", f"SHOCK: {shock.label}")
+    if shock.target is not None:
+        world.live.modify(shock.target, "shock:" + shock.name, shock.factor)
+        world.log("shock", f"{'.'.join(shock.target)} x {shock.factor:g} "
+                  f"(now {world.live[shock.target]:.3g})")
+        if shock.duration is not None:
+            world.env.timeout(shock.duration).callbacks.append(lambda _: _lift(world, shock))
+    if shock.breaks_truce and world.truce is not None and world.truce.active:
+        world.truce.end(f"shock: {shock.label}")
+
+
+def _lift(world: World, shock: ShockParams) -> None:
+    assert shock.target is not None
+    world.live.modify(shock.target, "shock:" + shock.name, None)
+    world.log("shock", f"{shock.label} ends; {'.'.join(shock.target)} back to "
+              f"{world.live[shock.target]:.3g}")
+
+
+def deadline(world: World) -> Generator[Any, Any, None]:
+    """At the deadline: met if a deal holds, else plan B with probability credibility, else a
+    lapse (credibility decays; a new deadline may follow)."""
+    spec = world.plan.scenario.deadline
+    assert spec is not None
+    env, rec, draws = world.env, world.record, world.streams["deadline"]
+    setter = world.label(spec.set_by)
+    day, credibility, extensions = world.plan.deadline_day, world.params.credibility, spec.extensions
+    while True:
+        rec.deadline_day = day
+        yield env.timeout(day - env.now)
+        if world.deal_holds():
+            rec.deadline_outcome = "met"
+            world.log("deadline", f"deadline: a deal holds; {setter}'s deadline is met")
+            return
+        if draws.uniform() < credibility:
+            rec.deadline_outcome = "enforced"
+            world.log("deadline", f"deadline passes with no deal; {setter} carries out plan B "
+                      f"(credibility {credibility:.2f})")
+            world.escalate(spec.plan_b.label)
+            return
+        rec.deadline_outcome = "lapsed"
+        world.log("deadline", f"deadline passes with no deal; {setter} does not act "
+                  f"(credibility {credibility:.2f}); talks go on")
+        credibility *= 1.0 - world.params.credibility_decay
+        if extensions == 0 or spec.extension_days is None or day + spec.extension_days > world.plan.horizon:
+            return
+        extensions -= 1
+        day += spec.extension_days
+        world.deadline_T = day
+        world.log("deadline", f"new deadline on day {day:g} (credibility {credibility:.2f})")

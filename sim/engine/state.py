@@ -1,0 +1,84 @@
+"""Parameters that change during a replication, and clocks whose rate follows them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import simpy
+
+from sim.rng import Draws
+
+Key = tuple[str, str]
+
+
+class LiveParams:
+    """Current parameter values: a base value times every active modifier.
+
+    Effects and shocks register modifiers under their own name; whoever reads a parameter
+    (a truce party, a spoiler clock, the aid clock) subscribes and is told when it changes.
+    """
+
+    def __init__(self, base: dict[Key, float]):
+        self._base = base
+        self._mods: dict[Key, dict[str, float]] = {}
+        self._value = dict(base)
+        self._listeners: dict[Key, list[Callable[[], None]]] = {}
+
+    def __getitem__(self, key: Key) -> float:
+        return self._value.get(key, 0.0)
+
+    def subscribe(self, key: Key, listener: Callable[[], None]) -> None:
+        self._listeners.setdefault(key, []).append(listener)
+
+    def modify(self, key: Key, source: str, factor: float | None) -> None:
+        """Set (or with ``None`` remove) the multiplier ``source`` applies to ``key``."""
+        mods = self._mods.setdefault(key, {})
+        if factor is None:
+            mods.pop(source, None)
+        else:
+            mods[source] = factor
+        self._value[key] = self._base.get(key, 0.0) * math.prod(mods.values())
+        for listener in self._listeners.get(key, ()):
+            listener()
+
+
+class PoissonClock:
+    """A Poisson process with a piecewise-constant rate, simulated by inversion.
+
+    Each arrival consumes one unit exponential of integrated rate. When the rate changes,
+    the part already used is kept, so a rate change moves later arrivals smoothly instead of
+    redrawing them: the times stay as close as possible across scenario variants.
+    """
+
+    def __init__(self, env: simpy.Environment, draws: Draws, rate: float,
+                 fire: Callable[[], None]):
+        self._env, self._draws, self._fire = env, draws, fire
+        self._rate = rate
+        self._left = draws.exp()
+        self._since = env.now
+        self._token = 0
+        self._schedule()
+
+    def set_rate(self, rate: float) -> None:
+        now = self._env.now
+        self._left -= self._rate * (now - self._since)
+        self._since, self._rate = now, rate
+        self._token += 1
+        self._schedule()
+
+    def _schedule(self) -> None:
+        if self._rate > 0:
+            token = self._token
+            delay = max(self._left, 0.0) / self._rate
+            self._env.timeout(delay).callbacks.append(lambda _: self._arrive(token))
+
+    def _arrive(self, token: int) -> None:
+        if token != self._token:
+            return  # superseded by a rate change
+        self._left, self._since = self._draws.exp(), self._env.now
+        self._token += 1
+        token = self._token
+        self._fire()
+        if token == self._token:  # fire() did not already reschedule through set_rate
+            self._schedule()

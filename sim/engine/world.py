@@ -1,0 +1,141 @@
+"""The shared state of one replication and the story it tells."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from sim.engine.plan import Params, Plan
+from sim.engine.state import LiveParams
+from sim.outcomes import Record
+from sim.rng import Streams
+
+if TYPE_CHECKING:
+    from sim.engine.aid import AidFlow
+    from sim.engine.negotiation import Talks
+    from sim.engine.truce import Truce
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of a replication's story."""
+
+    day: float
+    kind: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def date(self, start: dt.date) -> dt.date:
+        return start + dt.timedelta(days=math.floor(self.day))
+
+
+class World:
+    """Everything one replication shares: clock, parameters, streams, record and story."""
+
+    def __init__(self, plan: Plan, replication: int, tracing: bool = False):
+        self.plan = plan
+        self.params: Params = plan.params(replication)
+        self.env = simpy.Environment()
+        self.live = LiveParams(self.params.base)
+        self.streams = Streams(plan.seed, replication)
+        self.record = Record(replication)
+        self.tracing = tracing
+        self.story: list[Entry] = []
+        self.done = False
+        self.escalated = False
+        self.deal: int | None = None  # index of the agreed offer
+        self.deal_broken = False
+        self.deadline_T = plan.deadline_day if plan.deadline_day == plan.deadline_day else plan.horizon
+        self.talks: Talks | None = None
+        self.truce: Truce | None = None
+        self.aid: AidFlow | None = None
+
+    @property
+    def now(self) -> float:
+        return self.env.now
+
+    def log(self, kind: str, text: str, **data: Any) -> None:
+        """Add a line to the story (only when tracing)."""
+        if self.tracing:
+            self.story.append(Entry(self.env.now, kind, text, data))
+
+    def label(self, actor: str) -> str:
+        return self.plan.scenario.actors[actor].label
+
+    def deal_holds(self) -> bool:
+        return self.deal is not None and not self.deal_broken
+
+    def describe_offer(self, offer: int) -> str:
+        levels = self.plan.offers[offer]
+        return ", ".join(f"{t}={x:g}" for t, x in zip(self.plan.terms, levels, strict=True))
+
+    # --- transitions ---------------------------------------------------------------------
+
+    def agree(self, offer: int) -> None:
+        """A deal is struck: fix its levels, apply its effects, start the truce it promises."""
+        rec = self.record
+        rec.deals += 1
+        if not rec.deal:
+            rec.deal, rec.deal_day = True, self.now
+        rec.levels = dict(zip(self.plan.terms, self.plan.offers[offer].tolist(), strict=True))
+        self.deal, self.deal_broken = offer, False
+        self.log("deal", f"DEAL: {self.describe_offer(offer)}", offer=rec.levels)
+        levels = self.plan.offers[offer]
+        for e in self.params.effects:
+            factor = max(0.0, 1.0 + e.per_unit * float(levels[e.term]) * e.via)
+            self.live.modify(e.target, "effect:" + e.name, factor)
+            self.log("effect", f"effect {e.name}: {'.'.join(e.target)} x {factor:.3g} "
+                     f"(now {self.live[e.target]:.3g})")
+        if self.truce is not None:
+            self.truce.on_deal()
+
+    def breakdown(self, cause: str) -> None:
+        """The truce has ended: withdraw carrots tied to it; talks may resume."""
+        self.deal_broken = True
+        for e in self.params.effects:
+            if e.tied_to_truce:
+                self.live.modify(e.target, "effect:" + e.name, None)
+                self.log("effect", f"carrot withdrawn: {e.name}")
+        if self.talks is not None:
+            self.talks.after_breakdown()
+
+    def escalate(self, label: str) -> None:
+        """Plan B is carried out: the run ends as escalation."""
+        self.escalated = self.done = True
+        self.log("escalation", f"ESCALATION: {label}")
+
+    # --- the end -------------------------------------------------------------------------
+
+    def finish(self, events: int) -> Record:
+        """Classify the outcome and complete the record."""
+        rec = self.record
+        end = self.now if self.escalated else self.plan.horizon
+        rec.end_day, rec.events = end, events
+        if self.truce is not None:
+            self.truce.close(end)
+        rec.outcome = self._outcome()
+        rec.utility = self._utilities()
+        return rec
+
+    def _outcome(self) -> str:
+        if self.escalated:
+            return "escalation"
+        truce = self.truce
+        if truce is not None and truce.started:
+            return "truce_holds" if truce.active else "truce_collapsed"
+        return "truce_holds" if self.deal_holds() else "no_deal"
+
+    def _utilities(self) -> dict[str, float]:
+        out = {}
+        for k, p in enumerate(self.params.parties):
+            if self.escalated:
+                out[p.name] = self.params.plan_b_payoffs.get(p.name, p.reservation)
+            elif self.deal_holds() and self.deal is not None:
+                out[p.name] = float(self.params.utilities[k, self.deal])
+            else:
+                out[p.name] = p.reservation
+        return out

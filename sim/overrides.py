@@ -1,0 +1,109 @@
+"""``--set dotted.path=value``: change a scenario parameter without editing the file."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import yaml
+
+from sim.errors import Problem, ScenarioError
+from sim.scenario import Scenario, did_you_mean, field_paths, from_document
+from sim.yamlload import Document, Loc, dotted, parse_text, read_file
+
+
+def parse_assignment(text: str) -> tuple[list[str], Any]:
+    """Split ``a.b.c=VALUE`` into a path and a YAML-parsed value.
+
+    Raises:
+        ScenarioError: no ``=``, an empty path, or a value that is not YAML.
+    """
+    path, sep, raw = text.partition("=")
+    if not sep or not path.strip():
+        raise _bad(text, "expected PATH=VALUE, e.g. actors.russia.leverage.assad=0.9")
+    parts = path.strip().split(".")
+    if any(not p for p in parts):
+        raise _bad(text, f"path {path!r} has an empty part")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError as exc:
+        raise _bad(text, f"value {raw!r} is not valid YAML: {exc}") from None
+    return parts, value
+
+
+def apply(doc: Document, assignments: list[str]) -> Document:
+    """A copy of ``doc`` with each ``PATH=VALUE`` applied (positions of edited values kept).
+
+    Raises:
+        ScenarioError: a path that does not exist in the scenario, with its valid neighbours.
+    """
+    data = copy.deepcopy(doc.data)
+    for text in assignments:
+        parts, value = parse_assignment(text)
+        _assign(data, parts, value, text)
+    return Document(data=data, source=doc.source, text=doc.text, marks=doc.marks)
+
+
+def _assign(data: Any, parts: list[str], value: Any, text: str) -> None:
+    node = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        loc: Loc = tuple(parts[:depth])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise _bad(text, f"{dotted(loc) or 'scenario'} is a list of {len(node)}; "
+                           f"{part!r} is not an index in it")
+            key: Any = int(part)
+        elif isinstance(node, dict):
+            key = part
+            if part not in node and not (last and part in field_paths(loc)):
+                raise _bad(text, _unknown(node, loc, part))
+        else:
+            raise _bad(text, f"{dotted(loc)} is a value, not a block; cannot set {part!r} in it")
+        if last:
+            node[key] = value
+        else:
+            node = node[key]
+
+
+def _unknown(node: dict[str, Any], loc: Loc, part: str) -> str:
+    choices = sorted(set(node) | set(field_paths(loc)))
+    where = dotted(loc) or "the scenario"
+    return (f"{part!r} is not in {where}{did_you_mean(part, choices)}; "
+            f"valid here: {', '.join(choices) or '(nothing)'}")
+
+
+def _bad(text: str, message: str) -> ScenarioError:
+    return ScenarioError([Problem(f"--set {text}", None, None, text.partition("=")[0], message)])
+
+
+def load_with(path: str, assignments: list[str] | tuple[str, ...] = ()) -> tuple[Scenario, str]:
+    """Load a scenario file with overrides; also return the effective YAML text.
+
+    Raises:
+        ScenarioError: the file or an override is not valid.
+    """
+    doc = read_file(path)
+    if not assignments:
+        return from_document(doc), doc.text
+    edited = apply(doc, list(assignments))
+    try:
+        scenario = from_document(edited)
+    except ScenarioError as exc:
+        raise ScenarioError([_blame(p, assignments) for p in exc.problems]) from None
+    header = "".join(f"# --set {a}\n" for a in assignments)
+    return scenario, header + yaml.safe_dump(edited.data, sort_keys=False)
+
+
+def _blame(problem: Problem, assignments: list[str] | tuple[str, ...]) -> Problem:
+    """Point a validation problem at the override that caused it, where one did."""
+    for a in assignments:
+        path = a.partition("=")[0].strip()
+        if problem.path == path or problem.path.startswith(path + "."):
+            return Problem(f"--set {a}", None, None, problem.path, problem.message)
+    return problem
+
+
+def parse_text_with(text: str, source: str, assignments: list[str]) -> Scenario:
+    """Validate YAML text with overrides (used by the Python API)."""
+    return from_document(apply(parse_text(text, source), assignments))

@@ -8,10 +8,27 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-import click
+from pathlib import Path
 
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from sim import api, render, store
 from sim import scenario as scn
-from sim.errors import NegsimError
+from sim.engine import Plan, play
+from sim.errors import NegsimError, UsageError
+from sim.outcomes import OUTCOMES
+from sim.overrides import load_with
+from sim.trace import representative, story_json, story_lines
 
 
 def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -68,3 +85,126 @@ def schema() -> None:
       negsim schema > schema/scenario.schema.json
     """
     click.echo(json.dumps(scn.json_schema(), indent=2))
+
+
+def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--set", "assignments", multiple=True, metavar="PATH=VALUE",
+        help="Change a scenario parameter, e.g. --set actors.russia.leverage.assad=0.9 "
+        "(repeatable; validated like the file).")(fn)
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO")
+@click.option("--seed", type=int, default=None, help="Seed (default: the scenario's).")
+@click.option("--replication", "-r", type=click.IntRange(min=0), default=None,
+              help="Replication index to tell (default 0).")
+@click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
+              help="Tell a representative replication ending this way.")
+@click.option("--json", "as_json", is_flag=True, help="Print the story as JSON.")
+@_set_option
+@_handle_errors
+def trace(scenario_file: str, seed: int | None, replication: int | None, outcome: str | None,
+          as_json: bool, assignments: tuple[str, ...]) -> None:
+    """Tell one replication of SCENARIO as a dated story.
+
+    \b
+    Example:
+      negsim trace scenarios/kerry_moscow_2016.yaml --seed 3
+      negsim trace scenarios/kerry_moscow_2016.yaml --seed 3 --outcome truce_collapsed
+    """
+    if replication is not None and outcome is not None:
+        raise UsageError("give --replication or --outcome, not both")
+    scenario, _ = load_with(scenario_file, assignments)
+    plan = Plan(scenario, seed)
+    index = replication or 0
+    if outcome is not None:
+        index = representative(plan, outcome)
+    world = play(plan, index, tracing=True)
+    if as_json:
+        click.echo(json.dumps(story_json(world), indent=2))
+        return
+    click.echo(f"{scenario.title} — seed {plan.seed}, replication {index}")
+    for line in story_lines(world):
+        click.echo(line)
+
+
+def _shipped() -> list[tuple[str, str]]:
+    root = Path("scenarios")
+    out = []
+    for path in sorted(root.glob("*.yaml")) + sorted(root.glob("examples/*.yaml")):
+        try:
+            out.append((str(path), scn.load(path).title))
+        except NegsimError:
+            out.append((str(path), "(does not validate)"))
+    return out
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", required=False)
+@click.option("-n", "--runs", type=click.IntRange(min=1), default=None,
+              help="Replications (default: the scenario's runs); the cap with --precision.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: the scenario's).")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
+              help="Processes (default: the number of cores). Results do not depend on it.")
+@click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop once every outcome probability's 95% half-width is at most this.")
+@_set_option
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Run folder to write (default: results/NAME-YYYYmmdd-HHMMSS).")
+@click.option("--json", "as_json", is_flag=True, help="Print summary.json on stdout.")
+@click.option("--plots/--no-plots", default=True, help="Write PNG plots in the run folder.")
+@_handle_errors
+def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: int | None,
+        precision: float | None, assignments: tuple[str, ...], out: Path | None, as_json: bool,
+        plots: bool) -> None:
+    """Run SCENARIO many times and report the distribution of outcomes.
+
+    Without SCENARIO, list the shipped scenarios.
+
+    \b
+    Example:
+      negsim run scenarios/kerry_moscow_2016.yaml -n 5000 --seed 7
+      negsim run scenarios/kerry_moscow_2016.yaml --precision 0.01 -n 50000
+      negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
+    """
+    if scenario_file is None:
+        for path, title in _shipped():
+            click.echo(f"{path:48s} {title}")
+        return
+    scenario, text = load_with(scenario_file, assignments)
+    opts = api.RunOptions(
+        runs=runs or scenario.runs, seed=scenario.seed if seed is None else seed,
+        workers=workers or api.default_workers(), precision=precision,
+        out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots)
+    result = _with_progress(opts.runs, lambda tick: api.execute(scenario, text, opts, tick))
+    if as_json:
+        click.echo(json.dumps(store.clean_json(result.summary), indent=2))
+        return
+    console = Console()
+    console.print(render.outcomes_table(result.summary))
+    console.print(render.metrics_table(result.summary))
+    for line in render.extras_lines(result.summary):
+        console.print(line)
+    console.print(f"run folder: {result.folder}")
+
+
+class _RateColumn(TextColumn):
+    def __init__(self) -> None:
+        super().__init__("")
+
+    def render(self, task: Any) -> Any:
+        from rich.text import Text
+
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "…/s")
+
+
+def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> Any:
+    """Run ``job`` with a progress bar (rate, ETA) on stderr."""
+    columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
+               MofNCompleteColumn(), TaskProgressColumn(), _RateColumn(),
+               TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("replications", total=total)
+        return job(lambda n: bar.advance(task, n))

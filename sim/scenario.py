@@ -673,6 +673,14 @@ def _unwrap(tp: Any) -> Any:
             return tp
 
 
+def dumps(scenario: Scenario) -> str:
+    """The scenario as YAML text that :func:`loads` reads back to an equal model."""
+    import yaml
+
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of the scenario format."""
     schema = Scenario.model_json_schema()
@@ -686,4 +694,4 @@ def field_paths(loc: Loc) -> list[str]:
     return _fields_at(loc)
 
 
-__all__ = ["Scenario", "load", "loads", "from_document", "json_schema", "dotted"]
+__all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema", "dotted"]

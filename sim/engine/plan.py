@@ -74,9 +74,9 @@ class Params:
 class Plan:
     """The parts of a scenario fixed for a whole run."""
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, seed: int | None = None):
         s = self.scenario = scenario
-        self.seed = s.seed
+        self.seed = s.seed if seed is None else seed
         self.horizon = float(s.horizon_days)
         self.actors = list(s.actors)
         n = s.negotiation

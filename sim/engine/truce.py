@@ -40,7 +40,6 @@ class Truce:
         self.recent: deque[float] = deque()
         self.count = 0
         self.first_end = math.nan
-        world.record.violations = {p: 0 for p in self.names}
         for i, key in enumerate(self.keys):
             world.live.subscribe(key, lambda i=i: self._rate_changed(i))
         if not self.on_deal_start:

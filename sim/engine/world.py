@@ -43,6 +43,9 @@ class World:
         self.live = LiveParams(self.params.base)
         self.streams = Streams(plan.seed, replication)
         self.record = Record(replication)
+        # Fixed columns whatever happens, so every replication has the same row schema.
+        self.record.levels = dict.fromkeys(plan.terms, math.nan)
+        self.record.violations = dict.fromkeys(plan.truce_parties, 0)
         self.tracing = tracing
         self.story: list[Entry] = []
         self.done = False

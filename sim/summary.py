@@ -1,0 +1,54 @@
+"""From the replications table to summary.json: outcome intervals, metrics, survival, timing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sim import stats
+from sim.engine import Plan
+from sim.outcomes import DEADLINE_OUTCOMES, OUTCOMES
+
+BASE_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries", "meetings",
+                "proposals", "events")
+
+
+def metric_columns(table: pa.Table) -> list[str]:
+    """The numeric columns summarised: the base metrics, then per-party and per-term ones."""
+    names = table.column_names
+    extra = [c for c in names if c.startswith(("violations_", "utility_", "level_"))]
+    return [c for c in BASE_METRICS if c in names] + extra
+
+
+def column(table: pa.Table, name: str) -> np.ndarray:
+    return table.column(name).to_numpy(zero_copy_only=False).astype(float)
+
+
+def summarise(table: pa.Table, plan: Plan, wall_s: float) -> dict[str, Any]:
+    """The summary of a run (PRODUCT.md's summary.json, plus survival and deal timing)."""
+    outcomes = table.column("outcome").to_numpy(zero_copy_only=False)
+    deadline = plan.deadline_day if np.isfinite(plan.deadline_day) else None
+    return {
+        "scenario": plan.scenario.name,
+        "title": plan.scenario.title,
+        "seed": plan.seed,
+        "runs": table.num_rows,
+        "outcomes": stats.outcome_table(outcomes, OUTCOMES),
+        "deadline": stats.outcome_table(
+            table.column("deadline_outcome").to_numpy(zero_copy_only=False), DEADLINE_OUTCOMES),
+        "metrics": {c: stats.describe(column(table, c)) for c in metric_columns(table)},
+        "survival": truce_survival(table, plan),
+        "deal_timing": stats.deal_timing(column(table, "deal_day"), deadline),
+        "events": int(column(table, "events").sum()),
+        "wall_s": round(wall_s, 3),
+    }
+
+
+def truce_survival(table: pa.Table, plan: Plan) -> dict[str, Any]:
+    """Kaplan-Meier survival of the first truce, censored at the horizon (or escalation)."""
+    days = column(table, "truce_days")
+    started = np.isfinite(days)
+    censored = table.column("truce_censored").to_numpy(zero_copy_only=False).astype(bool)
+    return stats.survival(days[started], ~censored[started], plan.horizon)

@@ -1,0 +1,83 @@
+"""One replication told as a dated story, and the search for a representative one."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from sim.engine import Plan, World, play
+from sim.errors import UsageError
+from sim.outcomes import OUTCOMES, Record
+
+SEARCH_LIMIT = 2000
+
+
+def representative(plan: Plan, outcome: str, limit: int = SEARCH_LIMIT) -> int:
+    """Index of a replication ending in ``outcome`` whose timing is nearest the typical one.
+
+    Among the first ``limit`` replications, those ending in ``outcome`` are ranked by
+    distance of their key day (deal day, else truce end, else end day) from the median.
+
+    Raises:
+        UsageError: the outcome is unknown or did not occur in ``limit`` replications.
+    """
+    if outcome not in OUTCOMES:
+        raise UsageError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+    found: list[tuple[int, float]] = []
+    for i in range(limit):
+        rec = play(plan, i).record
+        if rec.outcome == outcome:
+            found.append((i, _key_day(rec)))
+        if len(found) >= 200:
+            break
+    if not found:
+        raise UsageError(f"no replication among the first {limit} ended in {outcome!r}")
+    days = np.array([d for _, d in found])
+    median = float(np.nanmedian(days)) if np.isfinite(days).any() else 0.0
+    return min(found, key=lambda f: (abs(f[1] - median) if math.isfinite(f[1]) else 0, f[0]))[0]
+
+
+def _key_day(rec: Record) -> float:
+    for day in (rec.truce_end, rec.deal_day, rec.end_day):
+        if math.isfinite(day):
+            return day
+    return math.nan
+
+
+def story_lines(world: World) -> list[str]:
+    """The story as text lines: ``DATE (day D) TEXT``."""
+    start = world.plan.scenario.start
+    lines = [f"{e.date(start).isoformat()} (day {e.day:6.2f})  {e.text}" for e in world.story]
+    rec = world.record
+    lines.append(f"END {rec.outcome}: deal={'yes' if rec.deal else 'no'}, deadline "
+                 f"{rec.deadline_outcome}, violations "
+                 + ", ".join(f"{k} {v}" for k, v in rec.violations.items())
+                 + f", spoiler attacks {rec.spoiler_attacks}, aid deliveries "
+                 f"{rec.aid_deliveries}, {rec.events} events")
+    return lines
+
+
+def story_json(world: World) -> dict[str, Any]:
+    """The story as a JSON-ready mapping."""
+    start = world.plan.scenario.start
+    return {
+        "scenario": world.plan.scenario.name,
+        "seed": world.plan.seed,
+        "replication": world.record.replication,
+        "record": {k: _json_value(v) for k, v in world.record.row().items()},
+        "events": [{"day": e.day, "date": e.date(start).isoformat(), "kind": e.kind,
+                    "text": e.text, **{k: _json_value(v) for k, v in e.data.items()}}
+                   for e in world.story],
+    }
+
+
+def _json_value(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _json_value(x) for k, x in v.items()}
+    if isinstance(v, np.generic):
+        return v.item()
+    return v

@@ -21,6 +21,13 @@ def stream(seed: int, replication: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, key))))
 
 
+def one_uniform(seed: int, replication: int, name: str) -> float:
+    """A single uniform on [0, 1) for a named stream, without building a generator."""
+    key = zlib.crc32(name.encode("utf-8"))
+    word = np.random.SeedSequence(seed, spawn_key=(replication, key)).generate_state(1, np.uint64)
+    return float(int(word[0]) >> 11) * 2.0**-53
+
+
 class Draws:
     """Block-drawn exponentials and uniforms from one stream, served as Python floats.
 
@@ -28,14 +35,22 @@ class Draws:
     of values served is the same whatever the block size of other streams.
     """
 
-    __slots__ = ("_gen", "_exp", "_uni", "_ie", "_iu")
+    __slots__ = ("_key", "_gen_", "_exp", "_uni", "_ie", "_iu")
 
-    def __init__(self, gen: np.random.Generator):
-        self._gen = gen
+    def __init__(self, seed: int, replication: int, name: str):
+        self._key = (seed, replication, name)
+        self._gen_: np.random.Generator | None = None
         self._exp: list[float] = []
         self._uni: list[float] = []
         self._ie = 0
         self._iu = 0
+
+    @property
+    def _gen(self) -> np.random.Generator:
+        # Created on first use: many replications never touch most of their streams.
+        if self._gen_ is None:
+            self._gen_ = stream(*self._key)
+        return self._gen_
 
     @property
     def generator(self) -> np.random.Generator:
@@ -69,5 +84,5 @@ class Streams:
     def __getitem__(self, name: str) -> Draws:
         draws = self._draws.get(name)
         if draws is None:
-            draws = self._draws[name] = Draws(stream(self.seed, self.replication, name))
+            draws = self._draws[name] = Draws(self.seed, self.replication, name)
         return draws

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 
 import numpy as np
@@ -46,6 +47,8 @@ class Talks:
         self.resume_delay = n.resume_delay_days if n.resume_after_breakdown else None
         self.others = [np.array([j for j in range(len(self.parties)) if j != i])
                        for i in range(len(self.parties))]
+        self.ladders = [_Ladder(self.utilities, self.feasible, i, self.others[i])
+                        for i in range(len(self.parties))]
         self.draws = world.streams["negotiation"]
         self.turn = 0
         self.open = True
@@ -64,8 +67,9 @@ class Talks:
             return
         w.record.meetings += 1
         asp = [aspiration(p, w.now, w.deadline_T) for p in self.parties]
-        w.log("meeting", f"{label}: aspirations " + ", ".join(
-            f"{w.label(p.name)} {a:.2f}" for p, a in zip(self.parties, asp, strict=True)))
+        if w.tracing:
+            w.log("meeting", f"{label}: aspirations " + ", ".join(
+                f"{w.label(p.name)} {a:.2f}" for p, a in zip(self.parties, asp, strict=True)))
         for _ in range(self.rounds):
             proposer = self.turn % len(self.parties)
             self.turn += 1
@@ -83,26 +87,36 @@ class Talks:
         utility, then to the first offer in the table.
         """
         own = self.utilities[i]
-        candidates = np.flatnonzero(self.feasible & (own >= asp[i] - EPS))
-        w = self.world
-        if len(candidates) == 0:
-            w.log("pass", f"{w.label(self.parties[i].name)} has no offer worth its "
-                  f"aspiration {asp[i]:.2f}")
-            return None
-        belief = self.utilities[self.others[i]][:, candidates]
         noise = self.parties[i].noise
         if noise > 0:
-            belief = belief + noise * self.draws.generator.standard_normal(belief.shape)
+            offer = self._noisy_choice(i, asp[i], noise)
+        else:
+            offer = self.ladders[i].best_for(asp[i])
+        w = self.world
+        if offer is None:
+            if w.tracing:
+                w.log("pass", f"{w.label(self.parties[i].name)} has no offer worth its "
+                  f"aspiration {asp[i]:.2f}")
+            return None
+        w.record.proposals += 1
+        if w.tracing:
+            w.log("offer", f"{w.label(self.parties[i].name)} offers {w.describe_offer(offer)} "
+                  f"(own {own[offer]:.2f} >= {asp[i]:.2f})", proposer=self.parties[i].name,
+                  offer=offer)
+        return offer
+
+    def _noisy_choice(self, i: int, aspiration: float, noise: float) -> int | None:
+        own = self.utilities[i]
+        candidates = np.flatnonzero(self.feasible & (own >= aspiration - EPS))
+        if len(candidates) == 0:
+            return None
+        belief = self.utilities[self.others[i]][:, candidates]
+        belief = belief + noise * self.draws.generator.standard_normal(belief.shape)
         score = belief.min(axis=0)
         best = candidates[score >= score.max() - EPS]
         if len(best) > 1:
             best = best[own[best] >= own[best].max() - EPS]
-        offer = int(best[0])
-        w.record.proposals += 1
-        w.log("offer", f"{w.label(self.parties[i].name)} offers {w.describe_offer(offer)} "
-              f"(own {own[offer]:.2f} >= {asp[i]:.2f})", proposer=self.parties[i].name,
-              offer=offer)
-        return offer
+        return int(best[0])
 
     def respond(self, i: int, offer: int, asp: list[float]) -> bool:
         """Every other party answers; the offer passes only if all accept."""
@@ -114,10 +128,11 @@ class Talks:
             prob = accept_probability(u, asp[j], p.tau)
             yes = prob >= 1.0 or (prob > 0.0 and self.draws.uniform() < prob)
             accepted &= yes
-            w.log("response", f"{w.label(p.name)} {'accepts' if yes else 'declines'}: "
-                  f"{u:.2f} {'>=' if u >= asp[j] else '<'} {asp[j]:.2f}"
-                  + (f" (p={prob:.2f})" if 0 < prob < 1 else ""), party=p.name, utility=u,
-                  aspiration=asp[j])
+            if w.tracing:
+                w.log("response", f"{w.label(p.name)} {'accepts' if yes else 'declines'}: "
+                      f"{u:.2f} {'>=' if u >= asp[j] else '<'} {asp[j]:.2f}"
+                      + (f" (p={prob:.2f})" if 0 < prob < 1 else ""), party=p.name,
+                      utility=u, aspiration=asp[j])
         return accepted
 
     def after_breakdown(self) -> None:
@@ -130,3 +145,29 @@ class Talks:
 
     def _reopen(self) -> None:
         self.open = True
+
+
+class _Ladder:
+    """A proposer's noiseless choice for every aspiration, precomputed.
+
+    Feasible offers are sorted by the proposer's own utility (descending, then by index);
+    ``best[m]`` is the offer best for the others among the first ``m + 1`` of them. For an
+    aspiration ``a`` the candidates are a prefix of that order, found by bisection.
+    """
+
+    def __init__(self, utilities: np.ndarray, feasible: np.ndarray, i: int, others: np.ndarray):
+        own = utilities[i]
+        idx = np.flatnonzero(feasible)
+        order = idx[np.lexsort((idx, -own[idx]))]
+        score = utilities[others][:, order].min(axis=0) if len(others) else np.ones(len(order))
+        self.neg_own = (-own[order]).tolist()
+        self.best: list[int] = []
+        top, pick = -math.inf, -1
+        for offer, sc in zip(order.tolist(), score.tolist(), strict=True):
+            if sc > top + EPS:
+                top, pick = sc, offer
+            self.best.append(pick)
+
+    def best_for(self, aspiration: float) -> int | None:
+        m = bisect.bisect_right(self.neg_own, -(aspiration - EPS))
+        return self.best[m - 1] if m else None

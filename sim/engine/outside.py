@@ -18,8 +18,9 @@ def start_spoilers(world: World) -> None:
         def attack(name: str = name, jumps: list[float] = jumps) -> None:
             world.record.spoiler_attacks += 1
             hits = world.truce is not None and world.truce.active
-            world.log("attack", f"attack by {world.label(name)}"
-                      + (" excites the truce parties" if hits else ""), spoiler=name)
+            if world.tracing:
+                world.log("attack", f"attack by {world.label(name)}"
+                          + (" excites the truce parties" if hits else ""), spoiler=name)
             if hits:
                 world.truce.excite(jumps, name)  # type: ignore[union-attr]
 
@@ -47,7 +48,8 @@ class AidFlow:
 
     def deliver(self) -> None:
         self.world.record.aid_deliveries += 1
-        self.world.log("aid", "aid convoy delivers")
+        if self.world.tracing:
+            self.world.log("aid", "aid delivery")
 
 
 def schedule_shocks(world: World) -> None:

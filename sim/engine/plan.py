@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.rng import stream
+from scipy.special import ndtri
+
+from sim.rng import one_uniform
 from sim.scenario import Choice, Normal, Scenario, Triangular, Uniform
 
 Key = tuple[str, str]
@@ -131,7 +133,8 @@ def _has_distribution(data: Any) -> bool:
 
 
 class _Drawer:
-    """Draws each distribution-valued parameter from its own named stream."""
+    """Draws each distribution-valued parameter by inversion of one uniform from a stream
+    named after its path, so a parameter keeps its quantile across scenario variants."""
 
     def __init__(self, seed: int, replication: int, fixed: bool):
         self.seed, self.replication, self.fixed = seed, replication, fixed
@@ -140,21 +143,25 @@ class _Drawer:
                  hi: float = math.inf) -> float:
         if isinstance(value, int | float):
             return float(value)
-        gen = stream(self.seed, self.replication, "param:" + path)
-        return float(np.clip(_sample(value, gen), lo, hi))
+        u = one_uniform(self.seed, self.replication, "param:" + path)
+        return min(max(quantile(value, u), lo), hi)
 
 
-def _sample(value: Any, gen: np.random.Generator) -> float:
+def quantile(value: Any, u: float) -> float:
+    """The ``u``-quantile of a distribution (its inverse CDF)."""
     if isinstance(value, Uniform):
         a, b = value.uniform
-        return a + (b - a) * gen.random()
+        return a + (b - a) * u
     if isinstance(value, Normal):
         mu, sd = value.normal
-        return mu + sd * gen.standard_normal()
+        return mu + sd * float(ndtri(min(max(u, 1e-16), 1 - 1e-16)))
     if isinstance(value, Triangular):
-        return float(gen.triangular(*value.triangular))
+        lo, mode, hi = value.triangular
+        if u * (hi - lo) < mode - lo:
+            return lo + math.sqrt(u * (hi - lo) * (mode - lo))
+        return hi - math.sqrt((1 - u) * (hi - lo) * (hi - mode))
     if isinstance(value, Choice):
-        return value.choice[int(gen.integers(len(value.choice)))]
+        return value.choice[min(int(u * len(value.choice)), len(value.choice) - 1)]
     raise TypeError(f"not a number or distribution: {value!r}")
 
 

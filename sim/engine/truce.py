@@ -66,8 +66,10 @@ class Truce:
         self.level = [0.0] * len(self.names)
         self.since, self.count = w.now, 0
         self.recent.clear()
-        w.log("truce", "truce starts; base rates " + ", ".join(
-            f"{w.label(p)} {w.live[k]:.3g}/day" for p, k in zip(self.names, self.keys, strict=True)))
+        if w.tracing:
+            w.log("truce", "truce starts; base rates " + ", ".join(
+                f"{w.label(p)} {w.live[k]:.3g}/day"
+                for p, k in zip(self.names, self.keys, strict=True)))
         if w.aid is not None:
             w.aid.refresh()
         for i in range(len(self.names)):
@@ -107,8 +109,10 @@ class Truce:
         self.count += 1
         for k in self.excited_by[i]:
             self.level[k] += self.alpha[k][i]
-        w.log("violation", f"violation by {w.label(name)} (#{self.count}; rate was "
-              f"{w.live[self.keys[i]] + self.level[i] - self.alpha[i][i]:.3g}/day)", party=name)
+        if w.tracing:
+            w.log("violation", f"violation by {w.label(name)} (#{self.count}; rate was "
+                  f"{w.live[self.keys[i]] + self.level[i] - self.alpha[i][i]:.3g}/day)",
+                  party=name)
         if self._over_threshold():
             span = f"in {self.window:g} days" if self.window else "since the start"
             self.end(f"{len(self.recent) if self.window else self.count} violations {span} "

@@ -86,13 +86,15 @@ class World:
             rec.deal, rec.deal_day = True, self.now
         rec.levels = dict(zip(self.plan.terms, self.plan.offers[offer].tolist(), strict=True))
         self.deal, self.deal_broken = offer, False
-        self.log("deal", f"DEAL: {self.describe_offer(offer)}", offer=rec.levels)
+        if self.tracing:
+            self.log("deal", f"DEAL: {self.describe_offer(offer)}", offer=dict(rec.levels))
         levels = self.plan.offers[offer]
         for e in self.params.effects:
             factor = max(0.0, 1.0 + e.per_unit * float(levels[e.term]) * e.via)
             self.live.modify(e.target, "effect:" + e.name, factor)
-            self.log("effect", f"effect {e.name}: {'.'.join(e.target)} x {factor:.3g} "
-                     f"(now {self.live[e.target]:.3g})")
+            if self.tracing:
+                self.log("effect", f"effect {e.name}: {'.'.join(e.target)} x {factor:.3g} "
+                         f"(now {self.live[e.target]:.3g})")
         if self.truce is not None:
             self.truce.on_deal()
 

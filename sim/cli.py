@@ -22,7 +22,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from sim import api, render, store
 from sim import scenario as scn
 from sim.engine import Plan, play
 from sim.errors import NegsimError, UsageError
@@ -168,6 +167,8 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
       negsim run scenarios/kerry_moscow_2016.yaml --precision 0.01 -n 50000
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
     """
+    from sim import api, render, store  # matplotlib and pyarrow load only when running
+
     if scenario_file is None:
         for path, title in _shipped():
             click.echo(f"{path:48s} {title}")

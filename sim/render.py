@@ -23,7 +23,7 @@ def outcomes_table(summary: dict[str, Any]) -> Table:
     t = Table(title=f"{summary['title']} — {summary['runs']} replications, seed {summary['seed']}")
     for col, just in (("outcome", "left"), ("p", "right"), ("95% interval", "right"),
                       ("count", "right"), ("", "left")):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
+        t.add_column(col, justify=just, no_wrap=col != "")  # type: ignore[arg-type]
     for name, row in summary["outcomes"].items():
         lo, hi = row["ci"]
         t.add_row(name, f"{row['p']:.3f}", f"[{lo:.3f}, {hi:.3f}]", str(row["count"]),
@@ -33,12 +33,14 @@ def outcomes_table(summary: dict[str, Any]) -> Table:
 
 def metrics_table(summary: dict[str, Any]) -> Table:
     """Metric summaries: mean (95% interval), sd and quantiles."""
-    t = Table(title="Metrics (NaN = did not happen; dropped)")
-    for col in ("metric", "n", "mean", "95% CI of mean", "sd", "q05", "q50", "q95"):
-        t.add_column(col, justify="left" if col == "metric" else "right")
+    t = Table(title="Metrics over replications where they apply (mean ± 95% half-width)")
+    t.add_column("metric", no_wrap=True)
+    for col in ("n", "mean", "sd", "q05", "q50", "q95"):
+        t.add_column(col, justify="right", no_wrap=True)
     for name, m in summary["metrics"].items():
         ci = m.get("ci") or [None, None]
-        t.add_row(name, str(m["n"]), _num(m["mean"]), f"[{_num(ci[0])}, {_num(ci[1])}]",
+        half = None if ci[0] is None else (ci[1] - ci[0]) / 2
+        t.add_row(name, str(m["n"]), f"{_num(m['mean'])} ± {_num(half, '.2g')}",
                   _num(m["sd"]), _num(m["q05"]), _num(m["q50"]), _num(m["q95"]))
     return t
 

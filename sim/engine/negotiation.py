@@ -66,7 +66,8 @@ class Talks:
         if not self.open or w.done:
             return
         w.record.meetings += 1
-        asp = [aspiration(p, w.now, w.deadline_T) for p in self.parties]
+        t, horizon = w.now - w.clock_origin, w.deadline_T - w.clock_origin
+        asp = [aspiration(p, t, horizon) for p in self.parties]
         if w.tracing:
             w.log("meeting", f"{label}: aspirations " + ", ".join(
                 f"{w.label(p.name)} {a:.2f}" for p, a in zip(self.parties, asp, strict=True)))

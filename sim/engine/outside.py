@@ -107,6 +107,7 @@ def deadline(world: World) -> Generator[Any, Any, None]:
         if extensions == 0 or spec.extension_days is None or day + spec.extension_days > world.plan.horizon:
             return
         extensions -= 1
+        world.clock_origin = day
         day += spec.extension_days
         world.deadline_T = day
         world.log("deadline", f"new deadline on day {day:g} (credibility {credibility:.2f})")

@@ -52,7 +52,9 @@ class World:
         self.escalated = False
         self.deal: int | None = None  # index of the agreed offer
         self.deal_broken = False
+        # Aspirations run from clock_origin to deadline_T; a new deadline restarts the clock.
         self.deadline_T = plan.deadline_day if plan.deadline_day == plan.deadline_day else plan.horizon
+        self.clock_origin = 0.0
         self.talks: Talks | None = None
         self.truce: Truce | None = None
         self.aid: AidFlow | None = None

@@ -1,0 +1,180 @@
+"""PNG plots of a run, drawn with matplotlib's object API (no pyplot, no global backend).
+
+Each function draws one figure, writes it to ``path`` and returns that path. Empty data
+gives a readable figure rather than an exception.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.stats import Z95
+
+DPI = 120
+_SIZE = (7.0, 4.5)
+_BAR = "#4C72B0"
+_BAND = "#4C72B0"
+_DEADLINE = "#C44E52"
+
+
+def plot_outcomes(outcomes: dict[str, dict], path: str | Path, title: str = "") -> Path:
+    """Bar chart of outcome probabilities with 95% Wilson intervals.
+
+    Args:
+        outcomes: An outcome table, ``{name: {"p", "ci": [lo, hi], "count"}}``.
+        path: Where to write the PNG.
+        title: Title above the chart.
+
+    Returns:
+        The path written.
+    """
+    fig, ax = _figure()
+    names = list(outcomes)
+    p = np.array([outcomes[n]["p"] for n in names], dtype=float)
+    ci = np.array([outcomes[n]["ci"] for n in names], dtype=float).reshape(-1, 2)
+    whiskers = np.vstack([p - ci[:, 0], ci[:, 1] - p]).clip(min=0.0)
+    bars = ax.bar(names, p, yerr=whiskers, capsize=6, color=_BAR)
+    ax.bar_label(bars, labels=[f"{v:.3f}" for v in p], padding=3)
+    ax.set_ylim(0.0, 1.1)
+    _label(ax, title or "Outcome probabilities", "outcome", "probability (95% Wilson interval)")
+    if not names:
+        _note(ax, "no outcomes")
+    return _save(fig, path)
+
+
+def plot_survival(km: dict, path: str | Path, title: str = "",
+                  horizon: float | None = None) -> Path:
+    """Kaplan-Meier step curve with its 95% band and the median marked.
+
+    Args:
+        km: A survival curve as returned by :func:`sim.stats.survival`.
+        path: Where to write the PNG.
+        title: Title above the chart.
+        horizon: Right end of the time axis (days); the last knot when None.
+
+    Returns:
+        The path written.
+    """
+    fig, ax = _figure()
+    t = np.asarray(km.get("t", []), dtype=float)
+    if t.size:
+        _draw_survival(ax, km, t)
+    else:
+        _note(ax, "no truces")
+    if horizon is not None and horizon > 0:
+        ax.set_xlim(0.0, horizon)
+    ax.set_ylim(0.0, 1.05)
+    _label(ax, title or "Truce survival (Kaplan-Meier)", "days since the truce began",
+           "probability the truce holds")
+    return _save(fig, path)
+
+
+def _draw_survival(ax: Axes, km: dict, t: np.ndarray) -> None:
+    ax.fill_between(t, km["lo"], km["hi"], step="post", alpha=0.25, color=_BAND,
+                    label="95% band")
+    ax.step(t, km["s"], where="post", color=_BAND, label=f"survival (n = {km.get('n', 0)})")
+    median = km.get("median")
+    if median is not None:
+        ax.axvline(median, color="gray", linestyle=":")
+        ax.plot([median], [0.5], "o", color="black", label=f"median {median:.1f} days")
+    ax.legend(loc="lower left")
+
+
+def plot_deal_days(deal_days: np.ndarray, path: str | Path, deadline_day: float | None = None,
+                   horizon: float | None = None, title: str = "") -> Path:
+    """Histogram of the day deals were struck, with the deadline marked.
+
+    Args:
+        deal_days: Day of the deal, one per replication; NaN where there was no deal.
+        path: Where to write the PNG.
+        deadline_day: Day of the deadline, drawn as a dashed line; None for no deadline.
+        horizon: Right end of the time axis (days); automatic when None.
+        title: Title above the chart.
+
+    Returns:
+        The path written.
+    """
+    fig, ax = _figure()
+    days = np.asarray(deal_days, dtype=float)
+    days = days[np.isfinite(days)]
+    if days.size:
+        ax.hist(days, bins=_bins(days, horizon), color=_BAR, edgecolor="white")
+    else:
+        _note(ax, "no deals")
+    if deadline_day is not None:
+        ax.axvline(deadline_day, color=_DEADLINE, linestyle="--",
+                   label=f"deadline (day {deadline_day:g})")
+        ax.legend(loc="upper left")
+    if horizon is not None and horizon > 0:
+        ax.set_xlim(0.0, horizon)
+    _label(ax, title or f"Deal day ({days.size} deals)", "deal day (days)", "replications")
+    return _save(fig, path)
+
+
+def _bins(days: np.ndarray, horizon: float | None) -> int:
+    """About one bin per day for short spans, at most 50."""
+    span = horizon if horizon else float(days.max() - days.min())
+    return int(np.clip(np.ceil(span), 1, 50))
+
+
+def plot_violations(violations: dict[str, np.ndarray], path: str | Path, title: str = "") -> Path:
+    """Mean truce violations per party with 95% intervals for the mean.
+
+    Args:
+        violations: Violation counts per replication, by party name; NaNs are ignored.
+        path: Where to write the PNG.
+        title: Title above the chart.
+
+    Returns:
+        The path written.
+    """
+    fig, ax = _figure()
+    parties = list(violations)
+    summaries = [_mean_and_half(violations[p]) for p in parties]
+    means = [m for m, _ in summaries]
+    halves = [h for _, h in summaries]
+    bars = ax.bar(parties, means, yerr=halves, capsize=6, color=_BAR)
+    ax.bar_label(bars, labels=[f"{m:.2f}" for m in means], padding=3)
+    ax.margins(y=0.12)  # headroom so the value labels clear the frame
+    _label(ax, title or "Truce violations per party", "party",
+           "violations per replication (mean, 95% interval)")
+    if not parties:
+        _note(ax, "no violations recorded")
+    return _save(fig, path)
+
+
+def _mean_and_half(values: np.ndarray) -> tuple[float, float]:
+    """Mean and normal-approximation 95% half-width; zeros when there are no values."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return 0.0, 0.0
+    sd = float(x.std(ddof=1)) if x.size > 1 else 0.0
+    return float(x.mean()), Z95 * sd / float(np.sqrt(x.size))
+
+
+def _figure() -> tuple[Figure, Axes]:
+    fig = Figure(figsize=_SIZE, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _label(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def _note(ax: Axes, text: str) -> None:
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=14,
+            color="gray", bbox={"facecolor": "white", "edgecolor": "none"}, zorder=5)
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
+    out = Path(path)
+    fig.savefig(out, dpi=DPI)
+    return out
+

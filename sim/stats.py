@@ -1,0 +1,201 @@
+"""Statistics of a run: pure functions on arrays, with no knowledge of scenarios or engines.
+
+Outcome probabilities with Wilson intervals, metric summaries with t-intervals,
+Kaplan-Meier truce survival and the timing of deals against a deadline.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy import stats as sps
+
+Z95: float = float(sps.norm.ppf(0.975))
+
+_QUANTILES = (0.05, 0.5, 0.95)
+_LAST_FIFTH = 0.8
+
+
+# --- outcome probabilities -------------------------------------------------------------------
+
+
+def wilson_interval(count: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion.
+
+    Args:
+        count: Number of successes.
+        n: Number of trials.
+        confidence: Confidence level of the interval, in (0, 1).
+
+    Returns:
+        The interval ``(lo, hi)``; ``(0.0, 1.0)`` when ``n`` is 0.
+
+    Raises:
+        ValueError: If ``count`` is not between 0 and ``n``.
+    """
+    if not 0 <= count <= n:
+        raise ValueError(f"count(={count}) must be between 0 and n(={n}).")
+    if n == 0:
+        return 0.0, 1.0
+    ci = sps.binomtest(int(count), int(n)).proportion_ci(confidence, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def outcome_table(outcomes: np.ndarray | Sequence[str], names: Sequence[str]) -> dict[str, dict]:
+    """Probability, Wilson interval and count of every named outcome.
+
+    Args:
+        outcomes: One outcome name per replication.
+        names: Every possible outcome, in the order the table should list them.
+
+    Returns:
+        ``{name: {"p": float, "ci": [lo, hi], "count": int}}`` for every name in ``names``,
+        with ``p = 0`` and ``count = 0`` for names that never occurred.
+
+    Raises:
+        ValueError: If an outcome is not one of ``names``.
+    """
+    counts = Counter(str(o) for o in outcomes)
+    unknown = sorted(set(counts) - set(names))
+    if unknown:
+        raise ValueError(f"outcome(={unknown[0]!r}) is not one of {list(names)}.")
+    n = sum(counts.values())
+    return {name: _outcome_row(counts[name], n) for name in names}
+
+
+def _outcome_row(count: int, n: int) -> dict[str, Any]:
+    lo, hi = wilson_interval(count, n)
+    return {"p": count / n if n else 0.0, "ci": [lo, hi], "count": count}
+
+
+def max_half_width(table: dict[str, dict]) -> float:
+    """The widest half-width of the intervals in an outcome table.
+
+    Args:
+        table: An outcome table as returned by :func:`outcome_table`.
+
+    Returns:
+        The largest ``(hi - lo) / 2`` over the outcomes; 0.0 for an empty table.
+    """
+    return max(((row["ci"][1] - row["ci"][0]) / 2 for row in table.values()), default=0.0)
+
+
+# --- metric summaries ------------------------------------------------------------------------
+
+
+def describe(values: np.ndarray) -> dict:
+    """Mean, spread, quantiles and a 95% t-interval for the mean, ignoring NaNs.
+
+    Args:
+        values: The metric, one value per replication; NaN where undefined.
+
+    Returns:
+        ``{"mean", "sd", "q05", "q50", "q95", "n", "ci": [lo, hi]}`` as Python numbers. ``sd``
+        uses ``ddof=1`` and is 0.0 for a single value (the interval is then ``[mean, mean]``).
+        With no values, everything is None except ``"n": 0``.
+    """
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    if x.size == 0:
+        return {"mean": None, "sd": None, "q05": None, "q50": None, "q95": None, "n": 0,
+                "ci": None}
+    mean = float(x.mean())
+    sd = float(x.std(ddof=1)) if x.size > 1 else 0.0
+    q05, q50, q95 = (float(q) for q in np.quantile(x, _QUANTILES))
+    return {"mean": mean, "sd": sd, "q05": q05, "q50": q50, "q95": q95, "n": int(x.size),
+            "ci": _mean_interval(mean, sd, x.size)}
+
+
+def _mean_interval(mean: float, sd: float, n: int) -> list[float]:
+    if n < 2:
+        return [mean, mean]
+    half = float(sps.t.ppf(0.975, n - 1) * sd / np.sqrt(n))
+    return [mean - half, mean + half]
+
+
+# --- survival ---------------------------------------------------------------------------------
+
+
+def survival(durations: np.ndarray, observed: np.ndarray, horizon: float) -> dict:
+    """Kaplan-Meier survival curve with a 95% pointwise band, as step-function knots.
+
+    Args:
+        durations: Time to the event or to censoring, one per subject (days).
+        observed: True where the event was seen, False where the subject was censored.
+        horizon: Where the curve ends (days).
+
+    Returns:
+        ``{"t", "s", "lo", "hi"}`` lists of knots, from ``t = 0, s = 1`` to ``t = horizon``
+        (the value at a knot holds until the next one), ``"median"`` (the first time the
+        survival is at most 0.5, None if it never is), ``"n"`` subjects and ``"events"``.
+    """
+    t = np.asarray(durations, dtype=float)
+    seen = np.asarray(observed, dtype=bool)
+    if t.size == 0:
+        return {"t": [0.0, float(horizon)], "s": [1.0, 1.0], "lo": [1.0, 1.0],
+                "hi": [1.0, 1.0], "median": None, "n": 0, "events": 0}
+    sf = sps.ecdf(sps.CensoredData(uncensored=t[seen], right=t[~seen])).sf
+    knots = sf.quantiles[sf.quantiles < horizon]
+    s = np.concatenate(([1.0], sf.probabilities[: knots.size], sf.evaluate([horizon])))
+    lo, hi = _band(sf, knots.size, horizon, s)
+    return {"t": [0.0, *map(float, knots), float(horizon)], "s": s.tolist(), "lo": lo.tolist(),
+            "hi": hi.tolist(), "median": _median(sf), "n": int(t.size),
+            "events": int(seen.sum())}
+
+
+def _band(sf: Any, k: int, horizon: float, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The 95% band at the knots; undefined points take the previous value, kept around s."""
+    with warnings.catch_warnings():
+        # The linear (Greenwood) band is undefined where S reaches 0; we fill those points.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = sf.confidence_interval(0.95)
+    lo = np.concatenate(([1.0], ci.low.probabilities[:k], ci.low.evaluate([horizon])))
+    hi = np.concatenate(([1.0], ci.high.probabilities[:k], ci.high.evaluate([horizon])))
+    return np.minimum(_fill_forward(lo), s), np.maximum(_fill_forward(hi), s)
+
+
+def _fill_forward(x: np.ndarray) -> np.ndarray:
+    """NaNs replaced by the last defined value before them (the first value must be defined)."""
+    idx = np.where(np.isnan(x), 0, np.arange(x.size))
+    return np.clip(x[np.maximum.accumulate(idx)], 0.0, 1.0)
+
+
+def _median(sf: Any) -> float | None:
+    below = np.flatnonzero(sf.probabilities <= 0.5)
+    return float(sf.quantiles[below[0]]) if below.size else None
+
+
+# --- deal timing ------------------------------------------------------------------------------
+
+
+def deal_timing(deal_days: np.ndarray, deadline_day: float | None) -> dict:
+    """When deals were struck, relative to the deadline.
+
+    Args:
+        deal_days: Day of the deal, one per replication; NaN where there was no deal.
+        deadline_day: Day of the deadline, or None when the scenario has none.
+
+    Returns:
+        ``{"n_deals", "days_before_deadline", "share_before_deadline", "share_in_last_fifth"}``
+        where ``days_before_deadline`` is :func:`describe` of ``deadline - deal_day``, a deal
+        on the deadline day counts as before it, the last fifth is
+        ``[0.8 * deadline, deadline]`` and the shares are None without deals. Without a
+        deadline: ``{"n_deals", "deal_day"}`` with :func:`describe` of the deal days.
+    """
+    days = np.asarray(deal_days, dtype=float)
+    days = days[~np.isnan(days)]
+    if deadline_day is None:
+        return {"n_deals": int(days.size), "deal_day": describe(days)}
+    deadline = float(deadline_day)
+    return {"n_deals": int(days.size),
+            "days_before_deadline": describe(deadline - days),
+            "share_before_deadline": _share(days <= deadline),
+            "share_in_last_fifth": _share((days >= _LAST_FIFTH * deadline) & (days <= deadline))}
+
+
+def _share(mask: np.ndarray) -> float | None:
+    return float(mask.mean()) if mask.size else None

@@ -178,3 +178,64 @@ def _save(fig: Figure, path: str | Path) -> Path:
     fig.savefig(out, dpi=DPI)
     return out
 
+
+
+# --- comparisons -----------------------------------------------------------------------------
+
+
+def plot_side_by_side(scenarios: list[dict], path: str | Path, title: str = "") -> Path:
+    """Grouped bars: each scenario's outcome probabilities with 95% Wilson whiskers.
+
+    Args:
+        scenarios: ``[{"label": str, "outcomes": outcome table}, ...]``.
+        path: Where to write the PNG.
+        title: Title above the chart.
+
+    Returns:
+        The path written.
+    """
+    fig, ax = _figure()
+    names = list(scenarios[0]["outcomes"]) if scenarios else []
+    x = np.arange(len(names))
+    width = 0.8 / max(1, len(scenarios))
+    for k, s in enumerate(scenarios):
+        p = np.array([s["outcomes"][n]["p"] for n in names])
+        ci = np.array([s["outcomes"][n]["ci"] for n in names]).reshape(-1, 2)
+        err = np.vstack([p - ci[:, 0], ci[:, 1] - p]).clip(min=0.0)
+        ax.bar(x + (k - (len(scenarios) - 1) / 2) * width, p, width, yerr=err, capsize=3,
+               label=s["label"])
+    ax.set_xticks(x, names)
+    ax.set_ylim(0.0, 1.05)
+    ax.legend(fontsize=8)
+    _label(ax, title or "Outcome probabilities by scenario", "outcome",
+           "probability (95% Wilson interval)")
+    return _save(fig, path)
+
+
+def plot_forest(comparisons: list[dict], path: str | Path, title: str = "") -> Path:
+    """Forest plot of outcome-probability differences (variant minus baseline), 95% intervals.
+
+    Args:
+        comparisons: compare.json's ``comparisons`` list.
+        path: Where to write the PNG.
+        title: Title above the chart.
+
+    Returns:
+        The path written.
+    """
+    rows = [(f"{c['variant']}: {name}", d) for c in comparisons
+            for name, d in c["diff"]["outcomes"].items() if d.get("diff") is not None]
+    fig = Figure(figsize=(7.0, 1.2 + 0.32 * max(1, len(rows))), layout="constrained")
+    ax = fig.add_subplot()
+    for y, (_, d) in enumerate(reversed(rows)):
+        lo, hi = d["ci"]
+        color = _DEADLINE if d.get("significant") else _BAR
+        ax.plot([lo, hi], [y, y], color=color, linewidth=2)
+        ax.plot([d["diff"]], [y], "o", color=color)
+    ax.axvline(0.0, color="gray", linestyle=":")
+    ax.set_yticks(range(len(rows)), [label for label, _ in reversed(rows)], fontsize=8)
+    _label(ax, title or "Difference from the baseline (red: significant after Holm)",
+           "difference in probability (95% interval)", "")
+    if not rows:
+        _note(ax, "nothing to compare")
+    return _save(fig, path)

@@ -65,3 +65,54 @@ def extras_lines(summary: dict[str, Any]) -> list[str]:
                      f"{p['target']}) after {summary['runs']} of at most {p['cap']} replications")
     lines.append(f"{summary['events']} events in {summary['wall_s']:.2f} s")
     return lines
+
+
+def compare_tables(result: dict[str, Any]) -> list[Table]:
+    """One table per comparison: probabilities, paired difference, test, pairing gain."""
+    tables = []
+    scen = {s["label"]: s["outcomes"] for s in result["scenarios"]}
+    for c in result["comparisons"]:
+        a, b = c["baseline"], c["variant"]
+        t = Table(title=f"{b} vs {a} ({'paired, common random numbers' if c['paired'] else 'UNPAIRED'})")
+        t.add_column("outcome", no_wrap=True)
+        for col in ("p baseline", "p variant", "difference ± 95%", "p (Holm)", "pairing gain"):
+            t.add_column(col, justify="right", no_wrap=True)
+        for name, d in c["diff"]["outcomes"].items():
+            t.add_row(name, f"{scen[a][name]['p']:.3f}", f"{scen[b][name]['p']:.3f}",
+                      _diff(d), _pval(d), _gain(d))
+        tables.append(t)
+        tables.append(_metric_diffs(c))
+    return tables
+
+
+def _metric_diffs(c: dict[str, Any]) -> Table:
+    t = Table(title=f"Metrics: {c['variant']} minus {c['baseline']}")
+    t.add_column("metric", no_wrap=True)
+    for col in ("pairs", "difference ± 95%", "p (Holm)", "pairing gain"):
+        t.add_column(col, justify="right", no_wrap=True)
+    for name, d in c["diff"]["metrics"].items():
+        t.add_row(name, str(d["n"]), _diff(d, ".3g"), _pval(d), _gain(d))
+    return t
+
+
+def _diff(d: dict[str, Any], fmt: str = "+.3f") -> str:
+    if d.get("diff") is None:
+        return "—"
+    lo, hi = d["ci"]
+    return f"{d['diff']:{fmt}} ± {(hi - lo) / 2:{fmt.lstrip('+')}}"
+
+
+def _pval(d: dict[str, Any]) -> str:
+    p = d.get("p_holm", d.get("p_value"))
+    if p is None:
+        return "—"
+    return f"{p:.3g}{' *' if d.get('significant') else ''}"
+
+
+def _gain(d: dict[str, Any]) -> str:
+    if "pairing_gain" not in d:
+        return "—"
+    g = d["pairing_gain"]
+    if g is None:
+        return "∞" if d.get("diff") is not None else "—"
+    return f"{g:.1f}×"

@@ -199,3 +199,91 @@ def deal_timing(deal_days: np.ndarray, deadline_day: float | None) -> dict:
 
 def _share(mask: np.ndarray) -> float | None:
     return float(mask.mean()) if mask.size else None
+
+
+# --- paired and unpaired comparisons ---------------------------------------------------------
+
+
+def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """Mean of ``b - a`` over pairs where both are finite, with a 95% t-interval.
+
+    Common random numbers make ``a`` and ``b`` positively correlated, so the interval of the
+    mean difference is narrower than an unpaired one; identical inputs give exactly 0 and an
+    interval of zero width.
+
+    Returns:
+        ``{"diff", "ci", "p_value", "n"}``; the p-value is a one-sample t-test of the
+        differences (1.0 when every difference is 0), None when there are no pairs.
+    """
+    keep = np.isfinite(a) & np.isfinite(b)
+    d = b[keep].astype(float) - a[keep].astype(float)
+    n = int(d.size)
+    if n == 0:
+        return {"diff": None, "ci": None, "p_value": None, "n": 0}
+    mean = float(d.mean())
+    sd = float(d.std(ddof=1)) if n > 1 else 0.0
+    if sd == 0.0:
+        return {"diff": mean, "ci": [mean, mean], "p_value": 1.0 if mean == 0 else 0.0, "n": n}
+    half = float(sps.t.ppf(0.975, n - 1)) * sd / np.sqrt(n)
+    p = float(sps.ttest_1samp(d, 0.0).pvalue)
+    return {"diff": mean, "ci": [mean - half, mean + half], "p_value": p, "n": n}
+
+
+def mcnemar(a: np.ndarray, b: np.ndarray) -> float:
+    """Exact McNemar test for paired binary outcomes (two-sided binomial on discordant pairs).
+
+    Returns:
+        The p-value; 1.0 when there are no discordant pairs.
+    """
+    a, b = np.asarray(a, bool), np.asarray(b, bool)
+    only_a, only_b = int(np.sum(a & ~b)), int(np.sum(~a & b))
+    if only_a + only_b == 0:
+        return 1.0
+    return float(sps.binomtest(only_b, only_a + only_b, 0.5).pvalue)
+
+
+def unpaired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
+    """Mean of ``b`` minus mean of ``a`` for independent samples (Welch interval and test)."""
+    a, b = a[np.isfinite(a)].astype(float), b[np.isfinite(b)].astype(float)
+    if a.size < 2 or b.size < 2:
+        return {"diff": None, "ci": None, "p_value": None, "n": int(min(a.size, b.size))}
+    diff = float(b.mean() - a.mean())
+    va, vb = a.var(ddof=1) / a.size, b.var(ddof=1) / b.size
+    se = float(np.sqrt(va + vb))
+    if se == 0.0:
+        return {"diff": diff, "ci": [diff, diff], "p_value": 1.0 if diff == 0 else 0.0,
+                "n": int(min(a.size, b.size))}
+    dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
+    half = float(sps.t.ppf(0.975, dof)) * se
+    p = float(sps.ttest_ind(b, a, equal_var=False).pvalue)
+    return {"diff": diff, "ci": [diff - half, diff + half], "p_value": p,
+            "n": int(min(a.size, b.size))}
+
+
+def pairing_gain(a: np.ndarray, b: np.ndarray) -> float | None:
+    """Variance of an unpaired difference over that of the paired one (> 1: pairing helps).
+
+    ``(var(a) + var(b)) / var(b - a)`` over pairs where both are finite; None when the paired
+    variance is 0 and the unpaired is not (an infinite gain) or there is nothing to compare.
+    """
+    keep = np.isfinite(a) & np.isfinite(b)
+    a, b = a[keep].astype(float), b[keep].astype(float)
+    if a.size < 2:
+        return None
+    unpaired = float(a.var(ddof=1) + b.var(ddof=1))
+    paired = float((b - a).var(ddof=1))
+    if paired == 0.0:
+        return 1.0 if unpaired == 0.0 else None
+    return unpaired / paired
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjustment of a family of p-values (None entries are skipped)."""
+    present = [(p, k) for k, p in enumerate(p_values) if p is not None]
+    present.sort()
+    out: list[float | None] = [None] * len(p_values)
+    running, m = 0.0, len(present)
+    for rank, (p, k) in enumerate(present):
+        running = max(running, min(1.0, (m - rank) * p))
+        out[k] = running
+    return out

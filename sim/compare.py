@@ -1,0 +1,234 @@
+"""Paired comparisons of scenarios on common random numbers.
+
+Every arm runs the same replication indices with the same seed, so replication ``i`` of each
+arm sees the same draws wherever the scenarios agree; differences are taken pair by pair.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from sim import stats
+from sim.errors import UsageError
+from sim.outcomes import OUTCOMES
+from sim.overrides import load_with
+from sim.runner import Chunk, chunks, run_chunks
+from sim.scenario import Scenario
+from sim.store import read_json, read_table
+from sim.summary import column
+
+BATCH = 1000
+COMPARED_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries")
+
+
+@dataclass
+class Arm:
+    """One side of a comparison: a scenario (or stored run) and its replications."""
+
+    label: str
+    scenario: str
+    source: str
+    text: str
+    seed: int
+    table: pa.Table | None = None
+    model: Scenario | None = None
+
+    def outcomes(self) -> np.ndarray:
+        assert self.table is not None
+        return self.table.column("outcome").to_numpy(zero_copy_only=False)
+
+
+def arms_from_files(paths: list[str], variants: list[str]) -> list[Arm]:
+    """Arms for scenario files, then one arm per ``--vs PATH=VALUE`` on the first file.
+
+    Raises:
+        ScenarioError: a file or a variant is not valid.
+    """
+    arms = []
+    for path in paths:
+        model, text = load_with(path)
+        arms.append(Arm(_unique(model.name, arms), model.name, path, text, model.seed,
+                        model=model))
+    for assignment in variants:
+        model, text = load_with(paths[0], [assignment])
+        arms.append(Arm(_unique(assignment, arms), model.name, f"{paths[0]} --set {assignment}",
+                        text, model.seed, model=model))
+    return arms
+
+
+def _unique(label: str, arms: list[Arm]) -> str:
+    taken = {a.label for a in arms}
+    k, out = 1, label
+    while out in taken:
+        k += 1
+        out = f"{label}#{k}"
+    return out
+
+
+def simulate(arms: list[Arm], runs: int, seed: int, workers: int, precision: float | None,
+             progress: Callable[[int], None] | None = None) -> None:
+    """Run every arm on replications 0..runs-1 with one seed (in batches with ``precision``)."""
+    parts: list[list[pa.RecordBatch]] = [[] for _ in arms]
+    step = BATCH if precision is not None else runs
+    for start in range(0, runs, step):
+        todo = chunks(start, min(start + step, runs))
+        for arm, batches in zip(arms, parts, strict=True):
+            batches.extend(_run(arm, seed, todo, workers, progress))
+            arm.table = pa.Table.from_batches(batches)
+            arm.seed = seed
+        if precision is not None and _widest(arms) <= precision:
+            break
+
+
+def _run(arm: Arm, seed: int, todo: list[Chunk], workers: int,
+         progress: Callable[[int], None] | None) -> list[pa.RecordBatch]:
+    assert arm.model is not None
+    return list(run_chunks(arm.model, seed, todo, workers, progress))
+
+
+def _widest(arms: list[Arm]) -> float:
+    base = arms[0].outcomes()
+    widest = 0.0
+    for arm in arms[1:]:
+        for name in OUTCOMES:
+            d = stats.paired_difference((base == name).astype(float),
+                                        (arm.outcomes() == name).astype(float))
+            if d["ci"] is not None:
+                widest = max(widest, (d["ci"][1] - d["ci"][0]) / 2)
+    return widest
+
+
+def arms_from_folders(folders: list[str]) -> tuple[list[Arm], str | None]:
+    """Arms from stored run folders, and a warning when they cannot be paired.
+
+    Raises:
+        UsageError: a folder is not a negsim run folder.
+    """
+    arms = []
+    for folder in folders:
+        path = Path(folder)
+        manifest = read_json(path / "manifest.json")
+        table = read_table(path / "replications.parquet")
+        name = manifest.get("scenario", path.name)
+        arms.append(Arm(_unique(path.name, arms), name, str(path), manifest["scenario_text"],
+                        int(manifest["seed"]), table=table))
+    return arms, _pairing_problem(arms)
+
+
+def _pairing_problem(arms: list[Arm]) -> str | None:
+    base = arms[0]
+    assert base.table is not None
+    base_idx = base.table.column("replication").to_pylist()
+    for arm in arms[1:]:
+        assert arm.table is not None
+        if arm.seed != base.seed:
+            return f"seeds differ ({base.label}: {base.seed}, {arm.label}: {arm.seed})"
+        if arm.table.column("replication").to_pylist() != base_idx:
+            return (f"replications differ ({base.label}: {len(base_idx)}, "
+                    f"{arm.label}: {arm.table.num_rows})")
+    return None
+
+
+def analyse(arms: list[Arm], paired: bool) -> dict[str, Any]:
+    """compare.json: each arm's outcome table and each arm's differences from the first."""
+    comparisons = [_compare(arms[0], arm, paired) for arm in arms[1:]]
+    _holm_adjust(comparisons)
+    base = arms[0]
+    assert base.table is not None
+    return {
+        "baseline": base.label,
+        "seed": base.seed,
+        "runs": base.table.num_rows,
+        "paired": paired,
+        "scenarios": [{"label": a.label, "scenario": a.scenario, "source": a.source,
+                       "runs": a.table.num_rows if a.table is not None else 0,
+                       "outcomes": stats.outcome_table(a.outcomes(), OUTCOMES)} for a in arms],
+        "comparisons": comparisons,
+    }
+
+
+def _compare(a: Arm, b: Arm, paired: bool) -> dict[str, Any]:
+    assert a.table is not None and b.table is not None
+    outcomes = {}
+    for name in OUTCOMES:
+        x = (a.outcomes() == name).astype(float)
+        y = (b.outcomes() == name).astype(float)
+        outcomes[name] = _difference(x, y, paired, binary=True)
+    metrics = {}
+    for name in _shared_metrics(a.table, b.table):
+        metrics[name] = _difference(column(a.table, name), column(b.table, name), paired,
+                                    binary=False)
+    return {"baseline": a.label, "variant": b.label, "paired": paired,
+            "diff": {"outcomes": outcomes, "metrics": metrics}}
+
+
+def _difference(x: np.ndarray, y: np.ndarray, paired: bool, binary: bool) -> dict[str, Any]:
+    if not paired:
+        out = stats.unpaired_difference(x, y)
+        out["test"] = "welch"
+        return out
+    out = stats.paired_difference(x, y)
+    if binary:
+        out["p_value"] = stats.mcnemar(x > 0, y > 0)
+        out["test"] = "mcnemar"
+    else:
+        out["test"] = "paired t"
+    out["pairing_gain"] = stats.pairing_gain(x, y)
+    out["unpaired_ci"] = stats.unpaired_difference(x, y)["ci"]
+    return out
+
+
+def _shared_metrics(a: pa.Table, b: pa.Table) -> list[str]:
+    names = [c for c in a.column_names if c in b.column_names]
+    extra = [c for c in names if c.startswith(("violations_", "utility_"))]
+    return [c for c in COMPARED_METRICS if c in names] + extra
+
+
+def _holm_adjust(comparisons: list[dict[str, Any]]) -> None:
+    """Holm's correction across the comparisons, outcome by outcome and metric by metric."""
+    for kind in ("outcomes", "metrics"):
+        names = {n for c in comparisons for n in c["diff"][kind]}
+        for name in names:
+            rows = [c["diff"][kind].get(name) for c in comparisons]
+            adjusted = stats.holm([r["p_value"] if r else None for r in rows])
+            for row, p in zip(rows, adjusted, strict=True):
+                if row is not None:
+                    row["p_holm"] = p
+                    row["significant"] = p is not None and p < 0.05
+
+
+def pairs(arms: list[Arm]) -> pa.Table:
+    """Per replication, each arm's outcome and main metrics side by side."""
+    base = arms[0]
+    assert base.table is not None
+    cols: dict[str, Any] = {"replication": base.table.column("replication")}
+    for k, arm in enumerate(arms):
+        assert arm.table is not None
+        if arm.table.num_rows != base.table.num_rows:
+            continue
+        for name in ("outcome", *COMPARED_METRICS):
+            if name in arm.table.column_names:
+                cols[f"{name}__{k}"] = arm.table.column(name)
+    table = pa.table(cols)
+    labels = {str(k): a.label for k, a in enumerate(arms)}
+    return table.replace_schema_metadata({"arms": str(labels)})
+
+
+def run_comparison(arms: list[Arm], runs: int, seed: int, workers: int,
+                   precision: float | None,
+                   progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Simulate the arms and analyse them (paired)."""
+    if len(arms) < 2:
+        raise UsageError("compare needs at least two scenarios (files, --vs variants, or folders)")
+    t0 = time.perf_counter()
+    simulate(arms, runs, seed, workers, precision, progress)
+    result = analyse(arms, paired=True)
+    result["wall_s"] = round(time.perf_counter() - t0, 3)
+    return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import yaml
@@ -97,9 +98,10 @@ def load_with(path: str, assignments: list[str] | tuple[str, ...] = ()) -> tuple
 
 def _blame(problem: Problem, assignments: list[str] | tuple[str, ...]) -> Problem:
     """Point a validation problem at the override that caused it, where one did."""
+    where = re.sub(r"\[(\d+)\]", r".\1", problem.path)
     for a in assignments:
         path = a.partition("=")[0].strip()
-        if problem.path == path or problem.path.startswith(path + "."):
+        if where == path or where.startswith(path + "."):
             return Problem(f"--set {a}", None, None, problem.path, problem.message)
     return problem
 

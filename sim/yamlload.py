@@ -17,6 +17,8 @@ from sim.errors import Problem, ScenarioError
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
+MAX_DEPTH = 50
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 Loc = tuple[str | int, ...]
 
@@ -87,6 +89,7 @@ def parse_text(text: str, source: str = "<string>") -> Document:
     if "\x00" in text:
         raise _fail(source, "binary data (NUL byte), expected YAML text")
     try:
+        _check_depth(text, source)
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -95,6 +98,8 @@ def parse_text(text: str, source: str = "<string>") -> Document:
         raise ScenarioError([Problem(source, line, col, "", msg)]) from None
     except yaml.YAMLError as exc:
         raise _fail(source, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise _fail(source, "YAML nested too deeply") from None
     nodes = [n for n in nodes if n is not None]
     if not nodes:
         raise _fail(source, "file is empty; expected a scenario mapping")
@@ -104,6 +109,20 @@ def parse_text(text: str, source: str = "<string>") -> Document:
     doc = Document(data=None, source=source, text=text)
     doc.data = _Builder(doc).build(nodes[0], ())
     return doc
+
+
+def _check_depth(text: str, source: str) -> None:
+    """Refuse deep nesting before composing, which would recurse once per level."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                raise ScenarioError([Problem(source, mark.line + 1, mark.column + 1, "",
+                                             f"nested more than {MAX_DEPTH} levels deep")])
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _fail(source: str, message: str) -> ScenarioError:
@@ -124,6 +143,10 @@ class _Builder:
             raise self._error(node, loc, f"document expands to more than {MAX_NODES} nodes "
                               "(aliases too deeply nested?)")
         self.doc.marks.setdefault(loc, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if len(loc) > MAX_DEPTH:
+            raise self._error(node, loc, f"nested more than {MAX_DEPTH} levels deep")
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            raise self._error(node, loc, f"tag {node.tag!r} is not allowed")
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, loc)
         if isinstance(node, yaml.SequenceNode):

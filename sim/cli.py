@@ -300,3 +300,111 @@ def _save_comparison(arms: list[Any], result: dict[str, Any], out: Path | None,
         plt.plot_side_by_side(result["scenarios"], folder.path / "outcomes.png")
         plt.plot_forest(result["comparisons"], folder.path / "differences.png")
     return folder.complete()
+
+
+@main.command()
+@click.argument("scenario_file", metavar="SCENARIO", required=False)
+@click.option("--set", "specs", multiple=True, metavar="PATH=SPEC",
+              help="A swept parameter: a,b,c | lo:hi:steps | lo..hi (samplers). Repeatable.")
+@click.option("--zip", "zipped", is_flag=True, help="Vary the lists in lockstep, not as a grid.")
+@click.option("--design", "design_csv", type=click.Path(path_type=Path), default=None,
+              help="Explicit points: a CSV whose header names the paths.")
+@click.option("--sample", default="grid", show_default=True, metavar="grid|lhs:N|sobol:N",
+              help="How to choose points from lo..hi ranges (scipy.stats.qmc, seeded).")
+@click.option("-n", "--runs", type=click.IntRange(min=1), default=None,
+              help="Replications per point (default: the scenario's runs).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for all points.")
+@click.option("--workers", "-w", type=click.IntRange(min=1), default=None, help="Processes.")
+@click.option("--dask", "dask_address", default=None, metavar="local|tcp://HOST:PORT",
+              help="Run the points on a Dask cluster (a new LocalCluster, or a scheduler).")
+@click.option("--resume", "resume_dir", type=click.Path(path_type=Path), default=None,
+              help="Continue an interrupted sweep folder; finished points are not recomputed.")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Sweep folder (default: results/sweep-NAME-YYYYmmdd-HHMMSS).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"points": [...], ...} on stdout.')
+@click.option("--plots/--no-plots", default=True, help="Write PNG plots.")
+@_handle_errors
+def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
+          design_csv: Path | None, sample: str, runs: int | None, seed: int | None,
+          workers: int | None, dask_address: str | None, resume_dir: Path | None,
+          out: Path | None, as_json: bool, plots: bool) -> None:
+    """Sweep parameters of SCENARIO; every point runs on the same random streams.
+
+    \b
+    Example:
+      negsim sweep scenarios/kerry_moscow_2016.yaml -n 500 \\
+        --set actors.russia.leverage.assad=0:1:6 \\
+        --set negotiation.parties.russia.weights.intel_sharing=0.2,0.35,0.5,0.65
+      negsim sweep scenarios/kerry_moscow_2016.yaml --sample sobol:64 -n 200 \\
+        --set actors.russia.leverage.assad=0.2..0.9 --set deadline.credibility=0..0.5
+      negsim sweep --resume results/sweep-kerry_moscow_2016-20261125-101500
+    """
+    from sim import design as dsg
+    from sim import store
+    from sim import sweep as swp
+
+    if resume_dir is not None:
+        if scenario_file or specs or design_csv:
+            raise UsageError("--resume takes only the sweep folder (and --workers/--dask)")
+        job = swp.Sweep.from_folder(resume_dir)
+        click.echo(f"resuming {resume_dir}: {len(job.done())} of {len(job.design.points)} "
+                   "points already done", err=True)
+    else:
+        if scenario_file is None:
+            raise UsageError("give a SCENARIO (or --resume SWEEP_DIR)")
+        base, text = load_with(scenario_file)
+        s = base.seed if seed is None else seed
+        plan = dsg.build([dsg.parse_spec(x) for x in specs], sample, zipped, design_csv, s)
+        folder = out or store.timestamped(Path("results"), f"sweep-{base.name}")
+        job = swp.create(folder, text, scenario_file, plan, s, runs or base.runs)
+    left = len(job.design.points) - len(job.done())
+    summary = _with_progress(left * job.runs, lambda tick: swp.execute(
+        job, workers or api_workers(), dask_address, tick))
+    if plots:
+        _sweep_plots(job, summary)
+    if as_json:
+        click.echo(json.dumps(store.clean_json(summary), indent=2))
+        return
+    _print_sweep(job, summary)
+
+
+def _sweep_plots(job: Any, summary: dict[str, Any]) -> None:
+    from sim import plots as plt
+
+    paths, points = job.design.paths, summary["points"]
+    numeric = all(isinstance(p["values"][q], int | float) for p in points for q in paths)
+    if numeric and len(paths) == 1:
+        plt.plot_sweep_line(points, paths[0], job.folder / "sweep.png")
+    if numeric and len(paths) == 2 and job.design.method in ("grid", "zip"):
+        plt.plot_heatmaps(points, paths, job.folder / "heatmaps.png")
+    if summary["sensitivity"]:
+        plt.plot_ranking(summary["sensitivity"], job.folder / "ranking.png")
+
+
+def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console = Console()
+    t = Table(title=f"{summary['scenario']}: {len(summary['points'])} points × "
+              f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
+    for path in job.design.paths:
+        t.add_column(path.split(".")[-1] if len(path) > 24 else path, justify="right")
+    for name in OUTCOMES:
+        t.add_column(name, justify="right", no_wrap=True)
+    for p in summary["points"]:
+        cells = [_cell(p["values"][q]) for q in job.design.paths]
+        cells += [f"{o['p']:.3f}±{(o['ci'][1] - o['ci'][0]) / 2:.3f}" for o in p["outcomes"].values()]
+        t.add_row(*cells)
+    console.print(t)
+    for outcome, res in summary["sensitivity"].items():
+        ranking = ", ".join(res["ranking"])
+        noise = res.get("noise_share")
+        console.print(f"{outcome}: most influential first: {ranking}"
+                      + (f" (independent binomial noise would be ≈ {noise:.0%} of the variance "
+                         "across points; common random numbers make it smaller)"
+                         if noise is not None else ""))
+    console.print(f"sweep folder: {job.folder}")
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

@@ -239,3 +239,98 @@ def plot_forest(comparisons: list[dict], path: str | Path, title: str = "") -> P
     if not rows:
         _note(ax, "nothing to compare")
     return _save(fig, path)
+
+
+# --- sweeps ----------------------------------------------------------------------------------
+
+
+def plot_sweep_line(points: list[dict], path_name: str, out: str | Path, title: str = "") -> Path:
+    """Outcome probabilities against one swept parameter, with 95% Wilson bands.
+
+    Args:
+        points: summary.json's points (each with ``values`` and ``outcomes``).
+        path_name: The swept parameter.
+        out: Where to write the PNG.
+        title: Title above the chart.
+
+    Returns:
+        The path written.
+    """
+    fig, ax = _figure()
+    ordered = sorted(points, key=lambda p: float(p["values"][path_name]))
+    x = np.array([float(p["values"][path_name]) for p in ordered])
+    for name in (ordered[0]["outcomes"] if ordered else {}):
+        p = np.array([q["outcomes"][name]["p"] for q in ordered])
+        ci = np.array([q["outcomes"][name]["ci"] for q in ordered])
+        (line,) = ax.plot(x, p, marker="o", label=name)
+        ax.fill_between(x, ci[:, 0], ci[:, 1], color=line.get_color(), alpha=0.2)
+    ax.set_ylim(0.0, 1.0)
+    ax.legend(fontsize=8)
+    _label(ax, title or "Outcomes across the sweep", path_name, "probability (95% band)")
+    return _save(fig, out)
+
+
+def plot_heatmaps(points: list[dict], paths: list[str], out: str | Path, title: str = "") -> Path:
+    """One heat map per outcome over two swept parameters (grid points).
+
+    Args:
+        points: summary.json's points.
+        paths: The two swept parameters (x, then y).
+        out: Where to write the PNG.
+        title: Title above the figure.
+
+    Returns:
+        The path written.
+    """
+    xs = sorted({float(p["values"][paths[0]]) for p in points})
+    ys = sorted({float(p["values"][paths[1]]) for p in points})
+    names = list(points[0]["outcomes"]) if points else []
+    fig = Figure(figsize=(9.0, 7.5), layout="constrained")
+    axes = fig.subplots(2, 2).ravel()
+    for ax, name in zip(axes, names, strict=False):
+        grid = np.full((len(ys), len(xs)), np.nan)
+        for p in points:
+            i = ys.index(float(p["values"][paths[1]]))
+            j = xs.index(float(p["values"][paths[0]]))
+            grid[i, j] = p["outcomes"][name]["p"]
+        image = ax.imshow(grid, origin="lower", aspect="auto", vmin=0.0, vmax=1.0, cmap="viridis")
+        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=7)
+        ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=7)
+        for (i, j), v in np.ndenumerate(grid):
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if v < 0.6 else "black")
+        _label(ax, name, paths[0], paths[1])
+        fig.colorbar(image, ax=ax, shrink=0.8)
+    fig.suptitle(title or "Outcome probabilities across the sweep")
+    return _save(fig, out)
+
+
+def plot_ranking(sensitivity: dict, out: str | Path, title: str = "") -> Path:
+    """Grouped bars: each parameter's influence on each outcome (|SRC| or total Sobol index).
+
+    Args:
+        sensitivity: summary.json's ``sensitivity`` mapping (outcome -> result).
+        out: Where to write the PNG.
+        title: Title above the chart.
+
+    Returns:
+        The path written.
+    """
+    fig, ax = _figure()
+    outcomes = list(sensitivity)
+    params = list(sensitivity[outcomes[0]]["parameters"]) if outcomes else []
+    width = 0.8 / max(1, len(params))
+    x = np.arange(len(outcomes))
+    method = sensitivity[outcomes[0]]["method"] if outcomes else "src"
+    key = "total_order" if method == "sobol" else "src"
+    for k, param in enumerate(params):
+        h = [abs(sensitivity[o]["parameters"][param][key]) for o in outcomes]
+        ax.bar(x + (k - (len(params) - 1) / 2) * width, h, width, label=param)
+    ax.set_xticks(x, outcomes)
+    ax.legend(fontsize=8)
+    ylabel = "total Sobol index" if method == "sobol" else "|standardized regression coefficient|"
+    _label(ax, title or "Which parameters move each outcome", "outcome", ylabel)
+    if not outcomes:
+        _note(ax, "too few points to rank parameters")
+    return _save(fig, out)

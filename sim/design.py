@@ -1,0 +1,200 @@
+"""Sweep designs: which parameter values each point of a sweep takes.
+
+``PATH=SPEC`` with SPEC ``a,b,c`` (a list), ``lo:hi:steps`` (evenly spaced), or ``lo..hi`` (a
+range for the samplers). Grids are cartesian products, ``--zip`` varies lists in lockstep,
+``--design`` reads explicit points from a CSV, and ``lhs:N`` / ``sobol:N`` sample ranges with
+scipy.stats.qmc, seeded.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+from scipy.stats import qmc
+
+from sim.errors import UsageError
+
+Point = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One ``PATH=SPEC`` argument."""
+
+    path: str
+    values: list[Any] | None = None  # a list or an evenly spaced grid
+    low: float | None = None  # a range for samplers
+    high: float | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.values is None
+
+
+@dataclass(frozen=True)
+class Design:
+    """The points of a sweep and how they were made."""
+
+    method: str
+    paths: list[str]
+    points: list[Point]
+    sobol: dict[str, Any] = field(default_factory=dict)  # n and d, for sobol_indices
+
+
+_RANGE = re.compile(r"^\s*(-?[\d.eE+-]+)\s*\.\.\s*(-?[\d.eE+-]+)\s*$")
+_STEPS = re.compile(r"^\s*(-?[\d.eE+-]+)\s*:\s*(-?[\d.eE+-]+)\s*:\s*(\d+)\s*$")
+
+
+def parse_spec(text: str) -> Spec:
+    """Parse ``PATH=SPEC``.
+
+    Raises:
+        UsageError: the text is not PATH=SPEC or the SPEC is malformed.
+    """
+    path, sep, spec = text.partition("=")
+    if not sep or not path.strip() or not spec.strip():
+        raise UsageError(f"--set {text!r}: expected PATH=SPEC with SPEC a,b,c or lo:hi:steps "
+                         "or lo..hi")
+    path = path.strip()
+    if m := _RANGE.match(spec):
+        lo, hi = _number(m[1], text), _number(m[2], text)
+        if lo >= hi:
+            raise UsageError(f"--set {text!r}: range {lo:g}..{hi:g} must have lo < hi")
+        return Spec(path, low=lo, high=hi)
+    if m := _STEPS.match(spec):
+        lo, hi, steps = _number(m[1], text), _number(m[2], text), int(m[3])
+        if steps < 2:
+            raise UsageError(f"--set {text!r}: lo:hi:steps needs at least 2 steps")
+        return Spec(path, values=[round(float(v), 12) for v in np.linspace(lo, hi, steps)])
+    return Spec(path, values=[_value(v, text) for v in _split(spec)])
+
+
+def _split(spec: str) -> list[str]:
+    """Split on commas outside brackets, so ``{uniform: [0, 1]}`` stays whole."""
+    parts, depth, current = [], 0, ""
+    for ch in spec:
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    return [p for p in [*parts, current] if p.strip()]
+
+
+def _number(text: str, where: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UsageError(f"--set {where!r}: {text!r} is not a number") from None
+
+
+def _value(text: str, where: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise UsageError(f"--set {where!r}: {text!r} is not a valid value") from None
+
+
+def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
+          design_csv: Path | None = None, seed: int = 0) -> Design:
+    """The points of a sweep.
+
+    Raises:
+        UsageError: inconsistent options (ranges in a grid, unequal zip lengths, ...).
+    """
+    if design_csv is not None:
+        return read_design(design_csv)
+    if not specs:
+        raise UsageError("a sweep needs at least one --set PATH=SPEC (or --design points.csv)")
+    if len({s.path for s in specs}) != len(specs):
+        raise UsageError("each path may be swept once")
+    if sample == "grid":
+        return _grid(specs, zipped)
+    method, _, count = sample.partition(":")
+    if method not in ("lhs", "sobol") or not count.isdigit() or int(count) < 2:
+        raise UsageError(f"--sample {sample!r}: expected grid, lhs:N or sobol:N with N >= 2")
+    return _sampled(specs, method, int(count), seed)
+
+
+def _grid(specs: list[Spec], zipped: bool) -> Design:
+    ranged = [s.path for s in specs if s.is_range]
+    if ranged:
+        raise UsageError(f"{', '.join(ranged)}: lo..hi ranges need --sample lhs:N or sobol:N; "
+                         "use lo:hi:steps or a,b,c for a grid")
+    paths = [s.path for s in specs]
+    lists = [s.values or [] for s in specs]
+    if zipped:
+        if len({len(v) for v in lists}) != 1:
+            raise UsageError("--zip needs lists of equal length, got "
+                             + ", ".join(f"{p}: {len(v)}" for p, v in zip(paths, lists, strict=True)))
+        rows = list(zip(*lists, strict=True))
+    else:
+        rows = list(itertools.product(*lists))
+    return Design("zip" if zipped else "grid", paths,
+                  [dict(zip(paths, r, strict=True)) for r in rows])
+
+
+def _sampled(specs: list[Spec], method: str, n: int, seed: int) -> Design:
+    listed = [s.path for s in specs if not s.is_range]
+    if listed:
+        raise UsageError(f"{', '.join(listed)}: --sample {method} needs ranges lo..hi")
+    paths = [s.path for s in specs]
+    lo = np.array([s.low for s in specs], dtype=float)
+    hi = np.array([s.high for s in specs], dtype=float)
+    d = len(specs)
+    if method == "lhs":
+        unit = qmc.LatinHypercube(d=d, seed=seed).random(n)
+        return Design("lhs", paths, _rows(paths, qmc.scale(unit, lo, hi)))
+    if n & (n - 1):
+        raise UsageError(f"--sample sobol:{n}: N must be a power of two (e.g. 64, 128)")
+    base = qmc.Sobol(d=2 * d, seed=seed).random(n)
+    a, b = base[:, :d], base[:, d:]
+    ab = [np.where(np.arange(d) == i, b, a) for i in range(d)]
+    unit = np.vstack([a, b, *ab])
+    return Design("sobol", paths, _rows(paths, qmc.scale(unit, lo, hi)), {"n": n, "d": d})
+
+
+def _rows(paths: list[str], values: np.ndarray) -> list[Point]:
+    return [{p: float(v) for p, v in zip(paths, row, strict=True)} for row in values]
+
+
+def read_design(path: Path) -> Design:
+    """Points from a CSV whose header names the paths.
+
+    Raises:
+        UsageError: the file is missing, empty or has a malformed row.
+    """
+    try:
+        with open(path, newline="") as f:
+            rows = list(csv.reader(f))
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read design: {exc.strerror}") from None
+    if len(rows) < 2 or not all(h.strip() for h in rows[0]):
+        raise UsageError(f"{path}: a design needs a header of paths and at least one row")
+    paths = [h.strip() for h in rows[0]]
+    points = []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(paths):
+            raise UsageError(f"{path}:{line}: expected {len(paths)} values, got {len(row)}")
+        points.append({p: _value(v, f"{path}:{line}") for p, v in zip(paths, row, strict=True)})
+    return Design("design", paths, points)
+
+
+def assignments(point: Point) -> list[str]:
+    """``PATH=VALUE`` strings for a point (values as YAML flow text)."""
+    return [f"{p}={_flow(v)}" for p, v in point.items()]
+
+
+def _flow(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()

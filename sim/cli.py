@@ -408,3 +408,26 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
 
 def _cell(value: Any) -> str:
     return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="HTML file to write (default: FOLDER/report.html).")
+@_handle_errors
+def report(folder: Path, output: Path | None) -> None:
+    """Write a self-contained HTML report of a run, compare or sweep FOLDER.
+
+    Images are inlined, nothing is loaded from elsewhere, and every text taken from a
+    scenario is escaped. Readable printed and on a phone.
+
+    \b
+    Example:
+      negsim report results/kerry_moscow_2016-20261125-101500
+      negsim report results/compare-20261125-102000 -o carrot.html
+    """
+    from sim import report as rpt
+
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
+    click.echo(f"report: {rpt.write(folder, output)}")

@@ -1,0 +1,341 @@
+"""A self-contained HTML report of a run, compare or sweep folder.
+
+Everything taken from a scenario file or a results folder is escaped; images are inlined
+as data URIs; the page has no script and refers to nothing outside itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+from sim.engine import Plan, play
+from sim.errors import NegsimError, UsageError
+from sim.render import OUTCOME_TEXT
+from sim.scenario import Scenario, loads
+from sim.store import read_json
+from sim.trace import representative, story_lines
+
+TRACE_LINES = 80
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
+max-width:60rem;padding:1rem;line-height:1.45;color:#222}
+h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;margin-top:2rem}
+h3{font-size:1.05rem}
+.scroll{overflow-x:auto}table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+img{max-width:100%;height:auto;display:block;margin:.5rem 0}
+pre{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.5rem}
+.muted{color:#666;font-size:.9rem}
+@media print{body{max-width:none}h2{page-break-after:avoid}img,table{page-break-inside:avoid}}
+"""
+
+
+def e(value: Any) -> str:
+    """Escape any value for HTML text or attributes."""
+    return html.escape(str(value), quote=True)
+
+
+def build(folder: Path) -> str:
+    """The report of a results folder as one HTML string.
+
+    Raises:
+        UsageError: the folder is not a negsim run, compare or sweep folder.
+    """
+    if (folder / "compare.json").exists():
+        return _page("Comparison", _compare(folder), folder)
+    if (folder / "sweep.json").exists():
+        return _page("Sweep", _sweep(folder), folder)
+    if (folder / "summary.json").exists() and (folder / "manifest.json").exists():
+        return _page("Run", _run(folder), folder)
+    raise UsageError(f"{folder} is not a negsim run, compare or sweep folder "
+                     "(no summary.json, compare.json or sweep.json)")
+
+
+def write(folder: Path, out: Path | None = None) -> Path:
+    """Write the report next to the results (or to ``out``) and return its path."""
+    target = out or folder / "report.html"
+    text = build(folder)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+# --- page ------------------------------------------------------------------------------------
+
+
+def _page(kind: str, body: list[str], folder: Path) -> str:
+    images = "".join(_image(p) for p in sorted(folder.glob("*.png")))
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+            f"<title>negsim {e(kind.lower())} report: {e(folder.name)}</title>"
+            f"<style>{CSS}</style></head><body>"
+            + "".join(body) + "<h2>Plots</h2>" + (images or "<p>No plots.</p>")
+            + "</body></html>")
+
+
+def _image(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    return (f"<figure><img alt=\"{e(path.stem)}\" src=\"data:image/png;base64,{data}\">"
+            f"<figcaption class=\"muted\">{e(path.name)}</figcaption></figure>")
+
+
+_NUMERIC = re.compile(r"^[\s\d.,+\-±\[\]—e]*$")
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> str:
+    """An HTML table; cells that read as numbers or intervals are right-aligned."""
+    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(_cell(c) for c in r) + "</tr>" for r in rows)
+    return f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
+
+
+def _cell(value: Any) -> str:
+    cls = ' class="n"' if _NUMERIC.match(str(value)) else ""
+    return f"<td{cls}>{e(value)}</td>"
+
+
+def _num(x: Any, fmt: str = ".3g") -> str:
+    return "—" if x is None else format(x, fmt)
+
+
+# --- runs ------------------------------------------------------------------------------------
+
+
+def _run(folder: Path) -> list[str]:
+    manifest, summary = read_json(folder / "manifest.json"), read_json(folder / "summary.json")
+    scenario = _scenario(manifest["scenario_text"])
+    out = [f"<h1>{e(scenario.title)}</h1>",
+           f"<p class=\"muted\">negsim run of <b>{e(scenario.name)}</b>: {e(summary['runs'])} "
+           f"replications, seed {e(summary['seed'])}.</p>"]
+    out += _outcomes(summary)
+    out += _metrics(summary)
+    out += describe_scenario(scenario)
+    out += _traces(scenario, int(summary["seed"]), summary)
+    out += _assumptions(manifest["scenario_text"])
+    out += _reproduce(manifest, f"negsim run SCENARIO.yaml --seed {manifest['seed']} "
+                      f"-n {manifest['runs']}")
+    return out
+
+
+def _scenario(text: str) -> Scenario:
+    try:
+        return loads(text, "manifest")
+    except NegsimError as exc:
+        raise UsageError(f"the stored scenario no longer validates: {exc}") from None
+
+
+def _outcomes(summary: dict[str, Any]) -> list[str]:
+    rows = [[name, f"{o['p']:.3f}", f"[{o['ci'][0]:.3f}, {o['ci'][1]:.3f}]", o["count"],
+             OUTCOME_TEXT.get(name, "")] for name, o in summary["outcomes"].items()]
+    return ["<h2>Outcomes</h2>",
+            _table(["outcome", "probability", "95% Wilson interval", "count", "meaning"], rows)]
+
+
+def _metrics(summary: dict[str, Any]) -> list[str]:
+    rows = []
+    for name, m in summary["metrics"].items():
+        ci = m.get("ci") or [None, None]
+        rows.append([name, m["n"], _num(m["mean"]), f"[{_num(ci[0])}, {_num(ci[1])}]",
+                     _num(m["sd"]), _num(m["q05"]), _num(m["q50"]), _num(m["q95"])])
+    return ["<h2>Metrics</h2>",
+            _table(["metric", "n", "mean", "95% CI of mean", "sd", "q05", "q50", "q95"], rows)]
+
+
+def _traces(scenario: Scenario, seed: int, summary: dict[str, Any]) -> list[str]:
+    out = ["<h2>A representative replication of each outcome</h2>"]
+    plan = Plan(scenario, seed)
+    for name, o in summary["outcomes"].items():
+        if not o["count"]:
+            continue
+        try:
+            index = representative(plan, name)
+        except NegsimError:
+            continue
+        lines = story_lines(play(plan, index, tracing=True))
+        if len(lines) > TRACE_LINES:
+            lines = lines[:TRACE_LINES - 1] + [f"… {len(lines) - TRACE_LINES} more lines …",
+                                               lines[-1]]
+        out.append(f"<h3>{e(name)} (replication {index}; "
+                   f"<code>negsim trace --seed {seed} --replication {index}</code>)</h3>"
+                   f"<pre>{e(chr(10).join(lines))}</pre>")
+    return out
+
+
+def _reproduce(manifest: dict[str, Any], command: str) -> list[str]:
+    versions = [[k, v] for k, v in manifest.get("versions", {}).items()]
+    return ["<h2>Reproduce</h2>",
+            f"<p>Scenario SHA-256 <code>{e(manifest.get('scenario_sha256', ''))}</code>. "
+            f"Original command: <code>{e(' '.join(manifest.get('command', [])))}</code>. "
+            f"With the scenario text above saved as SCENARIO.yaml: <code>{e(command)}</code></p>",
+            _table(["package", "version"], versions)]
+
+
+# --- the scenario in plain words ---------------------------------------------------------------
+
+
+def describe_scenario(s: Scenario) -> list[str]:
+    """The scenario's actors, talks, deadline, truce, aid, effects and shocks in words."""
+    out = ["<h2>The scenario</h2>", f"<p>{e(s.description)}</p>",
+           f"<p>Starts {e(s.start)}; each replication covers {e(f'{s.horizon_days:g}')} days.</p>",
+           "<h3>Actors</h3>"]
+    rows = [[a.label, a.description, _v(a.violation_rate), _v(a.attack_rate),
+             ", ".join(f"{k}: {_v(v)}" for k, v in a.leverage.items())]
+            for a in s.actors.values()]
+    out.append(_table(["actor", "who", "violations/day", "attacks/day", "leverage"], rows))
+    out += _negotiation(s) + _deadline(s) + _truce(s) + _effects(s)
+    return out
+
+
+def _v(value: Any) -> str:
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    return ", ".join(f"{k} {v}" for k, v in value.model_dump().items())
+
+
+def _negotiation(s: Scenario) -> list[str]:
+    n = s.negotiation
+    if n is None:
+        return []
+    out = ["<h3>Negotiation</h3>", f"<p>{e(n.description)}</p>"]
+    rows = [[s.actors[p].label, ", ".join(f"{t} {_v(w)}" for t, w in party.weights.items()),
+             _v(party.reservation), _v(party.e), _v(party.tau), _v(party.noise)]
+            for p, party in n.parties.items()]
+    out.append(_table(["party", "weights (incentives)", "reservation", "e (tactic)", "tau",
+                       "noise"], rows))
+    out.append(_table(["term", "levels"], [[t, ", ".join(f"{x:g}" for x in lv)]
+                                           for t, lv in n.terms.items()]))
+    if n.constraints:
+        out.append(_table(["imposed by", "term", "min", "max", "why"],
+                          [[s.actors[c.by].label, c.term, _num(c.min, "g"), _num(c.max, "g"),
+                            c.reason] for c in n.constraints]))
+    meet = [f"{m.day} {m.label}" for m in n.meetings.scheduled]
+    out.append(f"<p>Meetings: {e('; '.join(meet) or 'none scheduled')}; unscheduled "
+               f"{e(n.meetings.label)} at {e(_v(n.meetings.rate_per_day))} per day; "
+               f"{n.rounds_per_meeting} proposal(s) per meeting.</p>")
+    return out
+
+
+def _deadline(s: Scenario) -> list[str]:
+    d = s.deadline
+    if d is None:
+        return []
+    return ["<h3>Deadline</h3>",
+            f"<p>{e(s.actors[d.set_by].label)} set a deadline on {e(d.day)}. If no deal holds "
+            f"then, it carries out “{e(d.plan_b.label)}” with probability "
+            f"{e(_v(d.credibility))} (the run ends as escalation); otherwise the deadline lapses, "
+            f"credibility falls by {e(_v(d.credibility_decay))} and up to {d.extensions} new "
+            f"deadline(s) follow. {e(d.plan_b.description)}</p>"]
+
+
+def _truce(s: Scenario) -> list[str]:
+    t = s.truce
+    if t is None:
+        return []
+    b = t.breakdown
+    rule = ("never" if b.violations is None else f"at {b.violations} violations "
+            + (f"within {b.window_days:g} days" if b.window_days else "since its start"))
+    alpha = "; ".join(f"{i} after each violation by {j}: +{_v(a)}/day"
+                      for i, row in t.alpha.items() for j, a in row.items())
+    return ["<h3>Truce</h3>", f"<p>{e(t.description)}</p>",
+            f"<p>Parties: {e(', '.join(s.actors[p].label for p in t.parties))}. Starts "
+            f"{e(t.starts)} (+{e(f'{t.delay_days:g}')} days). Retaliation: {e(alpha or 'none')}; "
+            f"decay {e(_v(t.beta))} per day. Breakdown {e(rule)}.</p>"]
+
+
+def _effects(s: Scenario) -> list[str]:
+    out = []
+    if s.effects:
+        out += ["<h3>Effects of an agreement (levers)</h3>", _table(
+            ["effect", "term", "target", "per unit", "via", "tied to truce", "note"],
+            [[k, f.term, f.target, _v(f.per_unit), f.via or "", "yes" if f.tied_to_truce else "",
+              f.note] for k, f in s.effects.items()])]
+    if s.shocks:
+        out += ["<h3>Shocks</h3>", _table(
+            ["shock", "day", "what", "probability", "target × factor", "breaks truce"],
+            [[k, sh.day, sh.label, _v(sh.probability),
+              f"{sh.target} × {_v(sh.factor)}" if sh.target else "",
+              "yes" if sh.breaks_truce else ""] for k, sh in s.shocks.items()])]
+    return out
+
+
+_COMMENTED = re.compile(r"^(\s*)(-\s+)?([A-Za-z_][\w.]*)\s*:\s*([^#]+?)\s+#\s*(.+)$")
+
+
+def _assumptions(text: str) -> list[str]:
+    """Every value that carries a comment in the scenario file, with its stated source."""
+    rows, stack = [], []
+    for line in text.splitlines():
+        m = _COMMENTED.match(line)
+        plain = re.match(r"^(\s*)([A-Za-z_][\w.]*)\s*:\s*(#.*)?$", line)
+        if plain:
+            depth = len(plain[1])
+            stack = [(d, k) for d, k in stack if d < depth] + [(depth, plain[2])]
+        if m:
+            depth = len(m[1])
+            keys = [k for d, k in stack if d < depth]
+            rows.append([".".join([*keys, m[3]]), m[4], m[5]])
+    if not rows:
+        return []
+    return ["<h2>Assumptions and their sources</h2>",
+            "<p class=\"muted\">Each number in the scenario file with the comment that states "
+            "its source (the article) or marks it as a judgement.</p>",
+            _table(["parameter", "value", "source"], rows)]
+
+
+# --- compare and sweep -----------------------------------------------------------------------
+
+
+def _compare(folder: Path) -> list[str]:
+    result = read_json(folder / "compare.json")
+    manifest = read_json(folder / "manifest.json")
+    out = [f"<h1>Comparison: {e(', '.join(s['label'] for s in result['scenarios']))}</h1>",
+           f"<p class=\"muted\">{e(result['runs'])} replications each, seed {e(result['seed'])}, "
+           f"{'paired on common random numbers' if result['paired'] else 'UNPAIRED'}; "
+           f"baseline {e(result['baseline'])}.</p>"]
+    for c in result["comparisons"]:
+        rows = [[name, _num(d.get("diff"), "+.4f"),
+                 "—" if d.get("ci") is None else f"[{d['ci'][0]:+.4f}, {d['ci'][1]:+.4f}]",
+                 _num(d.get("p_holm", d.get("p_value"))), "yes" if d.get("significant") else "",
+                 _num(d.get("pairing_gain"), ".1f")] for name, d in c["diff"]["outcomes"].items()]
+        out += [f"<h2>{e(c['variant'])} minus {e(c['baseline'])}</h2>",
+                _table(["outcome", "difference", "95% interval", "p (Holm)", "significant",
+                        "pairing gain"], rows)]
+    for arm in manifest.get("arms", []):
+        out += [f"<h2>Scenario {e(arm['label'])}</h2>"]
+        try:
+            out += describe_scenario(loads(arm["scenario_text"], arm["source"]))
+        except NegsimError:
+            out.append("<p>(stored scenario does not validate)</p>")
+        out += _assumptions(arm["scenario_text"])
+    return out + _reproduce(manifest, "negsim compare A.yaml B.yaml --seed "
+                            f"{result['seed']} -n {result['runs']}")
+
+
+def _sweep(folder: Path) -> list[str]:
+    job = read_json(folder / "sweep.json")
+    summary = read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
+    scenario = _scenario(job["scenario_text"])
+    out = [f"<h1>Sweep of {e(scenario.title)}</h1>",
+           f"<p class=\"muted\">{len(job['points'])} points ({e(job['method'])}) × "
+           f"{e(job['runs'])} replications, seed {e(job['seed'])}, common random numbers "
+           "across points.</p>"]
+    if summary is None:
+        return [*out, "<p><b>This sweep is incomplete</b>: resume it with negsim sweep "
+                f"--resume {e(folder)}.</p>"]
+    header = [*job["paths"], *(f"p {o}" for o in summary["points"][0]["outcomes"])]
+    rows = [[*(p["values"][q] for q in job["paths"]),
+             *(f"{o['p']:.3f} ± {(o['ci'][1] - o['ci'][0]) / 2:.3f}"
+               for o in p["outcomes"].values())] for p in summary["points"]]
+    out += ["<h2>Points</h2>", _table(header, rows), "<h2>Which parameters matter</h2>"]
+    for outcome, res in summary["sensitivity"].items():
+        out.append(f"<p><b>{e(outcome)}</b> ({e(res['method'])}): "
+                   f"{e(' > '.join(res['ranking']))}</p>")
+    out += describe_scenario(scenario) + _assumptions(job["scenario_text"])
+    return out

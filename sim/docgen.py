@@ -1,0 +1,86 @@
+"""Generate docs/scenario-reference.md from the scenario schema (``make docs``)."""
+
+from __future__ import annotations
+
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from sim import scenario as scn
+
+MODELS: list[tuple[str, type[BaseModel]]] = [
+    ("Scenario (top level)", scn.Scenario), ("actors.ID", scn.Actor),
+    ("negotiation", scn.Negotiation), ("negotiation.parties.ID", scn.Party),
+    ("negotiation.constraints[]", scn.Constraint), ("negotiation.meetings", scn.Meetings),
+    ("negotiation.meetings.scheduled[]", scn.Meeting), ("deadline", scn.Deadline),
+    ("deadline.plan_b", scn.PlanB), ("truce", scn.Truce), ("truce.breakdown", scn.Breakdown),
+    ("spoilers.ID", scn.Spoiler), ("aid", scn.Aid), ("effects.NAME", scn.Effect),
+    ("shocks.NAME", scn.Shock),
+]
+
+HEADER = """# Scenario reference
+
+Generated from the schema in `sim/scenario.py` by `make docs`; do not edit by hand (a test
+fails when this file is stale). `negsim schema` prints the same schema as JSON Schema.
+
+A **number** field also accepts a distribution, drawn once per replication:
+`{uniform: [a, b]}`, `{normal: [mu, sd]}` (clipped to the field's range),
+`{triangular: [lo, mode, hi]}`, `{choice: [v1, v2, ...]}`.
+A **day** is an ISO date (`2016-08-01`) or a day offset from `start` (`20`).
+"""
+
+
+def render() -> str:
+    """The reference as Markdown."""
+    parts = [HEADER]
+    for where, model in MODELS:
+        parts.append(f"\n## `{where}`\n\n{(model.__doc__ or '').strip()}\n")
+        parts.append("| field | type | default | description |\n|---|---|---|---|")
+        for name, f in model.model_fields.items():
+            default = "required" if f.is_required() else _default(f.default, f.default_factory)
+            parts.append(f"| `{name}` | {_type(f.annotation)} | {default} | "
+                         f"{(f.description or '').replace('|', '/')} |")
+    return "\n".join(parts) + "\n"
+
+
+def _default(value: Any, factory: Any) -> str:
+    if factory is not None:
+        return f"`{factory()!r}`"
+    return "—" if value is PydanticUndefined or value is None else f"`{value!r}`"
+
+
+def _type(tp: Any) -> str:
+    text = _name(tp)
+    return text.replace("|", " or ")
+
+
+def _name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Annotated:
+        return _name(args[0])
+    if tp is scn.Num or set(args) >= {float, scn.Uniform}:
+        return "number"
+    if origin in (typing.Union, __import__("types").UnionType):
+        names = [_name(a) for a in args if a is not type(None)]
+        if set(names) == {"date", "number"} or names == ["date", "number"]:
+            return "day"
+        return " or ".join(dict.fromkeys(names)) + (" (optional)" if type(None) in args else "")
+    if origin is dict:
+        return f"mapping of {_name(args[0])} to {_name(args[1])}"
+    if origin is list:
+        return f"list of {_name(args[0])}"
+    if origin is tuple:
+        return "list"
+    if origin is typing.Literal:
+        return " or ".join(repr(a) for a in args)
+    if isinstance(tp, type):
+        return {"float": "number", "str": "text", "int": "integer", "bool": "true/false",
+                "date": "date"}.get(tp.__name__, f"`{tp.__name__}`")
+    return str(tp)
+
+
+if __name__ == "__main__":
+    print(render(), end="")

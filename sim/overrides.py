@@ -57,14 +57,30 @@ def _assign(data: Any, parts: list[str], value: Any, text: str) -> None:
             key: Any = int(part)
         elif isinstance(node, dict):
             key = part
-            if part not in node and not (last and part in field_paths(loc)):
-                raise _bad(text, _unknown(node, loc, part))
+            if part not in node:
+                if part not in field_paths(loc) and not _known_name(data, loc, part):
+                    raise _bad(text, _unknown(node, loc, part))
+                if not last:
+                    node[part] = {}  # a block or entry the file leaves out
         else:
             raise _bad(text, f"{dotted(loc)} is a value, not a block; cannot set {part!r} in it")
         if last:
             node[key] = value
         else:
             node = node[key]
+
+
+def _known_name(data: Any, loc: Loc, part: str) -> bool:
+    """Whether ``part`` may start a new entry of a mapping keyed by actors or terms.
+
+    ``--set truce.alpha.rebels.assad=0.2`` may add a row the file leaves out, but only for
+    an actor (or a term) the scenario defines; anything else is a typo to report.
+    """
+    if not loc or field_paths(loc) or loc == ("actors",):
+        return False
+    actors = data.get("actors", {}) if isinstance(data, dict) else {}
+    terms = (data.get("negotiation") or {}).get("terms", {}) if isinstance(data, dict) else {}
+    return part in actors or part in terms
 
 
 def _unknown(node: dict[str, Any], loc: Loc, part: str) -> str:

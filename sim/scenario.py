@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -29,6 +30,7 @@ from sim.errors import Problem, ScenarioError
 from sim.yamlload import Document, Loc, dotted, parse_text, read_file
 
 Real = Annotated[float, Strict()]
+Int = Annotated[int, Strict()]
 Slug = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 
 
@@ -102,14 +104,21 @@ Num = Real | Dist
 
 def _in_range(lo: float, hi: float) -> Any:
     def check(value: Any) -> Any:
+        numbers = _numbers(value)
+        if not all(math.isfinite(x) for x in numbers):
+            raise ValueError(f"must be finite numbers, got {_show(value)}")
         a, b = value.support() if hasattr(value, "support") else (value, value)
-        if not math.isfinite(a) or not math.isfinite(b):
-            raise ValueError(f"must be a finite number, got {value!r}")
         if a < lo or b > hi:
             raise ValueError(f"must be {_range_text(lo, hi)}, got {_show(value)}")
         return value
 
     return AfterValidator(check)
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, BaseModel):
+        return [float(x) for v in value.model_dump().values() for x in v]
+    return [float(value)]
 
 
 def _range_text(lo: float, hi: float) -> str:
@@ -215,7 +224,7 @@ class Negotiation(_Model):
         description="Terms on the table, each with its discrete levels in [0, 1], increasing.")
     constraints: list[Constraint] = Field(default_factory=list, description="Forbidden offers.")
     meetings: Meetings = Field(default_factory=Meetings, description="When the parties meet.")
-    rounds_per_meeting: int = Field(1, ge=1, le=100, description="Proposals per meeting.")
+    rounds_per_meeting: Int = Field(1, ge=1, le=100, description="Proposals per meeting.")
     resume_after_breakdown: bool = Field(
         False, description="Whether talks resume after the truce breaks down.")
     resume_delay_days: Annotated[Real, Field(ge=0)] = Field(
@@ -259,14 +268,14 @@ class Deadline(_Model):
     extension_days: Annotated[Real, Field(gt=0)] | None = Field(
         None, description="Days to a new deadline after a lapse; none keeps aspirations at their "
         "floor.")
-    extensions: int = Field(0, ge=0, le=100, description="How many new deadlines may follow.")
+    extensions: Int = Field(0, ge=0, le=100, description="How many new deadlines may follow.")
     plan_b: PlanB = Field(description="The threat.")
 
 
 class Breakdown(_Model):
     """When the monitor declares the truce over."""
 
-    violations: int | None = Field(
+    violations: Int | None = Field(
         None, ge=1, description="Violations (all parties) that end the truce; none = never.")
     window_days: Annotated[Real, Field(gt=0)] | None = Field(
         None, description="Count violations in a trailing window of this many days; none "
@@ -349,8 +358,8 @@ class Scenario(_Model):
     start: dt.date = Field(description="Calendar date of day 0.")
     horizon_days: Annotated[Real, Field(gt=0, le=36500)] = Field(
         description="Length of a replication, in days.")
-    seed: int = Field(0, ge=0, description="Seed of the random streams.")
-    runs: int = Field(1000, ge=1, description="Default number of replications.")
+    seed: Int = Field(0, ge=0, description="Seed of the random streams.")
+    runs: Int = Field(1000, ge=1, description="Default number of replications.")
     actors: dict[Slug, Actor] = Field(min_length=1, description="The actors, by id.")
     negotiation: Negotiation | None = Field(None, description="The talks, if any.")
     deadline: Deadline | None = Field(None, description="A deadline with a threat, if any.")
@@ -599,40 +608,114 @@ def from_document(doc: Document) -> Scenario:
 def _problems(doc: Document, exc: ValidationError) -> list[Problem]:
     out: list[Problem] = []
     seen: set[tuple[Loc, str]] = set()
-    for err in exc.errors(include_url=False):
-        loc, message = _clean(err)
+    for loc, message in _explain(doc.data, exc.errors(include_url=False)):
         if (loc, message) not in seen:
             seen.add((loc, message))
             out.append(doc.problem(loc, message))
     return out
 
 
-_DIST_TAGS = {"uniform", "normal", "triangular", "choice", "float", "function-after[check()]"}
+DIST_NAMES = ("uniform", "normal", "triangular", "choice")
+NUMBER_OR_DIST = ("expected a number or a distribution ({uniform: [a, b]}, {normal: [mu, sd]}, "
+                  "{triangular: [lo, mode, hi]}, {choice: [...]})")
 
 
-def _clean(err: Any) -> tuple[Loc, str]:
-    """Drop pydantic's union branch names from a location and explain the error."""
-    raw = tuple(err["loc"])
-    loc = tuple(p for p in raw if not _is_branch_tag(p))
+def _explain(data: Any, errors: list[Any]) -> Iterator[tuple[Loc, str]]:
+    """One message per problem: union branches that do not apply to the value are dropped."""
+    groups: dict[Loc, list[tuple[Loc, list[str], Any]]] = {}
+    for err in errors:
+        loc, branches, at = _split(data, tuple(err["loc"]))
+        if branches:
+            groups.setdefault(at, []).append((loc, branches, err))
+        else:
+            yield loc, _message(loc, err)
+    for at, items in groups.items():
+        yield from _explain_union(_value_at(data, at), at, items)
+
+
+def _split(data: Any, raw: tuple[Any, ...]) -> tuple[Loc, list[str], Loc]:
+    """Separate real keys from pydantic's union branch names, walking the data itself."""
+    node, loc, branches, at = data, [], [], ()
+    for part in raw:
+        if isinstance(node, dict) and isinstance(part, str) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif _is_branch_tag(part):
+            if not branches:
+                at = tuple(loc)
+            branches.append(part)
+            continue
+        else:
+            node = None
+        loc.append(part)
+    return tuple(loc), branches, at
+
+
+def _explain_union(value: Any, at: Loc, items: list[Any]) -> Iterator[tuple[Loc, str]]:
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in DIST_NAMES:
+        tag = next(iter(value)).capitalize()
+        chosen = [i for i in items if _branch(i[1][0]) == tag] or items
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        chosen = [i for i in items if _branch(i[1][0]) in ("float", "int")]
+    else:
+        chosen = []
+    if chosen:
+        for loc, _, err in chosen:
+            yield loc, _message(loc, err)
+        return
+    tags = {_branch(i[1][0]) for i in items}
+    if "Uniform" in tags:
+        yield at, NUMBER_OR_DIST + _dist_hint(value)
+    elif "date" in tags:
+        yield at, f"expected an ISO date or a day offset >= 0, got {value!r}"
+    else:
+        yield at, "; or ".join(dict.fromkeys(_message(i[0], i[2]) for i in items))
+
+
+def _branch(tag: str) -> str:
+    """The type a union branch stands for: 'Uniform', 'float', 'date', ..."""
+    if match := re.search(r", (\w+)\]$", tag):
+        return match[1]
+    if "float" in tag:
+        return "float"
+    if "int" in tag and "constrained-str" not in tag:
+        return "int"
+    return tag
+
+
+def _dist_hint(value: Any) -> str:
+    if isinstance(value, dict) and len(value) == 1:
+        return did_you_mean(str(next(iter(value))), DIST_NAMES)
+    return f", got {value!r}"
+
+
+def _value_at(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _message(loc: Loc, err: Any) -> str:
     kind = err["type"]
-    if kind == "extra_forbidden":
+    if kind == "extra_forbidden" and loc:
         fields = _fields_at(loc[:-1])
-        return loc, f"unknown field {loc[-1]!r}{did_you_mean(str(loc[-1]), fields)}" + (
+        return f"unknown field {loc[-1]!r}{did_you_mean(str(loc[-1]), fields)}" + (
             f"; expected one of: {', '.join(fields)}" if fields else "")
     if kind == "missing":
-        return loc, "required field is missing"
-    msg = err["msg"].removeprefix("Value error, ")
-    if any(_is_branch_tag(p) for p in raw) and kind in {"float_type", "model_type"}:
-        msg = ("expected a number or a distribution ({uniform: [a, b]}, {normal: [mu, sd]}, "
-               "{triangular: [lo, mode, hi]}, {choice: [...]})")
-    return loc, msg
+        return "required field is missing"
+    return str(err["msg"]).removeprefix("Value error, ")
 
 
 def _is_branch_tag(part: Any) -> bool:
     if not isinstance(part, str):
         return False
-    return part in {"Uniform", "Normal", "Triangular", "Choice", "float", "date", "str",
-                    "constrained-str", "literal['on_deal']"} or part.startswith("function-")
+    return part in {"Uniform", "Normal", "Triangular", "Choice", "float", "int", "date", "str",
+                    "bool"} or part.startswith(("function-", "constrained-", "literal[",
+                                                "lax-", "strict-", "json-or-python"))
 
 
 def _fields_at(loc: Loc) -> list[str]:

@@ -50,7 +50,8 @@ def test_hawkes_mean_count_matches_closed_form() -> None:
                        for r in records(Plan(load(EXAMPLES / "truce_hawkes.yaml")), n)])
     mu, alpha, beta, t = 0.4, 0.6, 1.5, 30.0
     b = alpha / beta
-    expected = mu * t / (1 - b) - mu * b * (1 - math.exp(-beta * (1 - b) * t)) / (beta * (1 - b) ** 2)
+    transient = mu * b * (1 - math.exp(-beta * (1 - b) * t)) / (beta * (1 - b) ** 2)
+    expected = mu * t / (1 - b) - transient
     assert expected == pytest.approx(19.7037, abs=1e-3)
     assert abs(counts.mean() - expected) < Z * counts.std(ddof=1) / math.sqrt(n)
     # Self-excitation makes counts overdispersed relative to Poisson.

@@ -1,2 +1,27 @@
-"""negsim: negotiation and truce scenario simulator."""
+"""negsim: negotiation and truce scenario simulator.
+
+From Python::
+
+    import sim
+    result = sim.run("scenarios/kerry_moscow_2016.yaml", runs=2000, seed=7)
+    result.summary["outcomes"], result.records
+"""
+
+from typing import Any
+
+from sim.errors import EngineError, NegsimError, ScenarioError, StorageError, UsageError
+from sim.scenario import Scenario, load, loads
+
 __version__ = "0.1.0"
+
+__all__ = ["run", "RunResult", "load", "loads", "Scenario", "NegsimError", "ScenarioError",
+           "UsageError", "EngineError", "StorageError", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    # The run machinery (pyarrow, matplotlib) loads on first use, keeping `negsim validate` quick.
+    if name in ("run", "RunResult"):
+        from sim import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -23,7 +23,7 @@ TRACE_LINES = 80
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
-max-width:60rem;padding:1rem;line-height:1.45;color:#222}
+max-width:60rem;padding:1rem;line-height:1.45;color:#222;overflow-wrap:anywhere}
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;margin-top:2rem}
 h3{font-size:1.05rem}
 .scroll{overflow-x:auto}table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}

@@ -1,0 +1,172 @@
+"""negsim report: a self-contained, escaped HTML page, checked in a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+from tests.conftest import FLAGSHIP, ROOT, SCENARIOS
+
+EVIL = "<script>alert(1)</script>"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real run of a scenario whose title, description and labels carry markup."""
+    base = tmp_path_factory.mktemp("report")
+    text = (SCENARIOS / "examples" / "truce_poisson.yaml").read_text()
+    text = text.replace("title: A truce alone with Poisson violations", f"title: '{EVIL}'")
+    text = text.replace("label: Side A", "label: '<img src=x onerror=alert(2)>'")
+    scenario = base / "evil.yaml"
+    scenario.write_text(text)
+    out = base / "run"
+    result = CliRunner().invoke(main, ["run", str(scenario), "-n", "300", "--workers", "1",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _report(folder: Path, tmp: Path) -> tuple[Path, str]:
+    target = tmp / "report.html"
+    result = CliRunner().invoke(main, ["report", str(folder), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    return target, target.read_text()
+
+
+def test_report_escapes_scenario_text_and_runs_nothing(run_dir: Path, tmp_path: Path) -> None:
+    _, page = _report(run_dir, tmp_path)
+    assert EVIL not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<img src=x" not in page
+    assert "<script" not in page.lower()
+
+
+def test_report_refers_to_nothing_outside_itself(run_dir: Path, tmp_path: Path) -> None:
+    _, page = _report(run_dir, tmp_path)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(?!data:)[a-z]+:""", page, re.I)
+    assert "http" not in re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", page).lower()
+    assert "@import" not in page and "url(" not in page
+
+
+def test_report_of_a_run_has_tables_plots_traces_and_reproduction(run_dir: Path,
+                                                                  tmp_path: Path) -> None:
+    _, page = _report(run_dir, tmp_path)
+    assert page.count("data:image/png;base64,") == len(list(run_dir.glob("*.png"))) >= 3
+    for heading in ("Outcomes", "Metrics", "The scenario", "A representative replication",
+                    "Assumptions and their sources", "Reproduce"):
+        assert f">{heading}" in page
+    assert "truce_holds" in page and "truce_collapsed" in page
+    assert "negsim trace --seed 1 --replication" in page
+    assert "counted from the start (no window)" in page  # a comment from the YAML file
+
+
+def test_report_default_location_is_inside_the_folder(run_dir: Path) -> None:
+    result = CliRunner().invoke(main, ["report", str(run_dir)])
+    assert result.exit_code == 0
+    assert (run_dir / "report.html").exists()
+
+
+def test_report_of_a_folder_that_is_not_a_result_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a negsim run, compare or sweep folder" in result.output
+
+
+def test_report_of_a_missing_folder_exits_2(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["report", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_report_of_a_compare_folder(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    ex = SCENARIOS / "examples"
+    result = CliRunner().invoke(main, ["compare", str(ex / "truce_poisson.yaml"), "--vs",
+                                       "truce.breakdown.violations=7", "-n", "200",
+                                       "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    _, page = _report(out, tmp_path)
+    assert "truce.breakdown.violations=7 minus truce_poisson" in page
+    assert page.count("data:image/png;base64,") == 2
+
+
+def test_report_of_a_sweep_folder(tmp_path: Path) -> None:
+    out = tmp_path / "sw"
+    result = CliRunner().invoke(main, ["sweep", str(SCENARIOS / "examples" / "truce_poisson.yaml"),
+                                       "--set", "truce.breakdown.violations=3,5,7", "-n", "100",
+                                       "--workers", "1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    _, page = _report(out, tmp_path)
+    assert "Which parameters matter" in page and "truce.breakdown.violations" in page
+
+
+# --- a real browser ---------------------------------------------------------------------------
+
+
+def _browser() -> tuple[str, str] | None:
+    chrome = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    return (chrome, driver) if chrome and driver else None
+
+
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    found = _browser()
+    if found is None:
+        if os.environ.get("NEGSIM_REQUIRE_BROWSER"):
+            pytest.fail("Chromium and chromedriver are required here (NEGSIM_REQUIRE_BROWSER)")
+        pytest.skip("Chromium/chromedriver not installed: apt-get install chromium "
+                    "chromium-driver (CI installs them)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = found[0]
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=420,900"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(found[1]), options=options)
+    yield driver
+    driver.quit()
+
+
+def test_report_opens_in_chromium_with_every_image_shown(browser, run_dir: Path,  # type: ignore[no-untyped-def]
+                                                         tmp_path: Path) -> None:
+    target, _ = _report(run_dir, tmp_path)
+    browser.get(target.as_uri())
+    images = browser.execute_script(
+        "return Array.from(document.images).map(i => [i.complete, i.naturalWidth, "
+        "i.naturalHeight, i.getBoundingClientRect().width])")
+    assert len(images) >= 3
+    for complete, width, height, shown in images:
+        assert complete and width > 100 and height > 100 and shown > 50
+    assert browser.execute_script("return document.querySelectorAll('table').length") >= 4
+    assert browser.execute_script("return document.scripts.length") == 0
+    assert EVIL in browser.find_element("tag name", "h1").text  # shown as text, not run
+    # Readable on a phone: nothing wider than the 420-pixel window but scrollable tables.
+    overflow = browser.execute_script(
+        "return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert overflow
+
+
+def test_flagship_report_opens_in_chromium(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "flag"
+    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(FLAGSHIP), "-n", "300",
+                           "--workers", "1", "--out", str(out)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    target, _ = _report(out, tmp_path)
+    browser.get(target.as_uri())
+    shown = browser.execute_script(
+        "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
+    assert shown
+    assert browser.execute_script("return document.images.length") == 4

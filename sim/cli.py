@@ -6,9 +6,8 @@ import json
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -309,8 +308,9 @@ def _save_comparison(arms: list[Any], result: dict[str, Any], out: Path | None,
 @click.option("--zip", "zipped", is_flag=True, help="Vary the lists in lockstep, not as a grid.")
 @click.option("--design", "design_csv", type=click.Path(path_type=Path), default=None,
               help="Explicit points: a CSV whose header names the paths.")
-@click.option("--sample", default="grid", show_default=True, metavar="grid|lhs:N|sobol:N",
-              help="How to choose points from lo..hi ranges (scipy.stats.qmc, seeded).")
+@click.option("--sample", default=None, metavar="grid|lhs:N|sobol:N",
+              help="How to choose points: a grid (default) or samples from lo..hi ranges "
+              "(scipy.stats.qmc, seeded).")
 @click.option("-n", "--runs", type=click.IntRange(min=1), default=None,
               help="Replications per point (default: the scenario's runs).")
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed for all points.")
@@ -325,7 +325,7 @@ def _save_comparison(arms: list[Any], result: dict[str, Any], out: Path | None,
 @click.option("--plots/--no-plots", default=True, help="Write PNG plots.")
 @_handle_errors
 def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
-          design_csv: Path | None, sample: str, runs: int | None, seed: int | None,
+          design_csv: Path | None, sample: str | None, runs: int | None, seed: int | None,
           workers: int | None, dask_address: str | None, resume_dir: Path | None,
           out: Path | None, as_json: bool, plots: bool) -> None:
     """Sweep parameters of SCENARIO; every point runs on the same random streams.
@@ -344,8 +344,13 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
     from sim import sweep as swp
 
     if resume_dir is not None:
-        if scenario_file or specs or design_csv:
-            raise UsageError("--resume takes only the sweep folder (and --workers/--dask)")
+        given = [name for name, value in (("SCENARIO", scenario_file), ("--set", specs),
+                                          ("--design", design_csv), ("-n", runs),
+                                          ("--seed", seed), ("--out", out),
+                                          ("--sample", sample), ("--zip", zipped)) if value]
+        if given:
+            raise UsageError(f"--resume takes only the sweep folder (and --workers/--dask); "
+                             f"the stored sweep fixes {', '.join(given)}")
         job = swp.Sweep.from_folder(resume_dir)
         click.echo(f"resuming {resume_dir}: {len(job.done())} of {len(job.design.points)} "
                    "points already done", err=True)
@@ -354,7 +359,8 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
             raise UsageError("give a SCENARIO (or --resume SWEEP_DIR)")
         base, text = load_with(scenario_file)
         s = base.seed if seed is None else seed
-        plan = dsg.build([dsg.parse_spec(x) for x in specs], sample, zipped, design_csv, s)
+        plan = dsg.build([dsg.parse_spec(x) for x in specs], sample or "grid", zipped,
+                         design_csv, s)
         folder = out or store.timestamped(Path("results"), f"sweep-{base.name}")
         job = swp.create(folder, text, scenario_file, plan, s, runs or base.runs)
     left = len(job.design.points) - len(job.done())

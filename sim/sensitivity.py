@@ -23,13 +23,22 @@ def noise_share(y: np.ndarray, runs: int) -> float | None:
     return min(1.0, noise / var)
 
 
+def _spread(x: np.ndarray) -> np.ndarray:
+    """Column standard deviations, with round-off on a constant column reported as exactly 0."""
+    if x.shape[0] < 2:
+        return np.zeros(x.shape[1])
+    sd = x.std(axis=0, ddof=1)
+    scale = np.maximum(np.abs(x).max(axis=0), 1.0)
+    return np.where(sd > 1e-12 * scale, sd, 0.0)
+
+
 def src(x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, Any]:
     """Standardized regression coefficients of ``y`` on the columns of ``x``, with t-values.
 
     Columns that do not vary get a coefficient of 0. ``r2`` is the share of the variance
     across points that the linear fit explains.
     """
-    sx, sy = x.std(axis=0, ddof=1), float(y.std(ddof=1)) if y.size > 1 else 0.0
+    sx, sy = _spread(x), float(_spread(y[:, None])[0])
     varying = sx > 0
     out = {name: {"src": 0.0, "t": 0.0} for name in names}
     if sy == 0.0 or not varying.any() or y.size <= varying.sum() + 1:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
 from scipy.special import ndtri
 
 from sim.rng import one_uniform

@@ -1,0 +1,109 @@
+"""Sweep speed: a 50-point flagship sweep on one process, a pool of 2 and Dask (2 workers).
+
+Run: .venv/bin/python benchmarks/sweep.py [-n RUNS] [--workers W] [--repeat R]
+
+The design is actors.russia.leverage.assad=0:1:10 x
+negotiation.parties.russia.weights.intel_sharing=0.2,0.35,0.5,0.65,0.8 (50 points), -n 100
+replications per point, seed 20160712. Each configuration goes through sim.sweep.create and
+sim.sweep.execute into its own folder in a temporary directory, as ``negsim sweep`` does;
+the wall time includes starting the pool or the LocalCluster and assembling the results.
+"--dask local" starts its own LocalCluster (that start-up is part of the time); "dask tcp"
+runs on a LocalCluster started beforehand, which isolates the scheduling cost.
+
+Goals: 2 workers at least 1.8x as fast as 1 (parallel efficiency >= 0.9); Dask within 15%
+of the pool with the same number of workers. All configurations must give identical points.
+Other processes on the machine distort the figures; the load average is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sim import sweep as swp
+from sim.design import build, parse_spec
+from sim.overrides import load_with
+
+ROOT = Path(__file__).resolve().parent.parent
+FLAGSHIP = ROOT / "scenarios" / "kerry_moscow_2016.yaml"
+SPECS = ("actors.russia.leverage.assad=0:1:10",
+         "negotiation.parties.russia.weights.intel_sharing=0.2,0.35,0.5,0.65,0.8")
+
+
+def one(tmp: Path, label: str, runs: int, workers: int, dask: str | None) -> tuple[float, Any]:
+    """Wall seconds of one whole sweep, and its points."""
+    base, text = load_with(str(FLAGSHIP))
+    design = build([parse_spec(s) for s in SPECS], seed=base.seed)
+    folder = tmp / label.replace(" ", "_").replace(":", "")
+    t0 = time.perf_counter()
+    job = swp.create(folder, text, str(FLAGSHIP), design, base.seed, runs)
+    summary = swp.execute(job, workers, dask)
+    return time.perf_counter() - t0, summary["points"]
+
+
+def load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-n", "--runs", type=int, default=100, help="replications per point")
+    parser.add_argument("--workers", type=int, default=2, help="workers of the parallel runs")
+    parser.add_argument("--repeat", type=int, default=1, help="best of R runs each")
+    parser.add_argument("--no-tcp", action="store_true",
+                        help="skip the pre-started LocalCluster configuration")
+    args = parser.parse_args()
+    w = args.workers
+    print(f"cores (affinity)    {len(os.sched_getaffinity(0))}")
+    print(f"load average before {load()}   (1, 5, 15 min)")
+
+    from dask.distributed import LocalCluster
+
+    times: dict[str, float] = {}
+    points: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="negsim-bench-sweep-") as tmpdir:
+        tmp = Path(tmpdir)
+        configs: list[tuple[str, int, str | None]] = [
+            ("pool 1 worker", 1, None), (f"pool {w} workers", w, None),
+            (f"dask local {w}", w, "local")]
+        cluster = None
+        if not args.no_tcp:
+            cluster = LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
+                                   dashboard_address=None)
+            configs.append((f"dask tcp {w}", w, cluster.scheduler_address))
+        try:
+            for rep in range(args.repeat):
+                for label, workers, dask in configs:
+                    wall, pts = one(tmp, f"{label}-{rep}", args.runs, workers, dask)
+                    times[label] = min(wall, times.get(label, float("inf")))
+                    points[label] = pts
+        finally:
+            if cluster is not None:
+                cluster.close()
+
+    n_points = len(next(iter(points.values())))
+    print(f"sweep               {n_points} points x {args.runs} replications of "
+          f"{FLAGSHIP.name} (best of {args.repeat})")
+    print(f"{'configuration':22s} {'wall s':>8s} {'points/s':>9s} {'reps/s':>8s}")
+    for label, wall in times.items():
+        print(f"{label:22s} {wall:8.2f} {n_points / wall:9.2f} {n_points * args.runs / wall:8.0f}")
+    t1, tw = times["pool 1 worker"], times[f"pool {w} workers"]
+    speedup = t1 / tw
+    print(f"speedup pool {w} vs 1     {speedup:6.2f}x   (goal >= {0.9 * w:.1f}x)"
+          f"   parallel efficiency {speedup / w:.2f}   (goal >= 0.90)")
+    for label in times:
+        if label.startswith("dask"):
+            ratio = times[label] / tw
+            print(f"{label} / pool {w}    {ratio:6.2f}    (goal <= 1.15)")
+    same = all(p == points["pool 1 worker"] for p in points.values())
+    print(f"identical points    {'yes' if same else 'NO'}")
+    print(f"load average after  {load()}")
+
+
+if __name__ == "__main__":
+    main()

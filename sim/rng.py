@@ -8,6 +8,7 @@ result depends on which worker ran which replication.
 
 from __future__ import annotations
 
+import hashlib
 import zlib
 
 import numpy as np
@@ -22,10 +23,13 @@ def stream(seed: int, replication: int, name: str) -> np.random.Generator:
 
 
 def one_uniform(seed: int, replication: int, name: str) -> float:
-    """A single uniform on [0, 1) for a named stream, without building a generator."""
-    key = zlib.crc32(name.encode("utf-8"))
-    word = np.random.SeedSequence(seed, spawn_key=(replication, key)).generate_state(1, np.uint64)
-    return float(int(word[0]) >> 11) * 2.0**-53
+    """A single uniform on [0, 1) for (seed, replication, name), without building a generator.
+
+    A counter-based draw: the BLAKE2b hash of the three, so each parameter path has its own
+    independent uniform in every replication at a fraction of a generator's set-up cost.
+    """
+    digest = hashlib.blake2b(f"{seed}/{replication}/{name}".encode(), digest_size=8).digest()
+    return (int.from_bytes(digest, "little") >> 11) * 2.0**-53
 
 
 class Draws:

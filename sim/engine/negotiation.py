@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from sim.engine.plan import PartyParams
+from sim.engine.plan import PartyParams, Plan
 from sim.engine.state import PoissonClock
 from sim.engine.world import World
 
@@ -47,8 +47,7 @@ class Talks:
         self.resume_delay = n.resume_delay_days if n.resume_after_breakdown else None
         self.others = [np.array([j for j in range(len(self.parties)) if j != i])
                        for i in range(len(self.parties))]
-        self.ladders = [_Ladder(self.utilities, self.feasible, i, self.others[i])
-                        for i in range(len(self.parties))]
+        self.ladders = _ladders(plan, self.utilities, self.others)
         self.draws = world.streams["negotiation"]
         self.turn = 0
         self.open = True
@@ -146,6 +145,17 @@ class Talks:
 
     def _reopen(self) -> None:
         self.open = True
+
+
+def _ladders(plan: Plan, utilities: np.ndarray, others: list[np.ndarray]) -> list[_Ladder]:
+    """Each proposer's ladder, built once per utility table (tables are cached by weights)."""
+    key = ("ladders", id(utilities))
+    hit = plan.cache.get(key)
+    if hit is not None and hit[0] is utilities:
+        return hit[1]
+    ladders = [_Ladder(utilities, plan.feasible, i, others[i]) for i in range(len(others))]
+    plan.remember(key, (utilities, ladders))
+    return ladders
 
 
 class _Ladder:

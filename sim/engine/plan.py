@@ -91,6 +91,25 @@ class Plan:
             (s.day(m.day), m.label) for m in n.meetings.scheduled) if n else []
         self.random = _has_distribution(s.model_dump())
         self._fixed: Params | None = None
+        self.cache: dict[Any, Any] = {}  # derived tables keyed by the weights they depend on
+
+    def utilities(self, weights: tuple[tuple[float, ...], ...]) -> np.ndarray:
+        """Normalised utilities of every offer for each party's weights (cached)."""
+        key = ("utilities", weights)
+        table = self.cache.get(key)
+        if table is None:
+            levels = list(self.scenario.negotiation.terms.values())  # type: ignore[union-attr]
+            table = np.vstack([normalised_utility(self.offers, np.array(w), levels)
+                               for w in weights])
+            table.flags.writeable = False
+            self.remember(key, table)
+        return table
+
+    def remember(self, key: Any, value: Any) -> None:
+        """Cache a derived table; the cache is bounded when weights vary by replication."""
+        if len(self.cache) >= 256:
+            self.cache.clear()
+        self.cache[key] = value
 
     def params(self, replication: int) -> Params:
         """The parameters of one replication (shared when the scenario is deterministic)."""
@@ -194,15 +213,16 @@ def _negotiators(plan: Plan, draw: _Drawer) -> tuple[list[PartyParams], np.ndarr
     n = plan.scenario.negotiation
     if n is None:
         return [], np.zeros((0, 0))
-    parties, rows = [], []
+    parties, weights = [], []
     for name, p in n.parties.items():
         at = f"negotiation.parties.{name}"
         parties.append(PartyParams(
             name, draw(p.reservation, at + ".reservation", 0, 1), draw(p.e, at + ".e", 1e-9),
-            draw(p.k, at + ".k", 0, 1), draw(p.tau, at + ".tau", 0), draw(p.noise, at + ".noise", 0)))
-        weights = np.array([draw(p.weights.get(t, 0.0), f"{at}.weights.{t}") for t in plan.terms])
-        rows.append(normalised_utility(plan.offers, weights, list(n.terms.values())))
-    return parties, np.vstack(rows)
+            draw(p.k, at + ".k", 0, 1), draw(p.tau, at + ".tau", 0),
+            draw(p.noise, at + ".noise", 0)))
+        weights.append(tuple(draw(p.weights.get(t, 0.0), f"{at}.weights.{t}")
+                             for t in plan.terms))
+    return parties, plan.utilities(tuple(weights))
 
 
 def normalised_utility(offers: np.ndarray, weights: np.ndarray,

@@ -45,7 +45,8 @@ def engine(path: Path, n: int) -> tuple[float, float, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios/kerry_moscow_2016.yaml"))
+    flagship = str(ROOT / "scenarios/kerry_moscow_2016.yaml")
+    parser.add_argument("scenario", nargs="?", default=flagship)
     parser.add_argument("-n", type=int, default=3000, help="replications")
     args = parser.parse_args()
     raw = max(raw_simpy(200_000) for _ in range(3))

@@ -142,7 +142,8 @@ def _shipped() -> list[tuple[str, str]]:
 @click.argument("scenario_file", metavar="SCENARIO", required=False)
 @click.option("-n", "--runs", type=click.IntRange(min=1), default=None,
               help="Replications (default: the scenario's runs); the cap with --precision.")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Seed (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed (default: the scenario's).")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
               help="Processes (default: the number of cores). Results do not depend on it.")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -211,7 +212,8 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="A B [C ...] | A --vs PATH=VALUE | RUN_DIR RUN_DIR")
+@click.argument("inputs", nargs=-1, required=True,
+                metavar="A B [C ...] | A --vs PATH=VALUE | RUN_DIR RUN_DIR")
 @click.option("--vs", "variants", multiple=True, metavar="PATH=VALUE",
               help="Compare the first scenario with a copy changed by PATH=VALUE (repeatable; "
               "each --vs is one variant).")
@@ -239,7 +241,8 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
 
     \b
     Example:
-      negsim compare scenarios/kerry_moscow_2016.yaml scenarios/no_carrot.yaml scenarios/generous_carrot.yaml
+      negsim compare scenarios/kerry_moscow_2016.yaml scenarios/no_carrot.yaml \\
+        scenarios/generous_carrot.yaml
       negsim compare scenarios/kerry_moscow_2016.yaml --vs actors.russia.leverage.assad=0.9
       negsim compare results/run-a results/run-b
     """
@@ -399,7 +402,8 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
         t.add_column(name, justify="right", no_wrap=True)
     for p in summary["points"]:
         cells = [_cell(p["values"][q]) for q in job.design.paths]
-        cells += [f"{o['p']:.3f}±{(o['ci'][1] - o['ci'][0]) / 2:.3f}" for o in p["outcomes"].values()]
+        cells += [f"{o['p']:.3f}±{(o['ci'][1] - o['ci'][0]) / 2:.3f}"
+                  for o in p["outcomes"].values()]
         t.add_row(*cells)
     console.print(t)
     for outcome, res in summary["sensitivity"].items():

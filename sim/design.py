@@ -137,7 +137,8 @@ def _grid(specs: list[Spec], zipped: bool) -> Design:
     if zipped:
         if len({len(v) for v in lists}) != 1:
             raise UsageError("--zip needs lists of equal length, got "
-                             + ", ".join(f"{p}: {len(v)}" for p, v in zip(paths, lists, strict=True)))
+                             + ", ".join(f"{p}: {len(v)}"
+                                         for p, v in zip(paths, lists, strict=True)))
         rows = list(zip(*lists, strict=True))
     else:
         rows = list(itertools.product(*lists))

@@ -73,7 +73,8 @@ def compare_tables(result: dict[str, Any]) -> list[Table]:
     scen = {s["label"]: s["outcomes"] for s in result["scenarios"]}
     for c in result["comparisons"]:
         a, b = c["baseline"], c["variant"]
-        t = Table(title=f"{b} vs {a} ({'paired, common random numbers' if c['paired'] else 'UNPAIRED'})")
+        how = "paired, common random numbers" if c["paired"] else "UNPAIRED"
+        t = Table(title=f"{b} vs {a} ({how})")
         t.add_column("outcome", no_wrap=True)
         for col in ("p baseline", "p variant", "difference ± 95%", "p (Holm)", "pairing gain"):
             t.add_column(col, justify="right", no_wrap=True)

@@ -19,7 +19,8 @@ BLOCK = 128
 def stream(seed: int, replication: int, name: str) -> np.random.Generator:
     """The generator for one named stream of one replication."""
     key = zlib.crc32(name.encode("utf-8"))
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(replication, key))))
+    seq = np.random.SeedSequence(seed, spawn_key=(replication, key))
+    return np.random.Generator(np.random.PCG64(seq))
 
 
 def one_uniform(seed: int, replication: int, name: str) -> float:

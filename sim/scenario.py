@@ -399,37 +399,52 @@ def cross_check(s: Scenario) -> Iterator[tuple[Loc, str]]:
 
 
 def _actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    """Every place a scenario names an actor, block by block."""
     for aid_, actor in s.actors.items():
         for client in actor.leverage:
             yield ("actors", aid_, "leverage", client), client
-    if s.negotiation:
-        n = s.negotiation
-        for p in n.parties:
-            yield ("negotiation", "parties", p), p
-        for i, c in enumerate(n.constraints):
-            yield ("negotiation", "constraints", i, "by"), c.by
-        for i, m in enumerate(n.meetings.scheduled):
-            if m.host:
-                yield ("negotiation", "meetings", "scheduled", i, "host"), m.host
-        if n.meetings.convened_by:
-            yield ("negotiation", "meetings", "convened_by"), n.meetings.convened_by
-    if s.deadline:
-        yield ("deadline", "set_by"), s.deadline.set_by
-        for i, a in enumerate(s.deadline.plan_b.partners):
-            yield ("deadline", "plan_b", "partners", i), a
-        for a in s.deadline.plan_b.payoffs:
-            yield ("deadline", "plan_b", "payoffs", a), a
-    if s.truce:
-        for i, a in enumerate(s.truce.parties):
-            yield ("truce", "parties", i), a
-        for i, row in s.truce.alpha.items():
-            yield ("truce", "alpha", i), i
-            for j in row:
-                yield ("truce", "alpha", i, j), j
+    yield from _negotiation_refs(s.negotiation)
+    yield from _deadline_refs(s.deadline)
+    yield from _truce_refs(s.truce)
     for sp, spoiler in s.spoilers.items():
         yield ("spoilers", sp), sp
         for p in spoiler.excites:
             yield ("spoilers", sp, "excites", p), p
+
+
+def _negotiation_refs(n: Negotiation | None) -> Iterator[tuple[Loc, str]]:
+    if n is None:
+        return
+    for p in n.parties:
+        yield ("negotiation", "parties", p), p
+    for i, c in enumerate(n.constraints):
+        yield ("negotiation", "constraints", i, "by"), c.by
+    for i, m in enumerate(n.meetings.scheduled):
+        if m.host:
+            yield ("negotiation", "meetings", "scheduled", i, "host"), m.host
+    if n.meetings.convened_by:
+        yield ("negotiation", "meetings", "convened_by"), n.meetings.convened_by
+
+
+def _deadline_refs(d: Deadline | None) -> Iterator[tuple[Loc, str]]:
+    if d is None:
+        return
+    yield ("deadline", "set_by"), d.set_by
+    for i, a in enumerate(d.plan_b.partners):
+        yield ("deadline", "plan_b", "partners", i), a
+    for a in d.plan_b.payoffs:
+        yield ("deadline", "plan_b", "payoffs", a), a
+
+
+def _truce_refs(t: Truce | None) -> Iterator[tuple[Loc, str]]:
+    if t is None:
+        return
+    for i, a in enumerate(t.parties):
+        yield ("truce", "parties", i), a
+    for i, row in t.alpha.items():
+        yield ("truce", "alpha", i), i
+        for j in row:
+            yield ("truce", "alpha", i, j), j
 
 
 def _check_actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:
@@ -461,21 +476,21 @@ def _check_terms(s: Scenario) -> Iterator[tuple[Loc, str]]:
         if s.effects:
             yield ("effects",), "effects need a negotiation block with terms"
         return
-    for pname, party in n.parties.items():
-        for term in party.weights:
-            if term not in n.terms:
-                yield (("negotiation", "parties", pname, "weights", term),
-                       f"unknown term {term!r}{did_you_mean(term, n.terms)}")
-    for i, c in enumerate(n.constraints):
-        if c.term not in n.terms:
-            yield (("negotiation", "constraints", i, "term"),
-                   f"unknown term {c.term!r}{did_you_mean(c.term, n.terms)}")
-    for name, eff in s.effects.items():
-        if eff.term not in n.terms:
-            yield (("effects", name, "term"),
-                   f"unknown term {eff.term!r}{did_you_mean(eff.term, n.terms)}")
+    for loc, term in _term_refs(s, n):
+        if term not in n.terms:
+            yield loc, f"unknown term {term!r}{did_you_mean(term, n.terms)}"
     if n.terms and not _any_feasible(n):
         yield ("negotiation", "constraints"), "the constraints rule out every offer"
+
+
+def _term_refs(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
+    for pname, party in n.parties.items():
+        for term in party.weights:
+            yield ("negotiation", "parties", pname, "weights", term), term
+    for i, c in enumerate(n.constraints):
+        yield ("negotiation", "constraints", i, "term"), c.term
+    for name, eff in s.effects.items():
+        yield ("effects", name, "term"), eff.term
 
 
 def _any_feasible(n: Negotiation) -> bool:
@@ -494,22 +509,26 @@ def _check_truce(s: Scenario) -> Iterator[tuple[Loc, str]]:
         return
     if t.starts == "on_deal" and s.negotiation is None:
         yield ("truce", "starts"), "'on_deal' needs a negotiation block; give a day instead"
-    for i, row in t.alpha.items():
-        for j in row:
-            for loc, name in ((("truce", "alpha", i), i), (("truce", "alpha", i, j), j)):
-                if name in s.actors and name not in t.parties:
-                    yield loc, f"{name!r} is not a truce party (parties: {', '.join(t.parties)})"
-    for sp, spoiler in s.spoilers.items():
-        for p in spoiler.excites:
-            if p in s.actors and p not in t.parties:
-                yield (("spoilers", sp, "excites", p),
-                       f"{p!r} is not a truce party (parties: {', '.join(t.parties)})")
+    for loc, name in _excited_parties(s, t):
+        if name in s.actors and name not in t.parties:
+            yield loc, f"{name!r} is not a truce party (parties: {', '.join(t.parties)})"
     if t.breakdown.violations is None:
         radius = _branching_radius(t)
         if radius >= 1:
             yield (("truce", "alpha"),
                    f"branching ratio {radius:.3g} >= 1 makes violations explode; lower alpha, "
                    "raise beta, or set a breakdown threshold")
+
+
+def _excited_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
+    """Every actor named as excited (alpha rows and columns, spoiler targets)."""
+    for i, row in t.alpha.items():
+        for j in row:
+            yield ("truce", "alpha", i), i
+            yield ("truce", "alpha", i, j), j
+    for sp, spoiler in s.spoilers.items():
+        for p in spoiler.excites:
+            yield ("spoilers", sp, "excites", p), p
 
 
 def _branching_radius(t: Truce) -> float:

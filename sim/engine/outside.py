@@ -86,7 +86,8 @@ def deadline(world: World) -> Generator[Any, Any, None]:
     assert spec is not None
     env, rec, draws = world.env, world.record, world.streams["deadline"]
     setter = world.label(spec.set_by)
-    day, credibility, extensions = world.plan.deadline_day, world.params.credibility, spec.extensions
+    day, credibility = world.plan.deadline_day, world.params.credibility
+    extensions = spec.extensions
     while True:
         rec.deadline_day = day
         yield env.timeout(day - env.now)
@@ -104,7 +105,8 @@ def deadline(world: World) -> Generator[Any, Any, None]:
         world.log("deadline", f"deadline passes with no deal; {setter} does not act "
                   f"(credibility {credibility:.2f}); talks go on")
         credibility *= 1.0 - world.params.credibility_decay
-        if extensions == 0 or spec.extension_days is None or day + spec.extension_days > world.plan.horizon:
+        step = spec.extension_days
+        if extensions == 0 or step is None or day + step > world.plan.horizon:
             return
         extensions -= 1
         world.clock_origin = day

@@ -187,7 +187,8 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
     s = plan.scenario
     base: dict[Key, float] = {}
     for name, actor in s.actors.items():
-        base[(name, "violation_rate")] = draw(actor.violation_rate, f"actors.{name}.violation_rate", 0)
+        base[(name, "violation_rate")] = draw(actor.violation_rate,
+                                              f"actors.{name}.violation_rate", 0)
         base[(name, "attack_rate")] = draw(actor.attack_rate, f"actors.{name}.attack_rate", 0)
         for client, lev in actor.leverage.items():
             base[(name, "leverage." + client)] = draw(lev, f"actors.{name}.leverage.{client}", 0, 1)
@@ -245,7 +246,8 @@ def _deadline(s: Scenario, draw: _Drawer) -> dict[str, Any]:
     d = s.deadline
     if d is None:
         return {"credibility": 0.0, "credibility_decay": 0.0, "plan_b_payoffs": {}}
-    payoffs = {a: draw(v, f"deadline.plan_b.payoffs.{a}", 0, 1) for a, v in d.plan_b.payoffs.items()}
+    payoffs = {a: draw(v, f"deadline.plan_b.payoffs.{a}", 0, 1)
+               for a, v in d.plan_b.payoffs.items()}
     return {"credibility": draw(d.credibility, "deadline.credibility", 0, 1),
             "credibility_decay": draw(d.credibility_decay, "deadline.credibility_decay", 0, 1),
             "plan_b_payoffs": payoffs}

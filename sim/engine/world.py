@@ -53,7 +53,8 @@ class World:
         self.deal: int | None = None  # index of the agreed offer
         self.deal_broken = False
         # Aspirations run from clock_origin to deadline_T; a new deadline restarts the clock.
-        self.deadline_T = plan.deadline_day if plan.deadline_day == plan.deadline_day else plan.horizon
+        has_deadline = plan.deadline_day == plan.deadline_day  # NaN when there is none
+        self.deadline_T = plan.deadline_day if has_deadline else plan.horizon
         self.clock_origin = 0.0
         self.talks: Talks | None = None
         self.truce: Truce | None = None

@@ -29,6 +29,7 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python -m sim.docgen > docs/scenario-reference.md
+	$(BIN)/negsim schema > schema/scenario.schema.json
 
 clean:
 	rm -rf $(VENV)

@@ -300,3 +300,84 @@ def test_distributions_are_drawn_once_per_replication() -> None:
     counts = np.array([r.violations["a"] for r in records(plan_of(text), n)])
     assert abs(counts.mean() - 0.5 * t) < Z * counts.std() / math.sqrt(n)
     assert counts.var() > 0.5 * (0.5 * t + t * t / 12)
+
+
+AIDED = """
+name: aided
+title: aid with and without a truce
+start: 2020-01-01
+horizon_days: 40
+actors: {a: {label: A}}
+truce: {parties: [a], starts: 10}
+aid: {rate_per_day: 0.5, truce_multiplier: 3.0}
+"""
+
+
+def test_aid_deliveries_follow_the_truce_state() -> None:
+    # 10 days at 0.5/day, then 30 days of truce at 1.5/day: mean 50 deliveries.
+    n = 1000
+    counts = np.array([r.aid_deliveries for r in records(plan_of(AIDED), n)])
+    expected = 0.5 * 10 + 1.5 * 30
+    assert abs(counts.mean() - expected) < Z * math.sqrt(expected / n)
+
+
+CARROT = """
+name: carrot
+title: a carrot tied to the truce, then talks again
+start: 2020-01-01
+horizon_days: 60
+actors:
+  a: {label: A, violation_rate: 0.5}
+  b: {label: B}
+negotiation:
+  parties:
+    a: {weights: {intel: 1}, reservation: 0}
+    b: {weights: {intel: -1}, reservation: 0}
+  terms: {intel: [1]}
+  meetings: {scheduled: [{day: 1}, {day: 20}, {day: 40}]}
+  resume_after_breakdown: true
+  resume_delay_days: 5
+truce: {parties: [a], breakdown: {violations: 3}}
+effects:
+  carrot: {term: intel, target: a.violation_rate, per_unit: -0.5, tied_to_truce: true}
+  lasting: {term: intel, target: b.attack_rate, per_unit: 1.0}
+shocks:
+  strike: {day: 10, label: strike on a convoy, breaks_truce: true}
+"""
+
+
+def test_carrots_are_withdrawn_at_breakdown_and_talks_resume() -> None:
+    world = play(plan_of(CARROT), 0, tracing=True)
+    rec = world.record
+    assert rec.deal_day == 1.0 and rec.truce_start == 1.0
+    assert rec.truce_end <= 10.0
+    texts = [e.text for e in world.story]
+    assert "carrot withdrawn: carrot" in texts
+    assert "carrot withdrawn: lasting" not in texts  # not tied to the truce
+    # Talks reopen 5 days after the breakdown; the meeting on day 20 strikes a new deal.
+    assert rec.deals == 2
+    assert [e.day for e in world.story if e.kind == "deal"] == [1.0, 20.0]
+    assert world.live[("a", "violation_rate")] in (0.25, 0.5)
+
+
+def test_a_new_deadline_restarts_the_concession_clock() -> None:
+    # Deadline day 10 lapses, a new one on day 20: at day 12 the clock has run 2 of 10 days,
+    # so a linear party's aspiration is back to 1 - 0.2 = 0.8, as it was on day 2.
+    text = """
+name: restart
+title: restart
+start: 2020-01-01
+horizon_days: 30
+actors: {a: {label: A}, b: {label: B}}
+negotiation:
+  parties:
+    a: {weights: {x: 1}, reservation: 0}
+    b: {weights: {x: -1}, reservation: 0.99}
+  terms: {x: [0, 1]}
+  meetings: {scheduled: [{day: 2}, {day: 12}]}
+deadline: {set_by: a, day: 10, credibility: 0, extension_days: 10, extensions: 1,
+           plan_b: {label: none}}
+"""
+    world = play(plan_of(text), 0, tracing=True)
+    meetings = [e.text for e in world.story if e.kind == "meeting"]
+    assert meetings == ["meeting: aspirations A 0.80, B 1.00"] * 2

@@ -249,7 +249,13 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     from sim import compare as cmp
     from sim import render, store
 
+    missing = [p for p in inputs if not Path(p).exists()]
+    if missing:
+        raise UsageError(f"{missing[0]}: file not found")
     folders = [Path(p).is_dir() for p in inputs]
+    if len(inputs) + len(variants) < 2:
+        raise UsageError("compare needs at least two scenarios (files, --vs variants, or "
+                         "folders)")
     if any(folders):
         if not all(folders) or variants:
             raise UsageError("give either scenario files (with optional --vs) or run folders, "

@@ -413,13 +413,23 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
         t.add_row(*cells)
     console.print(t)
     for outcome, res in summary["sensitivity"].items():
-        ranking = ", ".join(res["ranking"])
-        noise = res.get("noise_share")
-        console.print(f"{outcome}: most influential first: {ranking}"
-                      + (f" (independent binomial noise would be ≈ {noise:.0%} of the variance "
-                         "across points; common random numbers make it smaller)"
-                         if noise is not None else ""))
+        console.print(f"{outcome}: " + ", ".join(_influence(res, p) for p in res["ranking"])
+                      + _noise_note(res.get("noise_share")))
     console.print(f"sweep folder: {job.folder}")
+
+
+def _influence(res: dict[str, Any], param: str) -> str:
+    v = res["parameters"][param]
+    if res["method"] == "sobol":
+        return f"{param} (total Sobol {v['total_order']:.2f}, first order {v['first_order']:.2f})"
+    return f"{param} (SRC {v['src']:+.2f})"
+
+
+def _noise_note(share: float | None) -> str:
+    if share is None:
+        return ""
+    return (f"; binomial noise alone would be {share:.0%} of the spread across points "
+            "(less under common random numbers)")
 
 
 def _cell(value: Any) -> str:

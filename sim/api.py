@@ -19,20 +19,39 @@ from sim.overrides import load_with
 from sim.runner import DEFAULT_CHUNK, Chunk, chunks, default_workers, run_chunks
 from sim.scenario import Scenario, dumps
 from sim.store import Folder, manifest, write_json, write_parquet
-from sim.summary import column, summarise
+from sim.summary import ParquetColumns, column, summarise
 
 PRECISION_BATCH = 1000
 
 
 @dataclass
 class RunResult:
-    """A finished run: its summary, its records and, when saved, its folder."""
+    """A finished run: its summary, its records and, when saved, its folder.
+
+    With a folder, records stay on disk until ``.records`` is read, and the plots read one
+    column at a time, so a run of any size needs little memory.
+    """
 
     summary: dict[str, Any]
-    records: pa.Table
     plan: Plan
     folder: Path | None = None
     plots: list[Path] = field(default_factory=list)
+    table: pa.Table | None = None
+    source: Path | None = None  # replications.parquet while the table is not loaded
+
+    @property
+    def records(self) -> pa.Table:
+        """One row per replication (``.to_pandas()`` where pandas is installed)."""
+        if self.table is None:
+            assert self.source is not None
+            self.table = pq.read_table(self.source)
+        return self.table
+
+    @property
+    def columns(self) -> Any:
+        if self.table is None and self.source is not None:
+            return ParquetColumns(self.source)
+        return self.records
 
     def plot_outcomes(self, path: str | Path) -> Path:
         return plots.plot_outcomes(self.summary["outcomes"], path, self.plan.scenario.title)
@@ -44,13 +63,14 @@ class RunResult:
     def plot_deal_days(self, path: str | Path) -> Path:
         deadline = self.plan.deadline_day if self.plan.deadline_day == self.plan.deadline_day \
             else None
-        return plots.plot_deal_days(column(self.records, "deal_day"), path, deadline,
+        return plots.plot_deal_days(column(self.columns, "deal_day"), path, deadline,
                                     self.plan.horizon, self.plan.scenario.title)
 
     def plot_violations(self, path: str | Path) -> Path:
-        cols = {c.removeprefix("violations_"): column(self.records, c)
-                for c in self.records.column_names if c.startswith("violations_")}
-        return plots.plot_violations(cols, path, self.plan.scenario.title)
+        cols = self.columns
+        violations = {c.removeprefix("violations_"): column(cols, c)
+                      for c in cols.column_names if c.startswith("violations_")}
+        return plots.plot_violations(violations, path, self.plan.scenario.title)
 
 
 @dataclass(frozen=True)
@@ -121,7 +141,7 @@ def _batches(opts: RunOptions) -> list[list[Chunk]]:
     """The chunks to run, grouped into batches checked for precision between them."""
     if opts.precision is None:
         return [chunks(0, opts.runs, opts.chunk)]
-    step = max(PRECISION_BATCH, opts.chunk * max(1, opts.workers))
+    step = max(PRECISION_BATCH, opts.chunk)  # independent of workers: same stop for any count
     return [chunks(a, min(a + step, opts.runs), opts.chunk) for a in range(0, opts.runs, step)]
 
 
@@ -141,26 +161,31 @@ def _finish(plan: Plan, text: str, opts: RunOptions, folder: Folder | None,
             batches: list[pa.RecordBatch], wall: float) -> RunResult:
     if folder is None:
         table = pa.Table.from_batches(batches)
-    else:
-        table = pq.read_table(folder.merge_chunks())
-    summary = summarise(table, plan, wall)
-    if opts.precision is not None:
-        summary["precision"] = {"target": opts.precision, "cap": opts.runs,
-                                "achieved": stats.max_half_width(summary["outcomes"])}
-    if folder is None:
-        return RunResult(summary, table, plan)
+        result = RunResult(_summary(table, plan, opts, wall), plan, table=table)
+        return result
+    records = folder.merge_chunks()
+    columns = ParquetColumns(records)
+    summary = _summary(columns, plan, opts, wall)
     write_json(folder.path / "summary.json", summary)
     write_json(folder.path / "manifest.json", manifest(
-        text, seed=opts.seed, runs=table.num_rows,
+        text, seed=opts.seed, runs=columns.num_rows,
         extra={"scenario": plan.scenario.name, "workers": opts.workers,
                "precision": opts.precision, "chunk": opts.chunk}))
-    result = RunResult(summary, table, plan)
+    result = RunResult(summary, plan, source=records)
     if opts.make_plots:
         _plots(result, folder.path)
     final = folder.complete()
-    result.folder = final
+    result.folder, result.source = final, final / records.name
     result.plots = [final / p.name for p in result.plots]
     return result
+
+
+def _summary(columns: Any, plan: Plan, opts: RunOptions, wall: float) -> dict[str, Any]:
+    summary = summarise(columns, plan, wall)
+    if opts.precision is not None:
+        summary["precision"] = {"target": opts.precision, "cap": opts.runs,
+                                "achieved": stats.max_half_width(summary["outcomes"])}
+    return summary
 
 
 def _plots(result: RunResult, where: Path) -> None:

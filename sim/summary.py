@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim import stats
 from sim.engine import Plan
@@ -15,18 +17,38 @@ BASE_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries", "
                 "proposals", "events")
 
 
-def metric_columns(table: pa.Table) -> list[str]:
+class ParquetColumns:
+    """The columns of a Parquet file, read one at a time: memory stays flat as runs grow.
+
+    Offers the part of ``pyarrow.Table`` the summaries use: ``column_names``, ``num_rows``
+    and ``column(name)``.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        meta = pq.ParquetFile(path)
+        self.column_names: list[str] = meta.schema_arrow.names
+        self.num_rows: int = meta.metadata.num_rows
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        return pq.read_table(self.path, columns=[name]).column(name)
+
+
+Columns = pa.Table | ParquetColumns
+
+
+def metric_columns(table: Columns) -> list[str]:
     """The numeric columns summarised: the base metrics, then per-party and per-term ones."""
     names = table.column_names
     extra = [c for c in names if c.startswith(("violations_", "utility_", "level_"))]
     return [c for c in BASE_METRICS if c in names] + extra
 
 
-def column(table: pa.Table, name: str) -> np.ndarray:
+def column(table: Columns, name: str) -> np.ndarray:
     return table.column(name).to_numpy(zero_copy_only=False).astype(float)
 
 
-def summarise(table: pa.Table, plan: Plan, wall_s: float) -> dict[str, Any]:
+def summarise(table: Columns, plan: Plan, wall_s: float) -> dict[str, Any]:
     """The summary of a run (PRODUCT.md's summary.json, plus survival and deal timing)."""
     outcomes = table.column("outcome").to_numpy(zero_copy_only=False)
     deadline = plan.deadline_day if np.isfinite(plan.deadline_day) else None
@@ -46,7 +68,7 @@ def summarise(table: pa.Table, plan: Plan, wall_s: float) -> dict[str, Any]:
     }
 
 
-def truce_survival(table: pa.Table, plan: Plan) -> dict[str, Any]:
+def truce_survival(table: Columns, plan: Plan) -> dict[str, Any]:
     """Kaplan-Meier survival of the first truce, censored at the horizon (or escalation)."""
     days = column(table, "truce_days")
     started = np.isfinite(days)

@@ -1,0 +1,135 @@
+"""``negsim run`` at scale: speed, workers, bytes per replication, memory, early stopping.
+
+Run: .venv/bin/python benchmarks/run.py [SCENARIO] [-n N] [--small M] [--precision P] [--cap C]
+
+Every measurement runs ``sim.api.execute`` (what ``negsim run`` calls: chunks, run folder,
+merged Parquet file, plots) in a fresh Python process, writing to a temporary folder, so that
+its peak RSS (``resource.getrusage``) starts from the same imports each time.
+
+  1. N flagship replications with 1 and with 2 workers: wall seconds, replications/s and the
+     speed-up 2w/1w. Goal: N = 10,000 with 2 workers in at most 10 s.
+  2. Bytes per replication on disk (replications.parquet / runs) and in memory (the records
+     table's ``nbytes`` / runs); peak RSS of the 1-worker runs of M and of N replications and
+     its growth per extra replication (flat memory means a growth near 0 B/replication).
+  3. ``--precision P`` (default 0.01) with a cap C against the fixed N that guarantees the same
+     95% half-width whatever the probabilities (worst case p = 0.5): n = (1.96 * 0.5 / P)^2,
+     9,604 for P = 0.01.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FLAGSHIP = ROOT / "scenarios" / "kerry_moscow_2016.yaml"
+
+
+def measure(scenario: Path, runs: int, workers: int, precision: float | None) -> dict[str, Any]:
+    """One run in this process; its figures (called in a fresh child process)."""
+    from sim import api
+    from sim.scenario import load
+
+    model, text = load(scenario), scenario.read_text()
+    rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with tempfile.TemporaryDirectory() as tmp:
+        opts = api.RunOptions(runs=runs, seed=model.seed, workers=workers, precision=precision,
+                              out=Path(tmp) / "run")
+        t0 = time.perf_counter()
+        result = api.execute(model, text, opts)
+        wall = time.perf_counter() - t0
+        assert result.folder is not None
+        disk = (result.folder / "replications.parquet").stat().st_size
+    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    n = result.summary["runs"]
+    return {"runs": n, "workers": workers, "wall_s": wall, "disk_bytes": disk,
+            "mem_bytes": result.records.nbytes, "rss_before_kib": rss0, "rss_peak_kib": rss1,
+            "events": result.summary["events"],
+            "half_width": max((r["ci"][1] - r["ci"][0]) / 2
+                              for r in result.summary["outcomes"].values())}
+
+
+def in_child(scenario: Path, runs: int, workers: int, precision: float | None = None
+             ) -> dict[str, Any]:
+    """``measure`` in a fresh interpreter, so peak RSS is not inherited from earlier runs."""
+    cmd = [sys.executable, __file__, str(scenario), "--measure", str(runs), str(workers)]
+    if precision is not None:
+        cmd += ["--precision", str(precision)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"measurement failed: {' '.join(cmd)}\n{proc.stderr}")
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def report(args: argparse.Namespace) -> None:
+    one = in_child(args.scenario, args.n, 1)
+    two = in_child(args.scenario, args.n, 2)
+    small = in_child(args.scenario, args.small, 1)
+    fixed_n = (1.96 * 0.5 / args.precision) ** 2
+    early = in_child(args.scenario, args.cap, 2, args.precision)
+
+    print(f"command: {Path(sys.executable).name} benchmarks/run.py {' '.join(sys.argv[1:])}")
+    print(f"scenario: {args.scenario.name}; sim.api.execute with a run folder and plots\n")
+    print("speed")
+    print(f"  {'workers':>8} {'runs':>8} {'wall s':>8} {'repl/s':>9} {'events/s':>10}")
+    for r in (one, two):
+        print(f"  {r['workers']:>8} {r['runs']:>8,} {r['wall_s']:>8.2f} "
+              f"{r['runs'] / r['wall_s']:>9,.0f} {r['events'] / r['wall_s']:>10,.0f}")
+    print(f"  speed-up 2w/1w: {one['wall_s'] / two['wall_s']:.2f}x   "
+          f"goal: {args.n:,} with 2 workers <= 10 s: "
+          f"{'met' if two['wall_s'] <= 10 else 'NOT met'} ({two['wall_s']:.2f} s)\n")
+
+    print("size per replication")
+    print(f"  on disk (replications.parquet): {two['disk_bytes'] / two['runs']:8.1f} B"
+          f"   ({two['disk_bytes'] / 1e6:.2f} MB for {two['runs']:,})")
+    print(f"  in memory (records.nbytes):     {two['mem_bytes'] / two['runs']:8.1f} B"
+          f"   ({two['mem_bytes'] / 1e6:.2f} MB for {two['runs']:,})\n")
+
+    grow = (one["rss_peak_kib"] - small["rss_peak_kib"]) * 1024
+    extra = one["runs"] - small["runs"]
+    print("peak RSS, 1 worker (fresh process each)")
+    print(f"  {'runs':>8} {'after imports MiB':>18} {'peak MiB':>9}")
+    for r in (small, one):
+        print(f"  {r['runs']:>8,} {r['rss_before_kib'] / 1024:>18.1f} "
+              f"{r['rss_peak_kib'] / 1024:>9.1f}")
+    print(f"  growth {small['runs']:,} -> {one['runs']:,}: {grow / 2**20:.1f} MiB = "
+          f"{grow / extra:.0f} B per extra replication "
+          f"(records in memory: {one['mem_bytes'] / one['runs']:.0f} B/replication)\n")
+
+    print(f"early stopping: --precision {args.precision} (cap {args.cap:,}, 2 workers)")
+    print(f"  runs used {early['runs']:,}, half-width achieved {early['half_width']:.4f}, "
+          f"wall {early['wall_s']:.2f} s")
+    print(f"  fixed N for the same half-width at p = 0.5: {fixed_n:,.0f}; "
+          f"saved {fixed_n - early['runs']:,.0f} runs "
+          f"(ratio used/fixed {early['runs'] / fixed_n:.2f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("scenario", nargs="?", type=Path, default=FLAGSHIP)
+    parser.add_argument("-n", type=int, default=10_000, help="replications (default 10,000)")
+    parser.add_argument("--small", type=int, default=2_000,
+                        help="the smaller run for RSS growth (default 2,000)")
+    parser.add_argument("--precision", type=float, default=0.01)
+    parser.add_argument("--cap", type=int, default=50_000, help="the cap with --precision")
+    parser.add_argument("--measure", nargs=2, type=int, metavar=("RUNS", "WORKERS"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        runs, workers = args.measure
+        precision = args.precision if "--precision" in sys.argv else None
+        print(json.dumps(measure(args.scenario, runs, workers, precision)))
+        return
+    report(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -47,10 +47,11 @@ def measure(scenario: Path, runs: int, workers: int, precision: float | None) ->
         wall = time.perf_counter() - t0
         assert result.folder is not None
         disk = (result.folder / "replications.parquet").stat().st_size
-    rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        rss1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # before loading records
+        mem = result.records.nbytes  # what a notebook holds after reading .records
     n = result.summary["runs"]
     return {"runs": n, "workers": workers, "wall_s": wall, "disk_bytes": disk,
-            "mem_bytes": result.records.nbytes, "rss_before_kib": rss0, "rss_peak_kib": rss1,
+            "mem_bytes": mem, "rss_before_kib": rss0, "rss_peak_kib": rss1,
             "events": result.summary["events"],
             "half_width": max((r["ci"][1] - r["ci"][0]) / 2
                               for r in result.summary["outcomes"].values())}

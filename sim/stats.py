@@ -147,6 +147,25 @@ def survival(durations: np.ndarray, observed: np.ndarray, horizon: float) -> dic
             "events": int(seen.sum())}
 
 
+def on_grid(km: dict, points: int = 400) -> dict:
+    """A survival curve evaluated on an even grid of ``points + 1`` times from 0 to its end.
+
+    The step function is read at each grid time (the value of the last knot at or before it),
+    so summaries and plots stay the same size however many truces were observed; the median
+    and the counts are kept exact. Curves with fewer knots are returned unchanged.
+    """
+    t = np.asarray(km["t"], dtype=float)
+    if t.size <= points + 1:
+        return km
+    grid = np.linspace(0.0, t[-1], points + 1)
+    idx = np.searchsorted(t, grid, side="right") - 1
+    out = dict(km)
+    out["t"] = grid.tolist()
+    for key in ("s", "lo", "hi"):
+        out[key] = np.asarray(km[key], dtype=float)[idx].tolist()
+    return out
+
+
 def _band(sf: Any, k: int, horizon: float, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The 95% band at the knots; undefined points take the previous value, kept around s."""
     with warnings.catch_warnings():

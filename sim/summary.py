@@ -69,8 +69,9 @@ def summarise(table: Columns, plan: Plan, wall_s: float) -> dict[str, Any]:
 
 
 def truce_survival(table: Columns, plan: Plan) -> dict[str, Any]:
-    """Kaplan-Meier survival of the first truce, censored at the horizon (or escalation)."""
+    """Kaplan-Meier survival of the first truce, censored at the horizon (or escalation),
+    read on a fixed grid so that summary.json does not grow with the number of runs."""
     days = column(table, "truce_days")
     started = np.isfinite(days)
     censored = table.column("truce_censored").to_numpy(zero_copy_only=False).astype(bool)
-    return stats.survival(days[started], ~censored[started], plan.horizon)
+    return stats.on_grid(stats.survival(days[started], ~censored[started], plan.horizon))

@@ -248,3 +248,18 @@ def test_deal_timing_without_deals_has_no_shares() -> None:
 def test_deal_timing_without_a_deadline_describes_deal_days() -> None:
     timing = deal_timing(np.array([1.0, np.nan, 3.0]), None)
     assert timing == {"n_deals": 2, "deal_day": describe(np.array([1.0, 3.0]))}
+
+
+def test_survival_on_a_grid_reads_the_step_function_and_keeps_the_median() -> None:
+    from sim.stats import on_grid
+
+    rng = np.random.default_rng(3)
+    durations = rng.exponential(10.0, 5000)
+    km = survival(durations, durations < 60.0, 60.0)
+    thin = on_grid(km, points=100)
+    assert len(thin["t"]) == 101 and thin["t"][0] == 0.0 and thin["t"][-1] == 60.0
+    assert thin["median"] == km["median"] and thin["n"] == km["n"]
+    t, s = np.array(km["t"]), np.array(km["s"])
+    for g, v in zip(thin["t"], thin["s"], strict=True):
+        assert v == s[np.searchsorted(t, g, side="right") - 1]
+    assert on_grid(thin, points=100) is thin  # already small: unchanged

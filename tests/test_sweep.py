@@ -187,7 +187,7 @@ def test_without_json_prints_a_table_the_ranking_and_the_folder(tmp_path: Path) 
                     "--set", "truce.breakdown.violations=3,5,7", "--out", out)
     assert result.exit_code == 0, result.output
     assert "truce_poisson: 3 points × 50 replications, seed 1 (grid)" in result.stdout
-    assert "most influential first: truce.breakdown.violations" in result.stdout
+    assert "truce_holds: truce.breakdown.violations (SRC " in result.stdout
     assert f"sweep folder: {out}" in result.stdout.replace("\n", "")
     assert not list(out.glob("*.png"))
 

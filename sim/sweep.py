@@ -13,7 +13,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,12 @@ from sim.design import Design, assignments
 from sim.engine import Plan
 from sim.errors import ScenarioError, UsageError
 from sim.outcomes import OUTCOMES
-from sim.overrides import parse_text_with
+from sim.overrides import apply
 from sim.runner import Chunk, simulate_chunk
-from sim.scenario import Scenario
+from sim.scenario import Scenario, from_document
 from sim.store import MARKER, read_json, write_json, write_parquet
 from sim.summary import column
+from sim.yamlload import parse_text
 
 POINT_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries")
 
@@ -44,6 +45,7 @@ class Sweep:
     design: Design
     seed: int
     runs: int
+    _scenarios: list[Scenario] | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"scenario_text": self.text, "source": self.source, "seed": self.seed,
@@ -63,13 +65,16 @@ class Sweep:
         Raises:
             ScenarioError: a point's values are refused, naming the path.
         """
-        out = []
-        for k, point in enumerate(self.design.points):
-            try:
-                out.append(parse_text_with(self.text, self.source, assignments(point)))
-            except ScenarioError as exc:
-                raise ScenarioError([_at_point(p, k) for p in exc.problems]) from None
-        return out
+        if self._scenarios is None:
+            base = parse_text(self.text, self.source)  # parsed once; each point edits a copy
+            out = []
+            for k, point in enumerate(self.design.points):
+                try:
+                    out.append(from_document(apply(base, assignments(point))))
+                except ScenarioError as exc:
+                    raise ScenarioError([_at_point(p, k) for p in exc.problems]) from None
+            self._scenarios = out
+        return self._scenarios
 
     def done(self) -> set[int]:
         return {int(p.stem) for p in (self.folder / "points").glob("*.json")}
@@ -147,7 +152,7 @@ def _dask(todo: list[Any], address: str, workers: int) -> Iterator[tuple[int, pa
     cluster = None
     if address == "local":
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=":0")
         client = Client(cluster)
     else:
         try:
@@ -185,7 +190,8 @@ def assemble(sweep: Sweep, wall_s: float) -> dict[str, Any]:
 
 
 def _name(sweep: Sweep) -> str:
-    return parse_text_with(sweep.text, sweep.source, []).name
+    scenarios = sweep.scenarios()
+    return scenarios[0].name if scenarios else ""
 
 
 def _table(sweep: Sweep, points: list[dict[str, Any]]) -> pa.Table:

@@ -134,7 +134,7 @@ class World:
             return "escalation"
         truce = self.truce
         if truce is not None and truce.started:
-            return "truce_holds" if truce.holding else "truce_collapsed"
+            return "truce_holds" if truce.active else "truce_collapsed"
         return "truce_holds" if self.deal_holds() else "no_deal"
 
     def _utilities(self) -> dict[str, float]:

@@ -24,8 +24,10 @@ lint: $(STAMP)
 	$(BIN)/mypy sim
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/engine.py -n 3000
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/compare.py -n 1000 -R 20 --workers 2
+	$(BIN)/python benchmarks/sweep.py
 
 docs: $(STAMP)
 	$(BIN)/python -m sim.docgen > docs/scenario-reference.md

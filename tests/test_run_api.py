@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import sim
 from sim import api
 from sim.errors import ScenarioError, UsageError
 from sim.scenario import load
-from tests.conftest import FLAGSHIP, SCENARIOS
+from tests.conftest import FLAGSHIP, SCENARIOS, same_table
 
 OUTCOME_NAMES = ("truce_holds", "truce_collapsed", "no_deal", "escalation")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -25,19 +24,6 @@ POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 
 def without_wall(summary: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in summary.items() if k != "wall_s"}
-
-
-def same_value(a: Any, b: Any) -> bool:
-    both_nan = isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
-    return both_nan or a == b
-
-
-def tables_equal(a: pa.Table, b: pa.Table) -> bool:
-    """Equal schemas and values, NaN equal to NaN."""
-    if a.schema != b.schema or a.num_rows != b.num_rows:
-        return False
-    da, db = a.to_pydict(), b.to_pydict()
-    return all(same_value(x, y) for name in da for x, y in zip(da[name], db[name], strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -84,13 +70,13 @@ def test_every_plot_method_writes_a_png(flagship_300: api.RunResult, tmp_path: P
 def test_same_seed_twice_gives_equal_summaries_and_records(flagship_300: api.RunResult) -> None:
     again = api.run(FLAGSHIP, runs=300, seed=5)
     assert without_wall(again.summary) == without_wall(flagship_300.summary)
-    assert tables_equal(again.records, flagship_300.records)
+    assert same_table(again.records, flagship_300.records)
 
 
 def test_different_seed_gives_different_records(flagship_300: api.RunResult) -> None:
     other = api.run(FLAGSHIP, runs=300, seed=6)
     assert other.summary["seed"] == 6
-    assert not tables_equal(other.records, flagship_300.records)
+    assert not same_table(other.records, flagship_300.records)
 
 
 def test_sim_run_is_available_at_package_level() -> None:
@@ -104,13 +90,13 @@ def test_records_round_trip_through_the_parquet_file(tmp_path: Path) -> None:
     result = api.run(FLAGSHIP, runs=260, seed=9, out=out)
     assert result.folder == out
     on_disk = pq.read_table(out / "replications.parquet")
-    assert tables_equal(result.records, on_disk)
+    assert same_table(result.records, on_disk)
 
 
 def test_records_in_memory_equal_those_saved_to_a_folder(tmp_path: Path) -> None:
     saved = api.run(FLAGSHIP, runs=260, seed=9, out=tmp_path / "run")
     in_memory = api.run(FLAGSHIP, runs=260, seed=9)
-    assert tables_equal(in_memory.records, pq.read_table(tmp_path / "run" / "replications.parquet"))
+    assert same_table(in_memory.records, pq.read_table(tmp_path / "run" / "replications.parquet"))
     assert without_wall(in_memory.summary) == without_wall(saved.summary)
 
 
@@ -128,7 +114,7 @@ def test_same_records_whatever_the_chunk_size_and_workers(tmp_path: Path) -> Non
     one = api.execute(scenario, text, api.RunOptions(runs=300, seed=4, workers=1, chunk=300))
     two = api.execute(scenario, text, api.RunOptions(runs=300, seed=4, workers=2, chunk=70,
                                                      out=tmp_path / "run", make_plots=False))
-    assert tables_equal(one.records, two.records)
+    assert same_table(one.records, two.records)
     assert one.summary["outcomes"] == two.summary["outcomes"]
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import signal
 import subprocess
 import sys
@@ -22,7 +21,7 @@ from click.testing import CliRunner, Result
 from matplotlib.image import imread
 
 from sim.cli import main
-from tests.conftest import FLAGSHIP, ROOT, SCENARIOS
+from tests.conftest import FLAGSHIP, ROOT, SCENARIOS, same_value
 
 OUTCOME_NAMES = ("truce_holds", "truce_collapsed", "no_deal", "escalation")
 METRIC_KEYS = {"mean", "sd", "q05", "q50", "q95", "n"}
@@ -81,11 +80,6 @@ def assert_png(path: Path) -> None:
     assert path.read_bytes()[:8] == PNG_SIGNATURE, path
     image = imread(path)
     assert image.shape[0] > 100 and image.shape[1] > 100, path
-
-
-def same_value(a: Any, b: Any) -> bool:
-    both_nan = isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
-    return both_nan or a == b
 
 
 def assert_tables_equal(a: pa.Table, b: pa.Table) -> None:

@@ -8,7 +8,6 @@ import math
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -17,22 +16,10 @@ from sim import sensitivity
 from sim.cli import main
 from sim.design import build, parse_spec
 from sim.outcomes import OUTCOMES
+from tests.conftest import same_table
 
 ROOT = Path(__file__).resolve().parent.parent
 POISSON = ROOT / "scenarios" / "examples" / "truce_poisson.yaml"
-
-
-def same_table(a: pa.Table, b: pa.Table) -> bool:
-    """Equal column names, types and values, NaN equal to NaN."""
-    if a.schema != b.schema or a.num_rows != b.num_rows:
-        return False
-    for name in a.column_names:
-        for u, v in zip(a.column(name).to_pylist(), b.column(name).to_pylist(), strict=True):
-            both_nan = isinstance(u, float) and isinstance(v, float) and math.isnan(u) \
-                and math.isnan(v)
-            if u != v and not both_nan:
-                return False
-    return True
 
 
 def sobol_design(n: int, *ranges: str, seed: int = 0) -> np.ndarray:

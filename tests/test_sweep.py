@@ -4,7 +4,6 @@ executor equivalence (pool, Dask), resuming a killed sweep, samplers and plots."
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import signal
@@ -24,6 +23,7 @@ from sim import plots
 from sim.cli import main
 from sim.outcomes import OUTCOMES
 from sim.sweep import POINT_METRICS
+from tests.conftest import same_table
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "kerry_moscow_2016.yaml"
@@ -44,19 +44,6 @@ def invoke(*args: Any) -> Result:
 def negsim(*args: Any, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True,
                           text=True, cwd=ROOT, timeout=timeout)
-
-
-def same_table(a: pa.Table, b: pa.Table) -> bool:
-    """Equal column names, types and values, NaN equal to NaN."""
-    if a.schema != b.schema or a.num_rows != b.num_rows:
-        return False
-    for name in a.column_names:
-        for u, v in zip(a.column(name).to_pylist(), b.column(name).to_pylist(), strict=True):
-            both_nan = isinstance(u, float) and isinstance(v, float) and math.isnan(u) \
-                and math.isnan(v)
-            if u != v and not both_nan:
-                return False
-    return True
 
 
 def assert_same_table(a: pa.Table, b: pa.Table) -> None:

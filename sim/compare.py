@@ -51,7 +51,7 @@ def arms_from_files(paths: list[str], variants: list[str]) -> list[Arm]:
     Raises:
         ScenarioError: a file or a variant is not valid.
     """
-    arms = []
+    arms: list[Arm] = []
     for path in paths:
         model, text = load_with(path)
         arms.append(Arm(_unique(model.name, arms), model.name, path, text, model.seed,
@@ -111,7 +111,7 @@ def arms_from_folders(folders: list[str]) -> tuple[list[Arm], str | None]:
     Raises:
         UsageError: a folder is not a negsim run folder.
     """
-    arms = []
+    arms: list[Arm] = []
     for folder in folders:
         path = Path(folder)
         manifest = read_json(path / "manifest.json")

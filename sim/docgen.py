@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import types
 import typing
 from typing import Any
 
@@ -61,9 +62,9 @@ def _name(tp: Any) -> str:
     args = typing.get_args(tp)
     if origin is typing.Annotated:
         return _name(args[0])
-    if tp is scn.Num or set(args) >= {float, scn.Uniform}:
+    if tp is scn.Num or scn.Uniform in args:
         return "number"
-    if origin in (typing.Union, __import__("types").UnionType):
+    if origin in (typing.Union, types.UnionType):
         names = [_name(a) for a in args if a is not type(None)]
         if set(names) == {"date", "number"} or names == ["date", "number"]:
             return "day"

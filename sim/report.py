@@ -270,7 +270,8 @@ _COMMENTED = re.compile(r"^(\s*)(-\s+)?([A-Za-z_][\w.]*)\s*:\s*([^#]+?)\s+#\s*(.
 
 def _assumptions(text: str) -> list[str]:
     """Every value that carries a comment in the scenario file, with its stated source."""
-    rows, stack = [], []
+    rows: list[list[str]] = []
+    stack: list[tuple[int, str]] = []
     for line in text.splitlines():
         m = _COMMENTED.match(line)
         plain = re.match(r"^(\s*)([A-Za-z_][\w.]*)\s*:\s*(#.*)?$", line)

@@ -223,7 +223,8 @@ class Negotiation(_Model):
         min_length=1,
         description="Terms on the table, each with its discrete levels in [0, 1], increasing.")
     constraints: list[Constraint] = Field(default_factory=list, description="Forbidden offers.")
-    meetings: Meetings = Field(default_factory=Meetings, description="When the parties meet.")
+    meetings: Meetings = Field(default_factory=lambda: Meetings(),
+                               description="When the parties meet.")
     rounds_per_meeting: Int = Field(1, ge=1, le=100, description="Proposals per meeting.")
     resume_after_breakdown: bool = Field(
         False, description="Whether talks resume after the truce breaks down.")
@@ -297,7 +298,8 @@ class Truce(_Model):
         description="alpha[i][j]: jump in party i's violation rate per violation by party j "
         "(reciprocity, retaliation), per day.")
     beta: Positive = Field(1.0, description="Decay rate of excitation, per day.")
-    breakdown: Breakdown = Field(default_factory=Breakdown, description="Breakdown rule.")
+    breakdown: Breakdown = Field(default_factory=lambda: Breakdown(),
+                                 description="Breakdown rule.")
 
 
 class Spoiler(_Model):
@@ -439,8 +441,8 @@ def _deadline_refs(d: Deadline | None) -> Iterator[tuple[Loc, str]]:
 def _truce_refs(t: Truce | None) -> Iterator[tuple[Loc, str]]:
     if t is None:
         return
-    for i, a in enumerate(t.parties):
-        yield ("truce", "parties", i), a
+    for k, a in enumerate(t.parties):
+        yield ("truce", "parties", k), a
     for i, row in t.alpha.items():
         yield ("truce", "alpha", i), i
         for j in row:
@@ -654,7 +656,9 @@ def _explain(data: Any, errors: list[Any]) -> Iterator[tuple[Loc, str]]:
 
 def _split(data: Any, raw: tuple[Any, ...]) -> tuple[Loc, list[str], Loc]:
     """Separate real keys from pydantic's union branch names, walking the data itself."""
-    node, loc, branches, at = data, [], [], ()
+    node, at = data, ()
+    loc: list[Any] = []
+    branches: list[str] = []
     for part in raw:
         if isinstance(node, dict) and isinstance(part, str) and part in node:
             node = node[part]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -34,7 +34,7 @@ class ParquetColumns:
         return pq.read_table(self.path, columns=[name]).column(name)
 
 
-Columns = pa.Table | ParquetColumns
+Columns: TypeAlias = "pa.Table | ParquetColumns"
 
 
 def metric_columns(table: Columns) -> list[str]:

@@ -119,6 +119,7 @@ def _check_depth(text: str, source: str) -> None:
             depth += 1
             if depth > MAX_DEPTH:
                 mark = event.start_mark
+                assert mark is not None
                 raise ScenarioError([Problem(source, mark.line + 1, mark.column + 1, "",
                                              f"nested more than {MAX_DEPTH} levels deep")])
         elif isinstance(event, yaml.CollectionEndEvent):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import bisect
 import math
+from functools import partial
 
 import numpy as np
 
 from sim.engine.plan import PartyParams, Plan
-from sim.engine.state import PoissonClock
+from sim.engine.state import PoissonClock, after
 from sim.engine.world import World
 
 EPS = 1e-12
@@ -53,7 +54,7 @@ class Talks:
         self.open = True
         env = world.env
         for day, label in plan.meeting_days:
-            env.timeout(day).callbacks.append(lambda _, label=label: self.meet(label))
+            after(env, day, partial(self.meet, label))
         rate = params.base.get(("meetings", "rate"), 0.0)
         if rate > 0:
             self.clock = PoissonClock(env, world.streams["meetings"], rate,
@@ -141,7 +142,7 @@ class Talks:
             return
         w = self.world
         w.log("talks", f"talks resume in {self.resume_delay:g} days")
-        w.env.timeout(self.resume_delay).callbacks.append(lambda _: self._reopen())
+        after(w.env, self.resume_delay, self._reopen)
 
     def _reopen(self) -> None:
         self.open = True

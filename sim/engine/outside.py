@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from functools import partial
 from typing import Any
 
 from sim.engine.plan import ShockParams
-from sim.engine.state import PoissonClock
+from sim.engine.state import Key, PoissonClock, after
 from sim.engine.world import World
 
 
@@ -25,7 +26,7 @@ def start_spoilers(world: World) -> None:
                 world.truce.excite(jumps, name)  # type: ignore[union-attr]
 
         clock = PoissonClock(world.env, world.streams["spoiler:" + name], world.live[key], attack)
-        world.live.subscribe(key, lambda clock=clock, key=key: clock.set_rate(world.live[key]))
+        world.live.subscribe(key, partial(_follow, world, clock, key))
 
 
 class AidFlow:
@@ -52,12 +53,16 @@ class AidFlow:
             self.world.log("aid", "aid delivery")
 
 
+def _follow(world: World, clock: PoissonClock, key: Key) -> None:
+    clock.set_rate(world.live[key])
+
+
 def schedule_shocks(world: World) -> None:
     """Decide which shocks happen (one coin each, own stream) and schedule them."""
     for shock in world.params.shocks:
         happens = world.streams["shock:" + shock.name].uniform() < shock.probability
         if happens:
-            world.env.timeout(shock.day).callbacks.append(lambda _, s=shock: _hit(world, s))
+            after(world.env, shock.day, partial(_hit, world, shock))
 
 
 def _hit(world: World, shock: ShockParams) -> None:
@@ -67,7 +72,7 @@ def _hit(world: World, shock: ShockParams) -> None:
         world.log("shock", f"{'.'.join(shock.target)} x {shock.factor:g} "
                   f"(now {world.live[shock.target]:.3g})")
         if shock.duration is not None:
-            world.env.timeout(shock.duration).callbacks.append(lambda _: _lift(world, shock))
+            after(world.env, shock.duration, partial(_lift, world, shock))
     if shock.breaks_truce and world.truce is not None and world.truce.active:
         world.truce.end(f"shock: {shock.label}")
 
@@ -110,6 +115,6 @@ def deadline(world: World) -> Generator[Any, Any, None]:
             return
         extensions -= 1
         world.clock_origin = day
-        day += spec.extension_days
+        day += step
         world.deadline_T = day
         world.log("deadline", f"new deadline on day {day:g} (credibility {credibility:.2f})")

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
 import simpy
 
 from sim.rng import Draws
 
 Key = tuple[str, str]
+
+
+def after(env: simpy.Environment, delay: float, action: Callable[[], Any]) -> None:
+    """Run ``action`` ``delay`` days from now, as an event callback rather than a process."""
+    env.timeout(delay).callbacks.append(lambda _event: action())
 
 
 class LiveParams:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from functools import partial
 
+from sim.engine.state import after
 from sim.engine.world import World
 
 
@@ -41,10 +43,10 @@ class Truce:
         self.count = 0
         self.first_end = math.nan
         for i, key in enumerate(self.keys):
-            world.live.subscribe(key, lambda i=i: self._rate_changed(i))
+            world.live.subscribe(key, partial(self._rate_changed, i))
         if not self.on_deal_start:
             day = world.plan.scenario.day(spec.starts)  # type: ignore[arg-type]
-            world.env.timeout(day).callbacks.append(lambda _: self.start())
+            after(world.env, day, self.start)
 
     @property
     def holding(self) -> bool:
@@ -54,7 +56,7 @@ class Truce:
         """A deal was struck: the truce starts after its delay."""
         if self.on_deal_start and not self.active:
             self.pending = True
-            self.world.env.timeout(self.delay).callbacks.append(lambda _: self.start())
+            after(self.world.env, self.delay, self.start)
 
     def start(self) -> None:
         w = self.world

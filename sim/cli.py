@@ -170,7 +170,11 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     from sim import api, render, store  # matplotlib and pyarrow load only when running
 
     if scenario_file is None:
-        for path, title in _shipped():
+        shipped = _shipped()
+        if not shipped:
+            raise UsageError("give a SCENARIO file; no scenarios/ folder here to list (run "
+                             "from the negsim checkout to see the shipped scenarios)")
+        for path, title in shipped:
             click.echo(f"{path:48s} {title}")
         return
     scenario, text = load_with(scenario_file, assignments)

@@ -393,3 +393,11 @@ def test_rerun_onto_an_interrupted_folder_exits_2_and_keeps_it(tmp_path: Path) -
     assert "run.partial" in result.stderr
     assert (partial / "INCOMPLETE").read_text() == "interrupted"
     assert not (tmp_path / "run").exists()
+
+
+def test_run_without_a_scenario_away_from_the_checkout_says_what_to_give(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run")
+    assert result.exit_code == 2
+    assert "give a SCENARIO file" in result.output

@@ -18,7 +18,7 @@ from sim.outcomes import OUTCOMES
 from sim.overrides import load_with
 from sim.runner import DEFAULT_CHUNK, Chunk, chunks, default_workers, run_chunks
 from sim.scenario import Scenario, dumps
-from sim.store import Folder, manifest, write_json, write_parquet
+from sim.store import Folder, manifest, write_json
 from sim.summary import ParquetColumns, column, summarise
 
 PRECISION_BATCH = 1000
@@ -198,4 +198,4 @@ def _plots(result: RunResult, where: Path) -> None:
         result.plots.append(result.plot_deal_days(where / "deal_days.png"))
 
 
-__all__ = ["run", "execute", "RunResult", "RunOptions", "default_workers", "write_parquet"]
+__all__ = ["run", "execute", "RunResult", "RunOptions", "default_workers"]

@@ -10,7 +10,7 @@ import yaml
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario import Scenario, did_you_mean, field_paths, from_document
-from sim.yamlload import Document, Loc, dotted, parse_text, read_file
+from sim.yamlload import Document, Loc, dotted, read_file
 
 
 def parse_assignment(text: str) -> tuple[list[str], Any]:
@@ -120,8 +120,3 @@ def _blame(problem: Problem, assignments: list[str] | tuple[str, ...]) -> Proble
         if where == path or where.startswith(path + "."):
             return Problem(f"--set {a}", None, None, problem.path, problem.message)
     return problem
-
-
-def parse_text_with(text: str, source: str, assignments: list[str]) -> Scenario:
-    """Validate YAML text with overrides (used by the Python API)."""
-    return from_document(apply(parse_text(text, source), assignments))

@@ -82,7 +82,6 @@ class Plan:
         self.actors = list(s.actors)
         n = s.negotiation
         self.terms: list[str] = list(n.terms) if n else []
-        self.party_names: list[str] = list(n.parties) if n else []
         self.offers = _offer_table(s)
         self.feasible = _feasible(s, self.offers, self.terms)
         self.truce_parties: list[str] = list(s.truce.parties) if s.truce else []

@@ -48,10 +48,6 @@ class Truce:
             day = world.plan.scenario.day(spec.starts)  # type: ignore[arg-type]
             after(world.env, day, self.start)
 
-    @property
-    def holding(self) -> bool:
-        return self.active or self.pending
-
     def on_deal(self) -> None:
         """A deal was struck: the truce starts after its delay."""
         if self.on_deal_start and not self.active:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ScenarioError
-from sim.overrides import apply, load_with, parse_assignment, parse_text_with
-from sim.scenario import Uniform, load, loads
-from sim.yamlload import read_file
+from sim.overrides import apply, load_with, parse_assignment
+from sim.scenario import Uniform, from_document, load, loads
+from sim.yamlload import parse_text, read_file
 from tests.test_scenario_format import BAD_DIR, EXAMPLES, FLAGSHIP, TALKS
 
 POISSON = str(EXAMPLES / "truce_poisson.yaml")
@@ -79,8 +79,8 @@ def test_set_leverage_in_the_flagship() -> None:
     assert scenario.actors["russia"].leverage["assad"] == 0.9
 
 
-def test_parse_text_with_applies_overrides_to_text() -> None:
-    scenario = parse_text_with(TALKS, "talks.yaml", ["deadline.credibility=0.9"])
+def test_apply_to_parsed_text_then_validate() -> None:
+    scenario = from_document(apply(parse_text(TALKS, "talks.yaml"), ["deadline.credibility=0.9"]))
     assert scenario.deadline.credibility == 0.9
 
 

@@ -15,7 +15,7 @@ from sim.outcomes import Record
 from sim.rng import Streams
 
 if TYPE_CHECKING:
-    from sim.engine.aid import AidFlow
+    from sim.engine.outside import AidFlow
     from sim.engine.negotiation import Talks
     from sim.engine.truce import Truce
 

@@ -34,9 +34,7 @@ def plot_outcomes(outcomes: dict[str, dict], path: str | Path, title: str = "") 
     """
     fig, ax = _figure()
     names = list(outcomes)
-    p = np.array([outcomes[n]["p"] for n in names], dtype=float)
-    ci = np.array([outcomes[n]["ci"] for n in names], dtype=float).reshape(-1, 2)
-    whiskers = np.vstack([p - ci[:, 0], ci[:, 1] - p]).clip(min=0.0)
+    p, whiskers = _whiskers(outcomes, names)
     bars = ax.bar(names, p, yerr=whiskers, capsize=6, color=_BAR)
     ax.bar_label(bars, labels=[f"{v:.3f}" for v in p], padding=3)
     ax.set_ylim(0.0, 1.1)
@@ -157,6 +155,13 @@ def _mean_and_half(values: np.ndarray) -> tuple[float, float]:
     return float(x.mean()), Z95 * sd / float(np.sqrt(x.size))
 
 
+def _whiskers(outcomes: dict[str, dict], names: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Probabilities and the (below, above) lengths of their interval whiskers."""
+    p = np.array([outcomes[n]["p"] for n in names], dtype=float)
+    ci = np.array([outcomes[n]["ci"] for n in names], dtype=float).reshape(-1, 2)
+    return p, np.vstack([p - ci[:, 0], ci[:, 1] - p]).clip(min=0.0)
+
+
 def _figure() -> tuple[Figure, Axes]:
     fig = Figure(figsize=_SIZE, layout="constrained")
     return fig, fig.add_subplot()
@@ -199,9 +204,7 @@ def plot_side_by_side(scenarios: list[dict], path: str | Path, title: str = "") 
     x = np.arange(len(names))
     width = 0.8 / max(1, len(scenarios))
     for k, s in enumerate(scenarios):
-        p = np.array([s["outcomes"][n]["p"] for n in names])
-        ci = np.array([s["outcomes"][n]["ci"] for n in names]).reshape(-1, 2)
-        err = np.vstack([p - ci[:, 0], ci[:, 1] - p]).clip(min=0.0)
+        p, err = _whiskers(s["outcomes"], names)
         ax.bar(x + (k - (len(scenarios) - 1) / 2) * width, p, width, yerr=err, capsize=3,
                label=s["label"])
     ax.set_xticks(x, names)

@@ -15,8 +15,8 @@ from sim.outcomes import Record
 from sim.rng import Streams
 
 if TYPE_CHECKING:
-    from sim.engine.outside import AidFlow
     from sim.engine.negotiation import Talks
+    from sim.engine.outside import AidFlow
     from sim.engine.truce import Truce
 
 

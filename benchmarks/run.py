@@ -13,7 +13,7 @@ its peak RSS (``resource.getrusage``) starts from the same imports each time.
      its growth per extra replication (flat memory means a growth near 0 B/replication).
   3. ``--precision P`` (default 0.01) with a cap C against the fixed N that guarantees the same
      95% half-width whatever the probabilities (worst case p = 0.5): n = (1.96 * 0.5 / P)^2,
-     9,604 for P = 0.01.
+     9,604 for P = 0.01; on the flagship and on two shipped scenarios with skewed shares.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "kerry_moscow_2016.yaml"
+# Shipped scenarios whose outcome shares are far from 1/2, where early stopping pays.
+SKEWED = ("no_carrot.yaml", "examples/trade_talks.yaml")
 
 
 def measure(scenario: Path, runs: int, workers: int, precision: float | None) -> dict[str, Any]:
@@ -54,7 +56,8 @@ def measure(scenario: Path, runs: int, workers: int, precision: float | None) ->
             "mem_bytes": mem, "rss_before_kib": rss0, "rss_peak_kib": rss1,
             "events": result.summary["events"],
             "half_width": max((r["ci"][1] - r["ci"][0]) / 2
-                              for r in result.summary["outcomes"].values())}
+                              for r in result.summary["outcomes"].values()),
+            "max_pq": max(r["p"] * (1 - r["p"]) for r in result.summary["outcomes"].values())}
 
 
 def in_child(scenario: Path, runs: int, workers: int, precision: float | None = None
@@ -74,9 +77,12 @@ def report(args: argparse.Namespace) -> None:
     two = in_child(args.scenario, args.n, 2)
     small = in_child(args.scenario, args.small, 1)
     fixed_n = (1.96 * 0.5 / args.precision) ** 2
-    early = in_child(args.scenario, args.cap, 2, args.precision)
+    early = [in_child(path, args.cap, 2, args.precision)
+             for path in [args.scenario, *(ROOT / "scenarios" / e for e in SKEWED)]]
 
-    print(f"command: {Path(sys.executable).name} benchmarks/run.py {' '.join(sys.argv[1:])}")
+    exe = Path(sys.executable)
+    exe_shown = exe.relative_to(ROOT) if exe.is_relative_to(ROOT) else exe
+    print(f"command: {exe_shown} benchmarks/run.py {' '.join(sys.argv[1:])}".rstrip())
     print(f"scenario: {args.scenario.name}; sim.api.execute with a run folder and plots\n")
     print("speed")
     print(f"  {'workers':>8} {'runs':>8} {'wall s':>8} {'repl/s':>9} {'events/s':>10}")
@@ -104,12 +110,14 @@ def report(args: argparse.Namespace) -> None:
           f"{grow / extra:.0f} B per extra replication "
           f"(records in memory: {one['mem_bytes'] / one['runs']:.0f} B/replication)\n")
 
-    print(f"early stopping: --precision {args.precision} (cap {args.cap:,}, 2 workers)")
-    print(f"  runs used {early['runs']:,}, half-width achieved {early['half_width']:.4f}, "
-          f"wall {early['wall_s']:.2f} s")
-    print(f"  fixed N for the same half-width at p = 0.5: {fixed_n:,.0f}; "
-          f"saved {fixed_n - early['runs']:,.0f} runs "
-          f"(ratio used/fixed {early['runs'] / fixed_n:.2f})")
+    print(f"early stopping: --precision {args.precision} (cap {args.cap:,}, 2 workers) against "
+          f"a fixed N = {fixed_n:,.0f} (half-width {args.precision} at p = 0.5)")
+    print(f"  {'scenario':<28} {'max p(1-p)':>10} {'runs used':>10} {'half-width':>11} "
+          f"{'saved':>7} {'used/fixed':>10} {'wall s':>7}")
+    for path, r in zip([args.scenario, *SKEWED], early, strict=True):
+        print(f"  {Path(path).name:<28} {r['max_pq']:>10.3f} {r['runs']:>10,} "
+              f"{r['half_width']:>11.4f} {fixed_n - r['runs']:>7,.0f} "
+              f"{r['runs'] / fixed_n:>10.2f} {r['wall_s']:>7.2f}")
 
 
 def main() -> None:

@@ -159,23 +159,36 @@ class Actor(_Model):
 
 
 class Party(_Model):
-    """A party at the negotiating table: its incentives and its concession tactic."""
+    """A party at the negotiating table: its incentives in its own units, and its tactic."""
 
     weights: dict[Slug, Signed] = Field(
-        description="Weight per term in a linear additive utility; negative = a cost. Terms "
-        "left out weigh 0. Utilities are normalised to [0, 1] over the offer space.")
-    reservation: Probability = Field(
-        description="Utility of no deal (normalised scale); aspirations never fall below it.")
+        description="Value per unit of each term's level, in the party's own units (additive; "
+        "negative = a cost). Terms left out weigh 0. Never normalised: only ratios to the "
+        "party's other stated values matter.")
+    status_quo: Annotated[dict[Slug, Real], Field(min_length=1)] | Signed | None = Field(
+        None, description="What no deal leaves the party with: an offer (term -> level, terms "
+        "left out at their lowest level) valued with the weights, or a value in the same units. "
+        "Default: the offer with every term at its lowest level.")
+    premium: Signed = Field(
+        0.0, description="Stated amount added to the derived no-deal value (e.g. the cost of "
+        "signing an agreement that may fall short), in the party's units.")
+    reservation: Signed | None = Field(
+        None, description="A literal no-deal value in the party's units; when given, it "
+        "replaces the derived one (status quo, plan B and credibility are then not used for it).")
+    horizon_days: Positive | None = Field(
+        None, description="The party's own concession horizon in days from the start "
+        "(default: the scenario's horizon). A credible deadline pulls it earlier.")
     e: Positive = Field(
         1.0, description="Faratin concession exponent: e < 1 Boulware (concedes late), e = 1 "
         "linear, e > 1 Conceder.")
     k: Probability = Field(0.0, description="Faratin initial concession constant, F(0) = k.")
     tau: Rate = Field(
-        0.0, description="Logit temperature when responding; 0 accepts exactly when the offer's "
-        "utility reaches the aspiration.")
+        0.0, description="Acceptance temperature as a fraction of the party's feasible utility "
+        "range: between its no-deal value and its aspiration an offer u is accepted with "
+        "probability 2 / (1 + exp((a - u) / (tau * range))); 0 accepts exactly at the aspiration.")
     noise: Rate = Field(
-        0.0, description="Standard deviation of the proposer's error when guessing the others' "
-        "utility of an offer.")
+        0.0, description="Standard deviation of the proposer's error when guessing another "
+        "party's utility, as a fraction of that party's feasible utility range.")
 
 
 class Constraint(_Model):
@@ -202,6 +215,11 @@ class Meeting(_Model):
     day: Day = Field(description="ISO date or day offset from the start.")
     label: str = Field("meeting", description="What the meeting is, e.g. 'Kerry in Moscow'.")
     host: Slug | None = Field(None, description="Actor hosting or convening it.")
+    duration_days: Annotated[Real, Field(ge=0)] = Field(
+        0.0, description="How long the meeting lasts; its rounds are spread evenly over it "
+        "(round j of R at day + j * duration / R), so parties concede between rounds.")
+    rounds: Int | None = Field(
+        None, ge=1, le=100, description="Proposals in this meeting (default: rounds_per_meeting).")
 
 
 class Meetings(_Model):
@@ -211,6 +229,8 @@ class Meetings(_Model):
     rate_per_day: Rate = Field(0.0, description="Rate of unscheduled meetings (Poisson), per day.")
     label: str = Field("talks", description="What the unscheduled meetings are.")
     convened_by: Slug | None = Field(None, description="Actor convening unscheduled meetings.")
+    duration_days: Annotated[Real, Field(ge=0)] = Field(
+        0.0, description="How long an unscheduled meeting lasts (rounds spread over it).")
 
 
 class Negotiation(_Model):
@@ -223,6 +243,11 @@ class Negotiation(_Model):
         min_length=1,
         description="Terms on the table, each with its discrete levels in [0, 1], increasing.")
     constraints: list[Constraint] = Field(default_factory=list, description="Forbidden offers.")
+    delivered_via: dict[Slug, str] = Field(
+        default_factory=dict,
+        description="term -> PATRON.leverage.CLIENT: a term the patron delivers through its "
+        "leverage over a client. Every party but the patron values it at its weight times the "
+        "drawn leverage (what it can expect delivered); the patron bears its full cost.")
     meetings: Meetings = Field(default_factory=lambda: Meetings(),
                                description="When the parties meet.")
     rounds_per_meeting: Int = Field(1, ge=1, le=100, description="Proposals per meeting.")
@@ -250,10 +275,12 @@ class PlanB(_Model):
     label: str = Field(description="Short name, e.g. 'an altogether different track'.")
     description: str = Field("", description="What it would mean.")
     partners: list[Slug] = Field(default_factory=list, description="Actors joining it.")
-    payoffs: dict[Slug, Probability] = Field(
+    payoffs: dict[Slug, Signed] = Field(
         default_factory=dict,
-        description="Realised utility of negotiation parties if it is carried out; parties "
-        "left out get their reservation utility.")
+        description="Value of plan B to each negotiation party, in that party's own units. A "
+        "party with a payoff below its status quo loses by the threat: its no-deal value falls "
+        "and its concession horizon is pulled toward the deadline, both in proportion to the "
+        "credibility. Parties left out are unaffected (they keep their status quo).")
 
 
 class Deadline(_Model):
@@ -263,12 +290,14 @@ class Deadline(_Model):
     day: Day = Field(description="ISO date or day offset of the deadline.")
     credibility: Probability = Field(
         description="Probability that the setter carries out plan B when the deadline passes "
-        "with no deal holding.")
+        "with no deal holding. It also acts before the deadline: no-deal values are "
+        "(1 - c) status quo + c plan B, and each threatened party's concession horizon is "
+        "c * deadline + (1 - c) * its own.")
     credibility_decay: Probability = Field(
         0.0, description="Fraction of credibility lost each time a deadline lapses.")
     extension_days: Annotated[Real, Field(gt=0)] | None = Field(
-        None, description="Days to a new deadline after a lapse; none keeps aspirations at their "
-        "floor.")
+        None, description="Days to a new deadline after a lapse, with the decayed credibility; "
+        "concession continues from where it was, it never restarts.")
     extensions: Int = Field(0, ge=0, le=100, description="How many new deadlines may follow.")
     plan_b: PlanB = Field(description="The threat.")
 
@@ -483,14 +512,48 @@ def _check_terms(s: Scenario) -> Iterator[tuple[Loc, str]]:
             yield loc, f"unknown term {term!r}{did_you_mean(term, n.terms)}"
     if n.terms and not _any_feasible(n):
         yield ("negotiation", "constraints"), "the constraints rule out every offer"
+    yield from _check_parties(s, n)
+    for term, via in n.delivered_via.items():
+        loc = ("negotiation", "delivered_via", term)
+        problems = list(_check_via(s, loc, via))
+        yield from problems
+        patron = via.split(".")[0]
+        if not problems and patron not in n.parties:
+            yield loc, f"the patron {patron!r} must be a party at the table to deliver {term!r}"
+
+
+def _check_parties(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
+    """Status-quo offers name real levels; a literal reservation stands alone."""
+    for pname, party in n.parties.items():
+        at = ("negotiation", "parties", pname)
+        if isinstance(party.status_quo, dict):
+            for term, level in party.status_quo.items():
+                levels = n.terms.get(term)
+                if levels is not None and not any(abs(level - x) < 1e-12 for x in levels):
+                    yield (*at, "status_quo", term), (
+                        f"level {level:g} is not one of {term}'s levels {levels}")
+        if party.reservation is not None and (party.status_quo is not None or party.premium):
+            yield (*at, "reservation"), ("a literal reservation replaces the derived no-deal "
+                                         "value; drop status_quo and premium, or the reservation")
+    if s.deadline is not None:
+        for actor in s.deadline.plan_b.payoffs:
+            if actor in s.actors and actor not in n.parties:
+                yield (("deadline", "plan_b", "payoffs", actor),
+                       f"{actor!r} is not a party at the table; payoffs are for "
+                       f"{', '.join(n.parties)}")
 
 
 def _term_refs(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
     for pname, party in n.parties.items():
         for term in party.weights:
             yield ("negotiation", "parties", pname, "weights", term), term
+        if isinstance(party.status_quo, dict):
+            for term in party.status_quo:
+                yield ("negotiation", "parties", pname, "status_quo", term), term
     for i, c in enumerate(n.constraints):
         yield ("negotiation", "constraints", i, "term"), c.term
+    for term in n.delivered_via:
+        yield ("negotiation", "delivered_via", term), term
     for name, eff in s.effects.items():
         yield ("effects", name, "term"), eff.term
 

@@ -134,12 +134,12 @@ def test_more_leverage_over_assad_significantly_raises_truce_holds(tmp_path: Pat
 # --- pairing against independent runs --------------------------------------------------------
 
 
-@pytest.mark.parametrize("change", ["actors.russia.leverage.assad=0.7",
-                                    "effects.intel_carrot.per_unit=-0.5"])
+@pytest.mark.parametrize("change", ["negotiation.parties.us.premium=0.03",
+                                    "negotiation.parties.russia.weights.intel_sharing=0.37"])
 def test_pairing_narrows_intervals_on_a_small_change(tmp_path: Path, change: str) -> None:
     runs = 1000
     data = compare_json(FLAGSHIP, "--vs", change, "-n", runs, "--no-plots", out=tmp_path / "cmp")
-    for name in ("truce_holds", "truce_collapsed"):
+    for name in ("truce_holds", "no_deal"):
         d = outcome_diffs(data)[name]
         assert d["test"] == "mcnemar"
         assert d["pairing_gain"] is not None and d["pairing_gain"] > 1, (name, d)
@@ -154,7 +154,7 @@ def test_pairing_narrows_intervals_on_a_small_change(tmp_path: Path, change: str
     paired_variant = pairs.column("outcome__1").to_pylist()
     indep = run_folder(FLAGSHIP, tmp_path / "indep", runs, FLAGSHIP_SEED + 1, change)
     indep_variant = pq.read_table(indep / "replications.parquet").column("outcome").to_pylist()
-    for name in ("truce_holds", "truce_collapsed"):
+    for name in ("truce_holds", "no_deal"):
         b = indicator(base, name)
         v, w = indicator(paired_variant, name), indicator(indep_variant, name)
         var_paired = float(np.var(v - b, ddof=1))

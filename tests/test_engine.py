@@ -58,62 +58,33 @@ def test_hawkes_mean_count_matches_closed_form() -> None:
     assert counts.var() > 1.5 * counts.mean()
 
 
-DETERMINISTIC = """
-name: det
-title: deterministic bargaining
-start: 2020-01-01
-horizon_days: 12
-actors: {a: {label: A}, b: {label: B}}
-negotiation:
-  parties:
-    a: {weights: {x: 1}, reservation: 0}
-    b: {weights: {x: -1}, reservation: 0}
-  terms: {x: [0, 0.25, 0.5, 0.75, 1]}
-  meetings:
-    scheduled: [{day: 2}, {day: 4}, {day: 6}, {day: 8}]
-deadline: {set_by: a, day: 10, credibility: 0, plan_b: {label: walk away}}
-"""
-
-
-def test_deterministic_negotiation_deal_day_and_terms_match_hand_calculation() -> None:
-    # a(t) = 1 - t/10 for both (r = 0, k = 0, e = 1, T = 10).
-    # Day 2, a = 0.8: A offers x = 1 (only offer worth 0.8 to A); B gets 0 < 0.8.
-    # Day 4, a = 0.6: B offers x = 0.25 (best for A among x <= 0.4); A gets 0.25 < 0.6.
-    # Day 6, a = 0.4: A offers x = 0.5 (best for B among x >= 0.4); B gets 0.5 >= 0.4: deal.
-    plan = plan_of(DETERMINISTIC)
-    for i in range(3):
-        rec = run_replication(plan, i)
-        assert (rec.deal_day, rec.levels, rec.meetings, rec.proposals) == (6.0, {"x": 0.5}, 3, 3)
-        assert rec.deadline_outcome == "met"
-        assert rec.utility == {"a": 0.5, "b": 0.5}
-
-
 def _timing_scenario(e: float) -> str:
     levels = [round(0.1 * i, 1) for i in range(11)]
     return f"""
 name: timing
-title: deadline effect
+title: conceders deal early
 start: 2020-01-01
 horizon_days: 60
 actors: {{a: {{label: A}}, b: {{label: B}}}}
 negotiation:
   parties:
     a: {{weights: {{x: 1}}, reservation: 0.2, e: {e}, tau: 0.02}}
-    b: {{weights: {{x: -1}}, reservation: 0.2, e: {e}, tau: 0.02}}
+    b: {{weights: {{x: -1}}, reservation: -0.8, e: {e}, tau: 0.02}}
   terms: {{x: {levels}}}
   meetings: {{rate_per_day: 1}}
-deadline: {{set_by: a, day: 50, credibility: 0, plan_b: {{label: none}}}}
 """
 
 
-def test_boulware_parties_strike_most_deals_in_the_last_fifth() -> None:
-    days = np.array([r.deal_day for r in records(plan_of(_timing_scenario(0.2)), 1000)])
-    assert np.mean((days >= 40) & (days <= 50)) > 0.9
-
-
 def test_conceder_parties_strike_deals_early() -> None:
+    # Both reach x = 0.5 once F >= 0.625, i.e. t >= 60 * 0.625 ** 5 = 5.7 days for e = 5.
     days = np.array([r.deal_day for r in records(plan_of(_timing_scenario(5.0)), 1000)])
     assert np.mean(days < 10) > 0.9
+
+
+def test_boulware_parties_strike_deals_late() -> None:
+    # For e = 0.2 the same point needs t >= 60 * 0.625 ** 0.2 = 54.4 days.
+    days = np.array([r.deal_day for r in records(plan_of(_timing_scenario(0.2)), 1000)])
+    assert np.mean(days >= 48) > 0.9
 
 
 def _leverage_scenario(leverage: float) -> str:
@@ -128,7 +99,7 @@ actors:
   other: {{label: Other}}
 negotiation:
   parties:
-    patron: {{weights: {{restraint: -1}}, reservation: 0}}
+    patron: {{weights: {{restraint: -1}}, reservation: -1}}
     other: {{weights: {{restraint: 1}}, reservation: 0}}
   terms: {{restraint: [1]}}
   meetings: {{scheduled: [{{day: 1}}]}}
@@ -174,7 +145,7 @@ actors:
 negotiation:
   parties:
     a: {weights: {x: 1}, reservation: 0.1, e: 1.0, tau: 0.05, noise: 0.05}
-    b: {weights: {x: -1}, reservation: 0.1, e: 1.0, tau: 0.05}
+    b: {weights: {x: -1}, reservation: -0.9, e: 1.0, tau: 0.05}
   terms: {x: [0, 0.25, 0.5, 0.75, 1]}
   meetings: {rate_per_day: 0.5}
 deadline: {set_by: a, day: 20, credibility: 0.5, plan_b: {label: walk out}}
@@ -222,7 +193,7 @@ actors: {a: {label: A}, b: {label: B}}
 negotiation:
   parties:
     a: {weights: {x: 1}, reservation: 0.9}
-    b: {weights: {x: -1}, reservation: 0.9}
+    b: {weights: {x: -1}, reservation: -0.1}
   terms: {x: [0, 1]}
   meetings: {rate_per_day: 1}
 deadline:
@@ -239,7 +210,7 @@ deadline:
 def test_credible_deadline_without_deal_ends_in_escalation_on_the_day() -> None:
     rec = run_replication(plan_of(ULTIMATUM.replace("CRED", "1.0")), 0)
     assert (rec.outcome, rec.deadline_outcome, rec.end_day) == ("escalation", "enforced", 10.0)
-    assert rec.utility == {"a": 0.3, "b": 0.9}  # plan B payoff, reservation for the other
+    assert rec.utility == {"a": 0.3, "b": -0.1}  # plan B payoff; no-deal value for the other
 
 
 def test_incredible_deadline_lapses_and_is_extended() -> None:
@@ -332,7 +303,7 @@ actors:
 negotiation:
   parties:
     a: {weights: {intel: 1}, reservation: 0}
-    b: {weights: {intel: -1}, reservation: 0}
+    b: {weights: {intel: -1}, reservation: -1}
   terms: {intel: [1]}
   meetings: {scheduled: [{day: 1}, {day: 20}, {day: 40}]}
   resume_after_breakdown: true
@@ -358,26 +329,3 @@ def test_carrots_are_withdrawn_at_breakdown_and_talks_resume() -> None:
     assert rec.deals == 2
     assert [e.day for e in world.story if e.kind == "deal"] == [1.0, 20.0]
     assert world.live[("a", "violation_rate")] in (0.25, 0.5)
-
-
-def test_a_new_deadline_restarts_the_concession_clock() -> None:
-    # Deadline day 10 lapses, a new one on day 20: at day 12 the clock has run 2 of 10 days,
-    # so a linear party's aspiration is back to 1 - 0.2 = 0.8, as it was on day 2.
-    text = """
-name: restart
-title: restart
-start: 2020-01-01
-horizon_days: 30
-actors: {a: {label: A}, b: {label: B}}
-negotiation:
-  parties:
-    a: {weights: {x: 1}, reservation: 0}
-    b: {weights: {x: -1}, reservation: 0.99}
-  terms: {x: [0, 1]}
-  meetings: {scheduled: [{day: 2}, {day: 12}]}
-deadline: {set_by: a, day: 10, credibility: 0, extension_days: 10, extensions: 1,
-           plan_b: {label: none}}
-"""
-    world = play(plan_of(text), 0, tracing=True)
-    meetings = [e.text for e in world.story if e.kind == "meeting"]
-    assert meetings == ["meeting: aspirations A 0.80, B 1.00"] * 2

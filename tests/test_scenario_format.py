@@ -402,7 +402,7 @@ def _flagship_text() -> str:
 
 
 @pytest.mark.parametrize(("field", "typo"), [("horizon_days", "horizon_dayz"),
-                                             ("reservation", "reservaton"),
+                                             ("premium", "premiun"),
                                              ("credibility", "credibilty")])
 def test_misspelt_field_in_the_flagship_is_reported_with_line_and_suggestion(
         tmp_path: Path, field: str, typo: str) -> None:

@@ -1,9 +1,15 @@
-"""Talks: meetings, rotating proposers, Faratin aspirations, logit acceptance, unanimity."""
+"""Talks: meetings of several rounds, each party conceding on its own clock, unanimity.
+
+Every party values offers in its own units (``Params.utilities``); its no-deal value and its
+concession horizon follow the deadline's current credibility (``Talks.retime``). See
+docs/model.md, section 3, for the rules and a worked example.
+"""
 
 from __future__ import annotations
 
 import bisect
 import math
+from dataclasses import dataclass
 from functools import partial
 
 import numpy as np
@@ -12,25 +18,68 @@ from sim.engine.plan import PartyParams, Plan
 from sim.engine.state import PoissonClock, after
 from sim.engine.world import World
 
-EPS = 1e-12
+EPS = 1e-12  # relative to a party's feasible utility range
 
 
-def aspiration(p: PartyParams, t: float, deadline: float) -> float:
-    """Faratin, Sierra & Jennings (1998) time-dependent aspiration.
+@dataclass
+class ConcessionClock:
+    """How far a party has conceded, ``x`` in [0, 1], advancing linearly toward 1 at ``end``.
 
-    ``a(t) = r + (1 - F(t)) (1 - r)`` with ``F(t) = k + (1 - k) (min(t, T) / T) ** (1 / e)``.
+    Faratin's ``min(t, T) / T`` when nothing changes; when the horizon moves (a deadline set,
+    lapsed or renewed), ``x`` keeps its value and heads for 1 at the new horizon, so the curve
+    continues and never restarts.
     """
-    x = min(t, deadline) / deadline if deadline > 0 else 1.0
+
+    x0: float = 0.0
+    t0: float = 0.0
+    end: float = 1.0
+
+    def at(self, t: float) -> float:
+        if self.end <= self.t0 or t >= self.end:
+            return 1.0
+        return min(1.0, self.x0 + (1.0 - self.x0) * (t - self.t0) / (self.end - self.t0))
+
+    def retarget(self, t: float, end: float) -> None:
+        self.x0, self.t0, self.end = self.at(t), t, end
+
+
+def effective_horizon(p: PartyParams, credibility: float, deadline: float, now: float) -> float:
+    """When a party that plan B would hurt expects to reach its no-deal value.
+
+    Its concession speed over the time left is the credibility-weighted mean of the speed
+    that reaches the floor at the deadline and its own: ``1 / (T_eff - t) = c / (D - t) +
+    (1 - c) / (T_own - t)`` (at the start, ``1/T_eff = c/D + (1 - c)/T_own``). An empty threat
+    (c = 0), a deadline already past, or a party the threat does not hurt keeps ``T_own``; a
+    certain threat (c = 1) gives ``D``.
+    """
+    own = p.horizon
+    if not p.threatened or credibility <= 0 or not now < deadline < own:
+        return own
+    speed = credibility / (deadline - now) + (1.0 - credibility) / (own - now)
+    return now + 1.0 / speed
+
+
+def aspiration(p: PartyParams, x: float, reservation: float) -> float:
+    """Faratin, Sierra & Jennings (1998): ``a = r + (1 - F(x)) (top - r)``,
+    ``F(x) = k + (1 - k) x ** (1 / e)``, with ``top`` the best feasible utility (or ``r``
+    when no feasible offer beats no deal)."""
     f = p.k + (1.0 - p.k) * x ** (1.0 / p.e)
-    return p.reservation + (1.0 - f) * (1.0 - p.reservation)
+    top = max(p.best, reservation)
+    return reservation + (1.0 - f) * (top - reservation)
 
 
-def accept_probability(u: float, a: float, tau: float) -> float:
-    """Logit acceptance ``1 / (1 + exp(-(u - a) / tau))``; a step at ``u = a`` when tau = 0."""
-    if tau == 0:
-        return 1.0 if u >= a - EPS else 0.0
-    z = (u - a) / tau
-    return 1.0 / (1.0 + math.exp(-z)) if z > -700 else 0.0
+def accept_probability(u: float, a: float, r: float, temperature: float,
+                       eps: float = EPS) -> float:
+    """0 below the no-deal value ``r``, 1 from the aspiration ``a`` up, and in between
+    ``2 / (1 + exp((a - u) / temperature))``, which rises to 1 at ``a`` (0 when temperature 0)."""
+    if u < r - eps:
+        return 0.0
+    if u >= a - eps:
+        return 1.0
+    if temperature <= 0:
+        return 0.0
+    z = (a - u) / temperature
+    return 2.0 / (1.0 + math.exp(z)) if z < 700 else 0.0
 
 
 class Talks:
@@ -43,80 +92,116 @@ class Talks:
         assert n is not None
         self.parties = params.parties
         self.utilities = params.utilities
+        self.beliefs = params.beliefs
         self.feasible = plan.feasible
         self.rounds = n.rounds_per_meeting
         self.resume_delay = n.resume_delay_days if n.resume_after_breakdown else None
         self.others = [np.array([j for j in range(len(self.parties)) if j != i])
                        for i in range(len(self.parties))]
-        self.ladders = _ladders(plan, self.utilities, self.others)
+        self.eps = [EPS * p.span for p in self.parties]
+        self.ladders = _ladders(plan, self.utilities, self.beliefs, self.others)
         self.draws = world.streams["negotiation"]
         self.turn = 0
         self.open = True
+        self.clocks = [ConcessionClock(end=p.horizon) for p in self.parties]
+        self.reservations = [0.0] * len(self.parties)
+        self.retime(params.credibility, plan.deadline_day)
         env = world.env
-        for day, label in plan.meeting_days:
-            after(env, day, partial(self.meet, label))
+        for m in n.meetings.scheduled:
+            after(env, plan.scenario.day(m.day), partial(
+                self.meet, m.label, m.duration_days, m.rounds or self.rounds))
         rate = params.base.get(("meetings", "rate"), 0.0)
         if rate > 0:
-            self.clock = PoissonClock(env, world.streams["meetings"], rate,
-                                      lambda: self.meet(n.meetings.label))
+            self.clock = PoissonClock(env, world.streams["meetings"], rate, partial(
+                self.meet, n.meetings.label, n.meetings.duration_days, self.rounds))
 
-    def meet(self, label: str) -> None:
-        """One meeting: up to ``rounds`` proposals, proposers in rotation, until a deal."""
+    def retime(self, credibility: float, deadline: float) -> None:
+        """The threat changed (set, lapsed, renewed): new no-deal values and horizons."""
+        now = self.world.now
+        for k, p in enumerate(self.parties):
+            self.reservations[k] = p.no_deal(credibility)
+            self.clocks[k].retarget(now, effective_horizon(p, credibility, deadline, now))
+
+    def aspirations(self) -> list[float]:
+        now = self.world.now
+        return [aspiration(p, c.at(now), r)
+                for p, c, r in zip(self.parties, self.clocks, self.reservations, strict=True)]
+
+    def meet(self, label: str, duration: float, rounds: int) -> None:
+        """A meeting of ``rounds`` proposals, spread evenly over ``duration`` days."""
         w = self.world
         if not self.open or w.done:
             return
         w.record.meetings += 1
-        t, horizon = w.now - w.clock_origin, w.deadline_T - w.clock_origin
-        asp = [aspiration(p, t, horizon) for p in self.parties]
         if w.tracing:
-            w.log("meeting", f"{label}: aspirations " + ", ".join(
-                f"{w.label(p.name)} {a:.2f}" for p, a in zip(self.parties, asp, strict=True)))
-        for _ in range(self.rounds):
-            proposer = self.turn % len(self.parties)
-            self.turn += 1
-            offer = self.propose(proposer, asp)
-            if offer is not None and self.respond(proposer, offer, asp):
-                self.open = False
-                w.agree(offer)
-                return
+            w.log("meeting", f"{label}: aspirations " + self._show(self.aspirations()))
+        if duration <= 0:
+            for _ in range(rounds):
+                if self.round():
+                    return
+            return
+        for j in range(1, rounds + 1):
+            after(w.env, j * duration / rounds, partial(self.round, label))
+
+    def round(self, label: str = "") -> bool:
+        """One proposal and the answers to it; True when it makes a deal."""
+        w = self.world
+        if not self.open or w.done:
+            return False
+        asp = self.aspirations()
+        if label and w.tracing:
+            w.log("round", f"{label}, next round: aspirations " + self._show(asp))
+        proposer = self.turn % len(self.parties)
+        self.turn += 1
+        offer = self.propose(proposer, asp)
+        if offer is not None and self.respond(proposer, offer, asp):
+            self.open = False
+            w.agree(offer)
+            return True
+        return False
+
+    def _show(self, asp: list[float]) -> str:
+        w = self.world
+        return ", ".join(f"{w.label(p.name)} {a:.3g} (no deal {r:.3g})"
+                         for p, a, r in zip(self.parties, asp, self.reservations, strict=True))
 
     def propose(self, i: int, asp: list[float]) -> int | None:
         """The feasible offer worth at least i's aspiration that i believes best for the others.
 
-        "Best for the others" is the highest minimum believed utility among the responders
-        (belief = true utility plus the proposer's noise); ties go to the proposer's own
-        utility, then to the first offer in the table.
+        "Best for the others" is the highest minimum believed utility among the responders,
+        each on its [0, 1] scale over the feasible offers (belief = that plus the proposer's
+        noise); ties go to the proposer's own utility, then to the first offer in the table.
         """
         own = self.utilities[i]
         noise = self.parties[i].noise
         if noise > 0:
             offer = self._noisy_choice(i, asp[i], noise)
         else:
-            offer = self.ladders[i].best_for(asp[i])
+            offer = self.ladders[i].best_for(asp[i], self.eps[i])
         w = self.world
         if offer is None:
             if w.tracing:
                 w.log("pass", f"{w.label(self.parties[i].name)} has no offer worth its "
-                  f"aspiration {asp[i]:.2f}")
+                      f"aspiration {asp[i]:.3g}")
             return None
         w.record.proposals += 1
         if w.tracing:
             w.log("offer", f"{w.label(self.parties[i].name)} offers {w.describe_offer(offer)} "
-                  f"(own {own[offer]:.2f} >= {asp[i]:.2f})", proposer=self.parties[i].name,
+                  f"(own {own[offer]:.3g} >= {asp[i]:.3g})", proposer=self.parties[i].name,
                   offer=offer)
         return offer
 
     def _noisy_choice(self, i: int, aspiration: float, noise: float) -> int | None:
         own = self.utilities[i]
-        candidates = np.flatnonzero(self.feasible & (own >= aspiration - EPS))
+        candidates = np.flatnonzero(self.feasible & (own >= aspiration - self.eps[i]))
         if len(candidates) == 0:
             return None
-        belief = self.utilities[self.others[i]][:, candidates]
+        belief = self.beliefs[self.others[i]][:, candidates]
         belief = belief + noise * self.draws.generator.standard_normal(belief.shape)
         score = belief.min(axis=0)
         best = candidates[score >= score.max() - EPS]
         if len(best) > 1:
-            best = best[own[best] >= own[best].max() - EPS]
+            best = best[own[best] >= own[best].max() - self.eps[i]]
         return int(best[0])
 
     def respond(self, i: int, offer: int, asp: list[float]) -> bool:
@@ -124,16 +209,17 @@ class Talks:
         w = self.world
         accepted = True
         for j in self.others[i]:
-            p = self.parties[j]
+            p, r = self.parties[j], self.reservations[j]
             u = float(self.utilities[j, offer])
-            prob = accept_probability(u, asp[j], p.tau)
+            prob = accept_probability(u, asp[j], r, p.tau * p.span, self.eps[j])
             yes = prob >= 1.0 or (prob > 0.0 and self.draws.uniform() < prob)
             accepted &= yes
             if w.tracing:
                 w.log("response", f"{w.label(p.name)} {'accepts' if yes else 'declines'}: "
-                      f"{u:.2f} {'>=' if u >= asp[j] else '<'} {asp[j]:.2f}"
-                      + (f" (p={prob:.2f})" if 0 < prob < 1 else ""), party=p.name,
-                      utility=u, aspiration=asp[j])
+                      f"{u:.3g} {'>=' if u >= asp[j] else '<'} {asp[j]:.3g}"
+                      + (f" (p={prob:.2f})" if 0 < prob < 1 else "")
+                      + (f", below no deal {r:.3g}" if u < r - self.eps[j] else ""),
+                      party=p.name, utility=u, aspiration=asp[j])
         return accepted
 
     def after_breakdown(self) -> None:
@@ -148,13 +234,15 @@ class Talks:
         self.open = True
 
 
-def _ladders(plan: Plan, utilities: np.ndarray, others: list[np.ndarray]) -> list[_Ladder]:
+def _ladders(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
+             others: list[np.ndarray]) -> list[_Ladder]:
     """Each proposer's ladder, built once per utility table (tables are cached by weights)."""
     key = ("ladders", id(utilities))
     hit = plan.cache.get(key)
     if hit is not None and hit[0] is utilities:
-        return hit[1]
-    ladders = [_Ladder(utilities, plan.feasible, i, others[i]) for i in range(len(others))]
+        return hit[1]  # type: ignore[no-any-return]
+    ladders = [_Ladder(utilities[i], beliefs, plan.feasible, others[i])
+               for i in range(len(others))]
     plan.remember(key, (utilities, ladders))
     return ladders
 
@@ -167,11 +255,11 @@ class _Ladder:
     aspiration ``a`` the candidates are a prefix of that order, found by bisection.
     """
 
-    def __init__(self, utilities: np.ndarray, feasible: np.ndarray, i: int, others: np.ndarray):
-        own = utilities[i]
+    def __init__(self, own: np.ndarray, beliefs: np.ndarray, feasible: np.ndarray,
+                 others: np.ndarray):
         idx = np.flatnonzero(feasible)
         order = idx[np.lexsort((idx, -own[idx]))]
-        score = utilities[others][:, order].min(axis=0) if len(others) else np.ones(len(order))
+        score = beliefs[others][:, order].min(axis=0) if len(others) else np.ones(len(order))
         self.neg_own = (-own[order]).tolist()
         self.best: list[int] = []
         top, pick = -math.inf, -1
@@ -180,6 +268,6 @@ class _Ladder:
                 top, pick = sc, offer
             self.best.append(pick)
 
-    def best_for(self, aspiration: float) -> int | None:
-        m = bisect.bisect_right(self.neg_own, -(aspiration - EPS))
+    def best_for(self, aspiration: float, eps: float) -> int | None:
+        m = bisect.bisect_right(self.neg_own, -(aspiration - eps))
         return self.best[m - 1] if m else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from functools import partial
 from typing import Any
@@ -86,7 +87,8 @@ def _lift(world: World, shock: ShockParams) -> None:
 
 def deadline(world: World) -> Generator[Any, Any, None]:
     """At the deadline: met if a deal holds, else plan B with probability credibility, else a
-    lapse (credibility decays; a new deadline may follow)."""
+    lapse: credibility decays and a renewed deadline may follow. Every change of the threat
+    reaches the talks (no-deal values and concession horizons) at once."""
     spec = world.plan.scenario.deadline
     assert spec is not None
     env, rec, draws = world.env, world.record, world.streams["deadline"]
@@ -112,9 +114,15 @@ def deadline(world: World) -> Generator[Any, Any, None]:
         credibility *= 1.0 - world.params.credibility_decay
         step = spec.extension_days
         if extensions == 0 or step is None or day + step > world.plan.horizon:
+            _rethreaten(world, 0.0, math.nan)
+            world.log("deadline", "the threat is spent: no deadline follows")
             return
         extensions -= 1
-        world.clock_origin = day
         day += step
-        world.deadline_T = day
+        _rethreaten(world, credibility, day)
         world.log("deadline", f"new deadline on day {day:g} (credibility {credibility:.2f})")
+
+
+def _rethreaten(world: World, credibility: float, day: float) -> None:
+    if world.talks is not None:
+        world.talks.retime(credibility, day)

@@ -24,12 +24,45 @@ Key = tuple[str, str]
 
 @dataclass(frozen=True)
 class PartyParams:
+    """One bargainer's drawn numbers, in its own units (see docs/model.md, section 3).
+
+    ``status_quo`` is u(status quo); ``best`` and ``low`` bound its utility over the feasible
+    offers and ``span`` is their distance (1 for a party indifferent to every feasible offer),
+    the scale on which ``tau`` and ``noise`` are stated.
+    """
+
     name: str
-    reservation: float
+    status_quo: float
+    premium: float
+    reservation: float | None  # a literal no-deal value, when the scenario states one
+    plan_b: float | None  # the party's value of the deadline's plan B, when stated
+    horizon: float
     e: float
     k: float
     tau: float
     noise: float
+    best: float
+    low: float
+    span: float
+
+    def no_deal(self, credibility: float) -> float:
+        """``r = (1 - c) u(status quo) + c u(plan B) + premium``, or the literal value."""
+        if self.reservation is not None:
+            return self.reservation
+        if self.plan_b is None:
+            return self.status_quo + self.premium
+        c = credibility
+        return (1.0 - c) * self.status_quo + c * self.plan_b + self.premium
+
+    @property
+    def threatened(self) -> bool:
+        """Whether carrying out plan B would leave this party worse off than the status quo."""
+        return self.plan_b is not None and self.plan_b < self.status_quo
+
+    @property
+    def fallback(self) -> float:
+        """What the party gets when no deal holds and plan B is not carried out."""
+        return self.reservation if self.reservation is not None else self.status_quo
 
 
 @dataclass(frozen=True)
@@ -60,7 +93,8 @@ class Params:
 
     base: dict[Key, float]
     parties: list[PartyParams]
-    utilities: np.ndarray  # (parties, offers), normalised to [0, 1]
+    utilities: np.ndarray  # (parties, offers), each party in its own units
+    beliefs: np.ndarray  # (parties, offers), utilities rescaled to [0, 1] over feasible offers
     credibility: float
     credibility_decay: float
     plan_b_payoffs: dict[str, float]
@@ -92,17 +126,18 @@ class Plan:
         self._fixed: Params | None = None
         self.cache: dict[Any, Any] = {}  # derived tables keyed by the weights they depend on
 
-    def utilities(self, weights: tuple[tuple[float, ...], ...]) -> np.ndarray:
-        """Normalised utilities of every offer for each party's weights (cached)."""
+    def utilities(self, weights: tuple[tuple[float, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Own-unit utilities of every offer for each party's weights, and the same rescaled
+        to [0, 1] over the feasible offers (cached by weights)."""
         key = ("utilities", weights)
-        table = self.cache.get(key)
-        if table is None:
-            levels = list(self.scenario.negotiation.terms.values())  # type: ignore[union-attr]
-            table = np.vstack([normalised_utility(self.offers, np.array(w), levels)
-                               for w in weights])
-            table.flags.writeable = False
-            self.remember(key, table)
-        return table
+        tables = self.cache.get(key)
+        if tables is None:
+            own = np.vstack([additive_utility(self.offers, w) for w in weights])
+            tables = own, _rescaled(own, self.feasible)
+            for table in tables:
+                table.flags.writeable = False
+            self.remember(key, tables)
+        return tables  # type: ignore[no-any-return]
 
     def remember(self, key: Any, value: Any) -> None:
         """Cache a derived table; the cache is bounded when weights vary by replication."""
@@ -196,11 +231,12 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
         base[("meetings", "rate")] = draw(rate, "negotiation.meetings.rate_per_day", 0)
     if s.aid:
         base[("aid", "rate_per_day")] = draw(s.aid.rate_per_day, "aid.rate_per_day", 0)
-    parties, utilities = _negotiators(plan, draw)
+    parties, utilities, beliefs = _negotiators(plan, draw, base)
     return Params(
         base=base,
         parties=parties,
         utilities=utilities,
+        beliefs=beliefs,
         **_deadline(s, draw),
         **_truce(plan, draw),
         aid_multiplier=draw(s.aid.truce_multiplier, "aid.truce_multiplier", 0) if s.aid else 1.0,
@@ -209,44 +245,91 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
     )
 
 
-def _negotiators(plan: Plan, draw: _Drawer) -> tuple[list[PartyParams], np.ndarray]:
+def _negotiators(plan: Plan, draw: _Drawer, base: dict[Key, float]
+                 ) -> tuple[list[PartyParams], np.ndarray, np.ndarray]:
     n = plan.scenario.negotiation
     if n is None:
-        return [], np.zeros((0, 0))
-    parties, weights = [], []
-    for name, p in n.parties.items():
-        at = f"negotiation.parties.{name}"
-        parties.append(PartyParams(
-            name, draw(p.reservation, at + ".reservation", 0, 1), draw(p.e, at + ".e", 1e-9),
-            draw(p.k, at + ".k", 0, 1), draw(p.tau, at + ".tau", 0),
-            draw(p.noise, at + ".noise", 0)))
-        weights.append(tuple(draw(p.weights.get(t, 0.0), f"{at}.weights.{t}")
-                             for t in plan.terms))
-    return parties, plan.utilities(tuple(weights))
+        return [], np.zeros((0, 0)), np.zeros((0, 0))
+    drawn = [_party_draws(plan, name, draw, base) for name in n.parties]
+    utilities, beliefs = plan.utilities(tuple(weights for weights, _ in drawn))
+    feasible = utilities[:, plan.feasible]
+    parties = []
+    for k, (weights, numbers) in enumerate(drawn):
+        best, low = float(feasible[k].max()), float(feasible[k].min())
+        if numbers["status_quo"] is None:
+            levels = _status_quo_levels(plan, n.parties[numbers["name"]].status_quo)
+            numbers["status_quo"] = float(additive_utility(levels[None, :], weights)[0])
+        parties.append(PartyParams(best=best, low=low,
+                                   span=best - low if best - low > 1e-12 else 1.0, **numbers))
+    return parties, utilities, beliefs
 
 
-def normalised_utility(offers: np.ndarray, weights: np.ndarray,
-                       levels: list[list[float]]) -> np.ndarray:
-    """Linear additive utility of each offer, rescaled so the offer space spans [0, 1].
+def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float]
+                 ) -> tuple[tuple[float, ...], dict[str, Any]]:
+    """A party's effective weights (delivered terms scaled by leverage) and drawn numbers."""
+    n = plan.scenario.negotiation
+    assert n is not None
+    p, at = n.parties[name], f"negotiation.parties.{name}"
+    weights = []
+    for t in plan.terms:
+        w = draw(p.weights.get(t, 0.0), f"{at}.weights.{t}")
+        via = n.delivered_via.get(t)
+        if via is not None and via.split(".")[0] != name:
+            patron, _, client = via.split(".")
+            w *= base[(patron, "leverage." + client)]
+        weights.append(w)
+    d = plan.scenario.deadline
+    payoff = d.plan_b.payoffs.get(name) if d is not None else None
+    sq = None if p.status_quo is None or isinstance(p.status_quo, dict) else p.status_quo
+    numbers: dict[str, Any] = {
+        "name": name,
+        "status_quo": None if sq is None else draw(sq, f"{at}.status_quo"),
+        "premium": draw(p.premium, f"{at}.premium"),
+        "reservation": None if p.reservation is None else draw(p.reservation, f"{at}.reservation"),
+        "plan_b": None if payoff is None else draw(payoff, f"deadline.plan_b.payoffs.{name}"),
+        "horizon": plan.horizon if p.horizon_days is None else draw(
+            p.horizon_days, f"{at}.horizon_days", 1e-9),
+        "e": draw(p.e, at + ".e", 1e-9), "k": draw(p.k, at + ".k", 0, 1),
+        "tau": draw(p.tau, at + ".tau", 0), "noise": draw(p.noise, at + ".noise", 0)}
+    return tuple(weights), numbers
 
-    The bounds are taken over the whole product space (before constraints), so a constraint
-    never changes how much a party values an offer. A party indifferent to every term values
-    every offer at 1.
+
+def _status_quo_levels(plan: Plan, stated: Any) -> np.ndarray:
+    """The status-quo offer's levels: as stated, every other term at its lowest level."""
+    n = plan.scenario.negotiation
+    assert n is not None
+    stated = stated if isinstance(stated, dict) else {}
+    return np.array([stated.get(t, n.terms[t][0]) for t in plan.terms], dtype=float)
+
+
+def additive_utility(offers: np.ndarray, weights: tuple[float, ...]) -> np.ndarray:
+    """``u(o) = sum_t w_t x_t(o)`` in the party's own units, never normalised.
+
+    Summed term by term in scenario order, so a term whose level is 0 in every offer adds an
+    exact 0.0 whatever its weight (a term fixed by a constraint at level 0 is inert).
     """
-    raw = offers @ weights
-    lo = sum(min(w * x for x in lv) for w, lv in zip(weights, levels, strict=True))
-    hi = sum(max(w * x for x in lv) for w, lv in zip(weights, levels, strict=True))
-    if hi - lo < 1e-12:
-        return np.ones(len(offers))
-    return np.clip((raw - lo) / (hi - lo), 0.0, 1.0)
+    u = np.zeros(len(offers))
+    for t, w in enumerate(weights):
+        u = u + w * offers[:, t]
+    return u
+
+
+def _rescaled(own: np.ndarray, feasible: np.ndarray) -> np.ndarray:
+    """Each party's utilities mapped to [0, 1] over the feasible offers (the proposer's common
+    scale for comparing responders); a party indifferent among them gets 1 everywhere."""
+    out = np.ones_like(own)
+    for k, u in enumerate(own):
+        lo, hi = u[feasible].min(), u[feasible].max()
+        if hi - lo > 1e-12:
+            out[k] = (u - lo) / (hi - lo)
+    return out
 
 
 def _deadline(s: Scenario, draw: _Drawer) -> dict[str, Any]:
     d = s.deadline
     if d is None:
         return {"credibility": 0.0, "credibility_decay": 0.0, "plan_b_payoffs": {}}
-    payoffs = {a: draw(v, f"deadline.plan_b.payoffs.{a}", 0, 1)
-               for a, v in d.plan_b.payoffs.items()}
+    payoffs = {a: draw(v, f"deadline.plan_b.payoffs.{a}") for a, v in d.plan_b.payoffs.items()}
     return {"credibility": draw(d.credibility, "deadline.credibility", 0, 1),
             "credibility_decay": draw(d.credibility_decay, "deadline.credibility_decay", 0, 1),
             "plan_b_payoffs": payoffs}

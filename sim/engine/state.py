@@ -22,7 +22,7 @@ class LiveParams:
     """Current parameter values: a base value times every active modifier.
 
     Effects and shocks register modifiers under their own name; whoever reads a parameter
-    (a truce party, a spoiler clock, the aid clock) subscribes and is told when it changes.
+    (a truce party, a spoiler clock, the aid clock) subscribes and is told when its value changes.
     """
 
     def __init__(self, base: dict[Key, float]):
@@ -44,7 +44,10 @@ class LiveParams:
             mods.pop(source, None)
         else:
             mods[source] = factor
+        before = self._value.get(key, 0.0)
         self._value[key] = self._base.get(key, 0.0) * math.prod(mods.values())
+        if self._value[key] == before:
+            return  # an inert modifier (x 1) reschedules nothing
         for listener in self._listeners.get(key, ()):
             listener()
 

@@ -52,10 +52,6 @@ class World:
         self.escalated = False
         self.deal: int | None = None  # index of the agreed offer
         self.deal_broken = False
-        # Aspirations run from clock_origin to deadline_T; a new deadline restarts the clock.
-        has_deadline = plan.deadline_day == plan.deadline_day  # NaN when there is none
-        self.deadline_T = plan.deadline_day if has_deadline else plan.horizon
-        self.clock_origin = 0.0
         self.talks: Talks | None = None
         self.truce: Truce | None = None
         self.aid: AidFlow | None = None
@@ -138,12 +134,14 @@ class World:
         return "truce_holds" if self.deal_holds() else "no_deal"
 
     def _utilities(self) -> dict[str, float]:
+        """Each party's realised utility in its own units: plan B's payoff after escalation,
+        the deal's value while it holds, otherwise what no deal leaves it."""
         out = {}
         for k, p in enumerate(self.params.parties):
-            if self.escalated:
-                out[p.name] = self.params.plan_b_payoffs.get(p.name, p.reservation)
+            if self.escalated and p.plan_b is not None:
+                out[p.name] = p.plan_b
             elif self.deal_holds() and self.deal is not None:
                 out[p.name] = float(self.params.utilities[k, self.deal])
             else:
-                out[p.name] = p.reservation
+                out[p.name] = p.fallback
         return out

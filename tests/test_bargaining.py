@@ -1,0 +1,336 @@
+"""The bargaining core: closed forms, invariances (exact under common random numbers) and
+directions (what must move which way), as MODEL.md and docs/model.md section 3 state them.
+
+Direction checks compare arms replication by replication on common random numbers; where a
+statement is about probabilities, a step "against" the stated direction must be within Z
+standard errors of the paired difference (so an engine with the wrong sign fails at once,
+and a correct one fails with probability below 1e-4 per step).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+import yaml
+
+from sim.engine import Plan, play, run_replication
+from sim.engine.negotiation import (
+    ConcessionClock,
+    accept_probability,
+    aspiration,
+    effective_horizon,
+)
+from sim.engine.plan import PartyParams
+from sim.outcomes import Record
+from sim.overrides import load_with
+from sim.scenario import loads
+from tests.conftest import FLAGSHIP, plan_of
+
+Z = 4.0
+FLAGSHIP_DATA: dict[str, Any] = yaml.safe_load(FLAGSHIP.read_text())
+
+
+def _plan(data: dict[str, Any]) -> Plan:
+    return Plan(loads(yaml.safe_dump(data, sort_keys=False)))
+
+
+def _rows(plan: Plan, n: int, drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    out = []
+    for i in range(n):
+        row = run_replication(plan, i).row()
+        out.append({k: ("nan" if v != v else v) for k, v in row.items()
+                    if not k.startswith(drop)})
+    return out
+
+
+def _flagship(**changes: Any) -> Plan:
+    scenario, _ = load_with(str(FLAGSHIP), [f"{k}={v}" for k, v in changes.items()])
+    return Plan(scenario)
+
+
+def _party(**kw: Any) -> PartyParams:
+    base = dict(name="p", status_quo=0.0, premium=0.0, reservation=None, plan_b=None,
+                horizon=100.0, e=1.0, k=0.0, tau=0.0, noise=0.0, best=1.0, low=0.0, span=1.0)
+    base.update(kw)
+    return PartyParams(**base)
+
+
+# --- the rules, by hand ---------------------------------------------------------------------
+
+
+def test_no_deal_value_mixes_status_quo_and_plan_b_by_credibility() -> None:
+    p = _party(status_quo=0.05, plan_b=-0.25, premium=0.01)
+    assert p.no_deal(0.0) == pytest.approx(0.06)
+    assert p.no_deal(0.2) == pytest.approx(0.8 * 0.05 + 0.2 * -0.25 + 0.01)
+    assert p.no_deal(1.0) == pytest.approx(-0.24)
+    assert _party(reservation=0.3, plan_b=-1.0).no_deal(0.9) == 0.3  # a literal value stays
+    assert _party(status_quo=0.1).no_deal(0.7) == pytest.approx(0.1)  # no plan B payoff
+
+
+def test_only_parties_that_plan_b_hurts_feel_the_deadline() -> None:
+    hurt, helped = _party(plan_b=-1.0), _party(plan_b=1.0)
+    assert hurt.threatened and not helped.threatened and not _party().threatened
+    assert effective_horizon(helped, 0.9, 20.0, 0.0) == 100.0
+    assert effective_horizon(hurt, 0.0, 20.0, 0.0) == 100.0  # an empty threat
+    assert effective_horizon(hurt, 1.0, 20.0, 0.0) == pytest.approx(20.0)
+    # Speeds average: 1/T = 0.5/20 + 0.5/100 = 0.03.
+    assert effective_horizon(hurt, 0.5, 20.0, 0.0) == pytest.approx(1 / 0.03)
+    assert effective_horizon(hurt, 0.5, 20.0, 20.0) == 100.0  # the deadline is past
+
+
+def test_concession_clock_continues_when_the_horizon_moves() -> None:
+    clock = ConcessionClock(end=10.0)
+    assert clock.at(4.0) == pytest.approx(0.4)
+    clock.retarget(4.0, 34.0)  # a later horizon: keeps 0.4, heads for 1 at day 34
+    assert clock.at(4.0) == pytest.approx(0.4)
+    assert clock.at(19.0) == pytest.approx(0.4 + 0.6 * 15 / 30)
+    clock.retarget(19.0, 19.0)
+    assert clock.at(19.0) == 1.0
+
+
+def test_aspiration_runs_from_the_best_feasible_offer_to_the_no_deal_value() -> None:
+    p = _party(best=0.8, e=1.0, k=0.1)
+    assert aspiration(p, 0.0, 0.2) == pytest.approx(0.2 + 0.9 * 0.6)
+    assert aspiration(p, 0.5, 0.2) == pytest.approx(0.2 + (1 - 0.1 - 0.9 * 0.5) * 0.6)
+    assert aspiration(p, 1.0, 0.2) == pytest.approx(0.2)
+    assert aspiration(p, 0.3, 0.9) == pytest.approx(0.9)  # nothing beats no deal: stays there
+
+
+@pytest.mark.parametrize("tau", [0.0, 0.01, 1.0])
+def test_offers_below_the_no_deal_value_are_never_accepted(tau: float) -> None:
+    assert accept_probability(0.29, a=0.3, r=0.3, temperature=tau) == 0.0
+    assert accept_probability(0.30, a=0.3, r=0.3, temperature=tau) == 1.0
+    assert accept_probability(0.50, a=0.4, r=0.1, temperature=tau) == 1.0
+
+
+def test_acceptance_rises_from_the_no_deal_value_to_one_at_the_aspiration() -> None:
+    probs = [accept_probability(u, a=0.5, r=0.1, temperature=0.05)
+             for u in (0.1, 0.2, 0.3, 0.4, 0.49, 0.5)]
+    assert probs == sorted(probs) and probs[-1] == 1.0
+    assert probs[3] == pytest.approx(2 / (1 + math.exp(0.1 / 0.05)))
+
+
+# --- closed forms ---------------------------------------------------------------------------
+
+
+def _summit(rounds: int) -> str:
+    levels = [round(j / rounds, 6) for j in range(rounds + 1)]
+    return f"""
+name: summit
+title: one summit as the whole clock
+start: 2020-01-01
+horizon_days: {rounds}
+actors: {{a: {{label: A}}, b: {{label: B}}}}
+negotiation:
+  parties:
+    a: {{weights: {{x: 1}}, reservation: 0}}
+    b: {{weights: {{x: -1}}, reservation: -1}}
+  terms: {{x: {levels}}}
+  meetings: {{scheduled: [{{day: 0, duration_days: {rounds}, rounds: {rounds}}}]}}
+"""
+
+
+@pytest.mark.parametrize("rounds", [2, 4, 8, 20])
+def test_a_summit_concedes_round_by_round_and_closes_halfway(rounds: int) -> None:
+    # u_A = x, u_B = 1 - x (up to B's constant), e = 1, k = 0, no-deal values 0: round j of R
+    # is on day j, where both aspire to 1 - j/R; the offers meet at x = 0.5 in round R/2.
+    world = play(plan_of(_summit(rounds)), 0, tracing=True)
+    rec = world.record
+    assert rec.deal_day == rounds / 2 and rec.levels == {"x": 0.5}
+    assert rec.proposals == rounds / 2 and rec.meetings == 1
+
+
+DETERMINISTIC = """
+name: det
+title: deterministic bargaining
+start: 2020-01-01
+horizon_days: 10
+actors: {a: {label: A}, b: {label: B}}
+negotiation:
+  parties:
+    a: {weights: {x: 1}, reservation: 0}
+    b: {weights: {x: -1}, reservation: -1}
+  terms: {x: [0, 0.25, 0.5, 0.75, 1]}
+  meetings:
+    scheduled: [{day: 2}, {day: 4}, {day: 6}, {day: 8}]
+deadline: {set_by: a, day: 10, credibility: 0, plan_b: {label: walk away}}
+"""
+
+
+def test_deterministic_negotiation_deal_day_and_terms_match_hand_calculation() -> None:
+    # u_A = x in [0, 1], r_A = 0; u_B = -x in [-1, 0], r_B = -1; both concede linearly over
+    # their own horizon T = 10 (an empty deadline exerts no pressure): a_A = 1 - t/10,
+    # a_B = -t/10, i.e. B wants x <= t/10.
+    # Day 2: A offers x = 1 (the only offer worth 0.8 to A); B gets -1 < -0.2.
+    # Day 4: B offers x = 0.25 (best for A among x <= 0.4); A gets 0.25 < 0.6.
+    # Day 6: A offers x = 0.5 (best for B among x >= 0.4); B gets -0.5 >= -0.6: deal.
+    plan = plan_of(DETERMINISTIC)
+    for i in range(3):
+        rec = run_replication(plan, i)
+        assert (rec.deal_day, rec.levels, rec.meetings, rec.proposals) == (6.0, {"x": 0.5}, 3, 3)
+        assert rec.deadline_outcome == "met"
+        assert rec.utility == {"a": 0.5, "b": -0.5}
+
+
+def _deadline_effect(credibility: float, day: int = 40) -> str:
+    levels = [round(0.05 * i, 2) for i in range(21)]
+    meetings = ", ".join(f"{{day: {d}}}" for d in range(1, 81))
+    return f"""
+name: deadline_effect
+title: the deadline effect
+start: 2020-01-01
+horizon_days: 80
+actors: {{a: {{label: A}}, b: {{label: B}}}}
+negotiation:
+  parties:
+    a: {{weights: {{x: 1}}, status_quo: {{uniform: [0.1, 0.3]}}, e: 0.1}}
+    b: {{weights: {{x: -1}}, status_quo: {{uniform: [-0.9, -0.7]}}, e: 0.1}}
+  terms: {{x: {levels}}}
+  meetings: {{scheduled: [{meetings}]}}
+deadline:
+  set_by: a
+  day: {day}
+  credibility: {credibility}
+  plan_b: {{label: war, payoffs: {{a: 0.0, b: -1.0}}}}
+"""
+
+
+def test_deadline_effect_deals_cluster_just_before_a_credible_deadline() -> None:
+    # Roth, Murnighan & Schoumaker (1988): Boulware parties under a certain threat, a non-empty
+    # zone (status quo 0.1..0.3 for A, B's leaves x <= 0.7..0.9), deterministic acceptance.
+    recs = [run_replication(plan_of(_deadline_effect(1.0)), i) for i in range(100)]
+    days = np.array([r.deal_day for r in recs])
+    assert np.isfinite(days).all() and (days <= 40).all()
+    assert not any(r.outcome == "escalation" for r in recs)
+    assert np.mean(days >= 36) >= 0.5  # the last 10% of the time before the deadline
+
+
+def test_an_empty_deadline_moved_a_month_moves_no_deal() -> None:
+    def mean_day(day: int) -> float:
+        plan = plan_of(_deadline_effect(0.0, day))
+        return float(np.nanmean([run_replication(plan, i).deal_day for i in range(100)]))
+    assert abs(mean_day(40) - mean_day(71)) < 1.0
+
+
+def test_cheap_talk_on_the_flagship_moves_no_deal() -> None:
+    def days(deadline: str) -> np.ndarray:
+        plan = _flagship(**{"deadline.credibility": 0, "deadline.day": deadline})
+        return np.array([run_replication(plan, i).deal_day for i in range(150)])
+    a, b = days("2016-08-01"), days("2016-09-01")
+    assert np.isfinite(a).any()
+    assert abs(np.nanmean(a) - np.nanmean(b)) < 1.0
+
+
+def test_a_lapsed_deadline_continues_the_concession_curve() -> None:
+    text = _deadline_effect(0.5).replace("e: 0.1", "e: 1.0").replace(
+        "credibility: 0.5", "credibility: 0.5\n  extension_days: 20\n  extensions: 1").replace(
+        "status_quo: {uniform: [0.1, 0.3]}", "status_quo: 0.95").replace(
+        "status_quo: {uniform: [-0.9, -0.7]}", "status_quo: -0.05").replace(
+        "b: -1.0}", "b: -0.1}")  # A needs x >= 0.475, B allows x <= 0.075: talks run on
+    world = play(plan_of(text), 1, tracing=True)
+    assert world.record.deadline_outcome in ("lapsed", "enforced")
+    asp = [float(e.text.split("A ")[1].split()[0]) for e in world.story if e.kind == "meeting"]
+    assert all(b <= a + 1e-9 for a, b in zip(asp, asp[1:], strict=False))
+    assert max(a - b for a, b in zip(asp, asp[1:], strict=False)) < 0.05  # no jumps
+
+
+# --- invariance, exact on common random numbers ----------------------------------------------
+
+
+def test_a_term_fixed_by_a_constraint_is_inert_whatever_its_weights() -> None:
+    data = copy.deepcopy(FLAGSHIP_DATA)
+    base = _rows(_plan(data), 120)
+    parties = data["negotiation"]["parties"]
+    parties["russia"]["weights"]["joint_operations"] = 0.0
+    parties["us"]["weights"]["joint_operations"] = -2.0
+    assert _rows(_plan(data), 120) == base
+
+
+def test_removing_a_term_fixed_by_a_constraint_changes_nothing() -> None:
+    data = copy.deepcopy(FLAGSHIP_DATA)
+    base = _rows(_plan(data), 120, drop=("level_joint_operations",))
+    n = data["negotiation"]
+    del n["terms"]["joint_operations"]
+    for p in n["parties"].values():
+        p["weights"].pop("joint_operations", None)
+    n["constraints"] = [c for c in n["constraints"] if c["term"] != "joint_operations"]
+    data["effects"] = {k: e for k, e in data["effects"].items() if e["term"] != "joint_operations"}
+    assert _rows(_plan(data), 120) == base
+
+
+def _doubled(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _doubled(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_doubled(v) for v in value]
+    return value * 2
+
+
+@pytest.mark.parametrize("party", ["us", "russia"])
+def test_one_partys_weights_and_payoffs_times_two_change_nothing(party: str) -> None:
+    data = copy.deepcopy(FLAGSHIP_DATA)
+    base = _rows(_plan(data), 120, drop=(f"utility_{party}",))
+    p = data["negotiation"]["parties"][party]
+    for key in ("weights", "status_quo", "premium"):
+        if key in p:
+            p[key] = _doubled(p[key])
+    payoffs = data["deadline"]["plan_b"]["payoffs"]
+    payoffs[party] = _doubled(payoffs[party])
+    assert _rows(_plan(data), 120, drop=(f"utility_{party}",)) == base
+
+
+# --- directions on the flagship ------------------------------------------------------------
+
+
+def _outcomes(plan: Plan, n: int) -> list[Record]:
+    return [run_replication(plan, i) for i in range(n)]
+
+
+def _not_against(prev: np.ndarray, cur: np.ndarray, sign: int) -> bool:
+    """The paired step ``cur - prev`` is not significantly against ``sign``."""
+    d = (cur.astype(float) - prev.astype(float)) * sign
+    se = d.std(ddof=1) / math.sqrt(len(d)) if d.std() > 0 else 0.0
+    return bool(d.mean() >= -Z * se - 1e-12)
+
+
+def test_valuing_the_carrot_more_never_makes_a_deal_less_likely() -> None:
+    n, arms = 300, []
+    for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
+        recs = _outcomes(_flagship(**{"negotiation.parties.russia.weights.intel_sharing": w}), n)
+        arms.append((np.array([r.deal for r in recs]),
+                     np.array([r.outcome == "no_deal" for r in recs])))
+    for (deal0, none0), (deal1, none1) in zip(arms, arms[1:], strict=False):
+        assert _not_against(deal0, deal1, +1) and _not_against(none0, none1, -1)
+    assert arms[-1][0].mean() - arms[0][0].mean() > 0.3  # and the carrot matters
+
+
+def test_a_more_credible_deadline_brings_deals_earlier() -> None:
+    # P(deal by 1 August, day 20) non-decreasing and the mean deal day non-increasing in c.
+    n, early, mean_day = 300, [], []
+    for c in (0.0, 0.3, 0.6, 0.9):
+        days = np.array([r.deal_day for r in _outcomes(_flagship(**{"deadline.credibility": c}),
+                                                        n)])
+        early.append(np.nan_to_num(days, nan=np.inf) <= 20)
+        mean_day.append(float(np.nanmean(days)))
+    for a, b in zip(early, early[1:], strict=False):
+        assert _not_against(a, b, +1)
+    assert early[-1].mean() > early[0].mean() + 0.1
+    assert mean_day == sorted(mean_day, reverse=True)
+
+
+def test_russias_leverage_over_assad_is_what_it_can_sell() -> None:
+    # The U.S. values restraint, aid access and a transition at what Russia can deliver
+    # (negotiation.delivered_via), so more leverage widens the zone of agreement: P(deal) is
+    # non-decreasing in it. (The agreed restraint level is not monotone: with more leverage a
+    # smaller promise buys the U.S. as much, so the deal moves rather than only deepens.)
+    n, deals = 300, []
+    for lev in (0.3, 0.5, 0.7, 0.9):
+        deals.append(np.array([r.deal for r in _outcomes(
+            _flagship(**{"actors.russia.leverage.assad": lev}), n)]))
+    for a, b in zip(deals, deals[1:], strict=False):
+        assert _not_against(a, b, +1)
+    assert deals[-1].mean() > deals[0].mean() + 0.3

@@ -205,10 +205,14 @@ def _negotiation(s: Scenario) -> list[str]:
         return []
     out = ["<h3>Negotiation</h3>", f"<p>{e(n.description)}</p>"]
     rows = [[s.actors[p].label, ", ".join(f"{t} {_v(w)}" for t, w in party.weights.items()),
-             _v(party.reservation), _v(party.e), _v(party.tau), _v(party.noise)]
+             _no_deal_rule(s, p), _v(party.e), _v(party.tau), _v(party.noise)]
             for p, party in n.parties.items()]
-    out.append(_table(["party", "weights (incentives)", "reservation", "e (tactic)", "tau",
+    out.append(_table(["party", "weights (own units)", "no-deal value", "e (tactic)", "tau",
                        "noise"], rows))
+    if n.delivered_via:
+        out.append("<p>Delivered through leverage (worth to the others what the patron can "
+                   "deliver): " + e("; ".join(f"{t} via {v}" for t, v in n.delivered_via.items()))
+                   + ".</p>")
     out.append(_table(["term", "levels"], [[t, ", ".join(f"{x:g}" for x in lv)]
                                            for t, lv in n.terms.items()]))
     if n.constraints:
@@ -220,6 +224,22 @@ def _negotiation(s: Scenario) -> list[str]:
                f"{e(n.meetings.label)} at {e(_v(n.meetings.rate_per_day))} per day; "
                f"{n.rounds_per_meeting} proposal(s) per meeting.</p>")
     return out
+
+
+def _no_deal_rule(s: Scenario, name: str) -> str:
+    """The party's no-deal value as the scenario states it, in words."""
+    party = s.negotiation.parties[name]  # type: ignore[union-attr]
+    if party.reservation is not None:
+        return f"{_v(party.reservation)} (stated)"
+    sq = party.status_quo
+    text = ("offer " + ", ".join(f"{t} {x:g}" for t, x in sq.items()) if isinstance(sq, dict)
+            else "lowest levels" if sq is None else _v(sq))
+    payoff = s.deadline.plan_b.payoffs.get(name) if s.deadline else None
+    if payoff is not None:
+        text = f"(1 - c) x status quo [{text}] + c x plan B [{_v(payoff)}]"
+    else:
+        text = f"status quo [{text}]"
+    return text + (f" + premium {_v(party.premium)}" if party.premium else "")
 
 
 def _deadline(s: Scenario) -> list[str]:

@@ -240,8 +240,8 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
 
     Each replication i of every scenario uses the same random streams, so differences are
     paired: far narrower intervals than independent runs would give. Per outcome: the paired
-    difference with a 95% interval and McNemar's test (Holm-corrected with several variants);
-    per metric: the mean paired difference.
+    difference with a 95% interval and McNemar's test; per metric: the mean paired
+    difference. Stars are Holm-corrected over every outcome and metric of the compare.
 
     \b
     Example:
@@ -284,8 +284,9 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     console = Console()
     for table in render.compare_tables(result):
         console.print(table)
-    console.print("* significant at 5% after Holm's correction; pairing gain = variance of an "
-                  "unpaired difference / variance of the paired one")
+    console.print(result["family"]["text"])
+    console.print("pairing gain = variance of an unpaired difference / variance of the paired "
+                  "one")
     console.print(f"compare folder: {folder}")
 
 
@@ -403,12 +404,14 @@ def _sweep_plots(job: Any, summary: dict[str, Any]) -> None:
 def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
     from rich.table import Table
 
+    from sim import render
+
     console = Console()
     t = Table(title=f"{summary['scenario']}: {len(summary['points'])} points × "
               f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
     for path in job.design.paths:
         t.add_column(path.split(".")[-1] if len(path) > 24 else path, justify="right")
-    for name in OUTCOMES:
+    for name in (summary["points"][0]["outcomes"] if summary["points"] else ()):
         t.add_column(name, justify="right", no_wrap=True)
     for p in summary["points"]:
         cells = [_cell(p["values"][q]) for q in job.design.paths]
@@ -417,16 +420,10 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
         t.add_row(*cells)
     console.print(t)
     for outcome, res in summary["sensitivity"].items():
-        console.print(f"{outcome}: " + ", ".join(_influence(res, p) for p in res["ranking"])
+        console.print(f"{outcome}: " + ", ".join(render.influence(res, p)
+                                                 for p in res["ranking"])
                       + _noise_note(res.get("noise_share")))
     console.print(f"sweep folder: {job.folder}")
-
-
-def _influence(res: dict[str, Any], param: str) -> str:
-    v = res["parameters"][param]
-    if res["method"] == "sobol":
-        return f"{param} (total Sobol {v['total_order']:.2f}, first order {v['first_order']:.2f})"
-    return f"{param} (SRC {v['src']:+.2f})"
 
 
 def _noise_note(share: float | None) -> str:

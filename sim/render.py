@@ -6,12 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-OUTCOME_TEXT = {
-    "truce_holds": "deal / truce holds at the horizon",
-    "truce_collapsed": "truce collapsed",
-    "no_deal": "no deal",
-    "escalation": "escalation (plan B)",
-}
+from sim.outcomes import meaning, metric_meaning
 
 
 def _num(x: Any, fmt: str = ".3g") -> str:
@@ -27,7 +22,7 @@ def outcomes_table(summary: dict[str, Any]) -> Table:
     for name, row in summary["outcomes"].items():
         lo, hi = row["ci"]
         t.add_row(name, f"{row['p']:.3f}", f"[{lo:.3f}, {hi:.3f}]", str(row["count"]),
-                  OUTCOME_TEXT.get(name, ""))
+                  meaning(name))
     return t
 
 
@@ -37,17 +32,22 @@ def metrics_table(summary: dict[str, Any]) -> Table:
     t.add_column("metric", no_wrap=True)
     for col in ("n", "mean", "sd", "q05", "q50", "q95"):
         t.add_column(col, justify="right", no_wrap=True)
+    t.add_column("", justify="left")
     for name, m in summary["metrics"].items():
         ci = m.get("ci") or [None, None]
         half = None if ci[0] is None else (ci[1] - ci[0]) / 2
         t.add_row(name, str(m["n"]), f"{_num(m['mean'])} ± {_num(half, '.2g')}",
-                  _num(m["sd"]), _num(m["q05"]), _num(m["q50"]), _num(m["q95"]))
+                  _num(m["sd"]), _num(m["q05"]), _num(m["q50"]), _num(m["q95"]),
+                  metric_meaning(name))
     return t
 
 
 def extras_lines(summary: dict[str, Any]) -> list[str]:
     """Deadline, survival and timing in one line each."""
     lines = []
+    if "coarse" in summary:
+        lines.append("coarse: " + ", ".join(f"{k} {v['p']:.3f}"
+                                            for k, v in summary["coarse"].items()))
     d = summary["deadline"]
     lines.append("deadline: " + ", ".join(f"{k} {v['p']:.3f}" for k, v in d.items()))
     km = summary["survival"]
@@ -74,7 +74,8 @@ def compare_tables(result: dict[str, Any]) -> list[Table]:
     for c in result["comparisons"]:
         a, b = c["baseline"], c["variant"]
         how = "paired, common random numbers" if c["paired"] else "UNPAIRED"
-        t = Table(title=f"{b} vs {a} ({how})")
+        t = Table(title=f"{b} vs {a} ({how})",
+                  caption=result.get("family", {}).get("text"))
         t.add_column("outcome", no_wrap=True)
         for col in ("p baseline", "p variant", "difference ± 95%", "p (Holm)", "pairing gain"):
             t.add_column(col, justify="right", no_wrap=True)
@@ -117,3 +118,19 @@ def _gain(d: dict[str, Any]) -> str:
     if g is None:
         return "∞" if d.get("diff") is not None else "—"
     return f"{g:.1f}×"
+
+
+def influence(res: dict[str, Any], param: str) -> str:
+    """One parameter's effect on an outcome in words: the index (with its interval), "not
+    estimable" where the design cannot separate it, and "(noise?)" where noise could produce
+    it."""
+    v = res["parameters"][param]
+    noise = " (noise?)" if v.get("noise") else ""
+    if res["method"] == "sobol":
+        ci = v.get("total_ci")
+        band = f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""
+        return (f"{param} (total Sobol {v['total_order']:.2f}{band}, first order "
+                f"{v['first_order']:.2f}){noise}")
+    if v.get("src") is None:
+        return f"{param} (SRC not estimable: the design does not separate it)"
+    return f"{param} (SRC {v['src']:+.2f}){noise}"

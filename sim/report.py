@@ -14,7 +14,8 @@ from typing import Any
 
 from sim.engine import Plan, play
 from sim.errors import NegsimError, UsageError
-from sim.render import OUTCOME_TEXT
+from sim.outcomes import GROUPS, meaning
+from sim.render import influence
 from sim.scenario import Scenario, loads
 from sim.store import read_json
 from sim.trace import representative, story_lines
@@ -133,9 +134,16 @@ def _scenario(text: str) -> Scenario:
 
 def _outcomes(summary: dict[str, Any]) -> list[str]:
     rows = [[name, f"{o['p']:.3f}", f"[{o['ci'][0]:.3f}, {o['ci'][1]:.3f}]", o["count"],
-             OUTCOME_TEXT.get(name, "")] for name, o in summary["outcomes"].items()]
-    return ["<h2>Outcomes</h2>",
-            _table(["outcome", "probability", "95% Wilson interval", "count", "meaning"], rows)]
+             meaning(name)] for name, o in summary["outcomes"].items()]
+    coarse = [[name, f"{o['p']:.3f}", f"[{o['ci'][0]:.3f}, {o['ci'][1]:.3f}]", o["count"],
+               GROUPS.get(name, "")] for name, o in summary.get("coarse", {}).items()]
+    out = ["<h2>Outcomes</h2>",
+           _table(["outcome", "probability", "95% Wilson interval", "count", "meaning"], rows)]
+    if coarse:
+        out += ["<h3>Coarse grouping</h3>",
+                _table(["group", "probability", "95% Wilson interval", "count", "covers"],
+                       coarse)]
+    return out
 
 
 def _metrics(summary: dict[str, Any]) -> list[str]:
@@ -308,6 +316,8 @@ def _compare(folder: Path) -> list[str]:
         out += [f"<h2>{e(c['variant'])} minus {e(c['baseline'])}</h2>",
                 _table(["outcome", "difference", "95% interval", "p (Holm)", "significant",
                         "pairing gain"], rows)]
+    if "family" in result:
+        out.append(f"<p class=\"muted\">{e(result['family']['text'])}</p>")
     for arm in manifest.get("arms", []):
         out += [f"<h2>Scenario {e(arm['label'])}</h2>"]
         try:
@@ -337,6 +347,6 @@ def _sweep(folder: Path) -> list[str]:
     out += ["<h2>Points</h2>", _table(header, rows), "<h2>Which parameters matter</h2>"]
     for outcome, res in summary["sensitivity"].items():
         out.append(f"<p><b>{e(outcome)}</b> ({e(res['method'])}): "
-                   f"{e(' > '.join(res['ranking']))}</p>")
+                   f"{e('; '.join(influence(res, p) for p in res['ranking']))}</p>")
     out += describe_scenario(scenario) + _assumptions(job["scenario_text"])
     return out

@@ -458,3 +458,47 @@ def report(folder: Path, output: Path | None) -> None:
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
     click.echo(f"report: {rpt.write(folder, output)}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--outcome", required=True, metavar="NAME",
+              help="An outcome (e.g. no_deal, truce_collapsed) or a coarse group "
+              "(deal_holds, no_deal_holds, escalation).")
+@click.option("--min-coverage", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+              help="Choose among boxes covering at least this share of the cases.")
+@click.option("--peel-alpha", type=click.FloatRange(0, 0.5, min_open=True), default=0.05,
+              show_default=True, help="Share of the box peeled off per step.")
+@click.option("--paste-alpha", type=click.FloatRange(0, 0.5, min_open=True), default=0.05,
+              show_default=True, help="Share of the data pasted back per step.")
+@click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
+              help="PNG to write (default: FOLDER/discover-NAME.png).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_handle_errors
+def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
+             paste_alpha: float, plot_path: Path | None, as_json: bool) -> None:
+    """Which ranges of the drawn (run) or swept (sweep) inputs in FOLDER lead to an outcome.
+
+    PRIM scenario discovery (EMA Workbench): the coverage/density trade-off of the peeled and
+    pasted boxes, the chosen box's restricted inputs with their bounds and quasi-p values,
+    and a plot. The result is stored in FOLDER as discover-NAME.json for the report.
+
+    \b
+    Example:
+      negsim discover results/kerry_moscow_2016-20261125-101500 --outcome no_deal
+      negsim discover results/sweep-kerry_moscow_2016-20261125-103000 --outcome escalation
+    """
+    from sim import discover as dsc
+    from sim import store
+
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder; expected a negsim run or sweep folder")
+    settings = dsc.Settings(min_coverage, peel_alpha, paste_alpha)
+    result = dsc.discover(folder, outcome, settings)
+    data, image = dsc.write(folder, result, plot_path)
+    if as_json:
+        click.echo(json.dumps(store.clean_json(result), indent=2))
+        return
+    for line in dsc.box_lines(result):
+        click.echo(line)
+    click.echo(f"trajectory of {len(result['trajectory'])} boxes; result {data}; plot {image}")

@@ -26,7 +26,8 @@ from sim.summary import column
 
 BATCH = 1000
 ALPHA = 0.05
-COMPARED_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries")
+COMPARED_METRICS = ("deal_day", "truce_days", "truce_share", "breakdowns",
+                    "violations_per_truce_day", "spoiler_attacks", "aid_deliveries")
 
 
 @dataclass
@@ -206,7 +207,8 @@ def _difference(x: np.ndarray, y: np.ndarray, paired: bool, binary: bool) -> dic
 
 def _shared_metrics(a: pa.Table, b: pa.Table) -> list[str]:
     names = [c for c in a.column_names if c in b.column_names]
-    extra = [c for c in names if c.startswith(("violations_", "utility_"))]
+    extra = [c for c in names if c.startswith(("violations_", "utility_"))
+             and c not in COMPARED_METRICS]
     return [c for c in COMPARED_METRICS if c in names] + extra
 
 

@@ -378,3 +378,63 @@ def _sobol_err(cells: list[dict], h: np.ndarray) -> np.ndarray | None:
         return None
     ci = np.array([c["total_ci"] for c in cells], dtype=float)
     return np.vstack([np.nan_to_num(h) - ci[:, 0], ci[:, 1] - np.nan_to_num(h)]).clip(min=0.0)
+
+
+# --- scenario discovery ----------------------------------------------------------------------
+
+
+def plot_discovery(result: dict, path: str | Path, title: str = "") -> Path:
+    """PRIM's peeling trajectory (coverage against density) and the chosen box.
+
+    Args:
+        result: A discovery result (``sim.discover.discover``).
+        path: Where to write the PNG.
+        title: Title above the figure.
+
+    Returns:
+        The path written.
+    """
+    fig = Figure(figsize=(11.0, 4.5), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    _draw_trajectory(left, result)
+    _draw_box(right, result["chosen"]["restricted"])
+    fig.suptitle(title or f"What leads to {result['outcome']} "
+                 f"({result['cases']} of {result['n']} replications)")
+    return _save(fig, path)
+
+
+def _draw_trajectory(ax: Axes, result: dict) -> None:
+    t = result["trajectory"]
+    cov = [r["coverage"] for r in t]
+    den = [r["density"] for r in t]
+    dims = [r["restricted"] for r in t]
+    ax.plot(cov, den, color="lightgray", zorder=1)
+    points = ax.scatter(cov, den, c=dims, cmap="viridis", zorder=2)
+    chosen = result["chosen"]
+    ax.plot([chosen["coverage"]], [chosen["density"]], "o", markersize=14, fillstyle="none",
+            color=_DEADLINE, label=f"chosen box {chosen['index']}")
+    ax.figure.colorbar(points, ax=ax, label="restricted inputs")
+    ax.set_xlim(0.0, 1.02)
+    ax.set_ylim(0.0, 1.02)
+    ax.legend(loc="lower left")
+    _label(ax, "Peeling and pasting: coverage against density", "coverage", "density")
+
+
+def _draw_box(ax: Axes, restricted: list[dict]) -> None:
+    """Each restricted input's range (gray) and the box's bounds in it (colour), on 0..1."""
+    for y, r in enumerate(reversed(restricted)):
+        lo, hi = r["range"]
+        span = hi - lo or 1.0
+        a, b = (r["min"] - lo) / span, (r["max"] - lo) / span
+        ax.barh(y, 1.0, height=0.5, color="#DDDDDD")
+        ax.barh(y, b - a, height=0.5, left=a, color=_BAR)
+        ax.text(a, y + 0.3, f"{r['min']:.3g}", fontsize=7, ha="left", va="bottom")
+        ax.text(b, y + 0.3, f"{r['max']:.3g}", fontsize=7, ha="right", va="bottom")
+    ax.set_yticks(range(len(restricted)), [r["input"] for r in reversed(restricted)],
+                  fontsize=8)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_ylim(-0.6, max(len(restricted), 1) - 0.2)
+    _label(ax, "The chosen box (blue) within each input's range (gray)",
+           "position within the input's range", "")
+    if not restricted:
+        _note(ax, "no input restricted")

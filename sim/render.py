@@ -6,7 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-from sim.outcomes import meaning, metric_meaning
+from sim.outcomes import meaning
 
 
 def _num(x: Any, fmt: str = ".3g") -> str:
@@ -32,13 +32,11 @@ def metrics_table(summary: dict[str, Any]) -> Table:
     t.add_column("metric", no_wrap=True)
     for col in ("n", "mean", "sd", "q05", "q50", "q95"):
         t.add_column(col, justify="right", no_wrap=True)
-    t.add_column("", justify="left")
     for name, m in summary["metrics"].items():
         ci = m.get("ci") or [None, None]
         half = None if ci[0] is None else (ci[1] - ci[0]) / 2
         t.add_row(name, str(m["n"]), f"{_num(m['mean'])} ± {_num(half, '.2g')}",
-                  _num(m["sd"]), _num(m["q05"]), _num(m["q50"]), _num(m["q95"]),
-                  metric_meaning(name))
+                  _num(m["sd"]), _num(m["q05"]), _num(m["q50"]), _num(m["q95"]))
     return t
 
 

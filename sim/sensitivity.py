@@ -39,8 +39,9 @@ def src(x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, Any]:
     """Standardized regression coefficients of ``y`` on the columns of ``x``, with t-values.
 
     Columns that do not vary get a coefficient of 0. A column the design cannot separate
-    from the others (it is a linear combination of them) gets ``"src": None`` (not
-    estimable). ``r2`` is the share of the variance across points that the linear fit explains.
+    from the others (it is a linear combination of them), or every varying column when there
+    are too few points for a fit, gets ``"src": None`` (not estimable). ``r2`` is the share
+    of the variance across points that the linear fit explains.
     """
     sx, sy = _spread(x), float(_spread(y[:, None])[0])
     varying = sx > 0
@@ -49,7 +50,9 @@ def src(x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, Any]:
         return {"parameters": out, "r2": None}
     z = (x[:, varying] - x[:, varying].mean(axis=0)) / sx[varying]
     separable = _separable(z)
-    if y.size <= int(separable.sum()) + 1:
+    if y.size <= int(np.linalg.matrix_rank(z)) + 1:  # no degree of freedom left for a fit
+        for name in np.array(names)[varying]:
+            out[str(name)] = {"src": None, "t": None, "p_value": None}
         return {"parameters": out, "r2": None}
     design = np.column_stack([np.ones(len(y)), z])
     coef, *_ = np.linalg.lstsq(design, (y - y.mean()) / sy, rcond=None)
@@ -92,15 +95,40 @@ def sobol(y: np.ndarray, n: int, names: list[str], resamples: int = 200,
         zero = {name: {"first_order": 0.0, "total_order": 0.0, "first_ci": [0.0, 0.0],
                        "total_ci": [0.0, 0.0]} for name in names}
         return {"parameters": zero}
-    res = sps.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=n,
-                            rng=np.random.default_rng(seed))  # the bootstrap's stream
-    first, total = np.atleast_2d(res.first_order), np.atleast_2d(res.total_order)
-    boot = res.bootstrap(confidence_level=0.95, n_resamples=resamples)
-    f_ci, t_ci = boot.first_order.confidence_interval, boot.total_order.confidence_interval
+    first, total = _indices(f_a, f_b, f_ab)
+    f_ci, t_ci = _bootstrap(f_a, f_b, f_ab, resamples, seed)
     return {"parameters": {name: {
-        "first_order": float(first[0][k]), "total_order": float(total[0][k]),
+        "first_order": float(first[k]), "total_order": float(total[k]),
         "first_ci": _interval(f_ci, k), "total_ci": _interval(t_ci, k)}
         for k, name in enumerate(names)}}
+
+
+def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    res = sps.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=f_a.shape[1])
+    return np.atleast_2d(res.first_order)[0], np.atleast_2d(res.total_order)[0]
+
+
+def _bootstrap(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray, resamples: int,
+               seed: int) -> tuple[Any, Any]:
+    """Percentile bootstrap intervals of the indices, resampling the n base rows (seeded)."""
+
+    def statistic(idx: np.ndarray) -> np.ndarray:
+        idx = idx.astype(int)
+        first, total = _indices(f_a[:, idx], f_b[:, idx], f_ab[..., idx])
+        return np.concatenate([first, total])
+
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant resample has no variance
+        res = sps.bootstrap((np.arange(f_a.shape[1]),), statistic, n_resamples=resamples,
+                            vectorized=False, method="percentile",
+                            rng=np.random.default_rng(seed))
+    d = f_ab.shape[0]
+    lo, hi = np.nan_to_num(res.confidence_interval.low), np.nan_to_num(res.confidence_interval.high)
+    return _Interval(lo[:d], hi[:d]), _Interval(lo[d:], hi[d:])
+
+
+class _Interval:
+    def __init__(self, low: np.ndarray, high: np.ndarray):
+        self.low, self.high = low, high
 
 
 def _interval(ci: Any, k: int) -> list[float]:

@@ -285,8 +285,8 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     for table in render.compare_tables(result):
         console.print(table)
     console.print(result["family"]["text"])
-    console.print("pairing gain = variance of an unpaired difference / variance of the paired "
-                  "one")
+    console.print("gain (pairing gain) = variance of an unpaired difference / variance of the "
+                  "paired one")
     console.print(f"compare folder: {folder}")
 
 

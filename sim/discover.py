@@ -272,9 +272,11 @@ def box_lines(result: dict[str, Any]) -> list[str]:
             f"{c['index']} covers {c['coverage']:.0%} of them at density {c['density']:.0%} "
             f"(mass {c['mass']:.0%}), {len(c['restricted'])} input(s) restricted")
     if not c["restricted"]:
-        return [head, f"  no range of the inputs explains it better than chance at coverage >= "
-                f"{result['settings']['min_coverage']:.0%}: it comes from what varies within "
-                "replications (meeting times, violations, shocks), not from these inputs"]
+        return [head, "  no range of these inputs raises its share significantly (quasi-p <= "
+                f"{result['settings']['max_qp']:g}) while covering at least "
+                f"{result['settings']['min_coverage']:.0%} of it:",
+                "  it comes from what varies within replications (meeting times, violations, "
+                "attacks, shocks)"]
     return [head, *(f"  {_bound(r)}" for r in c["restricted"])]
 
 

@@ -72,10 +72,10 @@ def compare_tables(result: dict[str, Any]) -> list[Table]:
     for c in result["comparisons"]:
         a, b = c["baseline"], c["variant"]
         how = "paired, common random numbers" if c["paired"] else "UNPAIRED"
-        t = Table(title=f"{b} vs {a} ({how})",
-                  caption=result.get("family", {}).get("text"))
-        t.add_column("outcome", no_wrap=True)
-        for col in ("p baseline", "p variant", "difference ± 95%", "p (Holm)", "pairing gain"):
+        t = Table(title=f"{b} vs {a} ({how})")
+        names = c["diff"]["outcomes"]
+        t.add_column("outcome", no_wrap=True, min_width=max(map(len, names), default=7))
+        for col in ("p base", "p var", "diff ± 95%", "p (Holm)", "gain"):
             t.add_column(col, justify="right", no_wrap=True)
         for name, d in c["diff"]["outcomes"].items():
             t.add_row(name, f"{scen[a][name]['p']:.3f}", f"{scen[b][name]['p']:.3f}",
@@ -88,7 +88,7 @@ def compare_tables(result: dict[str, Any]) -> list[Table]:
 def _metric_diffs(c: dict[str, Any]) -> Table:
     t = Table(title=f"Metrics: {c['variant']} minus {c['baseline']}")
     t.add_column("metric", no_wrap=True)
-    for col in ("pairs", "difference ± 95%", "p (Holm)", "pairing gain"):
+    for col in ("pairs", "diff ± 95%", "p (Holm)", "gain"):
         t.add_column(col, justify="right", no_wrap=True)
     for name, d in c["diff"]["metrics"].items():
         t.add_row(name, str(d["n"]), _diff(d, ".3g"), _pval(d), _gain(d))

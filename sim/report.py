@@ -237,7 +237,7 @@ def _discovery(r: dict[str, Any]) -> list[str]:
     if rows:
         out.append(_table(["input", "at least", "at most", "range drawn", "quasi-p"], rows))
     else:
-        out.append(f"<p>{e(box_lines(r)[1].strip())}.</p>")
+        out.append(f"<p>{e(' '.join(x.strip() for x in box_lines(r)[1:]))}.</p>")
     return out
 
 

@@ -173,7 +173,8 @@ def test_without_json_prints_a_table_the_ranking_and_the_folder(tmp_path: Path) 
     result = invoke("sweep", POISSON, "-n", 50, "--workers", 1, "--no-plots",
                     "--set", "truce.breakdown.violations=3,5,7", "--out", out)
     assert result.exit_code == 0, result.output
-    assert "truce_poisson: 3 points × 50 replications, seed 1 (grid)" in result.stdout
+    text = " ".join(result.stdout.split())  # rich wraps at the terminal width
+    assert "truce_poisson: 3 points × 50 replications, seed 1 (grid)" in text
     assert "first_truce_held: truce.breakdown.violations (SRC " in result.stdout
     assert f"sweep folder: {out}" in result.stdout.replace("\n", "")
     assert not list(out.glob("*.png"))

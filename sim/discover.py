@@ -160,9 +160,11 @@ def discover(folder: str | Path, outcome: str, settings: Settings | None = None
         settings: PRIM's settings (defaults: ``Settings()``).
 
     Returns:
-        ``{"folder", "kind", "outcome", "n", "cases", "inputs", "trajectory": [...],
-        "chosen": {"index", "coverage", "density", "mass", "restricted": [...]}}``; each
-        restricted input has ``min``, ``max``, the input's range and a quasi-p per bound.
+        ``{"folder", "kind", "outcome", "n", "cases", "inputs", "settings", "library",
+        "trajectory": [...], "picked", "chosen": {"index", "coverage", "density", "mass",
+        "restricted": [...]}}``: ``picked`` is the box chosen on the trajectory, ``chosen`` the
+        box left after dropping insignificant restrictions; each restricted input has ``min``,
+        ``max``, the input's range and a quasi-p value per bound.
 
     Raises:
         UsageError: bad folder or outcome, or no replication ended in ``outcome``.
@@ -178,7 +180,7 @@ def discover(folder: str | Path, outcome: str, settings: Settings | None = None
     index = prune(box, picked, opts.max_qp)
     return {"folder": str(folder), "kind": exp.kind, "outcome": outcome, "n": int(y.size),
             "cases": int(y.sum()), "inputs": list(exp.inputs), "settings": opts.__dict__,
-            "trajectory": trajectory, "picked": picked,
+            "library": _library(), "trajectory": trajectory, "picked": picked,
             "chosen": _chosen(box, index, _trajectory(box)[index])}
 
 
@@ -196,6 +198,12 @@ def _prim(exp: Experiments, y: np.ndarray, opts: Settings) -> Any:
         finder = prim.Prim(x, y.astype(int), threshold=1e-9, peel_alpha=opts.peel_alpha,
                            paste_alpha=opts.paste_alpha, mass_min=opts.mass_min)
         return finder.find_box()
+
+
+def _library() -> str:
+    from importlib import metadata
+
+    return f"ema-workbench {metadata.version('ema-workbench')} (ema_workbench.analysis.prim)"
 
 
 def _trajectory(box: Any) -> list[dict[str, Any]]:

@@ -277,3 +277,17 @@ def test_an_outcome_constant_across_a_real_sweep_gets_no_fit(tmp_path: Path) -> 
         res = summary["sensitivity"][name]
         assert res["r2"] is None, (name, res)
         assert res["parameters"]["actors.side_a.attack_rate"]["src"] == 0.0, (name, res)
+
+
+def test_a_zipped_sweep_prints_src_not_estimable(tmp_path: Path) -> None:
+    # In lockstep, horizon_days = 5 * violations - 5 at every point: no design can separate them.
+    result = CliRunner().invoke(main, [
+        "sweep", str(POISSON), "-n", "30", "--workers", "1", "--no-plots", "--zip",
+        "--out", str(tmp_path / "sweep"), "--set", "truce.breakdown.violations=3,5,7",
+        "--set", "horizon_days=10,20,30"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "SRC not estimable" in text and "+0.00" not in text
+    summary = json.loads((tmp_path / "sweep" / "summary.json").read_text())
+    for res in summary["sensitivity"].values():
+        assert all(v["src"] is None for v in res["parameters"].values())

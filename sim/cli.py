@@ -488,7 +488,7 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
       negsim discover results/kerry_moscow_2016-20261125-101500 --outcome no_deal
       negsim discover results/sweep-kerry_moscow_2016-20261125-103000 --outcome escalation
     """
-    from sim import discover as dsc
+    from sim import discovery as dsc
     from sim import store
 
     if not folder.is_dir():

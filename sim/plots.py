@@ -387,7 +387,7 @@ def plot_discovery(result: dict, path: str | Path, title: str = "") -> Path:
     """PRIM's peeling trajectory (coverage against density) and the chosen box.
 
     Args:
-        result: A discovery result (``sim.discover.discover``).
+        result: A discovery result (``sim.discovery.discover``).
         path: Where to write the PNG.
         title: Title above the figure.
 

@@ -194,9 +194,9 @@ DISCOVER_MIN_CASES = 10
 def _discoveries(folder: Path, summary: dict[str, Any]) -> list[str]:
     """What leads to each outcome: stored ``negsim discover`` results, else PRIM computed
     from the stored replications for the unfavourable outcomes that occurred."""
-    from sim import discover
+    from sim import discovery
 
-    results = discover.stored(folder)
+    results = discovery.stored(folder)
     if not results:
         results = _computed(folder, summary)
     if not results:
@@ -213,19 +213,19 @@ def _discoveries(folder: Path, summary: dict[str, Any]) -> list[str]:
 
 
 def _computed(folder: Path, summary: dict[str, Any]) -> list[dict[str, Any]]:
-    from sim import discover
+    from sim import discovery
 
     names = [n for n, o in summary.get("outcomes", {}).items()
              if n in ("truce_collapsed", "no_deal", "escalation")
              and o["count"] >= DISCOVER_MIN_CASES]
     try:
-        return [discover.discover(folder, n) for n in names]
+        return [discovery.discover(folder, n) for n in names]
     except NegsimError:
         return []
 
 
 def _discovery(r: dict[str, Any]) -> list[str]:
-    from sim.discover import box_lines
+    from sim.discovery import box_lines
 
     c = r["chosen"]
     rows = [[b["input"], _num(b["min"], ".4g") if b["restricts_min"] else "",

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import sim
-from sim import discover as dsc
+from sim import discovery as dsc
 from sim.cli import main
 from tests.conftest import ROOT, SCENARIOS
 
@@ -160,6 +160,23 @@ def test_discover_on_a_sweep_folder_uses_the_swept_input(tmp_path: Path) -> None
     assert box["input"] == RESERVATION and box["restricts_min"]
     assert THRESHOLD < box["min"] <= 0.65 + 1e-9  # the first grid value past the threshold
     assert result["chosen"]["density"] == 1.0 and result["chosen"]["coverage"] == 1.0
+
+
+def test_the_python_api_discovers_the_same_box(known: Path, known_result: dict) -> None:
+    assert sim.discover(known, "no_deal")["chosen"] == known_result["chosen"]
+
+
+def test_report_computes_discovery_from_stored_replications_when_none_is_stored(
+        tmp_path: Path) -> None:
+    path = tmp_path / "known_box.yaml"
+    path.write_text(KNOWN_BOX)
+    sim.run(path, runs=400, out=tmp_path / "run")
+    result = invoke("report", tmp_path / "run", "-o", tmp_path / "r.html")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text()
+    assert ">What leads to this outcome" in page and ">no_deal</h3>" in page
+    assert RESERVATION in page
+    assert not list((tmp_path / "run").glob("discover-*"))  # the report writes nothing there
 
 
 def test_report_has_a_what_leads_to_this_outcome_section(known: Path, tmp_path: Path) -> None:

@@ -31,12 +31,14 @@ import pyarrow as pa
 from scipy import stats as sps
 
 from sim import compare as cmp
-from sim.outcomes import OUTCOMES
+from sim.outcomes import possible
 from sim.overrides import load_with
 from sim.runner import chunks, run_chunks
+from sim.scenario import load
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "kerry_moscow_2016.yaml"
+OUTCOMES = possible(load(FLAGSHIP))  # the outcomes the flagship can end in
 CHANGES = (
     "actors.russia.leverage.assad=0.6",     # baseline: triangular(0.3, 0.5, 0.8), mean 0.533
     "effects.intel_carrot.per_unit=-0.5",   # baseline: -0.4
@@ -57,8 +59,9 @@ def shares(table: pa.Table) -> dict[str, float]:
 
 def one_run_gains(base: pa.Table, variant: pa.Table) -> dict[str, float | None]:
     """pairing_gain per outcome through sim.compare.analyse, as compare.json reports it."""
-    arms = [cmp.Arm("baseline", "b", "b", "", 0, table=base),
-            cmp.Arm("variant", "v", "v", "", 0, table=variant)]
+    text = FLAGSHIP.read_text()
+    arms = [cmp.Arm("baseline", "b", "b", text, 0, table=base),
+            cmp.Arm("variant", "v", "v", text, 0, table=variant)]
     diffs = cmp.analyse(arms, paired=True)["comparisons"][0]["diff"]["outcomes"]
     return {name: diffs[name]["pairing_gain"] for name in OUTCOMES}
 

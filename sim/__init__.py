@@ -5,6 +5,7 @@ From Python::
     import sim
     result = sim.run("scenarios/kerry_moscow_2016.yaml", runs=2000, seed=7)
     result.summary["outcomes"], result.records
+    sim.discover("results/RUN_FOLDER", "no_deal")["chosen"]
 """
 
 from typing import Any
@@ -14,8 +15,8 @@ from sim.scenario import Scenario, load, loads
 
 __version__ = "0.1.0"
 
-__all__ = ["run", "RunResult", "load", "loads", "Scenario", "NegsimError", "ScenarioError",
-           "UsageError", "EngineError", "StorageError", "__version__"]
+__all__ = ["run", "RunResult", "discover", "load", "loads", "Scenario", "NegsimError",
+           "ScenarioError", "UsageError", "EngineError", "StorageError", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
@@ -24,4 +25,8 @@ def __getattr__(name: str) -> Any:
         from sim import api
 
         return getattr(api, name)
+    if name == "discover":
+        from sim.discovery import discover
+
+        return discover
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from sim import plots, stats
 from sim.engine import Plan
 from sim.errors import UsageError
-from sim.outcomes import OUTCOMES
+from sim.outcomes import possible
 from sim.overrides import load_with
 from sim.runner import DEFAULT_CHUNK, Chunk, chunks, default_workers, run_chunks
 from sim.scenario import Scenario, dumps
@@ -132,7 +132,8 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
                 folder.write_chunk(chunk.start, batch)
             else:
                 batches.append(batch)
-        if opts.precision is not None and _precise_enough(folder, batches, opts.precision):
+        if opts.precision is not None and _precise_enough(folder, batches, opts.precision,
+                                                          possible(scenario)):
             break
     return _finish(plan, text, opts, folder, batches, time.perf_counter() - t0)
 
@@ -145,9 +146,10 @@ def _batches(opts: RunOptions) -> list[list[Chunk]]:
     return [chunks(a, min(a + step, opts.runs), opts.chunk) for a in range(0, opts.runs, step)]
 
 
-def _precise_enough(folder: Folder | None, batches: list[pa.RecordBatch], p: float) -> bool:
+def _precise_enough(folder: Folder | None, batches: list[pa.RecordBatch], p: float,
+                    names: tuple[str, ...]) -> bool:
     outcomes = _outcome_column(folder, batches)
-    return stats.max_half_width(stats.outcome_table(outcomes, OUTCOMES)) <= p
+    return stats.max_half_width(stats.outcome_table(outcomes, names)) <= p
 
 
 def _outcome_column(folder: Folder | None, batches: list[pa.RecordBatch]) -> Any:

@@ -240,8 +240,8 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
 
     Each replication i of every scenario uses the same random streams, so differences are
     paired: far narrower intervals than independent runs would give. Per outcome: the paired
-    difference with a 95% interval and McNemar's test (Holm-corrected with several variants);
-    per metric: the mean paired difference.
+    difference with a 95% interval and McNemar's test; per metric: the mean paired
+    difference. Stars are Holm-corrected over every outcome and metric of the compare.
 
     \b
     Example:
@@ -284,8 +284,9 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     console = Console()
     for table in render.compare_tables(result):
         console.print(table)
-    console.print("* significant at 5% after Holm's correction; pairing gain = variance of an "
-                  "unpaired difference / variance of the paired one")
+    console.print(result["family"]["text"])
+    console.print("gain (pairing gain) = variance of an unpaired difference / variance of the "
+                  "paired one")
     console.print(f"compare folder: {folder}")
 
 
@@ -403,12 +404,14 @@ def _sweep_plots(job: Any, summary: dict[str, Any]) -> None:
 def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
     from rich.table import Table
 
+    from sim import render
+
     console = Console()
     t = Table(title=f"{summary['scenario']}: {len(summary['points'])} points × "
               f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
     for path in job.design.paths:
         t.add_column(path.split(".")[-1] if len(path) > 24 else path, justify="right")
-    for name in OUTCOMES:
+    for name in (summary["points"][0]["outcomes"] if summary["points"] else ()):
         t.add_column(name, justify="right", no_wrap=True)
     for p in summary["points"]:
         cells = [_cell(p["values"][q]) for q in job.design.paths]
@@ -417,16 +420,10 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
         t.add_row(*cells)
     console.print(t)
     for outcome, res in summary["sensitivity"].items():
-        console.print(f"{outcome}: " + ", ".join(_influence(res, p) for p in res["ranking"])
+        console.print(f"{outcome}: " + ", ".join(render.influence(res, p)
+                                                 for p in res["ranking"])
                       + _noise_note(res.get("noise_share")))
     console.print(f"sweep folder: {job.folder}")
-
-
-def _influence(res: dict[str, Any], param: str) -> str:
-    v = res["parameters"][param]
-    if res["method"] == "sobol":
-        return f"{param} (total Sobol {v['total_order']:.2f}, first order {v['first_order']:.2f})"
-    return f"{param} (SRC {v['src']:+.2f})"
 
 
 def _noise_note(share: float | None) -> str:
@@ -461,3 +458,47 @@ def report(folder: Path, output: Path | None) -> None:
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
     click.echo(f"report: {rpt.write(folder, output)}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--outcome", required=True, metavar="NAME",
+              help="An outcome (e.g. no_deal, truce_collapsed) or a coarse group "
+              "(deal_holds, no_deal_holds, escalation).")
+@click.option("--min-coverage", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+              help="Choose among boxes covering at least this share of the cases.")
+@click.option("--peel-alpha", type=click.FloatRange(0, 0.5, min_open=True), default=0.05,
+              show_default=True, help="Share of the box peeled off per step.")
+@click.option("--paste-alpha", type=click.FloatRange(0, 0.5, min_open=True), default=0.05,
+              show_default=True, help="Share of the data pasted back per step.")
+@click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
+              help="PNG to write (default: FOLDER/discover-NAME.png).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_handle_errors
+def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
+             paste_alpha: float, plot_path: Path | None, as_json: bool) -> None:
+    """Which ranges of the drawn (run) or swept (sweep) inputs in FOLDER lead to an outcome.
+
+    PRIM scenario discovery (EMA Workbench): the coverage/density trade-off of the peeled and
+    pasted boxes, the chosen box's restricted inputs with their bounds and quasi-p values,
+    and a plot. The result is stored in FOLDER as discover-NAME.json for the report.
+
+    \b
+    Example:
+      negsim discover results/kerry_moscow_2016-20261125-101500 --outcome no_deal
+      negsim discover results/sweep-kerry_moscow_2016-20261125-103000 --outcome escalation
+    """
+    from sim import discovery as dsc
+    from sim import store
+
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder; expected a negsim run or sweep folder")
+    settings = dsc.Settings(min_coverage, peel_alpha, paste_alpha)
+    result = dsc.discover(folder, outcome, settings)
+    data, image = dsc.write(folder, result, plot_path)
+    if as_json:
+        click.echo(json.dumps(store.clean_json(result), indent=2))
+        return
+    for line in dsc.box_lines(result):
+        click.echo(line)
+    click.echo(f"trajectory of {len(result['trajectory'])} boxes; result {data}; plot {image}")

@@ -16,16 +16,18 @@ import numpy as np
 import pyarrow as pa
 
 from sim import stats
-from sim.errors import UsageError
-from sim.outcomes import OUTCOMES
+from sim.errors import NegsimError, UsageError
+from sim.outcomes import possible_in
 from sim.overrides import load_with
 from sim.runner import Chunk, chunks, run_chunks
-from sim.scenario import Scenario
+from sim.scenario import Scenario, loads
 from sim.store import read_json, read_table
 from sim.summary import column
 
 BATCH = 1000
-COMPARED_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries")
+ALPHA = 0.05
+COMPARED_METRICS = ("deal_day", "truce_days", "truce_share", "breakdowns",
+                    "violations_per_truce_day", "spoiler_attacks", "aid_deliveries")
 
 
 @dataclass
@@ -43,6 +45,22 @@ class Arm:
     def outcomes(self) -> np.ndarray:
         assert self.table is not None
         return self.table.column("outcome").to_numpy(zero_copy_only=False)
+
+    def scenario_model(self) -> Scenario | None:
+        """The arm's scenario (parsed from the stored text for a run folder)."""
+        if self.model is None:
+            try:
+                self.model = loads(self.text, self.source)
+            except NegsimError:
+                return None
+        return self.model
+
+
+def outcome_names(arms: list[Arm]) -> tuple[str, ...]:
+    """The outcomes any arm's scenario allows (and any observed), in registry order."""
+    models = [m for m in (a.scenario_model() for a in arms) if m is not None]
+    observed = {str(o) for a in arms if a.table is not None for o in set(a.outcomes())}
+    return possible_in(models, observed)
 
 
 def arms_from_files(paths: list[str], variants: list[str]) -> list[Arm]:
@@ -97,7 +115,7 @@ def _widest(arms: list[Arm]) -> float:
     base = arms[0].outcomes()
     widest = 0.0
     for arm in arms[1:]:
-        for name in OUTCOMES:
+        for name in outcome_names(arms):
             d = stats.paired_difference((base == name).astype(float),
                                         (arm.outcomes() == name).astype(float))
             if d["ci"] is not None:
@@ -138,8 +156,9 @@ def _pairing_problem(arms: list[Arm]) -> str | None:
 
 def analyse(arms: list[Arm], paired: bool) -> dict[str, Any]:
     """compare.json: each arm's outcome table and each arm's differences from the first."""
-    comparisons = [_compare(arms[0], arm, paired) for arm in arms[1:]]
-    _holm_adjust(comparisons)
+    names = outcome_names(arms)
+    comparisons = [_compare(arms[0], arm, paired, names) for arm in arms[1:]]
+    family = _holm_adjust(comparisons)
     base = arms[0]
     assert base.table is not None
     return {
@@ -149,15 +168,16 @@ def analyse(arms: list[Arm], paired: bool) -> dict[str, Any]:
         "paired": paired,
         "scenarios": [{"label": a.label, "scenario": a.scenario, "source": a.source,
                        "runs": a.table.num_rows if a.table is not None else 0,
-                       "outcomes": stats.outcome_table(a.outcomes(), OUTCOMES)} for a in arms],
+                       "outcomes": stats.outcome_table(a.outcomes(), names)} for a in arms],
         "comparisons": comparisons,
+        "family": family,
     }
 
 
-def _compare(a: Arm, b: Arm, paired: bool) -> dict[str, Any]:
+def _compare(a: Arm, b: Arm, paired: bool, names: tuple[str, ...]) -> dict[str, Any]:
     assert a.table is not None and b.table is not None
     outcomes = {}
-    for name in OUTCOMES:
+    for name in names:
         x = (a.outcomes() == name).astype(float)
         y = (b.outcomes() == name).astype(float)
         outcomes[name] = _difference(x, y, paired, binary=True)
@@ -187,21 +207,29 @@ def _difference(x: np.ndarray, y: np.ndarray, paired: bool, binary: bool) -> dic
 
 def _shared_metrics(a: pa.Table, b: pa.Table) -> list[str]:
     names = [c for c in a.column_names if c in b.column_names]
-    extra = [c for c in names if c.startswith(("violations_", "utility_"))]
+    extra = [c for c in names if c.startswith(("violations_", "utility_"))
+             and c not in COMPARED_METRICS]
     return [c for c in COMPARED_METRICS if c in names] + extra
 
 
-def _holm_adjust(comparisons: list[dict[str, Any]]) -> None:
-    """Holm's correction across the comparisons, outcome by outcome and metric by metric."""
-    for kind in ("outcomes", "metrics"):
-        names = {n for c in comparisons for n in c["diff"][kind]}
-        for name in names:
-            rows = [c["diff"][kind].get(name) for c in comparisons]
-            adjusted = stats.holm([r["p_value"] if r else None for r in rows])
-            for row, p in zip(rows, adjusted, strict=True):
-                if row is not None:
-                    row["p_holm"] = p
-                    row["significant"] = p is not None and p < 0.05
+def _holm_adjust(comparisons: list[dict[str, Any]]) -> dict[str, Any]:
+    """Holm's correction over the whole family: every outcome and every metric of every
+    comparison, so the chance of any false star in a compare stays at most 5%.
+
+    Returns:
+        The family's description (size, method, level and a sentence for table footers).
+    """
+    rows = [d for c in comparisons for kind in ("outcomes", "metrics")
+            for d in c["diff"][kind].values()]
+    adjusted = stats.holm([r["p_value"] for r in rows])
+    for row, p in zip(rows, adjusted, strict=True):
+        row["p_holm"] = p
+        row["significant"] = p is not None and p < ALPHA
+    size = sum(p is not None for p in adjusted)
+    return {"method": "holm", "alpha": ALPHA, "size": size,
+            "text": f"* significant at {ALPHA:.0%} after Holm's correction over the whole "
+                    f"family of {size} tests (every outcome and metric of every comparison): "
+                    f"the chance of any false star in this compare is at most {ALPHA:.0%}"}
 
 
 def pairs(arms: list[Arm]) -> pa.Table:

@@ -1,21 +1,180 @@
-"""The record of one replication, as MODEL.md lists it, and its flat row form."""
+"""What one replication can end as, what it records, and the one registry that names both.
+
+Every table, plot, report, comparison and JSON file reads outcome and metric names, labels
+and meanings from here. An outcome that cannot occur in a scenario (decided from the
+scenario's structure: no truce block, no deadline, ...) is left out of its tables.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-OUTCOMES = ("truce_holds", "truce_collapsed", "no_deal", "escalation")
+from sim.scenario import Scenario
+
 DEADLINE_OUTCOMES = ("met", "lapsed", "enforced", "none")
 NAN = math.nan
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One category a replication ends in.
+
+    Attributes:
+        name: The column value and JSON key.
+        label: A short human label.
+        meaning: One line saying what happened.
+        group: The coarse group it belongs to (see ``GROUPS``).
+        occurs: Whether a scenario's structure allows it.
+    """
+
+    name: str
+    label: str
+    meaning: str
+    group: str
+    occurs: Callable[[Scenario], bool]
+
+
+def _has_truce(s: Scenario) -> bool:
+    return s.truce is not None
+
+
+def _can_break(s: Scenario) -> bool:
+    if s.truce is None:
+        return False
+    return s.truce.breakdown.violations is not None or any(
+        sh.breaks_truce for sh in s.shocks.values())
+
+
+def _truce_on_deal(s: Scenario) -> bool:
+    return s.truce is not None and s.truce.starts == "on_deal"
+
+
+def _renewable(s: Scenario) -> bool:
+    return _truce_on_deal(s) and _can_break(s)
+
+
+def _pending_possible(s: Scenario) -> bool:
+    return _truce_on_deal(s) and s.truce is not None and s.truce.delay_days > 0
+
+
+def _deal_alone(s: Scenario) -> bool:
+    return s.negotiation is not None and s.truce is None
+
+
+def _no_deal_possible(s: Scenario) -> bool:
+    return s.negotiation is not None and (s.truce is None or _truce_on_deal(s))
+
+
+def _has_deadline(s: Scenario) -> bool:
+    return s.deadline is not None
+
+
+REGISTRY: tuple[Outcome, ...] = (
+    Outcome("first_truce_held", "first truce held",
+            "the first truce still ran at the horizon, never broken", "deal_holds",
+            _has_truce),
+    Outcome("renewed_truce_active", "renewed truce active",
+            "a later truce, agreed after a collapse, ran at the horizon",
+            "deal_holds", _renewable),
+    Outcome("deal_truce_pending", "deal, truce pending",
+            "a deal held; its truce had not started by the horizon",
+            "deal_holds", _pending_possible),
+    Outcome("deal_without_truce", "deal without truce",
+            "a deal held at the horizon (no truce in the scenario)", "deal_holds", _deal_alone),
+    Outcome("truce_collapsed", "truce collapsed",
+            "a truce broke down and none ran at the horizon",
+            "no_deal_holds", _can_break),
+    Outcome("no_deal", "no deal", "no deal was ever struck", "no_deal_holds",
+            _no_deal_possible),
+    Outcome("escalation", "escalation", "the deadline's threat (plan B) was carried out",
+            "escalation", _has_deadline),
+)
+
+OUTCOMES: tuple[str, ...] = tuple(o.name for o in REGISTRY)
+BY_NAME: dict[str, Outcome] = {o.name: o for o in REGISTRY}
+
+GROUPS: dict[str, str] = {
+    "deal_holds": "a deal (and its truce, if any) stands at the horizon: first truce held, "
+                  "renewed truce active, deal with truce pending, deal without truce",
+    "no_deal_holds": "nothing stands at the horizon: the truce collapsed or no deal was struck",
+    "escalation": "the threat was carried out",
+}
+
+
+def possible(scenario: Scenario) -> tuple[str, ...]:
+    """The outcomes the scenario's structure allows, in registry order."""
+    return tuple(o.name for o in REGISTRY if o.occurs(scenario))
+
+
+def possible_in(scenarios: Iterable[Scenario], observed: Iterable[str] = ()) -> tuple[str, ...]:
+    """The outcomes any of ``scenarios`` allows (plus any observed), in registry order."""
+    names = set(observed)
+    for s in scenarios:
+        names.update(possible(s))
+    return tuple(n for n in OUTCOMES if n in names)
+
+
+def meaning(name: str) -> str:
+    """The one-line meaning of an outcome ("" for an unknown name)."""
+    o = BY_NAME.get(name)
+    return o.meaning if o else ""
+
+
+def coarse(table: dict[str, dict[str, Any]]) -> dict[str, int]:
+    """Counts of an outcome table summed into the coarse groups that occur in it."""
+    out: dict[str, int] = {}
+    for name, row in table.items():
+        group = BY_NAME[name].group
+        out[group] = out.get(group, 0) + int(row["count"])
+    return out
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A per-replication number: its column, meaning and when it applies."""
+
+    name: str
+    meaning: str
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("deal_day", "day of the first deal (null without a deal)"),
+    Metric("truce_days", "days to the first breakdown: from the first truce's start to its "
+           "breakdown, censored at the end of the run (truce_censored)"),
+    Metric("days_under_truce", "days any truce was running, first or renewed"),
+    Metric("truce_share", "share of the horizon's days under a truce"),
+    Metric("breakdowns", "number of truce breakdowns"),
+    Metric("violations_per_truce_day", "violations (all parties) per day under a truce"),
+    Metric("spoiler_attacks", "attacks by spoilers"),
+    Metric("aid_deliveries", "humanitarian aid deliveries"),
+    Metric("meetings", "meetings held"),
+    Metric("proposals", "proposals made"),
+    Metric("events", "simulation events processed"),
+)
+METRIC_MEANING: dict[str, str] = {m.name: m.meaning for m in METRICS}
+
+
+def metric_meaning(name: str) -> str:
+    """The meaning of a metric column, including the per-party and per-term families."""
+    if name in METRIC_MEANING:
+        return METRIC_MEANING[name]
+    for prefix, text in (("violations_", "truce violations by {}"),
+                         ("utility_", "realised utility of {}"),
+                         ("level_", "agreed level of {} (null without a deal)")):
+        if name.startswith(prefix):
+            return text.format(name.removeprefix(prefix))
+    return ""
 
 
 @dataclass(slots=True)
 class Record:
     """What happened in one replication.
 
-    Days are offsets from the scenario's start; NaN means "did not happen".
+    Days are offsets from the scenario's start; NaN (a Parquet null in the row) means "did
+    not happen" or "does not apply". ``inputs`` holds every drawn parameter by dotted path.
     """
 
     replication: int
@@ -28,6 +187,10 @@ class Record:
     truce_end: float = NAN
     truce_censored: bool = False
     truce_days: float = NAN
+    days_under_truce: float = NAN
+    truce_share: float = NAN
+    breakdowns: int | None = None
+    violations_per_truce_day: float = NAN
     breakdown_cause: str = ""
     violations: dict[str, int] = field(default_factory=dict)
     spoiler_attacks: int = 0
@@ -39,16 +202,31 @@ class Record:
     proposals: int = 0
     end_day: float = NAN
     events: int = 0
+    inputs: dict[str, float] = field(default_factory=dict)
 
     def row(self) -> dict[str, Any]:
-        """Flat column -> value mapping (one Parquet row)."""
+        """Flat column -> value mapping (one Parquet row); NaN becomes None (a null)."""
         out: dict[str, Any] = {}
         for name in self.__slots__:  # type: ignore[attr-defined]
             value = getattr(self, name)
             if isinstance(value, dict):
-                prefix = {"levels": "level", "violations": "violations",
-                          "utility": "utility"}[name]
-                out.update({f"{prefix}_{k}": v for k, v in value.items()})
+                out.update({_column(name, k): _null(v) for k, v in value.items()})
             else:
-                out[name] = value
+                out[name] = _null(value)
         return out
+
+
+_PREFIX = {"levels": "level_", "violations": "violations_", "utility": "utility_", "inputs": ""}
+
+
+def _column(group: str, key: str) -> str:
+    return _PREFIX[group] + key
+
+
+def _null(value: Any) -> Any:
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def is_input(column: str) -> bool:
+    """Whether a replications column holds a drawn input (named by its dotted path)."""
+    return "." in column

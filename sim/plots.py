@@ -6,6 +6,7 @@ gives a readable figure rather than an exception.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -274,7 +275,8 @@ def plot_sweep_line(points: list[dict], path_name: str, out: str | Path, title: 
 
 
 def plot_heatmaps(points: list[dict], paths: list[str], out: str | Path, title: str = "") -> Path:
-    """One heat map per outcome over two swept parameters (grid points).
+    """One heat map per outcome over two swept parameters (grid points), for any number of
+    outcomes (laid out in a near-square grid of panels).
 
     Args:
         points: summary.json's points.
@@ -288,29 +290,41 @@ def plot_heatmaps(points: list[dict], paths: list[str], out: str | Path, title: 
     xs = sorted({float(p["values"][paths[0]]) for p in points})
     ys = sorted({float(p["values"][paths[1]]) for p in points})
     names = list(points[0]["outcomes"]) if points else []
-    fig = Figure(figsize=(9.0, 7.5), layout="constrained")
-    axes = fig.subplots(2, 2).ravel()
+    cols = max(1, math.ceil(math.sqrt(len(names))))
+    rows = max(1, math.ceil(len(names) / cols))
+    fig = Figure(figsize=(4.5 * cols, 3.75 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for ax, name in zip(axes, names, strict=False):
         grid = np.full((len(ys), len(xs)), np.nan)
         for p in points:
             i = ys.index(float(p["values"][paths[1]]))
             j = xs.index(float(p["values"][paths[0]]))
             grid[i, j] = p["outcomes"][name]["p"]
-        image = ax.imshow(grid, origin="lower", aspect="auto", vmin=0.0, vmax=1.0, cmap="viridis")
-        ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=7)
-        ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=7)
-        for (i, j), v in np.ndenumerate(grid):
-            if np.isfinite(v):
-                ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
-                        color="white" if v < 0.6 else "black")
+        _heatmap(fig, ax, grid, xs, ys)
         _label(ax, name, paths[0], paths[1])
-        fig.colorbar(image, ax=ax, shrink=0.8)
+    for ax in axes[len(names):]:
+        ax.set_axis_off()
     fig.suptitle(title or "Outcome probabilities across the sweep")
     return _save(fig, out)
 
 
+def _heatmap(fig: Figure, ax: Axes, grid: np.ndarray, xs: list[float], ys: list[float]) -> None:
+    image = ax.imshow(grid, origin="lower", aspect="auto", vmin=0.0, vmax=1.0, cmap="viridis")
+    ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=7)
+    ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=7)
+    for (i, j), v in np.ndenumerate(grid):
+        if np.isfinite(v):
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if v < 0.6 else "black")
+    fig.colorbar(image, ax=ax, shrink=0.8)
+
+
 def plot_ranking(sensitivity: dict, out: str | Path, title: str = "") -> Path:
     """Grouped bars: each parameter's influence on each outcome (|SRC| or total Sobol index).
+
+    Bars that noise alone could produce (SRC not significant at 5%, or a Sobol interval that
+    reaches 0) are drawn hatched and pale; effects that are not estimable are left out and
+    marked "n/e". Sobol bars carry their bootstrap 95% interval.
 
     Args:
         sensitivity: summary.json's ``sensitivity`` mapping (outcome -> result).
@@ -326,14 +340,101 @@ def plot_ranking(sensitivity: dict, out: str | Path, title: str = "") -> Path:
     width = 0.8 / max(1, len(params))
     x = np.arange(len(outcomes))
     method = sensitivity[outcomes[0]]["method"] if outcomes else "src"
-    key = "total_order" if method == "sobol" else "src"
     for k, param in enumerate(params):
-        h = [abs(sensitivity[o]["parameters"][param][key]) for o in outcomes]
-        ax.bar(x + (k - (len(params) - 1) / 2) * width, h, width, label=param)
-    ax.set_xticks(x, outcomes)
+        cells = [sensitivity[o]["parameters"][param] for o in outcomes]
+        _ranking_bars(ax, x + (k - (len(params) - 1) / 2) * width, width, cells, param)
+    ax.set_xticks(x, outcomes, rotation=20, ha="right")
     ax.legend(fontsize=8)
     ylabel = "total Sobol index" if method == "sobol" else "|standardized regression coefficient|"
-    _label(ax, title or "Which parameters move each outcome", "outcome", ylabel)
+    _label(ax, title or "Which parameters move each outcome (hatched: noise could produce it)",
+           "outcome", ylabel)
     if not outcomes:
         _note(ax, "too few points to rank parameters")
     return _save(fig, out)
+
+
+def _ranking_bars(ax: Axes, x: np.ndarray, width: float, cells: list[dict], label: str) -> None:
+    h = np.array([_influence(c) for c in cells], dtype=float)
+    bars = ax.bar(x, np.nan_to_num(h), width, label=label, yerr=_sobol_err(cells, h),
+                  capsize=2)
+    color = bars.patches[0].get_facecolor() if bars.patches else None
+    for bar, cell, value in zip(bars.patches, cells, h, strict=True):
+        if not np.isfinite(value):
+            ax.text(bar.get_x() + bar.get_width() / 2, 0.0, "n/e", ha="center", va="bottom",
+                    fontsize=6, rotation=90)
+        elif cell.get("noise"):
+            bar.set_hatch("///")
+            bar.set_alpha(0.45)
+            bar.set_edgecolor(color)
+
+
+def _influence(cell: dict) -> float:
+    value = cell.get("total_order", cell.get("src"))
+    return math.nan if value is None else abs(float(value))
+
+
+def _sobol_err(cells: list[dict], h: np.ndarray) -> np.ndarray | None:
+    if not all("total_ci" in c and c["total_ci"] is not None for c in cells):
+        return None
+    ci = np.array([c["total_ci"] for c in cells], dtype=float)
+    return np.vstack([np.nan_to_num(h) - ci[:, 0], ci[:, 1] - np.nan_to_num(h)]).clip(min=0.0)
+
+
+# --- scenario discovery ----------------------------------------------------------------------
+
+
+def plot_discovery(result: dict, path: str | Path, title: str = "") -> Path:
+    """PRIM's peeling trajectory (coverage against density) and the chosen box.
+
+    Args:
+        result: A discovery result (``sim.discovery.discover``).
+        path: Where to write the PNG.
+        title: Title above the figure.
+
+    Returns:
+        The path written.
+    """
+    fig = Figure(figsize=(11.0, 4.5), layout="constrained")
+    left, right = fig.subplots(1, 2)
+    _draw_trajectory(left, result)
+    _draw_box(right, result["chosen"]["restricted"])
+    fig.suptitle(title or f"What leads to {result['outcome']} "
+                 f"({result['cases']} of {result['n']} replications)")
+    return _save(fig, path)
+
+
+def _draw_trajectory(ax: Axes, result: dict) -> None:
+    t = result["trajectory"]
+    cov = [r["coverage"] for r in t]
+    den = [r["density"] for r in t]
+    dims = [r["restricted"] for r in t]
+    ax.plot(cov, den, color="lightgray", zorder=1)
+    points = ax.scatter(cov, den, c=dims, cmap="viridis", zorder=2)
+    chosen = result["chosen"]
+    ax.plot([chosen["coverage"]], [chosen["density"]], "o", markersize=14, fillstyle="none",
+            color=_DEADLINE, label=f"chosen box {chosen['index']}")
+    ax.figure.colorbar(points, ax=ax, label="restricted inputs")
+    ax.set_xlim(0.0, 1.02)
+    ax.set_ylim(0.0, 1.02)
+    ax.legend(loc="lower left")
+    _label(ax, "Peeling and pasting: coverage against density", "coverage", "density")
+
+
+def _draw_box(ax: Axes, restricted: list[dict]) -> None:
+    """Each restricted input's range (gray) and the box's bounds in it (colour), on 0..1."""
+    for y, r in enumerate(reversed(restricted)):
+        lo, hi = r["range"]
+        span = hi - lo or 1.0
+        a, b = (r["min"] - lo) / span, (r["max"] - lo) / span
+        ax.barh(y, 1.0, height=0.5, color="#DDDDDD")
+        ax.barh(y, b - a, height=0.5, left=a, color=_BAR)
+        ax.text(a, y + 0.3, f"{r['min']:.3g}", fontsize=7, ha="left", va="bottom")
+        ax.text(b, y + 0.3, f"{r['max']:.3g}", fontsize=7, ha="right", va="bottom")
+    ax.set_yticks(range(len(restricted)), [r["input"] for r in reversed(restricted)],
+                  fontsize=8)
+    ax.set_xlim(0.0, 1.0)
+    ax.set_ylim(-0.6, max(len(restricted), 1) - 0.2)
+    _label(ax, "The chosen box (blue) within each input's range (gray)",
+           "position within the input's range", "")
+    if not restricted:
+        _note(ax, "no input restricted")

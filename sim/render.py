@@ -6,12 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
-OUTCOME_TEXT = {
-    "truce_holds": "deal / truce holds at the horizon",
-    "truce_collapsed": "truce collapsed",
-    "no_deal": "no deal",
-    "escalation": "escalation (plan B)",
-}
+from sim.outcomes import meaning
 
 
 def _num(x: Any, fmt: str = ".3g") -> str:
@@ -27,7 +22,7 @@ def outcomes_table(summary: dict[str, Any]) -> Table:
     for name, row in summary["outcomes"].items():
         lo, hi = row["ci"]
         t.add_row(name, f"{row['p']:.3f}", f"[{lo:.3f}, {hi:.3f}]", str(row["count"]),
-                  OUTCOME_TEXT.get(name, ""))
+                  meaning(name))
     return t
 
 
@@ -48,6 +43,9 @@ def metrics_table(summary: dict[str, Any]) -> Table:
 def extras_lines(summary: dict[str, Any]) -> list[str]:
     """Deadline, survival and timing in one line each."""
     lines = []
+    if "coarse" in summary:
+        lines.append("coarse: " + ", ".join(f"{k} {v['p']:.3f}"
+                                            for k, v in summary["coarse"].items()))
     d = summary["deadline"]
     lines.append("deadline: " + ", ".join(f"{k} {v['p']:.3f}" for k, v in d.items()))
     km = summary["survival"]
@@ -75,8 +73,9 @@ def compare_tables(result: dict[str, Any]) -> list[Table]:
         a, b = c["baseline"], c["variant"]
         how = "paired, common random numbers" if c["paired"] else "UNPAIRED"
         t = Table(title=f"{b} vs {a} ({how})")
-        t.add_column("outcome", no_wrap=True)
-        for col in ("p baseline", "p variant", "difference ± 95%", "p (Holm)", "pairing gain"):
+        names = c["diff"]["outcomes"]
+        t.add_column("outcome", no_wrap=True, min_width=max(map(len, names), default=7))
+        for col in ("p base", "p var", "diff ± 95%", "p (Holm)", "gain"):
             t.add_column(col, justify="right", no_wrap=True)
         for name, d in c["diff"]["outcomes"].items():
             t.add_row(name, f"{scen[a][name]['p']:.3f}", f"{scen[b][name]['p']:.3f}",
@@ -89,7 +88,7 @@ def compare_tables(result: dict[str, Any]) -> list[Table]:
 def _metric_diffs(c: dict[str, Any]) -> Table:
     t = Table(title=f"Metrics: {c['variant']} minus {c['baseline']}")
     t.add_column("metric", no_wrap=True)
-    for col in ("pairs", "difference ± 95%", "p (Holm)", "pairing gain"):
+    for col in ("pairs", "diff ± 95%", "p (Holm)", "gain"):
         t.add_column(col, justify="right", no_wrap=True)
     for name, d in c["diff"]["metrics"].items():
         t.add_row(name, str(d["n"]), _diff(d, ".3g"), _pval(d), _gain(d))
@@ -117,3 +116,19 @@ def _gain(d: dict[str, Any]) -> str:
     if g is None:
         return "∞" if d.get("diff") is not None else "—"
     return f"{g:.1f}×"
+
+
+def influence(res: dict[str, Any], param: str) -> str:
+    """One parameter's effect on an outcome in words: the index (with its interval), "not
+    estimable" where the design cannot separate it, and "(noise?)" where noise could produce
+    it."""
+    v = res["parameters"][param]
+    noise = " (noise?)" if v.get("noise") else ""
+    if res["method"] == "sobol":
+        ci = v.get("total_ci")
+        band = f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""
+        return (f"{param} (total Sobol {v['total_order']:.2f}{band}, first order "
+                f"{v['first_order']:.2f}){noise}")
+    if v.get("src") is None:
+        return f"{param} (SRC not estimable: the design does not separate it)"
+    return f"{param} (SRC {v['src']:+.2f}){noise}"

@@ -14,7 +14,8 @@ from typing import Any
 
 from sim.engine import Plan, play
 from sim.errors import NegsimError, UsageError
-from sim.render import OUTCOME_TEXT
+from sim.outcomes import GROUPS, meaning
+from sim.render import influence
 from sim.scenario import Scenario, loads
 from sim.store import read_json
 from sim.trace import representative, story_lines
@@ -116,6 +117,7 @@ def _run(folder: Path) -> list[str]:
            f"replications, seed {e(summary['seed'])}.</p>"]
     out += _outcomes(summary)
     out += _metrics(summary)
+    out += _discoveries(folder, summary)
     out += describe_scenario(scenario)
     out += _traces(scenario, int(summary["seed"]), summary)
     out += _assumptions(manifest["scenario_text"])
@@ -133,9 +135,16 @@ def _scenario(text: str) -> Scenario:
 
 def _outcomes(summary: dict[str, Any]) -> list[str]:
     rows = [[name, f"{o['p']:.3f}", f"[{o['ci'][0]:.3f}, {o['ci'][1]:.3f}]", o["count"],
-             OUTCOME_TEXT.get(name, "")] for name, o in summary["outcomes"].items()]
-    return ["<h2>Outcomes</h2>",
-            _table(["outcome", "probability", "95% Wilson interval", "count", "meaning"], rows)]
+             meaning(name)] for name, o in summary["outcomes"].items()]
+    coarse = [[name, f"{o['p']:.3f}", f"[{o['ci'][0]:.3f}, {o['ci'][1]:.3f}]", o["count"],
+               GROUPS.get(name, "")] for name, o in summary.get("coarse", {}).items()]
+    out = ["<h2>Outcomes</h2>",
+           _table(["outcome", "probability", "95% Wilson interval", "count", "meaning"], rows)]
+    if coarse:
+        out += ["<h3>Coarse grouping</h3>",
+                _table(["group", "probability", "95% Wilson interval", "count", "covers"],
+                       coarse)]
+    return out
 
 
 def _metrics(summary: dict[str, Any]) -> list[str]:
@@ -175,6 +184,61 @@ def _reproduce(manifest: dict[str, Any], command: str) -> list[str]:
             f"Original command: <code>{e(' '.join(manifest.get('command', [])))}</code>. "
             f"With the scenario text above saved as SCENARIO.yaml: <code>{e(command)}</code></p>",
             _table(["package", "version"], versions)]
+
+
+# --- scenario discovery ----------------------------------------------------------------------
+
+DISCOVER_MIN_CASES = 10
+
+
+def _discoveries(folder: Path, summary: dict[str, Any]) -> list[str]:
+    """What leads to each outcome: stored ``negsim discover`` results, else PRIM computed
+    from the stored replications for the unfavourable outcomes that occurred."""
+    from sim import discovery
+
+    results = discovery.stored(folder)
+    if not results:
+        results = _computed(folder, summary)
+    if not results:
+        return []
+    out = ["<h2>What leads to this outcome</h2>",
+           "<p class=\"muted\">PRIM scenario discovery (EMA Workbench) over the inputs "
+           "stored with the replications: the box of input ranges chosen on the trade-off of "
+           "coverage (share of the outcome's replications inside it) against density (share "
+           "of the box ending in the outcome); a quasi-p value per bound. <code>negsim "
+           "discover FOLDER --outcome NAME</code> writes the plots.</p>"]
+    for r in results:
+        out += _discovery(r)
+    return out
+
+
+def _computed(folder: Path, summary: dict[str, Any]) -> list[dict[str, Any]]:
+    from sim import discovery
+
+    names = [n for n, o in summary.get("outcomes", {}).items()
+             if n in ("truce_collapsed", "no_deal", "escalation")
+             and o["count"] >= DISCOVER_MIN_CASES]
+    try:
+        return [discovery.discover(folder, n) for n in names]
+    except NegsimError:
+        return []
+
+
+def _discovery(r: dict[str, Any]) -> list[str]:
+    from sim.discovery import box_lines
+
+    c = r["chosen"]
+    rows = [[b["input"], _num(b["min"], ".4g") if b["restricts_min"] else "",
+             _num(b["max"], ".4g") if b["restricts_max"] else "",
+             f"{b['range'][0]:.4g} to {b['range'][1]:.4g}",
+             " / ".join(_num(b[k], ".2g") for k in ("qp_min", "qp_max") if b[k] is not None)]
+            for b in c["restricted"]]
+    out = [f"<h3>{e(r['outcome'])}</h3>", f"<p>{e(box_lines(r)[0])}.</p>"]
+    if rows:
+        out.append(_table(["input", "at least", "at most", "range drawn", "quasi-p"], rows))
+    else:
+        out.append(f"<p>{e(' '.join(x.strip() for x in box_lines(r)[1:]))}.</p>")
+    return out
 
 
 # --- the scenario in plain words ---------------------------------------------------------------
@@ -328,6 +392,8 @@ def _compare(folder: Path) -> list[str]:
         out += [f"<h2>{e(c['variant'])} minus {e(c['baseline'])}</h2>",
                 _table(["outcome", "difference", "95% interval", "p (Holm)", "significant",
                         "pairing gain"], rows)]
+    if "family" in result:
+        out.append(f"<p class=\"muted\">{e(result['family']['text'])}</p>")
     for arm in manifest.get("arms", []):
         out += [f"<h2>Scenario {e(arm['label'])}</h2>"]
         try:
@@ -354,9 +420,11 @@ def _sweep(folder: Path) -> list[str]:
     rows = [[*(p["values"][q] for q in job["paths"]),
              *(f"{o['p']:.3f} ± {(o['ci'][1] - o['ci'][0]) / 2:.3f}"
                for o in p["outcomes"].values())] for p in summary["points"]]
-    out += ["<h2>Points</h2>", _table(header, rows), "<h2>Which parameters matter</h2>"]
+    out += ["<h2>Points</h2>", _table(header, rows)]
+    out += _discoveries(folder, {})
+    out += ["<h2>Which parameters matter</h2>"]
     for outcome, res in summary["sensitivity"].items():
         out.append(f"<p><b>{e(outcome)}</b> ({e(res['method'])}): "
-                   f"{e(' > '.join(res['ranking']))}</p>")
+                   f"{e('; '.join(influence(res, p) for p in res['ranking']))}</p>")
     out += describe_scenario(scenario) + _assumptions(job["scenario_text"])
     return out

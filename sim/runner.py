@@ -41,7 +41,16 @@ def simulate_chunk(plan: Plan, chunk: Chunk) -> pa.RecordBatch:
     # A replication's processes and world refer to each other; collecting the cycles here,
     # rather than whenever Python's oldest generation fills, keeps memory flat as runs grow.
     gc.collect()
-    return pa.RecordBatch.from_pylist(rows)
+    return _typed(pa.RecordBatch.from_pylist(rows))
+
+
+def _typed(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Columns that are null in every row of a chunk (no deal in it, say) typed as float64,
+    so every chunk of a run has the same schema and the nulls stay nulls."""
+    if not any(pa.types.is_null(f.type) for f in batch.schema):
+        return batch
+    columns = [c.cast(pa.float64()) if pa.types.is_null(c.type) else c for c in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 def default_workers() -> int:

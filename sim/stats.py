@@ -67,6 +67,19 @@ def outcome_table(outcomes: np.ndarray | Sequence[str], names: Sequence[str]) ->
     return {name: _outcome_row(counts[name], n) for name in names}
 
 
+def outcome_table_from_counts(counts: dict[str, int]) -> dict[str, dict]:
+    """Probability, Wilson interval and count of each named count (a partition of the runs).
+
+    Args:
+        counts: ``{name: count}``; the counts sum to the number of replications.
+
+    Returns:
+        ``{name: {"p", "ci": [lo, hi], "count"}}`` in the order given.
+    """
+    n = sum(counts.values())
+    return {name: _outcome_row(c, n) for name, c in counts.items()}
+
+
 def _outcome_row(count: int, n: int) -> dict[str, Any]:
     lo, hi = wilson_interval(count, n)
     return {"p": count / n if n else 0.0, "ci": [lo, hi], "count": count}

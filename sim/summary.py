@@ -11,10 +11,9 @@ import pyarrow.parquet as pq
 
 from sim import stats
 from sim.engine import Plan
-from sim.outcomes import DEADLINE_OUTCOMES, OUTCOMES
+from sim.outcomes import DEADLINE_OUTCOMES, METRICS, coarse, possible
 
-BASE_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries", "meetings",
-                "proposals", "events")
+BASE_METRICS = tuple(m.name for m in METRICS)
 
 
 class ParquetColumns:
@@ -38,10 +37,14 @@ Columns: TypeAlias = "pa.Table | ParquetColumns"
 
 
 def metric_columns(table: Columns) -> list[str]:
-    """The numeric columns summarised: the base metrics, then per-party and per-term ones."""
+    """The numeric columns summarised: the base metrics, then per-party and per-term ones.
+
+    Metrics null in every replication (no truce, so no breakdowns) are left out.
+    """
     names = table.column_names
     extra = [c for c in names if c.startswith(("violations_", "utility_", "level_"))]
-    return [c for c in BASE_METRICS if c in names] + extra
+    wanted = [c for c in BASE_METRICS if c in names] + extra
+    return [c for c in wanted if table.column(c).null_count < table.num_rows]
 
 
 def column(table: Columns, name: str) -> np.ndarray:
@@ -50,14 +53,16 @@ def column(table: Columns, name: str) -> np.ndarray:
 
 def summarise(table: Columns, plan: Plan, wall_s: float) -> dict[str, Any]:
     """The summary of a run (PRODUCT.md's summary.json, plus survival and deal timing)."""
-    outcomes = table.column("outcome").to_numpy(zero_copy_only=False)
+    outcomes = stats.outcome_table(table.column("outcome").to_numpy(zero_copy_only=False),
+                                   possible(plan.scenario))
     deadline = plan.deadline_day if np.isfinite(plan.deadline_day) else None
     return {
         "scenario": plan.scenario.name,
         "title": plan.scenario.title,
         "seed": plan.seed,
         "runs": table.num_rows,
-        "outcomes": stats.outcome_table(outcomes, OUTCOMES),
+        "outcomes": outcomes,
+        "coarse": stats.outcome_table_from_counts(coarse(outcomes)),
         "deadline": stats.outcome_table(
             table.column("deadline_outcome").to_numpy(zero_copy_only=False), DEADLINE_OUTCOMES),
         "metrics": {c: stats.describe(column(table, c)) for c in metric_columns(table)},

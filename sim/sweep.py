@@ -24,7 +24,7 @@ from sim import sensitivity, stats
 from sim.design import Design, assignments
 from sim.engine import Plan
 from sim.errors import ScenarioError, UsageError
-from sim.outcomes import OUTCOMES
+from sim.outcomes import possible_in
 from sim.overrides import apply
 from sim.runner import Chunk, simulate_chunk
 from sim.scenario import Scenario, from_document
@@ -32,7 +32,8 @@ from sim.store import MARKER, read_json, write_json, write_parquet
 from sim.summary import column
 from sim.yamlload import parse_text
 
-POINT_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries")
+POINT_METRICS = ("deal_day", "truce_days", "truce_share", "breakdowns",
+                 "violations_per_truce_day", "spoiler_attacks", "aid_deliveries")
 
 
 @dataclass
@@ -76,6 +77,10 @@ class Sweep:
             self._scenarios = out
         return self._scenarios
 
+    def outcome_names(self) -> tuple[str, ...]:
+        """The outcomes any point's scenario allows, in registry order."""
+        return possible_in(self.scenarios())
+
     def done(self) -> set[int]:
         return {int(p.stem) for p in (self.folder / "points").glob("*.json")}
 
@@ -103,19 +108,21 @@ def create(folder: Path, text: str, source: str, design: Design, seed: int, runs
     return sweep
 
 
-def run_point(scenario: Scenario, seed: int, runs: int) -> tuple[pa.Table, dict[str, Any]]:
-    """One point: its replications and their summary."""
+def run_point(scenario: Scenario, seed: int, runs: int,
+              names: tuple[str, ...]) -> tuple[pa.Table, dict[str, Any]]:
+    """One point: its replications and their summary over the outcomes ``names``."""
     table = pa.Table.from_batches([simulate_chunk(Plan(scenario, seed), Chunk(0, runs))])
     outcomes = stats.outcome_table(table.column("outcome").to_numpy(zero_copy_only=False),
-                                   OUTCOMES)
+                                   names)
     metrics = {m: stats.describe(column(table, m)) for m in POINT_METRICS
                if m in table.column_names}
     return table, {"outcomes": outcomes, "metrics": metrics}
 
 
-def _task(args: tuple[int, Scenario, int, int]) -> tuple[int, pa.Table, dict[str, Any]]:
-    k, scenario, seed, runs = args
-    table, summary = run_point(scenario, seed, runs)
+def _task(args: tuple[int, Scenario, int, int, tuple[str, ...]]
+          ) -> tuple[int, pa.Table, dict[str, Any]]:
+    k, scenario, seed, runs, names = args
+    table, summary = run_point(scenario, seed, runs, names)
     return k, table, summary
 
 
@@ -125,15 +132,26 @@ def execute(sweep: Sweep, workers: int = 1, dask: str | None = None,
     t0 = time.perf_counter()
     scenarios = sweep.scenarios()
     finished = sweep.done()
-    todo = [(k, s, sweep.seed, sweep.runs) for k, s in enumerate(scenarios) if k not in finished]
+    names = sweep.outcome_names()
+    todo = [(k, s, sweep.seed, sweep.runs, names) for k, s in enumerate(scenarios)
+            if k not in finished]
     results = _dask(todo, dask, workers) if dask else _local(todo, workers)
     for k, table, summary in results:
-        write_parquet(table, sweep.folder / "points" / f"{k:05d}.parquet")
+        write_parquet(_with_swept(table, sweep, k), sweep.folder / "points" / f"{k:05d}.parquet")
         write_json(sweep.folder / "points" / f"{k:05d}.json",
                    {"point": k, "values": sweep.design.points[k], **summary})
         if progress:
             progress(sweep.runs)
     return assemble(sweep, time.perf_counter() - t0)
+
+
+def _with_swept(table: pa.Table, sweep: Sweep, k: int) -> pa.Table:
+    """A point's replications with one column per swept parameter (its dotted path)."""
+    values = sweep.design.points[k]
+    for path in sweep.design.paths:
+        if path not in table.column_names:
+            table = table.append_column(path, pa.array([_scalar(values[path])] * table.num_rows))
+    return table
 
 
 def _local(todo: list[Any], workers: int) -> Iterator[tuple[int, pa.Table, dict[str, Any]]]:
@@ -225,7 +243,7 @@ def _sensitivity(sweep: Sweep, points: list[dict[str, Any]]) -> dict[str, Any]:
     if x is None or len(points) < 3:
         return {}
     out = {}
-    for name in OUTCOMES:
+    for name in points[0]["outcomes"]:
         y = np.array([p["outcomes"][name]["p"] for p in points])
         if sweep.design.method == "sobol":
             res = sensitivity.sobol(y, sweep.design.sobol["n"], sweep.design.paths)
@@ -234,6 +252,7 @@ def _sensitivity(sweep: Sweep, points: list[dict[str, Any]]) -> dict[str, Any]:
             res = sensitivity.src(x, y, sweep.design.paths)
             res["method"] = "src"
         res["noise_share"] = sensitivity.noise_share(y, sweep.runs)
+        sensitivity.mark_noise(res, res["noise_share"])
         res["ranking"] = sensitivity.rank(res)
         out[name] = res
     return out

@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.engine import Plan, World, play
 from sim.errors import UsageError
-from sim.outcomes import OUTCOMES, Record
+from sim.outcomes import OUTCOMES, Record, possible
 
 SEARCH_LIMIT = 2000
 
@@ -25,6 +25,10 @@ def representative(plan: Plan, outcome: str, limit: int = SEARCH_LIMIT) -> int:
     """
     if outcome not in OUTCOMES:
         raise UsageError(f"unknown outcome {outcome!r}; expected one of {', '.join(OUTCOMES)}")
+    allowed = possible(plan.scenario)
+    if outcome not in allowed:
+        raise UsageError(f"outcome {outcome!r} cannot occur in {plan.scenario.name}; it can "
+                         f"end as {', '.join(allowed)}")
     found: list[tuple[int, float]] = []
     for i in range(limit):
         rec = play(plan, i).record

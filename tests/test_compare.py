@@ -22,7 +22,8 @@ from click.testing import CliRunner, Result
 
 from sim import stats
 from sim.cli import main
-from sim.outcomes import OUTCOMES
+from sim.outcomes import possible
+from sim.scenario import load
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
@@ -33,6 +34,7 @@ POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 FLAGSHIP_SEED = 20160712
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAIN_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries")
+FLAGSHIP_OUTCOMES = possible(load(FLAGSHIP))
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -91,7 +93,7 @@ def test_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path: Path) -
     (c,) = data["comparisons"]
     assert (c["baseline"], c["variant"], c["paired"]) == ("kerry_moscow_2016",
                                                           "kerry_moscow_2016#2", True)
-    assert set(c["diff"]["outcomes"]) == set(OUTCOMES)
+    assert set(c["diff"]["outcomes"]) == set(FLAGSHIP_OUTCOMES)
     assert set(MAIN_METRICS) <= set(c["diff"]["metrics"])
     for kind in ("outcomes", "metrics"):
         for name, d in c["diff"][kind].items():
@@ -113,7 +115,7 @@ def test_three_copies_get_distinct_labels(tmp_path: Path) -> None:
 # --- a change known to help ------------------------------------------------------------------
 
 
-def test_more_leverage_over_assad_significantly_raises_truce_holds(tmp_path: Path) -> None:
+def test_more_leverage_over_assad_significantly_raises_first_truce_held(tmp_path: Path) -> None:
     # Premise: the flagship's leverage is triangular(0.3, 0.5, 0.8), mean 0.533 < 1.
     doc = yaml.safe_load(FLAGSHIP.read_text())
     lo, mode, hi = doc["actors"]["russia"]["leverage"]["assad"]["triangular"]
@@ -123,8 +125,9 @@ def test_more_leverage_over_assad_significantly_raises_truce_holds(tmp_path: Pat
                         "--no-plots", out=tmp_path / "leverage")
     assert [s["label"] for s in data["scenarios"]] == ["kerry_moscow_2016",
                                                        "actors.russia.leverage.assad=1.0"]
-    holds = outcome_diffs(data)["truce_holds"]
-    # Seen at this seed and n: +0.035, 95% interval [0.015, 0.055], p (Holm) 7e-4.
+    holds = outcome_diffs(data)["first_truce_held"]
+    # Seen at this seed and n: +0.023, 95% interval [0.013, 0.033], p (Holm over the whole
+    # family of 16 tests) 1.2e-4.
     assert holds["diff"] > 0, holds
     assert holds["ci"][0] > 0, holds
     assert holds["significant"] is True, holds
@@ -139,7 +142,7 @@ def test_more_leverage_over_assad_significantly_raises_truce_holds(tmp_path: Pat
 def test_pairing_narrows_intervals_on_a_small_change(tmp_path: Path, change: str) -> None:
     runs = 1000
     data = compare_json(FLAGSHIP, "--vs", change, "-n", runs, "--no-plots", out=tmp_path / "cmp")
-    for name in ("truce_holds", "no_deal"):
+    for name in ("deal_truce_pending", "no_deal"):
         d = outcome_diffs(data)[name]
         assert d["test"] == "mcnemar"
         assert d["pairing_gain"] is not None and d["pairing_gain"] > 1, (name, d)
@@ -154,7 +157,7 @@ def test_pairing_narrows_intervals_on_a_small_change(tmp_path: Path, change: str
     paired_variant = pairs.column("outcome__1").to_pylist()
     indep = run_folder(FLAGSHIP, tmp_path / "indep", runs, FLAGSHIP_SEED + 1, change)
     indep_variant = pq.read_table(indep / "replications.parquet").column("outcome").to_pylist()
-    for name in ("truce_holds", "no_deal"):
+    for name in ("deal_truce_pending", "no_deal"):
         b = indicator(base, name)
         v, w = indicator(paired_variant, name), indicator(indep_variant, name)
         var_paired = float(np.var(v - b, ddof=1))
@@ -183,7 +186,7 @@ def test_compare_of_run_folders_equals_compare_of_files_with_the_same_seed(
     assert [s["label"] for s in from_folders["scenarios"]] == ["d1", "d2"]
     assert [s["scenario"] for s in from_folders["scenarios"]] == ["kerry_moscow_2016",
                                                                  "no_carrot"]
-    for name in OUTCOMES:
+    for name in FLAGSHIP_OUTCOMES:
         a, b = outcome_diffs(from_folders)[name], outcome_diffs(from_files)[name]
         assert a["diff"] == b["diff"], name
         assert a["ci"] == b["ci"] and a["p_value"] == b["p_value"], name
@@ -214,8 +217,9 @@ def test_run_folders_with_different_seeds_compare_unpaired_with_a_warning(
     # The Welch figures are those of stats.unpaired_difference on the stored outcomes.
     a = pq.read_table(d1 / "replications.parquet").column("outcome").to_pylist()
     b = pq.read_table(d3 / "replications.parquet").column("outcome").to_pylist()
-    ref = stats.unpaired_difference(indicator(a, "truce_holds"), indicator(b, "truce_holds"))
-    got = c["diff"]["outcomes"]["truce_holds"]
+    ref = stats.unpaired_difference(indicator(a, "first_truce_held"),
+                                    indicator(b, "first_truce_held"))
+    got = c["diff"]["outcomes"]["first_truce_held"]
     assert got["diff"] == pytest.approx(ref["diff"])
     assert got["ci"] == pytest.approx(ref["ci"])
     assert got["p_value"] == pytest.approx(ref["p_value"])
@@ -251,27 +255,23 @@ def test_three_scenarios_make_two_comparisons_with_the_first_as_baseline(
         ("kerry_moscow_2016", "no_carrot"), ("kerry_moscow_2016", "generous_carrot")]
 
 
-def test_holm_is_applied_across_comparisons_per_outcome_and_metric(
+def test_holm_is_applied_over_every_outcome_and_metric_of_every_comparison(
         three: tuple[dict[str, Any], Path]) -> None:
     data, _ = three
     comparisons = data["comparisons"]
     assert len(comparisons) == 2
-    for kind in ("outcomes", "metrics"):
-        names = set(comparisons[0]["diff"][kind]) | set(comparisons[1]["diff"][kind])
-        for name in names:
-            rows = [c["diff"][kind][name] for c in comparisons]
-            raw = [r["p_value"] for r in rows]
-            expected = stats.holm(raw)
-            for r, p in zip(rows, expected, strict=True):
-                assert r["p_holm"] == pytest.approx(p, abs=1e-15), (kind, name)
-                if r["p_value"] is not None:
-                    assert r["p_holm"] >= r["p_value"], (kind, name, r)
-                    assert r["significant"] == (r["p_holm"] < 0.05), (kind, name, r)
-    # The two families really were adjusted together: some p-value was raised.
-    raised = [r for c in comparisons for r in c["diff"]["outcomes"].values()
-              if r["p_value"] is not None and 0 < r["p_value"] < 0.5
-              and r["p_holm"] > r["p_value"]]
-    assert raised
+    rows = [d for c in comparisons for kind in ("outcomes", "metrics")
+            for d in c["diff"][kind].values()]
+    expected = stats.holm([r["p_value"] for r in rows])
+    for r, p in zip(rows, expected, strict=True):
+        assert r["p_holm"] == pytest.approx(p, abs=1e-15)
+        if r["p_value"] is not None:
+            assert r["p_holm"] >= r["p_value"], r
+            assert r["significant"] == (r["p_holm"] < 0.05), r
+    family = data["family"]
+    assert family["method"] == "holm" and family["alpha"] == 0.05
+    assert family["size"] == sum(r["p_value"] is not None for r in rows) > 20
+    assert "whole family" in family["text"] and str(family["size"]) in family["text"]
 
 
 # --- compare.json and the compare folder -----------------------------------------------------
@@ -285,11 +285,11 @@ def test_every_comparison_has_outcome_and_metric_differences(
     scen = {s["label"]: s["outcomes"] for s in data["scenarios"]}
     for s in data["scenarios"]:
         assert s["runs"] == 400
-        assert list(s["outcomes"]) == list(OUTCOMES)
+        assert list(s["outcomes"]) == list(FLAGSHIP_OUTCOMES)
         assert sum(row["count"] for row in s["outcomes"].values()) == 400
     for c in data["comparisons"]:
         outcomes, metrics = c["diff"]["outcomes"], c["diff"]["metrics"]
-        assert list(outcomes) == list(OUTCOMES)
+        assert list(outcomes) == list(FLAGSHIP_OUTCOMES)
         assert set(MAIN_METRICS) <= set(metrics)
         assert any(m.startswith("violations_") for m in metrics)
         assert any(m.startswith("utility_") for m in metrics)
@@ -335,7 +335,7 @@ def test_compare_folder_holds_json_manifest_pairs_and_pngs(
     assert pairs.column("replication").to_pylist() == list(range(400))
     for k, s in enumerate(data["scenarios"]):
         outcomes = pairs.column(f"outcome__{k}").to_pylist()
-        for name in OUTCOMES:
+        for name in FLAGSHIP_OUTCOMES:
             assert outcomes.count(name) == s["outcomes"][name]["count"], (k, name)
         for metric in MAIN_METRICS:
             assert f"{metric}__{k}" in pairs.column_names
@@ -360,7 +360,8 @@ def test_human_output_shows_the_tables_and_the_folder(tmp_path: Path) -> None:
     assert_clean_exit(result, 0)
     text = " ".join(result.stdout.split())  # rich wraps at the terminal width
     assert "(paired, common random numbers)" in text
-    assert "truce_holds" in text and "pairing gain" in text
+    assert "first_truce_held" in text and "pairing gain" in text
+    assert "Holm's correction over the whole family" in text
     assert f"comparefolder:{tmp_path / 'c'}" in "".join(result.stdout.split())
 
 
@@ -473,7 +474,7 @@ def test_compare_through_a_subprocess(tmp_path: Path) -> None:
     assert (out / "compare.json").is_file() and (out / "pairs.parquet").is_file()
     # Closed form (the file's header): P(Poisson(5) <= 4) = 0.44049 at rate 0.5 and
     # P(Poisson(4) <= 4) = 0.62884 at rate 0.4, a difference of 0.18835.
-    holds = outcome_diffs(data)["truce_holds"]
+    holds = outcome_diffs(data)["first_truce_held"]
     p = [sum(math.exp(-lam) * lam**k / math.factorial(k) for k in range(5)) for lam in (5, 4)]
     se = width(holds["ci"]) / 2 / stats.Z95
     assert abs(holds["diff"] - (p[1] - p[0])) < 3 * se, (holds, p)

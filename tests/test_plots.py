@@ -78,3 +78,43 @@ def test_importing_plots_does_not_load_pyplot() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def _grid_points(names: tuple[str, ...]) -> list[dict]:
+    points = []
+    for x in (0.0, 0.5, 1.0):
+        for y in (1, 2):
+            labels = [names[int(x * 2 + y) % len(names)]] * 3 + [names[0]]
+            points.append({"values": {"a": x, "b": y}, "outcomes": outcome_table(labels, names)})
+    return points
+
+
+@pytest.mark.parametrize("count", [1, 3, 6, 7])
+def test_sweep_heat_maps_draw_one_panel_per_outcome_for_any_number(tmp_path: Path,
+                                                                   count: int) -> None:
+    names = tuple(f"outcome_{k}" for k in range(count))
+    out = plots.plot_heatmaps(_grid_points(names), ["a", "b"], tmp_path / "heat.png")
+    assert_png(out)
+
+
+def test_ranking_marks_noise_and_not_estimable_effects(tmp_path: Path) -> None:
+    sensitivity = {name: {"method": "src", "parameters": {
+        "a": {"src": 0.8, "noise": False}, "b": {"src": None}, "c": {"src": 0.05, "noise": True}}}
+        for name in ("first_truce_held", "truce_collapsed", "no_deal")}
+    assert_png(plots.plot_ranking(sensitivity, tmp_path / "ranking.png"))
+    sobol = {"no_deal": {"method": "sobol", "parameters": {
+        "a": {"first_order": 0.5, "total_order": 0.6, "total_ci": [0.4, 0.8], "noise": False},
+        "b": {"first_order": 0.0, "total_order": 0.01, "total_ci": [-0.02, 0.05],
+              "noise": True}}}}
+    assert_png(plots.plot_ranking(sobol, tmp_path / "sobol.png"))
+
+
+def test_discovery_plot_with_and_without_a_box(tmp_path: Path) -> None:
+    trajectory = [{"coverage": 1.0, "density": 0.3, "mass": 1.0, "restricted": 0, "n": 100},
+                  {"coverage": 0.9, "density": 0.6, "mass": 0.45, "restricted": 1, "n": 45}]
+    box = {"input": "actors.x.rate", "min": 0.4, "max": 1.0, "range": [0.0, 1.0],
+           "restricts_min": True, "restricts_max": False, "qp_min": 1e-6, "qp_max": None}
+    for restricted in ([box], []):
+        result = {"outcome": "no_deal", "cases": 30, "n": 100, "trajectory": trajectory,
+                  "chosen": {"index": 1, **trajectory[1], "restricted": restricted}}
+        assert_png(plots.plot_discovery(result, tmp_path / f"d{len(restricted)}.png"))

@@ -63,7 +63,8 @@ def test_report_of_a_run_has_tables_plots_traces_and_reproduction(run_dir: Path,
     for heading in ("Outcomes", "Metrics", "The scenario", "A representative replication",
                     "Assumptions and their sources", "Reproduce"):
         assert f">{heading}" in page
-    assert "truce_holds" in page and "truce_collapsed" in page
+    assert "first_truce_held" in page and "truce_collapsed" in page
+    assert "Coarse grouping" in page and "deal_holds" in page
     assert "negsim trace --seed 1 --replication" in page
     assert "counted from the start (no window)" in page  # a comment from the YAML file
 

@@ -15,11 +15,13 @@ from click.testing import CliRunner
 from sim import sensitivity
 from sim.cli import main
 from sim.design import build, parse_spec
-from sim.outcomes import OUTCOMES
 from tests.conftest import same_table
 
 ROOT = Path(__file__).resolve().parent.parent
 POISSON = ROOT / "scenarios" / "examples" / "truce_poisson.yaml"
+
+
+POISSON_OUTCOMES = ("first_truce_held", "truce_collapsed")
 
 
 def sobol_design(n: int, *ranges: str, seed: int = 0) -> np.ndarray:
@@ -100,11 +102,24 @@ def test_src_of_a_constant_output_with_a_constant_column_invents_no_effect() -> 
     assert all(abs(v["src"]) < 1e-12 for v in res["parameters"].values()), res
 
 
-def test_src_with_too_few_points_for_the_fit_reports_nothing() -> None:
-    x = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5]])
+def test_src_with_too_few_points_for_the_fit_reports_not_estimable() -> None:
+    x = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
     res = sensitivity.src(x, np.array([0.1, 0.2, 0.3]), ["a", "b"])
     assert res["r2"] is None
-    assert all(v["src"] == 0.0 for v in res["parameters"].values())
+    assert all(v["src"] is None for v in res["parameters"].values())
+
+
+def test_src_of_parameters_varied_in_lockstep_is_not_estimable() -> None:
+    # --zip: b = 1 - a at every point, so no design could tell their effects apart; c varies
+    # on its own and keeps its coefficient.
+    rng = np.random.default_rng(4)
+    a, c = rng.uniform(size=30), rng.uniform(size=30)
+    x = np.column_stack([a, 1 - a, c])
+    res = sensitivity.src(x, 2 * a + c + rng.normal(0, 0.01, 30), ["a", "b", "c"])
+    p = res["parameters"]
+    assert p["a"]["src"] is None and p["b"]["src"] is None
+    assert p["c"]["src"] > 0.3 and p["c"]["p_value"] < 1e-6
+    assert sensitivity.rank(res)[0] == "c"
 
 
 # --- Sobol indices ----------------------------------------------------------------------------
@@ -121,6 +136,32 @@ def test_sobol_of_x1_plus_0_x2_gives_s1_1_and_s2_0(n: int) -> None:
     assert p["x2"]["first_order"] == pytest.approx(0.0, abs=1e-9)
     assert p["x2"]["total_order"] == pytest.approx(0.0, abs=1e-9)
     assert sensitivity.rank(res) == ["x1", "x2"]
+
+
+def test_sobol_indices_carry_bootstrap_intervals_and_noise_marks() -> None:
+    n = 128
+    x = sobol_design(n, "x1=0..1", "x2=0..1", "x3=0..1", seed=2)
+    rng = np.random.default_rng(0)
+    y = x[:, 0] + 0.3 * x[:, 1] + rng.normal(0, 0.02, len(x))
+    res = sensitivity.sobol(y, n, ["x1", "x2", "x3"])
+    sensitivity.mark_noise(res, 0.01)
+    p = res["parameters"]
+    for name in ("x1", "x2", "x3"):
+        lo, hi = p[name]["total_ci"]
+        assert lo <= p[name]["total_order"] <= hi, name
+        assert p[name]["first_ci"][0] <= p[name]["first_order"] <= p[name]["first_ci"][1]
+    assert p["x1"]["total_ci"][0] > 0.5 and not p["x1"]["noise"]
+    assert p["x3"]["noise"]  # no effect: its interval reaches 0
+    assert sensitivity.sobol(y, n, ["x1", "x2", "x3"]) == sensitivity.sobol(
+        y, n, ["x1", "x2", "x3"])  # the bootstrap is seeded
+
+
+def test_src_marks_effects_noise_could_produce() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(size=(40, 2))
+    res = sensitivity.src(x, x[:, 0] + rng.normal(0, 0.05, 40), ["a", "b"])
+    sensitivity.mark_noise(res, 0.0)
+    assert not res["parameters"]["a"]["noise"] and res["parameters"]["b"]["noise"]
 
 
 def test_sobol_of_an_additive_function_matches_the_variance_shares() -> None:
@@ -150,8 +191,9 @@ def test_sobol_of_the_ishigami_function_matches_the_analytic_indices() -> None:
 
 def test_sobol_of_a_constant_output_is_all_zero() -> None:
     res = sensitivity.sobol(np.full(8 * 4, 0.5), 8, ["a", "b"])
-    assert res == {"parameters": {"a": {"first_order": 0.0, "total_order": 0.0},
-                                  "b": {"first_order": 0.0, "total_order": 0.0}}}
+    zero = {"first_order": 0.0, "total_order": 0.0, "first_ci": [0.0, 0.0],
+            "total_ci": [0.0, 0.0]}
+    assert res == {"parameters": {"a": zero, "b": zero}}
 
 
 def test_rank_uses_the_total_index_for_sobol_results() -> None:
@@ -198,18 +240,19 @@ def test_a_parameter_with_no_effect_ranks_last_with_src_0(tmp_path: Path) -> Non
         assert all(p["outcomes"] == group[0]["outcomes"] for p in group)
         assert all(p["metrics"] == group[0]["metrics"] for p in group)
         tables = [pq.read_table(out / "points" / f"{p['point']:05d}.parquet") for p in group]
+        tables = [t.select([c for c in t.column_names if c not in p["values"]]) for t in tables]
         assert all(same_table(t, tables[0]) for t in tables)
     # ... while the breakdown threshold does.
-    holds = {v: g[0]["outcomes"]["truce_holds"]["p"] for v, g in by_violations.items()}
+    holds = {v: g[0]["outcomes"]["first_truce_held"]["p"] for v, g in by_violations.items()}
     assert holds[3] < holds[5] < holds[7]
 
     sens = summary["sensitivity"]
-    assert set(sens) == set(OUTCOMES)
+    assert set(sens) == set(POISSON_OUTCOMES)
     for name, res in sens.items():
         assert res["method"] == "src"
         assert res["ranking"][-1] == "actors.side_a.attack_rate", (name, res)
         assert abs(res["parameters"]["actors.side_a.attack_rate"]["src"]) < 1e-9, (name, res)
-    for name in ("truce_holds", "truce_collapsed"):
+    for name in POISSON_OUTCOMES:
         res = sens[name]
         assert res["ranking"] == ["truce.breakdown.violations", "actors.side_a.attack_rate"]
         assert abs(res["parameters"]["truce.breakdown.violations"]["src"]) > 0.9
@@ -220,7 +263,7 @@ def test_a_parameter_with_no_effect_ranks_last_with_src_0(tmp_path: Path) -> Non
 
 def test_an_outcome_constant_across_a_real_sweep_gets_no_fit(tmp_path: Path) -> None:
     # Sweeping only the ignored attack_rate leaves every outcome exactly where it was
-    # (common random numbers): P(truce_holds) = 0.43 and P(truce_collapsed) = 0.57 at all 20
+    # (common random numbers): P(first_truce_held) = 0.43 and P(truce_collapsed) = 0.57 at all 20
     # points. Both outcomes must be reported alike: nothing to explain, no fit.
     out = tmp_path / "sweep"
     result = CliRunner().invoke(main, [
@@ -228,9 +271,23 @@ def test_an_outcome_constant_across_a_real_sweep_gets_no_fit(tmp_path: Path) -> 
         "--no-plots", "--set", "actors.side_a.attack_rate=0:2:20"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    for name in OUTCOMES:
+    for name in POISSON_OUTCOMES:
         ps = {p["outcomes"][name]["p"] for p in summary["points"]}
         assert len(ps) == 1, (name, ps)
         res = summary["sensitivity"][name]
         assert res["r2"] is None, (name, res)
         assert res["parameters"]["actors.side_a.attack_rate"]["src"] == 0.0, (name, res)
+
+
+def test_a_zipped_sweep_prints_src_not_estimable(tmp_path: Path) -> None:
+    # In lockstep, horizon_days = 5 * violations - 5 at every point: no design can separate them.
+    result = CliRunner().invoke(main, [
+        "sweep", str(POISSON), "-n", "30", "--workers", "1", "--no-plots", "--zip",
+        "--out", str(tmp_path / "sweep"), "--set", "truce.breakdown.violations=3,5,7",
+        "--set", "horizon_days=10,20,30"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.stdout.split())
+    assert "SRC not estimable" in text and "+0.00" not in text
+    summary = json.loads((tmp_path / "sweep" / "summary.json").read_text())
+    for res in summary["sensitivity"].values():
+        assert all(v["src"] is None for v in res["parameters"].values())

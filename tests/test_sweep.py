@@ -21,7 +21,6 @@ from click.testing import CliRunner, Result
 
 from sim import plots
 from sim.cli import main
-from sim.outcomes import OUTCOMES
 from sim.sweep import POINT_METRICS
 from tests.conftest import same_table
 
@@ -103,14 +102,15 @@ def test_json_has_points_with_values_outcomes_and_metrics(hawkes_grid: tuple) ->
     assert [p["point"] for p in points] == [0, 1, 2]
     assert [p["values"] for p in points] == [{"truce.beta": v} for v in (1.5, 2, 3)]
     for p in points:
-        assert list(p["outcomes"]) == list(OUTCOMES)
+        # No breakdown rule: the only outcome that can occur is the first truce holding.
+        assert list(p["outcomes"]) == ["first_truce_held"]
         assert sum(o["count"] for o in p["outcomes"].values()) == 40
         for o in p["outcomes"].values():
             assert set(o) == {"p", "ci", "count"}
             assert o["p"] == pytest.approx(o["count"] / 40)
             assert o["ci"][0] <= o["p"] <= o["ci"][1]
         # No breakdown rule: the truce holds to the 30-day horizon every time.
-        assert p["outcomes"]["truce_holds"]["p"] == 1.0
+        assert p["outcomes"]["first_truce_held"]["p"] == 1.0
         assert set(p["metrics"]) == set(POINT_METRICS)
         for m in p["metrics"].values():
             assert {"mean", "sd", "q05", "q50", "q95", "n", "ci"} <= set(m)
@@ -143,7 +143,7 @@ def test_sweep_parquet_has_one_row_per_point_with_parameter_columns(hawkes_grid:
     assert table.column_names[:2] == ["point", "truce.beta"]
     assert table.column("point").to_pylist() == [0, 1, 2]
     assert table.column("truce.beta").to_pylist() == [1.5, 2.0, 3.0]
-    for name in OUTCOMES:
+    for name in ("first_truce_held",):
         for prefix in ("p", "lo", "hi"):
             assert f"{prefix}_{name}" in table.column_names
         assert table.column(f"p_{name}").to_pylist() == [
@@ -173,8 +173,9 @@ def test_without_json_prints_a_table_the_ranking_and_the_folder(tmp_path: Path) 
     result = invoke("sweep", POISSON, "-n", 50, "--workers", 1, "--no-plots",
                     "--set", "truce.breakdown.violations=3,5,7", "--out", out)
     assert result.exit_code == 0, result.output
-    assert "truce_poisson: 3 points × 50 replications, seed 1 (grid)" in result.stdout
-    assert "truce_holds: truce.breakdown.violations (SRC " in result.stdout
+    text = " ".join(result.stdout.split())  # rich wraps at the terminal width
+    assert "truce_poisson: 3 points × 50 replications, seed 1 (grid)" in text
+    assert "first_truce_held: truce.breakdown.violations (SRC " in result.stdout
     assert f"sweep folder: {out}" in result.stdout.replace("\n", "")
     assert not list(out.glob("*.png"))
 
@@ -228,8 +229,11 @@ def test_a_point_equals_a_plain_run_with_the_same_seed_and_set(
     run = invoke("run", scenario, "-n", n, "--seed", seed, "--workers", 1, "--no-plots",
                  *[a for s in run_sets for a in ("--set", s)], "--out", tmp_path / "run", "--json")
     assert run.exit_code == 0, run.output
-    assert_same_table(pq.read_table(tmp_path / "sweep" / "points" / f"{point:05d}.parquet"),
-                      pq.read_table(tmp_path / "run" / "replications.parquet"))
+    stored = pq.read_table(tmp_path / "sweep" / "points" / f"{point:05d}.parquet")
+    for path, value in values.items():  # each point's rows carry its swept inputs
+        assert set(stored.column(path).to_pylist()) == {value}
+    plain = pq.read_table(tmp_path / "run" / "replications.parquet")
+    assert_same_table(stored.select(plain.column_names), plain)
     assert json.loads(swept.stdout)["points"][point]["outcomes"] == json.loads(run.stdout)[
         "outcomes"]
 

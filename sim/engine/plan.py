@@ -104,6 +104,7 @@ class Params:
     aid_multiplier: float
     effects: list[EffectParams]
     shocks: list[ShockParams]
+    drawn: dict[str, float]  # every distribution-valued draw, by dotted path
 
 
 class Plan:
@@ -186,17 +187,23 @@ def _has_distribution(data: Any) -> bool:
 
 class _Drawer:
     """Draws each distribution-valued parameter by inversion of one uniform from a stream
-    named after its path, so a parameter keeps its quantile across scenario variants."""
+    named after its path, so a parameter keeps its quantile across scenario variants.
+
+    Every drawn value is kept in ``drawn`` under its dotted path (the value used, after
+    clipping), so a replication's record can be explained by its inputs."""
 
     def __init__(self, seed: int, replication: int, fixed: bool):
         self.seed, self.replication, self.fixed = seed, replication, fixed
+        self.drawn: dict[str, float] = {}
 
     def __call__(self, value: Any, path: str, lo: float = -math.inf,
                  hi: float = math.inf) -> float:
         if isinstance(value, int | float):
             return float(value)
         u = one_uniform(self.seed, self.replication, "param:" + path)
-        return min(max(quantile(value, u), lo), hi)
+        x = min(max(quantile(value, u), lo), hi)
+        self.drawn[path] = x
+        return x
 
 
 def quantile(value: Any, u: float) -> float:
@@ -242,6 +249,7 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
         aid_multiplier=draw(s.aid.truce_multiplier, "aid.truce_multiplier", 0) if s.aid else 1.0,
         effects=_effects(plan, draw, base),
         shocks=_shocks(s, draw),
+        drawn=draw.drawn,  # filled by the draws above (arguments are evaluated first)
     )
 
 

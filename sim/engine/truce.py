@@ -42,6 +42,9 @@ class Truce:
         self.recent: deque[float] = deque()
         self.count = 0
         self.first_end = math.nan
+        self.since_start = 0.0
+        self.breakdowns = 0
+        self.under = 0.0  # days under a truce, up to the last start or end
         for i, key in enumerate(self.keys):
             world.live.subscribe(key, partial(self._rate_changed, i))
         if not self.on_deal_start:
@@ -62,7 +65,7 @@ class Truce:
         if w.record.truce_start != w.record.truce_start:  # NaN: the first truce
             w.record.truce_start = w.now
         self.level = [0.0] * len(self.names)
-        self.since, self.count = w.now, 0
+        self.since, self.count, self.since_start = w.now, 0, w.now
         self.recent.clear()
         if w.tracing:
             w.log("truce", "truce starts; base rates " + ", ".join(
@@ -154,6 +157,8 @@ class Truce:
         w = self.world
         self.active = False
         self.tokens = [t + 1 for t in self.tokens]
+        self.breakdowns += 1
+        self.under += w.now - self.since_start
         if self.first_end != self.first_end:
             self.first_end = w.now
             w.record.truce_end, w.record.breakdown_cause = w.now, cause
@@ -163,8 +168,15 @@ class Truce:
         w.breakdown(cause)
 
     def close(self, end: float) -> None:
-        """Complete the record of the first truce, censored at ``end`` if it still held."""
+        """Complete the record: the first truce (censored at ``end`` if it still held), days
+        under any truce, breakdowns and violations per day under a truce."""
         rec = self.world.record
+        under = self.under + (end - self.since_start if self.active else 0.0)
+        rec.breakdowns = self.breakdowns
+        rec.days_under_truce = under
+        rec.truce_share = under / self.world.plan.horizon if self.world.plan.horizon else 0.0
+        if under > 0:
+            rec.violations_per_truce_day = sum(rec.violations.values()) / under
         if rec.truce_start != rec.truce_start:
             return
         censored = self.first_end != self.first_end

@@ -46,6 +46,9 @@ class World:
         # Fixed columns whatever happens, so every replication has the same row schema.
         self.record.levels = dict.fromkeys(plan.terms, math.nan)
         self.record.violations = dict.fromkeys(plan.truce_parties, 0)
+        self.record.inputs = dict(self.params.drawn)
+        if plan.scenario.truce is not None:
+            self.record.breakdowns = 0
         self.tracing = tracing
         self.story: list[Entry] = []
         self.done = False
@@ -126,12 +129,17 @@ class World:
         return rec
 
     def _outcome(self) -> str:
+        """The outcome category (names and meanings in sim.outcomes.REGISTRY)."""
         if self.escalated:
             return "escalation"
         truce = self.truce
-        if truce is not None and truce.started:
-            return "truce_holds" if truce.active else "truce_collapsed"
-        return "truce_holds" if self.deal_holds() else "no_deal"
+        if truce is None:
+            return "deal_without_truce" if self.deal_holds() else "no_deal"
+        if truce.active:
+            return "first_truce_held" if truce.breakdowns == 0 else "renewed_truce_active"
+        if self.deal_holds():
+            return "deal_truce_pending"
+        return "truce_collapsed" if truce.started else "no_deal"
 
     def _utilities(self) -> dict[str, float]:
         """Each party's realised utility in its own units: plan B's payoff after escalation,

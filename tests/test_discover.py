@@ -1,0 +1,188 @@
+"""``negsim discover``: PRIM scenario discovery on run and sweep folders."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import sim
+from sim import discovery as dsc
+from sim.cli import main
+from tests.conftest import ROOT, SCENARIOS
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+RESERVATION = "negotiation.parties.b.reservation"
+
+# Worked by hand: with k = 1 each party's aspiration is its reservation throughout, and with
+# tau = 0 and no noise acceptance is a step. A (reservation -0.65, utility -x) offers the
+# level best for B among x <= 0.65, that is x = 0.6; B (utility x) accepts iff 0.6 >= r_B.
+# If B declines, B offers the smallest level >= r_B, which A accepts iff it is <= 0.65, the
+# same condition. So there is no deal exactly when r_B > 0.6; P(no deal) = 0.3 / 0.6 = 0.5.
+# The actors' violation rates are drawn too but nothing reads them (no truce): noise inputs.
+KNOWN_BOX = """
+name: known_box
+title: No deal exactly when B's reservation exceeds 0.6
+description: Deterministic acceptance; the only input that matters is B's reservation.
+start: 2020-01-01
+horizon_days: 10
+seed: 3
+runs: 2000
+actors:
+  a: {label: A, violation_rate: {uniform: [0, 1]}}
+  b: {label: B, violation_rate: {uniform: [0, 1]}}
+negotiation:
+  parties:
+    a: {weights: {x: -1}, reservation: -0.65, e: 1, k: 1, tau: 0, noise: 0}
+    b: {weights: {x: 1}, reservation: {uniform: [0.3, 0.9]}, e: 1, k: 1, tau: 0, noise: 0}
+  terms:
+    x: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]
+  meetings:
+    scheduled:
+      - {day: 1, label: the only meeting, host: a}
+    rate_per_day: 0
+  rounds_per_meeting: 2
+"""
+THRESHOLD = 0.6
+
+
+def invoke(*args: object) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def known(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("known")
+    path = root / "known_box.yaml"
+    path.write_text(KNOWN_BOX)
+    sim.run(path, runs=2000, out=root / "run")
+    return root / "run"
+
+
+@pytest.fixture(scope="module")
+def known_result(known: Path) -> dict:
+    return dsc.discover(known, "no_deal")
+
+
+def test_prim_recovers_a_known_box(known_result: dict) -> None:
+    r = known_result
+    assert abs(r["cases"] / r["n"] - 0.5) < 4 * math.sqrt(0.25 / r["n"])
+    c = r["chosen"]
+    assert [b["input"] for b in c["restricted"]] == [RESERVATION]
+    (box,) = c["restricted"]
+    assert box["restricts_min"] and not box["restricts_max"]
+    assert abs(box["min"] - THRESHOLD) <= 0.005, box
+    assert box["qp_min"] < 1e-10
+    assert c["coverage"] >= 0.9 and c["density"] >= 0.9
+    assert set(r["inputs"]) == {RESERVATION, "actors.a.violation_rate",
+                                "actors.b.violation_rate"}
+
+
+def test_the_trajectory_trades_coverage_for_density(known_result: dict) -> None:
+    t = known_result["trajectory"]
+    assert t[0]["coverage"] == 1.0 and t[0]["restricted"] == 0
+    assert t[0]["density"] == pytest.approx(known_result["cases"] / known_result["n"])
+    assert max(x["density"] for x in t) > t[0]["density"]
+    assert all(0 <= x["coverage"] <= 1 and 0 <= x["density"] <= 1 for x in t)
+
+
+def test_discover_prints_the_box_and_writes_json_and_plot(known: Path) -> None:
+    result = invoke("discover", known, "--outcome", "no_deal")
+    assert result.exit_code == 0, result.output
+    assert f"{RESERVATION} >= 0.60" in result.stdout
+    assert "quasi-p" in result.stdout
+    stored = json.loads((known / "discover-no_deal.json").read_text())
+    assert stored["chosen"]["restricted"][0]["input"] == RESERVATION
+    assert (known / "discover-no_deal.png").read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_discover_json_equals_the_stored_result(known: Path, tmp_path: Path) -> None:
+    plot = tmp_path / "box.png"
+    result = invoke("discover", known, "--outcome", "deal_holds", "--json", "--plot", plot)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data == json.loads((known / "discover-deal_holds.json").read_text())
+    assert data["chosen"]["restricted"][0]["input"] == RESERVATION
+    assert data["chosen"]["restricted"][0]["restricts_max"]
+    assert plot.read_bytes()[:8] == PNG_SIGNATURE
+
+
+def test_discover_as_a_subprocess(known: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "sim", "discover", str(known), "--outcome",
+                           "no_deal", "--json"], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["chosen"]["restricted"][0]["input"] == RESERVATION
+
+
+def test_an_unknown_outcome_exits_2_with_one_line(known: Path) -> None:
+    result = invoke("discover", known, "--outcome", "truce_holds")
+    assert result.exit_code == 2
+    assert "unknown outcome 'truce_holds'" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_an_outcome_that_cannot_occur_exits_2_with_one_line(known: Path) -> None:
+    result = invoke("discover", known, "--outcome", "truce_collapsed")
+    assert result.exit_code == 2
+    assert "cannot occur" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_folder_without_varying_inputs_exits_2_with_one_line(tmp_path: Path) -> None:
+    sim.run(SCENARIOS / "examples" / "truce_poisson.yaml", runs=50, out=tmp_path / "run")
+    result = invoke("discover", tmp_path / "run", "--outcome", "truce_collapsed")
+    assert result.exit_code == 2
+    assert "no input varies" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    missing = invoke("discover", tmp_path / "nothing", "--outcome", "no_deal")
+    assert missing.exit_code == 2 and "not a folder" in missing.output
+    (tmp_path / "empty").mkdir()
+    empty = invoke("discover", tmp_path / "empty", "--outcome", "no_deal")
+    assert empty.exit_code == 2 and "not a negsim run or sweep folder" in empty.output
+
+
+def test_discover_on_a_sweep_folder_uses_the_swept_input(tmp_path: Path) -> None:
+    path = tmp_path / "known_box.yaml"
+    path.write_text(KNOWN_BOX)
+    out = tmp_path / "sweep"
+    swept = invoke("sweep", path, "-n", 10, "--workers", 1, "--no-plots", "--json",
+                   "--set", f"{RESERVATION}=0.3:0.9:13", "--out", out)
+    assert swept.exit_code == 0, swept.output
+    result = dsc.discover(out, "no_deal")
+    assert result["kind"] == "sweep" and result["n"] == 130
+    (box,) = result["chosen"]["restricted"]
+    assert box["input"] == RESERVATION and box["restricts_min"]
+    assert THRESHOLD < box["min"] <= 0.65 + 1e-9  # the first grid value past the threshold
+    assert result["chosen"]["density"] == 1.0 and result["chosen"]["coverage"] == 1.0
+
+
+def test_the_python_api_discovers_the_same_box(known: Path, known_result: dict) -> None:
+    assert sim.discover(known, "no_deal")["chosen"] == known_result["chosen"]
+
+
+def test_report_computes_discovery_from_stored_replications_when_none_is_stored(
+        tmp_path: Path) -> None:
+    path = tmp_path / "known_box.yaml"
+    path.write_text(KNOWN_BOX)
+    sim.run(path, runs=400, out=tmp_path / "run")
+    result = invoke("report", tmp_path / "run", "-o", tmp_path / "r.html")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text()
+    assert ">What leads to this outcome" in page and ">no_deal</h3>" in page
+    assert RESERVATION in page
+    assert not list((tmp_path / "run").glob("discover-*"))  # the report writes nothing there
+
+
+def test_report_has_a_what_leads_to_this_outcome_section(known: Path, tmp_path: Path) -> None:
+    dsc.write(known, dsc.discover(known, "no_deal"))
+    result = invoke("report", known, "-o", tmp_path / "r.html")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text()
+    assert ">What leads to this outcome" in page
+    assert RESERVATION in page and "quasi-p" in page

@@ -471,12 +471,14 @@ def report(folder: Path, output: Path | None) -> None:
               show_default=True, help="Share of the box peeled off per step.")
 @click.option("--paste-alpha", type=click.FloatRange(0, 0.5, min_open=True), default=0.05,
               show_default=True, help="Share of the data pasted back per step.")
+@click.option("--max-qp", type=click.FloatRange(0, 1), default=0.05, show_default=True,
+              help="Drop restrictions whose quasi-p value exceeds this.")
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="PNG to write (default: FOLDER/discover-NAME.png).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_handle_errors
 def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
-             paste_alpha: float, plot_path: Path | None, as_json: bool) -> None:
+             paste_alpha: float, max_qp: float, plot_path: Path | None, as_json: bool) -> None:
     """Which ranges of the drawn (run) or swept (sweep) inputs in FOLDER lead to an outcome.
 
     PRIM scenario discovery (EMA Workbench): the coverage/density trade-off of the peeled and
@@ -493,7 +495,8 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
 
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run or sweep folder")
-    settings = dsc.Settings(min_coverage, peel_alpha, paste_alpha)
+    settings = dsc.Settings(min_coverage=min_coverage, peel_alpha=peel_alpha,
+                            paste_alpha=paste_alpha, max_qp=max_qp)
     result = dsc.discover(folder, outcome, settings)
     data, image = dsc.write(folder, result, plot_path)
     if as_json:

@@ -38,6 +38,7 @@ def plot_outcomes(outcomes: dict[str, dict], path: str | Path, title: str = "") 
     p, whiskers = _whiskers(outcomes, names)
     bars = ax.bar(names, p, yerr=whiskers, capsize=6, color=_BAR)
     ax.bar_label(bars, labels=[f"{v:.3f}" for v in p], padding=3)
+    _slant(ax)
     ax.set_ylim(0.0, 1.1)
     _label(ax, title or "Outcome probabilities", "outcome", "probability (95% Wilson interval)")
     if not names:
@@ -163,6 +164,13 @@ def _whiskers(outcomes: dict[str, dict], names: list[str]) -> tuple[np.ndarray, 
     return p, np.vstack([p - ci[:, 0], ci[:, 1] - p]).clip(min=0.0)
 
 
+def _slant(ax: Axes) -> None:
+    """Slanted x labels, so that any number of long outcome names stay readable."""
+    for label in ax.get_xticklabels():
+        label.set_rotation(20)
+        label.set_horizontalalignment("right")
+
+
 def _figure() -> tuple[Figure, Axes]:
     fig = Figure(figsize=_SIZE, layout="constrained")
     return fig, fig.add_subplot()
@@ -209,6 +217,7 @@ def plot_side_by_side(scenarios: list[dict], path: str | Path, title: str = "") 
         ax.bar(x + (k - (len(scenarios) - 1) / 2) * width, p, width, yerr=err, capsize=3,
                label=s["label"])
     ax.set_xticks(x, names)
+    _slant(ax)
     ax.set_ylim(0.0, 1.05)
     ax.legend(fontsize=8)
     _label(ax, title or "Outcome probabilities by scenario", "outcome",
@@ -343,7 +352,8 @@ def plot_ranking(sensitivity: dict, out: str | Path, title: str = "") -> Path:
     for k, param in enumerate(params):
         cells = [sensitivity[o]["parameters"][param] for o in outcomes]
         _ranking_bars(ax, x + (k - (len(params) - 1) / 2) * width, width, cells, param)
-    ax.set_xticks(x, outcomes, rotation=20, ha="right")
+    ax.set_xticks(x, outcomes)
+    _slant(ax)
     ax.legend(fontsize=8)
     ylabel = "total Sobol index" if method == "sobol" else "|standardized regression coefficient|"
     _label(ax, title or "Which parameters move each outcome (hatched: noise could produce it)",

@@ -97,6 +97,7 @@ def test_report_of_a_compare_folder(tmp_path: Path) -> None:
     _, page = _report(out, tmp_path)
     assert "truce.breakdown.violations=7 minus truce_poisson" in page
     assert page.count("data:image/png;base64,") == 2
+    assert "Holm&#x27;s correction over the whole family" in page
 
 
 def test_report_of_a_sweep_folder(tmp_path: Path) -> None:

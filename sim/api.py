@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +11,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import plots, stats
+from sim import budgets, plots, stats
 from sim.engine import Plan
 from sim.errors import UsageError
 from sim.outcomes import OUTCOMES
@@ -120,7 +120,12 @@ def run(scenario: str | Path | Scenario, runs: int | None = None, seed: int | No
 
 def execute(scenario: Scenario, text: str, opts: RunOptions,
             progress: Callable[[int], None] | None = None) -> RunResult:
-    """Run replications (to a folder when ``opts.out`` is set) and summarise them."""
+    """Run replications (to a folder when ``opts.out`` is set) and summarise them.
+
+    Raises:
+        UsageError: more replications than the budget allows (checked before any work).
+    """
+    budgets.check_runs(opts.runs)
     plan = Plan(scenario, opts.seed)
     folder = Folder(opts.out) if opts.out else None
     t0 = time.perf_counter()
@@ -137,12 +142,14 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
     return _finish(plan, text, opts, folder, batches, time.perf_counter() - t0)
 
 
-def _batches(opts: RunOptions) -> list[list[Chunk]]:
-    """The chunks to run, grouped into batches checked for precision between them."""
+def _batches(opts: RunOptions) -> Iterator[Sequence[Chunk]]:
+    """The chunks to run, grouped into batches checked for precision between them (lazily)."""
     if opts.precision is None:
-        return [chunks(0, opts.runs, opts.chunk)]
+        yield chunks(0, opts.runs, opts.chunk)
+        return
     step = max(PRECISION_BATCH, opts.chunk)  # independent of workers: same stop for any count
-    return [chunks(a, min(a + step, opts.runs), opts.chunk) for a in range(0, opts.runs, step)]
+    for a in range(0, opts.runs, step):
+        yield chunks(a, min(a + step, opts.runs), opts.chunk)
 
 
 def _precise_enough(folder: Folder | None, batches: list[pa.RecordBatch], p: float) -> bool:

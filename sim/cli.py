@@ -21,6 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from sim import budgets
 from sim import scenario as scn
 from sim.engine import Plan, play
 from sim.errors import NegsimError, UsageError
@@ -167,7 +168,9 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
       negsim run scenarios/kerry_moscow_2016.yaml --precision 0.01 -n 50000
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
     """
+    budgets.check_runs(runs or 0)  # before loading anything heavy
     from sim import api, render, store  # matplotlib and pyarrow load only when running
+    from sim.runner import chunks
 
     if scenario_file is None:
         shipped = _shipped()
@@ -178,9 +181,10 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
             click.echo(f"{path:48s} {title}")
         return
     scenario, text = load_with(scenario_file, assignments)
+    budgets.check_runs(runs or scenario.runs)
     opts = api.RunOptions(
         runs=runs or scenario.runs, seed=scenario.seed if seed is None else seed,
-        workers=workers or api.default_workers(), precision=precision,
+        workers=_workers(workers, len(chunks(0, runs or scenario.runs))), precision=precision,
         out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots)
     result = _with_progress(opts.runs, lambda tick: api.execute(scenario, text, opts, tick))
     if as_json:
@@ -252,6 +256,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     """
     from sim import compare as cmp
     from sim import render, store
+    from sim.runner import chunks
 
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
@@ -275,8 +280,9 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         assert first is not None
         n = runs or first.runs
         s = first.seed if seed is None else seed
+        w = _workers(workers, len(chunks(0, min(n, cmp.BATCH) if precision else n)))
         result = _with_progress(n * len(arms), lambda tick: cmp.run_comparison(
-            arms, n, s, workers or api_workers(), precision, tick))
+            arms, n, s, w, precision, tick))
     folder = _save_comparison(arms, result, out, plots)
     if as_json:
         click.echo(json.dumps(store.clean_json(result), indent=2))
@@ -287,6 +293,16 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     console.print("* significant at 5% after Holm's correction; pairing gain = variance of an "
                   "unpaired difference / variance of the paired one")
     console.print(f"compare folder: {folder}")
+
+
+def _workers(requested: int | None, tasks: int) -> int:
+    """Workers for ``tasks`` chunks or points: a note on stderr when --workers is capped."""
+    if requested is None:
+        return api_workers()
+    count, note = budgets.cap_workers(requested, tasks)
+    if note:
+        click.echo(note, err=True)
+    return count
 
 
 def api_workers() -> int:
@@ -377,8 +393,9 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
         folder = out or store.timestamped(Path("results"), f"sweep-{base.name}")
         job = swp.create(folder, text, scenario_file, plan, s, runs or base.runs)
     left = len(job.design.points) - len(job.done())
+    w = _workers(workers, left)
     summary = _with_progress(left * job.runs, lambda tick: swp.execute(
-        job, workers or api_workers(), dask_address, tick))
+        job, w, dask_address, tick))
     if plots:
         _sweep_plots(job, summary)
     if as_json:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,9 +20,11 @@ import numpy as np
 import yaml
 from scipy.stats import qmc
 
+from sim import budgets
 from sim.errors import UsageError
 
 Point = dict[str, Any]
+MAX_MAGNITUDE = 1e15  # a swept number larger than this is a typo, not a parameter
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,7 @@ def parse_spec(text: str) -> Spec:
         lo, hi, steps = _number(m[1], text), _number(m[2], text), int(m[3])
         if steps < 2:
             raise UsageError(f"--set {text!r}: lo:hi:steps needs at least 2 steps")
+        budgets.check_points(steps, f"--set {text!r}")
         return Spec(path, values=[round(float(v), 12) for v in np.linspace(lo, hi, steps)])
     return Spec(path, values=[_value(v, text) for v in _split(spec)])
 
@@ -94,9 +98,13 @@ def _split(spec: str) -> list[str]:
 
 def _number(text: str, where: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise UsageError(f"--set {where!r}: {text!r} is not a number") from None
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+        raise UsageError(f"--set {where!r}: {text!r} is out of range (at most "
+                         f"{MAX_MAGNITUDE:g} in size)")
+    return value
 
 
 def _value(text: str, where: str) -> Any:
@@ -124,7 +132,9 @@ def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
     method, _, count = sample.partition(":")
     if method not in ("lhs", "sobol") or not count.isdigit() or int(count) < 2:
         raise UsageError(f"--sample {sample!r}: expected grid, lhs:N or sobol:N with N >= 2")
-    return _sampled(specs, method, int(count), seed)
+    n = int(count)
+    budgets.check_points(n if method == "lhs" else n * (len(specs) + 2), f"--sample {sample}")
+    return _sampled(specs, method, n, seed)
 
 
 def _grid(specs: list[Spec], zipped: bool) -> Design:
@@ -139,8 +149,10 @@ def _grid(specs: list[Spec], zipped: bool) -> Design:
             raise UsageError("--zip needs lists of equal length, got "
                              + ", ".join(f"{p}: {len(v)}"
                                          for p, v in zip(paths, lists, strict=True)))
+        budgets.check_points(len(lists[0]) if lists else 0)
         rows = list(zip(*lists, strict=True))
     else:
+        budgets.check_points(budgets.grid_size([len(v) for v in lists]))
         rows = list(itertools.product(*lists))
     return Design("zip" if zipped else "grid", paths,
                   [dict(zip(paths, r, strict=True)) for r in rows])

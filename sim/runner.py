@@ -9,11 +9,13 @@ from __future__ import annotations
 import gc
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import pyarrow as pa
 
+from sim import budgets
 from sim.engine import Plan, run_replication
 from sim.scenario import Scenario
 
@@ -30,9 +32,32 @@ class Chunk:
     stop: int
 
 
-def chunks(start: int, stop: int, size: int = DEFAULT_CHUNK) -> list[Chunk]:
-    """Split ``[start, stop)`` into chunks of at most ``size``."""
-    return [Chunk(a, min(a + size, stop)) for a in range(start, stop, size)]
+class Chunks(Sequence[Chunk]):
+    """``[start, stop)`` in chunks of at most ``size``, made one at a time when asked for."""
+
+    def __init__(self, start: int, stop: int, size: int = DEFAULT_CHUNK):
+        self._starts = range(start, stop, size)
+        self._stop, self._size = stop, size
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Chunk]: ...
+
+    def __getitem__(self, index: int | slice) -> Chunk | Sequence[Chunk]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        a = self._starts[index]
+        return Chunk(a, min(a + self._size, self._stop))
+
+
+def chunks(start: int, stop: int, size: int = DEFAULT_CHUNK) -> Chunks:
+    """Split ``[start, stop)`` into chunks of at most ``size`` (lazily: no list is built)."""
+    return Chunks(start, stop, size)
 
 
 def simulate_chunk(plan: Plan, chunk: Chunk) -> pa.RecordBatch:
@@ -59,12 +84,14 @@ def _work(chunk: Chunk) -> pa.RecordBatch:
     return simulate_chunk(_PLAN, chunk)
 
 
-def run_chunks(scenario: Scenario, seed: int, todo: list[Chunk], workers: int = 1,
+def run_chunks(scenario: Scenario, seed: int, todo: Sequence[Chunk], workers: int = 1,
                progress: Callable[[int], None] | None = None) -> Iterator[pa.RecordBatch]:
     """Yield each chunk's batch in order, computing them on ``workers`` processes.
 
-    Memory stays bounded: the pool works a few chunks ahead of the consumer.
+    Memory stays bounded: the pool works a few chunks ahead of the consumer. Never more
+    workers than chunks or cores are started.
     """
+    workers = min(workers, len(todo), budgets.cores())
     if workers <= 1 or len(todo) <= 1:
         plan = Plan(scenario, seed)
         for chunk in todo:

@@ -20,13 +20,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim import sensitivity, stats
+from sim import budgets, sensitivity, stats
 from sim.design import Design, assignments
 from sim.engine import Plan
 from sim.errors import ScenarioError, UsageError
 from sim.outcomes import OUTCOMES
 from sim.overrides import apply
-from sim.runner import Chunk, simulate_chunk
+from sim.runner import chunks, simulate_chunk
 from sim.scenario import Scenario, from_document
 from sim.store import MARKER, read_json, write_json, write_parquet
 from sim.summary import column
@@ -90,10 +90,11 @@ def create(folder: Path, text: str, source: str, design: Design, seed: int, runs
     """Start a sweep folder (refusing an existing one).
 
     Raises:
-        UsageError: the folder exists.
+        UsageError: the folder exists, or the sweep is past its budgets (points, runs).
     """
     if folder.exists():
         raise UsageError(f"{folder} exists already; use --resume {folder} to continue it")
+    budgets.check_sweep(len(design.points), runs)
     sweep = Sweep(folder, text, source, design, seed, runs)
     sweep.scenarios()  # validate every point before creating anything
     (folder / "points").mkdir(parents=True)
@@ -105,7 +106,8 @@ def create(folder: Path, text: str, source: str, design: Design, seed: int, runs
 
 def run_point(scenario: Scenario, seed: int, runs: int) -> tuple[pa.Table, dict[str, Any]]:
     """One point: its replications and their summary."""
-    table = pa.Table.from_batches([simulate_chunk(Plan(scenario, seed), Chunk(0, runs))])
+    plan = Plan(scenario, seed)
+    table = pa.Table.from_batches([simulate_chunk(plan, c) for c in chunks(0, runs)])
     outcomes = stats.outcome_table(table.column("outcome").to_numpy(zero_copy_only=False),
                                    OUTCOMES)
     metrics = {m: stats.describe(column(table, m)) for m in POINT_METRICS
@@ -137,7 +139,8 @@ def execute(sweep: Sweep, workers: int = 1, dask: str | None = None,
 
 
 def _local(todo: list[Any], workers: int) -> Iterator[tuple[int, pa.Table, dict[str, Any]]]:
-    if workers <= 1 or len(todo) <= 1:
+    workers = min(workers, len(todo), budgets.cores())
+    if workers <= 1:
         yield from map(_task, todo)
         return
     with mp.get_context("forkserver").Pool(workers) as pool:

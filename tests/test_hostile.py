@@ -1,0 +1,166 @@
+"""Hostile input, size and faults (issue 14): budgets, process hygiene, text, folders, errors.
+
+Each test names the defect it guards against. Runs are tiny and write under ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from sim import budgets
+from sim.cli import main
+from tests.conftest import SCENARIOS
+
+POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
+HAWKES = SCENARIOS / "examples" / "truce_hawkes.yaml"
+TRADE = SCENARIOS / "examples" / "trade_talks.yaml"
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def edited(tmp_path: Path, base: Path, edit: dict, name: str = "s.yaml") -> Path:
+    """A copy of ``base`` with top-level blocks replaced or merged one level deep."""
+    data = yaml.safe_load(base.read_text())
+    for key, value in edit.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key].update(value)
+        else:
+            data[key] = value
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def assert_refused(result: Result, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for word in words:
+        assert word in result.output
+
+
+# --- 1. budgets before work ----------------------------------------------------------------------
+
+
+def many_terms(tmp_path: Path, count: int) -> Path:
+    data = yaml.safe_load(TRADE.read_text())
+    data["negotiation"]["terms"].update({f"extra{i}": [0.0, 0.5, 1.0] for i in range(count)})
+    path = tmp_path / "terms.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_validate_refuses_a_forty_term_offer_space_with_the_estimate(tmp_path: Path) -> None:
+    path = many_terms(tmp_path, 40)
+    t0 = time.perf_counter()
+    result = invoke("validate", path)
+    assert time.perf_counter() - t0 < 1.0
+    assert_refused(result, "negotiation.terms", "offers", f"{budgets.MAX_OFFERS:,}")
+
+
+def test_run_refuses_a_large_offer_space_before_building_it(tmp_path: Path) -> None:
+    result = invoke("run", many_terms(tmp_path, 20), "-n", "2", "--out", tmp_path / "o")
+    assert_refused(result, "offers")
+    assert not (tmp_path / "o").exists()
+
+
+def test_run_refuses_a_trillion_replications_in_under_a_second(tmp_path: Path) -> None:
+    t0 = time.perf_counter()
+    result = invoke("run", POISSON, "-n", "1000000000000", "--out", tmp_path / "o")
+    assert time.perf_counter() - t0 < 1.0
+    assert_refused(result, "1,000,000,000,000", f"{budgets.MAX_RUNS:,}")
+
+
+def test_runs_in_the_file_are_capped_too(tmp_path: Path) -> None:
+    path = edited(tmp_path, POISSON, {"runs": 10**12})
+    assert_refused(invoke("validate", path), "runs", "limit")
+
+
+def test_compare_refuses_more_replications_than_memory_allows(tmp_path: Path) -> None:
+    result = invoke("compare", POISSON, "--vs", "horizon_days=5", "-n", "100000000",
+                    "--out", tmp_path / "c")
+    assert_refused(result, "200,000,000")
+
+
+@pytest.mark.parametrize("spec", ["horizon_days=1:30:1000000", "horizon_days=1,2,3"])
+def test_sweep_grid_size_is_checked_before_making_it(tmp_path: Path, spec: str) -> None:
+    extra = ["--set", "truce.breakdown.violations=1:5000:5000"] if "," in spec else []
+    t0 = time.perf_counter()
+    result = invoke("sweep", POISSON, "--set", spec, *extra, "--out", tmp_path / "s")
+    assert time.perf_counter() - t0 < 1.0
+    assert_refused(result, "points", f"{budgets.MAX_POINTS:,}")
+
+
+@pytest.mark.parametrize("sample", ["lhs:10000000", "sobol:1048576"])
+def test_sweep_sample_size_is_capped(tmp_path: Path, sample: str) -> None:
+    result = invoke("sweep", POISSON, "--set", "horizon_days=1..30", "--sample", sample,
+                    "--out", tmp_path / "s")
+    assert_refused(result, "points")
+
+
+def test_sweep_refuses_huge_ranges(tmp_path: Path) -> None:
+    result = invoke("sweep", POISSON, "--set", "horizon_days=1:1e400:3", "--out", tmp_path / "s")
+    assert_refused(result, "out of range")
+
+
+def test_sweep_refuses_too_many_replications_in_all(tmp_path: Path) -> None:
+    result = invoke("sweep", POISSON, "--set", "horizon_days=1:30:1000", "-n", "100000",
+                    "--out", tmp_path / "s")
+    assert_refused(result, "replications")
+
+
+def test_workers_are_capped_at_the_chunks_with_a_note(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["run", str(POISSON), "-n", "20", "--workers", "1000",
+                                       "--no-plots", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    assert "note: using 1 worker(s), not 1000" in result.output
+
+
+def test_cap_workers_is_min_of_requested_tasks_and_cores() -> None:
+    assert budgets.cap_workers(1, 50) == (1, None)
+    count, note = budgets.cap_workers(1000, 2)
+    assert count == min(2, budgets.cores()) and note is not None
+
+
+def test_chunks_are_made_lazily() -> None:
+    from sim.runner import chunks
+
+    todo = chunks(0, 10**12)
+    assert len(todo) == 4_000_000_000
+    assert todo[-1].stop == 10**12 and todo[1].start == 250
+
+
+def test_uncertain_hawkes_alpha_is_checked_at_its_upper_support(tmp_path: Path) -> None:
+    path = edited(tmp_path, HAWKES, {"truce": {"alpha": {"side_a": {
+        "side_a": {"normal": [0.6, 0.3]}}}}})
+    assert_refused(invoke("validate", path), "truce.alpha", "branching ratio")
+
+
+def test_a_high_breakdown_threshold_does_not_skip_the_branching_check(tmp_path: Path) -> None:
+    path = edited(tmp_path, HAWKES, {"truce": {"alpha": {"side_a": {"side_a": 2.0}},
+                                               "breakdown": {"violations": 10**9}}})
+    assert_refused(invoke("validate", path), "branching ratio")
+
+
+def test_base_rates_beyond_the_event_budget_are_refused(tmp_path: Path) -> None:
+    path = edited(tmp_path, POISSON, {"actors": {"side_a": {"label": "A",
+                                                            "violation_rate": 1e9}}})
+    assert_refused(invoke("validate", path), "events per replication")
+
+
+def test_event_guard_names_the_process_that_exploded(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim.engine as engine
+    from sim.errors import EngineError
+    from sim.scenario import load
+
+    monkeypatch.setattr(engine, "MAX_EVENTS", 30)
+    plan = engine.Plan(load(SCENARIOS / "kerry_moscow_2016.yaml"), 0)
+    with pytest.raises(EngineError, match="most were (truce violations|aid deliveries|spoiler)"):
+        for i in range(20):
+            engine.run_replication(plan, i)

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 
 from sim import budgets, plots, stats
 from sim.engine import Plan
-from sim.errors import UsageError
+from sim.errors import Interrupted, UsageError
 from sim.outcomes import OUTCOMES
 from sim.overrides import load_with
 from sim.runner import DEFAULT_CHUNK, Chunk, chunks, default_workers, run_chunks
@@ -130,6 +130,19 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
     folder = Folder(opts.out) if opts.out else None
     t0 = time.perf_counter()
     batches: list[pa.RecordBatch] = []
+    try:
+        _simulate(scenario, opts, folder, batches, progress)
+    except KeyboardInterrupt:
+        if folder is None:
+            raise Interrupted("interrupted; nothing was saved (no run folder)") from None
+        folder.mark_incomplete("interrupted")
+        raise Interrupted(f"interrupted; the finished chunks are kept in {folder.path}") from None
+    return _finish(plan, text, opts, folder, batches, time.perf_counter() - t0)
+
+
+def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,
+              batches: list[pa.RecordBatch], progress: Callable[[int], None] | None) -> None:
+    """Run the chunks batch by batch, to the folder or into ``batches``."""
     for todo in _batches(opts):
         for chunk, batch in zip(todo, run_chunks(scenario, opts.seed, todo, opts.workers,
                                                  progress), strict=True):
@@ -139,7 +152,6 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
                 batches.append(batch)
         if opts.precision is not None and _precise_enough(folder, batches, opts.precision):
             break
-    return _finish(plan, text, opts, folder, batches, time.perf_counter() - t0)
 
 
 def _batches(opts: RunOptions) -> Iterator[Sequence[Chunk]]:

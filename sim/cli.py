@@ -38,6 +38,9 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except NegsimError as exc:
             click.echo(f"negsim: {exc}" if "\n" not in str(exc) else str(exc), err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("negsim: interrupted", err=True)
+            sys.exit(130)
 
     return wrapper
 

@@ -52,3 +52,9 @@ class EngineError(NegsimError):
 
 class StorageError(NegsimError):
     """A run folder could not be written or read. Exit code 1 (2 when the folder is bad input)."""
+
+
+class Interrupted(NegsimError):
+    """The user stopped a command (Ctrl-C); the message says what was kept. Exit code 130."""
+
+    exit_code: ClassVar[int] = 130

@@ -11,6 +11,7 @@ sweep's.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,10 +24,10 @@ import pyarrow as pa
 from sim import budgets, sensitivity, stats
 from sim.design import Design, assignments
 from sim.engine import Plan
-from sim.errors import ScenarioError, UsageError
+from sim.errors import Interrupted, ScenarioError, UsageError
 from sim.outcomes import OUTCOMES
 from sim.overrides import apply
-from sim.runner import chunks, simulate_chunk
+from sim.runner import chunks, guard_worker, simulate_chunk
 from sim.scenario import Scenario, from_document
 from sim.store import MARKER, read_json, write_json, write_parquet
 from sim.summary import column
@@ -129,13 +130,23 @@ def execute(sweep: Sweep, workers: int = 1, dask: str | None = None,
     finished = sweep.done()
     todo = [(k, s, sweep.seed, sweep.runs) for k, s in enumerate(scenarios) if k not in finished]
     results = _dask(todo, dask, workers) if dask else _local(todo, workers)
+    try:
+        _store(sweep, results, progress)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; {len(sweep.done())} of {len(scenarios)} points are "
+                          f"stored: negsim sweep --resume {sweep.folder}") from None
+    return assemble(sweep, time.perf_counter() - t0)
+
+
+def _store(sweep: Sweep, results: Iterator[tuple[int, pa.Table, dict[str, Any]]],
+           progress: Callable[[int], None] | None) -> None:
+    """Write each finished point (Parquet, then its JSON, which marks it done)."""
     for k, table, summary in results:
         write_parquet(table, sweep.folder / "points" / f"{k:05d}.parquet")
         write_json(sweep.folder / "points" / f"{k:05d}.json",
                    {"point": k, "values": sweep.design.points[k], **summary})
         if progress:
             progress(sweep.runs)
-    return assemble(sweep, time.perf_counter() - t0)
 
 
 def _local(todo: list[Any], workers: int) -> Iterator[tuple[int, pa.Table, dict[str, Any]]]:
@@ -143,7 +154,8 @@ def _local(todo: list[Any], workers: int) -> Iterator[tuple[int, pa.Table, dict[
     if workers <= 1:
         yield from map(_task, todo)
         return
-    with mp.get_context("forkserver").Pool(workers) as pool:
+    with mp.get_context("forkserver").Pool(workers, initializer=guard_worker,
+                                          initargs=(os.getpid(),)) as pool:
         yield from pool.imap_unordered(_task, todo)
 
 

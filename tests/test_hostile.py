@@ -5,6 +5,11 @@ Each test names the defect it guards against. Runs are tiny and write under ``tm
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -14,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from sim import budgets
 from sim.cli import main
-from tests.conftest import SCENARIOS
+from tests.conftest import ROOT, SCENARIOS
 
 POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 HAWKES = SCENARIOS / "examples" / "truce_hawkes.yaml"
@@ -164,3 +169,100 @@ def test_event_guard_names_the_process_that_exploded(monkeypatch: pytest.MonkeyP
     with pytest.raises(EngineError, match="most were (truce violations|aid deliveries|spoiler)"):
         for i in range(20):
             engine.run_replication(plan, i)
+
+
+# --- 2. process hygiene --------------------------------------------------------------------------
+
+
+def _children() -> dict[int, int]:
+    """pid -> parent pid of every live (non-zombie) process."""
+    out = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] not in ("Z", "X"):
+            out[int(stat.parent.name)] = int(fields[1])
+    return out
+
+
+def descendants(pid: int) -> set[int]:
+    parents = _children()
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {c for c, p in parents.items() if p in frontier} - found
+        found |= frontier
+    return found
+
+
+def start_run(tmp_path: Path, scenario: Path = POISSON) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(scenario), "-n", "5000000", "--workers", "2",
+         "--no-plots", "--out", str(tmp_path / "run")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+
+
+def wait_for_workers(proc: subprocess.Popen[str], tmp_path: Path) -> set[int]:
+    deadline = time.monotonic() + 60
+    chunks = tmp_path / "run.partial" / "chunks"
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        if chunks.is_dir() and any(chunks.glob("*.parquet")):
+            return descendants(proc.pid)
+        time.sleep(0.05)
+    raise AssertionError("the run never wrote a chunk")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killing_the_parent_leaves_no_worker_alive(tmp_path: Path) -> None:
+    # Two sweep points of a million replications: unguarded, each worker would go on
+    # computing its point for a minute after the parent died.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "sweep", str(POISSON), "--set", "horizon_days=9,10",
+         "-n", "1000000", "--workers", "2", "--no-plots", "--out", str(tmp_path / "sweep")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    workers: set[int] = set()
+    try:
+        workers = wait_for_pool(proc, 3)  # the fork server and two workers
+        time.sleep(1)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        time.sleep(5)
+        alive = workers & set(_children())
+        assert not alive, f"orphaned workers: {alive}"
+    finally:
+        for pid in workers | descendants(proc.pid) | {proc.pid}:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+
+
+def wait_for_pool(proc: subprocess.Popen[str], count: int) -> set[int]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        found = descendants(proc.pid)
+        if len(found) >= count + 1:  # and the resource tracker
+            return found
+        time.sleep(0.1)
+    raise AssertionError("the pool never started")
+
+
+def test_ctrl_c_prints_one_line_and_keeps_the_chunks(tmp_path: Path) -> None:
+    proc = start_run(tmp_path)
+    try:
+        wait_for_workers(proc, tmp_path)
+        os.killpg(proc.pid, signal.SIGINT)  # as a terminal does: the whole group
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "interrupted" in lines[0], err
+    assert "interrupted" in (tmp_path / "run.partial" / "INCOMPLETE").read_text()

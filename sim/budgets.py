@@ -8,6 +8,7 @@ round: each is a few times what a laptop does in minutes, and far below what exh
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import os
 from collections.abc import Iterator, Sequence
@@ -72,6 +73,9 @@ def check_scenario(s: Scenario) -> Iterator[tuple[Loc, str]]:
             f"{MAX_BASE_EVENTS:,}: lower the rates or the horizon")
     if s.runs > MAX_RUNS:
         yield ("runs",), f"{s.runs:,} replications; the limit is {MAX_RUNS:,}"
+    if s.start.toordinal() + math.ceil(s.horizon_days) > dt.date.max.toordinal():
+        yield ("start",), (f"{s.start} plus {s.horizon_days:g} days runs past {dt.date.max}, "
+                           "the last date a trace or report can show")
     if s.truce is not None:
         yield from _check_explosion(s.truce)
 

@@ -27,6 +27,7 @@ from sim.engine import Plan, play
 from sim.errors import NegsimError, UsageError
 from sim.outcomes import OUTCOMES
 from sim.overrides import load_with
+from sim.text import for_rich, for_terminal
 from sim.trace import representative, story_json, story_lines
 
 
@@ -36,7 +37,8 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except NegsimError as exc:
-            click.echo(f"negsim: {exc}" if "\n" not in str(exc) else str(exc), err=True)
+            message = for_terminal(exc)
+            click.echo(f"negsim: {message}" if "\n" not in message else message, err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("negsim: interrupted", err=True)
@@ -72,9 +74,9 @@ def validate(files: tuple[str, ...]) -> None:
             scn.load(path)
         except NegsimError as exc:
             bad = True
-            click.echo(str(exc), err=True)
+            click.echo(for_terminal(exc), err=True)
         else:
-            click.echo(f"OK {path}")
+            click.echo(f"OK {for_terminal(path)}")
     sys.exit(2 if bad else 0)
 
 
@@ -126,9 +128,9 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
     if as_json:
         click.echo(json.dumps(story_json(world), indent=2))
         return
-    click.echo(f"{scenario.title} — seed {plan.seed}, replication {index}")
+    click.echo(f"{for_terminal(scenario.title)} — seed {plan.seed}, replication {index}")
     for line in story_lines(world):
-        click.echo(line)
+        click.echo(for_terminal(line))
 
 
 def _shipped() -> list[tuple[str, str]]:
@@ -181,7 +183,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
             raise UsageError("give a SCENARIO file; no scenarios/ folder here to list (run "
                              "from the negsim checkout to see the shipped scenarios)")
         for path, title in shipped:
-            click.echo(f"{path:48s} {title}")
+            click.echo(f"{path:48s} {for_terminal(title)}")
         return
     scenario, text = load_with(scenario_file, assignments)
     budgets.check_runs(runs or scenario.runs)
@@ -198,7 +200,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     console.print(render.metrics_table(result.summary))
     for line in render.extras_lines(result.summary):
         console.print(line)
-    console.print(f"run folder: {result.folder}")
+    console.print(f"run folder: {for_rich(result.folder)}")
 
 
 class _RateColumn(TextColumn):
@@ -295,7 +297,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         console.print(table)
     console.print("* significant at 5% after Holm's correction; pairing gain = variance of an "
                   "unpaired difference / variance of the paired one")
-    console.print(f"compare folder: {folder}")
+    console.print(f"compare folder: {for_rich(folder)}")
 
 
 def _workers(requested: int | None, tasks: int) -> int:
@@ -427,7 +429,7 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
     t = Table(title=f"{summary['scenario']}: {len(summary['points'])} points × "
               f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
     for path in job.design.paths:
-        t.add_column(path.split(".")[-1] if len(path) > 24 else path, justify="right")
+        t.add_column(for_rich(path.split(".")[-1] if len(path) > 24 else path), justify="right")
     for name in OUTCOMES:
         t.add_column(name, justify="right", no_wrap=True)
     for p in summary["points"]:
@@ -437,9 +439,10 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
         t.add_row(*cells)
     console.print(t)
     for outcome, res in summary["sensitivity"].items():
-        console.print(f"{outcome}: " + ", ".join(_influence(res, p) for p in res["ranking"])
+        console.print(f"{outcome}: " + ", ".join(for_rich(_influence(res, p))
+                                                 for p in res["ranking"])
                       + _noise_note(res.get("noise_share")))
-    console.print(f"sweep folder: {job.folder}")
+    console.print(f"sweep folder: {for_rich(job.folder)}")
 
 
 def _influence(res: dict[str, Any], param: str) -> str:
@@ -457,7 +460,7 @@ def _noise_note(share: float | None) -> str:
 
 
 def _cell(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return f"{value:.4g}" if isinstance(value, float) else for_rich(value)
 
 
 @main.command()
@@ -480,4 +483,4 @@ def report(folder: Path, output: Path | None) -> None:
 
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
-    click.echo(f"report: {rpt.write(folder, output)}")
+    click.echo(f"report: {for_terminal(rpt.write(folder, output))}")

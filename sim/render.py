@@ -6,6 +6,8 @@ from typing import Any
 
 from rich.table import Table
 
+from sim.text import for_rich
+
 OUTCOME_TEXT = {
     "truce_holds": "deal / truce holds at the horizon",
     "truce_collapsed": "truce collapsed",
@@ -20,7 +22,8 @@ def _num(x: Any, fmt: str = ".3g") -> str:
 
 def outcomes_table(summary: dict[str, Any]) -> Table:
     """Outcome probabilities with 95% Wilson intervals."""
-    t = Table(title=f"{summary['title']} — {summary['runs']} replications, seed {summary['seed']}")
+    t = Table(title=f"{for_rich(summary['title'])} — {summary['runs']} replications, "
+              f"seed {summary['seed']}")
     for col, just in (("outcome", "left"), ("p", "right"), ("95% interval", "right"),
                       ("count", "right"), ("", "left")):
         t.add_column(col, justify=just, no_wrap=col != "")  # type: ignore[arg-type]
@@ -74,7 +77,7 @@ def compare_tables(result: dict[str, Any]) -> list[Table]:
     for c in result["comparisons"]:
         a, b = c["baseline"], c["variant"]
         how = "paired, common random numbers" if c["paired"] else "UNPAIRED"
-        t = Table(title=f"{b} vs {a} ({how})")
+        t = Table(title=f"{for_rich(b)} vs {for_rich(a)} ({how})")
         t.add_column("outcome", no_wrap=True)
         for col in ("p baseline", "p variant", "difference ± 95%", "p (Holm)", "pairing gain"):
             t.add_column(col, justify="right", no_wrap=True)
@@ -87,7 +90,7 @@ def compare_tables(result: dict[str, Any]) -> list[Table]:
 
 
 def _metric_diffs(c: dict[str, Any]) -> Table:
-    t = Table(title=f"Metrics: {c['variant']} minus {c['baseline']}")
+    t = Table(title=f"Metrics: {for_rich(c['variant'])} minus {for_rich(c['baseline'])}")
     t.add_column("metric", no_wrap=True)
     for col in ("pairs", "difference ± 95%", "p (Holm)", "pairing gain"):
         t.add_column(col, justify="right", no_wrap=True)

@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from scipy.stats import qmc
 
 from sim import budgets
-from sim.errors import UsageError
+from sim.errors import ScenarioError, UsageError
+from sim.yamlload import dump, parse_value
 
 Point = dict[str, Any]
 MAX_MAGNITUDE = 1e15  # a swept number larger than this is a typo, not a parameter
+MAX_DESIGN_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Design:
     paths: list[str]
     points: list[Point]
     sobol: dict[str, Any] = field(default_factory=dict)  # n and d, for sobol_indices
+    source: str = ""  # the design CSV, to name its rows in errors
 
 
 _RANGE = re.compile(r"^\s*(-?[\d.eE+-]+)\s*\.\.\s*(-?[\d.eE+-]+)\s*$")
@@ -77,7 +79,7 @@ def parse_spec(text: str) -> Spec:
             raise UsageError(f"--set {text!r}: lo:hi:steps needs at least 2 steps")
         budgets.check_points(steps, f"--set {text!r}")
         return Spec(path, values=[round(float(v), 12) for v in np.linspace(lo, hi, steps)])
-    return Spec(path, values=[_value(v, text) for v in _split(spec)])
+    return Spec(path, values=[_value(v, f"--set {text!r}") for v in _split(spec)])
 
 
 def _split(spec: str) -> list[str]:
@@ -109,9 +111,10 @@ def _number(text: str, where: str) -> float:
 
 def _value(text: str, where: str) -> Any:
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise UsageError(f"--set {where!r}: {text!r} is not a valid value") from None
+        return parse_value(text, where)
+    except ScenarioError as exc:
+        raise UsageError(f"{where}: {text[:40]!r} is not a valid value: "
+                         f"{exc.problems[0].message}") from None
 
 
 def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
@@ -122,6 +125,9 @@ def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
         UsageError: inconsistent options (ranges in a grid, unequal zip lengths, ...).
     """
     if design_csv is not None:
+        if specs or zipped or sample != "grid":
+            raise UsageError("--design gives every point; it cannot be combined with --set, "
+                             "--zip or --sample")
         return read_design(design_csv)
     if not specs:
         raise UsageError("a sweep needs at least one --set PATH=SPEC (or --design points.csv)")
@@ -183,25 +189,45 @@ def _rows(paths: list[str], values: np.ndarray) -> list[Point]:
 
 
 def read_design(path: Path) -> Design:
-    """Points from a CSV whose header names the paths.
+    """Points from a CSV whose header names the paths (UTF-8, with or without a BOM).
 
     Raises:
-        UsageError: the file is missing, empty or has a malformed row.
+        UsageError: the file is missing, too large, not text, empty, has a duplicated column
+            or a malformed row (named by its line).
+        ScenarioError: a cell is not a valid value, named by its line.
     """
-    try:
-        with open(path, newline="") as f:
-            rows = list(csv.reader(f))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read design: {exc.strerror}") from None
+    rows = list(csv.reader(_design_text(path).splitlines()))
     if len(rows) < 2 or not all(h.strip() for h in rows[0]):
         raise UsageError(f"{path}: a design needs a header of paths and at least one row")
     paths = [h.strip() for h in rows[0]]
+    repeated = sorted({p for p in paths if paths.count(p) > 1})
+    if repeated:
+        raise UsageError(f"{path}:1: column {repeated[0]!r} appears more than once")
+    budgets.check_points(len(rows) - 1, str(path))
     points = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(paths):
             raise UsageError(f"{path}:{line}: expected {len(paths)} values, got {len(row)}")
         points.append({p: _value(v, f"{path}:{line}") for p, v in zip(paths, row, strict=True)})
-    return Design("design", paths, points)
+    return Design("design", paths, points, source=str(path))
+
+
+def _design_text(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_DESIGN_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read design: {exc.strerror}") from None
+    if len(raw) > MAX_DESIGN_BYTES:
+        raise UsageError(f"{path}: design files are limited to {MAX_DESIGN_BYTES:,} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the "
+                         "design as CSV UTF-8") from None
+    if "\x00" in text:
+        raise UsageError(f"{path}: binary data (NUL byte), expected CSV text")
+    return text
 
 
 def assignments(point: Point) -> list[str]:
@@ -210,4 +236,4 @@ def assignments(point: Point) -> list[str]:
 
 
 def _flow(value: Any) -> str:
-    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+    return dump(value, default_flow_style=True).strip().removesuffix("...").strip()

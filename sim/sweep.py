@@ -73,7 +73,8 @@ class Sweep:
                 try:
                     out.append(from_document(apply(base, assignments(point))))
                 except ScenarioError as exc:
-                    raise ScenarioError([_at_point(p, k) for p in exc.problems]) from None
+                    raise ScenarioError([_at_point(p, k, self.design) for p in exc.problems]
+                                        ) from None
             self._scenarios = out
         return self._scenarios
 
@@ -81,9 +82,12 @@ class Sweep:
         return {int(p.stem) for p in (self.folder / "points").glob("*.json")}
 
 
-def _at_point(problem: Any, k: int) -> Any:
+def _at_point(problem: Any, k: int, design: Design) -> Any:
     from dataclasses import replace
 
+    if design.source:  # a design CSV: name its row, where the value came from
+        return replace(problem, file=f"{design.source}:{k + 2}", line=None, column=None,
+                       message=f"{problem.message} (design row {k + 2})")
     return replace(problem, message=f"{problem.message} (sweep point {k})")
 
 

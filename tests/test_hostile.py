@@ -266,3 +266,72 @@ def test_ctrl_c_prints_one_line_and_keeps_the_chunks(tmp_path: Path) -> None:
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "interrupted" in lines[0], err
     assert "interrupted" in (tmp_path / "run.partial" / "INCOMPLETE").read_text()
+
+
+# --- 3. text is text -----------------------------------------------------------------------------
+
+HOSTILE_TITLE = ("Aid of $5m to $10m $\\foo$ [/] [link=https://example.com]x[/link] "
+                 "\x1b]0;pwn\x07\x1b[2J")
+
+
+def test_hostile_title_runs_prints_and_plots_as_text(tmp_path: Path) -> None:
+    path = edited(tmp_path, POISSON, {"title": HOSTILE_TITLE})
+    result = invoke("run", path, "-n", "20", "--workers", "1", "--out", tmp_path / "run")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "[/]" in result.output and "[link=https://example.com]" in result.output
+    assert (tmp_path / "run" / "outcomes.png").is_file()
+    assert not (tmp_path / "run.partial").exists()
+
+
+def test_plot_titles_with_dollars_are_not_mathtext(tmp_path: Path) -> None:
+    from matplotlib.text import Text
+
+    from sim import plots
+
+    seen: list[Text] = []
+    original = Text.draw
+
+    def spy(self: Text, renderer: object) -> None:
+        seen.append(self)
+        original(self, renderer)
+
+    outcomes = {"no_deal": {"p": 0.5, "ci": [0.4, 0.6], "count": 5}}
+    Text.draw = spy  # type: ignore[method-assign]
+    try:
+        plots.plot_outcomes(outcomes, tmp_path / "o.png", "Aid of $5m to $10m $\\foo$")
+    finally:
+        Text.draw = original  # type: ignore[method-assign]
+    titles = [t for t in seen if "Aid of" in t.get_text()]
+    assert titles and not any(t.get_parse_math() for t in titles)
+
+
+def test_trace_strips_terminal_escapes(tmp_path: Path) -> None:
+    path = edited(tmp_path, POISSON, {"title": HOSTILE_TITLE,
+                                      "actors": {"side_a": {"label": "A\x1b[31mred",
+                                                            "violation_rate": 0.5}}})
+    result = invoke("trace", path, "--seed", "1")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output and "Aid of $5m" in result.output
+
+
+def test_lone_surrogates_are_refused_by_validate(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(POISSON.read_text().replace(
+        "title: A truce alone with Poisson violations", 'title: "bad \\ud800 text"'))
+    assert_refused(invoke("validate", path), "surrogate", ":5:")
+
+
+def test_dates_near_year_9999_are_refused_by_validate(tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = edited(tmp_path, POISSON, {"start": dt.date(9999, 12, 25)})
+    assert_refused(invoke("validate", path), "start", "9999-12-31")
+
+
+def test_text_helpers() -> None:
+    from sim import text
+
+    assert text.for_rich("[/] x") == "\\[/] x"
+    assert text.for_plot("$5m") == "\\$5m"
+    assert text.for_terminal("a\x1b[2Jb\u202ec\nd\ud800") == "a[2Jbc\nd\ufffd"

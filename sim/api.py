@@ -84,6 +84,7 @@ class RunOptions:
     out: Path | None = None
     chunk: int = DEFAULT_CHUNK
     make_plots: bool = True
+    fresh_name: bool = False  # out is a proposed name: take out-2, ... if another run has it
 
 
 def run(scenario: str | Path | Scenario, runs: int | None = None, seed: int | None = None,
@@ -127,7 +128,7 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
     """
     budgets.check_runs(opts.runs)
     plan = Plan(scenario, opts.seed)
-    folder = Folder(opts.out) if opts.out else None
+    folder = Folder(opts.out, unique=opts.fresh_name) if opts.out else None
     t0 = time.perf_counter()
     batches: list[pa.RecordBatch] = []
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -43,6 +44,14 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:
             click.echo("negsim: interrupted", err=True)
             sys.exit(130)
+        except OSError as exc:  # an environment failure no layer below anticipated
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"negsim: {for_terminal(where)}{exc.strerror or exc}", err=True)
+            sys.exit(1)
+        except MemoryError:
+            click.echo("negsim: out of memory; use fewer replications, points or terms",
+                       err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -91,6 +100,24 @@ def schema() -> None:
     click.echo(json.dumps(scn.json_schema(), indent=2))
 
 
+def _check_precision(precision: float | None) -> None:
+    if precision is not None and not math.isfinite(precision):
+        raise UsageError(f"--precision {precision}: expected a finite half-width such as 0.01")
+
+
+def _force_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--force", is_flag=True,
+                        help="Read an incomplete (.partial) run folder anyway.")(fn)
+
+
+def _refuse_partial(folder: Path, force: bool) -> None:
+    from sim.store import PARTIAL
+
+    if folder.name.endswith(PARTIAL) and not force:
+        raise UsageError(f"{folder} is an incomplete run (see its INCOMPLETE file); run it "
+                         "again, or pass --force to use what it holds")
+
+
 def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--set", "assignments", multiple=True, metavar="PATH=VALUE",
@@ -100,7 +127,8 @@ def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO")
-@click.option("--seed", type=int, default=None, help="Seed (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed (default: the scenario's).")
 @click.option("--replication", "-r", type=click.IntRange(min=0), default=None,
               help="Replication index to tell (default 0).")
 @click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
@@ -174,6 +202,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
     """
     budgets.check_runs(runs or 0)  # before loading anything heavy
+    _check_precision(precision)
     from sim import api, render, store  # matplotlib and pyarrow load only when running
     from sim.runner import chunks
 
@@ -190,7 +219,8 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     opts = api.RunOptions(
         runs=runs or scenario.runs, seed=scenario.seed if seed is None else seed,
         workers=_workers(workers, len(chunks(0, runs or scenario.runs))), precision=precision,
-        out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots)
+        out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots,
+        fresh_name=out is None)
     result = _with_progress(opts.runs, lambda tick: api.execute(scenario, text, opts, tick))
     if as_json:
         click.echo(json.dumps(store.clean_json(result.summary), indent=2))
@@ -241,10 +271,11 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
               help="Compare folder to write (default: results/compare-YYYYmmdd-HHMMSS).")
 @click.option("--json", "as_json", is_flag=True, help="Print compare.json on stdout.")
 @click.option("--plots/--no-plots", default=True, help="Write PNG plots.")
+@_force_option
 @_handle_errors
 def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None,
             seed: int | None, workers: int | None, precision: float | None, out: Path | None,
-            as_json: bool, plots: bool) -> None:
+            as_json: bool, plots: bool, force: bool) -> None:
     """Compare scenarios on common random numbers; the first is the baseline.
 
     Each replication i of every scenario uses the same random streams, so differences are
@@ -263,6 +294,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     from sim import render, store
     from sim.runner import chunks
 
+    _check_precision(precision)
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
         raise UsageError(f"{missing[0]}: file not found")
@@ -274,6 +306,8 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         if not all(folders) or variants:
             raise UsageError("give either scenario files (with optional --vs) or run folders, "
                              "not a mix")
+        for p in inputs:
+            _refuse_partial(Path(p), force)
         arms, problem = cmp.arms_from_folders(list(inputs))
         if problem:
             click.echo(f"warning: runs cannot be paired ({problem}); comparing them as "
@@ -322,7 +356,8 @@ def _save_comparison(arms: list[Any], result: dict[str, Any], out: Path | None,
     from sim import plots as plt
     from sim import store
 
-    folder = store.Folder(out or store.timestamped(Path("results"), "compare"))
+    folder = store.Folder(out or store.timestamped(Path("results"), "compare"),
+                          unique=out is None)
     store.write_json(folder.path / "compare.json", result)
     store.write_json(folder.path / "manifest.json", store.manifest(
         "\n---\n".join(a.text for a in arms), seed=result["seed"], runs=result["runs"],
@@ -396,7 +431,8 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
         plan = dsg.build([dsg.parse_spec(x) for x in specs], sample or "grid", zipped,
                          design_csv, s)
         folder = out or store.timestamped(Path("results"), f"sweep-{base.name}")
-        job = swp.create(folder, text, scenario_file, plan, s, runs or base.runs)
+        job = swp.create(folder, text, scenario_file, plan, s, runs or base.runs,
+                         unique=out is None)
     left = len(job.design.points) - len(job.done())
     w = _workers(workers, left)
     summary = _with_progress(left * job.runs, lambda tick: swp.execute(
@@ -467,8 +503,9 @@ def _cell(value: Any) -> str:
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="HTML file to write (default: FOLDER/report.html).")
+@_force_option
 @_handle_errors
-def report(folder: Path, output: Path | None) -> None:
+def report(folder: Path, output: Path | None, force: bool) -> None:
     """Write a self-contained HTML report of a run, compare or sweep FOLDER.
 
     Images are inlined, nothing is loaded from elsewhere, and every text taken from a
@@ -483,4 +520,5 @@ def report(folder: Path, output: Path | None) -> None:
 
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
+    _refuse_partial(folder, force)
     click.echo(f"report: {for_terminal(rpt.write(folder, output))}")

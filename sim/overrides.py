@@ -24,7 +24,11 @@ def parse_assignment(text: str) -> tuple[list[str], Any]:
     parts = path.strip().split(".")
     if any(not p for p in parts):
         raise _bad(text, f"path {path!r} has an empty part")
-    return parts, parse_value(raw, f"--set {text}")
+    try:
+        return parts, parse_value(raw, f"--set {text}")
+    except ScenarioError as exc:
+        message = exc.problems[0].message.removeprefix("invalid YAML: ")
+        raise _bad(text, f"value {raw[:40]!r} is not valid YAML: {message}") from None
 
 
 def apply(doc: Document, assignments: list[str]) -> Document:

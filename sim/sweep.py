@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,10 +30,11 @@ from sim.outcomes import OUTCOMES
 from sim.overrides import apply
 from sim.runner import chunks, guard_worker, simulate_chunk
 from sim.scenario import Scenario, from_document
-from sim.store import MARKER, read_json, write_json, write_parquet
+from sim.store import MARKER, claim, make_dirs, read_json, write_json, write_parquet, write_text
 from sim.summary import column
 from sim.yamlload import parse_text
 
+_POINT_FILE = re.compile(r"^\d{5}\.json$")
 POINT_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries")
 
 
@@ -79,7 +81,17 @@ class Sweep:
         return self._scenarios
 
     def done(self) -> set[int]:
-        return {int(p.stem) for p in (self.folder / "points").glob("*.json")}
+        """Indices of the stored points (stray files are ignored; damaged ones refused).
+
+        Raises:
+            DamagedFile: a point file is truncated, planted or out of range, naming it and
+                saying to delete it.
+        """
+        found = {int(p.stem) for p in (self.folder / "points").glob("*.json")
+                 if _POINT_FILE.match(p.name) and int(p.stem) < len(self.design.points)}
+        for k in found:
+            read_json(self.folder / "points" / f"{k:05d}.json")
+        return found
 
 
 def _at_point(problem: Any, k: int, design: Design) -> Any:
@@ -91,21 +103,28 @@ def _at_point(problem: Any, k: int, design: Design) -> Any:
     return replace(problem, message=f"{problem.message} (sweep point {k})")
 
 
-def create(folder: Path, text: str, source: str, design: Design, seed: int, runs: int) -> Sweep:
-    """Start a sweep folder (refusing an existing one).
+def create(folder: Path, text: str, source: str, design: Design, seed: int, runs: int,
+           unique: bool = False) -> Sweep:
+    """Start a sweep folder (refusing an existing one; with ``unique``, taking the next free
+    name ``folder-2``, ... instead, atomically, so parallel sweeps never share a folder).
 
     Raises:
         UsageError: the folder exists, or the sweep is past its budgets (points, runs).
+        StorageError: the folder cannot be created.
     """
-    if folder.exists():
+    if not unique and os.path.lexists(folder):
         raise UsageError(f"{folder} exists already; use --resume {folder} to continue it")
     budgets.check_sweep(len(design.points), runs)
     sweep = Sweep(folder, text, source, design, seed, runs)
     sweep.scenarios()  # validate every point before creating anything
-    (folder / "points").mkdir(parents=True)
-    (folder / MARKER).write_text("Sweep in progress or interrupted: negsim sweep --resume "
-                                 f"{folder}\n")
-    write_json(folder / "sweep.json", sweep.to_json())
+    claimed = claim(folder, unique=unique)
+    if claimed is None:
+        raise UsageError(f"{folder} exists already; use --resume {folder} to continue it")
+    sweep.folder = claimed
+    make_dirs(claimed / "points")
+    write_text(claimed / MARKER, f"Sweep in progress or interrupted: negsim sweep --resume "
+               f"{claimed}\n")
+    write_json(claimed / "sweep.json", sweep.to_json())
     return sweep
 
 
@@ -176,7 +195,7 @@ def _dask(todo: list[Any], address: str, workers: int) -> Iterator[tuple[int, pa
     else:
         try:
             client = Client(address, timeout="10s")
-        except OSError as exc:
+        except (OSError, ValueError, TypeError) as exc:
             raise UsageError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
     try:
         futures = [client.submit(_task, item, pure=False) for item in todo]

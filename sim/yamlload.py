@@ -7,6 +7,7 @@ can reject duplicate keys, refuse merge keys and custom tags, bound alias expans
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,8 @@ def read_file(path: str | Path) -> Document:
     """
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # bounded: /dev/zero or a huge file is not read whole
     except FileNotFoundError:
         raise _fail(source, "file not found") from None
     except IsADirectoryError:
@@ -96,7 +98,8 @@ def read_file(path: str | Path) -> Document:
     except OSError as exc:
         raise _fail(source, f"cannot read file: {exc.strerror}") from None
     if len(raw) > MAX_BYTES:
-        raise _fail(source, f"file is {len(raw)} bytes; scenario files are limited to {MAX_BYTES}")
+        raise _fail(source, f"file is over {MAX_BYTES} bytes; scenario files are limited to "
+                    f"{MAX_BYTES}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -216,6 +219,9 @@ class _Builder:
             raise self._error(node, loc, f"cannot read value: {exc.problem}") from None
         except (ValueError, OverflowError) as exc:
             raise self._error(node, loc, f"cannot read value: {exc}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._error(node, loc, f"{node.value} is not a finite number; give a number "
+                              "(or leave the field out for its default)")
         if isinstance(value, str) and _SURROGATE.search(value):
             raise self._error(node, loc, "a lone surrogate escape (\\ud800-\\udfff) is not "
                               "text; write the character itself")

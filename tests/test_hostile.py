@@ -335,3 +335,124 @@ def test_text_helpers() -> None:
     assert text.for_rich("[/] x") == "\\[/] x"
     assert text.for_plot("$5m") == "\\$5m"
     assert text.for_terminal("a\x1b[2Jb\u202ec\nd\ud800") == "a[2Jbc\nd\ufffd"
+
+
+# --- 4. safe folders -----------------------------------------------------------------------------
+
+
+def run_folder(tmp_path: Path, name: str = "run") -> Path:
+    result = invoke("run", POISSON, "-n", "20", "--workers", "1", "--out", tmp_path / name)
+    assert result.exit_code == 0, result.output
+    return tmp_path / name
+
+
+def negsim(*args: str | Path, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "sim", *map(str, args)], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_parallel_runs_and_sweeps_all_succeed(tmp_path: Path) -> None:
+    procs = [negsim("run", POISSON, "-n", "10", "--workers", "1", "--no-plots", cwd=tmp_path)
+             for _ in range(4)]
+    procs += [negsim("sweep", POISSON, "--set", "horizon_days=5,10", "-n", "5", "--workers",
+                     "1", "--no-plots", cwd=tmp_path) for _ in range(2)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    runs = [p for p in (tmp_path / "results").iterdir() if not p.name.startswith("sweep-")]
+    sweeps = [p for p in (tmp_path / "results").iterdir() if p.name.startswith("sweep-")]
+    assert len(runs) == 4 and all((p / "summary.json").is_file() for p in runs)
+    assert len(sweeps) == 2 and all((p / "summary.json").is_file() for p in sweeps)
+
+
+def test_claim_takes_the_next_free_name(tmp_path: Path) -> None:
+    from sim.store import claim
+
+    assert claim(tmp_path / "a", unique=True) == tmp_path / "a"
+    assert claim(tmp_path / "a", unique=True) == tmp_path / "a-2"
+    assert claim(tmp_path / "a") is None
+
+
+def test_report_refuses_a_symlinked_plot(tmp_path: Path) -> None:
+    folder = run_folder(tmp_path)
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    (folder / "outcomes.png").unlink()
+    (folder / "outcomes.png").symlink_to(secret)
+    result = invoke("report", folder)
+    assert_refused(result, "symlink")
+    assert not (folder / "report.html").exists()
+
+
+def test_report_never_writes_through_a_planted_tmp_symlink(tmp_path: Path) -> None:
+    folder = run_folder(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (folder / "report.html.tmp").symlink_to(victim)
+    assert invoke("report", folder).exit_code == 0
+    assert victim.read_text() == "keep me"
+    assert (folder / "report.html").is_file() and not (folder / "report.html").is_symlink()
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    ("{}", ["summary.json", "runs"]),
+    ('{"runs": 5, "seed": 1, "outcomes": {"no_deal": {"p": 9, "ci": [0, 1], "count": 1}}}',
+     ["summary.json", "outcomes.no_deal.p"]),
+    ("\x00\x01binary", ["summary.json", "not valid JSON"]),
+])
+def test_report_validates_stored_json(tmp_path: Path, content: str, words: list[str]) -> None:
+    folder = run_folder(tmp_path)
+    (folder / "summary.json").write_text(content)
+    assert_refused(invoke("report", folder), *words)
+
+
+def test_report_and_compare_refuse_partial_folders_unless_forced(tmp_path: Path) -> None:
+    folder = run_folder(tmp_path)
+    partial = folder.rename(tmp_path / "run.partial")
+    assert_refused(invoke("report", partial), "incomplete", "--force")
+    assert_refused(invoke("compare", partial, run_folder(tmp_path, "b")), "incomplete")
+    assert invoke("report", partial, "--force").exit_code == 0
+
+
+def test_compare_checks_the_parquet_schema(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    a, b = run_folder(tmp_path, "a"), run_folder(tmp_path, "b")
+    pq.write_table(pa.table({"x": [1]}), b / "replications.parquet")
+    assert_refused(invoke("compare", a, b, "--out", tmp_path / "c"), "replications.parquet",
+                   "no 'replication' column")
+
+
+def interrupted_sweep(tmp_path: Path) -> Path:
+    result = invoke("sweep", POISSON, "--set", "horizon_days=5,10,15", "-n", "5", "--workers",
+                    "1", "--no-plots", "--out", tmp_path / "sw")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "sw"
+    (folder / "summary.json").unlink()
+    return folder
+
+
+def test_sweep_resume_ignores_stray_files_and_refuses_bad_points(tmp_path: Path) -> None:
+    folder = interrupted_sweep(tmp_path)
+    (folder / "points" / "notes.json").write_text("{}")
+    (folder / "points" / "99999.json").write_text("{}")
+    assert invoke("sweep", "--resume", folder).exit_code == 0
+    point = folder / "points" / "00001.json"
+    point.write_text(point.read_text()[:40])  # truncated
+    result = invoke("sweep", "--resume", folder)
+    assert_refused(result, "00001.json", "delete 00001.json and 00001.parquet")
+    point.write_text('{"point": 1, "values": {}, "metrics": {}, '
+                     '"outcomes": {"no_deal": {"p": 9, "ci": [0, 1], "count": 1}}}')
+    assert_refused(invoke("sweep", "--resume", folder), "00001.json", "p")
+
+
+def test_sweep_resume_never_writes_through_a_planted_tmp_symlink(tmp_path: Path) -> None:
+    folder = interrupted_sweep(tmp_path)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    (folder / "points" / "00002.json").unlink()
+    (folder / "points" / "00002.json.tmp").symlink_to(victim)
+    assert invoke("sweep", "--resume", folder, "--no-plots").exit_code == 0
+    assert victim.read_text() == "keep me"

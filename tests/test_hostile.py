@@ -456,3 +456,143 @@ def test_sweep_resume_never_writes_through_a_planted_tmp_symlink(tmp_path: Path)
     (folder / "points" / "00002.json.tmp").symlink_to(victim)
     assert invoke("sweep", "--resume", folder, "--no-plots").exit_code == 0
     assert victim.read_text() == "keep me"
+
+
+# --- 5. one-line errors --------------------------------------------------------------------------
+
+
+def assert_failed(result: Result, code: int, *words: str) -> None:
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output and result.exception is None or isinstance(
+        result.exception, SystemExit), repr(result.exception)
+    assert len([line for line in result.output.splitlines() if line.strip()]) == 1, result.output
+    for word in words:
+        assert word in result.output
+
+
+def test_read_only_output_folder_is_one_line_exit_1(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    def read_only(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    (tmp_path / "ro").mkdir()
+    monkeypatch.setattr(os, "mkdir", read_only)  # as root, a 0o500 folder is still writable
+    assert_failed(invoke("run", POISSON, "-n", "5", "--out", tmp_path / "ro" / "run"), 1,
+                  "cannot create", "Read-only")
+
+
+def test_full_disk_is_one_line_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    import sim.store
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(sim.store.pq, "write_table", full)
+    result = invoke("sweep", POISSON, "--set", "horizon_days=5,10", "-n", "5", "--workers", "1",
+                    "--out", tmp_path / "sw")
+    assert_failed(result, 1, "No space left on device")
+
+
+def test_full_disk_while_plotting_is_one_line_exit_1(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from matplotlib.figure import Figure
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", "outcomes.png")
+
+    monkeypatch.setattr(Figure, "savefig", full)
+    result = invoke("run", POISSON, "-n", "5", "--workers", "1", "--out", tmp_path / "run")
+    assert_failed(result, 1, "No space left on device")
+
+
+def test_long_out_name_is_refused_in_one_line(tmp_path: Path) -> None:
+    assert_failed(invoke("run", POISSON, "-n", "5", "--out", tmp_path / ("x" * 300)), 2,
+                  "too long")
+
+
+def test_out_below_a_file_is_refused_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("")
+    result = invoke("sweep", POISSON, "--set", "horizon_days=5,10", "-n", "5",
+                    "--out", tmp_path / "file" / "sub")
+    assert_failed(result, 2, "not a folder")
+
+
+@pytest.mark.parametrize("args", [
+    ["trace", str(POISSON), "--seed", "-1"],
+    ["run", str(POISSON), "--precision", "nan"],
+    ["sweep", str(POISSON), "--set", "horizon_days=5,10", "-n", "2", "--dask", "garbage://x"],
+])
+def test_bad_options_are_refused(tmp_path: Path, args: list[str]) -> None:
+    result = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "o")] if args[0] != "trace"
+                                else args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+
+
+def test_deeply_nested_set_value_is_refused() -> None:
+    result = invoke("run", POISSON, "--set", "title=" + "[" * 20000)
+    assert_refused(result, "nested more than")
+
+
+@pytest.mark.parametrize("value", ["5e-1", "1e-3", "1.0e4"])
+def test_yaml_1_2_numbers_are_numbers(tmp_path: Path, value: str) -> None:
+    from sim.overrides import load_with
+    from sim.yamlload import parse_value
+
+    assert parse_value("1.0e7", "x") == 1e7 and parse_value("1e3", "x") == 1000.0
+
+    text = POISSON.read_text().replace("violation_rate: 0.5", f"violation_rate: {value}")
+    (tmp_path / "s.yaml").write_text(text)
+    from_file, _ = load_with(str(tmp_path / "s.yaml"))
+    from_set, _ = load_with(str(POISSON), [f"actors.side_a.violation_rate={value}"])
+    assert from_file.actors["side_a"].violation_rate == float(value)
+    assert from_set.actors["side_a"].violation_rate == float(value)
+
+
+def test_infinite_durations_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(POISSON.read_text() + "  delay_days: .inf\n")
+    assert_refused(invoke("validate", path), "finite")
+
+
+def test_validate_dev_zero_is_bounded() -> None:
+    t0 = time.perf_counter()
+    assert_refused(invoke("validate", "/dev/zero"), "limited")
+    assert time.perf_counter() - t0 < 5
+
+
+def design(tmp_path: Path, content: bytes) -> Path:
+    path = tmp_path / "d.csv"
+    path.write_bytes(content)
+    return path
+
+
+def sweep_design(tmp_path: Path, path: Path, *extra: str) -> Result:
+    return invoke("sweep", POISSON, "--design", path, "-n", "3", "--workers", "1",
+                  "--no-plots", "--out", tmp_path / "sw", *extra)
+
+
+def test_design_with_a_bom_and_yaml_1_2_numbers_runs(tmp_path: Path) -> None:
+    path = design(tmp_path, "\ufeffhorizon_days,actors.side_a.violation_rate\n10,5e-1\n"
+                            "12,1e-1\n".encode())
+    result = sweep_design(tmp_path, path)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize(("content", "extra", "words"), [
+    (b"horizon_days\n10\n", ["--set", "horizon_days=5,6"], ["cannot be combined"]),
+    (b"horizon_days\n10\n", ["--sample", "lhs:4"], ["cannot be combined"]),
+    (b"horizon_days,horizon_days\n10,12\n", [], ["appears more than once"]),
+    (b"horizon_days\n\x00\x01\x02\n", [], ["binary"]),
+    (b"horizon_days\n" + b"10\n" * 400_000, [], ["limited to"]),
+    (b"horizon_days\n10\n-3\n", [], ["d.csv:3", "design row 3"]),
+])
+def test_bad_designs_are_refused(tmp_path: Path, content: bytes, extra: list[str],
+                                 words: list[str]) -> None:
+    assert_refused(sweep_design(tmp_path, design(tmp_path, content), *extra), *words)

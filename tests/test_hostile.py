@@ -6,16 +6,20 @@ Each test names the defect it guards against. Runs are tiny and write under ``tm
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 from click.testing import CliRunner, Result
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from sim import budgets
 from sim.cli import main
@@ -596,3 +600,68 @@ def test_design_with_a_bom_and_yaml_1_2_numbers_runs(tmp_path: Path) -> None:
 def test_bad_designs_are_refused(tmp_path: Path, content: bytes, extra: list[str],
                                  words: list[str]) -> None:
     assert_refused(sweep_design(tmp_path, design(tmp_path, content), *extra), *words)
+
+
+# --- 6. whatever validate accepts runs, traces and reports ----------------------------------------
+
+BASES = [SCENARIOS / "examples" / n for n in ("truce_poisson.yaml", "truce_hawkes.yaml",
+                                              "trade_talks.yaml", "labour_strike.yaml")]
+hostile_text = st.lists(st.sampled_from(list("ab $\\[]/=:{}<>&\"'\x1b\x07\x85\u202e\n")
+                                       + ["[link=x]", "$\\foo$", "[/]", "é", "✓"]),
+                       max_size=8).map("".join)
+
+
+def _mutated(value: object, factor: float, words: str, day: dt.date) -> object:
+    """A value of the same kind: text made hostile, a number scaled, a date moved."""
+    if isinstance(value, bool):
+        return not value if factor > 1 else value
+    if isinstance(value, int):
+        return max(1, round(value * factor)) if value else value
+    if isinstance(value, float):
+        return value * min(factor, 1.0)
+    if isinstance(value, dt.date):
+        return day
+    return f"{value}{words}" if isinstance(value, str) else value
+
+
+def _leaves(node: object, out: list[tuple[object, object]]) -> list[tuple[object, object]]:
+    items = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else []
+    for key, value in items:
+        if isinstance(value, dict | list):
+            _leaves(value, out)
+        else:
+            out.append((node, key))
+    return out
+
+
+@settings(max_examples=5, deadline=None, derandomize=True)
+@given(base=st.sampled_from(BASES), picks=st.lists(
+    st.tuples(st.integers(0, 10**6), st.floats(0, 1.5), hostile_text,
+              st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))),
+    min_size=1, max_size=4))
+def test_whatever_validate_accepts_runs_traces_and_reports(
+        base: Path, picks: list[tuple[int, float, str, dt.date]]) -> None:
+    from sim.errors import ScenarioError
+    from sim.scenario import loads
+
+    data = yaml.safe_load(base.read_text())
+    for index, factor, words, day in picks:
+        leaves = _leaves(data, [])
+        container, key = leaves[index % len(leaves)]
+        container[key] = _mutated(container[key], factor, words, day)  # type: ignore[index]
+    text = yaml.safe_dump(data, sort_keys=False)
+    try:
+        loads(text)
+    except ScenarioError:
+        event("refused by validate")
+        return  # refused cleanly: nothing more to check
+    event("accepted: run, trace and report")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.yaml"
+        path.write_text(text)
+        out = Path(tmp) / "run"
+        for args in (["run", path, "-n", "3", "--workers", "1", "--out", out],
+                     ["trace", path, "--seed", "0"], ["report", out]):
+            result = invoke(*args)
+            assert result.exit_code == 0, (args[0], result.output, result.exception)

@@ -30,7 +30,7 @@ MAX_RUNS = 10_000_000
 """Replications of one command (a run, all arms of a compare, all points of a sweep)."""
 MAX_RUNS_IN_MEMORY = 1_000_000
 """Replications held in memory together (all arms of a compare; one sweep point)."""
-MAX_POINTS = 10_000
+MAX_POINTS = 100_000
 """Points of one sweep (grid product, list lengths, lhs N, sobol N × (d + 2))."""
 HAWKES_SD = 4.0
 """A normal alpha or beta is checked at mean ± this many standard deviations."""

@@ -65,7 +65,8 @@ def claim(path: Path, suffix: str = "", unique: bool = False) -> Path | None:
     given) moves on to ``path-2``, ``path-3``, ...; without it, a taken name gives None.
 
     Raises:
-        StorageError: the folder cannot be created (read-only, full, name too long, ...).
+        UsageError: the path is bad input (name too long, a file in the way).
+        StorageError: the folder cannot be created (read-only, full, ...).
     """
     make_dirs(path.parent)
     for k in range(1, CLAIM_TRIES + 1):
@@ -84,10 +85,11 @@ def claim(path: Path, suffix: str = "", unique: bool = False) -> Path | None:
 
 
 def make_dirs(path: Path) -> None:
-    """``mkdir -p``, as a one-line StorageError on failure.
+    """``mkdir -p``, as a one-line error on failure.
 
     Raises:
-        StorageError: the folder cannot be created.
+        UsageError: the path is bad input (name too long, a file in the way).
+        StorageError: the folder cannot be created (read-only, full, ...).
     """
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -168,6 +170,7 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
     Raises:
         StorageError: the file cannot be written (full disk, read-only folder, ...).
+        UsageError: the path is bad input (name too long, a file in the way).
     """
     with _atomic(path) as f:
         pq.write_table(table, f)

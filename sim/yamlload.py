@@ -8,6 +8,7 @@ can reject duplicate keys, refuse merge keys and custom tags, bound alias expans
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +92,7 @@ def read_file(path: str | Path) -> Document:
     try:
         with open(path, "rb") as f:
             raw = f.read(MAX_BYTES + 1)  # bounded: /dev/zero or a huge file is not read whole
+            size = os.fstat(f.fileno()).st_size
     except FileNotFoundError:
         raise _fail(source, "file not found") from None
     except IsADirectoryError:
@@ -98,8 +100,8 @@ def read_file(path: str | Path) -> Document:
     except OSError as exc:
         raise _fail(source, f"cannot read file: {exc.strerror}") from None
     if len(raw) > MAX_BYTES:
-        raise _fail(source, f"file is over {MAX_BYTES} bytes; scenario files are limited to "
-                    f"{MAX_BYTES}")
+        shown = size if size > MAX_BYTES else f"over {MAX_BYTES}"
+        raise _fail(source, f"file is {shown} bytes; scenario files are limited to {MAX_BYTES}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

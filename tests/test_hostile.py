@@ -97,9 +97,9 @@ def test_compare_refuses_more_replications_than_memory_allows(tmp_path: Path) ->
     assert_refused(result, "200,000,000")
 
 
-@pytest.mark.parametrize("spec", ["horizon_days=1:30:1000000", "horizon_days=1,2,3"])
+@pytest.mark.parametrize("spec", ["horizon_days=1:30:1000000", "horizon_days=1:30:30"])
 def test_sweep_grid_size_is_checked_before_making_it(tmp_path: Path, spec: str) -> None:
-    extra = ["--set", "truce.breakdown.violations=1:5000:5000"] if "," in spec else []
+    extra = ["--set", "truce.breakdown.violations=1:5000:5000"] if spec.endswith(":30") else []
     t0 = time.perf_counter()
     result = invoke("sweep", POISSON, "--set", spec, *extra, "--out", tmp_path / "s")
     assert time.perf_counter() - t0 < 1.0

@@ -212,7 +212,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
             raise UsageError("give a SCENARIO file; no scenarios/ folder here to list (run "
                              "from the negsim checkout to see the shipped scenarios)")
         for path, title in shipped:
-            click.echo(f"{path:48s} {for_terminal(title)}")
+            click.echo(f"{for_terminal(path):48s} {for_terminal(title)}")
         return
     scenario, text = load_with(scenario_file, assignments)
     budgets.check_runs(runs or scenario.runs)
@@ -310,8 +310,8 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
             _refuse_partial(Path(p), force)
         arms, problem = cmp.arms_from_folders(list(inputs))
         if problem:
-            click.echo(f"warning: runs cannot be paired ({problem}); comparing them as "
-                       "independent samples, with wider intervals", err=True)
+            click.echo(f"warning: runs cannot be paired ({for_terminal(problem)}); comparing "
+                       "them as independent samples, with wider intervals", err=True)
         result = cmp.analyse(arms, paired=problem is None)
     else:
         arms = cmp.arms_from_files(list(inputs), list(variants))

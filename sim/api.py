@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,9 +11,9 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import plots, stats
+from sim import budgets, plots, stats
 from sim.engine import Plan
-from sim.errors import UsageError
+from sim.errors import Interrupted, UsageError
 from sim.outcomes import possible
 from sim.overrides import load_with
 from sim.runner import DEFAULT_CHUNK, Chunk, chunks, default_workers, run_chunks
@@ -84,6 +84,7 @@ class RunOptions:
     out: Path | None = None
     chunk: int = DEFAULT_CHUNK
     make_plots: bool = True
+    fresh_name: bool = False  # out is a proposed name: take out-2, ... if another run has it
 
 
 def run(scenario: str | Path | Scenario, runs: int | None = None, seed: int | None = None,
@@ -120,11 +121,29 @@ def run(scenario: str | Path | Scenario, runs: int | None = None, seed: int | No
 
 def execute(scenario: Scenario, text: str, opts: RunOptions,
             progress: Callable[[int], None] | None = None) -> RunResult:
-    """Run replications (to a folder when ``opts.out`` is set) and summarise them."""
+    """Run replications (to a folder when ``opts.out`` is set) and summarise them.
+
+    Raises:
+        UsageError: more replications than the budget allows (checked before any work).
+    """
+    budgets.check_runs(opts.runs)
     plan = Plan(scenario, opts.seed)
-    folder = Folder(opts.out) if opts.out else None
+    folder = Folder(opts.out, unique=opts.fresh_name) if opts.out else None
     t0 = time.perf_counter()
     batches: list[pa.RecordBatch] = []
+    try:
+        _simulate(scenario, opts, folder, batches, progress)
+    except KeyboardInterrupt:
+        if folder is None:
+            raise Interrupted("interrupted; nothing was saved (no run folder)") from None
+        folder.mark_incomplete("interrupted")
+        raise Interrupted(f"interrupted; the finished chunks are kept in {folder.path}") from None
+    return _finish(plan, text, opts, folder, batches, time.perf_counter() - t0)
+
+
+def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,
+              batches: list[pa.RecordBatch], progress: Callable[[int], None] | None) -> None:
+    """Run the chunks batch by batch, to the folder or into ``batches``."""
     for todo in _batches(opts):
         for chunk, batch in zip(todo, run_chunks(scenario, opts.seed, todo, opts.workers,
                                                  progress), strict=True):
@@ -135,15 +154,16 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
         if opts.precision is not None and _precise_enough(folder, batches, opts.precision,
                                                           possible(scenario)):
             break
-    return _finish(plan, text, opts, folder, batches, time.perf_counter() - t0)
 
 
-def _batches(opts: RunOptions) -> list[list[Chunk]]:
-    """The chunks to run, grouped into batches checked for precision between them."""
+def _batches(opts: RunOptions) -> Iterator[Sequence[Chunk]]:
+    """The chunks to run, grouped into batches checked for precision between them (lazily)."""
     if opts.precision is None:
-        return [chunks(0, opts.runs, opts.chunk)]
+        yield chunks(0, opts.runs, opts.chunk)
+        return
     step = max(PRECISION_BATCH, opts.chunk)  # independent of workers: same stop for any count
-    return [chunks(a, min(a + step, opts.runs), opts.chunk) for a in range(0, opts.runs, step)]
+    for a in range(0, opts.runs, step):
+        yield chunks(a, min(a + step, opts.runs), opts.chunk)
 
 
 def _precise_enough(folder: Folder | None, batches: list[pa.RecordBatch], p: float,

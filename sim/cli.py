@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -21,11 +22,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from sim import budgets
 from sim import scenario as scn
 from sim.engine import Plan, play
 from sim.errors import NegsimError, UsageError
 from sim.outcomes import OUTCOMES
 from sim.overrides import load_with
+from sim.text import for_rich, for_terminal
 from sim.trace import representative, story_json, story_lines
 
 
@@ -35,8 +38,20 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except NegsimError as exc:
-            click.echo(f"negsim: {exc}" if "\n" not in str(exc) else str(exc), err=True)
+            message = for_terminal(exc)
+            click.echo(f"negsim: {message}" if "\n" not in message else message, err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("negsim: interrupted", err=True)
+            sys.exit(130)
+        except OSError as exc:  # an environment failure no layer below anticipated
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"negsim: {for_terminal(where)}{exc.strerror or exc}", err=True)
+            sys.exit(1)
+        except MemoryError:
+            click.echo("negsim: out of memory; use fewer replications, points or terms",
+                       err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -68,9 +83,9 @@ def validate(files: tuple[str, ...]) -> None:
             scn.load(path)
         except NegsimError as exc:
             bad = True
-            click.echo(str(exc), err=True)
+            click.echo(for_terminal(exc), err=True)
         else:
-            click.echo(f"OK {path}")
+            click.echo(f"OK {for_terminal(path)}")
     sys.exit(2 if bad else 0)
 
 
@@ -85,6 +100,24 @@ def schema() -> None:
     click.echo(json.dumps(scn.json_schema(), indent=2))
 
 
+def _check_precision(precision: float | None) -> None:
+    if precision is not None and not math.isfinite(precision):
+        raise UsageError(f"--precision {precision}: expected a finite half-width such as 0.01")
+
+
+def _force_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--force", is_flag=True,
+                        help="Read an incomplete (.partial) run folder anyway.")(fn)
+
+
+def _refuse_partial(folder: Path, force: bool) -> None:
+    from sim.store import PARTIAL
+
+    if folder.name.endswith(PARTIAL) and not force:
+        raise UsageError(f"{folder} is an incomplete run (see its INCOMPLETE file); run it "
+                         "again, or pass --force to use what it holds")
+
+
 def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--set", "assignments", multiple=True, metavar="PATH=VALUE",
@@ -94,7 +127,8 @@ def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO")
-@click.option("--seed", type=int, default=None, help="Seed (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed (default: the scenario's).")
 @click.option("--replication", "-r", type=click.IntRange(min=0), default=None,
               help="Replication index to tell (default 0).")
 @click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
@@ -122,9 +156,9 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
     if as_json:
         click.echo(json.dumps(story_json(world), indent=2))
         return
-    click.echo(f"{scenario.title} — seed {plan.seed}, replication {index}")
+    click.echo(f"{for_terminal(scenario.title)} — seed {plan.seed}, replication {index}")
     for line in story_lines(world):
-        click.echo(line)
+        click.echo(for_terminal(line))
 
 
 def _shipped() -> list[tuple[str, str]]:
@@ -167,7 +201,10 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
       negsim run scenarios/kerry_moscow_2016.yaml --precision 0.01 -n 50000
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
     """
+    budgets.check_runs(runs or 0)  # before loading anything heavy
+    _check_precision(precision)
     from sim import api, render, store  # matplotlib and pyarrow load only when running
+    from sim.runner import chunks
 
     if scenario_file is None:
         shipped = _shipped()
@@ -175,13 +212,15 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
             raise UsageError("give a SCENARIO file; no scenarios/ folder here to list (run "
                              "from the negsim checkout to see the shipped scenarios)")
         for path, title in shipped:
-            click.echo(f"{path:48s} {title}")
+            click.echo(f"{for_terminal(path):48s} {for_terminal(title)}")
         return
     scenario, text = load_with(scenario_file, assignments)
+    budgets.check_runs(runs or scenario.runs)
     opts = api.RunOptions(
         runs=runs or scenario.runs, seed=scenario.seed if seed is None else seed,
-        workers=workers or api.default_workers(), precision=precision,
-        out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots)
+        workers=_workers(workers, len(chunks(0, runs or scenario.runs))), precision=precision,
+        out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots,
+        fresh_name=out is None)
     result = _with_progress(opts.runs, lambda tick: api.execute(scenario, text, opts, tick))
     if as_json:
         click.echo(json.dumps(store.clean_json(result.summary), indent=2))
@@ -191,7 +230,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     console.print(render.metrics_table(result.summary))
     for line in render.extras_lines(result.summary):
         console.print(line)
-    console.print(f"run folder: {result.folder}")
+    console.print(f"run folder: {for_rich(result.folder)}")
 
 
 class _RateColumn(TextColumn):
@@ -232,10 +271,11 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
               help="Compare folder to write (default: results/compare-YYYYmmdd-HHMMSS).")
 @click.option("--json", "as_json", is_flag=True, help="Print compare.json on stdout.")
 @click.option("--plots/--no-plots", default=True, help="Write PNG plots.")
+@_force_option
 @_handle_errors
 def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None,
             seed: int | None, workers: int | None, precision: float | None, out: Path | None,
-            as_json: bool, plots: bool) -> None:
+            as_json: bool, plots: bool, force: bool) -> None:
     """Compare scenarios on common random numbers; the first is the baseline.
 
     Each replication i of every scenario uses the same random streams, so differences are
@@ -252,7 +292,9 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     """
     from sim import compare as cmp
     from sim import render, store
+    from sim.runner import chunks
 
+    _check_precision(precision)
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
         raise UsageError(f"{missing[0]}: file not found")
@@ -264,10 +306,12 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         if not all(folders) or variants:
             raise UsageError("give either scenario files (with optional --vs) or run folders, "
                              "not a mix")
+        for p in inputs:
+            _refuse_partial(Path(p), force)
         arms, problem = cmp.arms_from_folders(list(inputs))
         if problem:
-            click.echo(f"warning: runs cannot be paired ({problem}); comparing them as "
-                       "independent samples, with wider intervals", err=True)
+            click.echo(f"warning: runs cannot be paired ({for_terminal(problem)}); comparing "
+                       "them as independent samples, with wider intervals", err=True)
         result = cmp.analyse(arms, paired=problem is None)
     else:
         arms = cmp.arms_from_files(list(inputs), list(variants))
@@ -275,8 +319,9 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         assert first is not None
         n = runs or first.runs
         s = first.seed if seed is None else seed
+        w = _workers(workers, len(chunks(0, min(n, cmp.BATCH) if precision else n)))
         result = _with_progress(n * len(arms), lambda tick: cmp.run_comparison(
-            arms, n, s, workers or api_workers(), precision, tick))
+            arms, n, s, w, precision, tick))
     folder = _save_comparison(arms, result, out, plots)
     if as_json:
         click.echo(json.dumps(store.clean_json(result), indent=2))
@@ -287,7 +332,17 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     console.print(result["family"]["text"])
     console.print("gain (pairing gain) = variance of an unpaired difference / variance of the "
                   "paired one")
-    console.print(f"compare folder: {folder}")
+    console.print(f"compare folder: {for_rich(folder)}")
+
+
+def _workers(requested: int | None, tasks: int) -> int:
+    """Workers for ``tasks`` chunks or points: a note on stderr when --workers is capped."""
+    if requested is None:
+        return api_workers()
+    count, note = budgets.cap_workers(requested, tasks)
+    if note:
+        click.echo(note, err=True)
+    return count
 
 
 def api_workers() -> int:
@@ -302,7 +357,8 @@ def _save_comparison(arms: list[Any], result: dict[str, Any], out: Path | None,
     from sim import plots as plt
     from sim import store
 
-    folder = store.Folder(out or store.timestamped(Path("results"), "compare"))
+    folder = store.Folder(out or store.timestamped(Path("results"), "compare"),
+                          unique=out is None)
     store.write_json(folder.path / "compare.json", result)
     store.write_json(folder.path / "manifest.json", store.manifest(
         "\n---\n".join(a.text for a in arms), seed=result["seed"], runs=result["runs"],
@@ -376,10 +432,12 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
         plan = dsg.build([dsg.parse_spec(x) for x in specs], sample or "grid", zipped,
                          design_csv, s)
         folder = out or store.timestamped(Path("results"), f"sweep-{base.name}")
-        job = swp.create(folder, text, scenario_file, plan, s, runs or base.runs)
+        job = swp.create(folder, text, scenario_file, plan, s, runs or base.runs,
+                         unique=out is None)
     left = len(job.design.points) - len(job.done())
+    w = _workers(workers, left)
     summary = _with_progress(left * job.runs, lambda tick: swp.execute(
-        job, workers or api_workers(), dask_address, tick))
+        job, w, dask_address, tick))
     if plots:
         _sweep_plots(job, summary)
     if as_json:
@@ -410,7 +468,7 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
     t = Table(title=f"{summary['scenario']}: {len(summary['points'])} points × "
               f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
     for path in job.design.paths:
-        t.add_column(path.split(".")[-1] if len(path) > 24 else path, justify="right")
+        t.add_column(for_rich(path.split(".")[-1] if len(path) > 24 else path), justify="right")
     for name in (summary["points"][0]["outcomes"] if summary["points"] else ()):
         t.add_column(name, justify="right", no_wrap=True)
     for p in summary["points"]:
@@ -420,10 +478,10 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
         t.add_row(*cells)
     console.print(t)
     for outcome, res in summary["sensitivity"].items():
-        console.print(f"{outcome}: " + ", ".join(render.influence(res, p)
+        console.print(f"{outcome}: " + ", ".join(for_rich(render.influence(res, p))
                                                  for p in res["ranking"])
                       + _noise_note(res.get("noise_share")))
-    console.print(f"sweep folder: {job.folder}")
+    console.print(f"sweep folder: {for_rich(job.folder)}")
 
 
 def _noise_note(share: float | None) -> str:
@@ -434,15 +492,16 @@ def _noise_note(share: float | None) -> str:
 
 
 def _cell(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+    return f"{value:.4g}" if isinstance(value, float) else for_rich(value)
 
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="HTML file to write (default: FOLDER/report.html).")
+@_force_option
 @_handle_errors
-def report(folder: Path, output: Path | None) -> None:
+def report(folder: Path, output: Path | None, force: bool) -> None:
     """Write a self-contained HTML report of a run, compare or sweep FOLDER.
 
     Images are inlined, nothing is loaded from elsewhere, and every text taken from a
@@ -457,7 +516,8 @@ def report(folder: Path, output: Path | None) -> None:
 
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
-    click.echo(f"report: {rpt.write(folder, output)}")
+    _refuse_partial(folder, force)
+    click.echo(f"report: {for_terminal(rpt.write(folder, output))}")
 
 
 @main.command()

@@ -7,7 +7,7 @@ arm sees the same draws wherever the scenarios agree; differences are taken pair
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim import stats
+from sim import budgets, stats
 from sim.errors import NegsimError, UsageError
 from sim.outcomes import possible_in
 from sim.overrides import load_with
@@ -105,7 +105,7 @@ def simulate(arms: list[Arm], runs: int, seed: int, workers: int, precision: flo
             break
 
 
-def _run(arm: Arm, seed: int, todo: list[Chunk], workers: int,
+def _run(arm: Arm, seed: int, todo: Sequence[Chunk], workers: int,
          progress: Callable[[int], None] | None) -> list[pa.RecordBatch]:
     assert arm.model is not None
     return list(run_chunks(arm.model, seed, todo, workers, progress))
@@ -255,6 +255,8 @@ def run_comparison(arms: list[Arm], runs: int, seed: int, workers: int,
     """Simulate the arms and analyse them (paired)."""
     if len(arms) < 2:
         raise UsageError("compare needs at least two scenarios (files, --vs variants, or folders)")
+    budgets.check_runs(runs * len(arms), f"-n {runs:,} × {len(arms)} scenarios =",
+                       budgets.MAX_RUNS_IN_MEMORY)
     t0 = time.perf_counter()
     simulate(arms, runs, seed, workers, precision, progress)
     result = analyse(arms, paired=True)

@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.stats import Z95
+from sim.text import plain_figure
 
 DPI = 120
 _SIZE = (7.0, 4.5)
@@ -189,7 +190,7 @@ def _note(ax: Axes, text: str) -> None:
 
 def _save(fig: Figure, path: str | Path) -> Path:
     out = Path(path)
-    fig.savefig(out, dpi=DPI)
+    plain_figure(fig).savefig(out, dpi=DPI)
     return out
 
 

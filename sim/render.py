@@ -7,6 +7,7 @@ from typing import Any
 from rich.table import Table
 
 from sim.outcomes import meaning
+from sim.text import for_rich
 
 
 def _num(x: Any, fmt: str = ".3g") -> str:
@@ -15,7 +16,8 @@ def _num(x: Any, fmt: str = ".3g") -> str:
 
 def outcomes_table(summary: dict[str, Any]) -> Table:
     """Outcome probabilities with 95% Wilson intervals."""
-    t = Table(title=f"{summary['title']} — {summary['runs']} replications, seed {summary['seed']}")
+    t = Table(title=f"{for_rich(summary['title'])} — {summary['runs']} replications, "
+              f"seed {summary['seed']}")
     for col, just in (("outcome", "left"), ("p", "right"), ("95% interval", "right"),
                       ("count", "right"), ("", "left")):
         t.add_column(col, justify=just, no_wrap=col != "")  # type: ignore[arg-type]
@@ -72,7 +74,7 @@ def compare_tables(result: dict[str, Any]) -> list[Table]:
     for c in result["comparisons"]:
         a, b = c["baseline"], c["variant"]
         how = "paired, common random numbers" if c["paired"] else "UNPAIRED"
-        t = Table(title=f"{b} vs {a} ({how})")
+        t = Table(title=f"{for_rich(b)} vs {for_rich(a)} ({how})")
         names = c["diff"]["outcomes"]
         t.add_column("outcome", no_wrap=True, min_width=max(map(len, names), default=7))
         for col in ("p base", "p var", "diff ± 95%", "p (Holm)", "gain"):
@@ -86,7 +88,7 @@ def compare_tables(result: dict[str, Any]) -> list[Table]:
 
 
 def _metric_diffs(c: dict[str, Any]) -> Table:
-    t = Table(title=f"Metrics: {c['variant']} minus {c['baseline']}")
+    t = Table(title=f"Metrics: {for_rich(c['variant'])} minus {for_rich(c['baseline'])}")
     t.add_column("metric", no_wrap=True)
     for col in ("pairs", "diff ± 95%", "p (Holm)", "gain"):
         t.add_column(col, justify="right", no_wrap=True)

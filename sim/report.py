@@ -17,7 +17,7 @@ from sim.errors import NegsimError, UsageError
 from sim.outcomes import GROUPS, meaning
 from sim.render import influence
 from sim.scenario import Scenario, loads
-from sim.store import read_json
+from sim.store import read_bytes, read_json, write_text
 from sim.trace import representative, story_lines
 
 TRACE_LINES = 80
@@ -61,10 +61,7 @@ def build(folder: Path) -> str:
 def write(folder: Path, out: Path | None = None) -> Path:
     """Write the report next to the results (or to ``out``) and return its path."""
     target = out or folder / "report.html"
-    text = build(folder)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    write_text(target, build(folder))  # atomic, never through a planted symlink
     return target
 
 
@@ -82,7 +79,7 @@ def _page(kind: str, body: list[str], folder: Path) -> str:
 
 
 def _image(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    data = base64.b64encode(read_bytes(path)).decode("ascii")
     return (f"<figure><img alt=\"{e(path.stem)}\" src=\"data:image/png;base64,{data}\">"
             f"<figcaption class=\"muted\">{e(path.name)}</figcaption></figure>")
 

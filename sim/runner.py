@@ -6,18 +6,28 @@ its own named streams, so the batches are the same whatever the worker count or 
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterator
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import overload
 
 import pyarrow as pa
 
+from sim import budgets
 from sim.engine import Plan, run_replication
 from sim.scenario import Scenario
 
 DEFAULT_CHUNK = 250
+PR_SET_PDEATHSIG = 1
+WATCH_SECONDS = 0.5
 
 _PLAN: Plan | None = None
 
@@ -30,9 +40,32 @@ class Chunk:
     stop: int
 
 
-def chunks(start: int, stop: int, size: int = DEFAULT_CHUNK) -> list[Chunk]:
-    """Split ``[start, stop)`` into chunks of at most ``size``."""
-    return [Chunk(a, min(a + size, stop)) for a in range(start, stop, size)]
+class Chunks(Sequence[Chunk]):
+    """``[start, stop)`` in chunks of at most ``size``, made one at a time when asked for."""
+
+    def __init__(self, start: int, stop: int, size: int = DEFAULT_CHUNK):
+        self._starts = range(start, stop, size)
+        self._stop, self._size = stop, size
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Chunk]: ...
+
+    def __getitem__(self, index: int | slice) -> Chunk | Sequence[Chunk]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        a = self._starts[index]
+        return Chunk(a, min(a + self._size, self._stop))
+
+
+def chunks(start: int, stop: int, size: int = DEFAULT_CHUNK) -> Chunks:
+    """Split ``[start, stop)`` into chunks of at most ``size`` (lazily: no list is built)."""
+    return Chunks(start, stop, size)
 
 
 def simulate_chunk(plan: Plan, chunk: Chunk) -> pa.RecordBatch:
@@ -58,8 +91,55 @@ def default_workers() -> int:
                else os.cpu_count() or 1)
 
 
-def _init_worker(scenario: Scenario, seed: int) -> None:
+def guard_worker(parent: int) -> None:
+    """Make a pool worker die with the process that started the pool (``parent``).
+
+    A daemon thread polls whether ``parent`` still runs and ends the worker when it does not:
+    the worker's own parent is the fork server, which lives as long as any worker does, so
+    the main process must be watched directly. Linux also delivers SIGKILL should the fork
+    server itself die (``PR_SET_PDEATHSIG``). Ctrl-C is left to the parent, which stops the
+    pool, so workers print no tracebacks.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _arm_death_signal()
+    threading.Thread(target=_watch, args=(parent, os.getppid()), daemon=True,
+                     name="negsim-parent-watch").start()
+
+
+def _arm_death_signal() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the watchdog alone serves
+        pass
+
+
+def _watch(parent: int, ppid: int, every: float = WATCH_SECONDS) -> None:
+    while os.getppid() == ppid and _alive(parent):
+        time.sleep(every)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a killed parent not yet reaped is a zombie: not running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
+def _init_worker(scenario: Scenario, seed: int, parent: int) -> None:
     global _PLAN
+    guard_worker(parent)
     _PLAN = Plan(scenario, seed)
 
 
@@ -68,12 +148,14 @@ def _work(chunk: Chunk) -> pa.RecordBatch:
     return simulate_chunk(_PLAN, chunk)
 
 
-def run_chunks(scenario: Scenario, seed: int, todo: list[Chunk], workers: int = 1,
+def run_chunks(scenario: Scenario, seed: int, todo: Sequence[Chunk], workers: int = 1,
                progress: Callable[[int], None] | None = None) -> Iterator[pa.RecordBatch]:
     """Yield each chunk's batch in order, computing them on ``workers`` processes.
 
-    Memory stays bounded: the pool works a few chunks ahead of the consumer.
+    Memory stays bounded: the pool works a few chunks ahead of the consumer. Never more
+    workers than chunks or cores are started.
     """
+    workers = min(workers, len(todo), budgets.cores())
     if workers <= 1 or len(todo) <= 1:
         plan = Plan(scenario, seed)
         for chunk in todo:
@@ -83,7 +165,8 @@ def run_chunks(scenario: Scenario, seed: int, todo: list[Chunk], workers: int = 
             yield batch
         return
     ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(scenario, seed)) as pool:
+    with ctx.Pool(workers, initializer=_init_worker,
+                  initargs=(scenario, seed, os.getpid())) as pool:
         for batch in pool.imap(_work, todo):
             if progress:
                 progress(batch.num_rows)

@@ -42,10 +42,22 @@ def play(plan: Plan, replication: int, tracing: bool = False) -> World:
         step()
         events += 1
         if events > MAX_EVENTS:
-            raise EngineError(f"replication {replication} exceeded {MAX_EVENTS} events; "
-                              "are violations exploding (alpha/beta >= 1)?")
+            raise EngineError(f"replication {replication} exceeded {MAX_EVENTS} events "
+                              f"by day {env.now:.4g}; {_culprit(world)}")
     world.finish(events)
     return world
+
+
+def _culprit(world: World) -> str:
+    """Which process made the events: the largest of the record's counters."""
+    rec = world.record
+    counts = {"truce violations (is alpha/beta >= 1?)": sum(rec.violations.values()),
+              "spoiler attacks (attack_rate too high?)": rec.spoiler_attacks,
+              "aid deliveries (aid.rate_per_day too high?)": rec.aid_deliveries}
+    name, count = max(counts.items(), key=lambda kv: kv[1])
+    if count == 0:
+        return "the talks or shocks scheduled too many events"
+    return f"most were {name}: {count:,}"
 
 
 def run_replication(plan: Plan, replication: int) -> Record:

@@ -52,3 +52,14 @@ class EngineError(NegsimError):
 
 class StorageError(NegsimError):
     """A run folder could not be written or read. Exit code 1 (2 when the folder is bad input)."""
+
+
+class DataError(NegsimError):
+    """A data file (incidents CSV) is not valid: names the file and the line. Exit code 2."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, file: str, line: int | None, message: str):
+        self.file, self.line = file, line
+        where = file if line is None else f"{file}:{line}"
+        super().__init__(f"{where}: {message}")

@@ -295,8 +295,9 @@ def fit(history: History, betas: Sequence[float] = (0.3, 3.0), maxiter: int = 50
     se = np.sqrt(np.diag(cov))
     theta = np.exp(res.x)
     at_zero = theta < BOUNDARY
-    lower = np.where(at_zero, 0.0, theta * np.exp(-Z95 * se))
-    upper = np.where(at_zero, np.nan, theta * np.exp(Z95 * se))
+    with np.errstate(over="ignore"):
+        lower = np.where(at_zero, 0.0, theta * np.exp(-Z95 * se))
+        upper = np.where(at_zero, np.nan, theta * np.exp(Z95 * se))
     params = Params.from_vector(np.where(at_zero, 0.0, theta), d, m)
     return Fit(params, -res.fun * max(history.events, 1), bool(res.success), str(res.message),
                se, lower, upper, _branching_interval(res.x, cov, d, m))

@@ -499,7 +499,7 @@ def fit_command(incidents: str, time_column: str, actor_column: str, parties: st
     \b
     Example:
       negsim fit scenarios/examples/incidents_synthetic.csv --spoiler splinter \\
-        --start 2024-01-01 --end 2024-12-31 --out fitted.yaml --plot qq.png
+        --start 2024-01-01 --end 2025-12-30 --out fitted.yaml --plot qq.png
       negsim fit acled.csv --parties 'Military Forces of Syria (2000-)','Opposition Rebels' \\
         --spoiler 'Islamic State' --time-column event_date --actor-column actor1
     """

@@ -223,7 +223,7 @@ def maximise(history: History, betas: Sequence[float] = (0.3, 3.0),
     for beta in betas:
         res = optimize.minimize(_objective, _start(history, beta), args=(history, d, m),
                                 jac=True, method="TNC", bounds=bounds,
-                                options={"maxfun": maxiter})
+                                options={"maxfun": max(maxiter, 30 * len(bounds))})
         if best is None or res.fun < best.fun:
             best = res
     assert best is not None
@@ -284,7 +284,8 @@ def fit(history: History, betas: Sequence[float] = (0.3, 3.0), maxiter: int = 50
     Args:
         history: the events and the observation window.
         betas: starting values of beta (days^-1); the best optimum is kept.
-        maxiter: iteration budget of each L-BFGS-B run.
+        maxiter: function-evaluation budget of each optimiser run (at least 30 per
+            parameter).
 
     Returns:
         The estimate, its intervals and the branching ratio ``(value, lower, upper)``.

@@ -107,14 +107,14 @@ def _party_estimates(r: FitReport) -> list[Estimate]:
 def _describe(r: FitReport, kind: str, i: int, j: int) -> tuple[str, str]:
     p, sp, slug = r.selection.parties, r.selection.spoilers, r.slugs
     if kind == "mu":
-        return f"actors.{slug[p[i]]}.violation_rate", f"mu: base violations/day of {p[i]}"
+        return f"actors.{slug[p[i]]}.violation_rate", f"base rate of {p[i]}"
     if kind == "alpha":
         return (f"truce.alpha.{slug[p[i]]}.{slug[p[j]]}",
-                f"jump in {p[i]}'s rate per {p[j]} violation")
+                f"jump of {p[i]} per {p[j]} violation")
     if kind == "gamma":
         return (f"spoilers.{slug[sp[j]]}.excites.{slug[p[i]]}",
-                f"jump in {p[i]}'s rate per {sp[j]} attack")
-    return "truce.beta", f"decay/day (half-life {np.log(2) / r.fit.params.beta:.2g} days)"
+                f"jump of {p[i]} per {sp[j]} attack")
+    return "truce.beta", f"decay (half-life {np.log(2) / r.fit.params.beta:.2g} days)"
 
 
 def _spoiler_rates(r: FitReport) -> list[Estimate]:
@@ -126,7 +126,7 @@ def _spoiler_rates(r: FitReport) -> list[Estimate]:
         lo = stats.chi2.ppf(0.025, 2 * n) / 2 / days if n else 0.0
         hi = stats.chi2.ppf(0.975, 2 * n + 2) / 2 / days
         out.append(Estimate(f"actors.{r.slugs[name]}.attack_rate",
-                            f"attacks/day by {name} (Poisson)", n / days, lo, hi))
+                            f"attacks by {name} (Poisson)", n / days, lo, hi))
     return out
 
 
@@ -251,7 +251,9 @@ def summary_lines(r: FitReport) -> list[str]:
     b, g, s = r.fit.branching, r.gof, r.selection
     state = "stationary" if b[0] < 1 else "NOT stationary (explosive)"
     verdict = "consistent with the model" if g.consistent else "REJECTS the model"
-    lines = [f"branching ratio (spectral radius of alpha/beta) {_num(b[0])}, 95% "
+    lines = ["rates and jumps per day; a jump raises the row party's violation rate and decays "
+             "at beta",
+             f"branching ratio (spectral radius of alpha/beta) {_num(b[0])}, 95% "
              f"[{_num(b[1])}, {_num(b[2])}]: {state}",
              f"time-rescaling ({g.residuals.size} residuals): KS vs Exp(1) "
              f"D={g.ks_exponential:.3f} p={g.p_exponential:.3g}; rescaled times vs uniform "

@@ -485,12 +485,16 @@ def report(folder: Path, output: Path | None) -> None:
 @click.option("--spread-seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the within-day placement of day-resolution times (rerun with "
               "another to see how much it matters).")
+@click.option("--profile", is_flag=True,
+              help="Profile-likelihood intervals (slower; honest when a jump may be 0) instead "
+              "of observed-information ones.")
 @click.option("--force", is_flag=True, help="Overwrite --out / --plot files that exist.")
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON.")
 @_handle_errors
 def fit_command(incidents: str, time_column: str, actor_column: str, parties: str | None,
                 spoilers: tuple[str, ...], start: str | None, end: str | None, out: Path | None,
-                plot: Path | None, spread_seed: int, force: bool, as_json: bool) -> None:
+                plot: Path | None, spread_seed: int, profile: bool, force: bool,
+                as_json: bool) -> None:
     """Fit a Hawkes model (exponential kernels) to dated, attributed incidents.
 
     Maximum likelihood with 95% intervals from the observed information, a time-rescaling
@@ -505,8 +509,8 @@ def fit_command(incidents: str, time_column: str, actor_column: str, parties: st
     """
     from sim import fitreport as fr
 
-    opts = fr.FitOptions(time_column, actor_column, _names(parties), list(spoilers), start, end,
-                         spread_seed)
+    opts = fr.FitOptions(time_column, actor_column, fr.split_names(parties), list(spoilers),
+                         start, end, spread_seed, profile)
     report = fr.fit_file(incidents, opts)
     if out is not None:
         fr.write_new(out, fr.yaml_block(report), force)
@@ -519,7 +523,3 @@ def fit_command(incidents: str, time_column: str, actor_column: str, parties: st
     console.print(fr.table(report))
     for line in fr.summary_lines(report) + [f"wrote {p}" for p in (out, plot) if p]:
         console.print(line, highlight=False)
-
-
-def _names(text: str | None) -> list[str] | None:
-    return [x.strip() for x in text.split(",") if x.strip()] if text else None

@@ -35,6 +35,7 @@ class FitOptions:
     start: str | None = None
     end: str | None = None
     spread_seed: int = 0
+    profile: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,18 @@ class FitReport:
     gof: hawkes.GoodnessOfFit
     slugs: dict[str, str]
     spread: int
+    intervals: str = "observed information (Wald, log scale)"
 
     @property
     def estimates(self) -> list[Estimate]:
         """Every parameter in scenario terms, spoilers' Poisson attack rates included."""
         return _party_estimates(self) + _spoiler_rates(self)
+
+
+def split_names(text: str | None) -> list[str] | None:
+    """``"a, b"`` -> ``["a", "b"]``; None or empty -> None."""
+    names = [x.strip() for x in (text or "").split(",") if x.strip()]
+    return names or None
 
 
 def fit_file(path: str | Path, options: FitOptions | None = None) -> FitReport:
@@ -77,7 +85,11 @@ def fit_file(path: str | Path, options: FitOptions | None = None) -> FitReport:
     sel = inc.select(data, o.parties, o.spoilers, o.start, o.end)
     result = hawkes.fit(sel.history)
     gof = hawkes.goodness_of_fit(result.params, sel.history)
-    return FitReport(str(path), sel, result, gof, slugs(sel.parties + sel.spoilers), data.spread)
+    names = slugs(sel.parties + sel.spoilers)
+    if o.profile:
+        return FitReport(str(path), sel, hawkes.profile(sel.history, result), gof, names,
+                         data.spread, "profile likelihood")
+    return FitReport(str(path), sel, result, gof, names, data.spread)
 
 
 def slugs(actors: list[str]) -> dict[str, str]:
@@ -143,7 +155,7 @@ def to_json(r: FitReport) -> dict[str, Any]:
         "spoilers": {r.slugs[a]: a for a in s.spoilers},
         "events": _counts(s),
         "outside_window": s.outside, "dropped": s.dropped, "spread_within_day": r.spread,
-        "loglik": r.fit.loglik, "converged": r.fit.converged,
+        "loglik": r.fit.loglik, "converged": r.fit.converged, "intervals": r.intervals,
         "parameters": [{"path": e.path, "meaning": e.meaning, "estimate": e.value,
                         "ci": [e.lower, e.upper]} for e in r.estimates],
         "branching_ratio": {"estimate": b[0], "ci": [b[1], b[2]], "stationary": b[0] < 1},
@@ -251,8 +263,8 @@ def summary_lines(r: FitReport) -> list[str]:
     b, g, s = r.fit.branching, r.gof, r.selection
     state = "stationary" if b[0] < 1 else "NOT stationary (explosive)"
     verdict = "consistent with the model" if g.consistent else "REJECTS the model"
-    lines = ["rates and jumps per day; a jump raises the row party's violation rate and decays "
-             "at beta",
+    lines = [f"95% intervals: {r.intervals}; rates and jumps per day; a jump raises the row "
+             "party's violation rate and decays at beta",
              f"branching ratio (spectral radius of alpha/beta) {_num(b[0])}, 95% "
              f"[{_num(b[1])}, {_num(b[2])}]: {state}",
              f"time-rescaling ({g.residuals.size} residuals): KS vs Exp(1) "

@@ -171,6 +171,29 @@ def test_poisson_data_give_a_branching_ratio_near_zero() -> None:
     assert f.branching[0] < 0.05
 
 
+def test_profile_interval_reaches_zero_for_a_jump_that_is_zero() -> None:
+    p = hawkes.Params(np.array([0.5]), np.zeros((1, 1)), np.zeros((1, 0)), 1.0)
+    h = simulate(p, [], 1000.0, np.random.default_rng(4))
+    wald = hawkes.fit(h)
+    prof = hawkes.profile(h, wald)
+    assert wald.lower[1] > 0  # a log-scale Wald interval never reaches 0 ...
+    assert prof.lower[1] == 0.0  # ... the profile likelihood does
+    assert prof.lower[0] < 0.5 < prof.upper[0]
+    assert prof.upper[0] == pytest.approx(wald.upper[0], rel=0.05)
+
+
+def test_profile_interval_endpoints_drop_the_loglik_by_the_chi_square_quantile(
+        history: hawkes.History) -> None:
+    f = hawkes.fit(history)
+    prof = hawkes.profile(history, f, which=[8])
+    assert np.array_equal(prof.lower[:8], f.lower[:8])
+    top = hawkes.loglik(f.params, history)
+    x = np.log(f.params.vector())
+    for end in (prof.lower[-1], prof.upper[-1]):  # beta
+        drop = 2 * (top - hawkes._profile_loglik(history, x, x.size - 1, math.log(end)))
+        assert drop == pytest.approx(hawkes.CHI2_95, abs=0.02)
+
+
 # --- goodness of fit ------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,16 @@ def test_fit_writes_yaml_and_plot_and_refuses_to_overwrite(tmp_path: Path) -> No
     assert f"{out} exists; give --force to overwrite it" in again.stderr
     forced = invoke(str(SYNTHETIC), *WINDOW, "--out", str(out), "--plot", str(plot), "--force")
     assert forced.exit_code == 0, forced.output
+
+
+def test_fit_with_profile_intervals_says_so() -> None:
+    result = invoke(str(SYNTHETIC), "--parties", "government", "--end", "2024-06-30",
+                    "--profile", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["intervals"] == "profile likelihood"
+    for p in data["parameters"]:
+        assert p["ci"][0] <= p["estimate"] <= (p["ci"][1] or math.inf)
 
 
 def test_fit_of_exact_day_column_with_day_number_window() -> None:

@@ -188,11 +188,6 @@ class Fit:
     upper: Array
     branching: tuple[float, float, float]
 
-    @property
-    def at_boundary(self) -> Array:
-        """Entries estimated at zero (their interval is ``[0, nan]``)."""
-        return self.params.vector() < BOUNDARY
-
 
 def _objective(x: Array, history: History, d: int, m: int) -> tuple[float, Array]:
     theta = np.exp(x)
@@ -262,18 +257,20 @@ def _covariance(x: Array, history: History) -> Array:
 
 
 def _branching_interval(x: Array, cov: Array, d: int, m: int) -> tuple[float, float, float]:
-    """Branching ratio with a delta-method 95% interval on the log scale."""
+    """Branching ratio with a delta-method 95% interval on the natural scale, cut at 0.
+
+    Not on the log scale: with no excitation the ratio is near 0 and its log is unbounded.
+    """
     def rho(z: Array) -> float:
         return Params.from_vector(np.exp(z), d, m).branching_ratio()
 
     value = rho(x)
     if value <= 0 or not np.all(np.isfinite(np.diag(cov)[np.exp(x) >= BOUNDARY])):
         return value, np.nan, np.nan
-    grad = np.array([(rho(x + h) - rho(x - h)) / 2e-5 for h in np.eye(x.size) * 1e-5])
-    g = grad / value
+    g = np.array([(rho(x + h) - rho(x - h)) / 2e-5 for h in np.eye(x.size) * 1e-5])
     ok = np.isfinite(np.diag(cov))
     se = float(np.sqrt(max(g[ok] @ cov[np.ix_(ok, ok)] @ g[ok], 0.0)))
-    return value, value * np.exp(-Z95 * se), value * np.exp(Z95 * se)
+    return value, max(value - Z95 * se, 0.0), value + Z95 * se
 
 
 def fit(history: History, betas: Sequence[float] = (0.3, 3.0), maxiter: int = 500) -> Fit:

@@ -275,6 +275,10 @@ def summary_lines(r: FitReport) -> list[str]:
     if r.spread:
         lines.append(f"{r.spread} day-resolution times spread within their day (sorted "
                      "seeded uniforms, file order kept; --spread-seed changes them)")
+    wide = [e.path for e in r.estimates if e.lower > 0 and e.upper / e.lower > 1e4]
+    if wide and r.intervals != "profile likelihood":
+        lines.append(f"{len(wide)} Wald intervals span more than a factor of 10^4 (a jump near "
+                     "0?): --profile gives intervals that can reach 0")
     left = s.outside + sum(s.dropped.values())
     if left:
         lines.append(f"left out: {s.outside} outside the window, "

@@ -353,7 +353,9 @@ def test_too_many_parties_asks_for_parties_option(tmp_path: Path) -> None:
 
 
 def test_shipped_example_is_what_the_engine_makes_from_the_truth() -> None:
-    assert inc.simulated(TRUTH) == SYNTHETIC.read_text()
+    assert inc.simulated(TRUTH) == SYNTHETIC.read_text(), (
+        "the engine no longer makes the shipped example: run "
+        "`python scripts/make_incidents_example.py` and update the README's fit output")
 
 
 @pytest.fixture(scope="module")

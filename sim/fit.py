@@ -177,7 +177,11 @@ def loglik(params: Params, history: History) -> float:
 
 @dataclass(frozen=True)
 class Fit:
-    """A maximum-likelihood estimate with its observed-information intervals."""
+    """A maximum-likelihood estimate with its 95% intervals.
+
+    ``lower``/``upper`` come from the observed information (:func:`fit`) or the profile
+    likelihood (:func:`profile`); ``se_log`` is always the observed-information one.
+    """
 
     params: Params
     loglik: float

@@ -64,3 +64,14 @@ class Interrupted(NegsimError):
     """The user stopped a command (Ctrl-C); the message says what was kept. Exit code 130."""
 
     exit_code: ClassVar[int] = 130
+
+
+class DataError(NegsimError):
+    """A data file (incidents CSV) is not valid: names the file and the line. Exit code 2."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, file: str, line: int | None, message: str):
+        self.file, self.line = file, line
+        where = file if line is None else f"{file}:{line}"
+        super().__init__(f"{where}: {message}")

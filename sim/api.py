@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from sim.engine import Plan
 from sim.errors import Interrupted, UsageError
 from sim.outcomes import possible
 from sim.overrides import load_with
-from sim.runner import DEFAULT_CHUNK, Chunk, chunks, default_workers, run_chunks
+from sim.runner import Chunk, chunk_size, chunks, default_workers, run_chunks
 from sim.scenario import Scenario, dumps
 from sim.store import Folder, manifest, write_json
 from sim.summary import ParquetColumns, column, summarise
@@ -82,7 +83,7 @@ class RunOptions:
     workers: int = 1
     precision: float | None = None
     out: Path | None = None
-    chunk: int = DEFAULT_CHUNK
+    chunk: int = 0  # replications per chunk; 0 = runner.chunk_size(scenario)
     make_plots: bool = True
     fresh_name: bool = False  # out is a proposed name: take out-2, ... if another run has it
 
@@ -127,6 +128,8 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
         UsageError: more replications than the budget allows (checked before any work).
     """
     budgets.check_runs(opts.runs)
+    if opts.chunk <= 0:
+        opts = dataclasses.replace(opts, chunk=chunk_size(scenario))
     plan = Plan(scenario, opts.seed)
     folder = Folder(opts.out, unique=opts.fresh_name) if opts.out else None
     t0 = time.perf_counter()

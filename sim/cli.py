@@ -31,6 +31,8 @@ from sim.overrides import load_with
 from sim.text import for_rich, for_terminal
 from sim.trace import representative, story_json, story_lines
 
+STORY_LIMIT = 20_000  # trace keeps the first and last 10,000 entries of a story
+
 
 def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(fn)
@@ -152,7 +154,7 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
     index = replication or 0
     if outcome is not None:
         index = representative(plan, outcome)
-    world = play(plan, index, tracing=True)
+    world = play(plan, index, tracing=True, story_limit=STORY_LIMIT)
     if as_json:
         click.echo(json.dumps(story_json(world), indent=2))
         return
@@ -204,7 +206,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     budgets.check_runs(runs or 0)  # before loading anything heavy
     _check_precision(precision)
     from sim import api, render, store  # matplotlib and pyarrow load only when running
-    from sim.runner import chunks
+    from sim.runner import chunk_size, chunks
 
     if scenario_file is None:
         shipped = _shipped()
@@ -218,7 +220,8 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     budgets.check_runs(runs or scenario.runs)
     opts = api.RunOptions(
         runs=runs or scenario.runs, seed=scenario.seed if seed is None else seed,
-        workers=_workers(workers, len(chunks(0, runs or scenario.runs))), precision=precision,
+        workers=_workers(workers, len(chunks(0, runs or scenario.runs, chunk_size(scenario)))),
+        precision=precision,
         out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots,
         fresh_name=out is None)
     result = _with_progress(opts.runs, lambda tick: api.execute(scenario, text, opts, tick))

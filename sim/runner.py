@@ -26,6 +26,7 @@ from sim.engine import Plan, run_replication
 from sim.scenario import Scenario
 
 DEFAULT_CHUNK = 250
+CHUNK_EVENTS = 100_000  # about half a second of engine work: progress ticks at least that often
 PR_SET_PDEATHSIG = 1
 WATCH_SECONDS = 0.5
 
@@ -61,6 +62,14 @@ class Chunks(Sequence[Chunk]):
             return [self[i] for i in range(*index.indices(len(self)))]
         a = self._starts[index]
         return Chunk(a, min(a + self._size, self._stop))
+
+
+def chunk_size(scenario: Scenario) -> int:
+    """Replications per chunk: up to DEFAULT_CHUNK, fewer when each replication is expected to
+    be long (base events from ``budgets.base_events``), so progress reaches the user about
+    every CHUNK_EVENTS events even for a slow scenario. Records never depend on it."""
+    expected = max(budgets.base_events(scenario), 1.0)
+    return max(1, min(DEFAULT_CHUNK, int(CHUNK_EVENTS / expected)))
 
 
 def chunks(start: int, stop: int, size: int = DEFAULT_CHUNK) -> Chunks:

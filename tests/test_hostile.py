@@ -665,3 +665,43 @@ def test_whatever_validate_accepts_runs_traces_and_reports(
                      ["trace", path, "--seed", "0"], ["report", out]):
             result = invoke(*args)
             assert result.exit_code == 0, (args[0], result.output, result.exception)
+
+
+# --- 8. progress and trace memory for slow, eventful replications ------------------------------
+
+BUSY = """
+name: busy
+title: a busy truce
+start: 2020-01-01
+horizon_days: 2000
+actors: {a: {label: A, violation_rate: 20}}
+truce: {parties: [a], starts: 0}
+"""
+
+
+def test_progress_ticks_every_chunk_of_bounded_work() -> None:
+    # About 40,000 events per replication: chunks of 2, so progress moves every 2 replications
+    # (it moved once per 250 before, minutes apart on a slow scenario).
+    from sim import api
+    from sim.runner import chunk_size
+    from sim.scenario import loads
+
+    scenario = loads(BUSY)
+    assert chunk_size(scenario) == 2
+    ticks: list[int] = []
+    opts = api.RunOptions(runs=6, seed=1, workers=1, precision=None, out=None, make_plots=False)
+    result = api.execute(scenario, BUSY, opts, ticks.append)
+    assert ticks == [2, 2, 2] and result.summary["runs"] == 6
+
+
+def test_trace_keeps_a_bounded_story_and_says_what_it_left_out() -> None:
+    from sim.engine import Plan, play
+    from sim.scenario import loads
+
+    world = play(Plan(loads(BUSY)), 0, tracing=True, story_limit=1000)
+    told = world.told()
+    assert len(world.story) == 500 and len(world.story_tail) == 500
+    assert len(told) == 1001 and told[500].kind == "omitted"
+    assert f"{world.story_omitted} entries omitted" in told[500].text
+    assert world.story_omitted + 1000 == world.record.violations["a"] + 1  # + the start line
+    assert told[-1].day >= told[0].day

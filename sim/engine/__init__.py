@@ -15,9 +15,10 @@ MAX_EVENTS = 5_000_000
 __all__ = ["Plan", "run_replication", "play", "Entry", "World"]
 
 
-def build(plan: Plan, replication: int, tracing: bool = False) -> World:
+def build(plan: Plan, replication: int, tracing: bool = False,
+          story_limit: int | None = None) -> World:
     """Set up the processes of one replication; nothing has happened yet."""
-    world = World(plan, replication, tracing)
+    world = World(plan, replication, tracing, story_limit)
     s = plan.scenario
     if s.truce is not None:
         world.truce = Truce(world)
@@ -32,9 +33,10 @@ def build(plan: Plan, replication: int, tracing: bool = False) -> World:
     return world
 
 
-def play(plan: Plan, replication: int, tracing: bool = False) -> World:
+def play(plan: Plan, replication: int, tracing: bool = False,
+         story_limit: int | None = None) -> World:
     """Play one replication to its end and return its world (record and story)."""
-    world = build(plan, replication, tracing)
+    world = build(plan, replication, tracing, story_limit)
     env, horizon = world.env, plan.horizon
     step, peek = env.step, env.peek
     events = 0

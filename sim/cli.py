@@ -24,14 +24,11 @@ from rich.progress import (
 
 from sim import budgets
 from sim import scenario as scn
-from sim.engine import Plan, play
 from sim.errors import NegsimError, UsageError
 from sim.outcomes import OUTCOMES
 from sim.overrides import load_with
+from sim.story import story_json
 from sim.text import for_rich, for_terminal
-from sim.trace import representative, story_json, story_lines
-
-STORY_LIMIT = 20_000  # trace keeps the first and last 10,000 entries of a story
 
 
 def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -147,19 +144,18 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
       negsim trace scenarios/kerry_moscow_2016.yaml --seed 3
       negsim trace scenarios/kerry_moscow_2016.yaml --seed 3 --outcome truce_collapsed
     """
+    from sim import api
+
     if replication is not None and outcome is not None:
         raise UsageError("give --replication or --outcome, not both")
-    scenario, _ = load_with(scenario_file, assignments)
-    plan = Plan(scenario, seed)
-    index = replication or 0
-    if outcome is not None:
-        index = representative(plan, outcome)
-    world = play(plan, index, tracing=True, story_limit=STORY_LIMIT)
+    told = api.trace(scenario_file, seed, replication, outcome, list(assignments))
+    world = told.world
     if as_json:
         click.echo(json.dumps(story_json(world), indent=2))
         return
+    scenario, plan, index = world.plan.scenario, world.plan, world.record.replication
     click.echo(f"{for_terminal(scenario.title)} — seed {plan.seed}, replication {index}")
-    for line in story_lines(world):
+    for line in told.lines:
         click.echo(for_terminal(line))
 
 
@@ -293,39 +289,39 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
       negsim compare scenarios/kerry_moscow_2016.yaml --vs actors.russia.leverage.assad=0.9
       negsim compare results/run-a results/run-b
     """
-    from sim import compare as cmp
-    from sim import render, store
+    from sim import api, render, store
+    from sim import comparison as cmp
+    from sim.inputs import resolve
     from sim.runner import chunks
 
     _check_precision(precision)
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
         raise UsageError(f"{missing[0]}: file not found")
-    folders = [Path(p).is_dir() for p in inputs]
     if len(inputs) + len(variants) < 2:
         raise UsageError("compare needs at least two scenarios (files, --vs variants, or "
                          "folders)")
+    folders = [Path(p).is_dir() for p in inputs]
+    where: dict[str, Any] = {"out": out or store.timestamped(Path("results"), "compare"),
+             "fresh_name": out is None, "plots": plots}
     if any(folders):
         if not all(folders) or variants:
             raise UsageError("give either scenario files (with optional --vs) or run folders, "
                              "not a mix")
         for p in inputs:
             _refuse_partial(Path(p), force)
-        arms, problem = cmp.arms_from_folders(list(inputs))
-        if problem:
-            click.echo(f"warning: runs cannot be paired ({for_terminal(problem)}); comparing "
-                       "them as independent samples, with wider intervals", err=True)
-        result = cmp.analyse(arms, paired=problem is None)
+        outcome = api.compare(list(inputs), **where)
+        if "warning" in outcome.data:
+            click.echo(f"warning: {for_terminal(outcome.data['warning'])}, with wider "
+                       "intervals", err=True)
     else:
-        arms = cmp.arms_from_files(list(inputs), list(variants))
-        first = arms[0].model
-        assert first is not None
+        first, _, _ = resolve(inputs[0])
         n = runs or first.runs
-        s = first.seed if seed is None else seed
         w = _workers(workers, len(chunks(0, min(n, cmp.BATCH) if precision else n)))
-        result = _with_progress(n * len(arms), lambda tick: cmp.run_comparison(
-            arms, n, s, w, precision, tick))
-    folder = _save_comparison(arms, result, out, plots)
+        outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
+            list(inputs), [[v] for v in variants], n, seed, w, precision,
+            progress=tick, **where))
+    result, folder = outcome.data, outcome.folder
     if as_json:
         click.echo(json.dumps(store.clean_json(result), indent=2))
         return
@@ -352,26 +348,6 @@ def api_workers() -> int:
     from sim.runner import default_workers
 
     return default_workers()
-
-
-def _save_comparison(arms: list[Any], result: dict[str, Any], out: Path | None,
-                     plots: bool) -> Path:
-    from sim import compare as cmp
-    from sim import plots as plt
-    from sim import store
-
-    folder = store.Folder(out or store.timestamped(Path("results"), "compare"),
-                          unique=out is None)
-    store.write_json(folder.path / "compare.json", result)
-    store.write_json(folder.path / "manifest.json", store.manifest(
-        "\n---\n".join(a.text for a in arms), seed=result["seed"], runs=result["runs"],
-        extra={"arms": [{"label": a.label, "source": a.source, "scenario_text": a.text}
-                        for a in arms]}))
-    store.write_parquet(cmp.pairs(arms), folder.path / "pairs.parquet")
-    if plots:
-        plt.plot_side_by_side(result["scenarios"], folder.path / "outcomes.png")
-        plt.plot_forest(result["comparisons"], folder.path / "differences.png")
-    return folder.complete()
 
 
 @main.command()
@@ -412,9 +388,8 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
         --set actors.russia.leverage.assad=0.2..0.9 --set deadline.credibility=0..0.5
       negsim sweep --resume results/sweep-kerry_moscow_2016-20261125-101500
     """
-    from sim import design as dsg
-    from sim import store
-    from sim import sweep as swp
+    from sim import api, store
+    from sim import sweeps as swp
 
     if resume_dir is not None:
         given = [name for name, value in (("SCENARIO", scenario_file), ("--set", specs),
@@ -430,36 +405,17 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
     else:
         if scenario_file is None:
             raise UsageError("give a SCENARIO (or --resume SWEEP_DIR)")
-        base, text = load_with(scenario_file)
-        s = base.seed if seed is None else seed
-        plan = dsg.build([dsg.parse_spec(x) for x in specs], sample or "grid", zipped,
-                         design_csv, s)
-        folder = out or store.timestamped(Path("results"), f"sweep-{base.name}")
-        job = swp.create(folder, text, scenario_file, plan, s, runs or base.runs,
-                         unique=out is None)
+        job = api.new_sweep(scenario_file, list(specs), sample or "grid", zipped, design_csv,
+                            runs, seed, out)
     left = len(job.design.points) - len(job.done())
     w = _workers(workers, left)
-    summary = _with_progress(left * job.runs, lambda tick: swp.execute(
-        job, w, dask_address, tick))
-    if plots:
-        _sweep_plots(job, summary)
+    result = _with_progress(left * job.runs, lambda tick: api.sweep(
+        job=job, workers=w, dask=dask_address, plots_too=plots, progress=tick))
+    summary = result.data
     if as_json:
         click.echo(json.dumps(store.clean_json(summary), indent=2))
         return
     _print_sweep(job, summary)
-
-
-def _sweep_plots(job: Any, summary: dict[str, Any]) -> None:
-    from sim import plots as plt
-
-    paths, points = job.design.paths, summary["points"]
-    numeric = all(isinstance(p["values"][q], int | float) for p in points for q in paths)
-    if numeric and len(paths) == 1:
-        plt.plot_sweep_line(points, paths[0], job.folder / "sweep.png")
-    if numeric and len(paths) == 2 and job.design.method in ("grid", "zip"):
-        plt.plot_heatmaps(points, paths, job.folder / "heatmaps.png")
-    if summary["sensitivity"]:
-        plt.plot_ranking(summary["sensitivity"], job.folder / "ranking.png")
 
 
 def _print_sweep(job: Any, summary: dict[str, Any]) -> None:

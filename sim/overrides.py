@@ -99,7 +99,16 @@ def load_with(path: str, assignments: list[str] | tuple[str, ...] = ()) -> tuple
     Raises:
         ScenarioError: the file or an override is not valid.
     """
-    doc = read_file(path)
+    return load_document(read_file(path), assignments)
+
+
+def load_document(doc: Document, assignments: list[str] | tuple[str, ...] = ()
+                  ) -> tuple[Scenario, str]:
+    """Validate a parsed document with overrides; also return the effective YAML text.
+
+    Raises:
+        ScenarioError: the document or an override is not valid.
+    """
     if not assignments:
         return from_document(doc), doc.text
     edited = apply(doc, list(assignments))

@@ -18,7 +18,7 @@ from sim.outcomes import GROUPS, meaning
 from sim.render import influence
 from sim.scenario import Scenario, loads
 from sim.store import read_bytes, read_json, write_text
-from sim.trace import representative, story_lines
+from sim.story import representative, story_lines
 
 TRACE_LINES = 80
 

@@ -72,16 +72,16 @@ def arms_from_files(paths: list[str], variants: list[str]) -> list[Arm]:
     arms: list[Arm] = []
     for path in paths:
         model, text = load_with(path)
-        arms.append(Arm(_unique(model.name, arms), model.name, path, text, model.seed,
+        arms.append(Arm(unique_label(model.name, arms), model.name, path, text, model.seed,
                         model=model))
     for assignment in variants:
         model, text = load_with(paths[0], [assignment])
-        arms.append(Arm(_unique(assignment, arms), model.name, f"{paths[0]} --set {assignment}",
-                        text, model.seed, model=model))
+        arms.append(Arm(unique_label(assignment, arms), model.name,
+                        f"{paths[0]} --set {assignment}", text, model.seed, model=model))
     return arms
 
 
-def _unique(label: str, arms: list[Arm]) -> str:
+def unique_label(label: str, arms: list[Arm]) -> str:
     taken = {a.label for a in arms}
     k, out = 1, label
     while out in taken:
@@ -135,7 +135,7 @@ def arms_from_folders(folders: list[str]) -> tuple[list[Arm], str | None]:
         manifest = read_json(path / "manifest.json")
         table = read_table(path / "replications.parquet")
         name = manifest.get("scenario", path.name)
-        arms.append(Arm(_unique(path.name, arms), name, str(path), manifest["scenario_text"],
+        arms.append(Arm(unique_label(path.name, arms), name, str(path), manifest["scenario_text"],
                         int(manifest["seed"]), table=table))
     return arms, _pairing_problem(arms)
 

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from sim import budgets, plots, stats
 from sim.engine import Plan
 from sim.errors import Interrupted, UsageError
+from sim.executor import Executor
 from sim.inputs import Overrides, ScenarioLike, assignments, flow, resolve
 from sim.outcomes import possible
 from sim.results import CompareResult, SweepResult, TraceResult
@@ -124,11 +125,13 @@ class RunOptions:
     chunk: int = 0  # replications per chunk; 0 = runner.chunk_size(scenario)
     make_plots: bool = True
     fresh_name: bool = False  # out is a proposed name: take out-2, ... if another run has it
+    dask: str | None = None  # "local" or a scheduler address: run the chunks on Dask
 
 
 def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None,
         workers: int = 1, overrides: Overrides = None, precision: float | None = None,
-        out: str | Path | None = None, plots: bool = True) -> RunResult:
+        out: str | Path | None = None, plots: bool = True, dask: str | None = None
+        ) -> RunResult:
     """Run a scenario from Python (for notebooks).
 
     Args:
@@ -141,6 +144,7 @@ def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None
         precision: stop once every outcome's 95% half-width is at most this.
         out: write a run folder here (default: keep everything in memory).
         plots: write PNG plots into the folder.
+        dask: ``local`` or a Dask scheduler's address: run the replications there.
 
     Returns:
         The run's summary, its records, DataFrames and plotting methods.
@@ -151,7 +155,7 @@ def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None
     """
     model, text, _ = resolve(scenario, overrides)
     opts = RunOptions(runs or model.runs, model.seed if seed is None else seed, workers,
-                      precision, Path(out) if out else None, make_plots=plots)
+                      precision, Path(out) if out else None, make_plots=plots, dask=dask)
     return execute(model, text, opts)
 
 
@@ -183,7 +187,8 @@ def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,
               batches: list[pa.RecordBatch], progress: Callable[[int], None] | None) -> None:
     """Run the chunks batch by batch, to the folder or into ``batches``."""
     for todo in _batches(opts):
-        for chunk, batch in zip(todo, run_chunks(scenario, opts.seed, todo, opts.workers,
+        executor = Executor(opts.workers, opts.dask)
+        for chunk, batch in zip(todo, run_chunks(scenario, opts.seed, todo, executor,
                                                  progress), strict=True):
             if folder:
                 folder.write_chunk(chunk.start, batch)
@@ -263,7 +268,7 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
             runs: int | None = None, seed: int | None = None, workers: int = 1,
             precision: float | None = None, out: str | Path | None = None,
             plots: bool = True, progress: Callable[[int], None] | None = None,
-            fresh_name: bool = False) -> CompareResult:
+            fresh_name: bool = False, dask: str | None = None) -> CompareResult:
     """Compare scenarios on common random numbers; the first is the baseline.
 
     Args:
@@ -276,6 +281,7 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
         plots: write PNG plots into the folder.
         progress: called with the number of replications finished, as they finish.
         fresh_name: ``out`` is a proposed name; take ``out-2``, ... if it is taken.
+        dask: ``local`` or a Dask scheduler's address: run the replications there.
 
     Raises:
         ScenarioError: a scenario or a variant is not valid.
@@ -297,8 +303,8 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
         first = arms[0].model
         assert first is not None
         result = cmp.run_comparison(arms, runs or first.runs,
-                                    first.seed if seed is None else seed, workers, precision,
-                                    progress)
+                                    first.seed if seed is None else seed,
+                                    Executor(workers, dask), precision, progress)
     folder = (save_comparison(arms, result, Path(out), plots, fresh_name) if out is not None
               else None)
     return CompareResult(result, cmp.pairs(arms), folder)

@@ -178,6 +178,8 @@ def _shipped() -> list[tuple[str, str]]:
               help="Seed (default: the scenario's).")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
               help="Processes (default: the number of cores). Results do not depend on it.")
+@click.option("--dask", "dask_address", default=None, metavar="local|tcp://HOST:PORT",
+              help="Run on a Dask cluster (a new LocalCluster, or a scheduler's address).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop once every outcome probability's 95% half-width is at most this.")
 @_set_option
@@ -187,8 +189,8 @@ def _shipped() -> list[tuple[str, str]]:
 @click.option("--plots/--no-plots", default=True, help="Write PNG plots in the run folder.")
 @_handle_errors
 def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: int | None,
-        precision: float | None, assignments: tuple[str, ...], out: Path | None, as_json: bool,
-        plots: bool) -> None:
+        dask_address: str | None, precision: float | None, assignments: tuple[str, ...],
+        out: Path | None, as_json: bool, plots: bool) -> None:
     """Run SCENARIO many times and report the distribution of outcomes.
 
     Without SCENARIO, list the shipped scenarios.
@@ -219,7 +221,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         workers=_workers(workers, len(chunks(0, runs or scenario.runs, chunk_size(scenario)))),
         precision=precision,
         out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots,
-        fresh_name=out is None)
+        fresh_name=out is None, dask=dask_address)
     result = _with_progress(opts.runs, lambda tick: api.execute(scenario, text, opts, tick))
     if as_json:
         click.echo(json.dumps(store.clean_json(result.summary), indent=2))
@@ -264,6 +266,8 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="One seed for all (default: the first scenario's).")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None, help="Processes.")
+@click.option("--dask", "dask_address", default=None, metavar="local|tcp://HOST:PORT",
+              help="Run on a Dask cluster (a new LocalCluster, or a scheduler's address).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop once every paired difference's 95% half-width is at most this.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
@@ -273,8 +277,9 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
 @_force_option
 @_handle_errors
 def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None,
-            seed: int | None, workers: int | None, precision: float | None, out: Path | None,
-            as_json: bool, plots: bool, force: bool) -> None:
+            seed: int | None, workers: int | None, dask_address: str | None,
+            precision: float | None, out: Path | None, as_json: bool, plots: bool,
+            force: bool) -> None:
     """Compare scenarios on common random numbers; the first is the baseline.
 
     Each replication i of every scenario uses the same random streams, so differences are
@@ -320,7 +325,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         w = _workers(workers, len(chunks(0, min(n, cmp.BATCH) if precision else n)))
         outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
             list(inputs), [[v] for v in variants], n, seed, w, precision,
-            progress=tick, **where))
+            progress=tick, dask=dask_address, **where))
     result, folder = outcome.data, outcome.folder
     if as_json:
         click.echo(json.dumps(store.clean_json(result), indent=2))

@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from sim import budgets, stats
 from sim.errors import NegsimError, UsageError
+from sim.executor import Executor
 from sim.outcomes import possible_in
 from sim.overrides import load_with
 from sim.runner import Chunk, chunks, run_chunks
@@ -90,7 +91,8 @@ def unique_label(label: str, arms: list[Arm]) -> str:
     return out
 
 
-def simulate(arms: list[Arm], runs: int, seed: int, workers: int, precision: float | None,
+def simulate(arms: list[Arm], runs: int, seed: int, workers: Executor | int,
+             precision: float | None,
              progress: Callable[[int], None] | None = None) -> None:
     """Run every arm on replications 0..runs-1 with one seed (in batches with ``precision``)."""
     parts: list[list[pa.RecordBatch]] = [[] for _ in arms]
@@ -105,7 +107,7 @@ def simulate(arms: list[Arm], runs: int, seed: int, workers: int, precision: flo
             break
 
 
-def _run(arm: Arm, seed: int, todo: Sequence[Chunk], workers: int,
+def _run(arm: Arm, seed: int, todo: Sequence[Chunk], workers: Executor | int,
          progress: Callable[[int], None] | None) -> list[pa.RecordBatch]:
     assert arm.model is not None
     return list(run_chunks(arm.model, seed, todo, workers, progress))
@@ -249,7 +251,7 @@ def pairs(arms: list[Arm]) -> pa.Table:
     return table.replace_schema_metadata({"arms": str(labels)})
 
 
-def run_comparison(arms: list[Arm], runs: int, seed: int, workers: int,
+def run_comparison(arms: list[Arm], runs: int, seed: int, workers: Executor | int,
                    precision: float | None,
                    progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Simulate the arms and analyse them (paired)."""

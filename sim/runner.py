@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
-import multiprocessing as mp
+import hashlib
 import os
 import signal
 import sys
@@ -17,21 +17,19 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import overload
+from typing import Any, overload
 
 import pyarrow as pa
 
 from sim import budgets
 from sim.engine import Plan, run_replication
+from sim.executor import Executor
 from sim.scenario import Scenario
 
 DEFAULT_CHUNK = 250
 CHUNK_EVENTS = 100_000  # about half a second of engine work: progress ticks at least that often
 PR_SET_PDEATHSIG = 1
 WATCH_SECONDS = 0.5
-
-_PLAN: Plan | None = None
-
 
 @dataclass(frozen=True)
 class Chunk:
@@ -146,37 +144,55 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _init_worker(scenario: Scenario, seed: int, parent: int) -> None:
-    global _PLAN
-    guard_worker(parent)
-    _PLAN = Plan(scenario, seed)
+_PLANS: dict[tuple[str, int], Plan] = {}
 
 
-def _work(chunk: Chunk) -> pa.RecordBatch:
-    assert _PLAN is not None
-    return simulate_chunk(_PLAN, chunk)
+def _work(task: tuple[str, Scenario, int, Chunk]) -> pa.RecordBatch:
+    """One chunk, on whichever process runs it; the Plan is built once per process."""
+    key, scenario, seed, chunk = task
+    plan = _PLANS.get((key, seed))
+    if plan is None:
+        _PLANS.clear()  # one scenario at a time per process keeps memory flat
+        plan = _PLANS[(key, seed)] = Plan(scenario, seed)
+    return simulate_chunk(plan, chunk)
 
 
-def run_chunks(scenario: Scenario, seed: int, todo: Sequence[Chunk], workers: int = 1,
+class _Tasks(Sequence[tuple[str, Scenario, int, Chunk]]):
+    """The chunk tasks, made lazily from the chunks (no list of millions is built)."""
+
+    def __init__(self, scenario: Scenario, seed: int, todo: Sequence[Chunk]):
+        self._key = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+        self._scenario, self._seed, self._todo = scenario, seed, todo
+
+    def __len__(self) -> int:
+        return len(self._todo)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, Scenario, int, Chunk]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[str, Scenario, int, Chunk]]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._key, self._scenario, self._seed, self._todo[index]
+
+
+def run_chunks(scenario: Scenario, seed: int, todo: Sequence[Chunk],
+               executor: Executor | int = 1,
                progress: Callable[[int], None] | None = None) -> Iterator[pa.RecordBatch]:
-    """Yield each chunk's batch in order, computing them on ``workers`` processes.
+    """Yield each chunk's batch in order, computed by ``executor`` (or that many processes).
 
-    Memory stays bounded: the pool works a few chunks ahead of the consumer. Never more
-    workers than chunks or cores are started.
+    In this process a single Plan serves every chunk; elsewhere each process builds it once.
     """
-    workers = min(workers, len(todo), budgets.cores())
-    if workers <= 1 or len(todo) <= 1:
+    ex = executor if isinstance(executor, Executor) else Executor(executor)
+    if ex.dask is None and min(ex.workers, len(todo), budgets.cores()) <= 1:
         plan = Plan(scenario, seed)
-        for chunk in todo:
-            batch = simulate_chunk(plan, chunk)
-            if progress:
-                progress(batch.num_rows)
-            yield batch
-        return
-    ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
-    with ctx.Pool(workers, initializer=_init_worker,
-                  initargs=(scenario, seed, os.getpid())) as pool:
-        for batch in pool.imap(_work, todo):
-            if progress:
-                progress(batch.num_rows)
-            yield batch
+        batches: Iterator[pa.RecordBatch] = (simulate_chunk(plan, c) for c in todo)
+    else:
+        batches = ex.map(_work, _Tasks(scenario, seed, todo))
+    for batch in batches:
+        if progress:
+            progress(batch.num_rows)
+        yield batch

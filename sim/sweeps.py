@@ -10,7 +10,6 @@ sweep's.
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 import re
 import time
@@ -26,9 +25,10 @@ from sim import budgets, sensitivity, stats
 from sim.design import Design, assignments
 from sim.engine import Plan
 from sim.errors import Interrupted, ScenarioError, UsageError
+from sim.executor import Executor
 from sim.outcomes import possible_in
 from sim.overrides import apply
-from sim.runner import chunks, guard_worker, simulate_chunk
+from sim.runner import chunks, simulate_chunk
 from sim.scenario import Scenario, from_document
 from sim.store import MARKER, claim, make_dirs, read_json, write_json, write_parquet, write_text
 from sim.summary import column
@@ -161,7 +161,7 @@ def execute(sweep: Sweep, workers: int = 1, dask: str | None = None,
     names = sweep.outcome_names()
     todo = [(k, s, sweep.seed, sweep.runs, names) for k, s in enumerate(scenarios)
             if k not in finished]
-    results = _dask(todo, dask, workers) if dask else _local(todo, workers)
+    results = Executor(workers, dask).map(_task, todo, ordered=False)
     try:
         _store(sweep, results, progress)
     except KeyboardInterrupt:
@@ -188,41 +188,6 @@ def _with_swept(table: pa.Table, sweep: Sweep, k: int) -> pa.Table:
         if path not in table.column_names:
             table = table.append_column(path, pa.array([_scalar(values[path])] * table.num_rows))
     return table
-
-
-def _local(todo: list[Any], workers: int) -> Iterator[tuple[int, pa.Table, dict[str, Any]]]:
-    workers = min(workers, len(todo), budgets.cores())
-    if workers <= 1:
-        yield from map(_task, todo)
-        return
-    with mp.get_context("forkserver").Pool(workers, initializer=guard_worker,
-                                          initargs=(os.getpid(),)) as pool:
-        yield from pool.imap_unordered(_task, todo)
-
-
-def _dask(todo: list[Any], address: str, workers: int) -> Iterator[tuple[int, pa.Table, dict]]:
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise UsageError("--dask needs dask.distributed: pip install 'negsim[dask]'") from None
-    cluster = None
-    if address == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(address, timeout="10s")
-        except (OSError, ValueError, TypeError) as exc:
-            raise UsageError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
-    try:
-        futures = [client.submit(_task, item, pure=False) for item in todo]
-        for future in as_completed(futures):
-            yield future.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def assemble(sweep: Sweep, wall_s: float) -> dict[str, Any]:

@@ -90,3 +90,16 @@ def test_trace_tells_the_same_story_as_the_cli() -> None:
                                        "--replication", "5"])
     assert result.output.splitlines()[1:] == told.lines
     assert list(told.to_pandas().columns) == ["day", "date", "kind", "text"]
+
+
+def test_run_and_compare_give_identical_numbers_serially_on_a_pool_and_on_dask() -> None:
+    from tests.conftest import same_table
+
+    runs = [sim.run(FLAGSHIP, runs=600, workers=1), sim.run(FLAGSHIP, runs=600, workers=2),
+            sim.run(FLAGSHIP, runs=600, workers=2, dask="local")]
+    assert same_table(runs[0].records, runs[1].records)
+    assert same_table(runs[0].records, runs[2].records)
+    variant = [{"actors.russia.leverage.assad": 0.7}]
+    compares = [sim.compare(FLAGSHIP, variant, runs=300, workers=1),
+                sim.compare(FLAGSHIP, variant, runs=300, workers=2, dask="local")]
+    assert compares[0].data["comparisons"] == compares[1].data["comparisons"]

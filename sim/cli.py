@@ -113,7 +113,7 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
     """
     if replication is not None and outcome is not None:
         raise UsageError("give --replication or --outcome, not both")
-    scenario, _ = load_with(scenario_file, assignments)
+    scenario, _ = load_with(_scenario_arg(scenario_file), assignments)
     plan = Plan(scenario, seed)
     index = replication or 0
     if outcome is not None:
@@ -128,13 +128,14 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
 
 
 def _shipped() -> list[tuple[str, str]]:
-    root = Path("scenarios")
+    from sim import shipped
+
     out = []
-    for path in sorted(root.glob("*.yaml")) + sorted(root.glob("examples/*.yaml")):
+    for name, path in shipped.names().items():
         try:
-            out.append((str(path), scn.load(path).title))
+            out.append((name, scn.load(path).title))
         except NegsimError:
-            out.append((str(path), "(does not validate)"))
+            out.append((name, "(does not validate)"))
     return out
 
 
@@ -159,10 +160,12 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         plots: bool) -> None:
     """Run SCENARIO many times and report the distribution of outcomes.
 
-    Without SCENARIO, list the shipped scenarios.
+    SCENARIO is a YAML file or the name of a shipped scenario; without SCENARIO, list the
+    shipped scenarios. Tables fit the terminal (set COLUMNS to change the width).
 
     \b
     Example:
+      negsim run kerry_moscow_2016 -n 2000
       negsim run scenarios/kerry_moscow_2016.yaml -n 5000 --seed 7
       negsim run scenarios/kerry_moscow_2016.yaml --precision 0.01 -n 50000
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
@@ -172,26 +175,55 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     if scenario_file is None:
         shipped = _shipped()
         if not shipped:
-            raise UsageError("give a SCENARIO file; no scenarios/ folder here to list (run "
-                             "from the negsim checkout to see the shipped scenarios)")
-        for path, title in shipped:
-            click.echo(f"{path:48s} {title}")
+            raise UsageError("give a SCENARIO file; this installation ships no scenarios")
+        for name, title in shipped:
+            click.echo(f"{name:34s} {title}")
         return
-    scenario, text = load_with(scenario_file, assignments)
+    scenario, text = load_with(_scenario_arg(scenario_file), assignments)
     opts = api.RunOptions(
         runs=runs or scenario.runs, seed=scenario.seed if seed is None else seed,
         workers=workers or api.default_workers(), precision=precision,
         out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots)
     result = _with_progress(opts.runs, lambda tick: api.execute(scenario, text, opts, tick))
     if as_json:
-        click.echo(json.dumps(store.clean_json(result.summary), indent=2))
+        printed = {**result.summary, "folder": str(result.folder)}
+        click.echo(json.dumps(store.clean_json(printed), indent=2))
         return
     console = Console()
-    console.print(render.outcomes_table(result.summary))
-    console.print(render.metrics_table(result.summary))
+    console.print(render.outcomes_table(result.summary, console.width))
+    for line in render.legend(list(result.summary["outcomes"])):
+        console.print(line, highlight=False)
+    console.print(render.metrics_table(result.summary, console.width))
     for line in render.extras_lines(result.summary):
         console.print(line)
     console.print(f"run folder: {result.folder}")
+
+
+def _scenario_arg(arg: str) -> str:
+    """A SCENARIO argument: an existing file, else the shipped scenario of that name."""
+    from sim import shipped
+
+    return shipped.resolve(arg)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--from", "start", default="kerry_moscow_2016", show_default=True,
+              metavar="SHIPPED", help="The shipped scenario to start from (see negsim run).")
+@_handle_errors
+def init(name: str, start: str) -> None:
+    """Write NAME.yaml here: a shipped scenario to edit, renamed NAME, whose first line points
+    editors at the installed JSON Schema. Never overwrites a file.
+
+    \b
+    Example:
+      negsim init my_talks
+      negsim init my_strike --from examples/labour_strike
+    """
+    from sim import shipped
+
+    path = shipped.init(name, start)
+    click.echo(f"wrote {path} (from {start}); check it with: negsim validate {path.name}")
 
 
 class _RateColumn(TextColumn):
@@ -253,6 +285,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     from sim import compare as cmp
     from sim import render, store
 
+    inputs = tuple(_scenario_arg(p) for p in inputs)
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
         raise UsageError(f"{missing[0]}: file not found")
@@ -282,7 +315,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         click.echo(json.dumps(store.clean_json(result), indent=2))
         return
     console = Console()
-    for table in render.compare_tables(result):
+    for table in render.compare_tables(result, console.width):
         console.print(table)
     console.print(result["family"]["text"])
     console.print("gain (pairing gain) = variance of an unpaired difference / variance of the "
@@ -371,6 +404,7 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
     else:
         if scenario_file is None:
             raise UsageError("give a SCENARIO (or --resume SWEEP_DIR)")
+        scenario_file = _scenario_arg(scenario_file)
         base, text = load_with(scenario_file)
         s = base.seed if seed is None else seed
         plan = dsg.build([dsg.parse_spec(x) for x in specs], sample or "grid", zipped,
@@ -402,23 +436,10 @@ def _sweep_plots(job: Any, summary: dict[str, Any]) -> None:
 
 
 def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
-    from rich.table import Table
-
     from sim import render
 
     console = Console()
-    t = Table(title=f"{summary['scenario']}: {len(summary['points'])} points × "
-              f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
-    for path in job.design.paths:
-        t.add_column(path.split(".")[-1] if len(path) > 24 else path, justify="right")
-    for name in (summary["points"][0]["outcomes"] if summary["points"] else ()):
-        t.add_column(name, justify="right", no_wrap=True)
-    for p in summary["points"]:
-        cells = [_cell(p["values"][q]) for q in job.design.paths]
-        cells += [f"{o['p']:.3f}±{(o['ci'][1] - o['ci'][0]) / 2:.3f}"
-                  for o in p["outcomes"].values()]
-        t.add_row(*cells)
-    console.print(t)
+    console.print(render.sweep_table(summary, console.width))
     for outcome, res in summary["sensitivity"].items():
         console.print(f"{outcome}: " + ", ".join(render.influence(res, p)
                                                  for p in res["ranking"])
@@ -431,10 +452,6 @@ def _noise_note(share: float | None) -> str:
         return ""
     return (f"; binomial noise alone would be {share:.0%} of the spread across points "
             "(less under common random numbers)")
-
-
-def _cell(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 @main.command()

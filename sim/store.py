@@ -13,7 +13,9 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
+import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -26,7 +28,7 @@ from sim.errors import StorageError, UsageError
 
 PARTIAL = ".partial"
 MARKER = "INCOMPLETE"
-PACKAGES = ("negsim", "numpy", "scipy", "simpy", "pydantic", "pyarrow", "matplotlib", "click")
+_SOURCE = Path(__file__).resolve().parent
 
 
 def timestamped(root: Path, name: str) -> Path:
@@ -131,6 +133,8 @@ def manifest(scenario_text: str, *, seed: int, runs: int, extra: dict[str, Any])
         "seed": seed,
         "runs": runs,
         "versions": versions(),
+        "platform": system(),
+        "git": git_commit(),
         "command": sys.argv,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         **extra,
@@ -138,13 +142,49 @@ def manifest(scenario_text: str, *, seed: int, runs: int, extra: dict[str, Any])
 
 
 def versions() -> dict[str, str]:
+    """Python's, negsim's and every requirement's version (the optional Dask one too)."""
     out = {"python": platform.python_version()}
-    for pkg in PACKAGES:
+    for pkg in ("negsim", *requirements()):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             out[pkg] = "not installed"
     return out
+
+
+def requirements() -> list[str]:
+    """The names of negsim's requirements, read from its installed metadata (dev tools left
+    out)."""
+    try:
+        declared = metadata.requires("negsim") or []
+    except metadata.PackageNotFoundError:
+        return []
+    names = [re.split(r"[\s\[<>=!~;(]", r, maxsplit=1)[0] for r in declared
+             if "extra == \"dev\"" not in r.replace("'", '"')]
+    return list(dict.fromkeys(n.lower() for n in names if n))
+
+
+def system() -> dict[str, str]:
+    """The machine the run ran on: OS, platform string, Python implementation."""
+    return {"os": platform.system(), "release": platform.release(),
+            "platform": platform.platform(), "machine": platform.machine(),
+            "python": f"{platform.python_implementation()} {platform.python_version()}"}
+
+
+def git_commit() -> dict[str, Any] | None:
+    """The commit of the git checkout negsim runs from, and whether it has local changes
+    (None outside a repository, or without git)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(_SOURCE), *args], capture_output=True,
+                              text=True, timeout=5, check=True).stdout.strip()
+
+    try:
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != _SOURCE.parent:
+            return None  # an installed negsim inside some other repository
+        return {"commit": git("rev-parse", "HEAD"),
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def read_json(path: Path) -> Any:

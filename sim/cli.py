@@ -443,15 +443,8 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
     for outcome, res in summary["sensitivity"].items():
         console.print(f"{outcome}: " + ", ".join(render.influence(res, p)
                                                  for p in res["ranking"])
-                      + _noise_note(res.get("noise_share")))
+                      + render.noise_note(res.get("noise_share")))
     console.print(f"sweep folder: {job.folder}")
-
-
-def _noise_note(share: float | None) -> str:
-    if share is None:
-        return ""
-    return (f"; binomial noise alone would be {share:.0%} of the spread across points "
-            "(less under common random numbers)")
 
 
 @main.command()

@@ -225,6 +225,14 @@ def _gain(d: dict[str, Any]) -> str:
     return f"{g:.1f}×"
 
 
+def noise_note(share: float | None) -> str:
+    """How much of the spread across a sweep's points binomial noise alone would make."""
+    if share is None:
+        return ""
+    return (f"; binomial noise alone would be {share:.0%} of the spread across points "
+            "(less under common random numbers)")
+
+
 def influence(res: dict[str, Any], param: str) -> str:
     """One parameter's effect on an outcome in words: the index (with its interval), "not
     estimable" where the design cannot separate it, and "(noise?)" where noise could produce

@@ -132,13 +132,16 @@ def manifest(scenario_text: str, *, seed: int, runs: int, extra: dict[str, Any])
         "scenario_sha256": hashlib.sha256(scenario_text.encode()).hexdigest(),
         "seed": seed,
         "runs": runs,
-        "versions": versions(),
-        "platform": system(),
-        "git": git_commit(),
-        "command": sys.argv,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **provenance(),
         **extra,
     }
+
+
+def provenance() -> dict[str, Any]:
+    """Where and how a result was made: versions, system, negsim's commit, command, time."""
+    return {"versions": versions(), "platform": system(), "git": git_commit(),
+            "command": sys.argv,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
 
 
 def versions() -> dict[str, str]:

@@ -28,7 +28,7 @@ from sim.outcomes import possible_in
 from sim.overrides import apply
 from sim.runner import Chunk, simulate_chunk
 from sim.scenario import Scenario, from_document
-from sim.store import MARKER, read_json, write_json, write_parquet
+from sim.store import MARKER, provenance, read_json, write_json, write_parquet
 from sim.summary import column
 from sim.yamlload import parse_text
 
@@ -104,7 +104,7 @@ def create(folder: Path, text: str, source: str, design: Design, seed: int, runs
     (folder / "points").mkdir(parents=True)
     (folder / MARKER).write_text("Sweep in progress or interrupted: negsim sweep --resume "
                                  f"{folder}\n")
-    write_json(folder / "sweep.json", sweep.to_json())
+    write_json(folder / "sweep.json", {**sweep.to_json(), **provenance()})
     return sweep
 
 

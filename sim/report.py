@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import hashlib
 import html
 import io
 import re
@@ -570,8 +571,7 @@ def _sweep(folder: Path, stem: str) -> list[str]:
 
 
 def _sweep_manifest(job: dict[str, Any]) -> dict[str, Any]:
-    import hashlib
-
+    """sweep.json's provenance in the shape of a run's manifest."""
     text = job["scenario_text"]
     return {"scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
             "command": job.get("command", []), "versions": job.get("versions", {}),

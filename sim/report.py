@@ -33,7 +33,8 @@ max-width:60rem;padding:1rem;line-height:1.45;color:#222;overflow-wrap:anywhere}
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;margin-top:2rem}
 h3{font-size:1.05rem}
 .scroll{overflow-x:auto}table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
-th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top;
+overflow-wrap:normal}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 img{max-width:100%;height:auto;display:block;margin:.5rem 0}
 pre{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.5rem}
@@ -147,8 +148,15 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def _cell(value: Any) -> str:
-    cls = ' class="n"' if _NUMERIC.match(str(value)) else ""
-    return f"<td{cls}>{e(value)}</td>"
+    if _NUMERIC.match(str(value)):
+        return f'<td class="n">{e(value)}</td>'
+    return f"<td>{_breakable(e(value))}</td>"
+
+
+def _breakable(text: str) -> str:
+    """An identifier or dotted path may break after its underscores and dots (a phone's
+    narrow column), never elsewhere; prose breaks between words as usual."""
+    return text if " " in text else re.sub(r"([_.])", r"\1<wbr>", text)
 
 
 def _num(x: Any, fmt: str = ".3g") -> str:

@@ -123,6 +123,7 @@ def test_report_of_a_three_arm_compare_shows_what_differs_and_one_scenario(
     assert result.exit_code == 0, result.output
     _, page = _report(out, tmp_path)
     differs = page[page.index("What differs between the arms"):page.index("The baseline")]
+    differs = differs.replace("<wbr>", "")
     assert "<td>truce.breakdown.violations</td><td class=\"n\">5</td><td class=\"n\">7</td>" \
         "<td class=\"n\">5</td>" in differs
     assert "<td>horizon_days</td>" in differs and "<td>seed</td>" not in differs

@@ -40,7 +40,7 @@ def _report(folder: Path, tmp: Path) -> tuple[Path, str]:
     target = tmp / "report.html"
     result = CliRunner().invoke(main, ["report", str(folder), "-o", str(target)])
     assert result.exit_code == 0, result.output
-    return target, target.read_text()
+    return target, target.read_text().replace("<wbr>", "")  # break hints inside names
 
 
 def test_report_escapes_scenario_text_and_runs_nothing(run_dir: Path, tmp_path: Path) -> None:
@@ -123,7 +123,6 @@ def test_report_of_a_three_arm_compare_shows_what_differs_and_one_scenario(
     assert result.exit_code == 0, result.output
     _, page = _report(out, tmp_path)
     differs = page[page.index("What differs between the arms"):page.index("The baseline")]
-    differs = differs.replace("<wbr>", "")
     assert "<td>truce.breakdown.violations</td><td class=\"n\">5</td><td class=\"n\">7</td>" \
         "<td class=\"n\">5</td>" in differs
     assert "<td>horizon_days</td>" in differs and "<td>seed</td>" not in differs

@@ -84,8 +84,7 @@ def _draw_survival(ax: Axes, km: dict, t: np.ndarray) -> None:
     if median is not None:
         ax.axvline(median, color="gray", linestyle=":")
         ax.plot([median], [0.5], "o", color="black", label=f"median {median:.1f} days")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
-              fontsize=8)  # beside the axes: it never covers the curve
+    _legend_beside(ax)
 
 
 def plot_deal_days(deal_days: np.ndarray, path: str | Path, deadline_day: float | None = None,
@@ -189,6 +188,11 @@ def _figure() -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
+def _legend_beside(ax: Axes) -> None:
+    """The legend to the right of the axes, where it never covers the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8)
+
+
 def _label(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
     ax.set_title(_plain(title))
     ax.set_xlabel(_plain(xlabel))
@@ -245,7 +249,7 @@ def plot_side_by_side(scenarios: list[dict], path: str | Path, title: str = "") 
     ax.set_xticks(x, _labels(names))
     _slant(ax)
     ax.set_ylim(0.0, 1.05)
-    ax.legend(fontsize=8)
+    _legend_beside(ax)
     _label(ax, title or "Outcome probabilities by scenario", "outcome",
            "probability (95% Wilson interval)")
     return _save(fig, path)
@@ -262,7 +266,7 @@ def plot_forest(comparisons: list[dict], path: str | Path, title: str = "") -> P
     Returns:
         The path written.
     """
-    rows = [(f"{c['variant']}: {name}", d) for c in comparisons
+    rows = [(f"{c['variant']}: {_labels([name])[0]}", d) for c in comparisons
             for name, d in c["diff"]["outcomes"].items() if d.get("diff") is not None]
     fig = Figure(figsize=(7.0, 1.2 + 0.32 * max(1, len(rows))), layout="constrained")
     ax = fig.add_subplot()
@@ -304,7 +308,7 @@ def plot_sweep_line(points: list[dict], path_name: str, out: str | Path, title: 
         (line,) = ax.plot(x, p, marker="o", label=_labels([name])[0])
         ax.fill_between(x, ci[:, 0], ci[:, 1], color=line.get_color(), alpha=0.2)
     ax.set_ylim(0.0, 1.0)
-    ax.legend(fontsize=8)
+    _legend_beside(ax)
     _label(ax, title or "Outcomes across the sweep", path_name, "probability (95% band)")
     return _save(fig, out)
 

@@ -147,3 +147,18 @@ def test_renewed_deadlines_follow_the_flagship_deadline_within_the_horizon() -> 
     expected = [plan.deadline_day + k * d.extension_days for k in range(1, d.extensions + 1)]
     assert renewed_deadlines(plan) == [x for x in expected if x <= plan.horizon]
     assert renewed_deadlines(plan)
+
+
+def test_violations_are_plotted_per_actor_under_the_actors_labels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim
+    from sim.scenario import load
+    from tests.conftest import SCENARIOS
+
+    path = SCENARIOS / "examples" / "ceasefire_three_party.yaml"
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(plots, "plot_violations",
+                        lambda violations, out, title: seen.update(violations) or Path(out))
+    sim.run(path, runs=20, workers=1).plot_violations(tmp_path / "v.png")
+    scenario = load(path)
+    assert set(seen) == {scenario.actors[p].label for p in scenario.truce.parties}  # type: ignore[union-attr]

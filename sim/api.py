@@ -104,13 +104,25 @@ class RunResult:
         deadline = self.plan.deadline_day if self.plan.deadline_day == self.plan.deadline_day \
             else None
         return plots.plot_deal_days(column(self.columns, "deal_day"), path, deadline,
-                                    self.plan.horizon, self.plan.scenario.title)
+                                    self.plan.horizon, self.plan.scenario.title,
+                                    renewed_deadlines(self.plan))
 
     def plot_violations(self, path: str | Path) -> Path:
         cols = self.columns
-        violations = {c.removeprefix("violations_"): column(cols, c)
-                      for c in cols.column_names if c.startswith("violations_")}
+        actors = self.plan.scenario.actors
+        violations = {actors[c.removeprefix("violations_")].label: column(cols, c)
+                      for c in cols.column_names  # per actor (not violations_per_truce_day)
+                      if c.startswith("violations_") and c.removeprefix("violations_") in actors}
         return plots.plot_violations(violations, path, self.plan.scenario.title)
+
+
+def renewed_deadlines(plan: Plan) -> list[float]:
+    """The days of the new deadlines that may follow lapses, within the horizon."""
+    d = plan.scenario.deadline
+    if d is None or not d.extension_days or not d.extensions:
+        return []
+    days = [plan.deadline_day + k * d.extension_days for k in range(1, d.extensions + 1)]
+    return [day for day in days if day <= plan.horizon]
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,7 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
 
     if replication is not None and outcome is not None:
         raise UsageError("give --replication or --outcome, not both")
-    told = api.trace(scenario_file, seed, replication, outcome, list(assignments))
+    told = api.trace(_scenario_arg(scenario_file), seed, replication, outcome, list(assignments))
     world = told.world
     if as_json:
         click.echo(json.dumps(story_json(world), indent=2))
@@ -160,13 +160,14 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
 
 
 def _shipped() -> list[tuple[str, str]]:
-    root = Path("scenarios")
+    from sim import shipped
+
     out = []
-    for path in sorted(root.glob("*.yaml")) + sorted(root.glob("examples/*.yaml")):
+    for name, path in shipped.names().items():
         try:
-            out.append((str(path), scn.load(path).title))
+            out.append((name, scn.load(path).title))
         except NegsimError:
-            out.append((str(path), "(does not validate)"))
+            out.append((name, "(does not validate)"))
     return out
 
 
@@ -193,10 +194,12 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         out: Path | None, as_json: bool, plots: bool) -> None:
     """Run SCENARIO many times and report the distribution of outcomes.
 
-    Without SCENARIO, list the shipped scenarios.
+    SCENARIO is a YAML file or the name of a shipped scenario; without SCENARIO, list the
+    shipped scenarios. Tables fit the terminal (set COLUMNS to change the width).
 
     \b
     Example:
+      negsim run kerry_moscow_2016 -n 2000
       negsim run scenarios/kerry_moscow_2016.yaml -n 5000 --seed 7
       negsim run scenarios/kerry_moscow_2016.yaml --precision 0.01 -n 50000
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
@@ -209,12 +212,11 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     if scenario_file is None:
         shipped = _shipped()
         if not shipped:
-            raise UsageError("give a SCENARIO file; no scenarios/ folder here to list (run "
-                             "from the negsim checkout to see the shipped scenarios)")
-        for path, title in shipped:
-            click.echo(f"{for_terminal(path):48s} {for_terminal(title)}")
+            raise UsageError("give a SCENARIO file; this installation ships no scenarios")
+        for name, title in shipped:
+            click.echo(f"{for_terminal(name):34s} {for_terminal(title)}")
         return
-    scenario, text = load_with(scenario_file, assignments)
+    scenario, text = load_with(_scenario_arg(scenario_file), assignments)
     budgets.check_runs(runs or scenario.runs)
     opts = api.RunOptions(
         runs=runs or scenario.runs, seed=scenario.seed if seed is None else seed,
@@ -224,14 +226,44 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         fresh_name=out is None, dask=dask_address)
     result = _with_progress(opts.runs, lambda tick: api.execute(scenario, text, opts, tick))
     if as_json:
-        click.echo(json.dumps(store.clean_json(result.summary), indent=2))
+        printed = {**result.summary, "folder": str(result.folder)}
+        click.echo(json.dumps(store.clean_json(printed), indent=2))
         return
     console = Console()
-    console.print(render.outcomes_table(result.summary))
-    console.print(render.metrics_table(result.summary))
+    console.print(render.outcomes_table(result.summary, console.width))
+    for line in render.legend(list(result.summary["outcomes"])):
+        console.print(line, highlight=False)
+    console.print(render.metrics_table(result.summary, console.width))
     for line in render.extras_lines(result.summary):
         console.print(line)
     console.print(f"run folder: {for_rich(result.folder)}")
+
+
+def _scenario_arg(arg: str) -> str:
+    """A SCENARIO argument: an existing file, else the shipped scenario of that name."""
+    from sim import shipped
+
+    return shipped.resolve(arg)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--from", "start", default="kerry_moscow_2016", show_default=True,
+              metavar="SHIPPED", help="The shipped scenario to start from (see negsim run).")
+@_handle_errors
+def init(name: str, start: str) -> None:
+    """Write NAME.yaml here: a shipped scenario to edit, renamed NAME, whose first line points
+    editors at the installed JSON Schema. Never overwrites a file.
+
+    \b
+    Example:
+      negsim init my_talks
+      negsim init my_strike --from examples/labour_strike
+    """
+    from sim import shipped
+
+    path = shipped.init(name, start)
+    click.echo(f"wrote {path} (from {start}); check it with: negsim validate {path.name}")
 
 
 class _RateColumn(TextColumn):
@@ -300,6 +332,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     from sim.runner import chunks
 
     _check_precision(precision)
+    inputs = tuple(_scenario_arg(p) for p in inputs)
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
         raise UsageError(f"{missing[0]}: file not found")
@@ -331,7 +364,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         click.echo(json.dumps(store.clean_json(result), indent=2))
         return
     console = Console()
-    for table in render.compare_tables(result):
+    for table in render.compare_tables(result, console.width):
         console.print(table)
     console.print(result["family"]["text"])
     console.print("gain (pairing gain) = variance of an unpaired difference / variance of the "
@@ -410,8 +443,8 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
     else:
         if scenario_file is None:
             raise UsageError("give a SCENARIO (or --resume SWEEP_DIR)")
-        job = api.new_sweep(scenario_file, list(specs), sample or "grid", zipped, design_csv,
-                            runs, seed, out)
+        job = api.new_sweep(_scenario_arg(scenario_file), list(specs), sample or "grid",
+                            zipped, design_csv, runs, seed, out)
     left = len(job.design.points) - len(job.done())
     w = _workers(workers, left)
     result = _with_progress(left * job.runs, lambda tick: api.sweep(
@@ -424,39 +457,15 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
 
 
 def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
-    from rich.table import Table
-
     from sim import render
 
     console = Console()
-    t = Table(title=f"{summary['scenario']}: {len(summary['points'])} points × "
-              f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
-    for path in job.design.paths:
-        t.add_column(for_rich(path.split(".")[-1] if len(path) > 24 else path), justify="right")
-    for name in (summary["points"][0]["outcomes"] if summary["points"] else ()):
-        t.add_column(name, justify="right", no_wrap=True)
-    for p in summary["points"]:
-        cells = [_cell(p["values"][q]) for q in job.design.paths]
-        cells += [f"{o['p']:.3f}±{(o['ci'][1] - o['ci'][0]) / 2:.3f}"
-                  for o in p["outcomes"].values()]
-        t.add_row(*cells)
-    console.print(t)
+    console.print(render.sweep_table(summary, console.width))
     for outcome, res in summary["sensitivity"].items():
         console.print(f"{outcome}: " + ", ".join(for_rich(render.influence(res, p))
                                                  for p in res["ranking"])
-                      + _noise_note(res.get("noise_share")))
+                      + render.noise_note(res.get("noise_share")))
     console.print(f"sweep folder: {for_rich(job.folder)}")
-
-
-def _noise_note(share: float | None) -> str:
-    if share is None:
-        return ""
-    return (f"; binomial noise alone would be {share:.0%} of the spread across points "
-            "(less under common random numbers)")
-
-
-def _cell(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else for_rich(value)
 
 
 @main.command()

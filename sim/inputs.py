@@ -1,6 +1,7 @@
 """What the Python API accepts as a scenario and as overrides, turned into one validated model.
 
-A scenario may be a path to a YAML file, YAML text, or a :class:`Scenario` (however it was
+A scenario may be a path to a YAML file, the name of a shipped scenario (``kerry_moscow_2016``),
+YAML text, or a :class:`Scenario` (however it was
 built or edited: it is dumped and validated again, so an edited model that breaks a rule is
 refused exactly as the file would be). Overrides are a mapping ``{dotted.path: value}``.
 """
@@ -39,7 +40,9 @@ def document(scenario: ScenarioLike) -> Document:
     if isinstance(scenario, str) and ("\n" in scenario or scenario.lstrip().startswith("name:")):
         return parse_text(scenario, "<text>")
     if isinstance(scenario, str | Path):
-        return read_file(scenario)
+        from sim import shipped
+
+        return read_file(shipped.resolve(str(scenario)))  # a file, else a shipped name
     raise UsageError(f"scenario: expected a path, YAML text or a Scenario, got "
                      f"{type(scenario).__name__}")
 

@@ -15,8 +15,10 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import stat
+import subprocess
 import sys
 from collections.abc import Iterator
 from importlib import metadata
@@ -35,7 +37,7 @@ MARKER = "INCOMPLETE"
 CLAIM_TRIES = 1000
 MAX_READ = 100_000_000  # bytes of one stored JSON or image read back
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-PACKAGES = ("negsim", "numpy", "scipy", "simpy", "pydantic", "pyarrow", "matplotlib", "click")
+_SOURCE = Path(__file__).resolve().parent
 
 
 def timestamped(root: Path, name: str) -> Path:
@@ -232,16 +234,22 @@ def manifest(scenario_text: str, *, seed: int, runs: int, extra: dict[str, Any])
         "scenario_sha256": hashlib.sha256(scenario_text.encode()).hexdigest(),
         "seed": seed,
         "runs": runs,
-        "versions": versions(),
-        "command": sys.argv,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **provenance(),
         **extra,
     }
 
 
+def provenance() -> dict[str, Any]:
+    """Where and how a result was made: versions, system, negsim's commit, command, time."""
+    return {"versions": versions(), "platform": system(), "git": git_commit(),
+            "command": sys.argv,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+
 def versions() -> dict[str, str]:
+    """Python's, negsim's and every requirement's version (the optional Dask one too)."""
     out = {"python": platform.python_version()}
-    for pkg in PACKAGES:
+    for pkg in ("negsim", *requirements()):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -272,6 +280,41 @@ def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
     if len(data) > limit:
         raise DamagedFile(f"{path} is larger than {limit:,} bytes; not a negsim file")
     return data
+
+
+def requirements() -> list[str]:
+    """The names of negsim's requirements, read from its installed metadata (dev tools left
+    out)."""
+    try:
+        declared = metadata.requires("negsim") or []
+    except metadata.PackageNotFoundError:
+        return []
+    names = [re.split(r"[\s\[<>=!~;(]", r, maxsplit=1)[0] for r in declared
+             if "extra == \"dev\"" not in r.replace("'", '"')]
+    return list(dict.fromkeys(n.lower() for n in names if n))
+
+
+def system() -> dict[str, str]:
+    """The machine the run ran on: OS, platform string, Python implementation."""
+    return {"os": platform.system(), "release": platform.release(),
+            "platform": platform.platform(), "machine": platform.machine(),
+            "python": f"{platform.python_implementation()} {platform.python_version()}"}
+
+
+def git_commit() -> dict[str, Any] | None:
+    """The commit of the git checkout negsim runs from, and whether it has local changes
+    (None outside a repository, or without git)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(_SOURCE), *args], capture_output=True,
+                              text=True, timeout=5, check=True).stdout.strip()
+
+    try:
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != _SOURCE.parent:
+            return None  # an installed negsim inside some other repository
+        return {"commit": git("rev-parse", "HEAD"),
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return None
 
 
 def read_json(path: Path) -> Any:

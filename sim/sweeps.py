@@ -30,7 +30,16 @@ from sim.outcomes import possible_in
 from sim.overrides import apply
 from sim.runner import chunks, simulate_chunk
 from sim.scenario import Scenario, from_document
-from sim.store import MARKER, claim, make_dirs, read_json, write_json, write_parquet, write_text
+from sim.store import (
+    MARKER,
+    claim,
+    make_dirs,
+    provenance,
+    read_json,
+    write_json,
+    write_parquet,
+    write_text,
+)
 from sim.summary import column
 from sim.yamlload import parse_text
 
@@ -129,7 +138,7 @@ def create(folder: Path, text: str, source: str, design: Design, seed: int, runs
     make_dirs(claimed / "points")
     write_text(claimed / MARKER, f"Sweep in progress or interrupted: negsim sweep --resume "
                f"{claimed}\n")
-    write_json(claimed / "sweep.json", sweep.to_json())
+    write_json(claimed / "sweep.json", {**sweep.to_json(), **provenance()})
     return sweep
 
 

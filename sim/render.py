@@ -15,7 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.outcomes import meaning
-from sim.text import for_rich
+from sim.text import clean, for_rich
 
 P_FLOOR = 1e-16  # below double precision's resolution of 1 - p: print "< 1e-16"
 TEXT_MIN = 10  # narrowest a folded text column gets
@@ -74,12 +74,12 @@ def fitted(title: str, cols: list[Col], rows: list[list[str]], width: int) -> Re
     widths = _widths(cols, rows, width - 1 - 3 * len(cols))  # borders and padding
     if widths is None:
         return _stacked(title, cols, rows)
-    t = Table(title=title)
+    t = Table(title=for_rich(title))  # titles and cells are scenario text, never markup
     for col, w in zip(cols, widths, strict=True):
         t.add_column(col.header, justify="right" if col.numeric else "left", width=w,
                      overflow="fold", no_wrap=col.whole)
     for row in rows:
-        t.add_row(*row)
+        t.add_row(*(for_rich(cell) for cell in row))
     return t
 
 
@@ -99,10 +99,11 @@ def _widths(cols: list[Col], rows: list[list[str]], room: int) -> list[int] | No
 
 def _stacked(title: str, cols: list[Col], rows: list[list[str]]) -> Group:
     """One block per row: its first cell, then each other column as "header: value"."""
-    lines: list[RenderableType] = [Text(title, style="bold")]
+    lines: list[RenderableType] = [Text(clean(title), style="bold")]
     for row in rows:
-        lines.append(Text(row[0], style="bold"))
-        lines += [Text(f"  {c.header}: {v}") for c, v in zip(cols[1:], row[1:], strict=True)]
+        lines.append(Text(clean(row[0]), style="bold"))
+        lines += [Text(clean(f"  {c.header}: {v}"))
+                  for c, v in zip(cols[1:], row[1:], strict=True)]
     return Group(*lines)
 
 
@@ -170,7 +171,7 @@ def compare_tables(result: dict[str, Any], width: int = 80) -> list[RenderableTy
                 Col("p (Holm)", whole=True), Col("gain")]
         rows = [[name, f"{scen[a][name]['p']:.3f}", f"{scen[b][name]['p']:.3f}", _diff(d),
                  _pval(d), _gain(d)] for name, d in c["diff"]["outcomes"].items()]
-        tables.append(fitted(f"{for_rich(b)} vs {for_rich(a)} ({how})", cols, rows, width))
+        tables.append(fitted(f"{b} vs {a} ({how})", cols, rows, width))
         tables.append(_metric_diffs(c, width))
     return tables
 
@@ -180,7 +181,7 @@ def _metric_diffs(c: dict[str, Any], width: int) -> RenderableType:
             Col("p (Holm)", whole=True), Col("gain")]
     rows = [[name, str(d["n"]), _diff(d, ".3g"), _pval(d), _gain(d)]
             for name, d in c["diff"]["metrics"].items()]
-    title = f"Metrics: {for_rich(c['variant'])} minus {for_rich(c['baseline'])}"
+    title = f"Metrics: {c['variant']} minus {c['baseline']}"
     return fitted(title, cols, rows, width)
 
 
@@ -192,7 +193,7 @@ def sweep_table(summary: dict[str, Any], width: int = 80) -> RenderableType:
     rows = [[_value(p["values"][q]) for q in paths]
             + [f"{o['p']:.3f} ± {(o['ci'][1] - o['ci'][0]) / 2:.3f}"
                for o in p["outcomes"].values()] for p in summary["points"]]
-    title = (f"{for_rich(summary['scenario'])}: {len(summary['points'])} points × "
+    title = (f"{summary['scenario']}: {len(summary['points'])} points × "
              f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
     return fitted(title, cols, rows, width)
 

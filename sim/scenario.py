@@ -718,7 +718,8 @@ def _check_monitoring(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
 def _check_table_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
     """Exits, stakes and premium shifts need parties at the table and a truce on a deal."""
     table = list(s.negotiation.parties) if s.negotiation else []
-    named: list[tuple[Loc, str]] = [(("truce", "exits", "parties", p), p) for p in (t.exits.parties if t.exits else ())]
+    exits = t.exits.parties if t.exits else {}
+    named: list[tuple[Loc, str]] = [(("truce", "exits", "parties", p), p) for p in exits]
     named += [(("truce", "stakes", p), p) for p in t.stakes]
     named += [(("truce", "collapse", "premium_shift", p), p) for p in t.collapse.premium_shift]
     for loc, p in named:

@@ -145,7 +145,11 @@ class Truce:
     # --- violations ------------------------------------------------------------------------
 
     def excitation(self, k: int) -> float:
-        return sum(level[k] for level in self.levels)
+        """``S_k``: the sum of its parts, one per distinct decay rate."""
+        levels = self.levels
+        if len(levels) == 1:  # one beta for every pair: the common case, kept fast
+            return levels[0][k]
+        return sum(level[k] for level in levels)
 
     def _decay(self) -> None:
         now = self.world.env.now

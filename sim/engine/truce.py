@@ -155,14 +155,20 @@ class Truce:
         now = self.world.env.now
         if now > self.since:
             dt = now - self.since
-            for g, rate in enumerate(self.rates):
-                f = math.exp(-rate * dt)
-                self.levels[g] = [x * f for x in self.levels[g]]
+            if len(self.rates) == 1:  # the common case, kept fast
+                f = math.exp(-self.rates[0] * dt)
+                self.levels = [[x * f for x in self.levels[0]]]
+            else:
+                factors = [math.exp(-r * dt) for r in self.rates]
+                self.levels = [[x * f for x in level]
+                               for level, f in zip(self.levels, factors, strict=True)]
             self.since = now
 
     def _schedule(self, i: int) -> None:
         self.tokens[i] += 1
-        bound = self.world.live[self.keys[i]] + self.excitation(i)
+        levels = self.levels  # excitation(i), inlined: this is the hot path
+        bound = self.world.live[self.keys[i]] + (
+            levels[0][i] if len(levels) == 1 else self.excitation(i))
         if bound <= 0:
             return
         token = self.tokens[i]
@@ -174,7 +180,9 @@ class Truce:
         if token != self.tokens[i] or not self.active:
             return
         self._decay()
-        rate = self.world.live[self.keys[i]] + self.excitation(i)
+        levels = self.levels
+        rate = self.world.live[self.keys[i]] + (
+            levels[0][i] if len(levels) == 1 else self.excitation(i))
         if self.draws[i].uniform() * bound < rate:
             self._violate(i)
         else:
@@ -186,7 +194,7 @@ class Truce:
         w.record.violations[name] += 1
         for k in self.excited_by[i]:
             self.levels[self.group[k][i]][k] += self.alpha[k][i]
-        seen = self._observe(i)
+        seen = self._observe(i) if self.monitored[i] else i
         if w.tracing:
             w.log("violation", f"violation by {w.label(name)} ({self._seen_text(seen)}; rate "
                   f"was {w.live[self.keys[i]] + self.excitation(i) - self.alpha[i][i]:.3g}/day)",
@@ -208,8 +216,6 @@ class Truce:
 
     def _observe(self, i: int) -> int | None:
         """The party the monitor attributes i's violation to, or None when it is missed."""
-        if not self.monitored[i]:
-            return i
         draws = self.world.streams["monitor:" + self.names[i]]
         detected, pick = draws.uniform(), draws.uniform()  # always two: paired across variants
         if detected >= self.rules.detection[i]:
@@ -226,13 +232,14 @@ class Truce:
         True when the truce ended."""
         self.world.record.observed[self.names[j]] += 1
         self.count += 1
-        self._degrade()
-        if self._over_threshold():
+        if self.rules.degraded is not None:
+            self._degrade()
+        if self.threshold is not None and self._over_threshold():
             span = f"in {self.window:g} days" if self.window else "since the start"
             self.end(f"{len(self.recent) if self.window else self.count} observed violations "
                      f"{span} reached the threshold {self.threshold}")
             return True
-        return self._exit(j)
+        return bool(self.suffered) and self._exit(j)
 
     def _over_threshold(self) -> bool:
         if self.threshold is None:

@@ -15,6 +15,7 @@ from scipy import stats
 
 from sim.engine import Plan, play, run_replication
 from sim.engine.truce import declares, restraint
+from sim.errors import ScenarioError
 from sim.outcomes import possible
 from sim.scenario import load, loads
 from tests.conftest import plan_of
@@ -301,7 +302,7 @@ def test_validation_uses_each_pairs_alpha_over_beta() -> None:
     text = PAIR.replace("horizon_days: 30", "horizon_days: 30").replace(
         "alpha: {a: {b: 0.6}}", "alpha: {a: {b: 0.6}, b: {a: 0.6}}")
     loads(text.replace("BETA", "{a: {b: 1}, b: {a: 1}}"))  # rho = 0.6
-    with pytest.raises(Exception, match="branching ratio 1.2"):
+    with pytest.raises(ScenarioError, match="branching ratio 1.2"):
         loads(text.replace("BETA", "{a: {b: 0.5}, b: {a: 0.5}}"))
 
 
@@ -322,3 +323,19 @@ def test_defaults_leave_the_flagship_records_identical() -> None:
         old = [c for c in row if c not in NEW_COLUMNS and not c.startswith("observed_")]
         digest.update(json.dumps([row[c] for c in old]).encode())
     assert digest.hexdigest() == BEFORE_DIGEST
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("      b: {tolerance: 1}", "      a: {tolerance: 1}\n      c: {tolerance: 1}"),
+     r"'c' is not a party at the table"),
+    (("  exits:", "  stakes: {c: 1}\n  exits:"), r"'c' is not a party at the table"),
+    (("  exits:", "  monitoring: {detection: {c: 0.5}}\n  exits:"), r"'c' is not a truce party"),
+    (("  exits:", "  beta: {a: {c: 2}}\n  exits:"), r"neither a truce party nor a spoiler"),
+])
+def test_cross_checks_name_parties_that_do_not_belong(change: tuple[str, str],
+                                                      message: str) -> None:
+    text = EXIT.replace("RESERVATION", "-1").replace("  b: {label: B}",
+                                                      "  b: {label: B}\n  c: {label: C}")
+    text = text.replace("  beta: 2.0\n", "")
+    with pytest.raises(ScenarioError, match=message):
+        loads(text.replace(*change))

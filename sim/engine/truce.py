@@ -207,12 +207,12 @@ class Truce:
                 self._schedule(k)
 
     def _seen_text(self, seen: int | None) -> str:
-        rec = self.world.record
+        rec = self.world.record  # the observed count is updated just after this line is told
         true, observed = sum(rec.violations.values()), sum(rec.observed.values())
         if seen is None:
             return f"not observed; {true} true, {observed} observed in the run"
         who = self.world.label(self.names[seen])
-        return f"observed as {who}'s; {true} true, {observed} observed in the run"
+        return f"observed, attributed to {who}; {true} true, {observed + 1} observed in the run"
 
     def _observe(self, i: int) -> int | None:
         """The party the monitor attributes i's violation to, or None when it is missed."""

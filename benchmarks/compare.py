@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats as sps
 
-from sim import compare as cmp
+from sim import comparison as cmp
 from sim.outcomes import possible
 from sim.overrides import load_with
 from sim.runner import chunks, run_chunks
@@ -58,7 +58,7 @@ def shares(table: pa.Table) -> dict[str, float]:
 
 
 def one_run_gains(base: pa.Table, variant: pa.Table) -> dict[str, float | None]:
-    """pairing_gain per outcome through sim.compare.analyse, as compare.json reports it."""
+    """pairing_gain per outcome through sim.comparison.analyse, as compare.json reports it."""
     text = FLAGSHIP.read_text()
     arms = [cmp.Arm("baseline", "b", "b", text, 0, table=base),
             cmp.Arm("variant", "v", "v", text, 0, table=variant)]

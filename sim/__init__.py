@@ -4,7 +4,11 @@ From Python::
 
     import sim
     result = sim.run("scenarios/kerry_moscow_2016.yaml", runs=2000, seed=7)
-    result.summary["outcomes"], result.records
+    result                      # one screen: outcome shares with intervals
+    result.outcomes, result.metrics, result.to_pandas()      # DataFrames
+    sim.compare("scenarios/kerry_moscow_2016.yaml", variants=[{"deadline.credibility": 0.5}])
+    sim.sweep("scenarios/kerry_moscow_2016.yaml", {"actors.russia.leverage.assad": "0:1:6"})
+    sim.trace("scenarios/kerry_moscow_2016.yaml", outcome="no_deal")
     sim.discover("results/RUN_FOLDER", "no_deal")["chosen"]
 """
 
@@ -15,13 +19,15 @@ from sim.scenario import Scenario, load, loads
 
 __version__ = "0.1.0"
 
-__all__ = ["run", "RunResult", "discover", "load", "loads", "Scenario", "NegsimError",
+__all__ = ["run", "compare", "sweep", "trace", "discover", "RunResult", "CompareResult",
+           "SweepResult", "TraceResult", "load", "loads", "Scenario", "NegsimError",
            "ScenarioError", "UsageError", "EngineError", "StorageError", "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     # The run machinery (pyarrow, matplotlib) loads on first use, keeping `negsim validate` quick.
-    if name in ("run", "RunResult"):
+    if name in ("run", "compare", "sweep", "trace", "RunResult", "CompareResult",
+                "SweepResult", "TraceResult"):
         from sim import api
 
         return getattr(api, name)

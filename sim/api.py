@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,20 +13,22 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import plots, stats
+from sim import budgets, plots, stats
 from sim.engine import Plan
-from sim.errors import UsageError
+from sim.errors import Interrupted, UsageError
+from sim.executor import Executor
+from sim.inputs import Overrides, ScenarioLike, assignments, flow, resolve
 from sim.outcomes import possible
-from sim.overrides import load_with
-from sim.runner import DEFAULT_CHUNK, Chunk, chunks, default_workers, run_chunks
-from sim.scenario import Scenario, dumps
-from sim.store import Folder, manifest, write_json
+from sim.results import CompareResult, SweepResult, TraceResult
+from sim.runner import Chunk, chunk_size, chunks, default_workers, run_chunks
+from sim.scenario import Scenario
+from sim.store import Folder, manifest, write_json, write_parquet
 from sim.summary import ParquetColumns, column, summarise
 
 PRECISION_BATCH = 1000
 
 
-@dataclass
+@dataclass(repr=False)
 class RunResult:
     """A finished run: its summary, its records and, when saved, its folder.
 
@@ -53,6 +57,42 @@ class RunResult:
             return ParquetColumns(self.source)
         return self.records
 
+    def to_pandas(self) -> Any:
+        """One row per replication as a pandas DataFrame (nulls where a value does not apply)."""
+        return self.records.to_pandas()
+
+    @property
+    def outcomes(self) -> Any:
+        """One row per outcome category: p, its 95% interval, count and meaning."""
+        import pandas as pd
+
+        from sim.outcomes import meaning
+
+        return pd.DataFrame([{"outcome": k, "p": v["p"], "ci_low": v["ci"][0],
+                              "ci_high": v["ci"][1], "count": v["count"],
+                              "meaning": meaning(k)}
+                             for k, v in self.summary["outcomes"].items()])
+
+    @property
+    def metrics(self) -> Any:
+        """One row per metric: n, mean, sd and quantiles over the replications it applies to."""
+        import pandas as pd
+
+        return pd.DataFrame([{"metric": k, **v} for k, v in self.summary["metrics"].items()])
+
+    def __repr__(self) -> str:
+        s = self.summary
+        lines = [f"RunResult({s['scenario']}: {s['runs']} replications, seed {s['seed']}"
+                 + (f", folder {self.folder}" if self.folder else "") + ")"]
+        lines += [f"  {k:<22} {v['p']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
+                  for k, v in s["outcomes"].items()]
+        lines.append(f"  {len(s['metrics'])} metrics: .metrics; records: .to_pandas()")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return (f"<p><b>{html.escape(repr(self).splitlines()[0])}</b></p>"
+                + self.outcomes.to_html(index=False, float_format=lambda x: f"{x:.3f}"))
+
     def plot_outcomes(self, path: str | Path) -> Path:
         return plots.plot_outcomes(self.summary["outcomes"], path, self.plan.scenario.title)
 
@@ -64,13 +104,25 @@ class RunResult:
         deadline = self.plan.deadline_day if self.plan.deadline_day == self.plan.deadline_day \
             else None
         return plots.plot_deal_days(column(self.columns, "deal_day"), path, deadline,
-                                    self.plan.horizon, self.plan.scenario.title)
+                                    self.plan.horizon, self.plan.scenario.title,
+                                    renewed_deadlines(self.plan))
 
     def plot_violations(self, path: str | Path) -> Path:
         cols = self.columns
-        violations = {c.removeprefix("violations_"): column(cols, c)
-                      for c in cols.column_names if c.startswith("violations_")}
+        actors = self.plan.scenario.actors
+        violations = {actors[c.removeprefix("violations_")].label: column(cols, c)
+                      for c in cols.column_names  # per actor (not violations_per_truce_day)
+                      if c.startswith("violations_") and c.removeprefix("violations_") in actors}
         return plots.plot_violations(violations, path, self.plan.scenario.title)
+
+
+def renewed_deadlines(plan: Plan) -> list[float]:
+    """The days of the new deadlines that may follow lapses, within the horizon."""
+    d = plan.scenario.deadline
+    if d is None or not d.extension_days or not d.extensions:
+        return []
+    days = [plan.deadline_day + k * d.extension_days for k in range(1, d.extensions + 1)]
+    return [day for day in days if day <= plan.horizon]
 
 
 @dataclass(frozen=True)
@@ -82,51 +134,73 @@ class RunOptions:
     workers: int = 1
     precision: float | None = None
     out: Path | None = None
-    chunk: int = DEFAULT_CHUNK
+    chunk: int = 0  # replications per chunk; 0 = runner.chunk_size(scenario)
     make_plots: bool = True
+    fresh_name: bool = False  # out is a proposed name: take out-2, ... if another run has it
+    dask: str | None = None  # "local" or a scheduler address: run the chunks on Dask
 
 
-def run(scenario: str | Path | Scenario, runs: int | None = None, seed: int | None = None,
-        workers: int = 1, overrides: tuple[str, ...] = (), precision: float | None = None,
-        out: str | Path | None = None) -> RunResult:
+def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None,
+        workers: int = 1, overrides: Overrides = None, precision: float | None = None,
+        out: str | Path | None = None, plots: bool = True, dask: str | None = None
+        ) -> RunResult:
     """Run a scenario from Python (for notebooks).
 
     Args:
-        scenario: a path to a YAML file, or a validated :class:`Scenario`.
+        scenario: a path to a YAML file, YAML text, or a :class:`Scenario` (validated again,
+            however it was built or edited).
         runs: replications (default: the scenario's ``runs``); with ``precision``, the cap.
         seed: seed (default: the scenario's).
         workers: processes; results do not depend on it.
-        overrides: ``PATH=VALUE`` assignments, as ``--set`` on the command line.
+        overrides: ``{dotted.path: value}`` changes to the scenario.
         precision: stop once every outcome's 95% half-width is at most this.
         out: write a run folder here (default: keep everything in memory).
+        plots: write PNG plots into the folder.
+        dask: ``local`` or a Dask scheduler's address: run the replications there.
 
     Returns:
-        The run's summary, its records as a pyarrow table, and plotting methods.
+        The run's summary, its records, DataFrames and plotting methods.
 
     Raises:
         ScenarioError: the scenario or an override is not valid.
-        UsageError: ``out`` exists already.
+        UsageError: ``out`` exists already, or an argument is out of range.
     """
-    if isinstance(scenario, Scenario):
-        if overrides:
-            raise UsageError("overrides need a scenario file; edit the Scenario object instead")
-        model, text = scenario, dumps(scenario)
-    else:
-        model, text = load_with(str(scenario), overrides)
+    model, text, _ = resolve(scenario, overrides)
     opts = RunOptions(runs or model.runs, model.seed if seed is None else seed, workers,
-                      precision, Path(out) if out else None)
+                      precision, Path(out) if out else None, make_plots=plots, dask=dask)
     return execute(model, text, opts)
 
 
 def execute(scenario: Scenario, text: str, opts: RunOptions,
             progress: Callable[[int], None] | None = None) -> RunResult:
-    """Run replications (to a folder when ``opts.out`` is set) and summarise them."""
+    """Run replications (to a folder when ``opts.out`` is set) and summarise them.
+
+    Raises:
+        UsageError: more replications than the budget allows (checked before any work).
+    """
+    budgets.check_runs(opts.runs)
+    if opts.chunk <= 0:
+        opts = dataclasses.replace(opts, chunk=chunk_size(scenario))
     plan = Plan(scenario, opts.seed)
-    folder = Folder(opts.out) if opts.out else None
+    folder = Folder(opts.out, unique=opts.fresh_name) if opts.out else None
     t0 = time.perf_counter()
     batches: list[pa.RecordBatch] = []
+    try:
+        _simulate(scenario, opts, folder, batches, progress)
+    except KeyboardInterrupt:
+        if folder is None:
+            raise Interrupted("interrupted; nothing was saved (no run folder)") from None
+        folder.mark_incomplete("interrupted")
+        raise Interrupted(f"interrupted; the finished chunks are kept in {folder.path}") from None
+    return _finish(plan, text, opts, folder, batches, time.perf_counter() - t0)
+
+
+def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,
+              batches: list[pa.RecordBatch], progress: Callable[[int], None] | None) -> None:
+    """Run the chunks batch by batch, to the folder or into ``batches``."""
     for todo in _batches(opts):
-        for chunk, batch in zip(todo, run_chunks(scenario, opts.seed, todo, opts.workers,
+        executor = Executor(opts.workers, opts.dask)
+        for chunk, batch in zip(todo, run_chunks(scenario, opts.seed, todo, executor,
                                                  progress), strict=True):
             if folder:
                 folder.write_chunk(chunk.start, batch)
@@ -135,15 +209,16 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
         if opts.precision is not None and _precise_enough(folder, batches, opts.precision,
                                                           possible(scenario)):
             break
-    return _finish(plan, text, opts, folder, batches, time.perf_counter() - t0)
 
 
-def _batches(opts: RunOptions) -> list[list[Chunk]]:
-    """The chunks to run, grouped into batches checked for precision between them."""
+def _batches(opts: RunOptions) -> Iterator[Sequence[Chunk]]:
+    """The chunks to run, grouped into batches checked for precision between them (lazily)."""
     if opts.precision is None:
-        return [chunks(0, opts.runs, opts.chunk)]
+        yield chunks(0, opts.runs, opts.chunk)
+        return
     step = max(PRECISION_BATCH, opts.chunk)  # independent of workers: same stop for any count
-    return [chunks(a, min(a + step, opts.runs), opts.chunk) for a in range(0, opts.runs, step)]
+    for a in range(0, opts.runs, step):
+        yield chunks(a, min(a + step, opts.runs), opts.chunk)
 
 
 def _precise_enough(folder: Folder | None, batches: list[pa.RecordBatch], p: float,
@@ -200,4 +275,193 @@ def _plots(result: RunResult, where: Path) -> None:
         result.plots.append(result.plot_deal_days(where / "deal_days.png"))
 
 
-__all__ = ["run", "execute", "RunResult", "RunOptions", "default_workers"]
+def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
+            variants: Sequence[Overrides] | Mapping[str, Any] | None = None,
+            runs: int | None = None, seed: int | None = None, workers: int = 1,
+            precision: float | None = None, out: str | Path | None = None,
+            plots: bool = True, progress: Callable[[int], None] | None = None,
+            fresh_name: bool = False, dask: str | None = None) -> CompareResult:
+    """Compare scenarios on common random numbers; the first is the baseline.
+
+    Args:
+        scenarios: one or more paths, YAML texts or Scenarios; or two or more run folders
+            (compared as stored, paired when their seeds and replications match).
+        variants: overrides of the first scenario, each a ``{dotted.path: value}`` mapping
+            (or a list of ``PATH=VALUE`` strings) that becomes one more arm (as ``--vs``).
+        runs, seed, workers, precision: as for :func:`run` (the first scenario's defaults).
+        out: write a compare folder here (default: keep the result in memory).
+        plots: write PNG plots into the folder.
+        progress: called with the number of replications finished, as they finish.
+        fresh_name: ``out`` is a proposed name; take ``out-2``, ... if it is taken.
+        dask: ``local`` or a Dask scheduler's address: run the replications there.
+
+    Raises:
+        ScenarioError: a scenario or a variant is not valid.
+        UsageError: fewer than two arms, or a mix of folders and scenarios.
+    """
+    from sim import comparison as cmp
+
+    items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else list(scenarios)
+    extra: list[Overrides] = [variants] if isinstance(variants, Mapping) else list(variants or [])
+    if items and all(isinstance(x, str | Path) and Path(x).is_dir() for x in items):
+        if extra:
+            raise UsageError("variants apply to a scenario, not to stored run folders")
+        arms, problem = cmp.arms_from_folders([str(x) for x in items])
+        result = cmp.analyse(arms, paired=problem is None)
+        if problem:
+            result["warning"] = f"runs cannot be paired ({problem}); compared as independent"
+    else:
+        arms = _arms(items, extra)
+        first = arms[0].model
+        assert first is not None
+        result = cmp.run_comparison(arms, runs or first.runs,
+                                    first.seed if seed is None else seed,
+                                    Executor(workers, dask), precision, progress)
+    folder = (save_comparison(arms, result, Path(out), plots, fresh_name) if out is not None
+              else None)
+    return CompareResult(result, cmp.pairs(arms), folder)
+
+
+def _arms(items: list[ScenarioLike], variants: list[Overrides]) -> list[Any]:
+    from sim import comparison as cmp
+
+    arms: list[cmp.Arm] = []
+    for item in items:
+        model, text, source = resolve(item)
+        arms.append(cmp.Arm(cmp.unique_label(model.name, arms), model.name, source, text,
+                            model.seed, model=model))
+    for change in variants:
+        model, text, source = resolve(items[0], change)
+        label = ", ".join(assignments(change))
+        arms.append(cmp.Arm(cmp.unique_label(label, arms), model.name, f"{source} {label}",
+                            text, model.seed, model=model))
+    return arms
+
+
+def save_comparison(arms: list[Any], result: dict[str, Any], out: Path, plots_too: bool,
+                    unique: bool = False) -> Path:
+    """Write a compare folder: compare.json, manifest.json, pairs.parquet and plots.
+
+    With ``unique``, ``out`` is a proposed name and the next free ``out-2``, ... is taken.
+    """
+    from sim import comparison as cmp
+
+    folder = Folder(out, unique=unique)
+    write_json(folder.path / "compare.json", result)
+    write_json(folder.path / "manifest.json", manifest(
+        "\n---\n".join(a.text for a in arms), seed=result["seed"], runs=result["runs"],
+        extra={"arms": [{"label": a.label, "source": a.source, "scenario_text": a.text}
+                        for a in arms]}))
+    write_parquet(cmp.pairs(arms), folder.path / "pairs.parquet")
+    if plots_too:
+        plots.plot_side_by_side(result["scenarios"], folder.path / "outcomes.png")
+        plots.plot_forest(result["comparisons"], folder.path / "differences.png")
+    return folder.complete()
+
+
+SweepSpec = str | Sequence[Any]
+
+
+def sweep(scenario: ScenarioLike | None = None, specs: Mapping[str, SweepSpec] | None = None,
+          sample: str = "grid", zipped: bool = False, design: str | Path | None = None,
+          runs: int | None = None, seed: int | None = None, workers: int = 1,
+          dask: str | None = None, out: str | Path | None = None, resume: str | Path | None = None,
+          plots_too: bool = True, progress: Callable[[int], None] | None = None,
+          job: Any = None) -> SweepResult:
+    """Sweep parameters of a scenario; every point runs on the same random streams.
+
+    Args:
+        scenario: a path, YAML text or Scenario (not with ``resume``).
+        specs: ``{dotted.path: spec}``, a spec being a list of values, ``"a,b,c"``,
+            ``"lo:hi:steps"`` or, for samplers, ``"lo..hi"``.
+        sample: ``grid``, ``lhs:N`` or ``sobol:N``; zipped: vary lists in lockstep.
+        design: a CSV of explicit points (its header names the paths).
+        runs, seed, workers: per point; ``dask``: ``local`` or a scheduler address.
+        out: the sweep folder (default: ``results/sweep-NAME-TIMESTAMP``, a fresh name).
+        resume: an interrupted sweep folder to finish (nothing else may be given).
+        plots_too: write PNG plots into the folder.
+        progress: called with the number of replications finished, as they finish.
+        job: a sweep already created (:func:`new_sweep`), instead of the arguments above.
+
+    Raises:
+        ScenarioError: the scenario or a point is not valid.
+        UsageError: inconsistent arguments, or a sweep past its budgets.
+    """
+    from sim import sweeps as swp
+
+    if job is None and resume is not None:
+        if scenario is not None or specs or design is not None:
+            raise UsageError("resume takes only the sweep folder (and workers/dask)")
+        job = swp.Sweep.from_folder(Path(resume))
+    elif job is None:
+        if scenario is None:
+            raise UsageError("sweep needs a scenario (or resume=FOLDER)")
+        job = new_sweep(scenario, [f"{p}={_spec_text(v)}" for p, v in (specs or {}).items()],
+                        sample, zipped, design, runs, seed, out)
+    summary = swp.execute(job, workers, dask, progress)
+    if plots_too:
+        sweep_plots(job, summary)
+    return SweepResult(summary, list(job.design.paths), job.folder)
+
+
+def new_sweep(scenario: ScenarioLike, specs: list[str], sample: str, zipped: bool,
+              design: str | Path | None, runs: int | None, seed: int | None,
+              out: str | Path | None) -> Any:
+    """Create a sweep folder for ``PATH=SPEC`` strings (every point validated first)."""
+    from sim import design as dsg
+    from sim import store
+    from sim import sweeps as swp
+
+    base, text, source = resolve(scenario)
+    s = base.seed if seed is None else seed
+    points = dsg.build([dsg.parse_spec(x) for x in specs], sample, zipped,
+                       Path(design) if design else None, s)
+    folder = Path(out) if out else store.timestamped(Path("results"), f"sweep-{base.name}")
+    return swp.create(folder, text, source, points, s, runs or base.runs, unique=out is None)
+
+
+def _spec_text(spec: SweepSpec) -> str:
+    if isinstance(spec, str):
+        return spec
+    return ",".join(flow(v) for v in spec)
+
+
+def sweep_plots(job: Any, summary: dict[str, Any]) -> None:
+    """The sweep's plots: a line for one numeric path, heat maps for a two-path grid, the
+    sensitivity ranking."""
+    paths, points = job.design.paths, summary["points"]
+    numeric = all(isinstance(p["values"][q], int | float) for p in points for q in paths)
+    if numeric and len(paths) == 1:
+        plots.plot_sweep_line(points, paths[0], job.folder / "sweep.png")
+    if numeric and len(paths) == 2 and job.design.method in ("grid", "zip"):
+        plots.plot_heatmaps(points, paths, job.folder / "heatmaps.png")
+    if summary["sensitivity"]:
+        plots.plot_ranking(summary["sensitivity"], job.folder / "ranking.png")
+
+
+STORY_LIMIT = 20_000  # a trace keeps the first and last 10,000 entries of a story
+
+
+def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | None = None,
+          outcome: str | None = None, overrides: Overrides = None) -> TraceResult:
+    """One replication told as a dated story: ``replication``, or a representative one
+    ending in ``outcome`` (not both).
+
+    Raises:
+        ScenarioError: the scenario or an override is not valid.
+        UsageError: both replication and outcome given, or an outcome that cannot occur.
+    """
+    from sim.engine import play
+    from sim.story import representative, story_lines
+
+    if replication is not None and outcome is not None:
+        raise UsageError("give replication or outcome, not both")
+    model, _, _ = resolve(scenario, overrides)
+    plan = Plan(model, seed)
+    index = representative(plan, outcome) if outcome is not None else replication or 0
+    world = play(plan, index, tracing=True, story_limit=STORY_LIMIT)
+    return TraceResult(world, story_lines(world))
+
+
+__all__ = ["run", "compare", "sweep", "trace", "execute", "RunResult", "RunOptions",
+           "CompareResult", "SweepResult", "TraceResult", "default_workers"]

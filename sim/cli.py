@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -21,12 +22,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from sim import budgets
 from sim import scenario as scn
-from sim.engine import Plan, play
 from sim.errors import NegsimError, UsageError
 from sim.outcomes import OUTCOMES
 from sim.overrides import load_with
-from sim.trace import representative, story_json, story_lines
+from sim.story import story_json
+from sim.text import for_rich, for_terminal
 
 
 def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -35,8 +37,20 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except NegsimError as exc:
-            click.echo(f"negsim: {exc}" if "\n" not in str(exc) else str(exc), err=True)
+            message = for_terminal(exc)
+            click.echo(f"negsim: {message}" if "\n" not in message else message, err=True)
             sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("negsim: interrupted", err=True)
+            sys.exit(130)
+        except OSError as exc:  # an environment failure no layer below anticipated
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"negsim: {for_terminal(where)}{exc.strerror or exc}", err=True)
+            sys.exit(1)
+        except MemoryError:
+            click.echo("negsim: out of memory; use fewer replications, points or terms",
+                       err=True)
+            sys.exit(1)
 
     return wrapper
 
@@ -68,9 +82,9 @@ def validate(files: tuple[str, ...]) -> None:
             scn.load(path)
         except NegsimError as exc:
             bad = True
-            click.echo(str(exc), err=True)
+            click.echo(for_terminal(exc), err=True)
         else:
-            click.echo(f"OK {path}")
+            click.echo(f"OK {for_terminal(path)}")
     sys.exit(2 if bad else 0)
 
 
@@ -85,6 +99,24 @@ def schema() -> None:
     click.echo(json.dumps(scn.json_schema(), indent=2))
 
 
+def _check_precision(precision: float | None) -> None:
+    if precision is not None and not math.isfinite(precision):
+        raise UsageError(f"--precision {precision}: expected a finite half-width such as 0.01")
+
+
+def _force_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--force", is_flag=True,
+                        help="Read an incomplete (.partial) run folder anyway.")(fn)
+
+
+def _refuse_partial(folder: Path, force: bool) -> None:
+    from sim.store import PARTIAL
+
+    if folder.name.endswith(PARTIAL) and not force:
+        raise UsageError(f"{folder} is an incomplete run (see its INCOMPLETE file); run it "
+                         "again, or pass --force to use what it holds")
+
+
 def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--set", "assignments", multiple=True, metavar="PATH=VALUE",
@@ -94,7 +126,8 @@ def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO")
-@click.option("--seed", type=int, default=None, help="Seed (default: the scenario's).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed (default: the scenario's).")
 @click.option("--replication", "-r", type=click.IntRange(min=0), default=None,
               help="Replication index to tell (default 0).")
 @click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
@@ -111,30 +144,30 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
       negsim trace scenarios/kerry_moscow_2016.yaml --seed 3
       negsim trace scenarios/kerry_moscow_2016.yaml --seed 3 --outcome truce_collapsed
     """
+    from sim import api
+
     if replication is not None and outcome is not None:
         raise UsageError("give --replication or --outcome, not both")
-    scenario, _ = load_with(scenario_file, assignments)
-    plan = Plan(scenario, seed)
-    index = replication or 0
-    if outcome is not None:
-        index = representative(plan, outcome)
-    world = play(plan, index, tracing=True)
+    told = api.trace(_scenario_arg(scenario_file), seed, replication, outcome, list(assignments))
+    world = told.world
     if as_json:
         click.echo(json.dumps(story_json(world), indent=2))
         return
-    click.echo(f"{scenario.title} — seed {plan.seed}, replication {index}")
-    for line in story_lines(world):
-        click.echo(line)
+    scenario, plan, index = world.plan.scenario, world.plan, world.record.replication
+    click.echo(f"{for_terminal(scenario.title)} — seed {plan.seed}, replication {index}")
+    for line in told.lines:
+        click.echo(for_terminal(line))
 
 
 def _shipped() -> list[tuple[str, str]]:
-    root = Path("scenarios")
+    from sim import shipped
+
     out = []
-    for path in sorted(root.glob("*.yaml")) + sorted(root.glob("examples/*.yaml")):
+    for name, path in shipped.names().items():
         try:
-            out.append((str(path), scn.load(path).title))
+            out.append((name, scn.load(path).title))
         except NegsimError:
-            out.append((str(path), "(does not validate)"))
+            out.append((name, "(does not validate)"))
     return out
 
 
@@ -146,6 +179,8 @@ def _shipped() -> list[tuple[str, str]]:
               help="Seed (default: the scenario's).")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
               help="Processes (default: the number of cores). Results do not depend on it.")
+@click.option("--dask", "dask_address", default=None, metavar="local|tcp://HOST:PORT",
+              help="Run on a Dask cluster (a new LocalCluster, or a scheduler's address).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop once every outcome probability's 95% half-width is at most this.")
 @_set_option
@@ -155,43 +190,80 @@ def _shipped() -> list[tuple[str, str]]:
 @click.option("--plots/--no-plots", default=True, help="Write PNG plots in the run folder.")
 @_handle_errors
 def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: int | None,
-        precision: float | None, assignments: tuple[str, ...], out: Path | None, as_json: bool,
-        plots: bool) -> None:
+        dask_address: str | None, precision: float | None, assignments: tuple[str, ...],
+        out: Path | None, as_json: bool, plots: bool) -> None:
     """Run SCENARIO many times and report the distribution of outcomes.
 
-    Without SCENARIO, list the shipped scenarios.
+    SCENARIO is a YAML file or the name of a shipped scenario; without SCENARIO, list the
+    shipped scenarios. Tables fit the terminal (set COLUMNS to change the width).
 
     \b
     Example:
+      negsim run kerry_moscow_2016 -n 2000
       negsim run scenarios/kerry_moscow_2016.yaml -n 5000 --seed 7
       negsim run scenarios/kerry_moscow_2016.yaml --precision 0.01 -n 50000
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
     """
+    budgets.check_runs(runs or 0)  # before loading anything heavy
+    _check_precision(precision)
     from sim import api, render, store  # matplotlib and pyarrow load only when running
+    from sim.runner import chunk_size, chunks
 
     if scenario_file is None:
         shipped = _shipped()
         if not shipped:
-            raise UsageError("give a SCENARIO file; no scenarios/ folder here to list (run "
-                             "from the negsim checkout to see the shipped scenarios)")
-        for path, title in shipped:
-            click.echo(f"{path:48s} {title}")
+            raise UsageError("give a SCENARIO file; this installation ships no scenarios")
+        for name, title in shipped:
+            click.echo(f"{for_terminal(name):34s} {for_terminal(title)}")
         return
-    scenario, text = load_with(scenario_file, assignments)
+    scenario, text = load_with(_scenario_arg(scenario_file), assignments)
+    budgets.check_runs(runs or scenario.runs)
     opts = api.RunOptions(
         runs=runs or scenario.runs, seed=scenario.seed if seed is None else seed,
-        workers=workers or api.default_workers(), precision=precision,
-        out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots)
+        workers=_workers(workers, len(chunks(0, runs or scenario.runs, chunk_size(scenario)))),
+        precision=precision,
+        out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots,
+        fresh_name=out is None, dask=dask_address)
     result = _with_progress(opts.runs, lambda tick: api.execute(scenario, text, opts, tick))
     if as_json:
-        click.echo(json.dumps(store.clean_json(result.summary), indent=2))
+        printed = {**result.summary, "folder": str(result.folder)}
+        click.echo(json.dumps(store.clean_json(printed), indent=2))
         return
     console = Console()
-    console.print(render.outcomes_table(result.summary))
-    console.print(render.metrics_table(result.summary))
+    console.print(render.outcomes_table(result.summary, console.width))
+    for line in render.legend(list(result.summary["outcomes"])):
+        console.print(line, highlight=False)
+    console.print(render.metrics_table(result.summary, console.width))
     for line in render.extras_lines(result.summary):
         console.print(line)
-    console.print(f"run folder: {result.folder}")
+    console.print(f"run folder: {for_rich(result.folder)}")
+
+
+def _scenario_arg(arg: str) -> str:
+    """A SCENARIO argument: an existing file, else the shipped scenario of that name."""
+    from sim import shipped
+
+    return shipped.resolve(arg)
+
+
+@main.command()
+@click.argument("name")
+@click.option("--from", "start", default="kerry_moscow_2016", show_default=True,
+              metavar="SHIPPED", help="The shipped scenario to start from (see negsim run).")
+@_handle_errors
+def init(name: str, start: str) -> None:
+    """Write NAME.yaml here: a shipped scenario to edit, renamed NAME, whose first line points
+    editors at the installed JSON Schema. Never overwrites a file.
+
+    \b
+    Example:
+      negsim init my_talks
+      negsim init my_strike --from examples/labour_strike
+    """
+    from sim import shipped
+
+    path = shipped.init(name, start)
+    click.echo(f"wrote {path} (from {start}); check it with: negsim validate {path.name}")
 
 
 class _RateColumn(TextColumn):
@@ -226,16 +298,20 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="One seed for all (default: the first scenario's).")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None, help="Processes.")
+@click.option("--dask", "dask_address", default=None, metavar="local|tcp://HOST:PORT",
+              help="Run on a Dask cluster (a new LocalCluster, or a scheduler's address).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop once every paired difference's 95% half-width is at most this.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Compare folder to write (default: results/compare-YYYYmmdd-HHMMSS).")
 @click.option("--json", "as_json", is_flag=True, help="Print compare.json on stdout.")
 @click.option("--plots/--no-plots", default=True, help="Write PNG plots.")
+@_force_option
 @_handle_errors
 def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None,
-            seed: int | None, workers: int | None, precision: float | None, out: Path | None,
-            as_json: bool, plots: bool) -> None:
+            seed: int | None, workers: int | None, dask_address: str | None,
+            precision: float | None, out: Path | None, as_json: bool, plots: bool,
+            force: bool) -> None:
     """Compare scenarios on common random numbers; the first is the baseline.
 
     Each replication i of every scenario uses the same random streams, so differences are
@@ -250,69 +326,66 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
       negsim compare scenarios/kerry_moscow_2016.yaml --vs actors.russia.leverage.assad=0.9
       negsim compare results/run-a results/run-b
     """
-    from sim import compare as cmp
-    from sim import render, store
+    from sim import api, render, store
+    from sim import comparison as cmp
+    from sim.inputs import resolve
+    from sim.runner import chunks
 
+    _check_precision(precision)
+    inputs = tuple(_scenario_arg(p) for p in inputs)
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:
         raise UsageError(f"{missing[0]}: file not found")
-    folders = [Path(p).is_dir() for p in inputs]
     if len(inputs) + len(variants) < 2:
         raise UsageError("compare needs at least two scenarios (files, --vs variants, or "
                          "folders)")
+    folders = [Path(p).is_dir() for p in inputs]
+    where: dict[str, Any] = {"out": out or store.timestamped(Path("results"), "compare"),
+             "fresh_name": out is None, "plots": plots}
     if any(folders):
         if not all(folders) or variants:
             raise UsageError("give either scenario files (with optional --vs) or run folders, "
                              "not a mix")
-        arms, problem = cmp.arms_from_folders(list(inputs))
-        if problem:
-            click.echo(f"warning: runs cannot be paired ({problem}); comparing them as "
-                       "independent samples, with wider intervals", err=True)
-        result = cmp.analyse(arms, paired=problem is None)
+        for p in inputs:
+            _refuse_partial(Path(p), force)
+        outcome = api.compare(list(inputs), **where)
+        if "warning" in outcome.data:
+            click.echo(f"warning: {for_terminal(outcome.data['warning'])}, with wider "
+                       "intervals", err=True)
     else:
-        arms = cmp.arms_from_files(list(inputs), list(variants))
-        first = arms[0].model
-        assert first is not None
+        first, _, _ = resolve(inputs[0])
         n = runs or first.runs
-        s = first.seed if seed is None else seed
-        result = _with_progress(n * len(arms), lambda tick: cmp.run_comparison(
-            arms, n, s, workers or api_workers(), precision, tick))
-    folder = _save_comparison(arms, result, out, plots)
+        w = _workers(workers, len(chunks(0, min(n, cmp.BATCH) if precision else n)))
+        outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
+            list(inputs), [[v] for v in variants], n, seed, w, precision,
+            progress=tick, dask=dask_address, **where))
+    result, folder = outcome.data, outcome.folder
     if as_json:
         click.echo(json.dumps(store.clean_json(result), indent=2))
         return
     console = Console()
-    for table in render.compare_tables(result):
+    for table in render.compare_tables(result, console.width):
         console.print(table)
     console.print(result["family"]["text"])
     console.print("gain (pairing gain) = variance of an unpaired difference / variance of the "
                   "paired one")
-    console.print(f"compare folder: {folder}")
+    console.print(f"compare folder: {for_rich(folder)}")
+
+
+def _workers(requested: int | None, tasks: int) -> int:
+    """Workers for ``tasks`` chunks or points: a note on stderr when --workers is capped."""
+    if requested is None:
+        return api_workers()
+    count, note = budgets.cap_workers(requested, tasks)
+    if note:
+        click.echo(note, err=True)
+    return count
 
 
 def api_workers() -> int:
     from sim.runner import default_workers
 
     return default_workers()
-
-
-def _save_comparison(arms: list[Any], result: dict[str, Any], out: Path | None,
-                     plots: bool) -> Path:
-    from sim import compare as cmp
-    from sim import plots as plt
-    from sim import store
-
-    folder = store.Folder(out or store.timestamped(Path("results"), "compare"))
-    store.write_json(folder.path / "compare.json", result)
-    store.write_json(folder.path / "manifest.json", store.manifest(
-        "\n---\n".join(a.text for a in arms), seed=result["seed"], runs=result["runs"],
-        extra={"arms": [{"label": a.label, "source": a.source, "scenario_text": a.text}
-                        for a in arms]}))
-    store.write_parquet(cmp.pairs(arms), folder.path / "pairs.parquet")
-    if plots:
-        plt.plot_side_by_side(result["scenarios"], folder.path / "outcomes.png")
-        plt.plot_forest(result["comparisons"], folder.path / "differences.png")
-    return folder.complete()
 
 
 @main.command()
@@ -353,9 +426,8 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
         --set actors.russia.leverage.assad=0.2..0.9 --set deadline.credibility=0..0.5
       negsim sweep --resume results/sweep-kerry_moscow_2016-20261125-101500
     """
-    from sim import design as dsg
-    from sim import store
-    from sim import sweep as swp
+    from sim import api, store
+    from sim import sweeps as swp
 
     if resume_dir is not None:
         given = [name for name, value in (("SCENARIO", scenario_file), ("--set", specs),
@@ -371,78 +443,38 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
     else:
         if scenario_file is None:
             raise UsageError("give a SCENARIO (or --resume SWEEP_DIR)")
-        base, text = load_with(scenario_file)
-        s = base.seed if seed is None else seed
-        plan = dsg.build([dsg.parse_spec(x) for x in specs], sample or "grid", zipped,
-                         design_csv, s)
-        folder = out or store.timestamped(Path("results"), f"sweep-{base.name}")
-        job = swp.create(folder, text, scenario_file, plan, s, runs or base.runs)
+        job = api.new_sweep(_scenario_arg(scenario_file), list(specs), sample or "grid",
+                            zipped, design_csv, runs, seed, out)
     left = len(job.design.points) - len(job.done())
-    summary = _with_progress(left * job.runs, lambda tick: swp.execute(
-        job, workers or api_workers(), dask_address, tick))
-    if plots:
-        _sweep_plots(job, summary)
+    w = _workers(workers, left)
+    result = _with_progress(left * job.runs, lambda tick: api.sweep(
+        job=job, workers=w, dask=dask_address, plots_too=plots, progress=tick))
+    summary = result.data
     if as_json:
         click.echo(json.dumps(store.clean_json(summary), indent=2))
         return
     _print_sweep(job, summary)
 
 
-def _sweep_plots(job: Any, summary: dict[str, Any]) -> None:
-    from sim import plots as plt
-
-    paths, points = job.design.paths, summary["points"]
-    numeric = all(isinstance(p["values"][q], int | float) for p in points for q in paths)
-    if numeric and len(paths) == 1:
-        plt.plot_sweep_line(points, paths[0], job.folder / "sweep.png")
-    if numeric and len(paths) == 2 and job.design.method in ("grid", "zip"):
-        plt.plot_heatmaps(points, paths, job.folder / "heatmaps.png")
-    if summary["sensitivity"]:
-        plt.plot_ranking(summary["sensitivity"], job.folder / "ranking.png")
-
-
 def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
-    from rich.table import Table
-
     from sim import render
 
     console = Console()
-    t = Table(title=f"{summary['scenario']}: {len(summary['points'])} points × "
-              f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
-    for path in job.design.paths:
-        t.add_column(path.split(".")[-1] if len(path) > 24 else path, justify="right")
-    for name in (summary["points"][0]["outcomes"] if summary["points"] else ()):
-        t.add_column(name, justify="right", no_wrap=True)
-    for p in summary["points"]:
-        cells = [_cell(p["values"][q]) for q in job.design.paths]
-        cells += [f"{o['p']:.3f}±{(o['ci'][1] - o['ci'][0]) / 2:.3f}"
-                  for o in p["outcomes"].values()]
-        t.add_row(*cells)
-    console.print(t)
+    console.print(render.sweep_table(summary, console.width))
     for outcome, res in summary["sensitivity"].items():
-        console.print(f"{outcome}: " + ", ".join(render.influence(res, p)
+        console.print(f"{outcome}: " + ", ".join(for_rich(render.influence(res, p))
                                                  for p in res["ranking"])
-                      + _noise_note(res.get("noise_share")))
-    console.print(f"sweep folder: {job.folder}")
-
-
-def _noise_note(share: float | None) -> str:
-    if share is None:
-        return ""
-    return (f"; binomial noise alone would be {share:.0%} of the spread across points "
-            "(less under common random numbers)")
-
-
-def _cell(value: Any) -> str:
-    return f"{value:.4g}" if isinstance(value, float) else str(value)
+                      + render.noise_note(res.get("noise_share")))
+    console.print(f"sweep folder: {for_rich(job.folder)}")
 
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="HTML file to write (default: FOLDER/report.html).")
+@_force_option
 @_handle_errors
-def report(folder: Path, output: Path | None) -> None:
+def report(folder: Path, output: Path | None, force: bool) -> None:
     """Write a self-contained HTML report of a run, compare or sweep FOLDER.
 
     Images are inlined, nothing is loaded from elsewhere, and every text taken from a
@@ -457,7 +489,8 @@ def report(folder: Path, output: Path | None) -> None:
 
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
-    click.echo(f"report: {rpt.write(folder, output)}")
+    _refuse_partial(folder, force)
+    click.echo(f"report: {for_terminal(rpt.write(folder, output))}")
 
 
 @main.command()
@@ -505,3 +538,65 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
     for line in dsc.box_lines(result):
         click.echo(line)
     click.echo(f"trajectory of {len(result['trajectory'])} boxes; result {data}; plot {image}")
+
+
+@main.command("fit")
+@click.argument("incidents", metavar="INCIDENTS.csv")
+@click.option("--time-column", default="event_date", show_default=True,
+              help="Column of the times: dates, datetimes or day numbers.")
+@click.option("--actor-column", default="actor1", show_default=True,
+              help="Column naming who did it.")
+@click.option("--parties", default=None, metavar="A,B",
+              help="Actors modelled as truce parties, in order (default: every actor that is "
+              "not a spoiler). Others are left out and counted.")
+@click.option("--spoiler", "spoilers", multiple=True, metavar="NAME",
+              help="An actor whose events excite the parties but are not modelled (repeatable).")
+@click.option("--start", default=None, help="First day of the window (default: the first event's).")
+@click.option("--end", default=None,
+              help="Last day of the window, included for dates; a time for day numbers "
+              "(default: the last event's day).")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Write the paste-ready YAML block (actors, truce, spoilers) to this file.")
+@click.option("--plot", type=click.Path(path_type=Path), default=None,
+              help="Write the time-rescaling QQ plot (PNG) to this file.")
+@click.option("--spread-seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the within-day placement of day-resolution times (rerun with "
+              "another to see how much it matters).")
+@click.option("--profile", is_flag=True,
+              help="Profile-likelihood intervals (slower; honest when a jump may be 0) instead "
+              "of observed-information ones.")
+@click.option("--force", is_flag=True, help="Overwrite --out / --plot files that exist.")
+@click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON.")
+@_handle_errors
+def fit_command(incidents: str, time_column: str, actor_column: str, parties: str | None,
+                spoilers: tuple[str, ...], start: str | None, end: str | None, out: Path | None,
+                plot: Path | None, spread_seed: int, profile: bool, force: bool,
+                as_json: bool) -> None:
+    """Fit a Hawkes model (exponential kernels) to dated, attributed incidents.
+
+    Maximum likelihood with 95% intervals from the observed information, a time-rescaling
+    goodness-of-fit check, and a YAML block to paste into a scenario.
+
+    \b
+    Example:
+      negsim fit scenarios/examples/incidents_synthetic.csv --spoiler splinter \\
+        --start 2024-01-01 --end 2025-12-30 --out fitted.yaml --plot qq.png
+      negsim fit acled.csv --parties 'Military Forces of Syria (2000-)','Opposition Rebels' \\
+        --spoiler 'Islamic State' --time-column event_date --actor-column actor1
+    """
+    from sim import fitreport as fr
+
+    opts = fr.FitOptions(time_column, actor_column, fr.split_names(parties), list(spoilers),
+                         start, end, spread_seed, profile)
+    report = fr.fit_file(incidents, opts)
+    if out is not None:
+        fr.write_new(out, fr.yaml_block(report), force)
+    if plot is not None:
+        fr.save_plot(report, plot, force)
+    if as_json:
+        click.echo(json.dumps(fr.to_json(report), indent=2))
+        return
+    console = Console()
+    console.print(fr.table(report))
+    for line in fr.summary_lines(report) + [f"wrote {p}" for p in (out, plot) if p]:
+        console.print(for_rich(line), highlight=False)

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import csv
 import itertools
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 from scipy.stats import qmc
 
-from sim.errors import UsageError
+from sim import budgets
+from sim.errors import ScenarioError, UsageError
+from sim.yamlload import dump, parse_value
 
 Point = dict[str, Any]
+MAX_MAGNITUDE = 1e15  # a swept number larger than this is a typo, not a parameter
+MAX_DESIGN_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Design:
     paths: list[str]
     points: list[Point]
     sobol: dict[str, Any] = field(default_factory=dict)  # n and d, for sobol_indices
+    source: str = ""  # the design CSV, to name its rows in errors
 
 
 _RANGE = re.compile(r"^\s*(-?[\d.eE+-]+)\s*\.\.\s*(-?[\d.eE+-]+)\s*$")
@@ -72,8 +77,9 @@ def parse_spec(text: str) -> Spec:
         lo, hi, steps = _number(m[1], text), _number(m[2], text), int(m[3])
         if steps < 2:
             raise UsageError(f"--set {text!r}: lo:hi:steps needs at least 2 steps")
+        budgets.check_points(steps, f"--set {text!r}")
         return Spec(path, values=[round(float(v), 12) for v in np.linspace(lo, hi, steps)])
-    return Spec(path, values=[_value(v, text) for v in _split(spec)])
+    return Spec(path, values=[_value(v, f"--set {text!r}") for v in _split(spec)])
 
 
 def _split(spec: str) -> list[str]:
@@ -94,16 +100,21 @@ def _split(spec: str) -> list[str]:
 
 def _number(text: str, where: str) -> float:
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise UsageError(f"--set {where!r}: {text!r} is not a number") from None
+    if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
+        raise UsageError(f"--set {where!r}: {text!r} is out of range (at most "
+                         f"{MAX_MAGNITUDE:g} in size)")
+    return value
 
 
 def _value(text: str, where: str) -> Any:
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise UsageError(f"--set {where!r}: {text!r} is not a valid value") from None
+        return parse_value(text, where)
+    except ScenarioError as exc:
+        raise UsageError(f"{where}: {text[:40]!r} is not a valid value: "
+                         f"{exc.problems[0].message}") from None
 
 
 def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
@@ -114,6 +125,9 @@ def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
         UsageError: inconsistent options (ranges in a grid, unequal zip lengths, ...).
     """
     if design_csv is not None:
+        if specs or zipped or sample != "grid":
+            raise UsageError("--design gives every point; it cannot be combined with --set, "
+                             "--zip or --sample")
         return read_design(design_csv)
     if not specs:
         raise UsageError("a sweep needs at least one --set PATH=SPEC (or --design points.csv)")
@@ -124,7 +138,9 @@ def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
     method, _, count = sample.partition(":")
     if method not in ("lhs", "sobol") or not count.isdigit() or int(count) < 2:
         raise UsageError(f"--sample {sample!r}: expected grid, lhs:N or sobol:N with N >= 2")
-    return _sampled(specs, method, int(count), seed)
+    n = int(count)
+    budgets.check_points(n if method == "lhs" else n * (len(specs) + 2), f"--sample {sample}")
+    return _sampled(specs, method, n, seed)
 
 
 def _grid(specs: list[Spec], zipped: bool) -> Design:
@@ -139,8 +155,10 @@ def _grid(specs: list[Spec], zipped: bool) -> Design:
             raise UsageError("--zip needs lists of equal length, got "
                              + ", ".join(f"{p}: {len(v)}"
                                          for p, v in zip(paths, lists, strict=True)))
+        budgets.check_points(len(lists[0]) if lists else 0)
         rows = list(zip(*lists, strict=True))
     else:
+        budgets.check_points(budgets.grid_size([len(v) for v in lists]))
         rows = list(itertools.product(*lists))
     return Design("zip" if zipped else "grid", paths,
                   [dict(zip(paths, r, strict=True)) for r in rows])
@@ -171,25 +189,45 @@ def _rows(paths: list[str], values: np.ndarray) -> list[Point]:
 
 
 def read_design(path: Path) -> Design:
-    """Points from a CSV whose header names the paths.
+    """Points from a CSV whose header names the paths (UTF-8, with or without a BOM).
 
     Raises:
-        UsageError: the file is missing, empty or has a malformed row.
+        UsageError: the file is missing, too large, not text, empty, has a duplicated column
+            or a malformed row (named by its line).
+        ScenarioError: a cell is not a valid value, named by its line.
     """
-    try:
-        with open(path, newline="") as f:
-            rows = list(csv.reader(f))
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read design: {exc.strerror}") from None
+    rows = list(csv.reader(_design_text(path).splitlines()))
     if len(rows) < 2 or not all(h.strip() for h in rows[0]):
         raise UsageError(f"{path}: a design needs a header of paths and at least one row")
     paths = [h.strip() for h in rows[0]]
+    repeated = sorted({p for p in paths if paths.count(p) > 1})
+    if repeated:
+        raise UsageError(f"{path}:1: column {repeated[0]!r} appears more than once")
+    budgets.check_points(len(rows) - 1, str(path))
     points = []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(paths):
             raise UsageError(f"{path}:{line}: expected {len(paths)} values, got {len(row)}")
         points.append({p: _value(v, f"{path}:{line}") for p, v in zip(paths, row, strict=True)})
-    return Design("design", paths, points)
+    return Design("design", paths, points, source=str(path))
+
+
+def _design_text(path: Path) -> str:
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_DESIGN_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read design: {exc.strerror}") from None
+    if len(raw) > MAX_DESIGN_BYTES:
+        raise UsageError(f"{path}: design files are limited to {MAX_DESIGN_BYTES:,} bytes")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the "
+                         "design as CSV UTF-8") from None
+    if "\x00" in text:
+        raise UsageError(f"{path}: binary data (NUL byte), expected CSV text")
+    return text
 
 
 def assignments(point: Point) -> list[str]:
@@ -198,4 +236,4 @@ def assignments(point: Point) -> list[str]:
 
 
 def _flow(value: Any) -> str:
-    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()
+    return dump(value, default_flow_style=True).strip().removesuffix("...").strip()

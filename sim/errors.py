@@ -52,3 +52,26 @@ class EngineError(NegsimError):
 
 class StorageError(NegsimError):
     """A run folder could not be written or read. Exit code 1 (2 when the folder is bad input)."""
+
+
+class DamagedFile(StorageError):
+    """A file in a results folder is damaged, planted or not negsim's. Exit code 2 (bad input)."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class Interrupted(NegsimError):
+    """The user stopped a command (Ctrl-C); the message says what was kept. Exit code 130."""
+
+    exit_code: ClassVar[int] = 130
+
+
+class DataError(NegsimError):
+    """A data file (incidents CSV) is not valid: names the file and the line. Exit code 2."""
+
+    exit_code: ClassVar[int] = 2
+
+    def __init__(self, file: str, line: int | None, message: str):
+        self.file, self.line = file, line
+        where = file if line is None else f"{file}:{line}"
+        super().__init__(f"{where}: {message}")

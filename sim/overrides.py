@@ -6,18 +6,17 @@ import copy
 import re
 from typing import Any
 
-import yaml
-
 from sim.errors import Problem, ScenarioError
 from sim.scenario import Scenario, did_you_mean, field_paths, from_document
-from sim.yamlload import Document, Loc, dotted, read_file
+from sim.yamlload import Document, Loc, dotted, dump, parse_value, read_file
 
 
 def parse_assignment(text: str) -> tuple[list[str], Any]:
     """Split ``a.b.c=VALUE`` into a path and a YAML-parsed value.
 
     Raises:
-        ScenarioError: no ``=``, an empty path, or a value that is not YAML.
+        ScenarioError: no ``=``, an empty path, or a value that is not YAML (or nested too
+            deeply, as in a file).
     """
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
@@ -26,10 +25,10 @@ def parse_assignment(text: str) -> tuple[list[str], Any]:
     if any(not p for p in parts):
         raise _bad(text, f"path {path!r} has an empty part")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        raise _bad(text, f"value {raw!r} is not valid YAML: {exc}") from None
-    return parts, value
+        return parts, parse_value(raw, f"--set {text}")
+    except ScenarioError as exc:
+        message = exc.problems[0].message.removeprefix("invalid YAML: ")
+        raise _bad(text, f"value {raw[:40]!r} is not valid YAML: {message}") from None
 
 
 def apply(doc: Document, assignments: list[str]) -> Document:
@@ -100,7 +99,16 @@ def load_with(path: str, assignments: list[str] | tuple[str, ...] = ()) -> tuple
     Raises:
         ScenarioError: the file or an override is not valid.
     """
-    doc = read_file(path)
+    return load_document(read_file(path), assignments)
+
+
+def load_document(doc: Document, assignments: list[str] | tuple[str, ...] = ()
+                  ) -> tuple[Scenario, str]:
+    """Validate a parsed document with overrides; also return the effective YAML text.
+
+    Raises:
+        ScenarioError: the document or an override is not valid.
+    """
     if not assignments:
         return from_document(doc), doc.text
     edited = apply(doc, list(assignments))
@@ -109,7 +117,7 @@ def load_with(path: str, assignments: list[str] | tuple[str, ...] = ()) -> tuple
     except ScenarioError as exc:
         raise ScenarioError([_blame(p, assignments) for p in exc.problems]) from None
     header = "".join(f"# --set {a}\n" for a in assignments)
-    return scenario, header + yaml.safe_dump(edited.data, sort_keys=False)
+    return scenario, header + dump(edited.data, sort_keys=False)
 
 
 def _blame(problem: Problem, assignments: list[str] | tuple[str, ...]) -> Problem:

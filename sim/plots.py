@@ -7,13 +7,17 @@ gives a readable figure rather than an exception.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
+from sim.outcomes import BY_NAME
 from sim.stats import Z95
+from sim.text import clean, plain_figure
 
 DPI = 120
 _SIZE = (7.0, 4.5)
@@ -36,7 +40,7 @@ def plot_outcomes(outcomes: dict[str, dict], path: str | Path, title: str = "") 
     fig, ax = _figure()
     names = list(outcomes)
     p, whiskers = _whiskers(outcomes, names)
-    bars = ax.bar(names, p, yerr=whiskers, capsize=6, color=_BAR)
+    bars = ax.bar(_labels(names), p, yerr=whiskers, capsize=6, color=_BAR)
     ax.bar_label(bars, labels=[f"{v:.3f}" for v in p], padding=3)
     _slant(ax)
     ax.set_ylim(0.0, 1.1)
@@ -81,12 +85,14 @@ def _draw_survival(ax: Axes, km: dict, t: np.ndarray) -> None:
     if median is not None:
         ax.axvline(median, color="gray", linestyle=":")
         ax.plot([median], [0.5], "o", color="black", label=f"median {median:.1f} days")
-    ax.legend(loc="lower left")
+    _legend_beside(ax)
 
 
 def plot_deal_days(deal_days: np.ndarray, path: str | Path, deadline_day: float | None = None,
-                   horizon: float | None = None, title: str = "") -> Path:
-    """Histogram of the day deals were struck, with the deadline marked.
+                   horizon: float | None = None, title: str = "",
+                   renewed: Sequence[float] = ()) -> Path:
+    """Histogram of the day deals were struck, with the deadline (and any renewed
+    deadlines) marked.
 
     Args:
         deal_days: Day of the deal, one per replication; NaN where there was no deal.
@@ -94,6 +100,7 @@ def plot_deal_days(deal_days: np.ndarray, path: str | Path, deadline_day: float 
         deadline_day: Day of the deadline, drawn as a dashed line; None for no deadline.
         horizon: Right end of the time axis (days); automatic when None.
         title: Title above the chart.
+        renewed: Days of the new deadlines that may follow a lapse, drawn dotted.
 
     Returns:
         The path written.
@@ -108,7 +115,12 @@ def plot_deal_days(deal_days: np.ndarray, path: str | Path, deadline_day: float 
     if deadline_day is not None:
         ax.axvline(deadline_day, color=_DEADLINE, linestyle="--",
                    label=f"deadline (day {deadline_day:g})")
+        for k, day in enumerate(renewed):
+            ax.axvline(day, color=_DEADLINE, linestyle=":",
+                       label="renewed deadline (if one lapses): day "
+                       + ", ".join(f"{d:g}" for d in renewed) if k == 0 else None)
         ax.legend(loc="upper left")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole replications
     if horizon is not None and horizon > 0:
         ax.set_xlim(0.0, horizon)
     _label(ax, title or f"Deal day ({days.size} deals)", "deal day (days)", "replications")
@@ -137,8 +149,9 @@ def plot_violations(violations: dict[str, np.ndarray], path: str | Path, title: 
     summaries = [_mean_and_half(violations[p]) for p in parties]
     means = [m for m, _ in summaries]
     halves = [h for _, h in summaries]
-    bars = ax.bar(parties, means, yerr=halves, capsize=6, color=_BAR)
+    bars = ax.bar([_plain(p) for p in parties], means, yerr=halves, capsize=6, color=_BAR)
     ax.bar_label(bars, labels=[f"{m:.2f}" for m in means], padding=3)
+    _slant(ax)
     ax.margins(y=0.12)  # headroom so the value labels clear the frame
     _label(ax, title or "Truce violations per party", "party",
            "violations per replication (mean, 95% interval)")
@@ -176,10 +189,26 @@ def _figure() -> tuple[Figure, Axes]:
     return fig, fig.add_subplot()
 
 
+def _legend_beside(ax: Axes) -> None:
+    """The legend to the right of the axes, where it never covers the data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8)
+
+
 def _label(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
-    ax.set_title(title)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_title(_plain(title))
+    ax.set_xlabel(_plain(xlabel))
+    ax.set_ylabel(_plain(ylabel))
+
+
+def _plain(text: str) -> str:
+    """Text shown as written: control characters dropped; ``$`` stays a dollar, since every
+    figure is saved through ``sim.text.plain_figure``, which turns mathtext off."""
+    return clean(text)
+
+
+def _labels(names: list[str]) -> list[str]:
+    """Outcome names as the registry's human labels (unknown names as they are)."""
+    return [_plain(BY_NAME[n].label) if n in BY_NAME else _plain(n) for n in names]
 
 
 def _note(ax: Axes, text: str) -> None:
@@ -189,7 +218,7 @@ def _note(ax: Axes, text: str) -> None:
 
 def _save(fig: Figure, path: str | Path) -> Path:
     out = Path(path)
-    fig.savefig(out, dpi=DPI)
+    plain_figure(fig).savefig(out, dpi=DPI)
     return out
 
 
@@ -215,11 +244,11 @@ def plot_side_by_side(scenarios: list[dict], path: str | Path, title: str = "") 
     for k, s in enumerate(scenarios):
         p, err = _whiskers(s["outcomes"], names)
         ax.bar(x + (k - (len(scenarios) - 1) / 2) * width, p, width, yerr=err, capsize=3,
-               label=s["label"])
-    ax.set_xticks(x, names)
+               label=_plain(s["label"]))
+    ax.set_xticks(x, _labels(names))
     _slant(ax)
     ax.set_ylim(0.0, 1.05)
-    ax.legend(fontsize=8)
+    _legend_beside(ax)
     _label(ax, title or "Outcome probabilities by scenario", "outcome",
            "probability (95% Wilson interval)")
     return _save(fig, path)
@@ -236,7 +265,7 @@ def plot_forest(comparisons: list[dict], path: str | Path, title: str = "") -> P
     Returns:
         The path written.
     """
-    rows = [(f"{c['variant']}: {name}", d) for c in comparisons
+    rows = [(f"{c['variant']}: {_labels([name])[0]}", d) for c in comparisons
             for name, d in c["diff"]["outcomes"].items() if d.get("diff") is not None]
     fig = Figure(figsize=(7.0, 1.2 + 0.32 * max(1, len(rows))), layout="constrained")
     ax = fig.add_subplot()
@@ -246,7 +275,7 @@ def plot_forest(comparisons: list[dict], path: str | Path, title: str = "") -> P
         ax.plot([lo, hi], [y, y], color=color, linewidth=2)
         ax.plot([d["diff"]], [y], "o", color=color)
     ax.axvline(0.0, color="gray", linestyle=":")
-    ax.set_yticks(range(len(rows)), [label for label, _ in reversed(rows)], fontsize=8)
+    ax.set_yticks(range(len(rows)), [_plain(label) for label, _ in reversed(rows)], fontsize=8)
     _label(ax, title or "Difference from the baseline (red: significant after Holm)",
            "difference in probability (95% interval)", "")
     if not rows:
@@ -275,10 +304,10 @@ def plot_sweep_line(points: list[dict], path_name: str, out: str | Path, title: 
     for name in (ordered[0]["outcomes"] if ordered else {}):
         p = np.array([q["outcomes"][name]["p"] for q in ordered])
         ci = np.array([q["outcomes"][name]["ci"] for q in ordered])
-        (line,) = ax.plot(x, p, marker="o", label=name)
+        (line,) = ax.plot(x, p, marker="o", label=_labels([name])[0])
         ax.fill_between(x, ci[:, 0], ci[:, 1], color=line.get_color(), alpha=0.2)
     ax.set_ylim(0.0, 1.0)
-    ax.legend(fontsize=8)
+    _legend_beside(ax)
     _label(ax, title or "Outcomes across the sweep", path_name, "probability (95% band)")
     return _save(fig, out)
 
@@ -310,10 +339,10 @@ def plot_heatmaps(points: list[dict], paths: list[str], out: str | Path, title: 
             j = xs.index(float(p["values"][paths[0]]))
             grid[i, j] = p["outcomes"][name]["p"]
         _heatmap(fig, ax, grid, xs, ys)
-        _label(ax, name, paths[0], paths[1])
+        _label(ax, _labels([name])[0], paths[0], paths[1])
     for ax in axes[len(names):]:
         ax.set_axis_off()
-    fig.suptitle(title or "Outcome probabilities across the sweep")
+    fig.suptitle(_plain(title or "Outcome probabilities across the sweep"))
     return _save(fig, out)
 
 
@@ -352,7 +381,7 @@ def plot_ranking(sensitivity: dict, out: str | Path, title: str = "") -> Path:
     for k, param in enumerate(params):
         cells = [sensitivity[o]["parameters"][param] for o in outcomes]
         _ranking_bars(ax, x + (k - (len(params) - 1) / 2) * width, width, cells, param)
-    ax.set_xticks(x, outcomes)
+    ax.set_xticks(x, _labels(outcomes))
     _slant(ax)
     ax.legend(fontsize=8)
     ylabel = "total Sobol index" if method == "sobol" else "|standardized regression coefficient|"
@@ -408,7 +437,7 @@ def plot_discovery(result: dict, path: str | Path, title: str = "") -> Path:
     left, right = fig.subplots(1, 2)
     _draw_trajectory(left, result)
     _draw_box(right, result["chosen"]["restricted"])
-    fig.suptitle(title or f"What leads to {result['outcome']} "
+    fig.suptitle(_plain(title) or f"What leads to {result['outcome']} "
                  f"({result['cases']} of {result['n']} replications)")
     return _save(fig, path)
 

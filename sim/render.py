@@ -1,43 +1,136 @@
-"""Rich tables for the terminal (no printing here; the CLI prints them)."""
+"""Rich tables for the terminal (no printing here; the CLI prints them).
+
+Tables never cut a number. Each table is laid out for the console's width (80 when output
+is piped, or ``COLUMNS``): text columns fold, number cells wrap between numbers but never
+inside one, and a table that still cannot fit is printed stacked, one block per row.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from rich.console import Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 
 from sim.outcomes import meaning
+from sim.text import for_rich
+
+P_FLOOR = 1e-16  # below double precision's resolution of 1 - p: print "< 1e-16"
+TEXT_MIN = 10  # narrowest a folded text column gets
 
 
 def _num(x: Any, fmt: str = ".3g") -> str:
     return "—" if x is None else format(x, fmt)
 
 
-def outcomes_table(summary: dict[str, Any]) -> Table:
-    """Outcome probabilities with 95% Wilson intervals."""
-    t = Table(title=f"{summary['title']} — {summary['runs']} replications, seed {summary['seed']}")
-    for col, just in (("outcome", "left"), ("p", "right"), ("95% interval", "right"),
-                      ("count", "right"), ("", "left")):
-        t.add_column(col, justify=just, no_wrap=col != "")  # type: ignore[arg-type]
-    for name, row in summary["outcomes"].items():
-        lo, hi = row["ci"]
-        t.add_row(name, f"{row['p']:.3f}", f"[{lo:.3f}, {hi:.3f}]", str(row["count"]),
-                  meaning(name))
+def pvalue(p: float | None, significant: bool = False) -> str:
+    """A p-value for people: 3 significant digits, "< 1e-16" below that floor, then a star
+    when significant ("—" when there is no test)."""
+    if p is None:
+        return "—"
+    text = "< 1e-16" if p < P_FLOOR else f"{p:.3g}"
+    return text + (" *" if significant else "")
+
+
+@dataclass(frozen=True)
+class Col:
+    """A column of a fitted table.
+
+    Attributes:
+        header: The header text.
+        numeric: Right-aligned numbers: cells wrap between numbers, never inside one.
+        whole: Never wrap a cell at all (a p-value and its star stay together).
+    """
+
+    header: str
+    numeric: bool = True
+    whole: bool = False
+
+    def minimum(self, cells: list[str]) -> int:
+        """The narrowest width that keeps every number whole."""
+        if not self.numeric:
+            return min(TEXT_MIN, self.natural(cells))
+        parts = cells if self.whole else [w for c in cells for w in c.split()]
+        return max([len(p) for p in parts] + [1])
+
+    def natural(self, cells: list[str]) -> int:
+        return max([len(c) for c in cells] + [len(self.header)])
+
+
+def fitted(title: str, cols: list[Col], rows: list[list[str]], width: int) -> RenderableType:
+    """A table fitted to ``width`` columns without cutting a number, or the rows stacked.
+
+    Args:
+        title: The title above the table.
+        cols: The columns.
+        rows: The cells, already formatted, one list per row.
+        width: The console's width.
+
+    Returns:
+        A rich Table, or a Group of stacked rows when no table of that width fits.
+    """
+    widths = _widths(cols, rows, width - 1 - 3 * len(cols))  # borders and padding
+    if widths is None:
+        return _stacked(title, cols, rows)
+    t = Table(title=title)
+    for col, w in zip(cols, widths, strict=True):
+        t.add_column(col.header, justify="right" if col.numeric else "left", width=w,
+                     overflow="fold", no_wrap=col.whole)
+    for row in rows:
+        t.add_row(*row)
     return t
 
 
-def metrics_table(summary: dict[str, Any]) -> Table:
-    """Metric summaries: mean (95% interval), sd and quantiles."""
-    t = Table(title="Metrics over replications where they apply (mean ± 95% half-width)")
-    t.add_column("metric", no_wrap=True)
-    for col in ("n", "mean", "sd", "q05", "q50", "q95"):
-        t.add_column(col, justify="right", no_wrap=True)
+def _widths(cols: list[Col], rows: list[list[str]], room: int) -> list[int] | None:
+    """Natural widths, narrowed one character at a time where most can be given up."""
+    cells = [[r[k] for r in rows] for k in range(len(cols))]
+    widths = [c.natural(x) for c, x in zip(cols, cells, strict=True)]
+    floor = [c.minimum(x) for c, x in zip(cols, cells, strict=True)]
+    if sum(floor) > room:
+        return None
+    while sum(widths) > room:  # text gives way at half the rate: names fold last
+        k = max(range(len(cols)),
+                key=lambda i: (widths[i] - floor[i]) / (1 if cols[i].numeric else 2))
+        widths[k] -= 1
+    return widths
+
+
+def _stacked(title: str, cols: list[Col], rows: list[list[str]]) -> Group:
+    """One block per row: its first cell, then each other column as "header: value"."""
+    lines: list[RenderableType] = [Text(title, style="bold")]
+    for row in rows:
+        lines.append(Text(row[0], style="bold"))
+        lines += [Text(f"  {c.header}: {v}") for c, v in zip(cols[1:], row[1:], strict=True)]
+    return Group(*lines)
+
+
+def outcomes_table(summary: dict[str, Any], width: int = 80) -> RenderableType:
+    """Outcome probabilities with 95% Wilson intervals (their meanings: ``legend``)."""
+    cols = [Col("outcome", numeric=False), Col("p"), Col("95% interval"), Col("count")]
+    rows = [[name, f"{row['p']:.3f}", f"[{row['ci'][0]:.3f}, {row['ci'][1]:.3f}]",
+             str(row["count"])] for name, row in summary["outcomes"].items()]
+    title = f"{summary['title']} — {summary['runs']} replications, seed {summary['seed']}"
+    return fitted(title, cols, rows, width)
+
+
+def legend(names: list[str]) -> list[str]:
+    """What each outcome means, one line each, for under a table."""
+    return [f"{name}: {meaning(name)}" for name in names if meaning(name)]
+
+
+def metrics_table(summary: dict[str, Any], width: int = 80) -> RenderableType:
+    """Metric summaries: mean ± 95% half-width, sd and quantiles."""
+    cols = [Col("metric", numeric=False), Col("n"), Col("mean ± 95%"), Col("sd"), Col("q05"),
+            Col("q50"), Col("q95")]
+    rows = []
     for name, m in summary["metrics"].items():
         ci = m.get("ci") or [None, None]
         half = None if ci[0] is None else (ci[1] - ci[0]) / 2
-        t.add_row(name, str(m["n"]), f"{_num(m['mean'])} ± {_num(half, '.2g')}",
-                  _num(m["sd"]), _num(m["q05"]), _num(m["q50"]), _num(m["q95"]))
-    return t
+        rows.append([name, str(m["n"]), f"{_num(m['mean'])} ± {_num(half, '.2g')}",
+                     _num(m["sd"]), _num(m["q05"]), _num(m["q50"]), _num(m["q95"])])
+    return fitted("Metrics over replications where they apply", cols, rows, width)
 
 
 def extras_lines(summary: dict[str, Any]) -> list[str]:
@@ -65,34 +158,53 @@ def extras_lines(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
-def compare_tables(result: dict[str, Any]) -> list[Table]:
-    """One table per comparison: probabilities, paired difference, test, pairing gain."""
+def compare_tables(result: dict[str, Any], width: int = 80) -> list[RenderableType]:
+    """Per comparison, two tables: outcome probabilities with the paired difference, test
+    and pairing gain; then the metrics' differences."""
     tables = []
     scen = {s["label"]: s["outcomes"] for s in result["scenarios"]}
     for c in result["comparisons"]:
         a, b = c["baseline"], c["variant"]
         how = "paired, common random numbers" if c["paired"] else "UNPAIRED"
-        t = Table(title=f"{b} vs {a} ({how})")
-        names = c["diff"]["outcomes"]
-        t.add_column("outcome", no_wrap=True, min_width=max(map(len, names), default=7))
-        for col in ("p base", "p var", "diff ± 95%", "p (Holm)", "gain"):
-            t.add_column(col, justify="right", no_wrap=True)
-        for name, d in c["diff"]["outcomes"].items():
-            t.add_row(name, f"{scen[a][name]['p']:.3f}", f"{scen[b][name]['p']:.3f}",
-                      _diff(d), _pval(d), _gain(d))
-        tables.append(t)
-        tables.append(_metric_diffs(c))
+        cols = [Col("outcome", numeric=False), Col("p base"), Col("p var"), Col("diff ± 95%"),
+                Col("p (Holm)", whole=True), Col("gain")]
+        rows = [[name, f"{scen[a][name]['p']:.3f}", f"{scen[b][name]['p']:.3f}", _diff(d),
+                 _pval(d), _gain(d)] for name, d in c["diff"]["outcomes"].items()]
+        tables.append(fitted(f"{for_rich(b)} vs {for_rich(a)} ({how})", cols, rows, width))
+        tables.append(_metric_diffs(c, width))
     return tables
 
 
-def _metric_diffs(c: dict[str, Any]) -> Table:
-    t = Table(title=f"Metrics: {c['variant']} minus {c['baseline']}")
-    t.add_column("metric", no_wrap=True)
-    for col in ("pairs", "diff ± 95%", "p (Holm)", "gain"):
-        t.add_column(col, justify="right", no_wrap=True)
-    for name, d in c["diff"]["metrics"].items():
-        t.add_row(name, str(d["n"]), _diff(d, ".3g"), _pval(d), _gain(d))
-    return t
+def _metric_diffs(c: dict[str, Any], width: int) -> RenderableType:
+    cols = [Col("metric", numeric=False), Col("pairs"), Col("diff ± 95%"),
+            Col("p (Holm)", whole=True), Col("gain")]
+    rows = [[name, str(d["n"]), _diff(d, ".3g"), _pval(d), _gain(d)]
+            for name, d in c["diff"]["metrics"].items()]
+    title = f"Metrics: {for_rich(c['variant'])} minus {for_rich(c['baseline'])}"
+    return fitted(title, cols, rows, width)
+
+
+def sweep_table(summary: dict[str, Any], width: int = 80) -> RenderableType:
+    """Each point's swept values and outcome probabilities ± 95% half-widths."""
+    paths = summary["paths"]
+    names = list(summary["points"][0]["outcomes"]) if summary["points"] else []
+    cols = [Col(_short(p, paths), whole=True) for p in paths] + [Col(n) for n in names]
+    rows = [[_value(p["values"][q]) for q in paths]
+            + [f"{o['p']:.3f} ± {(o['ci'][1] - o['ci'][0]) / 2:.3f}"
+               for o in p["outcomes"].values()] for p in summary["points"]]
+    title = (f"{for_rich(summary['scenario'])}: {len(summary['points'])} points × "
+             f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
+    return fitted(title, cols, rows, width)
+
+
+def _short(path: str, paths: list[str]) -> str:
+    """A swept path's last part, when that names it unambiguously."""
+    last = path.split(".")[-1]
+    return last if [p.split(".")[-1] for p in paths].count(last) == 1 else path
+
+
+def _value(value: Any) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
 def _diff(d: dict[str, Any], fmt: str = "+.3f") -> str:
@@ -103,10 +215,7 @@ def _diff(d: dict[str, Any], fmt: str = "+.3f") -> str:
 
 
 def _pval(d: dict[str, Any]) -> str:
-    p = d.get("p_holm", d.get("p_value"))
-    if p is None:
-        return "—"
-    return f"{p:.3g}{' *' if d.get('significant') else ''}"
+    return pvalue(d.get("p_holm", d.get("p_value")), bool(d.get("significant")))
 
 
 def _gain(d: dict[str, Any]) -> str:
@@ -116,6 +225,14 @@ def _gain(d: dict[str, Any]) -> str:
     if g is None:
         return "∞" if d.get("diff") is not None else "—"
     return f"{g:.1f}×"
+
+
+def noise_note(share: float | None) -> str:
+    """How much of the spread across a sweep's points binomial noise alone would make."""
+    if share is None:
+        return ""
+    return (f"; binomial noise alone would be {share:.0%} of the spread across points "
+            "(less under common random numbers)")
 
 
 def influence(res: dict[str, Any], param: str) -> str:

@@ -7,18 +7,23 @@ as data URIs; the page has no script and refers to nothing outside itself.
 from __future__ import annotations
 
 import base64
+import csv
+import hashlib
 import html
+import io
 import re
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sim.engine import Plan, play
 from sim.errors import NegsimError, UsageError
 from sim.outcomes import GROUPS, meaning
-from sim.render import influence
+from sim.render import influence, noise_note, pvalue
 from sim.scenario import Scenario, loads
-from sim.store import read_json
-from sim.trace import representative, story_lines
+from sim.store import read_bytes, read_json, write_text
+from sim.story import representative, story_lines
 
 TRACE_LINES = 80
 
@@ -28,10 +33,12 @@ max-width:60rem;padding:1rem;line-height:1.45;color:#222;overflow-wrap:anywhere}
 h1{font-size:1.5rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;margin-top:2rem}
 h3{font-size:1.05rem}
 .scroll{overflow-x:auto}table{border-collapse:collapse;margin:.5rem 0;font-size:.9rem}
-th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
+th,td{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top;
+overflow-wrap:normal}
+td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 img{max-width:100%;height:auto;display:block;margin:.5rem 0}
 pre{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.5rem}
+code{overflow-wrap:anywhere}details{margin:.5rem 0}summary{cursor:pointer}
 .muted{color:#666;font-size:.9rem}
 @media print{body{max-width:none}h2{page-break-after:avoid}img,table{page-break-inside:avoid}}
 """
@@ -42,52 +49,89 @@ def e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def build(folder: Path) -> str:
+def build(folder: Path, stem: str = "report") -> str:
     """The report of a results folder as one HTML string.
+
+    Args:
+        folder: A run, compare or sweep folder.
+        stem: The report file's stem, which names its scenario files in the commands.
 
     Raises:
         UsageError: the folder is not a negsim run, compare or sweep folder.
     """
     if (folder / "compare.json").exists():
-        return _page("Comparison", _compare(folder), folder)
+        return _page("Comparison", _compare(folder, stem), folder)
     if (folder / "sweep.json").exists():
-        return _page("Sweep", _sweep(folder), folder)
+        return _page("Sweep", _sweep(folder, stem), folder)
     if (folder / "summary.json").exists() and (folder / "manifest.json").exists():
-        return _page("Run", _run(folder), folder)
+        return _page("Run", _run(folder, stem), folder)
     raise UsageError(f"{folder} is not a negsim run, compare or sweep folder "
                      "(no summary.json, compare.json or sweep.json)")
 
 
 def write(folder: Path, out: Path | None = None) -> Path:
-    """Write the report next to the results (or to ``out``) and return its path."""
+    """Write the report next to the results (or to ``out``) and return its path.
+
+    The scenario files the report's commands name (``STEM-scenario.yaml``, one per arm for
+    a compare, and ``STEM-points.csv`` for a sweep) are written next to it.
+    """
     target = out or folder / "report.html"
-    text = build(folder)
-    tmp = target.with_name(target.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    text = build(folder, target.stem)
+    for name, content in side_files(folder, target.stem).items():
+        write_text(target.with_name(name), content)  # atomic, never through a planted symlink
+    write_text(target, text)
     return target
+
+
+def side_files(folder: Path, stem: str = "report") -> dict[str, str]:
+    """The files a report's reproduction commands use, by file name: the scenario text of a
+    run or sweep (each arm's for a compare) and a sweep's points."""
+    if (folder / "compare.json").exists():
+        arms = read_json(folder / "manifest.json").get("arms", [])
+        return {_arm_file(stem, k): a["scenario_text"] for k, a in enumerate(arms, 1)}
+    if (folder / "sweep.json").exists():
+        job = read_json(folder / "sweep.json")
+        return {f"{stem}-scenario.yaml": job["scenario_text"],
+                f"{stem}-points.csv": _points_csv(job)}
+    if (folder / "manifest.json").exists():
+        return {f"{stem}-scenario.yaml": read_json(folder / "manifest.json")["scenario_text"]}
+    return {}
+
+
+def _arm_file(stem: str, k: int) -> str:
+    return f"{stem}-scenario-{k}.yaml"
+
+
+def _points_csv(job: dict[str, Any]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(job["paths"])
+    writer.writerows([[p[q] for q in job["paths"]] for p in job["points"]])
+    return out.getvalue()
 
 
 # --- page ------------------------------------------------------------------------------------
 
 
 def _page(kind: str, body: list[str], folder: Path) -> str:
-    images = "".join(_image(p) for p in sorted(folder.glob("*.png")))
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
             f"<title>negsim {e(kind.lower())} report: {e(folder.name)}</title>"
-            f"<style>{CSS}</style></head><body>"
-            + "".join(body) + "<h2>Plots</h2>" + (images or "<p>No plots.</p>")
-            + "</body></html>")
+            f"<style>{CSS}</style></head><body>" + "".join(body) + "</body></html>")
+
+
+def _plots(folder: Path) -> list[str]:
+    images = "".join(_image(p) for p in sorted(folder.glob("*.png")))
+    return ["<h2>Plots</h2>", images or "<p>No plots.</p>"]
 
 
 def _image(path: Path) -> str:
-    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    data = base64.b64encode(read_bytes(path)).decode("ascii")
     return (f"<figure><img alt=\"{e(path.stem)}\" src=\"data:image/png;base64,{data}\">"
             f"<figcaption class=\"muted\">{e(path.name)}</figcaption></figure>")
 
 
-_NUMERIC = re.compile(r"^[\s\d.,+\-±\[\]—e]*$")
+_NUMERIC = re.compile(r"^[\s\d.,+\-±\[\]—e<*×∞]*$")
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> str:
@@ -98,8 +142,15 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def _cell(value: Any) -> str:
-    cls = ' class="n"' if _NUMERIC.match(str(value)) else ""
-    return f"<td{cls}>{e(value)}</td>"
+    if _NUMERIC.match(str(value)):
+        return f'<td class="n">{e(value)}</td>'
+    return f"<td>{_breakable(e(value))}</td>"
+
+
+def _breakable(text: str) -> str:
+    """An identifier or dotted path may break after its underscores and dots (a phone's
+    narrow column), never elsewhere; prose breaks between words as usual."""
+    return text if " " in text else re.sub(r"([_.])", r"\1<wbr>", text)
 
 
 def _num(x: Any, fmt: str = ".3g") -> str:
@@ -109,21 +160,30 @@ def _num(x: Any, fmt: str = ".3g") -> str:
 # --- runs ------------------------------------------------------------------------------------
 
 
-def _run(folder: Path) -> list[str]:
+def _run(folder: Path, stem: str) -> list[str]:
     manifest, summary = read_json(folder / "manifest.json"), read_json(folder / "summary.json")
     scenario = _scenario(manifest["scenario_text"])
+    file = f"{stem}-scenario.yaml"
     out = [f"<h1>{e(scenario.title)}</h1>",
            f"<p class=\"muted\">negsim run of <b>{e(scenario.name)}</b>: {e(summary['runs'])} "
            f"replications, seed {e(summary['seed'])}.</p>"]
     out += _outcomes(summary)
     out += _metrics(summary)
+    out += _plots(folder)
     out += _discoveries(folder, summary)
+    out += _traces(scenario, int(summary["seed"]), summary, file)
     out += describe_scenario(scenario)
-    out += _traces(scenario, int(summary["seed"]), summary)
+    out += _yaml(manifest["scenario_text"], file)
     out += _assumptions(manifest["scenario_text"])
-    out += _reproduce(manifest, f"negsim run SCENARIO.yaml --seed {manifest['seed']} "
-                      f"-n {manifest['runs']}")
+    out += _reproduce(manifest, [f"negsim run {file} --seed {manifest['seed']} "
+                                 f"-n {manifest['runs']}"], [file])
     return out
+
+
+def _yaml(text: str, file: str, label: str = "The scenario file") -> list[str]:
+    """The scenario's YAML, collapsed, under the name the commands use."""
+    return [f"<details><summary>{e(label)} ({e(file)}, {len(text.splitlines())} lines)"
+            f"</summary><pre>{e(text)}</pre></details>"]
 
 
 def _scenario(text: str) -> Scenario:
@@ -157,7 +217,7 @@ def _metrics(summary: dict[str, Any]) -> list[str]:
             _table(["metric", "n", "mean", "95% CI of mean", "sd", "q05", "q50", "q95"], rows)]
 
 
-def _traces(scenario: Scenario, seed: int, summary: dict[str, Any]) -> list[str]:
+def _traces(scenario: Scenario, seed: int, summary: dict[str, Any], file: str) -> list[str]:
     out = ["<h2>A representative replication of each outcome</h2>"]
     plan = Plan(scenario, seed)
     for name, o in summary["outcomes"].items():
@@ -172,17 +232,31 @@ def _traces(scenario: Scenario, seed: int, summary: dict[str, Any]) -> list[str]
             lines = lines[:TRACE_LINES - 1] + [f"… {len(lines) - TRACE_LINES} more lines …",
                                                lines[-1]]
         out.append(f"<h3>{e(name)} (replication {index}; "
-                   f"<code>negsim trace --seed {seed} --replication {index}</code>)</h3>"
+                   f"<code>negsim trace {e(file)} --seed {seed} --replication {index}</code>)"
+                   "</h3>"
                    f"<pre>{e(chr(10).join(lines))}</pre>")
     return out
 
 
-def _reproduce(manifest: dict[str, Any], command: str) -> list[str]:
+def _reproduce(manifest: dict[str, Any], commands: list[str], files: list[str]) -> list[str]:
+    """The commands that rerun the results from the scenario files next to this report, the
+    original command line, and the versions and system it ran on."""
     versions = [[k, v] for k, v in manifest.get("versions", {}).items()]
+    system = manifest.get("platform") or {}
+    git = manifest.get("git") or {}
+    where = ", ".join(f"{k} {v}" for k, v in system.items())
+    if git:
+        where += f"; negsim commit {git['commit']}{' (with local changes)' if git['dirty'] else ''}"
+    original = " ".join(manifest.get("command", []))
     return ["<h2>Reproduce</h2>",
-            f"<p>Scenario SHA-256 <code>{e(manifest.get('scenario_sha256', ''))}</code>. "
-            f"Original command: <code>{e(' '.join(manifest.get('command', [])))}</code>. "
-            f"With the scenario text above saved as SCENARIO.yaml: <code>{e(command)}</code></p>",
+            f"<p>The scenario files {e(', '.join(files))} are written next to this report "
+            "(their text is in the collapsed scenario file section above, and in the results "
+            "folder's manifest.json). From that folder:</p>",
+            f"<pre>{e(chr(10).join(commands))}</pre>",
+            f"<p class=\"muted\">Scenario SHA-256 "
+            f"<code>{e(manifest.get('scenario_sha256', ''))}</code>. Original command: "
+            f"<code>{e(original or 'not recorded')}</code>."
+            + (f" Ran on {e(where)}." if where else "") + "</p>",
             _table(["package", "version"], versions)]
 
 
@@ -383,35 +457,94 @@ def _assumptions(text: str) -> list[str]:
 # --- compare and sweep -----------------------------------------------------------------------
 
 
-def _compare(folder: Path) -> list[str]:
+def _compare(folder: Path, stem: str) -> list[str]:
     result = read_json(folder / "compare.json")
     manifest = read_json(folder / "manifest.json")
+    arms = manifest.get("arms", [])
     out = [f"<h1>Comparison: {e(', '.join(s['label'] for s in result['scenarios']))}</h1>",
            f"<p class=\"muted\">{e(result['runs'])} replications each, seed {e(result['seed'])}, "
            f"{'paired on common random numbers' if result['paired'] else 'UNPAIRED'}; "
            f"baseline {e(result['baseline'])}.</p>"]
     for c in result["comparisons"]:
-        rows = [[name, _num(d.get("diff"), "+.4f"),
-                 "—" if d.get("ci") is None else f"[{d['ci'][0]:+.4f}, {d['ci'][1]:+.4f}]",
-                 _num(d.get("p_holm", d.get("p_value"))), "yes" if d.get("significant") else "",
-                 _num(d.get("pairing_gain"), ".1f")] for name, d in c["diff"]["outcomes"].items()]
-        out += [f"<h2>{e(c['variant'])} minus {e(c['baseline'])}</h2>",
-                _table(["outcome", "difference", "95% interval", "p (Holm)", "significant",
-                        "pairing gain"], rows)]
+        out += _comparison(c)
     if "family" in result:
         out.append(f"<p class=\"muted\">{e(result['family']['text'])}</p>")
-    for arm in manifest.get("arms", []):
-        out += [f"<h2>Scenario {e(arm['label'])}</h2>"]
+    out += _plots(folder)
+    out += _arm_differences(arms)
+    files = [_arm_file(stem, k) for k in range(1, len(arms) + 1)]
+    if arms:
+        out += [f"<h2>The baseline scenario: {e(arms[0]['label'])}</h2>"]
         try:
-            out += describe_scenario(loads(arm["scenario_text"], arm["source"]))
+            out += describe_scenario(loads(arms[0]["scenario_text"], arms[0]["source"]))[1:]
         except NegsimError:
             out.append("<p>(stored scenario does not validate)</p>")
-        out += _assumptions(arm["scenario_text"])
-    return out + _reproduce(manifest, "negsim compare A.yaml B.yaml --seed "
-                            f"{result['seed']} -n {result['runs']}")
+        out += [x for a, f in zip(arms, files, strict=True)
+                for x in _yaml(a["scenario_text"], f, f"Scenario file of {a['label']}")]
+        out += _assumptions(arms[0]["scenario_text"])
+    command = f"negsim compare {' '.join(files)} --seed {result['seed']} -n {result['runs']}"
+    return out + _reproduce(manifest, [command], files)
 
 
-def _sweep(folder: Path) -> list[str]:
+def _comparison(c: dict[str, Any]) -> list[str]:
+    """One variant against the baseline: outcome and metric differences."""
+    def rows(kind: str, fmt: str) -> list[list[Any]]:
+        return [[name, _num(d.get("diff"), fmt),
+                 "—" if d.get("ci") is None else f"[{d['ci'][0]:{fmt}}, {d['ci'][1]:{fmt}}]",
+                 pvalue(d.get("p_holm", d.get("p_value")), bool(d.get("significant"))),
+                 _num(d.get("pairing_gain"), ".1f")] for name, d in c["diff"][kind].items()]
+
+    header = ["difference", "95% interval", "p (Holm; * significant)", "pairing gain"]
+    out = [f"<h2>{e(c['variant'])} minus {e(c['baseline'])}</h2>",
+           _table(["outcome", *header], rows("outcomes", "+.4f"))]
+    if c["diff"].get("metrics"):
+        out += ["<h3>Metrics (mean paired difference)</h3>",
+                _table(["metric", *header], rows("metrics", "+.3g"))]
+    return out
+
+
+_ABSENT = "(not set)"
+
+
+def _arm_differences(arms: list[dict[str, Any]]) -> list[str]:
+    """What differs between the arms' scenario files: one row per dotted path."""
+    if len(arms) < 2:
+        return []
+    docs = [_flat(_document(a["scenario_text"])) for a in arms]
+    paths = [p for p in dict.fromkeys(p for d in docs for p in d)
+             if len({d.get(p, _ABSENT) for d in docs}) > 1]
+    prose = [p for p in paths if p.rsplit(".", 1)[-1] == "description"]
+    rows = [[p, *(d.get(p, _ABSENT) for d in docs)] for p in paths if p not in prose]
+    out = ["<h2>What differs between the arms</h2>"]
+    if not paths:
+        return [*out, "<p>The scenario files are identical.</p>"]
+    if rows:
+        out.append(_table(["parameter", *(a["label"] for a in arms)], rows))
+    if prose:
+        out.append(f"<p class=\"muted\">Their descriptions differ too ({e(', '.join(prose))}): "
+                   "see each scenario file below.</p>")
+    return out
+
+
+def _document(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return {}
+
+
+def _flat(value: Any, prefix: str = "") -> dict[str, str]:
+    """A YAML document as dotted path -> value text (lists of scalars kept whole)."""
+    if isinstance(value, dict):
+        return {k: v for key, sub in value.items()
+                for k, v in _flat(sub, f"{prefix}.{key}" if prefix else str(key)).items()}
+    if isinstance(value, list) and any(isinstance(x, dict | list) for x in value):
+        return {k: v for i, sub in enumerate(value) for k, v in _flat(sub, f"{prefix}.{i}").items()}
+    if isinstance(value, list):
+        return {prefix: "[" + ", ".join(map(str, value)) + "]"}
+    return {prefix: str(value)}
+
+
+def _sweep(folder: Path, stem: str) -> list[str]:
     job = read_json(folder / "sweep.json")
     summary = read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
     scenario = _scenario(job["scenario_text"])
@@ -427,10 +560,27 @@ def _sweep(folder: Path) -> list[str]:
              *(f"{o['p']:.3f} ± {(o['ci'][1] - o['ci'][0]) / 2:.3f}"
                for o in p["outcomes"].values())] for p in summary["points"]]
     out += ["<h2>Points</h2>", _table(header, rows)]
-    out += _discoveries(folder, {})
     out += ["<h2>Which parameters matter</h2>"]
     for outcome, res in summary["sensitivity"].items():
         out.append(f"<p><b>{e(outcome)}</b> ({e(res['method'])}): "
-                   f"{e('; '.join(influence(res, p) for p in res['ranking']))}</p>")
-    out += describe_scenario(scenario) + _assumptions(job["scenario_text"])
-    return out
+                   f"{e('; '.join(influence(res, p) for p in res['ranking']))}"
+                   f"{e(noise_note(res.get('noise_share')))}.</p>")
+    if summary["sensitivity"]:
+        out.append("<p class=\"muted\">(noise?) marks an effect that binomial noise alone "
+                   "could produce; such bars are hatched in the ranking plot.</p>")
+    out += _plots(folder)
+    out += _discoveries(folder, {})
+    files = [f"{stem}-scenario.yaml", f"{stem}-points.csv"]
+    out += describe_scenario(scenario) + _yaml(job["scenario_text"], files[0])
+    out += _assumptions(job["scenario_text"])
+    command = (f"negsim sweep {files[0]} --design {files[1]} --seed {job['seed']} "
+               f"-n {job['runs']}")
+    return out + _reproduce(_sweep_manifest(job), [command], files)
+
+
+def _sweep_manifest(job: dict[str, Any]) -> dict[str, Any]:
+    """sweep.json's provenance in the shape of a run's manifest."""
+    text = job["scenario_text"]
+    return {"scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+            "command": job.get("command", []), "versions": job.get("versions", {}),
+            "platform": job.get("platform"), "git": job.get("git")}

@@ -6,21 +6,30 @@ its own named streams, so the batches are the same whatever the worker count or 
 
 from __future__ import annotations
 
+import ctypes
 import gc
-import multiprocessing as mp
+import hashlib
 import os
-from collections.abc import Callable, Iterator
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, overload
 
 import pyarrow as pa
 
+from sim import budgets
 from sim.engine import Plan, run_replication
+from sim.executor import Executor
 from sim.scenario import Scenario
 
 DEFAULT_CHUNK = 250
-
-_PLAN: Plan | None = None
-
+CHUNK_EVENTS = 100_000  # about half a second of engine work: progress ticks at least that often
+PR_SET_PDEATHSIG = 1
+WATCH_SECONDS = 0.5
 
 @dataclass(frozen=True)
 class Chunk:
@@ -30,9 +39,40 @@ class Chunk:
     stop: int
 
 
-def chunks(start: int, stop: int, size: int = DEFAULT_CHUNK) -> list[Chunk]:
-    """Split ``[start, stop)`` into chunks of at most ``size``."""
-    return [Chunk(a, min(a + size, stop)) for a in range(start, stop, size)]
+class Chunks(Sequence[Chunk]):
+    """``[start, stop)`` in chunks of at most ``size``, made one at a time when asked for."""
+
+    def __init__(self, start: int, stop: int, size: int = DEFAULT_CHUNK):
+        self._starts = range(start, stop, size)
+        self._stop, self._size = stop, size
+
+    def __len__(self) -> int:
+        return len(self._starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Chunk: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Chunk]: ...
+
+    def __getitem__(self, index: int | slice) -> Chunk | Sequence[Chunk]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        a = self._starts[index]
+        return Chunk(a, min(a + self._size, self._stop))
+
+
+def chunk_size(scenario: Scenario) -> int:
+    """Replications per chunk: up to DEFAULT_CHUNK, fewer when each replication is expected to
+    be long (base events from ``budgets.base_events``), so progress reaches the user about
+    every CHUNK_EVENTS events even for a slow scenario. Records never depend on it."""
+    expected = max(budgets.base_events(scenario), 1.0)
+    return max(1, min(DEFAULT_CHUNK, int(CHUNK_EVENTS / expected)))
+
+
+def chunks(start: int, stop: int, size: int = DEFAULT_CHUNK) -> Chunks:
+    """Split ``[start, stop)`` into chunks of at most ``size`` (lazily: no list is built)."""
+    return Chunks(start, stop, size)
 
 
 def simulate_chunk(plan: Plan, chunk: Chunk) -> pa.RecordBatch:
@@ -58,33 +98,101 @@ def default_workers() -> int:
                else os.cpu_count() or 1)
 
 
-def _init_worker(scenario: Scenario, seed: int) -> None:
-    global _PLAN
-    _PLAN = Plan(scenario, seed)
+def guard_worker(parent: int) -> None:
+    """Make a pool worker die with the process that started the pool (``parent``).
 
-
-def _work(chunk: Chunk) -> pa.RecordBatch:
-    assert _PLAN is not None
-    return simulate_chunk(_PLAN, chunk)
-
-
-def run_chunks(scenario: Scenario, seed: int, todo: list[Chunk], workers: int = 1,
-               progress: Callable[[int], None] | None = None) -> Iterator[pa.RecordBatch]:
-    """Yield each chunk's batch in order, computing them on ``workers`` processes.
-
-    Memory stays bounded: the pool works a few chunks ahead of the consumer.
+    A daemon thread polls whether ``parent`` still runs and ends the worker when it does not:
+    the worker's own parent is the fork server, which lives as long as any worker does, so
+    the main process must be watched directly. Linux also delivers SIGKILL should the fork
+    server itself die (``PR_SET_PDEATHSIG``). Ctrl-C is left to the parent, which stops the
+    pool, so workers print no tracebacks.
     """
-    if workers <= 1 or len(todo) <= 1:
-        plan = Plan(scenario, seed)
-        for chunk in todo:
-            batch = simulate_chunk(plan, chunk)
-            if progress:
-                progress(batch.num_rows)
-            yield batch
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _arm_death_signal()
+    threading.Thread(target=_watch, args=(parent, os.getppid()), daemon=True,
+                     name="negsim-parent-watch").start()
+
+
+def _arm_death_signal() -> None:
+    if not sys.platform.startswith("linux"):
         return
-    ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(scenario, seed)) as pool:
-        for batch in pool.imap(_work, todo):
-            if progress:
-                progress(batch.num_rows)
-            yield batch
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the watchdog alone serves
+        pass
+
+
+def _watch(parent: int, ppid: int, every: float = WATCH_SECONDS) -> None:
+    while os.getppid() == ppid and _alive(parent):
+        time.sleep(every)
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a killed parent not yet reaped is a zombie: not running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state not in ("Z", "X")
+
+
+_PLANS: dict[tuple[str, int], Plan] = {}
+
+
+def _work(task: tuple[str, Scenario, int, Chunk]) -> pa.RecordBatch:
+    """One chunk, on whichever process runs it; the Plan is built once per process."""
+    key, scenario, seed, chunk = task
+    plan = _PLANS.get((key, seed))
+    if plan is None:
+        _PLANS.clear()  # one scenario at a time per process keeps memory flat
+        plan = _PLANS[(key, seed)] = Plan(scenario, seed)
+    return simulate_chunk(plan, chunk)
+
+
+class _Tasks(Sequence[tuple[str, Scenario, int, Chunk]]):
+    """The chunk tasks, made lazily from the chunks (no list of millions is built)."""
+
+    def __init__(self, scenario: Scenario, seed: int, todo: Sequence[Chunk]):
+        self._key = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+        self._scenario, self._seed, self._todo = scenario, seed, todo
+
+    def __len__(self) -> int:
+        return len(self._todo)
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, Scenario, int, Chunk]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[str, Scenario, int, Chunk]]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._key, self._scenario, self._seed, self._todo[index]
+
+
+def run_chunks(scenario: Scenario, seed: int, todo: Sequence[Chunk],
+               executor: Executor | int = 1,
+               progress: Callable[[int], None] | None = None) -> Iterator[pa.RecordBatch]:
+    """Yield each chunk's batch in order, computed by ``executor`` (or that many processes).
+
+    In this process a single Plan serves every chunk; elsewhere each process builds it once.
+    """
+    ex = executor if isinstance(executor, Executor) else Executor(executor)
+    if ex.dask is None and min(ex.workers, len(todo), budgets.cores()) <= 1:
+        plan = Plan(scenario, seed)
+        batches: Iterator[pa.RecordBatch] = (simulate_chunk(plan, c) for c in todo)
+    else:
+        batches = ex.map(_work, _Tasks(scenario, seed, todo))
+    for batch in batches:
+        if progress:
+            progress(batch.num_rows)
+        yield batch

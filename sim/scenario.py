@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from sim import budgets
 from sim.errors import Problem, ScenarioError
 from sim.yamlload import Document, Loc, dotted, parse_text, read_file
 
@@ -502,6 +503,7 @@ def cross_check(s: Scenario) -> Iterator[tuple[Loc, str]]:
     for name, shock in s.shocks.items():
         if shock.target is not None:
             yield from _check_target(s, ("shocks", name, "target"), shock.target)
+    yield from budgets.check_scenario(s)
 
 
 def _actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:

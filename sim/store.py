@@ -7,30 +7,45 @@ and leaves a folder clearly marked incomplete, never a corrupt one.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import math
 import os
 import platform
+import re
 import shutil
+import stat
+import subprocess
 import sys
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import ValidationError
 
-from sim.errors import StorageError, UsageError
+from sim.errors import DamagedFile, StorageError, UsageError
+from sim.stored import schema_for
 
 PARTIAL = ".partial"
 MARKER = "INCOMPLETE"
-PACKAGES = ("negsim", "numpy", "scipy", "simpy", "pydantic", "pyarrow", "matplotlib", "click")
+CLAIM_TRIES = 1000
+MAX_READ = 100_000_000  # bytes of one stored JSON or image read back
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_SOURCE = Path(__file__).resolve().parent
 
 
 def timestamped(root: Path, name: str) -> Path:
-    """``root/name-YYYYmmdd-HHMMSS``, with a suffix if that exists already."""
+    """``root/name-YYYYmmdd-HHMMSS``, with a suffix if that exists already.
+
+    Only a proposal: :func:`claim` (which :class:`Folder` and sweeps use) makes the folder
+    atomically and moves on to the next suffix if another process took the name meanwhile.
+    """
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     base = root / f"{name}-{stamp}"
     path, k = base, 1
@@ -44,26 +59,80 @@ def _partial(path: Path) -> Path:
     return path.with_name(path.name + PARTIAL)
 
 
+def claim(path: Path, suffix: str = "", unique: bool = False) -> Path | None:
+    """Create the folder ``path`` + ``suffix`` atomically and return ``path``.
+
+    ``mkdir`` either creates the folder or fails, so two processes never share one. With
+    ``unique``, a name already taken (by this folder, or by ``path`` itself when a suffix is
+    given) moves on to ``path-2``, ``path-3``, ...; without it, a taken name gives None.
+
+    Raises:
+        UsageError: the path is bad input (name too long, a file in the way).
+        StorageError: the folder cannot be created (read-only, full, ...).
+    """
+    make_dirs(path.parent)
+    for k in range(1, CLAIM_TRIES + 1):
+        candidate = path if k == 1 else path.with_name(f"{path.name}-{k}")
+        try:
+            if suffix and os.path.lexists(candidate):
+                raise FileExistsError(candidate)
+            os.mkdir(candidate.with_name(candidate.name + suffix))
+            return candidate
+        except FileExistsError:
+            if not unique:
+                return None
+        except OSError as exc:
+            raise _failure(exc, f"cannot create {candidate}{suffix}") from None
+    raise StorageError(f"cannot find a free name next to {path} after {CLAIM_TRIES} tries")
+
+
+def make_dirs(path: Path) -> None:
+    """``mkdir -p``, as a one-line error on failure.
+
+    Raises:
+        UsageError: the path is bad input (name too long, a file in the way).
+        StorageError: the folder cannot be created (read-only, full, ...).
+    """
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _failure(exc, f"cannot create {path}") from None
+
+
+def _failure(exc: OSError, what: str) -> StorageError | UsageError:
+    """A path the user got wrong is bad input (exit 2); anything else, the environment (1)."""
+    message = f"{what}: {_why(exc)}"
+    if exc.errno in (errno.ENAMETOOLONG, errno.ENOTDIR, errno.EEXIST):
+        return UsageError(message)
+    return StorageError(message)
+
+
+def _why(exc: OSError) -> str:
+    if exc.errno == errno.ENAMETOOLONG:
+        return "the name is too long; choose a shorter --out"
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return "a file is in the way (part of the path is not a folder)"
+    return exc.strerror or str(exc)
+
+
 class Folder:
     """A results folder in the making."""
 
-    def __init__(self, final: Path):
-        if final.exists():
+    def __init__(self, final: Path, unique: bool = False):
+        if not unique and os.path.lexists(final):
             raise UsageError(f"{final} exists already; negsim never overwrites a results folder")
-        self.final = final
-        self.path = _partial(final)
-        if self.path.exists():
-            raise UsageError(f"{self.path} exists (an interrupted run?); remove it or choose "
-                             "another --out")
-        try:
-            (self.path / "chunks").mkdir(parents=True)
-        except OSError as exc:
-            raise StorageError(f"cannot create {self.path}: {exc.strerror}") from None
+        claimed = claim(final, PARTIAL, unique)
+        if claimed is None:
+            raise UsageError(f"{_partial(final)} exists (an interrupted run?); remove it or "
+                             "choose another --out")
+        self.final = claimed
+        self.path = _partial(claimed)
+        make_dirs(self.path / "chunks")
         self.mark_incomplete("running")
 
     def mark_incomplete(self, why: str) -> None:
-        (self.path / MARKER).write_text(
-            f"This folder is incomplete ({why}). Finished chunks are in chunks/.\n")
+        write_text(self.path / MARKER,
+                   f"This folder is incomplete ({why}). Finished chunks are in chunks/.\n")
 
     def write_chunk(self, index: int, batch: pa.RecordBatch) -> None:
         write_parquet(pa.Table.from_batches([batch]), self.path / "chunks" / f"{index:06d}.parquet")
@@ -99,16 +168,51 @@ class Folder:
 
 
 def write_parquet(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp)
-    os.replace(tmp, path)
+    """Write a Parquet file atomically, never through a symlink.
+
+    Raises:
+        StorageError: the file cannot be written (full disk, read-only folder, ...).
+        UsageError: the path is bad input (name too long, a file in the way).
+    """
+    with _atomic(path) as f:
+        pq.write_table(table, f)
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically (NaN and infinities become null)."""
+    """Write JSON atomically (NaN and infinities become null), never through a symlink.
+
+    Raises:
+        StorageError: the file cannot be written.
+    """
+    write_text(path, json.dumps(clean_json(data), indent=2, allow_nan=False) + "\n")
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically, never through a symlink.
+
+    Raises:
+        StorageError: the file cannot be written.
+    """
+    with _atomic(path) as f:
+        f.write(text.encode("utf-8", "replace"))
+
+
+@contextlib.contextmanager
+def _atomic(path: Path) -> Iterator[BinaryIO]:
+    """A new file beside ``path`` (a stale one, or a planted symlink, is removed first, not
+    followed), renamed over ``path`` when the block ends without error."""
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(clean_json(data), indent=2, allow_nan=False) + "\n")
-    os.replace(tmp, path)
+    try:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)  # removes a symlink itself, never its target
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            yield f
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise _failure(exc, f"cannot write {path}") from None
 
 
 def clean_json(value: Any) -> Any:
@@ -130,16 +234,22 @@ def manifest(scenario_text: str, *, seed: int, runs: int, extra: dict[str, Any])
         "scenario_sha256": hashlib.sha256(scenario_text.encode()).hexdigest(),
         "seed": seed,
         "runs": runs,
-        "versions": versions(),
-        "command": sys.argv,
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **provenance(),
         **extra,
     }
 
 
+def provenance() -> dict[str, Any]:
+    """Where and how a result was made: versions, system, negsim's commit, command, time."""
+    return {"versions": versions(), "platform": system(), "git": git_commit(),
+            "command": sys.argv,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+
+
 def versions() -> dict[str, str]:
+    """Python's, negsim's and every requirement's version (the optional Dask one too)."""
     out = {"python": platform.python_version()}
-    for pkg in PACKAGES:
+    for pkg in ("negsim", *requirements()):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -147,19 +257,115 @@ def versions() -> dict[str, str]:
     return out
 
 
+def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
+    """The bytes of a file inside a results folder, refusing symlinks and huge files.
+
+    Raises:
+        UsageError: the file is missing.
+        DamagedFile: the file is a symlink, not a regular file, or too large.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise UsageError(f"{path} not found; is {path.parent} a negsim results folder?") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DamagedFile(f"{path} is a symlink; negsim reads only its own files in a "
+                              "results folder (remove the link)") from None
+        raise StorageError(f"cannot read {path}: {_why(exc)}") from None
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise DamagedFile(f"{path} is not a regular file")
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise DamagedFile(f"{path} is larger than {limit:,} bytes; not a negsim file")
+    return data
+
+
+def requirements() -> list[str]:
+    """The names of negsim's requirements, read from its installed metadata (dev tools left
+    out)."""
+    try:
+        declared = metadata.requires("negsim") or []
+    except metadata.PackageNotFoundError:
+        return []
+    names = [re.split(r"[\s\[<>=!~;(]", r, maxsplit=1)[0] for r in declared
+             if "extra == \"dev\"" not in r.replace("'", '"')]
+    return list(dict.fromkeys(n.lower() for n in names if n))
+
+
+def system() -> dict[str, str]:
+    """The machine the run ran on: OS, platform string, Python implementation."""
+    return {"os": platform.system(), "release": platform.release(),
+            "platform": platform.platform(), "machine": platform.machine(),
+            "python": f"{platform.python_implementation()} {platform.python_version()}"}
+
+
+def git_commit() -> dict[str, Any] | None:
+    """The commit of the git checkout negsim runs from, and whether it has local changes
+    (None outside a repository, or without git)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(_SOURCE), *args], capture_output=True,
+                              text=True, timeout=5, check=True).stdout.strip()
+
+    try:
+        if Path(git("rev-parse", "--show-toplevel")).resolve() != _SOURCE.parent:
+            return None  # an installed negsim inside some other repository
+        return {"commit": git("rev-parse", "HEAD"),
+                "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def read_json(path: Path) -> Any:
+    """A stored JSON file, checked against its schema (by file name) before use.
+
+    Raises:
+        UsageError: the file is missing.
+        DamagedFile: the file is not valid JSON or not what negsim writes there.
+    """
     try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise UsageError(f"{path} not found; is {path.parent} a negsim results folder?") from None
-    except json.JSONDecodeError as exc:
-        raise StorageError(f"{path} is not valid JSON: {exc}") from None
+        data = json.loads(read_bytes(path).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DamagedFile(f"{path} is not valid JSON ({exc}); {_recover(path)}") from None
+    schema = schema_for(path.name)
+    if schema is not None:
+        try:
+            schema.model_validate(data)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(x) for x in err["loc"]) or "(top)"
+            raise DamagedFile(f"{path}: {where}: {err['msg']}; {_recover(path)}") from None
+    return data
 
 
-def read_table(path: Path) -> pa.Table:
+def _recover(path: Path) -> str:
+    if path.parent.name == "points":
+        return (f"delete {path.name} and {path.stem}.parquet, then resume the sweep: the point "
+                "is computed again")
+    return "the folder is damaged or not from negsim; run again to recreate it"
+
+
+def read_table(path: Path, required: tuple[str, ...] = ("replication", "outcome")) -> pa.Table:
+    """A stored Parquet file, refusing symlinks and files without the ``required`` columns.
+
+    Raises:
+        UsageError: the file is missing.
+        DamagedFile: the file is unreadable or lacks a required column.
+    """
     try:
-        return pq.read_table(path)
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
     except FileNotFoundError:
         raise UsageError(f"{path} not found; is {path.parent} a negsim results folder?") from None
-    except pa.ArrowInvalid as exc:
-        raise StorageError(f"{path} is not a readable Parquet file: {exc}") from None
+    except OSError as exc:
+        raise DamagedFile(f"cannot read {path}: {_why(exc)} (a symlink?)") from None
+    try:
+        with os.fdopen(fd, "rb") as f:
+            table = pq.read_table(f)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DamagedFile(f"{path} is not a readable Parquet file: {exc}; "
+                          f"{_recover(path)}") from None
+    missing = [c for c in required if c not in table.column_names]
+    if missing:
+        raise DamagedFile(f"{path} has no {missing[0]!r} column; {_recover(path)}")
+    return table

@@ -7,6 +7,9 @@ can reject duplicate keys, refuse merge keys and custom tags, bound alias expans
 
 from __future__ import annotations
 
+import math
+import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,29 @@ MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
 MAX_DEPTH = 50
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, also reading YAML 1.2 numbers (``5e-1``, ``1e-3``, ``1.0e7``) as floats.
+
+    PyYAML resolves scalars by YAML 1.1 rules, where an exponent needs a dot and a signed
+    power, so ``5e-1`` would be the string "5e-1".
+    """
+
+
+class _Dumper(yaml.SafeDumper):
+    """The safe dumper, quoting strings the loader above would read as numbers."""
+
+
+_FLOAT_12 = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
+for _cls in (_Loader, _Dumper):
+    _cls.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
+
+
+def dump(data: Any, **options: Any) -> str:
+    """YAML text that this module reads back as ``data`` (``yaml.safe_dump`` options)."""
+    return yaml.dump(data, Dumper=_Dumper, **options)
 
 Loc = tuple[str | int, ...]
 
@@ -64,7 +90,9 @@ def read_file(path: str | Path) -> Document:
     """
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # bounded: /dev/zero or a huge file is not read whole
+            size = os.fstat(f.fileno()).st_size
     except FileNotFoundError:
         raise _fail(source, "file not found") from None
     except IsADirectoryError:
@@ -72,7 +100,8 @@ def read_file(path: str | Path) -> Document:
     except OSError as exc:
         raise _fail(source, f"cannot read file: {exc.strerror}") from None
     if len(raw) > MAX_BYTES:
-        raise _fail(source, f"file is {len(raw)} bytes; scenario files are limited to {MAX_BYTES}")
+        shown = size if size > MAX_BYTES else f"over {MAX_BYTES}"
+        raise _fail(source, f"file is {shown} bytes; scenario files are limited to {MAX_BYTES}")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -90,7 +119,7 @@ def parse_text(text: str, source: str = "<string>") -> Document:
         raise _fail(source, "binary data (NUL byte), expected YAML text")
     try:
         _check_depth(text, source)
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
@@ -111,10 +140,26 @@ def parse_text(text: str, source: str = "<string>") -> Document:
     return doc
 
 
+def parse_value(text: str, source: str) -> Any:
+    """One value given on the command line or in a design cell, read like a scenario file.
+
+    The same limits apply as to files (depth, aliases, tags, size), so ``[`` * 20000 is
+    refused rather than overflowing the stack; an empty text is None.
+
+    Raises:
+        ScenarioError: the text is not a valid YAML value.
+    """
+    if not text.strip():
+        return None
+    if len(text) > MAX_BYTES:
+        raise _fail(source, f"value is {len(text)} characters; at most {MAX_BYTES}")
+    return parse_text(text, source).data
+
+
 def _check_depth(text: str, source: str) -> None:
     """Refuse deep nesting before composing, which would recurse once per level."""
     depth = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_Loader):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -136,7 +181,7 @@ class _Builder:
     def __init__(self, doc: Document):
         self.doc = doc
         self.count = 0
-        self.loader = yaml.SafeLoader("")
+        self.loader = _Loader("")
 
     def build(self, node: yaml.Node, loc: Loc) -> Any:
         self.count += 1
@@ -171,11 +216,18 @@ class _Builder:
 
     def _scalar(self, node: yaml.Node, loc: Loc) -> Any:
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
             raise self._error(node, loc, f"cannot read value: {exc.problem}") from None
         except (ValueError, OverflowError) as exc:
             raise self._error(node, loc, f"cannot read value: {exc}") from None
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self._error(node, loc, f"{node.value} is not a finite number; give a number "
+                              "(or leave the field out for its default)")
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise self._error(node, loc, "a lone surrogate escape (\\ud800-\\udfff) is not "
+                              "text; write the character itself")
+        return value
 
     def _error(self, node: yaml.Node, loc: Loc, message: str) -> ScenarioError:
         line, col = node.start_mark.line + 1, node.start_mark.column + 1

@@ -173,7 +173,7 @@ def test_report_computes_discovery_from_stored_replications_when_none_is_stored(
     sim.run(path, runs=400, out=tmp_path / "run")
     result = invoke("report", tmp_path / "run", "-o", tmp_path / "r.html")
     assert result.exit_code == 0, result.output
-    page = (tmp_path / "r.html").read_text()
+    page = (tmp_path / "r.html").read_text().replace("<wbr>", "")  # break hints in names
     assert ">What leads to this outcome" in page and ">no_deal</h3>" in page
     assert RESERVATION in page
     assert not list((tmp_path / "run").glob("discover-*"))  # the report writes nothing there
@@ -183,6 +183,6 @@ def test_report_has_a_what_leads_to_this_outcome_section(known: Path, tmp_path: 
     dsc.write(known, dsc.discover(known, "no_deal"))
     result = invoke("report", known, "-o", tmp_path / "r.html")
     assert result.exit_code == 0, result.output
-    page = (tmp_path / "r.html").read_text()
+    page = (tmp_path / "r.html").read_text().replace("<wbr>", "")  # break hints in names
     assert ">What leads to this outcome" in page
     assert RESERVATION in page and "quasi-p" in page

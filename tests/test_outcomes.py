@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from scipy import stats as sps
 
 import sim
-from sim import compare as cmp
+from sim import comparison as cmp
 from sim.cli import main
 from sim.engine import Plan, run_replication
 from sim.outcomes import GROUPS, OUTCOMES, REGISTRY, is_input, possible

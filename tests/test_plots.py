@@ -118,3 +118,46 @@ def test_discovery_plot_with_and_without_a_box(tmp_path: Path) -> None:
         result = {"outcome": "no_deal", "cases": 30, "n": 100, "trajectory": trajectory,
                   "chosen": {"index": 1, **trajectory[1], "restricted": restricted}}
         assert_png(plots.plot_discovery(result, tmp_path / f"d{len(restricted)}.png"))
+
+
+def test_a_dollar_in_a_scenario_title_is_shown_as_written_not_as_math(tmp_path: Path) -> None:
+    table = outcome_table(["deal"] * 3, NAMES)
+    bad_math = r"Costs $5 \undefined and $6"  # as mathtext this fails to draw
+    assert_png(plots.plot_outcomes(table, tmp_path / "a.png", bad_math))
+    assert_png(plots.plot_side_by_side([{"label": "$x$ \\bad", "outcomes": table}],
+                                       tmp_path / "b.png", bad_math))
+
+
+def test_deal_days_marks_renewed_deadlines(tmp_path: Path) -> None:
+    out = plots.plot_deal_days(np.array([21.0, 55.0, np.nan]), tmp_path / "d.png", 20.0, 120.0,
+                               "t", renewed=[50.0, 80.0])
+    assert_png(out)
+
+
+def test_renewed_deadlines_follow_the_flagship_deadline_within_the_horizon() -> None:
+    from sim.api import renewed_deadlines
+    from sim.engine import Plan
+    from sim.scenario import load
+    from tests.conftest import FLAGSHIP
+
+    plan = Plan(load(FLAGSHIP))
+    d = plan.scenario.deadline
+    assert d is not None and d.extension_days
+    expected = [plan.deadline_day + k * d.extension_days for k in range(1, d.extensions + 1)]
+    assert renewed_deadlines(plan) == [x for x in expected if x <= plan.horizon]
+    assert renewed_deadlines(plan)
+
+
+def test_violations_are_plotted_per_actor_under_the_actors_labels(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sim
+    from sim.scenario import load
+    from tests.conftest import SCENARIOS
+
+    path = SCENARIOS / "examples" / "ceasefire_three_party.yaml"
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(plots, "plot_violations",
+                        lambda violations, out, title: seen.update(violations) or Path(out))
+    sim.run(path, runs=20, workers=1).plot_violations(tmp_path / "v.png")
+    scenario = load(path)
+    assert set(seen) == {scenario.actors[p].label for p in scenario.truce.parties}  # type: ignore[union-attr]

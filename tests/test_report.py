@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import re
 import shutil
@@ -38,7 +40,7 @@ def _report(folder: Path, tmp: Path) -> tuple[Path, str]:
     target = tmp / "report.html"
     result = CliRunner().invoke(main, ["report", str(folder), "-o", str(target)])
     assert result.exit_code == 0, result.output
-    return target, target.read_text()
+    return target, target.read_text().replace("<wbr>", "")  # break hints inside names
 
 
 def test_report_escapes_scenario_text_and_runs_nothing(run_dir: Path, tmp_path: Path) -> None:
@@ -65,7 +67,7 @@ def test_report_of_a_run_has_tables_plots_traces_and_reproduction(run_dir: Path,
         assert f">{heading}" in page
     assert "first_truce_held" in page and "truce_collapsed" in page
     assert "Coarse grouping" in page and "deal_holds" in page
-    assert "negsim trace --seed 1 --replication" in page
+    assert "negsim trace report-scenario.yaml --seed 1 --replication" in page
     assert "counted from the start (no window)" in page  # a comment from the YAML file
 
 
@@ -85,6 +87,50 @@ def test_report_of_a_missing_folder_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", str(tmp_path / "nope")])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+def test_report_shows_results_and_plots_before_the_scenario(run_dir: Path,
+                                                             tmp_path: Path) -> None:
+    _, page = _report(run_dir, tmp_path)
+    assert page.index(">Outcomes<") < page.index("<img") < page.index(">The scenario<")
+    assert page.index(">The scenario<") < page.index(">Reproduce<")
+
+
+def test_report_embeds_the_yaml_and_its_command_reproduces_the_run(
+        run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, page = _report(run_dir, tmp_path)
+    text = json.loads((run_dir / "manifest.json").read_text())["scenario_text"]
+    assert (tmp_path / "report-scenario.yaml").read_text() == text
+    assert "<details><summary>The scenario file (report-scenario.yaml" in page
+    assert html.escape(text) in page
+    command = "negsim run report-scenario.yaml --seed 1 -n 300"
+    assert command in page
+    monkeypatch.chdir(tmp_path)
+    again = CliRunner().invoke(main, [*command.split()[1:], "--out", "again", "--no-plots"])
+    assert again.exit_code == 0, again.output
+    first = json.loads((run_dir / "summary.json").read_text())
+    assert json.loads((tmp_path / "again" / "summary.json").read_text())["outcomes"] == \
+        first["outcomes"]
+
+
+def test_report_of_a_three_arm_compare_shows_what_differs_and_one_scenario(
+        tmp_path: Path) -> None:
+    out = tmp_path / "cmp3"
+    poisson = str(SCENARIOS / "examples" / "truce_poisson.yaml")
+    result = CliRunner().invoke(main, ["compare", poisson, "--vs", "truce.breakdown.violations=7",
+                                       "--vs", "horizon_days=20", "-n", "100", "--workers", "1",
+                                       "--no-plots", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    _, page = _report(out, tmp_path)
+    differs = page[page.index("What differs between the arms"):page.index("The baseline")]
+    assert "<td>truce.breakdown.violations</td><td class=\"n\">5</td><td class=\"n\">7</td>" \
+        "<td class=\"n\">5</td>" in differs
+    assert "<td>horizon_days</td>" in differs and "<td>seed</td>" not in differs
+    assert page.count("<h3>Actors</h3>") == 1
+    for k in (1, 2, 3):
+        assert (tmp_path / f"report-scenario-{k}.yaml").exists()
+    assert ("negsim compare report-scenario-1.yaml report-scenario-2.yaml "
+            "report-scenario-3.yaml --seed 1 -n 100") in page
 
 
 def test_report_of_a_compare_folder(tmp_path: Path) -> None:
@@ -108,6 +154,10 @@ def test_report_of_a_sweep_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     _, page = _report(out, tmp_path)
     assert "Which parameters matter" in page and "truce.breakdown.violations" in page
+    assert "binomial noise alone would be" in page
+    assert (tmp_path / "report-points.csv").read_text().splitlines() == [
+        "truce.breakdown.violations", "3", "5", "7"]
+    assert "--design report-points.csv --seed 1 -n 100" in page
 
 
 # --- a real browser ---------------------------------------------------------------------------
@@ -158,6 +208,52 @@ def test_report_opens_in_chromium_with_every_image_shown(browser, run_dir: Path,
     overflow = browser.execute_script(
         "return document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert overflow
+
+
+NUMBER_CELLS = """
+return Array.from(document.querySelectorAll('td.n')).filter(td => td.textContent.trim())
+  .map(td => { const r = document.createRange(); r.selectNodeContents(td);
+    const style = getComputedStyle(td);
+    const line = parseFloat(style.lineHeight) || 1.45 * parseFloat(style.fontSize);
+    return [td.textContent, r.getBoundingClientRect().height, line]; })
+"""
+FIRST_PLOT_ABOVE_SCENARIO = """
+const img = document.querySelector('img');
+const h2 = Array.from(document.querySelectorAll('h2')).find(h => /scenario/i.test(h.textContent));
+return img.getBoundingClientRect().top < h2.getBoundingClientRect().top;
+"""
+
+
+@pytest.fixture(scope="module")
+def flagship_compare(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A compare report of the flagship and its variants: long p-values and labels."""
+    base = tmp_path_factory.mktemp("cmpreport")
+    names = ("kerry_moscow_2016", "no_carrot", "generous_carrot")
+    result = CliRunner().invoke(main, ["compare", *(str(SCENARIOS / f"{n}.yaml") for n in names),
+                                       "-n", "300", "--workers", "1", "--out",
+                                       str(base / "cmp")])
+    assert result.exit_code == 0, result.output
+    target, _ = _report(base / "cmp", base)
+    return target
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_no_number_cell_wraps_and_plots_come_first_at_phone_and_desktop_widths(
+        browser, run_dir: Path, flagship_compare: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
+        width: int) -> None:
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600})
+    run_report, _ = _report(run_dir, tmp_path)
+    for target in (run_report, flagship_compare):
+        browser.get(target.as_uri())
+        cells = browser.execute_script(NUMBER_CELLS)
+        assert len(cells) > 20
+        wrapped = [text for text, height, line in cells if height > 1.5 * line]
+        assert not wrapped, f"number cells on more than one line at {width}px: {wrapped[:5]}"
+        assert browser.execute_script(FIRST_PLOT_ABOVE_SCENARIO)
+        assert browser.execute_script(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1")
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def test_flagship_report_opens_in_chromium(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -129,6 +129,7 @@ def test_run_as_a_subprocess_prints_json_and_writes_the_run_folder(tmp_path: Pat
     saved = json.loads((out / "summary.json").read_text())
     printed.pop("wall_s")
     saved.pop("wall_s")
+    assert printed.pop("folder") == str(out)
     assert saved == printed
     command = json.loads((out / "manifest.json").read_text())["command"]
     assert "run" in command
@@ -166,8 +167,9 @@ def test_run_folder_summary_equals_the_json_output(
     out, printed = flagship_run
     saved = json.loads((out / "summary.json").read_text())
     assert_summary_schema(saved)
+    assert printed["folder"] == str(out)
     assert {k: v for k, v in saved.items() if k != "wall_s"} == \
-        {k: v for k, v in printed.items() if k != "wall_s"}
+        {k: v for k, v in printed.items() if k not in ("wall_s", "folder")}
 
 
 def test_run_folder_replications_have_one_row_per_replication(
@@ -311,10 +313,10 @@ def test_run_without_a_scenario_lists_shipped_scenarios_with_titles() -> None:
     proc = negsim("run")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    flagship = [line for line in lines if line.startswith("scenarios/kerry_moscow_2016.yaml")]
+    flagship = [line for line in lines if line.startswith("kerry_moscow_2016 ")]
     assert len(flagship) == 1
     assert "Kerry's last offer to Moscow" in flagship[0]
-    poisson = [line for line in lines if line.startswith("scenarios/examples/truce_poisson.yaml")]
+    poisson = [line for line in lines if line.startswith("examples/truce_poisson ")]
     assert "A truce alone with Poisson violations" in poisson[0]
     shipped = len(list(SCENARIOS.glob("*.yaml"))) + len(list(SCENARIOS.glob("examples/*.yaml")))
     assert len(lines) == shipped
@@ -324,7 +326,7 @@ def test_run_without_a_scenario_in_process_lists_the_same(monkeypatch: pytest.Mo
     monkeypatch.chdir(ROOT)
     result = invoke("run")
     assert result.exit_code == 0, result.output
-    assert "scenarios/examples/truce_hawkes.yaml" in result.stdout
+    assert "examples/truce_hawkes" in result.stdout
     assert "A truce alone with self-exciting (Hawkes) violations" in result.stdout
 
 
@@ -401,9 +403,17 @@ def test_rerun_onto_an_interrupted_folder_exits_2_and_keeps_it(tmp_path: Path) -
     assert not (tmp_path / "run").exists()
 
 
-def test_run_without_a_scenario_away_from_the_checkout_says_what_to_give(
+def test_run_without_a_scenario_away_from_the_checkout_lists_the_shipped_ones(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = invoke("run")
-    assert result.exit_code == 2
-    assert "give a SCENARIO file" in result.output
+    assert result.exit_code == 0
+    assert "kerry_moscow_2016" in result.output
+
+
+def test_run_takes_a_shipped_scenario_by_name(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    summary = run_json("truce_poisson", "-n", "50", "--out", tmp_path / "run", "--no-plots")
+    assert summary["scenario"] == "truce_poisson"
+    assert summary["folder"] == str(tmp_path / "run")

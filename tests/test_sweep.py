@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 
 from sim import plots
 from sim.cli import main
-from sim.sweep import POINT_METRICS
+from sim.sweeps import POINT_METRICS
 from tests.conftest import same_table
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,9 +15,10 @@ MAX_EVENTS = 5_000_000
 __all__ = ["Plan", "run_replication", "play", "Entry", "World"]
 
 
-def build(plan: Plan, replication: int, tracing: bool = False) -> World:
+def build(plan: Plan, replication: int, tracing: bool = False,
+          story_limit: int | None = None) -> World:
     """Set up the processes of one replication; nothing has happened yet."""
-    world = World(plan, replication, tracing)
+    world = World(plan, replication, tracing, story_limit)
     s = plan.scenario
     if s.truce is not None:
         world.truce = Truce(world)
@@ -32,9 +33,10 @@ def build(plan: Plan, replication: int, tracing: bool = False) -> World:
     return world
 
 
-def play(plan: Plan, replication: int, tracing: bool = False) -> World:
+def play(plan: Plan, replication: int, tracing: bool = False,
+         story_limit: int | None = None) -> World:
     """Play one replication to its end and return its world (record and story)."""
-    world = build(plan, replication, tracing)
+    world = build(plan, replication, tracing, story_limit)
     env, horizon = world.env, plan.horizon
     step, peek = env.step, env.peek
     events = 0
@@ -42,10 +44,22 @@ def play(plan: Plan, replication: int, tracing: bool = False) -> World:
         step()
         events += 1
         if events > MAX_EVENTS:
-            raise EngineError(f"replication {replication} exceeded {MAX_EVENTS} events; "
-                              "are violations exploding (alpha/beta >= 1)?")
+            raise EngineError(f"replication {replication} exceeded {MAX_EVENTS} events "
+                              f"by day {env.now:.4g}; {_culprit(world)}")
     world.finish(events)
     return world
+
+
+def _culprit(world: World) -> str:
+    """Which process made the events: the largest of the record's counters."""
+    rec = world.record
+    counts = {"truce violations (is alpha/beta >= 1?)": sum(rec.violations.values()),
+              "spoiler attacks (attack_rate too high?)": rec.spoiler_attacks,
+              "aid deliveries (aid.rate_per_day too high?)": rec.aid_deliveries}
+    name, count = max(counts.items(), key=lambda kv: kv[1])
+    if count == 0:
+        return "the talks or shocks scheduled too many events"
+    return f"most were {name}: {count:,}"
 
 
 def run_replication(plan: Plan, replication: int) -> Record:

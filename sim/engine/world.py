@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +37,8 @@ class Entry:
 class World:
     """Everything one replication shares: clock, parameters, streams, record and story."""
 
-    def __init__(self, plan: Plan, replication: int, tracing: bool = False):
+    def __init__(self, plan: Plan, replication: int, tracing: bool = False,
+                 story_limit: int | None = None):
         self.plan = plan
         self.params: Params = plan.params(replication)
         self.env = simpy.Environment()
@@ -52,6 +54,11 @@ class World:
             self.record.breakdowns = self.record.declared_breakdowns = 0
         self.tracing = tracing
         self.story: list[Entry] = []
+        # With a limit, the story keeps its first and last limit/2 entries and counts the rest,
+        # so tracing an exploding replication needs bounded memory.
+        self.story_limit = story_limit
+        self.story_tail: deque[Entry] = deque(maxlen=max(story_limit or 0, 2) // 2)
+        self.story_omitted = 0
         self.done = False
         self.escalated = False
         self.collapsed = False  # the run ended because a breakdown escalated
@@ -67,8 +74,24 @@ class World:
 
     def log(self, kind: str, text: str, **data: Any) -> None:
         """Add a line to the story (only when tracing)."""
-        if self.tracing:
-            self.story.append(Entry(self.env.now, kind, text, data))
+        if not self.tracing:
+            return
+        entry = Entry(self.env.now, kind, text, data)
+        if self.story_limit is None or len(self.story) < self.story_limit // 2:
+            self.story.append(entry)
+            return
+        if len(self.story_tail) == self.story_tail.maxlen:
+            self.story_omitted += 1
+        self.story_tail.append(entry)
+
+    def told(self) -> list[Entry]:
+        """The whole story kept: its head, a note of what was left out, and its tail."""
+        if not self.story_tail:
+            return list(self.story)
+        gap = ([Entry(self.story_tail[0].day, "omitted",
+                      f"... {self.story_omitted} entries omitted (story limit "
+                      f"{self.story_limit}) ...")] if self.story_omitted else [])
+        return self.story + gap + list(self.story_tail)
 
     def label(self, actor: str) -> str:
         return self.plan.scenario.actors[actor].label

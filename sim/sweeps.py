@@ -10,7 +10,8 @@ sweep's.
 
 from __future__ import annotations
 
-import multiprocessing as mp
+import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,18 +21,29 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim import sensitivity, stats
+from sim import budgets, sensitivity, stats
 from sim.design import Design, assignments
 from sim.engine import Plan
-from sim.errors import ScenarioError, UsageError
+from sim.errors import Interrupted, ScenarioError, UsageError
+from sim.executor import Executor
 from sim.outcomes import possible_in
 from sim.overrides import apply
-from sim.runner import Chunk, simulate_chunk
+from sim.runner import chunks, simulate_chunk
 from sim.scenario import Scenario, from_document
-from sim.store import MARKER, read_json, write_json, write_parquet
+from sim.store import (
+    MARKER,
+    claim,
+    make_dirs,
+    provenance,
+    read_json,
+    write_json,
+    write_parquet,
+    write_text,
+)
 from sim.summary import column
 from sim.yamlload import parse_text
 
+_POINT_FILE = re.compile(r"^\d{5}\.json$")
 POINT_METRICS = ("deal_day", "truce_days", "truce_share", "breakdowns",
                  "violations_per_truce_day", "spoiler_attacks", "aid_deliveries")
 
@@ -73,7 +85,8 @@ class Sweep:
                 try:
                     out.append(from_document(apply(base, assignments(point))))
                 except ScenarioError as exc:
-                    raise ScenarioError([_at_point(p, k) for p in exc.problems]) from None
+                    raise ScenarioError([_at_point(p, k, self.design) for p in exc.problems]
+                                        ) from None
             self._scenarios = out
         return self._scenarios
 
@@ -82,36 +95,58 @@ class Sweep:
         return possible_in(self.scenarios())
 
     def done(self) -> set[int]:
-        return {int(p.stem) for p in (self.folder / "points").glob("*.json")}
+        """Indices of the stored points (stray files are ignored; damaged ones refused).
+
+        Raises:
+            DamagedFile: a point file is truncated, planted or out of range, naming it and
+                saying to delete it.
+        """
+        found = {int(p.stem) for p in (self.folder / "points").glob("*.json")
+                 if _POINT_FILE.match(p.name) and int(p.stem) < len(self.design.points)}
+        for k in found:
+            read_json(self.folder / "points" / f"{k:05d}.json")
+        return found
 
 
-def _at_point(problem: Any, k: int) -> Any:
+def _at_point(problem: Any, k: int, design: Design) -> Any:
     from dataclasses import replace
 
+    if design.source:  # a design CSV: name its row, where the value came from
+        return replace(problem, file=f"{design.source}:{k + 2}", line=None, column=None,
+                       message=f"{problem.message} (design row {k + 2})")
     return replace(problem, message=f"{problem.message} (sweep point {k})")
 
 
-def create(folder: Path, text: str, source: str, design: Design, seed: int, runs: int) -> Sweep:
-    """Start a sweep folder (refusing an existing one).
+def create(folder: Path, text: str, source: str, design: Design, seed: int, runs: int,
+           unique: bool = False) -> Sweep:
+    """Start a sweep folder (refusing an existing one; with ``unique``, taking the next free
+    name ``folder-2``, ... instead, atomically, so parallel sweeps never share a folder).
 
     Raises:
-        UsageError: the folder exists.
+        UsageError: the folder exists, or the sweep is past its budgets (points, runs).
+        StorageError: the folder cannot be created.
     """
-    if folder.exists():
+    if not unique and os.path.lexists(folder):
         raise UsageError(f"{folder} exists already; use --resume {folder} to continue it")
+    budgets.check_sweep(len(design.points), runs)
     sweep = Sweep(folder, text, source, design, seed, runs)
     sweep.scenarios()  # validate every point before creating anything
-    (folder / "points").mkdir(parents=True)
-    (folder / MARKER).write_text("Sweep in progress or interrupted: negsim sweep --resume "
-                                 f"{folder}\n")
-    write_json(folder / "sweep.json", sweep.to_json())
+    claimed = claim(folder, unique=unique)
+    if claimed is None:
+        raise UsageError(f"{folder} exists already; use --resume {folder} to continue it")
+    sweep.folder = claimed
+    make_dirs(claimed / "points")
+    write_text(claimed / MARKER, f"Sweep in progress or interrupted: negsim sweep --resume "
+               f"{claimed}\n")
+    write_json(claimed / "sweep.json", {**sweep.to_json(), **provenance()})
     return sweep
 
 
 def run_point(scenario: Scenario, seed: int, runs: int,
               names: tuple[str, ...]) -> tuple[pa.Table, dict[str, Any]]:
     """One point: its replications and their summary over the outcomes ``names``."""
-    table = pa.Table.from_batches([simulate_chunk(Plan(scenario, seed), Chunk(0, runs))])
+    plan = Plan(scenario, seed)
+    table = pa.Table.from_batches([simulate_chunk(plan, c) for c in chunks(0, runs)])
     outcomes = stats.outcome_table(table.column("outcome").to_numpy(zero_copy_only=False),
                                    names)
     metrics = {m: stats.describe(column(table, m)) for m in POINT_METRICS
@@ -135,14 +170,24 @@ def execute(sweep: Sweep, workers: int = 1, dask: str | None = None,
     names = sweep.outcome_names()
     todo = [(k, s, sweep.seed, sweep.runs, names) for k, s in enumerate(scenarios)
             if k not in finished]
-    results = _dask(todo, dask, workers) if dask else _local(todo, workers)
+    results = Executor(workers, dask).map(_task, todo, ordered=False)
+    try:
+        _store(sweep, results, progress)
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted; {len(sweep.done())} of {len(scenarios)} points are "
+                          f"stored: negsim sweep --resume {sweep.folder}") from None
+    return assemble(sweep, time.perf_counter() - t0)
+
+
+def _store(sweep: Sweep, results: Iterator[tuple[int, pa.Table, dict[str, Any]]],
+           progress: Callable[[int], None] | None) -> None:
+    """Write each finished point (Parquet, then its JSON, which marks it done)."""
     for k, table, summary in results:
         write_parquet(_with_swept(table, sweep, k), sweep.folder / "points" / f"{k:05d}.parquet")
         write_json(sweep.folder / "points" / f"{k:05d}.json",
                    {"point": k, "values": sweep.design.points[k], **summary})
         if progress:
             progress(sweep.runs)
-    return assemble(sweep, time.perf_counter() - t0)
 
 
 def _with_swept(table: pa.Table, sweep: Sweep, k: int) -> pa.Table:
@@ -152,39 +197,6 @@ def _with_swept(table: pa.Table, sweep: Sweep, k: int) -> pa.Table:
         if path not in table.column_names:
             table = table.append_column(path, pa.array([_scalar(values[path])] * table.num_rows))
     return table
-
-
-def _local(todo: list[Any], workers: int) -> Iterator[tuple[int, pa.Table, dict[str, Any]]]:
-    if workers <= 1 or len(todo) <= 1:
-        yield from map(_task, todo)
-        return
-    with mp.get_context("forkserver").Pool(workers) as pool:
-        yield from pool.imap_unordered(_task, todo)
-
-
-def _dask(todo: list[Any], address: str, workers: int) -> Iterator[tuple[int, pa.Table, dict]]:
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError:
-        raise UsageError("--dask needs dask.distributed: pip install 'negsim[dask]'") from None
-    cluster = None
-    if address == "local":
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
-        client = Client(cluster)
-    else:
-        try:
-            client = Client(address, timeout="10s")
-        except OSError as exc:
-            raise UsageError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
-    try:
-        futures = [client.submit(_task, item, pure=False) for item in todo]
-        for future in as_completed(futures):
-            yield future.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
 
 
 def assemble(sweep: Sweep, wall_s: float) -> dict[str, Any]:

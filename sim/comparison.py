@@ -7,7 +7,7 @@ arm sees the same draws wherever the scenarios agree; differences are taken pair
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim import stats
+from sim import budgets, stats
 from sim.errors import NegsimError, UsageError
+from sim.executor import Executor
 from sim.outcomes import possible_in
 from sim.overrides import load_with
 from sim.runner import Chunk, chunks, run_chunks
@@ -72,16 +73,16 @@ def arms_from_files(paths: list[str], variants: list[str]) -> list[Arm]:
     arms: list[Arm] = []
     for path in paths:
         model, text = load_with(path)
-        arms.append(Arm(_unique(model.name, arms), model.name, path, text, model.seed,
+        arms.append(Arm(unique_label(model.name, arms), model.name, path, text, model.seed,
                         model=model))
     for assignment in variants:
         model, text = load_with(paths[0], [assignment])
-        arms.append(Arm(_unique(assignment, arms), model.name, f"{paths[0]} --set {assignment}",
-                        text, model.seed, model=model))
+        arms.append(Arm(unique_label(assignment, arms), model.name,
+                        f"{paths[0]} --set {assignment}", text, model.seed, model=model))
     return arms
 
 
-def _unique(label: str, arms: list[Arm]) -> str:
+def unique_label(label: str, arms: list[Arm]) -> str:
     taken = {a.label for a in arms}
     k, out = 1, label
     while out in taken:
@@ -90,7 +91,8 @@ def _unique(label: str, arms: list[Arm]) -> str:
     return out
 
 
-def simulate(arms: list[Arm], runs: int, seed: int, workers: int, precision: float | None,
+def simulate(arms: list[Arm], runs: int, seed: int, workers: Executor | int,
+             precision: float | None,
              progress: Callable[[int], None] | None = None) -> None:
     """Run every arm on replications 0..runs-1 with one seed (in batches with ``precision``)."""
     parts: list[list[pa.RecordBatch]] = [[] for _ in arms]
@@ -105,7 +107,7 @@ def simulate(arms: list[Arm], runs: int, seed: int, workers: int, precision: flo
             break
 
 
-def _run(arm: Arm, seed: int, todo: list[Chunk], workers: int,
+def _run(arm: Arm, seed: int, todo: Sequence[Chunk], workers: Executor | int,
          progress: Callable[[int], None] | None) -> list[pa.RecordBatch]:
     assert arm.model is not None
     return list(run_chunks(arm.model, seed, todo, workers, progress))
@@ -135,7 +137,7 @@ def arms_from_folders(folders: list[str]) -> tuple[list[Arm], str | None]:
         manifest = read_json(path / "manifest.json")
         table = read_table(path / "replications.parquet")
         name = manifest.get("scenario", path.name)
-        arms.append(Arm(_unique(path.name, arms), name, str(path), manifest["scenario_text"],
+        arms.append(Arm(unique_label(path.name, arms), name, str(path), manifest["scenario_text"],
                         int(manifest["seed"]), table=table))
     return arms, _pairing_problem(arms)
 
@@ -249,12 +251,14 @@ def pairs(arms: list[Arm]) -> pa.Table:
     return table.replace_schema_metadata({"arms": str(labels)})
 
 
-def run_comparison(arms: list[Arm], runs: int, seed: int, workers: int,
+def run_comparison(arms: list[Arm], runs: int, seed: int, workers: Executor | int,
                    precision: float | None,
                    progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Simulate the arms and analyse them (paired)."""
     if len(arms) < 2:
         raise UsageError("compare needs at least two scenarios (files, --vs variants, or folders)")
+    budgets.check_runs(runs * len(arms), f"-n {runs:,} × {len(arms)} scenarios =",
+                       budgets.MAX_RUNS_IN_MEMORY)
     t0 = time.perf_counter()
     simulate(arms, runs, seed, workers, precision, progress)
     result = analyse(arms, paired=True)

@@ -53,7 +53,7 @@ def _key_day(rec: Record) -> float:
 def story_lines(world: World) -> list[str]:
     """The story as text lines: ``DATE (day D) TEXT``."""
     start = world.plan.scenario.start
-    lines = [f"{e.date(start).isoformat()} (day {e.day:6.2f})  {e.text}" for e in world.story]
+    lines = [f"{e.date(start).isoformat()} (day {e.day:6.2f})  {e.text}" for e in world.told()]
     rec = world.record
     lines.append(f"END {rec.outcome}: deal={'yes' if rec.deal else 'no'}, deadline "
                  f"{rec.deadline_outcome}, violations (true/observed) "
@@ -75,7 +75,7 @@ def story_json(world: World) -> dict[str, Any]:
         "record": {k: _json_value(v) for k, v in world.record.row().items()},
         "events": [{"day": e.day, "date": e.date(start).isoformat(), "kind": e.kind,
                     "text": e.text, **{k: _json_value(v) for k, v in e.data.items()}}
-                   for e in world.story],
+                   for e in world.told()],
     }
 
 

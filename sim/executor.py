@@ -1,0 +1,85 @@
+"""One way to run independent tasks for every command: in this process, on a process pool,
+or on a Dask cluster (a new ``LocalCluster`` or a scheduler's address).
+
+Run and compare hand it chunks of replications, sweep hands it points; results never depend
+on which executor ran them, since every replication draws only from its own named streams.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sim import budgets
+from sim.errors import UsageError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Executor:
+    """Where tasks run: ``workers`` processes here, or a Dask cluster when ``dask`` is set."""
+
+    workers: int = 1
+    dask: str | None = None  # "local" (a new LocalCluster of ``workers``) or an address
+
+    def map(self, fn: Callable[[T], R], tasks: Sequence[T], ordered: bool = True
+            ) -> Iterator[R]:
+        """``fn`` over ``tasks``, results in task order (or as they finish, unordered).
+
+        Raises:
+            UsageError: Dask is asked for but not installed, or its scheduler cannot be
+                reached.
+        """
+        if self.dask:
+            return _dask_map(fn, tasks, self.dask, self.workers, ordered)
+        workers = min(self.workers, len(tasks), budgets.cores())
+        if workers <= 1:
+            return map(fn, tasks)
+        return _pool_map(fn, tasks, workers, ordered)
+
+
+def _pool_map(fn: Callable[[T], R], tasks: Sequence[T], workers: int, ordered: bool
+              ) -> Iterator[R]:
+    from sim.runner import guard_worker
+
+    ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
+    with ctx.Pool(workers, initializer=guard_worker, initargs=(os.getpid(),)) as pool:
+        yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
+
+
+def _dask_map(fn: Callable[[T], R], tasks: Sequence[T], address: str, workers: int,
+              ordered: bool) -> Iterator[R]:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise UsageError("Dask needs dask.distributed: pip install 'negsim[dask]'") from None
+    cluster = None
+    if address == "local":
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                               dashboard_address=":0")
+        client = Client(cluster)
+    else:
+        try:
+            client = Client(address, timeout="10s")
+        except (OSError, ValueError, TypeError) as exc:
+            raise UsageError(f"Dask scheduler {address}: cannot reach it ({exc})") from None
+    try:
+        futures = [client.submit(fn, task, pure=False) for task in tasks]
+        for future in (futures if ordered else as_completed(futures)):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def serial() -> Executor:
+    return Executor(1, None)
+
+
+__all__ = ["Executor", "serial", "Any"]

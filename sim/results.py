@@ -1,0 +1,157 @@
+"""Typed results of compare, sweep and trace for notebooks: a one-screen ``repr``, an HTML
+view, and pandas DataFrames (``.outcomes``, ``.metrics``, ``.to_pandas()``).
+
+They read only what the operation produced or stored; nothing here runs the model.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.engine import World
+
+REPR_ROWS = 12
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame(rows)
+
+
+def _html_table(frame: pd.DataFrame, caption: str) -> str:
+    return (f"<p><b>{html.escape(caption)}</b></p>"
+            + frame.head(REPR_ROWS * 4).to_html(index=False, float_format=lambda x: f"{x:.4g}"))
+
+
+@dataclass
+class CompareResult:
+    """Paired differences between scenarios (``data`` is what compare.json holds)."""
+
+    data: dict[str, Any]
+    pairs: pa.Table
+    folder: Path | None = None
+
+    def _rows(self, kind: str) -> list[dict[str, Any]]:
+        rows = []
+        for c in self.data["comparisons"]:
+            for name, d in c["diff"][kind].items():
+                rows.append({"baseline": c["baseline"], "variant": c["variant"], kind[:-1]: name,
+                             "diff": d["diff"], "ci_low": d["ci"][0], "ci_high": d["ci"][1],
+                             "p_value": d["p_value"], "p_holm": d["p_holm"],
+                             "significant": d["significant"], "pairs": d["n"],
+                             "pairing_gain": d["pairing_gain"]})
+        return rows
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """One row per comparison and outcome: the paired difference of probabilities."""
+        return _frame(self._rows("outcomes"))
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """One row per comparison and metric: the paired difference of means."""
+        return _frame(self._rows("metrics"))
+
+    def to_pandas(self) -> pd.DataFrame:
+        """The replications side by side, one row per replication (``COLUMN__ARM``)."""
+        return self.pairs.to_pandas()
+
+    def __repr__(self) -> str:
+        d = self.data
+        head = (f"CompareResult({len(d['scenarios'])} scenarios, {d['runs']} runs each, seed "
+                f"{d['seed']}, {'paired' if d['paired'] else 'unpaired'}"
+                + (f", folder {self.folder}" if self.folder else "") + ")")
+        lines = [head]
+        for r in [r for r in self._rows("outcomes") if r["significant"]][:REPR_ROWS]:
+            lines.append(f"  {r['variant']} vs {r['baseline']}: {r['outcome']} "
+                         f"{r['diff']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}] *")
+        lines.append(f"  {d['family']['text']}" if "family" in d else "")
+        return "\n".join(x for x in lines if x)
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.outcomes, repr(self).splitlines()[0])
+
+
+@dataclass
+class SweepResult:
+    """A sweep: one row per point (``data`` is the sweep's summary.json)."""
+
+    data: dict[str, Any]
+    paths: list[str]
+    folder: Path | None = None
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per point: the swept values, then p and its 95% interval per outcome."""
+        rows = []
+        for k, p in enumerate(self.data["points"]):
+            row: dict[str, Any] = {"point": k, **{q: p["values"][q] for q in self.paths}}
+            for name, o in p["outcomes"].items():
+                row[name] = o["p"]
+                row[f"{name}_low"], row[f"{name}_high"] = o["ci"]
+            rows.append(row)
+        return _frame(rows)
+
+    @property
+    def outcomes(self) -> pd.DataFrame:
+        """Alias of :meth:`to_pandas`: the outcome shares at every point."""
+        return self.to_pandas()
+
+    @property
+    def sensitivity(self) -> dict[str, Any]:
+        return self.data.get("sensitivity", {})  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        d = self.data
+        lines = [f"SweepResult({d['scenario']}: {len(d['points'])} points x {d['runs']} runs, "
+                 f"seed {d['seed']}, {d['method']}" + (f", folder {self.folder}" if self.folder
+                                                       else "") + ")",
+                 f"  swept: {', '.join(self.paths)}"]
+        for outcome, res in list(self.sensitivity.items())[:REPR_ROWS]:
+            top = res.get("ranking", [])[:2]
+            lines.append(f"  {outcome}: most influential " + (", ".join(top) or "none"))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.to_pandas(), repr(self).splitlines()[0])
+
+
+@dataclass
+class TraceResult:
+    """One replication told as a story."""
+
+    world: World
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def record(self) -> dict[str, Any]:
+        return self.world.record.row()
+
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per story entry: day, date, kind, text."""
+        start = self.world.plan.scenario.start
+        return _frame([{"day": e.day, "date": e.date(start), "kind": e.kind, "text": e.text}
+                       for e in self.world.told()])
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+    def __repr__(self) -> str:
+        rec = self.world.record
+        shown = self.lines[:REPR_ROWS] + (["  ..."] if len(self.lines) > REPR_ROWS else [])
+        return (f"TraceResult(replication {rec.replication}, seed {self.world.plan.seed}, "
+                f"outcome {rec.outcome}, {len(self.lines)} lines)\n" + "\n".join(shown))
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + html.escape(str(self)) + "</pre>"
+
+
+__all__ = ["CompareResult", "SweepResult", "TraceResult"]

@@ -1,0 +1,105 @@
+"""The Python API (``sim.run``, ``sim.compare``, ``sim.sweep``, ``sim.trace``) gives the CLI's
+numbers, takes paths, YAML text or Scenarios with overrides as a mapping, validates every
+Scenario however it was edited, and shows results in one screen."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import sim
+from sim.cli import main
+from sim.errors import ScenarioError, UsageError
+from tests.conftest import FLAGSHIP, SCENARIOS
+
+POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
+
+
+def cli_json(*args: object) -> dict:
+    result = CliRunner().invoke(main, [str(a) for a in args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_compare_through_the_api_gives_the_clis_numbers(tmp_path: Path) -> None:
+    variant = {"deadline.credibility": 0.5}
+    api = sim.compare(FLAGSHIP, variants=[variant], runs=150)
+    cli = cli_json("compare", FLAGSHIP, "--vs", "deadline.credibility=0.5", "-n", 150,
+                   "--no-plots", "--json", "--out", tmp_path / "cmp")
+    assert api.data["comparisons"][0]["diff"] == cli["comparisons"][0]["diff"]
+    frame = api.outcomes
+    assert set(frame.columns) >= {"baseline", "variant", "outcome", "diff", "ci_low", "p_holm"}
+    assert len(api.to_pandas()) == 150
+
+
+def test_sweep_through_the_api_gives_the_clis_numbers(tmp_path: Path) -> None:
+    api = sim.sweep(POISSON, {"truce.breakdown.violations": [3, 5]}, runs=200,
+                    out=tmp_path / "api", plots_too=False)
+    cli = cli_json("sweep", POISSON, "--set", "truce.breakdown.violations=3,5", "-n", 200,
+                   "--no-plots", "--json", "--out", tmp_path / "cli")
+    assert [p["outcomes"] for p in api.data["points"]] == [p["outcomes"] for p in cli["points"]]
+    frame = api.to_pandas()
+    assert list(frame["truce.breakdown.violations"]) == [3, 5]
+    assert api.folder == tmp_path / "api"
+
+
+def test_run_accepts_yaml_text_a_scenario_and_overrides_as_a_mapping() -> None:
+    text = POISSON.read_text()
+    by_text = sim.run(text, runs=300, overrides={"horizon_days": 20})
+    by_model = sim.run(sim.load(POISSON), runs=300, overrides={"horizon_days": 20})
+    assert by_text.summary["outcomes"] == by_model.summary["outcomes"]
+    assert by_text.plan.horizon == 20.0
+    assert list(by_text.outcomes["outcome"]) == list(by_text.summary["outcomes"])
+    assert "mean" in by_text.metrics.columns and len(by_text.to_pandas()) == 300
+
+
+def test_overrides_given_as_one_string_are_refused() -> None:
+    with pytest.raises(UsageError, match="expected a mapping"):
+        sim.run(POISSON, runs=10, overrides="horizon_days=20")  # type: ignore[arg-type]
+
+
+def test_an_edited_scenario_is_validated_like_the_file() -> None:
+    broken = sim.load(POISSON).model_copy(update={"horizon_days": -5})
+    with pytest.raises(ScenarioError) as from_model:
+        sim.run(broken, runs=10)
+    edited = POISSON.read_text().replace("horizon_days: 10 ", "horizon_days: -5 ")
+    with pytest.raises(ScenarioError) as from_text:
+        sim.run(edited, runs=10)
+    assert [(p.path, p.message) for p in from_model.value.problems] == [
+        (p.path, p.message) for p in from_text.value.problems]
+
+
+def test_every_result_prints_in_one_screen(tmp_path: Path) -> None:
+    results = [sim.run(FLAGSHIP, runs=100),
+               sim.compare([FLAGSHIP, SCENARIOS / "no_carrot.yaml"], runs=100),
+               sim.sweep(POISSON, {"horizon_days": "10:20:3"}, runs=50, out=tmp_path / "s",
+                         plots_too=False),
+               sim.trace(FLAGSHIP, replication=3)]
+    for result in results:
+        text = repr(result)
+        assert len(text) < 2000 and text.count("\n") < 25, text
+        assert "<table" in result._repr_html_() or "<pre>" in result._repr_html_()
+
+
+def test_trace_tells_the_same_story_as_the_cli() -> None:
+    told = sim.trace(FLAGSHIP, seed=3, replication=5)
+    result = CliRunner().invoke(main, ["trace", str(FLAGSHIP), "--seed", "3",
+                                       "--replication", "5"])
+    assert result.output.splitlines()[1:] == told.lines
+    assert list(told.to_pandas().columns) == ["day", "date", "kind", "text"]
+
+
+def test_run_and_compare_give_identical_numbers_serially_on_a_pool_and_on_dask() -> None:
+    from tests.conftest import same_table
+
+    runs = [sim.run(FLAGSHIP, runs=600, workers=1), sim.run(FLAGSHIP, runs=600, workers=2),
+            sim.run(FLAGSHIP, runs=600, workers=2, dask="local")]
+    assert same_table(runs[0].records, runs[1].records)
+    assert same_table(runs[0].records, runs[2].records)
+    variant = [{"actors.russia.leverage.assad": 0.7}]
+    compares = [sim.compare(FLAGSHIP, variant, runs=300, workers=1),
+                sim.compare(FLAGSHIP, variant, runs=300, workers=2, dask="local")]
+    assert compares[0].data["comparisons"] == compares[1].data["comparisons"]

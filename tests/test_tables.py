@@ -1,0 +1,134 @@
+"""Terminal tables never cut a number: at 80 columns, piped, or narrower, every number is
+printed whole (folded, wrapped between numbers, or stacked), never with an ellipsis."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from rich.console import Console
+
+from sim import render
+from sim.cli import main
+from tests.conftest import ROOT, SCENARIOS
+
+POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
+LABOUR = SCENARIOS / "examples" / "labour_strike.yaml"
+
+
+def printed(renderable: Any, width: int) -> str:
+    console = Console(file=io.StringIO(), width=width)
+    console.print(renderable)
+    return console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def assert_whole(number: str, text: str) -> None:
+    """``number`` appears in ``text`` as a whole token, not as a piece of a longer one."""
+    pattern = rf"(?<![\w.+\-]){re.escape(number)}(?![\w.])"
+    assert re.search(pattern, text), f"{number!r} not printed whole in:\n{text}"
+
+
+def metric_numbers(summary: dict[str, Any]) -> list[str]:
+    out = []
+    for m in summary["metrics"].values():
+        out += [render._num(m[k]) for k in ("mean", "sd", "q05", "q50", "q95")]
+    return out
+
+
+def outcome_numbers(summary: dict[str, Any]) -> list[str]:
+    return [f"{x:.3f}" for o in summary["outcomes"].values() for x in (o["p"], *o["ci"])]
+
+
+@pytest.mark.parametrize(("p", "significant", "text"), [
+    (1.7e-313, True, "< 1e-16 *"), (0.0, False, "< 1e-16"), (1e-16, False, "1e-16"),
+    (0.013312, True, "0.0133 *"), (None, False, "—"), (1.0, False, "1")])
+def test_p_values_print_a_floor_below_1e_16_and_keep_their_star(
+        p: float | None, significant: bool, text: str) -> None:
+    assert render.pvalue(p, significant) == text
+
+
+@pytest.mark.parametrize("width", [30, 50, 64, 80, 120])
+def test_a_fitted_table_never_cuts_a_number_at_any_width(width: int) -> None:
+    cols = [render.Col("metric", numeric=False), render.Col("n"), render.Col("mean ± 95%"),
+            render.Col("p (Holm)", whole=True)]
+    rows = [["violations_per_truce_day", "123456", "-0.000721 ± 0.000278", "< 1e-16 *"],
+            ["utility_russia", "7", "-1.23e+04 ± 5.6e+03", "3.42e-06 *"]]
+    text = printed(render.fitted("A title", cols, rows, width), width)
+    assert "…" not in text
+    assert max(map(len, text.splitlines())) <= width
+    for number in ("123456", "-0.000721", "0.000278", "-1.23e+04", "5.6e+03", "3.42e-06 *",
+                   "< 1e-16 *"):
+        assert_whole(number, text)
+
+
+def test_run_at_80_columns_prints_every_number_of_the_summary_whole(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", str(LABOUR), "-n", "300", "--out", str(out),
+                                       "--no-plots"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert "…" not in result.stdout
+    assert max(map(len, result.stdout.splitlines())) <= 80
+    for number in outcome_numbers(summary) + metric_numbers(summary):
+        assert_whole(number, result.stdout)
+    assert "no_deal: no deal was ever struck" in result.stdout  # the legend under the table
+
+
+def _piped(*args: str, columns: str = "80") -> str:
+    """``COLUMNS=80 negsim ... | cat``: a real subprocess whose stdout is a pipe."""
+    env = {**os.environ, "COLUMNS": columns}
+    proc = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_run_piped_at_80_columns_cuts_no_number(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    text = _piped("run", str(POISSON), "-n", "400", "--out", str(out), "--no-plots")
+    summary = json.loads((out / "summary.json").read_text())
+    assert "…" not in text
+    for number in outcome_numbers(summary) + metric_numbers(summary):
+        assert_whole(number, text)
+
+
+def test_compare_piped_at_80_columns_prints_p_values_whole_with_their_stars(
+        tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    text = _piped("compare", str(POISSON), "--vs", "truce.breakdown.violations=7",
+                  "--vs", "horizon_days=20", "-n", "600", "--out", str(out), "--no-plots")
+    result = json.loads((out / "compare.json").read_text())
+    assert "…" not in text
+    assert max(map(len, text.splitlines())) <= 80
+    for c in result["comparisons"]:
+        for kind in ("outcomes", "metrics"):
+            for d in c["diff"][kind].values():
+                assert_whole(render._pval(d), text)
+                if d.get("diff") is not None:
+                    for number in render._diff(d, "+.3f" if kind == "outcomes" else ".3g"
+                                               ).split(" ± "):
+                        assert_whole(number, text)
+    assert "e-3" not in text and not re.search(r"(?<![\d.])0 \*", text)
+
+
+def test_sweep_at_80_columns_prints_every_point_whole(tmp_path: Path) -> None:
+    out = tmp_path / "sw"
+    result = CliRunner().invoke(main, ["sweep", str(POISSON), "--set",
+                                       "truce.breakdown.violations=3,5,7", "--set",
+                                       "actors.side_a.violation_rate=0.3,0.5", "-n", "100",
+                                       "--out", str(out), "--no-plots"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    assert "…" not in result.stdout
+    for point in summary["points"]:
+        for o in point["outcomes"].values():
+            assert_whole(f"{o['p']:.3f}", result.stdout)
+            assert_whole(f"{(o['ci'][1] - o['ci'][0]) / 2:.3f}", result.stdout)

@@ -102,16 +102,17 @@ def _check_explosion(t: Truce) -> Iterator[tuple[Loc, str]]:
 
 
 def _radius(t: Truce, hi: Any, lo: Any) -> float:
+    from sim.scenario import pair_beta  # sim.scenario imports this module
+
     idx = {p: k for k, p in enumerate(t.parties)}
     if not idx:
         return 0.0
     m = np.zeros((len(idx), len(idx)))
     for i, row in t.alpha.items():
         for j, a in row.items():
-            if i in idx and j in idx:
-                m[idx[i], idx[j]] = hi(a)
-    beta = max(lo(t.beta), 1e-9)
-    return float(max(abs(np.linalg.eigvals(m / beta))))
+            if i in idx and j in idx:  # per pair: beta may be a mapping (docs/model.md, 5)
+                m[idx[i], idx[j]] = hi(a) / max(lo(pair_beta(t, i, j)), 1e-9)
+    return float(max(abs(np.linalg.eigvals(m))))
 
 
 def _support_high(value: Any) -> float:

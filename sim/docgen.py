@@ -17,6 +17,9 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
     ("negotiation.constraints[]", scn.Constraint), ("negotiation.meetings", scn.Meetings),
     ("negotiation.meetings.scheduled[]", scn.Meeting), ("deadline", scn.Deadline),
     ("deadline.plan_b", scn.PlanB), ("truce", scn.Truce), ("truce.breakdown", scn.Breakdown),
+    ("truce.monitoring", scn.Monitoring), ("truce.exits", scn.Exits),
+    ("truce.exits.parties.ID", scn.Exit), ("truce.degraded", scn.Degraded),
+    ("truce.collapse", scn.Collapse),
     ("spoilers.ID", scn.Spoiler), ("aid", scn.Aid), ("effects.NAME", scn.Effect),
     ("shocks.NAME", scn.Shock),
 ]

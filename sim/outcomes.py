@@ -44,7 +44,7 @@ def _has_truce(s: Scenario) -> bool:
 def _can_break(s: Scenario) -> bool:
     if s.truce is None:
         return False
-    return s.truce.breakdown.violations is not None or any(
+    return s.truce.breakdown.violations is not None or s.truce.exits is not None or any(
         sh.breaks_truce for sh in s.shocks.values())
 
 
@@ -68,8 +68,17 @@ def _no_deal_possible(s: Scenario) -> bool:
     return s.negotiation is not None and (s.truce is None or _truce_on_deal(s))
 
 
-def _has_deadline(s: Scenario) -> bool:
-    return s.deadline is not None
+def _can_escalate(s: Scenario) -> bool:
+    collapse = s.truce is not None and _upper(s.truce.collapse.escalation_probability) > 0
+    return s.deadline is not None or (collapse and _can_break(s))
+
+
+def _upper(value: Any) -> float:
+    return float(value.support()[1]) if hasattr(value, "support") else float(value)
+
+
+def _can_degrade(s: Scenario) -> bool:
+    return s.truce is not None and s.truce.degraded is not None
 
 
 REGISTRY: tuple[Outcome, ...] = (
@@ -79,6 +88,9 @@ REGISTRY: tuple[Outcome, ...] = (
     Outcome("renewed_truce_active", "renewed truce active",
             "a later truce, agreed after a collapse, ran at the horizon",
             "deal_holds", _renewable),
+    Outcome("truce_degraded", "truce degraded",
+            "a truce formally ran at the horizon, but its observed violations in the last "
+            "degraded window reached the degraded level", "deal_holds", _can_degrade),
     Outcome("deal_truce_pending", "deal, truce pending",
             "a deal held; its truce had not started by the horizon",
             "deal_holds", _pending_possible),
@@ -89,8 +101,9 @@ REGISTRY: tuple[Outcome, ...] = (
             "no_deal_holds", _can_break),
     Outcome("no_deal", "no deal", "no deal was ever struck", "no_deal_holds",
             _no_deal_possible),
-    Outcome("escalation", "escalation", "the deadline's threat (plan B) was carried out",
-            "escalation", _has_deadline),
+    Outcome("escalation", "escalation",
+            "the deadline's threat (plan B) was carried out, or a breakdown escalated",
+            "escalation", _can_escalate),
 )
 
 OUTCOMES: tuple[str, ...] = tuple(o.name for o in REGISTRY)
@@ -98,9 +111,10 @@ BY_NAME: dict[str, Outcome] = {o.name: o for o in REGISTRY}
 
 GROUPS: dict[str, str] = {
     "deal_holds": "a deal (and its truce, if any) stands at the horizon: first truce held, "
-                  "renewed truce active, deal with truce pending, deal without truce",
+                  "renewed truce active, truce degraded, deal with truce pending, deal "
+                  "without truce",
     "no_deal_holds": "nothing stands at the horizon: the truce collapsed or no deal was struck",
-    "escalation": "the threat was carried out",
+    "escalation": "the threat was carried out, or a collapse escalated",
 }
 
 
@@ -147,7 +161,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("days_under_truce", "days any truce was running, first or renewed"),
     Metric("truce_share", "share of the horizon's days under a truce"),
     Metric("breakdowns", "number of truce breakdowns"),
-    Metric("violations_per_truce_day", "violations (all parties) per day under a truce"),
+    Metric("declared_breakdowns", "truce breakdowns declared by a party (not the monitor)"),
+    Metric("violations_per_truce_day", "true violations (all parties) per day under a truce"),
+    Metric("observed_per_truce_day", "violations observed by the monitor (all parties) per "
+           "day under a truce"),
     Metric("spoiler_attacks", "attacks by spoilers"),
     Metric("aid_deliveries", "humanitarian aid deliveries"),
     Metric("meetings", "meetings held"),
@@ -157,14 +174,22 @@ METRICS: tuple[Metric, ...] = (
 METRIC_MEANING: dict[str, str] = {m.name: m.meaning for m in METRICS}
 
 
+FAMILIES: tuple[tuple[str, str], ...] = (
+    ("violations_", "true truce violations by {}"),
+    ("observed_", "violations the monitor observed and attributed to {}"),
+    ("utility_", "realised utility of {}"),
+    ("level_", "agreed level of {} (null without a deal)"),
+)
+"""Per-party and per-term metric columns: (column prefix, meaning with the name)."""
+FAMILY_PREFIXES: tuple[str, ...] = tuple(prefix for prefix, _ in FAMILIES)
+
+
 def metric_meaning(name: str) -> str:
     """The meaning of a metric column, including the per-party and per-term families."""
     if name in METRIC_MEANING:
         return METRIC_MEANING[name]
-    for prefix, text in (("violations_", "truce violations by {}"),
-                         ("utility_", "realised utility of {}"),
-                         ("level_", "agreed level of {} (null without a deal)")):
-        if name.startswith(prefix):
+    for prefix, text in FAMILIES:
+        if name.startswith(prefix) and name != "observed_per_truce_day":
             return text.format(name.removeprefix(prefix))
     return ""
 
@@ -190,9 +215,13 @@ class Record:
     days_under_truce: float = NAN
     truce_share: float = NAN
     breakdowns: int | None = None
+    declared_breakdowns: int | None = None
     violations_per_truce_day: float = NAN
+    observed_per_truce_day: float = NAN
     breakdown_cause: str = ""
+    declared_by: str = ""
     violations: dict[str, int] = field(default_factory=dict)
+    observed: dict[str, int] = field(default_factory=dict)
     spoiler_attacks: int = 0
     aid_deliveries: int = 0
     deadline_outcome: str = "none"
@@ -216,7 +245,8 @@ class Record:
         return out
 
 
-_PREFIX = {"levels": "level_", "violations": "violations_", "utility": "utility_", "inputs": ""}
+_PREFIX = {"levels": "level_", "violations": "violations_", "observed": "observed_",
+           "utility": "utility_", "inputs": ""}
 
 
 def _column(group: str, key: str) -> str:

@@ -404,7 +404,13 @@ def _truce(s: Scenario) -> list[str]:
     return ["<h3>Truce</h3>", f"<p>{e(t.description)}</p>",
             f"<p>Parties: {e(', '.join(s.actors[p].label for p in t.parties))}. Starts "
             f"{e(t.starts)} (+{e(f'{t.delay_days:g}')} days). Retaliation: {e(alpha or 'none')}; "
-            f"decay {e(_v(t.beta))} per day. Breakdown {e(rule)}.</p>"]
+            f"decay {e(_beta(t.beta))} per day. Breakdown {e(rule)}.</p>"]
+
+
+def _beta(beta: Any) -> str:
+    if not isinstance(beta, dict):
+        return _v(beta)
+    return "; ".join(f"{i} by {j}: {_v(b)}" for i, row in beta.items() for j, b in row.items())
 
 
 def _effects(s: Scenario) -> list[str]:

@@ -313,6 +313,67 @@ class Breakdown(_Model):
         "counts from the truce's start.")
 
 
+class Monitoring(_Model):
+    """What the monitor sees: a thinned, possibly misattributed copy of the true violations."""
+
+    detection: dict[Slug, Probability] = Field(
+        default_factory=dict,
+        description="Probability that a violation by each truce party is observed at all "
+        "(parties left out: 1).")
+    attribution: dict[Slug, dict[Slug, Annotated[Real, Field(ge=0, le=1)]]] = Field(
+        default_factory=dict,
+        description="attribution[i][j]: probability that an observed violation by i is "
+        "attributed to j; each row sums to 1 (parties left out: always to themselves).")
+
+
+class Exit(_Model):
+    """When one party at the table declares the truce over."""
+
+    tolerance: Rate = Field(
+        description="Weighted, discounted violations against the party it bears per unit of "
+        "what the deal is worth to it above no deal (its own units): it leaves when the "
+        "violations exceed tolerance * (u(deal) - no-deal value); 0 leaves at the first one.")
+    against: dict[Slug, Rate] | None = Field(
+        None, description="Weight of an observed violation attributed to each truce party; "
+        "default: 1 for every truce party other than this one.")
+
+
+class Exits(_Model):
+    """Breakdowns declared by parties at the table (docs/model.md, section 5)."""
+
+    half_life_days: Positive = Field(
+        description="Half-life of a violation's weight in what a party suffers, in days.")
+    parties: dict[Slug, Exit] = Field(
+        min_length=1, description="Parties at the table that may declare the truce over.")
+
+
+class Degraded(_Model):
+    """When a truce that formally survives counts as degraded."""
+
+    violations: Int = Field(
+        ge=1, description="Observed violations (all parties) in the window that make it "
+        "degraded.")
+    window_days: Annotated[Real, Field(gt=0)] = Field(
+        description="Trailing window of observed violations, in days.")
+
+
+class Collapse(_Model):
+    """What a breakdown leaves behind for renewed talks (damaged trust)."""
+
+    premium_shift: dict[Slug, Signed] = Field(
+        default_factory=dict,
+        description="Added to each listed negotiation party's no-deal value at every "
+        "breakdown, in its own units (cumulative).")
+    meeting_rate_factor: Rate = Field(
+        1.0, description="Multiplier of the unscheduled meeting rate at every breakdown "
+        "(cumulative); 1 leaves it alone.")
+    escalation_probability: Probability = Field(
+        0.0, description="Probability that a breakdown escalates: the run ends as escalation.")
+
+
+BetaMap = dict[Slug, dict[Slug, Positive]]
+
+
 class Truce(_Model):
     """A truce whose violations form a multivariate Hawkes process."""
 
@@ -327,9 +388,23 @@ class Truce(_Model):
         default_factory=dict,
         description="alpha[i][j]: jump in party i's violation rate per violation by party j "
         "(reciprocity, retaliation), per day.")
-    beta: Positive = Field(1.0, description="Decay rate of excitation, per day.")
+    beta: Positive | BetaMap = Field(
+        1.0, description="Decay rate of excitation, per day: one number for every kernel, or "
+        "beta[i][j] per reacting party i and source j (a truce party or a spoiler), pairs left "
+        "out at 1.")
     breakdown: Breakdown = Field(default_factory=lambda: Breakdown(),
-                                 description="Breakdown rule.")
+                                 description="Breakdown rule (acts on observed violations).")
+    monitoring: Monitoring = Field(default_factory=lambda: Monitoring(),
+                                   description="What the monitor observes.")
+    exits: Exits | None = Field(None, description="Breakdowns declared by parties, if any.")
+    degraded: Degraded | None = Field(None, description="The degraded state, if modelled.")
+    stakes: dict[Slug, Rate] = Field(
+        default_factory=dict,
+        description="Sensitivity s of each truce party at the table to its stake: while a deal "
+        "holds, its violation rate is multiplied by exp(-s * max(0, u(deal) - no-deal value)), "
+        "its own units; default none (s = 0).")
+    collapse: Collapse = Field(default_factory=lambda: Collapse(),
+                               description="Consequences of a breakdown.")
 
 
 class Spoiler(_Model):
@@ -474,10 +549,27 @@ def _truce_refs(t: Truce | None) -> Iterator[tuple[Loc, str]]:
         return
     for k, a in enumerate(t.parties):
         yield ("truce", "parties", k), a
-    for i, row in t.alpha.items():
-        yield ("truce", "alpha", i), i
+    yield from _pair_refs(("truce", "alpha"), t.alpha)
+    if isinstance(t.beta, dict):
+        yield from _pair_refs(("truce", "beta"), t.beta)
+    yield from _pair_refs(("truce", "monitoring", "attribution"), t.monitoring.attribution)
+    for p in t.monitoring.detection:
+        yield ("truce", "monitoring", "detection", p), p
+    for p in t.stakes:
+        yield ("truce", "stakes", p), p
+    for p in t.collapse.premium_shift:
+        yield ("truce", "collapse", "premium_shift", p), p
+    for p, ex in (t.exits.parties.items() if t.exits else ()):
+        yield ("truce", "exits", "parties", p), p
+        for j in ex.against or {}:
+            yield ("truce", "exits", "parties", p, "against", j), j
+
+
+def _pair_refs(at: Loc, table: dict[str, dict[str, Any]]) -> Iterator[tuple[Loc, str]]:
+    for i, row in table.items():
+        yield (*at, i), i
         for j in row:
-            yield ("truce", "alpha", i, j), j
+            yield (*at, i, j), j
 
 
 def _check_actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:
@@ -579,6 +671,8 @@ def _check_truce(s: Scenario) -> Iterator[tuple[Loc, str]]:
     for loc, name in _excited_parties(s, t):
         if name in s.actors and name not in t.parties:
             yield loc, f"{name!r} is not a truce party (parties: {', '.join(t.parties)})"
+    yield from _check_monitoring(s, t)
+    yield from _check_table_parties(s, t)
     if t.breakdown.violations is None:
         radius = _branching_radius(t)
         if radius >= 1:
@@ -588,14 +682,56 @@ def _check_truce(s: Scenario) -> Iterator[tuple[Loc, str]]:
 
 
 def _excited_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
-    """Every actor named as excited (alpha rows and columns, spoiler targets)."""
-    for i, row in t.alpha.items():
-        for j in row:
-            yield ("truce", "alpha", i), i
-            yield ("truce", "alpha", i, j), j
+    """Every actor named where only truce parties belong (alpha, spoiler targets, beta rows,
+    monitoring, exits' against, stakes)."""
+    yield from _pair_refs(("truce", "alpha"), t.alpha)
     for sp, spoiler in s.spoilers.items():
         for p in spoiler.excites:
             yield ("spoilers", sp, "excites", p), p
+    if isinstance(t.beta, dict):
+        for i in t.beta:
+            yield ("truce", "beta", i), i
+    yield from _pair_refs(("truce", "monitoring", "attribution"), t.monitoring.attribution)
+    for p in t.monitoring.detection:
+        yield ("truce", "monitoring", "detection", p), p
+    for p in t.stakes:
+        yield ("truce", "stakes", p), p
+    for p, ex in (t.exits.parties.items() if t.exits else ()):
+        for j in ex.against or {}:
+            yield ("truce", "exits", "parties", p, "against", j), j
+
+
+def _check_monitoring(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
+    """Attribution rows are probabilities summing to 1; beta sources are parties or spoilers."""
+    for i, row in t.monitoring.attribution.items():
+        total = sum(row.values())
+        if abs(total - 1.0) > 1e-9:
+            yield (("truce", "monitoring", "attribution", i),
+                   f"attribution of {i}'s violations sums to {total:g}; expected 1")
+    if isinstance(t.beta, dict):
+        sources = set(t.parties) | set(s.spoilers)
+        for i, decays in t.beta.items():
+            for j in decays:
+                if j in s.actors and j not in sources:
+                    yield (("truce", "beta", i, j),
+                           f"{j!r} is neither a truce party nor a spoiler")
+
+
+def _check_table_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
+    """Exits, stakes and premium shifts need parties at the table and a truce on a deal."""
+    table = list(s.negotiation.parties) if s.negotiation else []
+    exits = t.exits.parties if t.exits else {}
+    named: list[tuple[Loc, str]] = [(("truce", "exits", "parties", p), p) for p in exits]
+    named += [(("truce", "stakes", p), p) for p in t.stakes]
+    named += [(("truce", "collapse", "premium_shift", p), p) for p in t.collapse.premium_shift]
+    for loc, p in named:
+        if p in s.actors and p not in table:
+            yield loc, f"{p!r} is not a party at the table (parties: {', '.join(table) or 'none'})"
+    if (t.exits or t.stakes) and t.starts != "on_deal":
+        yield (("truce", "exits" if t.exits else "stakes"),
+               "declared exits and stakes weigh a deal: the truce must start 'on_deal'")
+    if t.collapse.meeting_rate_factor != 1 and s.negotiation is None:
+        yield ("truce", "collapse", "meeting_rate_factor"), "needs a negotiation block"
 
 
 def _branching_radius(t: Truce) -> float:
@@ -604,9 +740,15 @@ def _branching_radius(t: Truce) -> float:
     for i, row in t.alpha.items():
         for j, a in row.items():
             if i in idx and j in idx:
-                m[idx[i], idx[j]] = upper(a)
-    beta = lower(t.beta)
-    return float(max(abs(np.linalg.eigvals(m / beta)))) if len(idx) else 0.0
+                m[idx[i], idx[j]] = upper(a) / lower(pair_beta(t, i, j))
+    return float(max(abs(np.linalg.eigvals(m)))) if len(idx) else 0.0
+
+
+def pair_beta(t: Truce, i: str, j: str) -> Any:
+    """The decay rate (number or distribution) of i's excitation by source j."""
+    if isinstance(t.beta, dict):
+        return t.beta.get(i, {}).get(j, 1.0)
+    return t.beta
 
 
 def upper(value: Any) -> float:

@@ -56,8 +56,10 @@ def story_lines(world: World) -> list[str]:
     lines = [f"{e.date(start).isoformat()} (day {e.day:6.2f})  {e.text}" for e in world.told()]
     rec = world.record
     lines.append(f"END {rec.outcome}: deal={'yes' if rec.deal else 'no'}, deadline "
-                 f"{rec.deadline_outcome}, violations "
-                 + ", ".join(f"{k} {v}" for k, v in rec.violations.items())
+                 f"{rec.deadline_outcome}, violations (true/observed) "
+                 + ", ".join(f"{k} {v}/{rec.observed.get(k, 0)}"
+                             for k, v in rec.violations.items())
+                 + (f", declared over by {rec.declared_by}" if rec.declared_by else "")
                  + f", spoiler attacks {rec.spoiler_attacks}, aid deliveries "
                  f"{rec.aid_deliveries}, {rec.events} events")
     return lines

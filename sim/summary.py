@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from sim import stats
 from sim.engine import Plan
-from sim.outcomes import DEADLINE_OUTCOMES, METRICS, coarse, possible
+from sim.outcomes import DEADLINE_OUTCOMES, FAMILY_PREFIXES, METRICS, coarse, possible
 
 BASE_METRICS = tuple(m.name for m in METRICS)
 
@@ -42,7 +42,7 @@ def metric_columns(table: Columns) -> list[str]:
     Metrics null in every replication (no truce, so no breakdowns) are left out.
     """
     names = table.column_names
-    extra = [c for c in names if c.startswith(("violations_", "utility_", "level_"))]
+    extra = [c for c in names if c.startswith(FAMILY_PREFIXES) and c not in BASE_METRICS]
     wanted = [c for c in BASE_METRICS if c in names] + extra
     return [c for c in wanted if table.column(c).null_count < table.num_rows]
 

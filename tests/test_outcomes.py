@@ -58,7 +58,7 @@ truce:
 
 
 def test_every_outcome_has_a_one_line_meaning_and_a_documented_group() -> None:
-    assert len(OUTCOMES) == len(set(OUTCOMES)) == 7
+    assert len(OUTCOMES) == len(set(OUTCOMES)) == 8
     for o in REGISTRY:
         assert o.meaning and "\n" not in o.meaning
         assert o.group in GROUPS

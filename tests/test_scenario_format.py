@@ -161,6 +161,12 @@ BAD: dict[str, tuple[object, object, str]] = {
                                          r"'on_deal' needs a negotiation block"),
     "explosive_hawkes.yaml": (15, "truce.alpha",
                               r"branching ratio 1\.2 >= 1 .*breakdown threshold"),
+    "monitoring_unknown_party.yaml": (22, "truce.monitoring.detection.sid_a",
+                                      r"unknown actor 'sid_a'; did you mean 'side_a'\?"),
+    "attribution_row_not_one.yaml": (23, "truce.monitoring.attribution.side_a",
+                                     r"attribution of side_a's violations sums to 0\.7; "
+                                     r"expected 1"),
+    "negative_half_life.yaml": (19, "truce.exits.half_life_days", r"must be > 0, got -3"),
     "effect_unknown_parameter.yaml": (68, "effects.restraint_assad.target",
                                       r"unknown parameter 'violence_rate'; "
                                       r"did you mean 'violation_rate'\?"),

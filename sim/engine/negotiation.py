@@ -19,6 +19,7 @@ from sim.engine.state import PoissonClock, after
 from sim.engine.world import World
 
 EPS = 1e-12  # relative to a party's feasible utility range
+MEETINGS = ("meetings", "rate")
 
 
 @dataclass
@@ -105,6 +106,8 @@ class Talks:
         self.open = True
         self.clocks = [ConcessionClock(end=p.horizon) for p in self.parties]
         self.reservations = [0.0] * len(self.parties)
+        self.shift = [0.0] * len(self.parties)  # damaged trust: premiums added at breakdowns
+        self.credibility = params.credibility
         self.retime(params.credibility, plan.deadline_day)
         env = world.env
         for m in n.meetings.scheduled:
@@ -114,13 +117,26 @@ class Talks:
         if rate > 0:
             self.clock = PoissonClock(env, world.streams["meetings"], rate, partial(
                 self.meet, n.meetings.label, n.meetings.duration_days, self.rounds))
+            world.live.subscribe(MEETINGS, lambda: self.clock.set_rate(world.live[MEETINGS]))
 
     def retime(self, credibility: float, deadline: float) -> None:
         """The threat changed (set, lapsed, renewed): new no-deal values and horizons."""
         now = self.world.now
+        self.credibility = credibility
         for k, p in enumerate(self.parties):
-            self.reservations[k] = p.no_deal(credibility)
+            self.reservations[k] = p.no_deal(credibility) + self.shift[k]
             self.clocks[k].retarget(now, effective_horizon(p, credibility, deadline, now))
+
+    def damage(self, shift: list[float]) -> None:
+        """A breakdown raises each party's no-deal value by its premium shift (section 5)."""
+        if not any(shift):
+            return
+        for k, p in enumerate(self.parties):
+            self.shift[k] += shift[k]
+            self.reservations[k] = p.no_deal(self.credibility) + self.shift[k]
+        self.world.log("talks", "trust damaged: no-deal values now " + ", ".join(
+            f"{self.world.label(p.name)} {r:.3g}"
+            for p, r in zip(self.parties, self.reservations, strict=True)))
 
     def aspirations(self) -> list[float]:
         now = self.world.now

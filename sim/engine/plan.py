@@ -88,6 +88,40 @@ class ShockParams:
 
 
 @dataclass(frozen=True)
+class ExitParams:
+    """A party that may declare the truce over (docs/model.md, section 5)."""
+
+    name: str
+    seat: int  # index among the negotiation parties
+    tolerance: float
+    against: list[float]  # weight of an observed violation attributed to each truce party
+
+
+@dataclass(frozen=True)
+class TruceRules:
+    """Monitoring, declared exits, the degraded state, stakes and what a collapse leaves."""
+
+    detection: list[float]  # per truce party
+    attribution: list[list[float]]  # attribution[i][j]: P(an observed violation by i is j's)
+    exits: list[ExitParams]
+    half_life: float
+    degraded: tuple[int, float] | None  # (observed violations, window days)
+    stakes: list[tuple[int, int, float]]  # (truce index, seat, sensitivity)
+    premium_shift: list[float]  # per negotiation party
+    meeting_factor: float
+    escalation: float
+
+    @property
+    def monitored(self) -> list[bool]:
+        """Whether the monitor may miss or misattribute each party's violations."""
+        return [d < 1.0 or row[i] != 1.0
+                for i, (d, row) in enumerate(zip(self.detection, self.attribution, strict=True))]
+
+
+NO_RULES = TruceRules([], [], [], 1.0, None, [], [], 1.0, 0.0)
+
+
+@dataclass(frozen=True)
 class Params:
     """Every number one replication reads, drawn from the scenario's distributions."""
 
@@ -99,8 +133,10 @@ class Params:
     credibility_decay: float
     plan_b_payoffs: dict[str, float]
     alpha: list[list[float]]  # alpha[i][j]: jump in i's rate per violation by j
-    beta: float
+    beta: list[list[float]]  # beta[i][j]: decay of i's excitation by j's violations
     excites: dict[str, list[float]]  # spoiler -> jump per truce party
+    spoiler_beta: dict[str, list[float]]  # spoiler -> decay of each party's excitation by it
+    rules: TruceRules
     aid_multiplier: float
     effects: list[EffectParams]
     shocks: list[ShockParams]
@@ -346,12 +382,64 @@ def _deadline(s: Scenario, draw: _Drawer) -> dict[str, Any]:
 def _truce(plan: Plan, draw: _Drawer) -> dict[str, Any]:
     s, names = plan.scenario, plan.truce_parties
     if s.truce is None:
-        return {"alpha": [], "beta": 1.0, "excites": {}}
+        return {"alpha": [], "beta": [], "excites": {}, "spoiler_beta": {}, "rules": NO_RULES}
     alpha = [[draw(s.truce.alpha.get(i, {}).get(j, 0.0), f"truce.alpha.{i}.{j}", 0)
               for j in names] for i in names]
     excites = {sp: [draw(v.excites.get(p, 0.0), f"spoilers.{sp}.excites.{p}", 0) for p in names]
                for sp, v in s.spoilers.items()}
-    return {"alpha": alpha, "beta": draw(s.truce.beta, "truce.beta", 1e-9), "excites": excites}
+    beta = _betas(s.truce, draw)
+    return {"alpha": alpha, "beta": [[beta(i, j) for j in names] for i in names],
+            "excites": excites, "spoiler_beta": {sp: [beta(p, sp) for p in names]
+                                                 for sp in s.spoilers},
+            "rules": _rules(plan, draw)}
+
+
+def _betas(t: Any, draw: _Drawer) -> Any:
+    """Decay rate of i's excitation by source j: the scalar (drawn once) or the pair's entry."""
+    if not isinstance(t.beta, dict):
+        value = draw(t.beta, "truce.beta", 1e-9)
+        return lambda i, j: value
+    return lambda i, j: draw(t.beta.get(i, {}).get(j, 1.0), f"truce.beta.{i}.{j}", 1e-9)
+
+
+def _rules(plan: Plan, draw: _Drawer) -> TruceRules:
+    t = plan.scenario.truce
+    assert t is not None
+    names, at = plan.truce_parties, "truce.monitoring"
+    seats = list(plan.scenario.negotiation.parties) if plan.scenario.negotiation else []
+    c = t.collapse
+    return TruceRules(
+        detection=[draw(t.monitoring.detection.get(p, 1.0), f"{at}.detection.{p}", 0, 1)
+                   for p in names],
+        attribution=[[float(t.monitoring.attribution[i].get(j, 0.0))
+                      if i in t.monitoring.attribution else float(i == j)
+                      for j in names] for i in names],
+        exits=_exits(plan, draw, seats),
+        half_life=draw(t.exits.half_life_days, "truce.exits.half_life_days", 1e-9)
+        if t.exits else 1.0,
+        degraded=(t.degraded.violations, t.degraded.window_days) if t.degraded else None,
+        stakes=[(names.index(p), seats.index(p), draw(v, f"truce.stakes.{p}", 0))
+                for p, v in t.stakes.items()],
+        premium_shift=[draw(c.premium_shift.get(p, 0.0), f"truce.collapse.premium_shift.{p}")
+                       for p in seats],
+        meeting_factor=draw(c.meeting_rate_factor, "truce.collapse.meeting_rate_factor", 0),
+        escalation=draw(c.escalation_probability, "truce.collapse.escalation_probability",
+                        0, 1))
+
+
+def _exits(plan: Plan, draw: _Drawer, seats: list[str]) -> list[ExitParams]:
+    t = plan.scenario.truce
+    assert t is not None
+    if t.exits is None:
+        return []
+    names, out = plan.truce_parties, []
+    for p, ex in t.exits.parties.items():
+        at = f"truce.exits.parties.{p}"
+        weights = ex.against if ex.against is not None else {j: 1.0 for j in names if j != p}
+        out.append(ExitParams(p, seats.index(p), draw(ex.tolerance, at + ".tolerance", 0),
+                              [draw(weights.get(j, 0.0), f"{at}.against.{j}", 0)
+                               for j in names]))
+    return out
 
 
 def _effects(plan: Plan, draw: _Drawer, base: dict[Key, float]) -> list[EffectParams]:

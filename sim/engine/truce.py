@@ -1,4 +1,6 @@
-"""The truce: multivariate Hawkes violations by thinning, and the breakdown monitor."""
+"""The truce: multivariate Hawkes violations by thinning, what the monitor observes, and how
+the truce ends (the monitor's rule, a party's declared exit) or degrades. docs/model.md, section 5.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +11,47 @@ from functools import partial
 from sim.engine.state import after
 from sim.engine.world import World
 
+STAKE = "stake"  # the LiveParams modifier of a party restrained by its stake
+
+
+def declares(suffered: float, tolerance: float, worth: float) -> bool:
+    """Whether a party leaves: what it suffers exceeds ``tolerance * max(worth, 0)``, where
+    ``worth`` is the deal's value to it above its current no-deal value (its own units)."""
+    return suffered > tolerance * max(worth, 0.0)
+
+
+def restraint(sensitivity: float, stake: float) -> float:
+    """The factor on a party's violation rate from what it would lose: ``exp(-s * stake)``."""
+    return math.exp(-sensitivity * max(stake, 0.0))
+
+
+def _groups(beta: list[list[float]], spoiler_beta: dict[str, list[float]]
+            ) -> tuple[list[float], list[list[int]], dict[str, list[int]]]:
+    """The distinct decay rates, and for each (party, source) pair the index of its rate."""
+    rates: list[float] = []
+
+    def index(b: float) -> int:
+        if b not in rates:
+            rates.append(b)
+        return rates.index(b)
+
+    pairs = [[index(b) for b in row] for row in beta]
+    spoilers = {sp: [index(b) for b in row] for sp, row in spoiler_beta.items()}
+    return rates or [1.0], pairs, spoilers
+
 
 class Truce:
-    """Violations of one truce as a multivariate Hawkes process with exponential kernel.
+    """Violations of one truce as a multivariate Hawkes process with exponential kernels.
 
     ``lambda_i(t) = mu_i(t) + S_i(t)``, where ``S_i`` jumps by ``alpha[i][j]`` at each
-    violation by ``j`` (and by a spoiler's excitation at each attack) and decays at ``beta``.
+    violation by ``j`` (and by a spoiler's excitation at each attack) and decays at
+    ``beta[i][j]``; excitation is kept per distinct decay rate, so each part decays exactly.
     Each party draws its next candidate time from its own stream with the current intensity
     as bound (valid until the next jump, since S only decays in between) and keeps it with
     probability ``lambda_i / bound`` (Ogata's thinning). A jump or a change in ``mu_i``
     discards the pending candidate and draws afresh, which the memoryless property allows.
+    The monitor sees each violation with its party's detection probability and attributes it
+    by the attribution matrix, from a ``monitor:PARTY`` stream; its rules act on what it sees.
     """
 
     def __init__(self, world: World):
@@ -27,8 +60,11 @@ class Truce:
         assert spec is not None
         self.names = world.plan.truce_parties
         n = len(self.names)
-        self.alpha, self.beta = world.params.alpha, world.params.beta
+        params = world.params
+        self.alpha, self.rules = params.alpha, params.rules
+        self.rates, self.group, self.spoiler_group = _groups(params.beta, params.spoiler_beta)
         self.excited_by = [[k for k in range(n) if self.alpha[k][j] > 0] for j in range(n)]
+        self.monitored = self.rules.monitored
         self.threshold = spec.breakdown.violations
         self.window = spec.breakdown.window_days
         self.delay = spec.delay_days
@@ -36,14 +72,17 @@ class Truce:
         self.draws = [world.streams["truce:" + p] for p in self.names]
         self.keys = [(p, "violation_rate") for p in self.names]
         self.active = self.pending = self.started = False
-        self.level = [0.0] * n
+        self.levels = [[0.0] * n for _ in self.rates]
         self.since = 0.0
         self.tokens = [0] * n
         self.recent: deque[float] = deque()
+        self.seen: deque[float] = deque()  # observed violation times in the degraded window
+        self.suffered = [0.0] * len(self.rules.exits)
+        self.suffered_at = 0.0
         self.count = 0
         self.first_end = math.nan
         self.since_start = 0.0
-        self.breakdowns = 0
+        self.breakdowns = self.declared = 0
         self.under = 0.0  # days under a truce, up to the last start or end
         for i, key in enumerate(self.keys):
             world.live.subscribe(key, partial(self._rate_changed, i))
@@ -61,12 +100,15 @@ class Truce:
         w = self.world
         if self.active or w.done or (self.on_deal_start and not w.deal_holds()):
             return
+        self._restrain()
         self.pending, self.active, self.started = False, True, True
         if w.record.truce_start != w.record.truce_start:  # NaN: the first truce
             w.record.truce_start = w.now
-        self.level = [0.0] * len(self.names)
+        self.levels = [[0.0] * len(self.names) for _ in self.rates]
         self.since, self.count, self.since_start = w.now, 0, w.now
+        self.suffered, self.suffered_at = [0.0] * len(self.suffered), w.now
         self.recent.clear()
+        self.seen.clear()
         if w.tracing:
             w.log("truce", "truce starts; base rates " + ", ".join(
                 f"{w.label(p)} {w.live[k]:.3g}/day"
@@ -76,16 +118,57 @@ class Truce:
         for i in range(len(self.names)):
             self._schedule(i)
 
+    # --- stakes ----------------------------------------------------------------------------
+
+    def worth(self, seat: int) -> float:
+        """What the deal in force is worth to negotiation party ``seat`` above no deal now."""
+        w = self.world
+        if w.deal is None or w.talks is None:
+            return 0.0
+        return float(w.params.utilities[seat, w.deal]) - w.talks.reservations[seat]
+
+    def _restrain(self) -> None:
+        """Stakes that restrain: each listed party's rate times exp(-s * stake) while it runs."""
+        w = self.world
+        for i, seat, sensitivity in self.rules.stakes:
+            if sensitivity > 0:
+                factor = restraint(sensitivity, self.worth(seat))
+                w.live.modify(self.keys[i], STAKE, factor)
+                w.log("stake", f"{w.label(self.names[i])} stands to lose "
+                      f"{self.worth(seat):.3g} at breakdown: rate x {factor:.3g}")
+
+    def _release(self) -> None:
+        for i, _, sensitivity in self.rules.stakes:
+            if sensitivity > 0:
+                self.world.live.modify(self.keys[i], STAKE, None)
+
+    # --- violations ------------------------------------------------------------------------
+
+    def excitation(self, k: int) -> float:
+        """``S_k``: the sum of its parts, one per distinct decay rate."""
+        levels = self.levels
+        if len(levels) == 1:  # one beta for every pair: the common case, kept fast
+            return levels[0][k]
+        return sum(level[k] for level in levels)
+
     def _decay(self) -> None:
         now = self.world.env.now
         if now > self.since:
-            f = math.exp(-self.beta * (now - self.since))
-            self.level = [x * f for x in self.level]
+            dt = now - self.since
+            if len(self.rates) == 1:  # the common case, kept fast
+                f = math.exp(-self.rates[0] * dt)
+                self.levels = [[x * f for x in self.levels[0]]]
+            else:
+                factors = [math.exp(-r * dt) for r in self.rates]
+                self.levels = [[x * f for x in level]
+                               for level, f in zip(self.levels, factors, strict=True)]
             self.since = now
 
     def _schedule(self, i: int) -> None:
         self.tokens[i] += 1
-        bound = self.world.live[self.keys[i]] + self.level[i]
+        levels = self.levels  # excitation(i), inlined: this is the hot path
+        bound = self.world.live[self.keys[i]] + (
+            levels[0][i] if len(levels) == 1 else self.excitation(i))
         if bound <= 0:
             return
         token = self.tokens[i]
@@ -97,7 +180,9 @@ class Truce:
         if token != self.tokens[i] or not self.active:
             return
         self._decay()
-        rate = self.world.live[self.keys[i]] + self.level[i]
+        levels = self.levels
+        rate = self.world.live[self.keys[i]] + (
+            levels[0][i] if len(levels) == 1 else self.excitation(i))
         if self.draws[i].uniform() * bound < rate:
             self._violate(i)
         else:
@@ -107,42 +192,102 @@ class Truce:
         w = self.world
         name = self.names[i]
         w.record.violations[name] += 1
-        self.count += 1
         for k in self.excited_by[i]:
-            self.level[k] += self.alpha[k][i]
+            self.levels[self.group[k][i]][k] += self.alpha[k][i]
+        seen = self._observe(i) if self.monitored[i] else i
         if w.tracing:
-            w.log("violation", f"violation by {w.label(name)} (#{self.count}; rate was "
-                  f"{w.live[self.keys[i]] + self.level[i] - self.alpha[i][i]:.3g}/day)",
-                  party=name)
-        if self._over_threshold():
-            span = f"in {self.window:g} days" if self.window else "since the start"
-            self.end(f"{len(self.recent) if self.window else self.count} violations {span} "
-                     f"reached the threshold {self.threshold}")
+            w.log("violation", f"violation by {w.label(name)} ({self._seen_text(seen)}; rate "
+                  f"was {w.live[self.keys[i]] + self.excitation(i) - self.alpha[i][i]:.3g}/day)",
+                  party=name, observed=None if seen is None else self.names[seen])
+        if seen is not None and self._monitor(seen):
             return
         self._schedule(i)
         for k in self.excited_by[i]:
             if k != i:
                 self._schedule(k)
 
+    def _seen_text(self, seen: int | None) -> str:
+        rec = self.world.record  # the observed count is updated just after this line is told
+        true, observed = sum(rec.violations.values()), sum(rec.observed.values())
+        if seen is None:
+            return f"not observed; {true} true, {observed} observed in the run"
+        who = self.world.label(self.names[seen])
+        return f"observed, attributed to {who}; {true} true, {observed + 1} observed in the run"
+
+    def _observe(self, i: int) -> int | None:
+        """The party the monitor attributes i's violation to, or None when it is missed."""
+        draws = self.world.streams["monitor:" + self.names[i]]
+        detected, pick = draws.uniform(), draws.uniform()  # always two: paired across variants
+        if detected >= self.rules.detection[i]:
+            return None
+        row, total = self.rules.attribution[i], 0.0
+        for j, p in enumerate(row):
+            total += p
+            if pick < total:
+                return j
+        return max(range(len(row)), key=row.__getitem__)  # rounding: the likeliest party
+
+    def _monitor(self, j: int) -> bool:
+        """An observed violation attributed to j: the monitor's rule, then declared exits;
+        True when the truce ended."""
+        self.world.record.observed[self.names[j]] += 1
+        self.count += 1
+        if self.rules.degraded is not None:
+            self._degrade()
+        if self.threshold is not None and self._over_threshold():
+            span = f"in {self.window:g} days" if self.window else "since the start"
+            self.end(f"{len(self.recent) if self.window else self.count} observed violations "
+                     f"{span} reached the threshold {self.threshold}")
+            return True
+        return bool(self.suffered) and self._exit(j)
+
     def _over_threshold(self) -> bool:
         if self.threshold is None:
             return False
         if self.window is None:
             return self.count >= self.threshold
+        return _in_window(self.recent, self.world.env.now, self.window) >= self.threshold
+
+    def _degrade(self) -> None:
+        rule = self.rules.degraded
+        if rule is None:
+            return
+        before = len(self.seen) >= rule[0]
+        if _in_window(self.seen, self.world.env.now, rule[1]) >= rule[0] and not before:
+            self.world.log("degraded", f"truce degraded: {len(self.seen)} observed violations "
+                           f"in {rule[1]:g} days")
+
+    def degraded_at(self, t: float) -> bool:
+        """Whether the observed violations in ``[t - W, t]`` reach the degraded level."""
+        rule = self.rules.degraded
+        return rule is not None and sum(x >= t - rule[1] for x in self.seen) >= rule[0]
+
+    def _exit(self, j: int) -> bool:
+        """Each party that may declare the truce over weighs the violation against it."""
+        if not self.suffered:
+            return False
         now = self.world.env.now
-        self.recent.append(now)
-        while self.recent[0] < now - self.window:
-            self.recent.popleft()
-        return len(self.recent) >= self.threshold
+        fade = 0.5 ** ((now - self.suffered_at) / self.rules.half_life)
+        self.suffered_at = now
+        for e, ex in enumerate(self.rules.exits):
+            self.suffered[e] = self.suffered[e] * fade + ex.against[j]
+            worth = self.worth(ex.seat)
+            if ex.against[j] > 0 and declares(self.suffered[e], ex.tolerance, worth):
+                self.end(f"{self.world.label(ex.name)} declared the truce over: "
+                         f"{self.suffered[e]:.3g} weighted violations against it exceed "
+                         f"tolerance {ex.tolerance:g} x worth {worth:.3g}", by=ex.name)
+                return True
+        return False
 
     def excite(self, jumps: list[float], source: str) -> None:
         """An outside attack raises the parties' violation rates."""
         if not self.active:
             return
         self._decay()
+        groups = self.spoiler_group[source]
         for k, jump in enumerate(jumps):
             if jump > 0:
-                self.level[k] += jump
+                self.levels[groups[k]][k] += jump
                 self._schedule(k)
 
     def _rate_changed(self, i: int) -> None:
@@ -150,18 +295,21 @@ class Truce:
             self._decay()
             self._schedule(i)
 
-    def end(self, cause: str) -> None:
-        """The truce breaks down."""
+    def end(self, cause: str, by: str = "") -> None:
+        """The truce breaks down (``by``: the party that declared it over, if any)."""
         if not self.active:
             return
         w = self.world
         self.active = False
         self.tokens = [t + 1 for t in self.tokens]
+        self._release()
         self.breakdowns += 1
+        self.declared += bool(by)
         self.under += w.now - self.since_start
         if self.first_end != self.first_end:
             self.first_end = w.now
             w.record.truce_end, w.record.breakdown_cause = w.now, cause
+            w.record.declared_by = by
         w.log("breakdown", f"TRUCE BREAKS DOWN: {cause}")
         if w.aid is not None:
             w.aid.refresh()
@@ -173,12 +321,22 @@ class Truce:
         rec = self.world.record
         under = self.under + (end - self.since_start if self.active else 0.0)
         rec.breakdowns = self.breakdowns
+        rec.declared_breakdowns = self.declared
         rec.days_under_truce = under
         rec.truce_share = under / self.world.plan.horizon if self.world.plan.horizon else 0.0
         if under > 0:
             rec.violations_per_truce_day = sum(rec.violations.values()) / under
+            rec.observed_per_truce_day = sum(rec.observed.values()) / under
         if rec.truce_start != rec.truce_start:
             return
         censored = self.first_end != self.first_end
         rec.truce_censored = censored
         rec.truce_days = (end if censored else self.first_end) - rec.truce_start
+
+
+def _in_window(times: deque[float], now: float, window: float) -> int:
+    """Add ``now`` and drop times before ``now - window`` (both ends count); the count left."""
+    times.append(now)
+    while times[0] < now - window:
+        times.popleft()
+    return len(times)

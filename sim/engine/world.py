@@ -48,9 +48,10 @@ class World:
         # Fixed columns whatever happens, so every replication has the same row schema.
         self.record.levels = dict.fromkeys(plan.terms, math.nan)
         self.record.violations = dict.fromkeys(plan.truce_parties, 0)
+        self.record.observed = dict.fromkeys(plan.truce_parties, 0)
         self.record.inputs = dict(self.params.drawn)
         if plan.scenario.truce is not None:
-            self.record.breakdowns = 0
+            self.record.breakdowns = self.record.declared_breakdowns = 0
         self.tracing = tracing
         self.story: list[Entry] = []
         # With a limit, the story keeps its first and last limit/2 entries and counts the rest,
@@ -60,6 +61,7 @@ class World:
         self.story_omitted = 0
         self.done = False
         self.escalated = False
+        self.collapsed = False  # the run ended because a breakdown escalated
         self.deal: int | None = None  # index of the agreed offer
         self.deal_broken = False
         self.talks: Talks | None = None
@@ -124,13 +126,24 @@ class World:
             self.truce.on_deal()
 
     def breakdown(self, cause: str) -> None:
-        """The truce has ended: withdraw carrots tied to it; talks may resume."""
+        """The truce has ended: withdraw carrots tied to it; the collapse may escalate;
+        otherwise talks may resume, from damaged trust (docs/model.md, section 5)."""
         self.deal_broken = True
         for e in self.params.effects:
             if e.tied_to_truce:
                 self.live.modify(e.target, "effect:" + e.name, None)
                 self.log("effect", f"carrot withdrawn: {e.name}")
+        rules = self.params.rules
+        if rules.escalation > 0 and self.streams["collapse"].uniform() < rules.escalation:
+            self.collapsed = True
+            self.escalate(f"the collapse escalates (probability {rules.escalation:.2f})")
+            return
+        if rules.meeting_factor != 1.0:
+            self.live.modify(("meetings", "rate"), "collapse",
+                             rules.meeting_factor ** (self.truce.breakdowns if self.truce else 1))
+            self.log("talks", f"meeting rate now {self.live[('meetings', 'rate')]:.3g}/day")
         if self.talks is not None:
+            self.talks.damage(rules.premium_shift)
             self.talks.after_breakdown()
 
     def escalate(self, label: str) -> None:
@@ -159,6 +172,8 @@ class World:
         if truce is None:
             return "deal_without_truce" if self.deal_holds() else "no_deal"
         if truce.active:
+            if truce.degraded_at(self.record.end_day):
+                return "truce_degraded"
             return "first_truce_held" if truce.breakdowns == 0 else "renewed_truce_active"
         if self.deal_holds():
             return "deal_truce_pending"
@@ -169,7 +184,7 @@ class World:
         the deal's value while it holds, otherwise what no deal leaves it."""
         out = {}
         for k, p in enumerate(self.params.parties):
-            if self.escalated and p.plan_b is not None:
+            if self.escalated and not self.collapsed and p.plan_b is not None:
                 out[p.name] = p.plan_b
             elif self.deal_holds() and self.deal is not None:
                 out[p.name] = float(self.params.utilities[k, self.deal])

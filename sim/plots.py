@@ -473,7 +473,7 @@ def _draw_box(ax: Axes, restricted: list[dict]) -> None:
                   fontsize=8)
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(-0.6, max(len(restricted), 1) - 0.2)
-    _label(ax, "The chosen box (blue) within each input's range (gray)",
+    _label(ax, "The chosen box (blue)\nwithin each input's range (gray)",
            "position within the input's range", "")
     if not restricted:
         _note(ax, "no input restricted")

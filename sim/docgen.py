@@ -26,7 +26,7 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
 
 HEADER = """# Scenario reference
 
-Generated from the schema in `sim/scenario.py` by `make docs`; do not edit by hand (a test
+Generated from the schema in `sim/scenario/model.py` by `make docs`; do not edit by hand (a test
 fails when this file is stale). `negsim schema` prints the same schema as JSON Schema.
 
 A **number** field also accepts a distribution, drawn once per replication:

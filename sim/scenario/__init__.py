@@ -1,0 +1,60 @@
+"""The scenario format, in four parts: the pydantic models (``model``), the rules that span
+blocks (``checks``), the translation of pydantic's errors into located messages
+(``explain``), and reading and writing YAML (``loading``). Everything public is here."""
+
+from sim.scenario.checks import (
+    TARGET_PARAMS,
+    cross_check,
+    did_you_mean,
+    lower,
+    pair_beta,
+    upper,
+)
+from sim.scenario.explain import field_paths
+from sim.scenario.loading import dumps, from_document, json_schema, load, loads
+from sim.scenario.model import (
+    INF,
+    Actor,
+    Aid,
+    Breakdown,
+    Choice,
+    Collapse,
+    Constraint,
+    Day,
+    Deadline,
+    Degraded,
+    Dist,
+    Effect,
+    Exit,
+    Exits,
+    Int,
+    Meeting,
+    Meetings,
+    Monitoring,
+    Negotiation,
+    Normal,
+    Num,
+    Party,
+    PlanB,
+    Positive,
+    Probability,
+    Rate,
+    Real,
+    Scenario,
+    Shock,
+    Signed,
+    Slug,
+    Spoiler,
+    Triangular,
+    Truce,
+    Uniform,
+)
+from sim.yamlload import dotted
+
+__all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema", "dotted",
+           "cross_check", "did_you_mean", "field_paths", "pair_beta", "upper", "lower",
+           "TARGET_PARAMS", "INF", "Actor", "Aid", "Breakdown", "Choice", "Collapse", "Constraint",
+           "Day", "Deadline", "Degraded", "Dist", "Effect", "Exit", "Exits", "Int", "Meeting",
+           "Meetings", "Monitoring", "Negotiation", "Normal", "Num", "Party", "PlanB", "Positive",
+           "Probability", "Rate", "Real", "Shock", "Signed", "Slug", "Spoiler", "Triangular",
+           "Truce", "Uniform"]

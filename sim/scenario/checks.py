@@ -1,0 +1,325 @@
+"""Rules that span blocks of a scenario (actors, days, terms, truce, targets), as
+(location, message) pairs for the loader to report with file, line and field."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from sim import budgets
+from sim.scenario.model import INF, Deadline, Negotiation, Scenario, Truce
+from sim.yamlload import Loc
+
+TARGET_PARAMS = ("violation_rate", "attack_rate")
+
+
+def cross_check(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    """Yield (location, message) for every rule spanning blocks."""
+    yield from _check_actor_refs(s)
+    yield from _check_days(s)
+    yield from _check_terms(s)
+    yield from _check_truce(s)
+    for name, eff in s.effects.items():
+        yield from _check_target(s, ("effects", name, "target"), eff.target)
+        if eff.via is not None:
+            yield from _check_via(s, ("effects", name, "via"), eff.via)
+    for name, shock in s.shocks.items():
+        if shock.target is not None:
+            yield from _check_target(s, ("shocks", name, "target"), shock.target)
+    yield from budgets.check_scenario(s)
+
+
+def _actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    """Every place a scenario names an actor, block by block."""
+    for aid_, actor in s.actors.items():
+        for client in actor.leverage:
+            yield ("actors", aid_, "leverage", client), client
+    yield from _negotiation_refs(s.negotiation)
+    yield from _deadline_refs(s.deadline)
+    yield from _truce_refs(s.truce)
+    for sp, spoiler in s.spoilers.items():
+        yield ("spoilers", sp), sp
+        for p in spoiler.excites:
+            yield ("spoilers", sp, "excites", p), p
+
+
+def _negotiation_refs(n: Negotiation | None) -> Iterator[tuple[Loc, str]]:
+    if n is None:
+        return
+    for p in n.parties:
+        yield ("negotiation", "parties", p), p
+    for i, c in enumerate(n.constraints):
+        yield ("negotiation", "constraints", i, "by"), c.by
+    for i, m in enumerate(n.meetings.scheduled):
+        if m.host:
+            yield ("negotiation", "meetings", "scheduled", i, "host"), m.host
+    if n.meetings.convened_by:
+        yield ("negotiation", "meetings", "convened_by"), n.meetings.convened_by
+
+
+def _deadline_refs(d: Deadline | None) -> Iterator[tuple[Loc, str]]:
+    if d is None:
+        return
+    yield ("deadline", "set_by"), d.set_by
+    for i, a in enumerate(d.plan_b.partners):
+        yield ("deadline", "plan_b", "partners", i), a
+    for a in d.plan_b.payoffs:
+        yield ("deadline", "plan_b", "payoffs", a), a
+
+
+def _truce_refs(t: Truce | None) -> Iterator[tuple[Loc, str]]:
+    if t is None:
+        return
+    for k, a in enumerate(t.parties):
+        yield ("truce", "parties", k), a
+    yield from _pair_refs(("truce", "alpha"), t.alpha)
+    if isinstance(t.beta, dict):
+        yield from _pair_refs(("truce", "beta"), t.beta)
+    yield from _pair_refs(("truce", "monitoring", "attribution"), t.monitoring.attribution)
+    for p in t.monitoring.detection:
+        yield ("truce", "monitoring", "detection", p), p
+    for p in t.stakes:
+        yield ("truce", "stakes", p), p
+    for p in t.collapse.premium_shift:
+        yield ("truce", "collapse", "premium_shift", p), p
+    for p, ex in (t.exits.parties.items() if t.exits else ()):
+        yield ("truce", "exits", "parties", p), p
+        for j in ex.against or {}:
+            yield ("truce", "exits", "parties", p, "against", j), j
+
+
+def _pair_refs(at: Loc, table: dict[str, dict[str, Any]]) -> Iterator[tuple[Loc, str]]:
+    for i, row in table.items():
+        yield (*at, i), i
+        for j in row:
+            yield (*at, i, j), j
+
+
+def _check_actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    for loc, name in _actor_refs(s):
+        if name not in s.actors:
+            yield loc, f"unknown actor {name!r}{did_you_mean(name, s.actors)}"
+
+
+def _check_days(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    days: list[tuple[Loc, Any]] = []
+    if s.negotiation:
+        days += [(("negotiation", "meetings", "scheduled", i, "day"), m.day)
+                 for i, m in enumerate(s.negotiation.meetings.scheduled)]
+    if s.deadline:
+        days.append((("deadline", "day"), s.deadline.day))
+    if s.truce and s.truce.starts != "on_deal":
+        days.append((("truce", "starts"), s.truce.starts))
+    days += [(("shocks", k, "day"), v.day) for k, v in s.shocks.items()]
+    for loc, value in days:
+        d = s.day(value)
+        if not 0 <= d <= s.horizon_days:
+            yield loc, (f"{value} is day {d:g}, outside the horizon [0, {s.horizon_days:g}] "
+                        f"from start {s.start}")
+
+
+def _check_terms(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    n = s.negotiation
+    if n is None:
+        if s.effects:
+            yield ("effects",), "effects need a negotiation block with terms"
+        return
+    for loc, term in _term_refs(s, n):
+        if term not in n.terms:
+            yield loc, f"unknown term {term!r}{did_you_mean(term, n.terms)}"
+    if n.terms and not _any_feasible(n):
+        yield ("negotiation", "constraints"), "the constraints rule out every offer"
+    yield from _check_parties(s, n)
+    for term, via in n.delivered_via.items():
+        loc = ("negotiation", "delivered_via", term)
+        problems = list(_check_via(s, loc, via))
+        yield from problems
+        patron = via.split(".")[0]
+        if not problems and patron not in n.parties:
+            yield loc, f"the patron {patron!r} must be a party at the table to deliver {term!r}"
+
+
+def _check_parties(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
+    """Status-quo offers name real levels; a literal reservation stands alone."""
+    for pname, party in n.parties.items():
+        at = ("negotiation", "parties", pname)
+        if isinstance(party.status_quo, dict):
+            for term, level in party.status_quo.items():
+                levels = n.terms.get(term)
+                if levels is not None and not any(abs(level - x) < 1e-12 for x in levels):
+                    yield (*at, "status_quo", term), (
+                        f"level {level:g} is not one of {term}'s levels {levels}")
+        if party.reservation is not None and (party.status_quo is not None or party.premium):
+            yield (*at, "reservation"), ("a literal reservation replaces the derived no-deal "
+                                         "value; drop status_quo and premium, or the reservation")
+    if s.deadline is not None:
+        for actor in s.deadline.plan_b.payoffs:
+            if actor in s.actors and actor not in n.parties:
+                yield (("deadline", "plan_b", "payoffs", actor),
+                       f"{actor!r} is not a party at the table; payoffs are for "
+                       f"{', '.join(n.parties)}")
+
+
+def _term_refs(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
+    for pname, party in n.parties.items():
+        for term in party.weights:
+            yield ("negotiation", "parties", pname, "weights", term), term
+        if isinstance(party.status_quo, dict):
+            for term in party.status_quo:
+                yield ("negotiation", "parties", pname, "status_quo", term), term
+    for i, c in enumerate(n.constraints):
+        yield ("negotiation", "constraints", i, "term"), c.term
+    for term in n.delivered_via:
+        yield ("negotiation", "delivered_via", term), term
+    for name, eff in s.effects.items():
+        yield ("effects", name, "term"), eff.term
+
+
+def _any_feasible(n: Negotiation) -> bool:
+    for c in n.constraints:
+        levels = n.terms.get(c.term, [])
+        lo = -INF if c.min is None else c.min
+        hi = INF if c.max is None else c.max
+        if levels and not any(lo <= x <= hi for x in levels):
+            return False
+    return True
+
+
+def _check_truce(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    t = s.truce
+    if t is None:
+        return
+    if t.starts == "on_deal" and s.negotiation is None:
+        yield ("truce", "starts"), "'on_deal' needs a negotiation block; give a day instead"
+    for loc, name in _excited_parties(s, t):
+        if name in s.actors and name not in t.parties:
+            yield loc, f"{name!r} is not a truce party (parties: {', '.join(t.parties)})"
+    yield from _check_monitoring(s, t)
+    yield from _check_table_parties(s, t)
+    if t.breakdown.violations is None:
+        radius = _branching_radius(t)
+        if radius >= 1:
+            yield (("truce", "alpha"),
+                   f"branching ratio {radius:.3g} >= 1 makes violations explode; lower alpha, "
+                   "raise beta, or set a breakdown threshold")
+
+
+def _excited_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
+    """Every actor named where only truce parties belong (alpha, spoiler targets, beta rows,
+    monitoring, exits' against, stakes)."""
+    yield from _pair_refs(("truce", "alpha"), t.alpha)
+    for sp, spoiler in s.spoilers.items():
+        for p in spoiler.excites:
+            yield ("spoilers", sp, "excites", p), p
+    if isinstance(t.beta, dict):
+        for i in t.beta:
+            yield ("truce", "beta", i), i
+    yield from _pair_refs(("truce", "monitoring", "attribution"), t.monitoring.attribution)
+    for p in t.monitoring.detection:
+        yield ("truce", "monitoring", "detection", p), p
+    for p in t.stakes:
+        yield ("truce", "stakes", p), p
+    for p, ex in (t.exits.parties.items() if t.exits else ()):
+        for j in ex.against or {}:
+            yield ("truce", "exits", "parties", p, "against", j), j
+
+
+def _check_monitoring(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
+    """Attribution rows are probabilities summing to 1; beta sources are parties or spoilers."""
+    for i, row in t.monitoring.attribution.items():
+        total = sum(row.values())
+        if abs(total - 1.0) > 1e-9:
+            yield (("truce", "monitoring", "attribution", i),
+                   f"attribution of {i}'s violations sums to {total:g}; expected 1")
+    if isinstance(t.beta, dict):
+        sources = set(t.parties) | set(s.spoilers)
+        for i, decays in t.beta.items():
+            for j in decays:
+                if j in s.actors and j not in sources:
+                    yield (("truce", "beta", i, j),
+                           f"{j!r} is neither a truce party nor a spoiler")
+
+
+def _check_table_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
+    """Exits, stakes and premium shifts need parties at the table and a truce on a deal."""
+    table = list(s.negotiation.parties) if s.negotiation else []
+    exits = t.exits.parties if t.exits else {}
+    named: list[tuple[Loc, str]] = [(("truce", "exits", "parties", p), p) for p in exits]
+    named += [(("truce", "stakes", p), p) for p in t.stakes]
+    named += [(("truce", "collapse", "premium_shift", p), p) for p in t.collapse.premium_shift]
+    for loc, p in named:
+        if p in s.actors and p not in table:
+            yield loc, f"{p!r} is not a party at the table (parties: {', '.join(table) or 'none'})"
+    if (t.exits or t.stakes) and t.starts != "on_deal":
+        yield (("truce", "exits" if t.exits else "stakes"),
+               "declared exits and stakes weigh a deal: the truce must start 'on_deal'")
+    if t.collapse.meeting_rate_factor != 1 and s.negotiation is None:
+        yield ("truce", "collapse", "meeting_rate_factor"), "needs a negotiation block"
+
+
+def _branching_radius(t: Truce) -> float:
+    idx = {p: k for k, p in enumerate(t.parties)}
+    m = np.zeros((len(idx), len(idx)))
+    for i, row in t.alpha.items():
+        for j, a in row.items():
+            if i in idx and j in idx:
+                m[idx[i], idx[j]] = upper(a) / lower(pair_beta(t, i, j))
+    return float(max(abs(np.linalg.eigvals(m)))) if len(idx) else 0.0
+
+
+def pair_beta(t: Truce, i: str, j: str) -> Any:
+    """The decay rate (number or distribution) of i's excitation by source j."""
+    if isinstance(t.beta, dict):
+        return t.beta.get(i, {}).get(j, 1.0)
+    return t.beta
+
+
+def upper(value: Any) -> float:
+    return value.support()[1] if hasattr(value, "support") else float(value)
+
+
+def lower(value: Any) -> float:
+    return value.support()[0] if hasattr(value, "support") else float(value)
+
+
+def _check_target(s: Scenario, loc: Loc, target: str) -> Iterator[tuple[Loc, str]]:
+    parts = target.split(".")
+    if len(parts) != 2:
+        yield loc, f"target {target!r} must be ACTOR.PARAMETER or aid.rate_per_day"
+        return
+    who, param = parts
+    if who == "aid":
+        if param != "rate_per_day":
+            yield loc, f"aid has one target parameter, rate_per_day; got {param!r}"
+        elif s.aid is None:
+            yield loc, "target aid.rate_per_day needs an aid block"
+        return
+    if who not in s.actors:
+        yield loc, f"unknown actor {who!r}{did_you_mean(who, list(s.actors) + ['aid'])}"
+    elif param not in TARGET_PARAMS:
+        yield loc, f"unknown parameter {param!r}{did_you_mean(param, TARGET_PARAMS)}; " \
+            f"expected one of {', '.join(TARGET_PARAMS)}"
+
+
+def _check_via(s: Scenario, loc: Loc, via: str) -> Iterator[tuple[Loc, str]]:
+    parts = via.split(".")
+    if len(parts) != 3 or parts[1] != "leverage":
+        yield loc, f"via {via!r} must be ACTOR.leverage.CLIENT"
+        return
+    patron, _, client = parts
+    if patron not in s.actors:
+        yield loc, f"unknown actor {patron!r}{did_you_mean(patron, s.actors)}"
+    elif client not in s.actors[patron].leverage:
+        known = s.actors[patron].leverage
+        yield loc, f"{patron} has no leverage over {client!r}{did_you_mean(client, known)}"
+
+
+def did_you_mean(word: str, choices: Any) -> str:
+    """A '; did you mean X?' suffix when a close match exists."""
+    match = difflib.get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+

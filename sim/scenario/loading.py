@@ -1,0 +1,69 @@
+"""Reading a scenario: YAML with line numbers, validation, cross-checks; and writing it back."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import (
+    ValidationError,
+)
+
+from sim.errors import ScenarioError
+from sim.scenario.checks import cross_check
+from sim.scenario.explain import validation_problems
+from sim.scenario.model import Scenario
+from sim.yamlload import Document, parse_text, read_file
+
+
+def load(path: str | Path) -> Scenario:
+    """Read, validate and cross-check a scenario file.
+
+    Raises:
+        ScenarioError: with every problem found, each with file, line and field.
+    """
+    return from_document(read_file(path))
+
+
+def loads(text: str, source: str = "<string>") -> Scenario:
+    """Validate a scenario given as YAML text."""
+    return from_document(parse_text(text, source))
+
+
+def from_document(doc: Document) -> Scenario:
+    """Validate a parsed document.
+
+    Raises:
+        ScenarioError: the document is not a valid scenario.
+    """
+    if not isinstance(doc.data, dict):
+        kind = type(doc.data).__name__
+        raise ScenarioError([doc.problem((), f"expected a mapping of scenario fields, got {kind}")])
+    try:
+        scenario = Scenario.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError(validation_problems(doc, exc)) from None
+    problems = [doc.problem(loc, msg) for loc, msg in cross_check(scenario)]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+
+
+def dumps(scenario: Scenario) -> str:
+    """The scenario as YAML text that :func:`loads` reads back to an equal model."""
+    import yaml
+
+    data = scenario.model_dump(mode="json", exclude_defaults=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format."""
+    schema = Scenario.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "negsim scenario"
+    return schema
+
+

@@ -26,18 +26,21 @@ _BAND = "#4C72B0"
 _DEADLINE = "#C44E52"
 
 
-def plot_outcomes(outcomes: dict[str, dict], path: str | Path, title: str = "") -> Path:
+def plot_outcomes(outcomes: dict[str, dict], path: str | Path | None = None, title: str = "",
+                  *, ax: Axes | None = None) -> Path | Figure:
     """Bar chart of outcome probabilities with 95% Wilson intervals.
 
     Args:
         outcomes: An outcome table, ``{name: {"p", "ci": [lo, hi], "count"}}``.
-        path: Where to write the PNG.
+        path: Where to write the PNG (None: return the Figure instead).
         title: Title above the chart.
 
+        ax: Draw on these axes (of a figure of yours) instead of a new figure.
+
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
-    fig, ax = _figure()
+    fig, ax = _figure(ax)
     names = list(outcomes)
     p, whiskers = _whiskers(outcomes, names)
     bars = ax.bar(_labels(names), p, yerr=whiskers, capsize=6, color=_BAR)
@@ -47,23 +50,25 @@ def plot_outcomes(outcomes: dict[str, dict], path: str | Path, title: str = "") 
     _label(ax, title or "Outcome probabilities", "outcome", "probability (95% Wilson interval)")
     if not names:
         _note(ax, "no outcomes")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_survival(km: dict, path: str | Path, title: str = "",
-                  horizon: float | None = None) -> Path:
+def plot_survival(km: dict, path: str | Path | None = None, title: str = "",
+                  horizon: float | None = None, *, ax: Axes | None = None) -> Path | Figure:
     """Kaplan-Meier step curve with its 95% band and the median marked.
 
     Args:
         km: A survival curve as returned by :func:`sim.stats.survival`.
-        path: Where to write the PNG.
+        path: Where to write the PNG (None: return the Figure instead).
         title: Title above the chart.
         horizon: Right end of the time axis (days); the last knot when None.
 
+        ax: Draw on these axes (of a figure of yours) instead of a new figure.
+
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
-    fig, ax = _figure()
+    fig, ax = _figure(ax)
     t = np.asarray(km.get("t", []), dtype=float)
     if t.size:
         _draw_survival(ax, km, t)
@@ -74,7 +79,7 @@ def plot_survival(km: dict, path: str | Path, title: str = "",
     ax.set_ylim(0.0, 1.05)
     _label(ax, title or "Truce survival (Kaplan-Meier)", "days since the truce began",
            "probability the truce holds")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 def _draw_survival(ax: Axes, km: dict, t: np.ndarray) -> None:
@@ -88,24 +93,27 @@ def _draw_survival(ax: Axes, km: dict, t: np.ndarray) -> None:
     _legend_beside(ax)
 
 
-def plot_deal_days(deal_days: np.ndarray, path: str | Path, deadline_day: float | None = None,
+def plot_deal_days(deal_days: np.ndarray, path: str | Path | None = None,
+                   deadline_day: float | None = None,
                    horizon: float | None = None, title: str = "",
-                   renewed: Sequence[float] = ()) -> Path:
+                   renewed: Sequence[float] = (), *, ax: Axes | None = None) -> Path | Figure:
     """Histogram of the day deals were struck, with the deadline (and any renewed
     deadlines) marked.
 
     Args:
         deal_days: Day of the deal, one per replication; NaN where there was no deal.
-        path: Where to write the PNG.
+        path: Where to write the PNG (None: return the Figure instead).
         deadline_day: Day of the deadline, drawn as a dashed line; None for no deadline.
         horizon: Right end of the time axis (days); automatic when None.
         title: Title above the chart.
         renewed: Days of the new deadlines that may follow a lapse, drawn dotted.
 
+        ax: Draw on these axes (of a figure of yours) instead of a new figure.
+
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
-    fig, ax = _figure()
+    fig, ax = _figure(ax)
     days = np.asarray(deal_days, dtype=float)
     days = days[np.isfinite(days)]
     if days.size:
@@ -124,7 +132,7 @@ def plot_deal_days(deal_days: np.ndarray, path: str | Path, deadline_day: float 
     if horizon is not None and horizon > 0:
         ax.set_xlim(0.0, horizon)
     _label(ax, title or f"Deal day ({days.size} deals)", "deal day (days)", "replications")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 def _bins(days: np.ndarray, horizon: float | None) -> int:
@@ -133,18 +141,21 @@ def _bins(days: np.ndarray, horizon: float | None) -> int:
     return int(np.clip(np.ceil(span), 1, 50))
 
 
-def plot_violations(violations: dict[str, np.ndarray], path: str | Path, title: str = "") -> Path:
+def plot_violations(violations: dict[str, np.ndarray], path: str | Path | None = None,
+                    title: str = "", *, ax: Axes | None = None) -> Path | Figure:
     """Mean truce violations per party with 95% intervals for the mean.
 
     Args:
         violations: Violation counts per replication, by party name; NaNs are ignored.
-        path: Where to write the PNG.
+        path: Where to write the PNG (None: return the Figure instead).
         title: Title above the chart.
 
+        ax: Draw on these axes (of a figure of yours) instead of a new figure.
+
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
-    fig, ax = _figure()
+    fig, ax = _figure(ax)
     parties = list(violations)
     summaries = [_mean_and_half(violations[p]) for p in parties]
     means = [m for m, _ in summaries]
@@ -157,7 +168,7 @@ def plot_violations(violations: dict[str, np.ndarray], path: str | Path, title: 
            "violations per replication (mean, 95% interval)")
     if not parties:
         _note(ax, "no violations recorded")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 def _mean_and_half(values: np.ndarray) -> tuple[float, float]:
@@ -184,9 +195,18 @@ def _slant(ax: Axes) -> None:
         label.set_horizontalalignment("right")
 
 
-def _figure() -> tuple[Figure, Axes]:
+def _figure(ax: Axes | None = None) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.get_figure(), ax  # type: ignore[return-value]
     fig = Figure(figsize=_SIZE, layout="constrained")
     return fig, fig.add_subplot()
+
+
+def _finish(fig: Figure, path: str | Path | None) -> Path | Figure:
+    """Save to ``path``, or hand the Figure back (mathtext off either way)."""
+    if path is None:
+        return plain_figure(fig)
+    return _save(fig, path)
 
 
 def _legend_beside(ax: Axes) -> None:
@@ -226,18 +246,21 @@ def _save(fig: Figure, path: str | Path) -> Path:
 # --- comparisons -----------------------------------------------------------------------------
 
 
-def plot_side_by_side(scenarios: list[dict], path: str | Path, title: str = "") -> Path:
+def plot_side_by_side(scenarios: list[dict], path: str | Path | None = None, title: str = "",
+                      *, ax: Axes | None = None) -> Path | Figure:
     """Grouped bars: each scenario's outcome probabilities with 95% Wilson whiskers.
 
     Args:
         scenarios: ``[{"label": str, "outcomes": outcome table}, ...]``.
-        path: Where to write the PNG.
+        path: Where to write the PNG (None: return the Figure instead).
         title: Title above the chart.
 
+        ax: Draw on these axes (of a figure of yours) instead of a new figure.
+
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
-    fig, ax = _figure()
+    fig, ax = _figure(ax)
     names = list(scenarios[0]["outcomes"]) if scenarios else []
     x = np.arange(len(names))
     width = 0.8 / max(1, len(scenarios))
@@ -251,24 +274,30 @@ def plot_side_by_side(scenarios: list[dict], path: str | Path, title: str = "") 
     _legend_beside(ax)
     _label(ax, title or "Outcome probabilities by scenario", "outcome",
            "probability (95% Wilson interval)")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
-def plot_forest(comparisons: list[dict], path: str | Path, title: str = "") -> Path:
+def plot_forest(comparisons: list[dict], path: str | Path | None = None, title: str = "",
+                *, ax: Axes | None = None) -> Path | Figure:
     """Forest plot of outcome-probability differences (variant minus baseline), 95% intervals.
 
     Args:
         comparisons: compare.json's ``comparisons`` list.
-        path: Where to write the PNG.
+        path: Where to write the PNG (None: return the Figure instead).
         title: Title above the chart.
 
+        ax: Draw on these axes (of a figure of yours) instead of a new figure.
+
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
     rows = [(f"{c['variant']}: {_labels([name])[0]}", d) for c in comparisons
             for name, d in c["diff"]["outcomes"].items() if d.get("diff") is not None]
-    fig = Figure(figsize=(7.0, 1.2 + 0.32 * max(1, len(rows))), layout="constrained")
-    ax = fig.add_subplot()
+    if ax is None:
+        fig = Figure(figsize=(7.0, 1.2 + 0.32 * max(1, len(rows))), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.get_figure()  # type: ignore[assignment]
     for y, (_, d) in enumerate(reversed(rows)):
         lo, hi = d["ci"]
         color = _DEADLINE if d.get("significant") else _BAR
@@ -280,7 +309,7 @@ def plot_forest(comparisons: list[dict], path: str | Path, title: str = "") -> P
            "difference in probability (95% interval)", "")
     if not rows:
         _note(ax, "nothing to compare")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 # --- sweeps ----------------------------------------------------------------------------------

@@ -65,6 +65,12 @@ class CompareResult:
         """The replications side by side, one row per replication (``COLUMN__ARM``)."""
         return self.pairs.to_pandas()
 
+    def plot_differences(self, path: str | Path | None = None, ax: Any = None) -> Any:
+        """Forest plot of the paired outcome differences: to ``path``, or a Figure."""
+        from sim import plots
+
+        return plots.plot_forest(self.data["comparisons"], path, ax=ax)
+
     def __repr__(self) -> str:
         d = self.data
         head = (f"CompareResult({len(d['scenarios'])} scenarios, {d['runs']} runs each, seed "

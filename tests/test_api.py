@@ -103,3 +103,18 @@ def test_run_and_compare_give_identical_numbers_serially_on_a_pool_and_on_dask()
     compares = [sim.compare(FLAGSHIP, variant, runs=300, workers=1),
                 sim.compare(FLAGSHIP, variant, runs=300, workers=2, dask="local")]
     assert compares[0].data["comparisons"] == compares[1].data["comparisons"]
+
+
+def test_plots_return_figures_and_draw_on_given_axes(tmp_path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    run = sim.run(FLAGSHIP, runs=200)
+    fig = run.plot_outcomes()
+    assert isinstance(fig, Figure) and fig.axes[0].get_title()
+    mine = Figure()
+    ax = mine.add_subplot()
+    assert run.plot_survival(ax=ax) is mine and ax.get_ylabel()
+    assert run.plot_deal_days(tmp_path / "d.png") == tmp_path / "d.png"
+    assert isinstance(run.plot_violations(), Figure)
+    diff = sim.compare([FLAGSHIP, SCENARIOS / "no_carrot.yaml"], runs=100).plot_differences()
+    assert isinstance(diff, Figure)

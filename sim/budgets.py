@@ -148,7 +148,7 @@ def _bytes(n: float) -> str:
 # --- options ---------------------------------------------------------------------------------
 
 
-def check_runs(runs: int, what: str = "-n", limit: int = MAX_RUNS) -> None:
+def check_runs(runs: int, what: str = "<<runs>>", limit: int = MAX_RUNS) -> None:
     """Refuse more replications than ``limit``.
 
     Raises:
@@ -156,7 +156,7 @@ def check_runs(runs: int, what: str = "-n", limit: int = MAX_RUNS) -> None:
     """
     if runs > limit:
         raise UsageError(f"{what} {runs:,}: at most {limit:,} replications (see Limits in the "
-                         "README); split the work or use --precision to stop early")
+                         "README); split the work or use <<precision>> to stop early")
 
 
 def check_points(count: int, what: str = "the sweep") -> None:

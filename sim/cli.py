@@ -37,7 +37,7 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except NegsimError as exc:
-            message = for_terminal(exc)
+            message = for_terminal(exc.cli_text())  # flags, where the library names arguments
             click.echo(f"negsim: {message}" if "\n" not in message else message, err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:

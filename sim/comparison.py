@@ -256,8 +256,9 @@ def run_comparison(arms: list[Arm], runs: int, seed: int, workers: Executor | in
                    progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Simulate the arms and analyse them (paired)."""
     if len(arms) < 2:
-        raise UsageError("compare needs at least two scenarios (files, --vs variants, or folders)")
-    budgets.check_runs(runs * len(arms), f"-n {runs:,} × {len(arms)} scenarios =",
+        raise UsageError("compare needs at least two scenarios (files, <<vs>> variants, or "
+                         "folders)")
+    budgets.check_runs(runs * len(arms), f"<<runs>> {runs:,} × {len(arms)} scenarios =",
                        budgets.MAX_RUNS_IN_MEMORY)
     t0 = time.perf_counter()
     simulate(arms, runs, seed, workers, precision, progress)

@@ -65,21 +65,21 @@ def parse_spec(text: str) -> Spec:
     """
     path, sep, spec = text.partition("=")
     if not sep or not path.strip() or not spec.strip():
-        raise UsageError(f"--set {text!r}: expected PATH=SPEC with SPEC a,b,c or lo:hi:steps "
+        raise UsageError(f"<<set>> {text!r}: expected PATH=SPEC with SPEC a,b,c or lo:hi:steps "
                          "or lo..hi")
     path = path.strip()
     if m := _RANGE.match(spec):
         lo, hi = _number(m[1], text), _number(m[2], text)
         if lo >= hi:
-            raise UsageError(f"--set {text!r}: range {lo:g}..{hi:g} must have lo < hi")
+            raise UsageError(f"<<set>> {text!r}: range {lo:g}..{hi:g} must have lo < hi")
         return Spec(path, low=lo, high=hi)
     if m := _STEPS.match(spec):
         lo, hi, steps = _number(m[1], text), _number(m[2], text), int(m[3])
         if steps < 2:
-            raise UsageError(f"--set {text!r}: lo:hi:steps needs at least 2 steps")
-        budgets.check_points(steps, f"--set {text!r}")
+            raise UsageError(f"<<set>> {text!r}: lo:hi:steps needs at least 2 steps")
+        budgets.check_points(steps, f"<<set>> {text!r}")
         return Spec(path, values=[round(float(v), 12) for v in np.linspace(lo, hi, steps)])
-    return Spec(path, values=[_value(v, f"--set {text!r}") for v in _split(spec)])
+    return Spec(path, values=[_value(v, f"<<set>> {text!r}") for v in _split(spec)])
 
 
 def _split(spec: str) -> list[str]:
@@ -102,9 +102,9 @@ def _number(text: str, where: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise UsageError(f"--set {where!r}: {text!r} is not a number") from None
+        raise UsageError(f"<<set>> {where!r}: {text!r} is not a number") from None
     if not math.isfinite(value) or abs(value) > MAX_MAGNITUDE:
-        raise UsageError(f"--set {where!r}: {text!r} is out of range (at most "
+        raise UsageError(f"<<set>> {where!r}: {text!r} is out of range (at most "
                          f"{MAX_MAGNITUDE:g} in size)")
     return value
 
@@ -126,33 +126,34 @@ def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
     """
     if design_csv is not None:
         if specs or zipped or sample != "grid":
-            raise UsageError("--design gives every point; it cannot be combined with --set, "
-                             "--zip or --sample")
+            raise UsageError("<<design>> gives every point; it cannot be combined with <<set>>, "
+                             "<<zip>> or <<sample>>")
         return read_design(design_csv)
     if not specs:
-        raise UsageError("a sweep needs at least one --set PATH=SPEC (or --design points.csv)")
+        raise UsageError("a sweep needs at least one <<set>> PATH=SPEC (or <<design>> "
+                         "points.csv)")
     if len({s.path for s in specs}) != len(specs):
         raise UsageError("each path may be swept once")
     if sample == "grid":
         return _grid(specs, zipped)
     method, _, count = sample.partition(":")
     if method not in ("lhs", "sobol") or not count.isdigit() or int(count) < 2:
-        raise UsageError(f"--sample {sample!r}: expected grid, lhs:N or sobol:N with N >= 2")
+        raise UsageError(f"<<sample>> {sample!r}: expected grid, lhs:N or sobol:N with N >= 2")
     n = int(count)
-    budgets.check_points(n if method == "lhs" else n * (len(specs) + 2), f"--sample {sample}")
+    budgets.check_points(n if method == "lhs" else n * (len(specs) + 2), f"<<sample>> {sample}")
     return _sampled(specs, method, n, seed)
 
 
 def _grid(specs: list[Spec], zipped: bool) -> Design:
     ranged = [s.path for s in specs if s.is_range]
     if ranged:
-        raise UsageError(f"{', '.join(ranged)}: lo..hi ranges need --sample lhs:N or sobol:N; "
+        raise UsageError(f"{', '.join(ranged)}: lo..hi ranges need <<sample>> lhs:N or sobol:N; "
                          "use lo:hi:steps or a,b,c for a grid")
     paths = [s.path for s in specs]
     lists = [s.values or [] for s in specs]
     if zipped:
         if len({len(v) for v in lists}) != 1:
-            raise UsageError("--zip needs lists of equal length, got "
+            raise UsageError("<<zip>> needs lists of equal length, got "
                              + ", ".join(f"{p}: {len(v)}"
                                          for p, v in zip(paths, lists, strict=True)))
         budgets.check_points(len(lists[0]) if lists else 0)
@@ -167,7 +168,7 @@ def _grid(specs: list[Spec], zipped: bool) -> Design:
 def _sampled(specs: list[Spec], method: str, n: int, seed: int) -> Design:
     listed = [s.path for s in specs if not s.is_range]
     if listed:
-        raise UsageError(f"{', '.join(listed)}: --sample {method} needs ranges lo..hi")
+        raise UsageError(f"{', '.join(listed)}: <<sample>> {method} needs ranges lo..hi")
     paths = [s.path for s in specs]
     lo = np.array([s.low for s in specs], dtype=float)
     hi = np.array([s.high for s in specs], dtype=float)
@@ -176,7 +177,7 @@ def _sampled(specs: list[Spec], method: str, n: int, seed: int) -> Design:
         unit = qmc.LatinHypercube(d=d, seed=seed).random(n)
         return Design("lhs", paths, _rows(paths, qmc.scale(unit, lo, hi)))
     if n & (n - 1):
-        raise UsageError(f"--sample sobol:{n}: N must be a power of two (e.g. 64, 128)")
+        raise UsageError(f"<<sample>> sobol:{n}: N must be a power of two (e.g. 64, 128)")
     base = qmc.Sobol(d=2 * d, seed=seed).random(n)
     a, b = base[:, :d], base[:, d:]
     ab = [np.where(np.arange(d) == i, b, a) for i in range(d)]

@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import ClassVar
 
+# Arguments named in messages: written <<name>> where raised; the library shows the Python
+# argument, the command line its flag (NegsimError.cli_text).
+ARGUMENTS = {"set": ("specs", "--set"), "sample": ("sample", "--sample"),
+             "zip": ("zipped", "--zip"), "design": ("design", "--design"),
+             "out": ("out", "--out"), "resume": ("resume", "--resume"),
+             "dask": ("dask", "--dask"), "precision": ("precision", "--precision"),
+             "force": ("force", "--force"), "vs": ("variants", "--vs"),
+             "parties": ("parties", "--parties"), "runs": ("runs", "-n")}
+_TOKEN = re.compile(r"<<(\w+)>>")
+
+
+def _render(text: str, which: int) -> str:
+    return _TOKEN.sub(lambda m: ARGUMENTS.get(m[1], (m[1], m[1]))[which], text)
+
 
 class NegsimError(Exception):
-    """Root of every error negsim raises on purpose."""
+    """Root of every error negsim raises on purpose.
+
+    A message names an argument as ``<<name>>`` (see ARGUMENTS): ``str(error)`` shows the
+    Python argument, :meth:`cli_text` the command-line flag.
+    """
 
     exit_code: ClassVar[int] = 1
+
+    def __init__(self, *args: object):
+        self.template = str(args[0]) if args else ""
+        super().__init__(*((_render(str(args[0]), 0),) + args[1:]) if args else ())
+
+    def cli_text(self) -> str:
+        """The message as the command line says it (flags instead of arguments)."""
+        return _render(self.template, 1) if self.template else str(self)
 
 
 @dataclass(frozen=True)

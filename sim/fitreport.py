@@ -324,7 +324,7 @@ def write_new(path: Path, data: str | bytes, force: bool = False) -> None:
         UsageError: the file exists and ``force`` is false.
     """
     if path.exists() and not force:
-        raise UsageError(f"{path} exists; give --force to overwrite it")
+        raise UsageError(f"{path} exists; give <<force>> to overwrite it")
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     if isinstance(data, str):
         tmp.write_text(data)

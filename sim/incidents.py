@@ -282,7 +282,7 @@ def _parties(inc: Incidents, parties: list[str] | None, spoilers: list[str]) -> 
         raise DataError(inc.source, None, "no parties: every actor is a spoiler")
     if len(chosen) > MAX_PARTIES:
         raise UsageError(f"{len(chosen)} parties (the file has {len(set(inc.actors))} actors); "
-                         f"at most {MAX_PARTIES}: choose them with --parties A,B")
+                         f"at most {MAX_PARTIES}: choose them with <<parties>> A,B")
     return chosen
 
 

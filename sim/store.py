@@ -109,7 +109,7 @@ def _failure(exc: OSError, what: str) -> StorageError | UsageError:
 
 def _why(exc: OSError) -> str:
     if exc.errno == errno.ENAMETOOLONG:
-        return "the name is too long; choose a shorter --out"
+        return "the name is too long; choose a shorter <<out>>"
     if exc.errno in (errno.ENOTDIR, errno.EEXIST):
         return "a file is in the way (part of the path is not a folder)"
     return exc.strerror or str(exc)
@@ -124,7 +124,7 @@ class Folder:
         claimed = claim(final, PARTIAL, unique)
         if claimed is None:
             raise UsageError(f"{_partial(final)} exists (an interrupted run?); remove it or "
-                             "choose another --out")
+                             "choose another <<out>>")
         self.final = claimed
         self.path = _partial(claimed)
         make_dirs(self.path / "chunks")

@@ -127,13 +127,13 @@ def create(folder: Path, text: str, source: str, design: Design, seed: int, runs
         StorageError: the folder cannot be created.
     """
     if not unique and os.path.lexists(folder):
-        raise UsageError(f"{folder} exists already; use --resume {folder} to continue it")
+        raise UsageError(f"{folder} exists already; use <<resume>> {folder} to continue it")
     budgets.check_sweep(len(design.points), runs)
     sweep = Sweep(folder, text, source, design, seed, runs)
     sweep.scenarios()  # validate every point before creating anything
     claimed = claim(folder, unique=unique)
     if claimed is None:
-        raise UsageError(f"{folder} exists already; use --resume {folder} to continue it")
+        raise UsageError(f"{folder} exists already; use <<resume>> {folder} to continue it")
     sweep.folder = claimed
     make_dirs(claimed / "points")
     write_text(claimed / MARKER, f"Sweep in progress or interrupted: negsim sweep --resume "

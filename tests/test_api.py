@@ -118,3 +118,12 @@ def test_plots_return_figures_and_draw_on_given_axes(tmp_path: Path) -> None:
     assert isinstance(run.plot_violations(), Figure)
     diff = sim.compare([FLAGSHIP, SCENARIOS / "no_carrot.yaml"], runs=100).plot_differences()
     assert isinstance(diff, Figure)
+
+
+def test_library_errors_name_arguments_and_the_cli_names_flags(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"^sample 'bogus': expected grid") as raised:
+        sim.sweep(POISSON, {"horizon_days": [5, 10]}, sample="bogus", out=tmp_path / "s")
+    assert raised.value.cli_text().startswith("--sample 'bogus': expected grid")
+    result = CliRunner().invoke(main, ["sweep", str(POISSON), "--set", "horizon_days=5,10",
+                                       "--sample", "bogus", "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2 and "--sample 'bogus': expected grid" in result.output

@@ -345,7 +345,7 @@ def test_bad_selection_is_a_usage_error(tmp_path: Path, kwargs: dict[str, object
 def test_too_many_parties_asks_for_parties_option(tmp_path: Path) -> None:
     rows = "".join(f"{k + 0.5},actor{k}\n" for k in range(9))
     data = inc.read(write(tmp_path, "day,actor1\n" + rows), "day")
-    with pytest.raises(UsageError, match="at most 8: choose them with --parties"):
+    with pytest.raises(UsageError, match="at most 8: choose them with parties"):
         inc.select(data)
 
 
@@ -417,7 +417,7 @@ def test_slugs_are_scenario_ids_and_unique() -> None:
 def test_write_new_never_overwrites_without_force(tmp_path: Path) -> None:
     path = tmp_path / "fit.yaml"
     fr.write_new(path, "a: 1\n")
-    with pytest.raises(UsageError, match="exists; give --force"):
+    with pytest.raises(UsageError, match="exists; give force"):
         fr.write_new(path, "a: 2\n")
     fr.write_new(path, "a: 2\n", force=True)
     assert path.read_text() == "a: 2\n"

@@ -49,7 +49,7 @@ GOAL = 4.0
 def simulate(path: str, change: str | None, seed: int, runs: int) -> pa.Table:
     """One arm: the scenario (with the change, if any) on replications 0..runs-1."""
     model, _ = load_with(path, [change] if change else [])
-    return pa.Table.from_batches(list(run_chunks(model, seed, chunks(0, runs), workers=1)))
+    return pa.Table.from_batches(list(run_chunks(model, seed, chunks(0, runs), 1)))
 
 
 def shares(table: pa.Table) -> dict[str, float]:

@@ -17,13 +17,14 @@ from sim import budgets, plots, stats
 from sim.engine import Plan
 from sim.errors import Interrupted, UsageError
 from sim.executor import Executor
-from sim.inputs import Overrides, ScenarioLike, assignments, flow, resolve
+from sim.inputs import Overrides, ScenarioLike, assignments, resolve
 from sim.outcomes import possible
 from sim.results import CompareResult, SweepResult, TraceResult
 from sim.runner import Chunk, chunk_size, chunks, default_workers, run_chunks
 from sim.scenario import Scenario
 from sim.store import Folder, manifest, write_json, write_parquet
 from sim.summary import ParquetColumns, column, summarise
+from sim.yamlload import flow
 
 PRECISION_BATCH = 1000
 

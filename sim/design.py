@@ -21,7 +21,7 @@ from scipy.stats import qmc
 
 from sim import budgets
 from sim.errors import ScenarioError, UsageError
-from sim.yamlload import dump, parse_value
+from sim.yamlload import flow, parse_value
 
 Point = dict[str, Any]
 MAX_MAGNITUDE = 1e15  # a swept number larger than this is a typo, not a parameter
@@ -233,8 +233,5 @@ def _design_text(path: Path) -> str:
 
 def assignments(point: Point) -> list[str]:
     """``PATH=VALUE`` strings for a point (values as YAML flow text)."""
-    return [f"{p}={_flow(v)}" for p, v in point.items()]
+    return [f"{p}={flow(v)}" for p, v in point.items()]
 
-
-def _flow(value: Any) -> str:
-    return dump(value, default_flow_style=True).strip().removesuffix("...").strip()

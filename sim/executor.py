@@ -11,7 +11,7 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sim import budgets
 from sim.errors import UsageError
@@ -78,8 +78,4 @@ def _dask_map(fn: Callable[[T], R], tasks: Sequence[T], address: str, workers: i
             cluster.close()
 
 
-def serial() -> Executor:
-    return Executor(1, None)
-
-
-__all__ = ["Executor", "serial", "Any"]
+__all__ = ["Executor"]

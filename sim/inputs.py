@@ -15,7 +15,7 @@ from typing import Any
 from sim.errors import ScenarioError, UsageError
 from sim.overrides import load_document
 from sim.scenario import Scenario, dumps
-from sim.yamlload import Document, dump, parse_text, read_file
+from sim.yamlload import Document, flow, parse_text, read_file
 
 ScenarioLike = str | Path | Scenario
 Overrides = Mapping[str, Any] | Sequence[str] | None
@@ -61,10 +61,6 @@ def assignments(overrides: Overrides) -> list[str]:
     raise UsageError("overrides: expected a mapping {PATH: VALUE} or a list of 'PATH=VALUE'")
 
 
-def flow(value: Any) -> str:
-    """A value as one line of YAML flow text (what ``--set PATH=...`` would read)."""
-    return str(dump(value, default_flow_style=True).strip().removesuffix("...").strip())
 
-
-__all__ = ["resolve", "document", "assignments", "flow", "ScenarioLike", "Overrides",
+__all__ = ["resolve", "document", "assignments", "ScenarioLike", "Overrides",
            "ScenarioError"]

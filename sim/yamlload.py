@@ -49,6 +49,11 @@ def dump(data: Any, **options: Any) -> str:
 Loc = tuple[str | int, ...]
 
 
+def flow(value: Any) -> str:
+    """A value as one line of YAML flow text (what ``--set PATH=...`` reads back)."""
+    return str(dump(value, default_flow_style=True).strip().removesuffix("...").strip())
+
+
 @dataclass
 class Document:
     """A YAML document as plain data plus the position of each path in the source."""

@@ -461,7 +461,7 @@ def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | No
     from sim.story import representative, story_lines
 
     if replication is not None and outcome is not None:
-        raise UsageError("give replication or outcome, not both")
+        raise UsageError("give <<replication>> or <<outcome>>, not both")
     model, _, _ = resolve(scenario, overrides)
     plan = Plan(model, seed)
     index = representative(plan, outcome) if outcome is not None else replication or 0

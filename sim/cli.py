@@ -146,8 +146,6 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
     """
     from sim import api
 
-    if replication is not None and outcome is not None:
-        raise UsageError("give --replication or --outcome, not both")
     told = api.trace(_scenario_arg(scenario_file), seed, replication, outcome, list(assignments))
     world = told.world
     if as_json:

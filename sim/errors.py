@@ -13,7 +13,8 @@ ARGUMENTS = {"set": ("specs", "--set"), "sample": ("sample", "--sample"),
              "out": ("out", "--out"), "resume": ("resume", "--resume"),
              "dask": ("dask", "--dask"), "precision": ("precision", "--precision"),
              "force": ("force", "--force"), "vs": ("variants", "--vs"),
-             "parties": ("parties", "--parties"), "runs": ("runs", "-n")}
+             "parties": ("parties", "--parties"), "runs": ("runs", "-n"),
+             "replication": ("replication", "--replication"), "outcome": ("outcome", "--outcome")}
 _TOKEN = re.compile(r"<<(\w+)>>")
 
 

@@ -127,3 +127,11 @@ def test_library_errors_name_arguments_and_the_cli_names_flags(tmp_path: Path) -
     result = CliRunner().invoke(main, ["sweep", str(POISSON), "--set", "horizon_days=5,10",
                                        "--sample", "bogus", "--out", str(tmp_path / "c")])
     assert result.exit_code == 2 and "--sample 'bogus': expected grid" in result.output
+
+
+def test_trace_refuses_a_replication_and_an_outcome_together() -> None:
+    with pytest.raises(UsageError, match="^give replication or outcome, not both$"):
+        sim.trace(FLAGSHIP, replication=2, outcome="no_deal")
+    result = CliRunner().invoke(main, ["trace", str(FLAGSHIP), "--replication", "2",
+                                       "--outcome", "no_deal"])
+    assert result.exit_code == 2 and "give --replication or --outcome, not both" in result.output

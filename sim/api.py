@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 
 from sim import budgets, plots, stats
 from sim.engine import Plan
-from sim.errors import Interrupted, UsageError
+from sim.errors import Interrupted, NegsimError, UsageError
 from sim.executor import Executor
 from sim.inputs import Overrides, ScenarioLike, assignments, resolve
 from sim.outcomes import possible
@@ -198,6 +198,10 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
             raise Interrupted("interrupted; nothing was saved (no run folder)") from None
         folder.mark_incomplete("interrupted")
         raise Interrupted(f"interrupted; the finished chunks are kept in {folder.path}") from None
+    except NegsimError as exc:
+        if folder is not None:
+            folder.abandon(f"failed: {exc}")
+        raise
     return _finish(plan, text, opts, folder, batches, time.perf_counter() - t0)
 
 

@@ -134,6 +134,14 @@ class Folder:
         write_text(self.path / MARKER,
                    f"This folder is incomplete ({why}). Finished chunks are in chunks/.\n")
 
+    def abandon(self, why: str) -> None:
+        """A run that failed: with no finished chunk, nothing is left behind; otherwise the
+        ``.partial`` folder stays, marked with the reason."""
+        if self.chunk_files():
+            self.mark_incomplete(why)
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
+
     def write_chunk(self, index: int, batch: pa.RecordBatch) -> None:
         write_parquet(pa.Table.from_batches([batch]), self.path / "chunks" / f"{index:06d}.parquet")
 

@@ -705,3 +705,9 @@ def test_trace_keeps_a_bounded_story_and_says_what_it_left_out() -> None:
     assert f"{world.story_omitted} entries omitted" in told[500].text
     assert world.story_omitted + 1000 == world.record.violations["a"] + 1  # + the start line
     assert told[-1].day >= told[0].day
+
+
+def test_a_run_refused_before_any_chunk_leaves_no_folder(tmp_path: Path) -> None:
+    result = invoke("run", POISSON, "-n", "10", "--dask", "garbage://x", "--out", tmp_path / "r")
+    assert result.exit_code == 2 and "cannot reach it" in result.output
+    assert list(tmp_path.iterdir()) == []

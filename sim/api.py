@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,19 +14,18 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import budgets, plots, stats
+from sim.precision import Stopping
 from sim.engine import Plan
 from sim.errors import Interrupted, NegsimError, UsageError
 from sim.executor import Executor
 from sim.inputs import Overrides, ScenarioLike, assignments, resolve
 from sim.outcomes import possible
 from sim.results import CompareResult, SweepResult, TraceResult
-from sim.runner import Chunk, chunk_size, chunks, default_workers, run_chunks
+from sim.runner import chunk_size, chunks, default_workers, run_chunks
 from sim.scenario import Scenario
 from sim.store import Folder, manifest, write_json, write_parquet
 from sim.summary import ParquetColumns, column, summarise
 from sim.yamlload import flow
-
-PRECISION_BATCH = 1000
 
 
 @dataclass(repr=False)
@@ -207,34 +206,28 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
 
 def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,
               batches: list[pa.RecordBatch], progress: Callable[[int], None] | None) -> None:
-    """Run the chunks batch by batch, to the folder or into ``batches``."""
-    for todo in _batches(opts):
+    """Run the chunks batch by batch, to the folder or into ``batches``, until the
+    precision rule (:mod:`sim.precision`) is met or every replication has run."""
+    rule = Stopping(opts.precision, opts.runs)
+    names = possible(scenario)
+    for batch in rule.batches(opts.chunk):
+        todo = chunks(batch.start, batch.stop, opts.chunk)
         executor = Executor(opts.workers, opts.dask)
-        for chunk, batch in zip(todo, run_chunks(scenario, opts.seed, todo, executor,
-                                                 progress), strict=True):
+        for chunk, records in zip(todo, run_chunks(scenario, opts.seed, todo, executor,
+                                                   progress), strict=True):
             if folder:
-                folder.write_chunk(chunk.start, batch)
+                folder.write_chunk(chunk.start, records)
             else:
-                batches.append(batch)
-        if opts.precision is not None and _precise_enough(folder, batches, opts.precision,
-                                                          possible(scenario)):
+                batches.append(records)
+        if rule.target is not None and rule.reached(_intervals(folder, batches, names)):
             break
 
 
-def _batches(opts: RunOptions) -> Iterator[Sequence[Chunk]]:
-    """The chunks to run, grouped into batches checked for precision between them (lazily)."""
-    if opts.precision is None:
-        yield chunks(0, opts.runs, opts.chunk)
-        return
-    step = max(PRECISION_BATCH, opts.chunk)  # independent of workers: same stop for any count
-    for a in range(0, opts.runs, step):
-        yield chunks(a, min(a + step, opts.runs), opts.chunk)
-
-
-def _precise_enough(folder: Folder | None, batches: list[pa.RecordBatch], p: float,
-                    names: tuple[str, ...]) -> bool:
-    outcomes = _outcome_column(folder, batches)
-    return stats.max_half_width(stats.outcome_table(outcomes, names)) <= p
+def _intervals(folder: Folder | None, batches: list[pa.RecordBatch],
+               names: tuple[str, ...]) -> list[list[float]]:
+    """The 95% intervals of the outcome shares over the replications so far."""
+    table = stats.outcome_table(_outcome_column(folder, batches), names)
+    return [row["ci"] for row in table.values()]
 
 
 def _outcome_column(folder: Folder | None, batches: list[pa.RecordBatch]) -> Any:
@@ -270,8 +263,8 @@ def _finish(plan: Plan, text: str, opts: RunOptions, folder: Folder | None,
 def _summary(columns: Any, plan: Plan, opts: RunOptions, wall: float) -> dict[str, Any]:
     summary = summarise(columns, plan, wall)
     if opts.precision is not None:
-        summary["precision"] = {"target": opts.precision, "cap": opts.runs,
-                                "achieved": stats.max_half_width(summary["outcomes"])}
+        summary["precision"] = Stopping(opts.precision, opts.runs).report(
+            row["ci"] for row in summary["outcomes"].values())
     return summary
 
 

@@ -325,8 +325,8 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
       negsim compare results/run-a results/run-b
     """
     from sim import api, render, store
-    from sim import comparison as cmp
     from sim.inputs import resolve
+    from sim.precision import Stopping
     from sim.runner import chunks
 
     _check_precision(precision)
@@ -353,18 +353,20 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     else:
         first, _, _ = resolve(inputs[0])
         n = runs or first.runs
-        w = _workers(workers, len(chunks(0, min(n, cmp.BATCH) if precision else n)))
+        w = _workers(workers, len(chunks(0, Stopping(precision, n).first_batch())))
         outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
             list(inputs), [[v] for v in variants], n, seed, w, precision,
             progress=tick, dask=dask_address, **where))
     result, folder = outcome.data, outcome.folder
     if as_json:
-        click.echo(json.dumps(store.clean_json(result), indent=2))
+        click.echo(json.dumps(store.clean_json({**result, "folder": str(folder)}), indent=2))
         return
     console = Console()
     for table in render.compare_tables(result, console.width):
         console.print(table)
     console.print(result["family"]["text"])
+    if "precision" in result:
+        console.print(render.precision_line(result, "half-width of a paired difference"))
     console.print("gain (pairing gain) = variance of an unpaired difference / variance of the "
                   "paired one")
     console.print(f"compare folder: {for_rich(folder)}")

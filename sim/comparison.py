@@ -7,7 +7,7 @@ arm sees the same draws wherever the scenarios agree; differences are taken pair
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,17 +18,15 @@ import pyarrow as pa
 from sim import budgets, stats
 from sim.errors import NegsimError, UsageError
 from sim.executor import Executor
-from sim.outcomes import possible_in
+from sim.outcomes import HEADLINE_METRICS, possible_in
 from sim.overrides import load_with
+from sim.precision import Stopping
 from sim.runner import Chunk, chunks, run_chunks
 from sim.scenario import Scenario, loads
 from sim.store import read_json, read_table
 from sim.summary import column
 
-BATCH = 1000
 ALPHA = 0.05
-COMPARED_METRICS = ("deal_day", "truce_days", "truce_share", "breakdowns",
-                    "violations_per_truce_day", "spoiler_attacks", "aid_deliveries")
 
 
 @dataclass
@@ -91,19 +89,18 @@ def unique_label(label: str, arms: list[Arm]) -> str:
     return out
 
 
-def simulate(arms: list[Arm], runs: int, seed: int, workers: Executor | int,
-             precision: float | None,
+def simulate(arms: list[Arm], rule: Stopping, seed: int, workers: Executor | int,
              progress: Callable[[int], None] | None = None) -> None:
-    """Run every arm on replications 0..runs-1 with one seed (in batches with ``precision``)."""
+    """Run every arm on the same replications with one seed, batch by batch, until the
+    precision rule (:mod:`sim.precision`) is met or every replication has run."""
     parts: list[list[pa.RecordBatch]] = [[] for _ in arms]
-    step = BATCH if precision is not None else runs
-    for start in range(0, runs, step):
-        todo = chunks(start, min(start + step, runs))
+    for batch in rule.batches():
+        todo = chunks(batch.start, batch.stop)
         for arm, batches in zip(arms, parts, strict=True):
             batches.extend(_run(arm, seed, todo, workers, progress))
             arm.table = pa.Table.from_batches(batches)
             arm.seed = seed
-        if precision is not None and _widest(arms) <= precision:
+        if rule.target is not None and rule.reached(difference_intervals(arms)):
             break
 
 
@@ -113,16 +110,14 @@ def _run(arm: Arm, seed: int, todo: Sequence[Chunk], workers: Executor | int,
     return list(run_chunks(arm.model, seed, todo, workers, progress))
 
 
-def _widest(arms: list[Arm]) -> float:
+def difference_intervals(arms: list[Arm]) -> Iterator[list[float] | None]:
+    """The 95% intervals of every outcome's paired difference from the baseline."""
     base = arms[0].outcomes()
-    widest = 0.0
+    names = outcome_names(arms)
     for arm in arms[1:]:
-        for name in outcome_names(arms):
-            d = stats.paired_difference((base == name).astype(float),
-                                        (arm.outcomes() == name).astype(float))
-            if d["ci"] is not None:
-                widest = max(widest, (d["ci"][1] - d["ci"][0]) / 2)
-    return widest
+        for name in names:
+            yield stats.paired_difference((base == name).astype(float),
+                                          (arm.outcomes() == name).astype(float))["ci"]
 
 
 def arms_from_folders(folders: list[str]) -> tuple[list[Arm], str | None]:
@@ -210,8 +205,8 @@ def _difference(x: np.ndarray, y: np.ndarray, paired: bool, binary: bool) -> dic
 def _shared_metrics(a: pa.Table, b: pa.Table) -> list[str]:
     names = [c for c in a.column_names if c in b.column_names]
     extra = [c for c in names if c.startswith(("violations_", "utility_"))
-             and c not in COMPARED_METRICS]
-    return [c for c in COMPARED_METRICS if c in names] + extra
+             and c not in HEADLINE_METRICS]
+    return [c for c in HEADLINE_METRICS if c in names] + extra
 
 
 def _holm_adjust(comparisons: list[dict[str, Any]]) -> dict[str, Any]:
@@ -243,7 +238,7 @@ def pairs(arms: list[Arm]) -> pa.Table:
         assert arm.table is not None
         if arm.table.num_rows != base.table.num_rows:
             continue
-        for name in ("outcome", *COMPARED_METRICS):
+        for name in ("outcome", *HEADLINE_METRICS):
             if name in arm.table.column_names:
                 cols[f"{name}__{k}"] = arm.table.column(name)
     table = pa.table(cols)
@@ -261,7 +256,11 @@ def run_comparison(arms: list[Arm], runs: int, seed: int, workers: Executor | in
     budgets.check_runs(runs * len(arms), f"<<runs>> {runs:,} × {len(arms)} scenarios =",
                        budgets.MAX_RUNS_IN_MEMORY)
     t0 = time.perf_counter()
-    simulate(arms, runs, seed, workers, precision, progress)
+    rule = Stopping(precision, runs)
+    simulate(arms, rule, seed, workers, progress)
     result = analyse(arms, paired=True)
+    if precision is not None:
+        result["precision"] = rule.report(
+            d["ci"] for c in result["comparisons"] for d in c["diff"]["outcomes"].values())
     result["wall_s"] = round(time.perf_counter() - t0, 3)
     return result

@@ -148,30 +148,41 @@ def coarse(table: dict[str, dict[str, Any]]) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Metric:
-    """A per-replication number: its column, meaning and when it applies."""
+    """A per-replication number.
+
+    Attributes:
+        name: The column.
+        meaning: One line saying what it counts or measures.
+        headline: Compared between arms (compare, pairs.parquet) and summarised per sweep
+            point; every metric is summarised in a run.
+    """
 
     name: str
     meaning: str
+    headline: bool = False
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("deal_day", "day of the first deal (null without a deal)"),
+    Metric("deal_day", "day of the first deal (null without a deal)", headline=True),
     Metric("truce_days", "days to the first breakdown: from the first truce's start to its "
-           "breakdown, censored at the end of the run (truce_censored)"),
+           "breakdown, censored at the end of the run (truce_censored)", headline=True),
     Metric("days_under_truce", "days any truce was running, first or renewed"),
-    Metric("truce_share", "share of the horizon's days under a truce"),
-    Metric("breakdowns", "number of truce breakdowns"),
+    Metric("truce_share", "share of the horizon's days under a truce", headline=True),
+    Metric("breakdowns", "number of truce breakdowns", headline=True),
     Metric("declared_breakdowns", "truce breakdowns declared by a party (not the monitor)"),
-    Metric("violations_per_truce_day", "true violations (all parties) per day under a truce"),
+    Metric("violations_per_truce_day", "true violations (all parties) per day under a truce",
+           headline=True),
     Metric("observed_per_truce_day", "violations observed by the monitor (all parties) per "
            "day under a truce"),
-    Metric("spoiler_attacks", "attacks by spoilers"),
-    Metric("aid_deliveries", "humanitarian aid deliveries"),
+    Metric("spoiler_attacks", "attacks by spoilers", headline=True),
+    Metric("aid_deliveries", "humanitarian aid deliveries", headline=True),
     Metric("meetings", "meetings held"),
     Metric("proposals", "proposals made"),
     Metric("events", "simulation events processed"),
 )
 METRIC_MEANING: dict[str, str] = {m.name: m.meaning for m in METRICS}
+HEADLINE_METRICS: tuple[str, ...] = tuple(m.name for m in METRICS if m.headline)
+"""The metrics compare and sweep report (in registry order)."""
 
 
 FAMILIES: tuple[tuple[str, str], ...] = (

@@ -152,11 +152,16 @@ def extras_lines(summary: dict[str, Any]) -> list[str]:
         lines.append(f"deal timing: {timing['share_before_deadline']:.3f} of deals before the "
                      f"deadline, {timing['share_in_last_fifth']:.3f} in its last fifth")
     if "precision" in summary:
-        p = summary["precision"]
-        lines.append(f"precision: largest 95% half-width {p['achieved']:.4f} (target "
-                     f"{p['target']}) after {summary['runs']} of at most {p['cap']} replications")
+        lines.append(precision_line(summary, "half-width"))
     lines.append(f"{summary['events']} events in {summary['wall_s']:.2f} s")
     return lines
+
+
+def precision_line(result: dict[str, Any], what: str) -> str:
+    """How a run or compare stopped under ``precision`` (see :mod:`sim.precision`)."""
+    p = result["precision"]
+    return (f"precision: largest 95% {what} {p['achieved']:.4f} (target {p['target']}) after "
+            f"{result['runs']} of at most {p['cap']} replications, checked every {p['batch']}")
 
 
 def compare_tables(result: dict[str, Any], width: int = 80) -> list[RenderableType]:

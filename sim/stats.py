@@ -85,18 +85,6 @@ def _outcome_row(count: int, n: int) -> dict[str, Any]:
     return {"p": count / n if n else 0.0, "ci": [lo, hi], "count": count}
 
 
-def max_half_width(table: dict[str, dict]) -> float:
-    """The widest half-width of the intervals in an outcome table.
-
-    Args:
-        table: An outcome table as returned by :func:`outcome_table`.
-
-    Returns:
-        The largest ``(hi - lo) / 2`` over the outcomes; 0.0 for an empty table.
-    """
-    return max(((row["ci"][1] - row["ci"][0]) / 2 for row in table.values()), default=0.0)
-
-
 # --- metric summaries ------------------------------------------------------------------------
 
 

@@ -26,7 +26,7 @@ from sim.design import Design, assignments
 from sim.engine import Plan
 from sim.errors import Interrupted, ScenarioError, UsageError
 from sim.executor import Executor
-from sim.outcomes import possible_in
+from sim.outcomes import HEADLINE_METRICS, possible_in
 from sim.overrides import apply
 from sim.runner import chunks, simulate_chunk
 from sim.scenario import Scenario, from_document
@@ -44,8 +44,6 @@ from sim.summary import column
 from sim.yamlload import parse_text
 
 _POINT_FILE = re.compile(r"^\d{5}\.json$")
-POINT_METRICS = ("deal_day", "truce_days", "truce_share", "breakdowns",
-                 "violations_per_truce_day", "spoiler_attacks", "aid_deliveries")
 
 
 @dataclass
@@ -149,7 +147,7 @@ def run_point(scenario: Scenario, seed: int, runs: int,
     table = pa.Table.from_batches([simulate_chunk(plan, c) for c in chunks(0, runs)])
     outcomes = stats.outcome_table(table.column("outcome").to_numpy(zero_copy_only=False),
                                    names)
-    metrics = {m: stats.describe(column(table, m)) for m in POINT_METRICS
+    metrics = {m: stats.describe(column(table, m)) for m in HEADLINE_METRICS
                if m in table.column_names}
     return table, {"outcomes": outcomes, "metrics": metrics}
 

@@ -372,6 +372,11 @@ def test_precision_stops_in_whole_batches_once_the_intervals_are_narrow(
     assert data["runs"] % 1000 == 0 and data["runs"] < 9000
     for d in outcome_diffs(data).values():
         assert width(d["ci"]) / 2 <= 0.02
+    assert data["precision"]["target"] == 0.02 and data["precision"]["cap"] == 9000
+    assert data["folder"] == str(tmp_path / "c")  # --json says where the folder is
+    shown = invoke("compare", POISSON, "--vs", "actors.side_a.violation_rate=0.4", "-n", 9000,
+                   "--precision", 0.02, "--no-plots", "--out", tmp_path / "c2")
+    assert f"after {data['runs']} of at most 9000 replications" in " ".join(shown.stdout.split())
 
 
 # --- bad input -------------------------------------------------------------------------------

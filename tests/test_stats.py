@@ -14,7 +14,6 @@ from sim.stats import (
     Z95,
     deal_timing,
     describe,
-    max_half_width,
     outcome_table,
     survival,
     wilson_interval,
@@ -107,17 +106,6 @@ def test_outcome_table_of_no_replications_is_zero_everywhere() -> None:
 def test_outcome_table_rejects_an_unknown_outcome() -> None:
     with pytest.raises(ValueError, match=r"outcome\(='surrender'\) is not one of"):
         outcome_table(["deal", "surrender"], NAMES)
-
-
-def test_max_half_width_is_the_widest_interval() -> None:
-    table = {"a": {"ci": [0.1, 0.3]}, "b": {"ci": [0.2, 0.7]}}
-    assert max_half_width(table) == pytest.approx(0.25)
-
-
-def test_max_half_width_of_an_outcome_table() -> None:
-    table = outcome_table(["deal"] * 5 + ["truce"] * 5, NAMES)
-    lo, hi = closed_form_wilson(5, 10, Z95)
-    assert max_half_width(table) == pytest.approx((hi - lo) / 2, abs=1e-9)
 
 
 # --- describe ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 
 from sim import plots
 from sim.cli import main
-from sim.sweeps import POINT_METRICS
+from sim.outcomes import HEADLINE_METRICS
 from tests.conftest import same_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def test_json_has_points_with_values_outcomes_and_metrics(hawkes_grid: tuple) ->
             assert o["ci"][0] <= o["p"] <= o["ci"][1]
         # No breakdown rule: the truce holds to the 30-day horizon every time.
         assert p["outcomes"]["first_truce_held"]["p"] == 1.0
-        assert set(p["metrics"]) == set(POINT_METRICS)
+        assert set(p["metrics"]) == set(HEADLINE_METRICS)
         for m in p["metrics"].values():
             assert {"mean", "sd", "q05", "q50", "q95", "n", "ci"} <= set(m)
         assert p["metrics"]["truce_days"]["mean"] == 30.0
@@ -148,7 +148,7 @@ def test_sweep_parquet_has_one_row_per_point_with_parameter_columns(hawkes_grid:
             assert f"{prefix}_{name}" in table.column_names
         assert table.column(f"p_{name}").to_pylist() == [
             p["outcomes"][name]["p"] for p in summary["points"]]
-    for m in POINT_METRICS:
+    for m in HEADLINE_METRICS:
         assert f"mean_{m}" in table.column_names
     assert table.column("mean_truce_days").to_pylist() == [30.0] * 3
 

@@ -14,12 +14,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import budgets, plots, stats
-from sim.precision import Stopping
 from sim.engine import Plan
 from sim.errors import Interrupted, NegsimError, UsageError
 from sim.executor import Executor
 from sim.inputs import Overrides, ScenarioLike, assignments, resolve
 from sim.outcomes import possible
+from sim.precision import Stopping
 from sim.results import CompareResult, SweepResult, TraceResult
 from sim.runner import chunk_size, chunks, default_workers, run_chunks
 from sim.scenario import Scenario

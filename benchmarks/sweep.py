@@ -42,6 +42,7 @@ def one(tmp: Path, label: str, runs: int, workers: int, dask: str | None) -> tup
     t0 = time.perf_counter()
     job = swp.create(folder, text, str(FLAGSHIP), design, base.seed, runs)
     summary = swp.execute(job, workers, dask)
+    swp.finish(job)
     return time.perf_counter() - t0, summary["points"]
 
 

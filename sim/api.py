@@ -23,7 +23,7 @@ from sim.precision import Stopping
 from sim.results import CompareResult, SweepResult, TraceResult
 from sim.runner import chunk_size, chunks, default_workers, run_chunks
 from sim.scenario import Scenario
-from sim.store import Folder, manifest, write_json, write_parquet
+from sim.store import Folder
 from sim.summary import ParquetColumns, column, summarise
 from sim.yamlload import flow
 
@@ -187,7 +187,7 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
     if opts.chunk <= 0:
         opts = dataclasses.replace(opts, chunk=chunk_size(scenario))
     plan = Plan(scenario, opts.seed)
-    folder = Folder(opts.out, unique=opts.fresh_name) if opts.out else None
+    folder = Folder(opts.out, "run", unique=opts.fresh_name) if opts.out else None
     t0 = time.perf_counter()
     batches: list[pa.RecordBatch] = []
     try:
@@ -246,11 +246,10 @@ def _finish(plan: Plan, text: str, opts: RunOptions, folder: Folder | None,
     records = folder.merge_chunks()
     columns = ParquetColumns(records)
     summary = _summary(columns, plan, opts, wall)
-    write_json(folder.path / "summary.json", summary)
-    write_json(folder.path / "manifest.json", manifest(
-        text, seed=opts.seed, runs=columns.num_rows,
-        extra={"scenario": plan.scenario.name, "workers": opts.workers,
-               "precision": opts.precision, "chunk": opts.chunk}))
+    folder.write_json("summary.json", summary)
+    folder.write_manifest(text, seed=opts.seed, runs=columns.num_rows,
+                          extra={"scenario": plan.scenario.name, "workers": opts.workers,
+                                 "precision": opts.precision, "chunk": opts.chunk})
     result = RunResult(summary, plan, source=records)
     if opts.make_plots:
         _plots(result, folder.path)
@@ -349,16 +348,20 @@ def save_comparison(arms: list[Any], result: dict[str, Any], out: Path, plots_to
     """
     from sim import comparison as cmp
 
-    folder = Folder(out, unique=unique)
-    write_json(folder.path / "compare.json", result)
-    write_json(folder.path / "manifest.json", manifest(
-        "\n---\n".join(a.text for a in arms), seed=result["seed"], runs=result["runs"],
-        extra={"arms": [{"label": a.label, "source": a.source, "scenario_text": a.text}
-                        for a in arms]}))
-    write_parquet(cmp.pairs(arms), folder.path / "pairs.parquet")
-    if plots_too:
-        plots.plot_side_by_side(result["scenarios"], folder.path / "outcomes.png")
-        plots.plot_forest(result["comparisons"], folder.path / "differences.png")
+    folder = Folder(out, "compare", unique=unique)
+    try:
+        folder.write_json("compare.json", result)
+        folder.write_manifest("\n---\n".join(a.text for a in arms), seed=result["seed"],
+                              runs=result["runs"],
+                              extra={"arms": [{"label": a.label, "source": a.source,
+                                               "scenario_text": a.text} for a in arms]})
+        folder.write_parquet("pairs.parquet", cmp.pairs(arms))
+        if plots_too:
+            plots.plot_side_by_side(result["scenarios"], folder.path / "outcomes.png")
+            plots.plot_forest(result["comparisons"], folder.path / "differences.png")
+    except (NegsimError, KeyboardInterrupt):
+        folder.abandon("interrupted while writing")  # nothing is lost: it holds no chunks
+        raise
     return folder.complete()
 
 
@@ -404,6 +407,7 @@ def sweep(scenario: ScenarioLike | None = None, specs: Mapping[str, SweepSpec] |
     summary = swp.execute(job, workers, dask, progress)
     if plots_too:
         sweep_plots(job, summary)
+    swp.finish(job)
     return SweepResult(summary, list(job.design.paths), job.folder)
 
 

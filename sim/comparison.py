@@ -23,7 +23,7 @@ from sim.overrides import load_with
 from sim.precision import Stopping
 from sim.runner import Chunk, chunks, run_chunks
 from sim.scenario import Scenario, loads
-from sim.store import read_json, read_table
+from sim.store import kind_of, read_manifest, read_table
 from sim.summary import column
 
 ALPHA = 0.05
@@ -129,7 +129,10 @@ def arms_from_folders(folders: list[str]) -> tuple[list[Arm], str | None]:
     arms: list[Arm] = []
     for folder in folders:
         path = Path(folder)
-        manifest = read_json(path / "manifest.json")
+        if kind_of(path) not in ("run", None):
+            raise UsageError(f"{path} is a {kind_of(path)} folder; compare reads run folders "
+                             "(or scenarios)")
+        manifest = read_manifest(path)
         table = read_table(path / "replications.parquet")
         name = manifest.get("scenario", path.name)
         arms.append(Arm(unique_label(path.name, arms), name, str(path), manifest["scenario_text"],

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from sim.errors import NegsimError, UsageError
 from sim.outcomes import BY_NAME, GROUPS, OUTCOMES, is_input, possible, possible_in
 from sim.scenario import Scenario, loads
-from sim.store import read_json, read_table
+from sim.store import kind_of, read_json, read_manifest, read_table
 
 MIN_COVERAGE = 0.8
 PEEL_ALPHA = 0.05
@@ -64,9 +64,10 @@ def load(folder: Path) -> Experiments:
     Raises:
         UsageError: the folder is not a run or sweep folder, or holds no varying input.
     """
-    if (folder / "sweep.json").exists():
+    kind = kind_of(folder)
+    if kind == "sweep":
         exp = _sweep(folder)
-    elif (folder / "replications.parquet").exists():
+    elif kind == "run":
         exp = _run(folder)
     else:
         raise UsageError(f"{folder}: not a negsim run or sweep folder (no replications.parquet "
@@ -81,7 +82,7 @@ def load(folder: Path) -> Experiments:
 
 def _run(folder: Path) -> Experiments:
     table = read_table(folder / "replications.parquet")
-    manifest = read_json(folder / "manifest.json")
+    manifest = read_manifest(folder)
     inputs = {c: _floats(table.column(c)) for c in table.column_names if is_input(c)}
     scenario = _scenario(manifest.get("scenario_text", ""), folder)
     allowed = possible(scenario) if scenario else _observed(table)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import csv
-import hashlib
 import html
 import io
 import re
@@ -22,7 +21,7 @@ from sim.errors import NegsimError, UsageError
 from sim.outcomes import GROUPS, meaning
 from sim.render import influence, noise_note, pvalue
 from sim.scenario import Scenario, loads
-from sim.store import read_bytes, read_json, write_text
+from sim.store import kind_of, read_bytes, read_json, read_manifest, write_text
 from sim.story import representative, story_lines
 
 TRACE_LINES = 80
@@ -59,11 +58,12 @@ def build(folder: Path, stem: str = "report") -> str:
     Raises:
         UsageError: the folder is not a negsim run, compare or sweep folder.
     """
-    if (folder / "compare.json").exists():
+    kind = kind_of(folder)
+    if kind == "compare":
         return _page("Comparison", _compare(folder, stem), folder)
-    if (folder / "sweep.json").exists():
+    if kind == "sweep":
         return _page("Sweep", _sweep(folder, stem), folder)
-    if (folder / "summary.json").exists() and (folder / "manifest.json").exists():
+    if kind == "run" and (folder / "summary.json").exists():
         return _page("Run", _run(folder, stem), folder)
     raise UsageError(f"{folder} is not a negsim run, compare or sweep folder "
                      "(no summary.json, compare.json or sweep.json)")
@@ -86,15 +86,16 @@ def write(folder: Path, out: Path | None = None) -> Path:
 def side_files(folder: Path, stem: str = "report") -> dict[str, str]:
     """The files a report's reproduction commands use, by file name: the scenario text of a
     run or sweep (each arm's for a compare) and a sweep's points."""
-    if (folder / "compare.json").exists():
-        arms = read_json(folder / "manifest.json").get("arms", [])
+    kind = kind_of(folder)
+    if kind == "compare":
+        arms = read_manifest(folder).get("arms", [])
         return {_arm_file(stem, k): a["scenario_text"] for k, a in enumerate(arms, 1)}
-    if (folder / "sweep.json").exists():
+    if kind == "sweep":
         job = read_json(folder / "sweep.json")
         return {f"{stem}-scenario.yaml": job["scenario_text"],
                 f"{stem}-points.csv": _points_csv(job)}
-    if (folder / "manifest.json").exists():
-        return {f"{stem}-scenario.yaml": read_json(folder / "manifest.json")["scenario_text"]}
+    if kind == "run":
+        return {f"{stem}-scenario.yaml": read_manifest(folder)["scenario_text"]}
     return {}
 
 
@@ -161,7 +162,7 @@ def _num(x: Any, fmt: str = ".3g") -> str:
 
 
 def _run(folder: Path, stem: str) -> list[str]:
-    manifest, summary = read_json(folder / "manifest.json"), read_json(folder / "summary.json")
+    manifest, summary = read_manifest(folder), read_json(folder / "summary.json")
     scenario = _scenario(manifest["scenario_text"])
     file = f"{stem}-scenario.yaml"
     out = [f"<h1>{e(scenario.title)}</h1>",
@@ -459,7 +460,7 @@ def _assumptions(text: str) -> list[str]:
 
 def _compare(folder: Path, stem: str) -> list[str]:
     result = read_json(folder / "compare.json")
-    manifest = read_json(folder / "manifest.json")
+    manifest = read_manifest(folder)
     arms = manifest.get("arms", [])
     out = [f"<h1>Comparison: {e(', '.join(s['label'] for s in result['scenarios']))}</h1>",
            f"<p class=\"muted\">{e(result['runs'])} replications each, seed {e(result['seed'])}, "
@@ -575,12 +576,4 @@ def _sweep(folder: Path, stem: str) -> list[str]:
     out += _assumptions(job["scenario_text"])
     command = (f"negsim sweep {files[0]} --design {files[1]} --seed {job['seed']} "
                f"-n {job['runs']}")
-    return out + _reproduce(_sweep_manifest(job), [command], files)
-
-
-def _sweep_manifest(job: dict[str, Any]) -> dict[str, Any]:
-    """sweep.json's provenance in the shape of a run's manifest."""
-    text = job["scenario_text"]
-    return {"scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
-            "command": job.get("command", []), "versions": job.get("versions", {}),
-            "platform": job.get("platform"), "git": job.get("git")}
+    return out + _reproduce(read_manifest(folder), [command], files)

@@ -1,8 +1,17 @@
-"""Run folders: written under a temporary name, chunk by chunk, renamed when complete.
+"""Results folders: one writer (:class:`Folder`) for run, compare and sweep folders alike.
 
-A folder being written is ``NAME.partial``; its finished chunks are whole Parquet files
-(each written to a temporary file and renamed), so an interrupted run loses none of them
-and leaves a folder clearly marked incomplete, never a corrupt one.
+Every folder holds ``manifest.json`` (its kind, the scenario text and hash, seed, runs,
+versions, platform, git commit and command) beside the files of its kind. While it is
+written, it is marked incomplete in one of two ways:
+
+- a run or compare folder is ``NAME.partial`` (with an ``INCOMPLETE`` note) and is renamed
+  to ``NAME`` when complete, so ``NAME`` only ever holds finished results; a run's finished
+  chunks are whole Parquet files, so an interrupted run loses none of them;
+- a sweep folder (resumable in place) is ``NAME`` with an ``INCOMPLETE`` note saying how to
+  resume it, removed when the sweep is complete.
+
+Every file is written to a temporary name and renamed, never through a symlink, so no file
+is ever half written.
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ _SOURCE = Path(__file__).resolve().parent
 def timestamped(root: Path, name: str) -> Path:
     """``root/name-YYYYmmdd-HHMMSS``, with a suffix if that exists already.
 
-    Only a proposal: :func:`claim` (which :class:`Folder` and sweeps use) makes the folder
+    Only a proposal: :func:`claim` (which :class:`Folder` uses) makes the folder
     atomically and moves on to the next suffix if another process took the name meanwhile.
     """
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -62,9 +71,10 @@ def _partial(path: Path) -> Path:
 def claim(path: Path, suffix: str = "", unique: bool = False) -> Path | None:
     """Create the folder ``path`` + ``suffix`` atomically and return ``path``.
 
-    ``mkdir`` either creates the folder or fails, so two processes never share one. With
-    ``unique``, a name already taken (by this folder, or by ``path`` itself when a suffix is
-    given) moves on to ``path-2``, ``path-3``, ...; without it, a taken name gives None.
+    ``mkdir`` either creates the folder or fails, so two processes never share one. A name
+    is taken when the folder, or its ``.partial`` twin (a run still being written), exists.
+    With ``unique``, a taken name moves on to ``path-2``, ``path-3``, ...; without it, a
+    taken name gives None.
 
     Raises:
         UsageError: the path is bad input (name too long, a file in the way).
@@ -74,8 +84,9 @@ def claim(path: Path, suffix: str = "", unique: bool = False) -> Path | None:
     for k in range(1, CLAIM_TRIES + 1):
         candidate = path if k == 1 else path.with_name(f"{path.name}-{k}")
         try:
-            if suffix and os.path.lexists(candidate):
-                raise FileExistsError(candidate)
+            other = candidate if suffix else _partial(candidate)  # a run being written there
+            if os.path.lexists(other):
+                raise FileExistsError(other)
             os.mkdir(candidate.with_name(candidate.name + suffix))
             return candidate
         except FileExistsError:
@@ -115,34 +126,86 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-class Folder:
-    """A results folder in the making."""
+KINDS = ("run", "compare", "sweep")
 
-    def __init__(self, final: Path, unique: bool = False):
+
+class Folder:
+    """A results folder in the making (see the module's docstring).
+
+    Attributes:
+        final: The folder's name once complete.
+        path: Where files are written now (``final.partial``, or ``final`` when resumable).
+    """
+
+    def __init__(self, final: Path, kind: str, *, unique: bool = False,
+                 resumable: bool = False):
+        """Claim the folder atomically.
+
+        Args:
+            final: The folder to create.
+            kind: ``run``, ``compare`` or ``sweep`` (recorded in the manifest).
+            unique: ``final`` is a proposed name: take ``final-2``, ... if it is taken.
+            resumable: write in place, marked incomplete until :meth:`complete`.
+
+        Raises:
+            UsageError: the folder (or its ``.partial``) exists and ``unique`` is not set.
+            StorageError: the folder cannot be created.
+        """
+        assert kind in KINDS, kind
+        self.kind, self.resumable = kind, resumable
         if not unique and os.path.lexists(final):
-            raise UsageError(f"{final} exists already; negsim never overwrites a results folder")
-        claimed = claim(final, PARTIAL, unique)
+            raise UsageError(f"{final} exists already; " + (
+                f"use <<resume>> {final} to continue it" if resumable
+                else "negsim never overwrites a results folder"))
+        claimed = claim(final, "" if resumable else PARTIAL, unique)
         if claimed is None:
-            raise UsageError(f"{_partial(final)} exists (an interrupted run?); remove it or "
-                             "choose another <<out>>")
+            raise UsageError(
+                f"{final} exists already; use <<resume>> {final} to continue it" if resumable
+                else f"{_partial(final)} exists (an interrupted run?); remove it or choose "
+                     "another <<out>>")
         self.final = claimed
-        self.path = _partial(claimed)
-        make_dirs(self.path / "chunks")
+        self.path = claimed if resumable else _partial(claimed)
         self.mark_incomplete("running")
 
+    @classmethod
+    def reopen(cls, path: Path, kind: str) -> Folder:
+        """A resumable folder left incomplete, to be finished in place."""
+        folder = cls.__new__(cls)
+        folder.kind, folder.resumable, folder.final, folder.path = kind, True, path, path
+        return folder
+
     def mark_incomplete(self, why: str) -> None:
-        write_text(self.path / MARKER,
-                   f"This folder is incomplete ({why}). Finished chunks are in chunks/.\n")
+        if self.resumable:
+            text = (f"This {self.kind} is incomplete ({why}); finish it with: "
+                    f"negsim {self.kind} --resume {self.final}\n")
+        else:
+            text = f"This folder is incomplete ({why}). Finished chunks are in chunks/.\n"
+        write_text(self.path / MARKER, text)
+
+    def write_manifest(self, scenario_text: str, *, seed: int, runs: int,
+                       extra: dict[str, Any]) -> None:
+        """manifest.json: the kind, what reproduces the results, and where they were made."""
+        self.write_json("manifest.json", {"kind": self.kind, **manifest(
+            scenario_text, seed=seed, runs=runs, extra=extra)})
+
+    def write_json(self, name: str, data: Any) -> Path:
+        write_json(self.path / name, data)
+        return self.path / name
+
+    def write_parquet(self, name: str, table: pa.Table) -> Path:
+        write_parquet(table, self.path / name)
+        return self.path / name
 
     def abandon(self, why: str) -> None:
         """A run that failed: with no finished chunk, nothing is left behind; otherwise the
         ``.partial`` folder stays, marked with the reason."""
-        if self.chunk_files():
+        if self.chunk_files() or self.resumable:
             self.mark_incomplete(why)
         else:
             shutil.rmtree(self.path, ignore_errors=True)
 
     def write_chunk(self, index: int, batch: pa.RecordBatch) -> None:
+        make_dirs(self.path / "chunks")
         write_parquet(pa.Table.from_batches([batch]), self.path / "chunks" / f"{index:06d}.parquet")
 
     def chunk_files(self) -> list[Path]:
@@ -165,13 +228,19 @@ class Folder:
         return target
 
     def complete(self) -> Path:
-        """Drop the chunks and the marker, then rename to the final name."""
+        """Drop the chunks and the marker; a ``.partial`` folder is renamed to its final name.
+
+        Raises:
+            StorageError: the final name appeared meanwhile (the results stay where they are).
+        """
         shutil.rmtree(self.path / "chunks", ignore_errors=True)
         (self.path / MARKER).unlink(missing_ok=True)
-        if self.final.exists():
-            raise StorageError(f"{self.final} appeared while running; results left in {self.path}")
-        os.replace(self.path, self.final)
-        self.path = self.final
+        if self.path != self.final:
+            if self.final.exists():
+                raise StorageError(f"{self.final} appeared while running; results left in "
+                                   f"{self.path}")
+            os.replace(self.path, self.final)
+            self.path = self.final
         return self.final
 
 
@@ -323,6 +392,36 @@ def git_commit() -> dict[str, Any] | None:
                 "dirty": bool(git("status", "--porcelain", "--untracked-files=no"))}
     except (OSError, subprocess.SubprocessError):
         return None
+
+
+def kind_of(folder: Path) -> str | None:
+    """``run``, ``compare`` or ``sweep`` by the files a folder holds (None: not a negsim
+    results folder)."""
+    if (folder / "compare.json").exists():
+        return "compare"
+    if (folder / "sweep.json").exists():
+        return "sweep"
+    if (folder / "manifest.json").exists() and (
+            (folder / "summary.json").exists() or (folder / "replications.parquet").exists()):
+        return "run"
+    return None
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """A folder's manifest.json (for a sweep folder written before sweeps had one, the same
+    fields taken from its sweep.json).
+
+    Raises:
+        UsageError: there is no manifest.
+        DamagedFile: it is not what negsim writes.
+    """
+    if not (folder / "manifest.json").exists() and (folder / "sweep.json").exists():
+        job = read_json(folder / "sweep.json")
+        text = job["scenario_text"]
+        return {"kind": "sweep", "scenario_text": text, "seed": job["seed"], "runs": job["runs"],
+                "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
+                **{k: job.get(k) for k in ("versions", "platform", "git", "command", "created")}}
+    return dict(read_json(folder / "manifest.json"))
 
 
 def read_json(path: Path) -> Any:

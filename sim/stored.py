@@ -7,7 +7,7 @@ rather than failing later with a traceback. Extra keys are allowed: newer versio
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -52,7 +52,11 @@ class Summary(_Stored):
 
 
 class Manifest(_Stored):
-    """manifest.json: what reproduces a run or a comparison."""
+    """manifest.json: what reproduces a run, a comparison or a sweep."""
+
+    kind: Literal["run", "compare", "sweep"] | None = Field(
+        default=None,
+        description="Which command wrote the folder (absent in folders from earlier versions).")
 
     scenario_text: str = Field(description="The scenario as run.")
     seed: int = Field(ge=0, description="Seed.")

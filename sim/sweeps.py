@@ -1,6 +1,7 @@
 """Sweeps: every point of a design run on the same streams, stored point by point, resumable.
 
-A sweep folder holds ``sweep.json`` (the base scenario text, the design, seed and runs),
+A sweep folder (written by :class:`sim.store.Folder`, like every results folder) holds
+``manifest.json``, ``sweep.json`` (the base scenario text, the design, seed and runs),
 ``points/NNNNN.parquet`` and ``points/NNNNN.json`` for each finished point (the JSON, written
 last and atomically, marks the point done) and an ``INCOMPLETE`` marker until the end, when
 ``sweep.parquet``, ``summary.json`` and the plots are written. ``--resume`` reads the folder,
@@ -10,7 +11,6 @@ sweep's.
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -24,22 +24,13 @@ import pyarrow as pa
 from sim import budgets, sensitivity, stats
 from sim.design import Design, assignments
 from sim.engine import Plan
-from sim.errors import Interrupted, ScenarioError, UsageError
+from sim.errors import Interrupted, ScenarioError
 from sim.executor import Executor
 from sim.outcomes import HEADLINE_METRICS, possible_in
 from sim.overrides import apply
 from sim.runner import chunks, simulate_chunk
 from sim.scenario import Scenario, from_document
-from sim.store import (
-    MARKER,
-    claim,
-    make_dirs,
-    provenance,
-    read_json,
-    write_json,
-    write_parquet,
-    write_text,
-)
+from sim.store import Folder, make_dirs, read_json
 from sim.summary import column
 from sim.yamlload import parse_text
 
@@ -56,6 +47,7 @@ class Sweep:
     design: Design
     seed: int
     runs: int
+    writer: Folder | None = field(default=None, repr=False, compare=False)
     _scenarios: list[Scenario] | None = field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
@@ -68,7 +60,7 @@ class Sweep:
         data = read_json(folder / "sweep.json")
         design = Design(data["method"], data["paths"], data["points"], data.get("sobol", {}))
         return cls(folder, data["scenario_text"], data["source"], design, data["seed"],
-                   data["runs"])
+                   data["runs"], Folder.reopen(folder, "sweep"))
 
     def scenarios(self) -> list[Scenario]:
         """Each point's validated scenario.
@@ -87,6 +79,12 @@ class Sweep:
                                         ) from None
             self._scenarios = out
         return self._scenarios
+
+    def out(self) -> Folder:
+        """The folder's writer."""
+        if self.writer is None:
+            self.writer = Folder.reopen(self.folder, "sweep")
+        return self.writer
 
     def outcome_names(self) -> tuple[str, ...]:
         """The outcomes any point's scenario allows, in registry order."""
@@ -124,19 +122,16 @@ def create(folder: Path, text: str, source: str, design: Design, seed: int, runs
         UsageError: the folder exists, or the sweep is past its budgets (points, runs).
         StorageError: the folder cannot be created.
     """
-    if not unique and os.path.lexists(folder):
-        raise UsageError(f"{folder} exists already; use <<resume>> {folder} to continue it")
     budgets.check_sweep(len(design.points), runs)
     sweep = Sweep(folder, text, source, design, seed, runs)
-    sweep.scenarios()  # validate every point before creating anything
-    claimed = claim(folder, unique=unique)
-    if claimed is None:
-        raise UsageError(f"{folder} exists already; use <<resume>> {folder} to continue it")
-    sweep.folder = claimed
-    make_dirs(claimed / "points")
-    write_text(claimed / MARKER, f"Sweep in progress or interrupted: negsim sweep --resume "
-               f"{claimed}\n")
-    write_json(claimed / "sweep.json", {**sweep.to_json(), **provenance()})
+    scenarios = sweep.scenarios()  # validate every point before creating anything
+    writer = Folder(folder, "sweep", unique=unique, resumable=True)
+    sweep.folder, sweep.writer = writer.path, writer
+    make_dirs(writer.path / "points")
+    writer.write_json("sweep.json", sweep.to_json())
+    writer.write_manifest(text, seed=seed, runs=runs, extra={
+        "scenario": scenarios[0].name if scenarios else "", "source": source,
+        "points": len(design.points)})
     return sweep
 
 
@@ -161,7 +156,8 @@ def _task(args: tuple[int, Scenario, int, int, tuple[str, ...]]
 
 def execute(sweep: Sweep, workers: int = 1, dask: str | None = None,
             progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Run every unfinished point, storing each as it finishes; then assemble the results."""
+    """Run every unfinished point, storing each as it finishes; then assemble the results
+    (the folder stays marked incomplete until :func:`finish`)."""
     t0 = time.perf_counter()
     scenarios = sweep.scenarios()
     finished = sweep.done()
@@ -181,9 +177,10 @@ def _store(sweep: Sweep, results: Iterator[tuple[int, pa.Table, dict[str, Any]]]
            progress: Callable[[int], None] | None) -> None:
     """Write each finished point (Parquet, then its JSON, which marks it done)."""
     for k, table, summary in results:
-        write_parquet(_with_swept(table, sweep, k), sweep.folder / "points" / f"{k:05d}.parquet")
-        write_json(sweep.folder / "points" / f"{k:05d}.json",
-                   {"point": k, "values": sweep.design.points[k], **summary})
+        out = sweep.out()
+        out.write_parquet(f"points/{k:05d}.parquet", _with_swept(table, sweep, k))
+        out.write_json(f"points/{k:05d}.json",
+                       {"point": k, "values": sweep.design.points[k], **summary})
         if progress:
             progress(sweep.runs)
 
@@ -201,7 +198,7 @@ def assemble(sweep: Sweep, wall_s: float) -> dict[str, Any]:
     """sweep.parquet, summary.json and the sensitivity ranking, from the stored points."""
     points = [read_json(sweep.folder / "points" / f"{k:05d}.json")
               for k in range(len(sweep.design.points))]
-    write_parquet(_table(sweep, points), sweep.folder / "sweep.parquet")
+    sweep.out().write_parquet("sweep.parquet", _table(sweep, points))
     summary = {
         "scenario": _name(sweep),
         "seed": sweep.seed,
@@ -212,9 +209,13 @@ def assemble(sweep: Sweep, wall_s: float) -> dict[str, Any]:
         "sensitivity": _sensitivity(sweep, points),
         "wall_s": round(wall_s, 3),
     }
-    write_json(sweep.folder / "summary.json", summary)
-    (sweep.folder / MARKER).unlink(missing_ok=True)
+    sweep.out().write_json("summary.json", summary)
     return summary
+
+
+def finish(sweep: Sweep) -> Path:
+    """Mark the sweep complete (once its plots are written too)."""
+    return sweep.out().complete()
 
 
 def _name(sweep: Sweep) -> str:

@@ -321,9 +321,11 @@ def test_compare_folder_holds_json_manifest_pairs_and_pngs(
     printed = dict(data)
     stored.pop("wall_s", None)
     printed.pop("wall_s", None)
+    assert printed.pop("folder") == str(folder)
     assert stored == printed
 
     manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "compare"
     assert manifest["seed"] == 5 and manifest["runs"] == 400
     assert [a["label"] for a in manifest["arms"]] == [s["label"] for s in data["scenarios"]]
     for arm, path in zip(manifest["arms"], (FLAGSHIP, NO_CARROT, GENEROUS), strict=True):

@@ -7,6 +7,7 @@ inside one, and a table that still cannot fit is printed stacked, one block per 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,8 +80,27 @@ def fitted(title: str, cols: list[Col], rows: list[list[str]], width: int) -> Re
         t.add_column(col.header, justify="right" if col.numeric else "left", width=w,
                      overflow="fold", no_wrap=col.whole)
     for row in rows:
-        t.add_row(*(for_rich(cell) for cell in row))
+        t.add_row(*(for_rich(cell if col.numeric else fold(cell, w))
+                    for col, cell, w in zip(cols, row, widths, strict=True)))
     return t
+
+
+_BREAKS = re.compile(r"(?<=[_ .,/-])")
+
+
+def fold(text: str, width: int) -> str:
+    """Text folded into lines of at most ``width`` after an underscore, space or other
+    separator, so that ``violations_per_truce_day`` reads ``violations_per_`` /
+    ``truce_day``; a part longer than ``width`` is left for the table to cut."""
+    if len(text) <= width:
+        return text
+    lines, line = [], ""
+    for part in _BREAKS.split(text):
+        if line and len(line) + len(part.rstrip()) > width:
+            lines.append(line.rstrip())
+            line = ""
+        line += part
+    return "\n".join([*lines, line.rstrip()])
 
 
 def _widths(cols: list[Col], rows: list[list[str]], room: int) -> list[int] | None:

@@ -132,3 +132,29 @@ def test_sweep_at_80_columns_prints_every_point_whole(tmp_path: Path) -> None:
         for o in point["outcomes"].values():
             assert_whole(f"{o['p']:.3f}", result.stdout)
             assert_whole(f"{(o['ci'][1] - o['ci'][0]) / 2:.3f}", result.stdout)
+
+
+@pytest.mark.parametrize(("text", "width", "lines"), [
+    ("violations_per_truce_day", 19, ["violations_per_", "truce_day"]),
+    ("observed_per_truce_day", 19, ["observed_per_truce_", "day"]),
+    ("level_assad_restraint", 19, ["level_assad_", "restraint"]),
+    ("deal_day", 19, ["deal_day"]),
+    ("a scenario title that is long", 12, ["a scenario", "title that", "is long"]),
+    ("unbreakablename", 6, ["unbreakablename"]),  # no separator: the table folds it
+])
+def test_names_fold_after_a_separator_never_inside_a_word(text: str, width: int,
+                                                        lines: list[str]) -> None:
+    assert render.fold(text, width).split("\n") == lines
+
+
+def test_the_flagship_metrics_at_80_columns_fold_names_only_at_underscores() -> None:
+    from sim.summary import METRICS
+
+    names = [m.name for m in METRICS] + ["level_assad_restraint", "level_joint_operations"]
+    summary = {"metrics": {n: {"n": 200, "mean": 0.0515, "ci": [0.0, 0.1], "sd": 0.417,
+                               "q05": 0, "q50": 0.868, "q95": 0.0819} for n in names}}
+    text = printed(render.metrics_table(summary, 80), 80)
+    cells = [line.split("│")[1].strip() for line in text.splitlines() if line.startswith("│")]
+    for cell in cells:  # each line of a name cell is a whole name or ends at a separator
+        assert cell in names or cell.endswith("_") or any(n.endswith(cell) for n in names), cell
+    assert "".join(cells) == "".join(names)  # all of every name, in order

@@ -9,7 +9,7 @@ From Python::
     sim.compare("scenarios/kerry_moscow_2016.yaml", variants=[{"deadline.credibility": 0.5}])
     sim.sweep("scenarios/kerry_moscow_2016.yaml", {"actors.russia.leverage.assad": "0:1:6"})
     sim.trace("scenarios/kerry_moscow_2016.yaml", outcome="no_deal")
-    sim.discover("results/RUN_FOLDER", "no_deal")["chosen"]
+    sim.discover("results/RUN_FOLDER", "no_deal").box          # PRIM: what leads to no deal
 """
 
 from typing import Any
@@ -20,19 +20,16 @@ from sim.scenario import Scenario, load, loads
 __version__ = "0.1.0"
 
 __all__ = ["run", "compare", "sweep", "trace", "discover", "RunResult", "CompareResult",
-           "SweepResult", "TraceResult", "load", "loads", "Scenario", "NegsimError",
-           "ScenarioError", "UsageError", "EngineError", "StorageError", "__version__"]
+           "SweepResult", "TraceResult", "DiscoverResult", "load", "loads", "Scenario",
+           "NegsimError", "ScenarioError", "UsageError", "EngineError", "StorageError",
+           "__version__"]
 
 
 def __getattr__(name: str) -> Any:
     # The run machinery (pyarrow, matplotlib) loads on first use, keeping `negsim validate` quick.
-    if name in ("run", "compare", "sweep", "trace", "RunResult", "CompareResult",
-                "SweepResult", "TraceResult"):
+    if name in ("run", "compare", "sweep", "trace", "discover", "RunResult", "CompareResult",
+                "SweepResult", "TraceResult", "DiscoverResult"):
         from sim import api
 
         return getattr(api, name)
-    if name == "discover":
-        from sim.discovery import discover
-
-        return discover
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -20,7 +20,7 @@ from sim.executor import Executor
 from sim.inputs import Overrides, ScenarioLike, assignments, resolve
 from sim.outcomes import possible
 from sim.precision import Stopping
-from sim.results import CompareResult, SweepResult, TraceResult
+from sim.results import CompareResult, DiscoverResult, SweepResult, TraceResult
 from sim.runner import chunk_size, chunks, default_workers, run_chunks
 from sim.scenario import Scenario
 from sim.store import Folder
@@ -446,6 +446,40 @@ def sweep_plots(job: Any, summary: dict[str, Any]) -> None:
         plots.plot_ranking(summary["sensitivity"], job.folder / "ranking.png")
 
 
+def discover(source: str | Path | RunResult | SweepResult, outcome: str,
+             min_coverage: float = 0.8, peel_alpha: float = 0.05, paste_alpha: float = 0.05,
+             max_qp: float = 0.05, save: bool = False,
+             plot: str | Path | None = None) -> DiscoverResult:
+    """Which ranges of the drawn (run) or swept (sweep) inputs lead to ``outcome`` (PRIM).
+
+    Args:
+        source: a run or sweep folder, or a result that has one (``run(..., out=...)``, a
+            sweep).
+        outcome: an outcome name, or a coarse group (deal_holds, no_deal_holds, escalation).
+        min_coverage: choose among boxes covering at least this share of the cases.
+        peel_alpha, paste_alpha: the share peeled off, and pasted back, per step.
+        max_qp: drop restrictions whose quasi-p value exceeds this.
+        save: store ``discover-OUTCOME.json`` and its plot in the folder (for the report).
+        plot: where to write the plot when saving (default: beside the JSON).
+
+    Raises:
+        UsageError: no folder, a bad outcome, or no replication ended in ``outcome``.
+    """
+    from sim import discovery as dsc
+
+    folder = source.folder if isinstance(source, RunResult | SweepResult) else source
+    if folder is None:
+        raise UsageError("discover reads a run or sweep folder: run with <<out>> to keep one")
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder; expected a negsim run or sweep folder")
+    settings = dsc.Settings(min_coverage=min_coverage, peel_alpha=peel_alpha,
+                            paste_alpha=paste_alpha, max_qp=max_qp)
+    data = dsc.discover(folder, outcome, settings)
+    stored = list(dsc.write(folder, data, Path(plot) if plot else None)) if save else []
+    return DiscoverResult(data, stored)
+
+
 STORY_LIMIT = 20_000  # a trace keeps the first and last 10,000 entries of a story
 
 
@@ -470,5 +504,5 @@ def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | No
     return TraceResult(world, story_lines(world))
 
 
-__all__ = ["run", "compare", "sweep", "trace", "execute", "RunResult", "RunOptions",
-           "CompareResult", "SweepResult", "TraceResult", "default_workers"]
+__all__ = ["run", "compare", "sweep", "trace", "discover", "execute", "RunResult", "RunOptions",
+           "CompareResult", "SweepResult", "TraceResult", "DiscoverResult", "default_workers"]

@@ -523,19 +523,16 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
       negsim discover results/kerry_moscow_2016-20261125-101500 --outcome no_deal
       negsim discover results/sweep-kerry_moscow_2016-20261125-103000 --outcome escalation
     """
-    from sim import discovery as dsc
-    from sim import store
+    from sim import api, store
+    from sim.discovery import box_lines
 
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: not a folder; expected a negsim run or sweep folder")
-    settings = dsc.Settings(min_coverage=min_coverage, peel_alpha=peel_alpha,
-                            paste_alpha=paste_alpha, max_qp=max_qp)
-    result = dsc.discover(folder, outcome, settings)
-    data, image = dsc.write(folder, result, plot_path)
+    found = api.discover(folder, outcome, min_coverage, peel_alpha, paste_alpha, max_qp,
+                         save=True, plot=plot_path)
+    result, (data, image) = found.data, found.stored
     if as_json:
         click.echo(json.dumps(store.clean_json(result), indent=2))
         return
-    for line in dsc.box_lines(result):
+    for line in box_lines(result):
         click.echo(line)
     click.echo(f"trajectory of {len(result['trajectory'])} boxes; result {data}; plot {image}")
 

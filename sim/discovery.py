@@ -265,7 +265,8 @@ def write(folder: Path, result: dict[str, Any], plot: Path | None = None) -> tup
 
     data = folder / f"discover-{result['outcome']}.json"
     write_json(data, result)
-    image = plot_discovery(result, plot or folder / f"discover-{result['outcome']}.png")
+    image = Path(plot or folder / f"discover-{result['outcome']}.png")
+    plot_discovery(result, image)
     return data, image
 
 

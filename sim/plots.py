@@ -451,24 +451,30 @@ def _sobol_err(cells: list[dict], h: np.ndarray) -> np.ndarray | None:
 # --- scenario discovery ----------------------------------------------------------------------
 
 
-def plot_discovery(result: dict, path: str | Path, title: str = "") -> Path:
+def plot_discovery(result: dict, path: str | Path | None = None, title: str = "",
+                   axes: Sequence[Axes] | None = None) -> Path | Figure:
     """PRIM's peeling trajectory (coverage against density) and the chosen box.
 
     Args:
         result: A discovery result (``sim.discovery.discover``).
-        path: Where to write the PNG.
+        path: Where to write the PNG (None: return the Figure instead).
         title: Title above the figure.
+        axes: Two axes of a figure of yours (trajectory, box) instead of a new figure.
 
     Returns:
-        The path written.
+        The path written, or the Figure when no path is given.
     """
-    fig = Figure(figsize=(11.0, 4.5), layout="constrained")
-    left, right = fig.subplots(1, 2)
+    if axes is None:
+        fig = Figure(figsize=(11.0, 4.5), layout="constrained")
+        left, right = fig.subplots(1, 2)
+    else:
+        left, right = axes
+        fig = left.get_figure()  # type: ignore[assignment]
     _draw_trajectory(left, result)
     _draw_box(right, result["chosen"]["restricted"])
     fig.suptitle(_plain(title) or f"What leads to {result['outcome']} "
                  f"({result['cases']} of {result['n']} replications)")
-    return _save(fig, path)
+    return _finish(fig, path)
 
 
 def _draw_trajectory(ax: Axes, result: dict) -> None:

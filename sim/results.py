@@ -160,4 +160,50 @@ class TraceResult:
         return "<pre>" + html.escape(str(self)) + "</pre>"
 
 
-__all__ = ["CompareResult", "SweepResult", "TraceResult"]
+@dataclass
+class DiscoverResult:
+    """PRIM scenario discovery: which ranges of the inputs lead to an outcome (``data`` is
+    what ``discover-OUTCOME.json`` holds)."""
+
+    data: dict[str, Any]
+    stored: list[Path] = field(default_factory=list)  # the JSON and plot, when saved
+
+    @property
+    def box(self) -> pd.DataFrame:
+        """One row per input the chosen box restricts: its bounds, the input's range and the
+        quasi-p value of each bound (None where the bound does not restrict)."""
+        return _frame([{"input": r["input"], "min": r["min"], "max": r["max"],
+                        "range_low": r["range"][0], "range_high": r["range"][1],
+                        "qp_min": r["qp_min"] if r["restricts_min"] else None,
+                        "qp_max": r["qp_max"] if r["restricts_max"] else None}
+                       for r in self.data["chosen"]["restricted"]])
+
+    @property
+    def trajectory(self) -> pd.DataFrame:
+        """One row per box on the peeling and pasting trajectory: coverage, density, mass,
+        restricted inputs and replications in the box."""
+        return _frame(self.data["trajectory"])
+
+    def to_pandas(self) -> pd.DataFrame:
+        """Alias of :attr:`box`."""
+        return self.box
+
+    def plot(self, path: str | Path | None = None, axes: Any = None) -> Any:
+        """The trajectory and the chosen box: written to ``path``, or a Figure (on two
+        ``axes`` of yours if given)."""
+        from sim import plots
+
+        return plots.plot_discovery(self.data, path, axes=axes)
+
+    def __repr__(self) -> str:
+        from sim.discovery import box_lines
+
+        d = self.data
+        return (f"DiscoverResult({d['outcome']} in {d['folder']}, {d['kind']}, "
+                f"{len(d['inputs'])} inputs)\n" + "\n".join(box_lines(d)))
+
+    def _repr_html_(self) -> str:
+        return _html_table(self.box, repr(self).splitlines()[1])
+
+
+__all__ = ["CompareResult", "SweepResult", "TraceResult", "DiscoverResult"]

@@ -163,7 +163,38 @@ def test_discover_on_a_sweep_folder_uses_the_swept_input(tmp_path: Path) -> None
 
 
 def test_the_python_api_discovers_the_same_box(known: Path, known_result: dict) -> None:
-    assert sim.discover(known, "no_deal")["chosen"] == known_result["chosen"]
+    before = {p: p.stat().st_mtime_ns for p in known.glob("discover-*")}
+    found = sim.discover(known, "no_deal")
+    assert found.data["chosen"] == known_result["chosen"]
+    after = {p: p.stat().st_mtime_ns for p in known.glob("discover-*")}
+    assert found.stored == [] and after == before  # it saves only when asked
+    box = found.box  # a DataFrame: one row per restricted input
+    assert list(box["input"]) == [RESERVATION]
+    assert box.loc[0, "min"] == pytest.approx(known_result["chosen"]["restricted"][0]["min"])
+    assert box.loc[0, "qp_min"] < 0.05 and box.loc[0, "qp_max"] is None
+    assert len(found.trajectory) == len(known_result["trajectory"])
+    assert {"coverage", "density", "mass"} <= set(found.trajectory.columns)
+    text = repr(found)
+    assert text.startswith("DiscoverResult(no_deal in ") and RESERVATION in text
+    assert len(text) < 2000 and "<table" in found._repr_html_()
+
+
+def test_the_python_api_takes_a_run_result_and_plots_on_your_axes(tmp_path: Path) -> None:
+    from matplotlib.figure import Figure
+
+    path = tmp_path / "known_box.yaml"
+    path.write_text(KNOWN_BOX)
+    run = sim.run(path, runs=400, out=tmp_path / "run", plots=False)
+    found = sim.discover(run, "no_deal", save=True)
+    assert [p.name for p in found.stored] == ["discover-no_deal.json", "discover-no_deal.png"]
+    assert all(p.parent == tmp_path / "run" and p.is_file() for p in found.stored)
+    fig = found.plot()
+    assert isinstance(fig, Figure) and len(fig.axes) >= 2
+    mine = Figure()
+    axes = mine.subplots(1, 2)
+    assert found.plot(axes=axes) is mine and axes[0].has_data()
+    with pytest.raises(sim.UsageError, match="run with out to keep one"):
+        sim.discover(sim.run(path, runs=50, plots=False), "no_deal")
 
 
 def test_report_computes_discovery_from_stored_replications_when_none_is_stored(

@@ -451,7 +451,8 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
         job=job, workers=w, dask=dask_address, plots_too=plots, progress=tick))
     summary = result.data
     if as_json:
-        click.echo(json.dumps(store.clean_json(summary), indent=2))
+        click.echo(json.dumps(store.clean_json({**summary, "folder": str(job.folder)}),
+                              indent=2))
         return
     _print_sweep(job, summary)
 

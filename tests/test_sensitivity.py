@@ -258,6 +258,7 @@ def test_a_parameter_with_no_effect_ranks_last_with_src_0(tmp_path: Path) -> Non
         assert abs(res["parameters"]["truce.breakdown.violations"]["src"]) > 0.9
         assert res["r2"] > 0.8
         assert 0 < res["noise_share"] < 1
+    assert summary.pop("folder") == str(out)
     assert summary == json.loads((out / "summary.json").read_text())
 
 

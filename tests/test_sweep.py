@@ -58,8 +58,8 @@ def summary_of(folder: Path) -> dict[str, Any]:
 
 
 def comparable(summary: dict[str, Any]) -> dict[str, Any]:
-    """A summary without its wall time."""
-    return {k: v for k, v in summary.items() if k != "wall_s"}
+    """A summary without its wall time and folder."""
+    return {k: v for k, v in summary.items() if k not in ("wall_s", "folder")}
 
 
 def assert_png(path: Path) -> None:
@@ -80,7 +80,9 @@ def hawkes_grid(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[st
     result = invoke("sweep", HAWKES, "-n", 40, "--workers", 1, "--set", "truce.beta=1.5,2,3",
                     "--out", out, "--json")
     assert result.exit_code == 0, result.output
-    return out, json.loads(result.stdout)
+    printed = json.loads(result.stdout)
+    assert printed.pop("folder") == str(out)  # --json says where the folder is
+    return out, printed
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +91,9 @@ def flagship_grid(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     result = invoke("sweep", FLAGSHIP, "-n", 40, "--seed", 11, "--workers", 1, *FLAGSHIP_GRID,
                     "--out", out, "--json")
     assert result.exit_code == 0, result.output
-    return out, json.loads(result.stdout)
+    printed = json.loads(result.stdout)
+    assert printed.pop("folder") == str(out)  # --json says where the folder is
+    return out, printed
 
 
 def test_json_has_points_with_values_outcomes_and_metrics(hawkes_grid: tuple) -> None:

@@ -17,7 +17,7 @@ from sim import budgets, plots, stats
 from sim.engine import Plan
 from sim.errors import Interrupted, NegsimError, UsageError
 from sim.executor import Executor
-from sim.inputs import Overrides, ScenarioLike, assignments, resolve
+from sim.inputs import Overrides, ScenarioLike, assignments, defaults, resolve
 from sim.outcomes import possible
 from sim.precision import Stopping
 from sim.results import CompareResult, DiscoverResult, SweepResult, TraceResult
@@ -147,21 +147,25 @@ class RunOptions:
 
 def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None,
         workers: int = 1, overrides: Overrides = None, precision: float | None = None,
-        out: str | Path | None = None, plots: bool = True, dask: str | None = None
-        ) -> RunResult:
-    """Run a scenario from Python (for notebooks).
+        out: str | Path | None = None, plots: bool = True, dask: str | None = None,
+        progress: Callable[[int], None] | None = None, fresh_name: bool = False) -> RunResult:
+    """Run a scenario many times (``negsim run`` is this function with a progress bar).
 
     Args:
-        scenario: a path to a YAML file, YAML text, or a :class:`Scenario` (validated again,
-            however it was built or edited).
+        scenario: a path to a YAML file, the name of a shipped scenario, YAML text, or a
+            :class:`Scenario` (validated again, however it was built or edited).
         runs: replications (default: the scenario's ``runs``); with ``precision``, the cap.
         seed: seed (default: the scenario's).
         workers: processes; results do not depend on it.
-        overrides: ``{dotted.path: value}`` changes to the scenario.
-        precision: stop once every outcome's 95% half-width is at most this.
+        overrides: ``{dotted.path: value}`` changes to the scenario (or ``PATH=VALUE``
+            strings).
+        precision: stop once every outcome's 95% half-width is at most this
+            (:mod:`sim.precision`).
         out: write a run folder here (default: keep everything in memory).
         plots: write PNG plots into the folder.
         dask: ``local`` or a Dask scheduler's address: run the replications there.
+        progress: called with the number of replications finished, as they finish.
+        fresh_name: ``out`` is a proposed name; take ``out-2``, ... if it is taken.
 
     Returns:
         The run's summary, its records, DataFrames and plotting methods.
@@ -171,9 +175,10 @@ def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None
         UsageError: ``out`` exists already, or an argument is out of range.
     """
     model, text, _ = resolve(scenario, overrides)
-    opts = RunOptions(runs or model.runs, model.seed if seed is None else seed, workers,
-                      precision, Path(out) if out else None, make_plots=plots, dask=dask)
-    return execute(model, text, opts)
+    n, s = defaults(model, runs, seed)
+    opts = RunOptions(n, s, workers, precision, Path(out) if out else None, make_plots=plots,
+                      dask=dask, fresh_name=fresh_name)
+    return execute(model, text, opts, progress)
 
 
 def execute(scenario: Scenario, text: str, opts: RunOptions,
@@ -184,6 +189,7 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
         UsageError: more replications than the budget allows (checked before any work).
     """
     budgets.check_runs(opts.runs)
+    Stopping(opts.precision, opts.runs)  # a bad target is refused before any work
     if opts.chunk <= 0:
         opts = dataclasses.replace(opts, chunk=chunk_size(scenario))
     plan = Plan(scenario, opts.seed)
@@ -314,11 +320,9 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
             result["warning"] = f"runs cannot be paired ({problem}); compared as independent"
     else:
         arms = _arms(items, extra)
-        first = arms[0].model
-        assert first is not None
-        result = cmp.run_comparison(arms, runs or first.runs,
-                                    first.seed if seed is None else seed,
-                                    Executor(workers, dask), precision, progress)
+        assert arms[0].model is not None
+        n, s = defaults(arms[0].model, runs, seed)
+        result = cmp.run_comparison(arms, n, s, Executor(workers, dask), precision, progress)
     folder = (save_comparison(arms, result, Path(out), plots, fresh_name) if out is not None
               else None)
     return CompareResult(result, cmp.pairs(arms), folder)
@@ -420,11 +424,11 @@ def new_sweep(scenario: ScenarioLike, specs: list[str], sample: str, zipped: boo
     from sim import sweeps as swp
 
     base, text, source = resolve(scenario)
-    s = base.seed if seed is None else seed
+    n, s = defaults(base, runs, seed)
     points = dsg.build([dsg.parse_spec(x) for x in specs], sample, zipped,
                        Path(design) if design else None, s)
     folder = Path(out) if out else store.timestamped(Path("results"), f"sweep-{base.name}")
-    return swp.create(folder, text, source, points, s, runs or base.runs, unique=out is None)
+    return swp.create(folder, text, source, points, s, n, unique=out is None)
 
 
 def _spec_text(spec: SweepSpec) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -97,11 +96,6 @@ def schema() -> None:
       negsim schema > schema/scenario.schema.json
     """
     click.echo(json.dumps(scn.json_schema(), indent=2))
-
-
-def _check_precision(precision: float | None) -> None:
-    if precision is not None and not math.isfinite(precision):
-        raise UsageError(f"--precision {precision}: expected a finite half-width such as 0.01")
 
 
 def _force_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -203,8 +197,9 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
     """
     budgets.check_runs(runs or 0)  # before loading anything heavy
-    _check_precision(precision)
     from sim import api, render, store  # matplotlib and pyarrow load only when running
+    from sim.inputs import defaults
+    from sim.precision import Stopping
     from sim.runner import chunk_size, chunks
 
     if scenario_file is None:
@@ -214,15 +209,16 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         for name, title in shipped:
             click.echo(f"{for_terminal(name):34s} {for_terminal(title)}")
         return
-    scenario, text = load_with(_scenario_arg(scenario_file), assignments)
-    budgets.check_runs(runs or scenario.runs)
-    opts = api.RunOptions(
-        runs=runs or scenario.runs, seed=scenario.seed if seed is None else seed,
-        workers=_workers(workers, len(chunks(0, runs or scenario.runs, chunk_size(scenario)))),
-        precision=precision,
-        out=out or store.timestamped(Path("results"), scenario.name), make_plots=plots,
-        fresh_name=out is None, dask=dask_address)
-    result = _with_progress(opts.runs, lambda tick: api.execute(scenario, text, opts, tick))
+    path = _scenario_arg(scenario_file)
+    scenario, _ = load_with(path, assignments)  # for its name and size; api.run loads it too
+    n, _ = defaults(scenario, runs, seed)
+    budgets.check_runs(n)
+    first = Stopping(precision, n).first_batch()  # a bad --precision is refused here
+    w = _workers(workers, len(chunks(0, first, chunk_size(scenario))))
+    result = _with_progress(n, lambda tick: api.run(
+        path, runs, seed, w, list(assignments), precision,
+        out or store.timestamped(Path("results"), scenario.name), plots, dask_address,
+        progress=tick, fresh_name=out is None))
     if as_json:
         printed = {**result.summary, "folder": str(result.folder)}
         click.echo(json.dumps(store.clean_json(printed), indent=2))
@@ -329,7 +325,6 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     from sim.precision import Stopping
     from sim.runner import chunks
 
-    _check_precision(precision)
     inputs = tuple(_scenario_arg(p) for p in inputs)
     missing = [p for p in inputs if not Path(p).exists()]
     if missing:

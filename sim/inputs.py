@@ -33,6 +33,12 @@ def resolve(scenario: ScenarioLike, overrides: Overrides = None) -> tuple[Scenar
     return model, text, doc.source
 
 
+def defaults(model: Scenario, runs: int | None, seed: int | None) -> tuple[int, int]:
+    """Replications and seed: the ones given, else the scenario's (the one place where a
+    command's defaults are decided)."""
+    return (runs or model.runs), (model.seed if seed is None else seed)
+
+
 def document(scenario: ScenarioLike) -> Document:
     """Parse a path, YAML text or Scenario into a document (nothing validated yet)."""
     if isinstance(scenario, Scenario):
@@ -62,5 +68,5 @@ def assignments(overrides: Overrides) -> list[str]:
 
 
 
-__all__ = ["resolve", "document", "assignments", "ScenarioLike", "Overrides",
+__all__ = ["resolve", "defaults", "document", "assignments", "ScenarioLike", "Overrides",
            "ScenarioError"]

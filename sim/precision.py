@@ -10,9 +10,12 @@ run has the same replications, and the same numbers, on one process or twenty.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from sim.errors import UsageError
 
 BATCH = 1000
 """Replications between two checks of the intervals."""
@@ -24,6 +27,14 @@ class Stopping:
 
     target: float | None
     cap: int
+
+    def __post_init__(self) -> None:
+        """Raises:
+        UsageError: a target that is not a finite half-width above 0.
+        """
+        if self.target is not None and not (math.isfinite(self.target) and self.target > 0):
+            raise UsageError(f"<<precision>> {self.target}: expected a finite half-width above "
+                             "0, such as 0.01")
 
     def batches(self, chunk: int = 0) -> Iterator[range]:
         """The replication ranges to run, checked between them (lazily).

@@ -87,3 +87,27 @@ def test_an_easy_target_stops_after_the_first_batch_with_the_same_report_shape()
     assert summary["runs"] == BATCH
     assert set(summary["precision"]) == {"target", "cap", "achieved", "batch"}
     assert summary["precision"]["achieved"] <= 0.5
+
+
+@pytest.mark.parametrize("target", [float("nan"), float("inf"), 0.0, -0.1])
+def test_a_target_that_is_not_a_finite_half_width_is_refused_before_any_work(
+        target: float, tmp_path: Path) -> None:
+    with pytest.raises(sim.UsageError, match=r"precision .*: expected a finite half-width"):
+        sim.run(POISSON, runs=100, precision=target, out=tmp_path / "r")
+    with pytest.raises(sim.UsageError, match=r"precision .*: expected a finite half-width"):
+        sim.compare(POISSON, [VARIANT], runs=100, precision=target, out=tmp_path / "c")
+    assert list(tmp_path.iterdir()) == []  # no folder, not even a .partial one
+
+
+@pytest.mark.parametrize("command", [["run", str(POISSON)],
+                                     ["compare", str(POISSON), "--vs", "horizon_days=20"]])
+def test_the_cli_names_the_flag_and_exits_2(command: list[str], tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    result = CliRunner().invoke(main, [*command, "--precision", "nan", "-n", "100",
+                                       "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2, result.output
+    assert "--precision nan: expected a finite half-width above 0" in result.stderr
+    assert "Traceback" not in result.output and not (tmp_path / "o").exists()

@@ -244,6 +244,30 @@ def test_killing_the_parent_leaves_no_worker_alive(tmp_path: Path) -> None:
         proc.communicate(timeout=30)
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_killing_the_parent_leaves_no_dask_local_worker_alive(tmp_path: Path) -> None:
+    # --dask local starts a LocalCluster of worker processes; they must go with the parent.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(POISSON), "-n", "5000000", "--workers", "2",
+         "--dask", "local", "--no-plots", "--out", str(tmp_path / "run")],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)
+    workers: set[int] = set()
+    try:
+        workers = wait_for_pool(proc, 2)  # two workers (and the resource tracker)
+        time.sleep(1)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        time.sleep(5)
+        alive = workers & set(_children())
+        assert not alive, f"orphaned Dask workers: {alive}"
+    finally:
+        for pid in workers | descendants(proc.pid) | {proc.pid}:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+
+
 def wait_for_pool(proc: subprocess.Popen[str], count: int) -> set[int]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

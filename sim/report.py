@@ -168,6 +168,7 @@ def _run(folder: Path, stem: str) -> list[str]:
     out = [f"<h1>{e(scenario.title)}</h1>",
            f"<p class=\"muted\">negsim run of <b>{e(scenario.name)}</b>: {e(summary['runs'])} "
            f"replications, seed {e(summary['seed'])}.</p>"]
+    out += _stopped(summary, "half-width")
     out += _outcomes(summary)
     out += _metrics(summary)
     out += _plots(folder)
@@ -179,6 +180,16 @@ def _run(folder: Path, stem: str) -> list[str]:
     out += _reproduce(manifest, [f"negsim run {file} --seed {manifest['seed']} "
                                  f"-n {manifest['runs']}"], [file])
     return out
+
+
+def _stopped(result: dict[str, Any], what: str) -> list[str]:
+    """How a run or compare stopped early under ``--precision`` (nothing otherwise)."""
+    from sim.render import precision_line
+
+    if "precision" not in result:
+        return []
+    return [f"<p class=\"muted\">{e(precision_line(result, what))}; the commands below run "
+            "exactly these replications.</p>"]
 
 
 def _yaml(text: str, file: str, label: str = "The scenario file") -> list[str]:
@@ -466,6 +477,7 @@ def _compare(folder: Path, stem: str) -> list[str]:
            f"<p class=\"muted\">{e(result['runs'])} replications each, seed {e(result['seed'])}, "
            f"{'paired on common random numbers' if result['paired'] else 'UNPAIRED'}; "
            f"baseline {e(result['baseline'])}.</p>"]
+    out += _stopped(result, "half-width of a paired difference")
     for c in result["comparisons"]:
         out += _comparison(c)
     if "family" in result:

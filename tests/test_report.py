@@ -268,3 +268,23 @@ def test_flagship_report_opens_in_chromium(browser, tmp_path: Path) -> None:  # 
         "return Array.from(document.images).every(i => i.complete && i.naturalWidth > 0)")
     assert shown
     assert browser.execute_script("return document.images.length") == 4
+
+
+def test_a_run_and_a_compare_stopped_by_precision_say_so(tmp_path: Path) -> None:
+    import sim
+    from sim import report
+
+    poisson = SCENARIOS / "examples" / "truce_poisson.yaml"
+    run = sim.run(poisson, runs=20_000, precision=0.03, out=tmp_path / "run", plots=False)
+    cmp = sim.compare(poisson, [{"actors.side_a.violation_rate": 0.4}], runs=20_000,
+                      precision=0.03, out=tmp_path / "cmp", plots=False)
+    for folder, runs, what in ((run.folder, run.summary["runs"], "half-width"),
+                               (cmp.folder, cmp.data["runs"],
+                                "half-width of a paired difference")):
+        assert folder is not None
+        page = html.unescape(report.build(folder))
+        assert f"precision: largest 95% {what} " in page
+        assert f"after {runs} of at most 20000 replications, checked every 1000" in page
+        assert f"-n {runs}" in page  # the reproduction command runs exactly these
+    plain = sim.run(poisson, runs=50, out=tmp_path / "plain", plots=False)
+    assert plain.folder is not None and "precision:" not in report.build(plain.folder)

@@ -220,47 +220,29 @@ def wait_for_workers(proc: subprocess.Popen[str], tmp_path: Path) -> set[int]:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_killing_the_parent_leaves_no_worker_alive(tmp_path: Path) -> None:
-    # Two sweep points of a million replications: unguarded, each worker would go on
-    # computing its point for a minute after the parent died.
+@pytest.mark.parametrize(("args", "workers_started"), [
+    # Two sweep points of a million replications: unguarded, each worker of the pool would
+    # go on computing its point for a minute after the parent died (the fork server counts).
+    (["sweep", str(POISSON), "--set", "horizon_days=9,10", "-n", "1000000"], 3),
+    # --dask local starts a LocalCluster of worker processes; they must go with the parent.
+    (["run", str(POISSON), "-n", "5000000", "--dask", "local"], 2),
+], ids=["pool", "dask-local"])
+def test_killing_the_parent_leaves_no_worker_alive(tmp_path: Path, args: list[str],
+                                                   workers_started: int) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "sweep", str(POISSON), "--set", "horizon_days=9,10",
-         "-n", "1000000", "--workers", "2", "--no-plots", "--out", str(tmp_path / "sweep")],
+        [sys.executable, "-m", "sim", *args, "--workers", "2", "--no-plots",
+         "--out", str(tmp_path / "out")],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True)
     workers: set[int] = set()
     try:
-        workers = wait_for_pool(proc, 3)  # the fork server and two workers
+        workers = wait_for_pool(proc, workers_started)
         time.sleep(1)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
         time.sleep(5)
         alive = workers & set(_children())
         assert not alive, f"orphaned workers: {alive}"
-    finally:
-        for pid in workers | descendants(proc.pid) | {proc.pid}:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        proc.communicate(timeout=30)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
-def test_killing_the_parent_leaves_no_dask_local_worker_alive(tmp_path: Path) -> None:
-    # --dask local starts a LocalCluster of worker processes; they must go with the parent.
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sim", "run", str(POISSON), "-n", "5000000", "--workers", "2",
-         "--dask", "local", "--no-plots", "--out", str(tmp_path / "run")],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True)
-    workers: set[int] = set()
-    try:
-        workers = wait_for_pool(proc, 2)  # two workers (and the resource tracker)
-        time.sleep(1)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-        time.sleep(5)
-        alive = workers & set(_children())
-        assert not alive, f"orphaned Dask workers: {alive}"
     finally:
         for pid in workers | descendants(proc.pid) | {proc.pid}:
             with contextlib.suppress(ProcessLookupError):

@@ -60,7 +60,7 @@ class Sweep:
         data = read_json(folder / "sweep.json")
         design = Design(data["method"], data["paths"], data["points"], data.get("sobol", {}))
         return cls(folder, data["scenario_text"], data["source"], design, data["seed"],
-                   data["runs"], Folder.reopen(folder, "sweep"))
+                   data["runs"])
 
     def scenarios(self) -> list[Scenario]:
         """Each point's validated scenario.
@@ -164,10 +164,12 @@ def execute(sweep: Sweep, workers: int = 1, dask: str | None = None,
     names = sweep.outcome_names()
     todo = [(k, s, sweep.seed, sweep.runs, names) for k, s in enumerate(scenarios)
             if k not in finished]
+    sweep.out().mark_incomplete("running")
     results = Executor(workers, dask).map(_task, todo, ordered=False)
     try:
         _store(sweep, results, progress)
     except KeyboardInterrupt:
+        sweep.out().mark_incomplete("interrupted")
         raise Interrupted(f"interrupted; {len(sweep.done())} of {len(scenarios)} points are "
                           f"stored: negsim sweep --resume {sweep.folder}") from None
     return assemble(sweep, time.perf_counter() - t0)

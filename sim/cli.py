@@ -321,7 +321,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
       negsim compare results/run-a results/run-b
     """
     from sim import api, render, store
-    from sim.inputs import resolve
+    from sim.inputs import defaults, resolve
     from sim.precision import Stopping
     from sim.runner import chunks
 
@@ -347,7 +347,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
                        "intervals", err=True)
     else:
         first, _, _ = resolve(inputs[0])
-        n = runs or first.runs
+        n, _ = defaults(first, runs, seed)
         w = _workers(workers, len(chunks(0, Stopping(precision, n).first_batch())))
         outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
             list(inputs), [[v] for v in variants], n, seed, w, precision,

@@ -17,7 +17,7 @@ from sim import budgets, plots, stats
 from sim.engine import Plan
 from sim.errors import Interrupted, NegsimError, UsageError
 from sim.executor import Executor
-from sim.inputs import Overrides, ScenarioLike, assignments, defaults, resolve
+from sim.inputs import Overrides, ScenarioLike, assignments, count, defaults, resolve
 from sim.outcomes import possible
 from sim.precision import Stopping
 from sim.results import CompareResult, DiscoverResult, SweepResult, TraceResult
@@ -176,8 +176,9 @@ def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None
     """
     model, text, _ = resolve(scenario, overrides)
     n, s = defaults(model, runs, seed)
-    opts = RunOptions(n, s, workers, precision, Path(out) if out else None, make_plots=plots,
-                      dask=dask, fresh_name=fresh_name)
+    opts = RunOptions(n, s, count("workers", workers, 1), precision,
+                      Path(out) if out else None, make_plots=plots, dask=dask,
+                      fresh_name=fresh_name)
     return execute(model, text, opts, progress)
 
 
@@ -284,7 +285,7 @@ def _plots(result: RunResult, where: Path) -> None:
 
 
 def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
-            variants: Sequence[Overrides] | Mapping[str, Any] | None = None,
+            variants: Sequence[Overrides] | Mapping[str, Any] | str | None = None,
             runs: int | None = None, seed: int | None = None, workers: int = 1,
             precision: float | None = None, out: str | Path | None = None,
             plots: bool = True, progress: Callable[[int], None] | None = None,
@@ -294,8 +295,9 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
     Args:
         scenarios: one or more paths, YAML texts or Scenarios; or two or more run folders
             (compared as stored, paired when their seeds and replications match).
-        variants: overrides of the first scenario, each a ``{dotted.path: value}`` mapping
-            (or a list of ``PATH=VALUE`` strings) that becomes one more arm (as ``--vs``).
+        variants: changes of the first scenario, each one more arm (as ``--vs``): a
+            ``{dotted.path: value}`` mapping, or a ``PATH=VALUE`` string; a list of them for
+            several arms.
         runs, seed, workers, precision: as for :func:`run` (the first scenario's defaults).
         out: write a compare folder here (default: keep the result in memory).
         plots: write PNG plots into the folder.
@@ -310,22 +312,66 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
     from sim import comparison as cmp
 
     items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else list(scenarios)
-    extra: list[Overrides] = [variants] if isinstance(variants, Mapping) else list(variants or [])
-    if items and all(isinstance(x, str | Path) and Path(x).is_dir() for x in items):
-        if extra:
-            raise UsageError("variants apply to a scenario, not to stored run folders")
-        arms, problem = cmp.arms_from_folders([str(x) for x in items])
-        result = cmp.analyse(arms, paired=problem is None)
-        if problem:
-            result["warning"] = f"runs cannot be paired ({problem}); compared as independent"
-    else:
-        arms = _arms(items, extra)
-        assert arms[0].model is not None
-        n, s = defaults(arms[0].model, runs, seed)
-        result = cmp.run_comparison(arms, n, s, Executor(workers, dask), precision, progress)
-    folder = (save_comparison(arms, result, Path(out), plots, fresh_name) if out is not None
-              else None)
-    return CompareResult(result, cmp.pairs(arms), folder)
+    changes = _variants(variants)
+    folder = Folder(Path(out), "compare", unique=fresh_name) if out is not None else None
+    try:
+        if items and all(_is_folder(x) for x in items):
+            if changes:
+                raise UsageError("<<vs>> apply to a scenario, not to stored run folders")
+            arms, problem = cmp.arms_from_folders([str(x) for x in items])
+            result = cmp.analyse(arms, paired=problem is None)
+            if problem:
+                result["warning"] = f"runs cannot be paired ({problem}); compared as independent"
+        else:
+            arms = _arms(items, changes)
+            assert arms[0].model is not None
+            n, s = defaults(arms[0].model, runs, seed, least_runs=2)
+            result = cmp.run_comparison(arms, n, s, Executor(count("workers", workers, 1), dask),
+                                        precision, progress)
+        saved = save_comparison(arms, result, folder, plots) if folder is not None else None
+    except (NegsimError, KeyboardInterrupt):
+        if folder is not None:
+            folder.abandon("failed")  # a compare keeps no chunks: nothing is left behind
+        raise
+    return CompareResult(result, cmp.pairs(arms), saved)
+
+
+def _variants(variants: Sequence[Overrides] | Mapping[str, Any] | str | None) -> list[Overrides]:
+    """Each variant's overrides: a mapping is one variant, a ``PATH=VALUE`` string one
+    variant of one change, a list one variant per item.
+
+    Raises:
+        UsageError: anything else, naming ``variants`` and showing the value.
+    """
+    if variants is None:
+        return []
+    if isinstance(variants, Mapping):
+        return [variants]
+    items = [variants] if isinstance(variants, str) else variants
+    if not isinstance(items, Sequence):
+        raise UsageError(f"<<vs>>: expected {{PATH: VALUE}} mappings or 'PATH=VALUE' strings, "
+                         f"got {variants!r:.80}")
+    out: list[Overrides] = []
+    for item in items:
+        if isinstance(item, str):
+            if "=" not in item:
+                raise UsageError(f"<<vs>>: expected {{PATH: VALUE}} mappings or 'PATH=VALUE' "
+                                 f"strings, got {item!r:.80} (scenarios to compare go in a "
+                                 "list as the first argument)")
+            out.append([item])
+        else:
+            out.append(item)
+    return out
+
+
+def _is_folder(item: Any) -> bool:
+    """Whether a compare input names a stored run folder (YAML text never does)."""
+    if not isinstance(item, str | Path) or "\n" in str(item):
+        return False
+    try:
+        return Path(item).is_dir()
+    except OSError:  # a name too long to be a path
+        return False
 
 
 def _arms(items: list[ScenarioLike], variants: list[Overrides]) -> list[Any]:
@@ -337,35 +383,28 @@ def _arms(items: list[ScenarioLike], variants: list[Overrides]) -> list[Any]:
         arms.append(cmp.Arm(cmp.unique_label(model.name, arms), model.name, source, text,
                             model.seed, model=model))
     for change in variants:
-        model, text, source = resolve(items[0], change)
-        label = ", ".join(assignments(change))
+        model, text, source = resolve(items[0], change, via="vs")
+        label = ", ".join(assignments(change, "vs"))
         arms.append(cmp.Arm(cmp.unique_label(label, arms), model.name, f"{source} {label}",
                             text, model.seed, model=model))
     return arms
 
 
-def save_comparison(arms: list[Any], result: dict[str, Any], out: Path, plots_too: bool,
-                    unique: bool = False) -> Path:
-    """Write a compare folder: compare.json, manifest.json, pairs.parquet and plots.
-
-    With ``unique``, ``out`` is a proposed name and the next free ``out-2``, ... is taken.
-    """
+def save_comparison(arms: list[Any], result: dict[str, Any], folder: Folder,
+                    plots_too: bool) -> Path:
+    """Write a compare folder (claimed before the replications ran): compare.json,
+    manifest.json, pairs.parquet and plots."""
     from sim import comparison as cmp
 
-    folder = Folder(out, "compare", unique=unique)
-    try:
-        folder.write_json("compare.json", result)
-        folder.write_manifest("\n---\n".join(a.text for a in arms), seed=result["seed"],
-                              runs=result["runs"],
-                              extra={"arms": [{"label": a.label, "source": a.source,
-                                               "scenario_text": a.text} for a in arms]})
-        folder.write_parquet("pairs.parquet", cmp.pairs(arms))
-        if plots_too:
-            plots.plot_side_by_side(result["scenarios"], folder.path / "outcomes.png")
-            plots.plot_forest(result["comparisons"], folder.path / "differences.png")
-    except (NegsimError, KeyboardInterrupt):
-        folder.abandon("interrupted while writing")  # nothing is lost: it holds no chunks
-        raise
+    folder.write_json("compare.json", result)
+    folder.write_manifest("\n---\n".join(a.text for a in arms), seed=result["seed"],
+                          runs=result["runs"],
+                          extra={"arms": [{"label": a.label, "source": a.source,
+                                           "scenario_text": a.text} for a in arms]})
+    folder.write_parquet("pairs.parquet", cmp.pairs(arms))
+    if plots_too:
+        plots.plot_side_by_side(result["scenarios"], folder.path / "outcomes.png")
+        plots.plot_forest(result["comparisons"], folder.path / "differences.png")
     return folder.complete()
 
 
@@ -406,9 +445,12 @@ def sweep(scenario: ScenarioLike | None = None, specs: Mapping[str, SweepSpec] |
     elif job is None:
         if scenario is None:
             raise UsageError("sweep needs a scenario (or resume=FOLDER)")
+        if specs is not None and not isinstance(specs, Mapping):
+            raise UsageError(f"<<set>>: expected a mapping {{dotted.path: spec}} such as "
+                             f"{{'deadline.credibility': [0.2, 0.5]}}, got {specs!r:.80}")
         job = new_sweep(scenario, [f"{p}={_spec_text(v)}" for p, v in (specs or {}).items()],
                         sample, zipped, design, runs, seed, out)
-    summary = swp.execute(job, workers, dask, progress)
+    summary = swp.execute(job, count("workers", workers, 1), dask, progress)
     if plots_too:
         sweep_plots(job, summary)
     swp.finish(job)
@@ -502,8 +544,9 @@ def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | No
     if replication is not None and outcome is not None:
         raise UsageError("give <<replication>> or <<outcome>>, not both")
     model, _, _ = resolve(scenario, overrides)
-    plan = Plan(model, seed)
-    index = representative(plan, outcome) if outcome is not None else replication or 0
+    plan = Plan(model, None if seed is None else count("seed", seed, 0))
+    index = (representative(plan, outcome) if outcome is not None
+             else count("replication", replication or 0, 0))
     world = play(plan, index, tracing=True, story_limit=STORY_LIMIT)
     return TraceResult(world, story_lines(world))
 

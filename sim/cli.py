@@ -272,11 +272,14 @@ class _RateColumn(TextColumn):
 
 
 def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> Any:
-    """Run ``job`` with a progress bar (rate, ETA) on stderr."""
+    """Run ``job`` with a progress bar (rate, ETA) on stderr when stderr is a terminal
+    (redirected, a bar is noise, and it would leave a blank line before an error)."""
     columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
                MofNCompleteColumn(), TaskProgressColumn(), _RateColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    console = Console(stderr=True)
+    with Progress(*columns, console=console, transient=True,
+                  disable=not console.is_terminal) as bar:
         task = bar.add_task("replications", total=total)
         return job(lambda n: bar.advance(task, n))
 

@@ -19,7 +19,6 @@ from sim import budgets, stats
 from sim.errors import NegsimError, UsageError
 from sim.executor import Executor
 from sim.outcomes import HEADLINE_METRICS, possible_in
-from sim.overrides import load_with
 from sim.precision import Stopping
 from sim.runner import Chunk, chunks, run_chunks
 from sim.scenario import Scenario, loads
@@ -60,24 +59,6 @@ def outcome_names(arms: list[Arm]) -> tuple[str, ...]:
     models = [m for m in (a.scenario_model() for a in arms) if m is not None]
     observed = {str(o) for a in arms if a.table is not None for o in set(a.outcomes())}
     return possible_in(models, observed)
-
-
-def arms_from_files(paths: list[str], variants: list[str]) -> list[Arm]:
-    """Arms for scenario files, then one arm per ``--vs PATH=VALUE`` on the first file.
-
-    Raises:
-        ScenarioError: a file or a variant is not valid.
-    """
-    arms: list[Arm] = []
-    for path in paths:
-        model, text = load_with(path)
-        arms.append(Arm(unique_label(model.name, arms), model.name, path, text, model.seed,
-                        model=model))
-    for assignment in variants:
-        model, text = load_with(paths[0], [assignment])
-        arms.append(Arm(unique_label(assignment, arms), model.name,
-                        f"{paths[0]} --set {assignment}", text, model.seed, model=model))
-    return arms
 
 
 def unique_label(label: str, arms: list[Arm]) -> str:
@@ -254,8 +235,8 @@ def run_comparison(arms: list[Arm], runs: int, seed: int, workers: Executor | in
                    progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Simulate the arms and analyse them (paired)."""
     if len(arms) < 2:
-        raise UsageError("compare needs at least two scenarios (files, <<vs>> variants, or "
-                         "folders)")
+        raise UsageError("compare needs at least two arms: two scenarios, a scenario and a "
+                         "change of it in <<vs>>, or two run folders")
     budgets.check_runs(runs * len(arms), f"<<runs>> {runs:,} × {len(arms)} scenarios =",
                        budgets.MAX_RUNS_IN_MEMORY)
     t0 = time.perf_counter()

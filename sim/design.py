@@ -130,8 +130,8 @@ def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
                              "<<zip>> or <<sample>>")
         return read_design(design_csv)
     if not specs:
-        raise UsageError("a sweep needs at least one <<set>> PATH=SPEC (or <<design>> "
-                         "points.csv)")
+        raise UsageError("a sweep needs at least one parameter to sweep: PATH=SPEC in <<set>>, "
+                         "or a CSV of points in <<design>>")
     if len({s.path for s in specs}) != len(specs):
         raise UsageError("each path may be swept once")
     if sample == "grid":

@@ -8,12 +8,14 @@ from typing import ClassVar
 
 # Arguments named in messages: written <<name>> where raised; the library shows the Python
 # argument, the command line its flag (NegsimError.cli_text).
-ARGUMENTS = {"set": ("specs", "--set"), "sample": ("sample", "--sample"),
+ARGUMENTS = {"set": ("specs", "--set"), "overrides": ("overrides", "--set"),
+             "sample": ("sample", "--sample"),
              "zip": ("zipped", "--zip"), "design": ("design", "--design"),
              "out": ("out", "--out"), "resume": ("resume", "--resume"),
              "dask": ("dask", "--dask"), "precision": ("precision", "--precision"),
              "force": ("force", "--force"), "vs": ("variants", "--vs"),
              "parties": ("parties", "--parties"), "runs": ("runs", "-n"),
+             "seed": ("seed", "--seed"), "workers": ("workers", "--workers"),
              "replication": ("replication", "--replication"), "outcome": ("outcome", "--outcome")}
 _TOKEN = re.compile(r"<<(\w+)>>")
 

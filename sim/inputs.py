@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sim.errors import ScenarioError, UsageError
 from sim.overrides import load_document
 from sim.scenario import Scenario, dumps
@@ -21,22 +23,43 @@ ScenarioLike = str | Path | Scenario
 Overrides = Mapping[str, Any] | Sequence[str] | None
 
 
-def resolve(scenario: ScenarioLike, overrides: Overrides = None) -> tuple[Scenario, str, str]:
+def resolve(scenario: ScenarioLike, overrides: Overrides = None, via: str = "overrides"
+            ) -> tuple[Scenario, str, str]:
     """The validated scenario, its effective YAML text and a label of where it came from.
+
+    ``via`` names the argument the overrides came in (``overrides``, or ``vs`` for compare's
+    variants), so that a bad one is blamed on it.
 
     Raises:
         ScenarioError: the scenario or an override is not valid (file, line and field).
         UsageError: ``overrides`` is not a mapping or a list of ``PATH=VALUE`` strings.
     """
     doc = document(scenario)
-    model, text = load_document(doc, assignments(overrides))
+    model, text = load_document(doc, assignments(overrides, via), via)
     return model, text, doc.source
 
 
-def defaults(model: Scenario, runs: int | None, seed: int | None) -> tuple[int, int]:
+def defaults(model: Scenario, runs: int | None, seed: int | None,
+             least_runs: int = 1) -> tuple[int, int]:
     """Replications and seed: the ones given, else the scenario's (the one place where a
-    command's defaults are decided)."""
-    return (runs or model.runs), (model.seed if seed is None else seed)
+    command's defaults are decided).
+
+    Raises:
+        UsageError: ``runs`` below ``least_runs`` or ``seed`` below 0, or not whole numbers.
+    """
+    n = model.runs if runs is None else count("runs", runs, least_runs)
+    return n, model.seed if seed is None else count("seed", seed, 0)
+
+
+def count(name: str, value: Any, least: int) -> int:
+    """``value`` as a whole number of at least ``least``.
+
+    Raises:
+        UsageError: anything else, naming the argument ``name``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < least:
+        raise UsageError(f"<<{name}>> {value!r}: expected a whole number of at least {least}")
+    return int(value)
 
 
 def document(scenario: ScenarioLike) -> Document:
@@ -53,20 +76,26 @@ def document(scenario: ScenarioLike) -> Document:
                      f"{type(scenario).__name__}")
 
 
-def assignments(overrides: Overrides) -> list[str]:
-    """``PATH=VALUE`` strings for a mapping (values as YAML flow text) or a list of them."""
+def assignments(overrides: Overrides, via: str = "overrides") -> list[str]:
+    """``PATH=VALUE`` strings for a mapping (values as YAML flow text) or a list of them.
+
+    Raises:
+        UsageError: anything else (a bare string, say), blamed on the argument ``via``.
+    """
     if overrides is None:
         return []
     if isinstance(overrides, str):
-        raise UsageError("overrides: expected a mapping such as {'deadline.credibility': 0.5}, "
-                         f"got the string {overrides!r}")
+        raise UsageError(f"<<{via}>>: expected a mapping such as "
+                         f"{{'deadline.credibility': 0.5}}, got the string {overrides!r}")
     if isinstance(overrides, Mapping):
         return [f"{path}={flow(value)}" for path, value in overrides.items()]
-    if all(isinstance(a, str) and "=" in a for a in overrides):
+    if isinstance(overrides, Sequence) and all(isinstance(a, str) and "=" in a
+                                               for a in overrides):
         return list(overrides)
-    raise UsageError("overrides: expected a mapping {PATH: VALUE} or a list of 'PATH=VALUE'")
+    raise UsageError(f"<<{via}>>: expected a mapping {{PATH: VALUE}} or a list of "
+                     f"'PATH=VALUE' strings, got {overrides!r:.80}")
 
 
 
-__all__ = ["resolve", "defaults", "document", "assignments", "ScenarioLike", "Overrides",
+__all__ = ["resolve", "defaults", "count", "document", "assignments", "ScenarioLike", "Overrides",
            "ScenarioError"]

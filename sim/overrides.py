@@ -10,8 +10,12 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario import Scenario, did_you_mean, field_paths, from_document
 from sim.yamlload import Document, Loc, dotted, dump, parse_value, read_file
 
+VIA = "overrides"
+"""How an assignment was given, as an argument token of sim.errors.ARGUMENTS: ``overrides``
+(``--set``), ``vs`` (compare's variants, ``--vs``) or ``set`` (a sweep's specs)."""
 
-def parse_assignment(text: str) -> tuple[list[str], Any]:
+
+def parse_assignment(text: str, via: str = VIA) -> tuple[list[str], Any]:
     """Split ``a.b.c=VALUE`` into a path and a YAML-parsed value.
 
     Raises:
@@ -20,18 +24,18 @@ def parse_assignment(text: str) -> tuple[list[str], Any]:
     """
     path, sep, raw = text.partition("=")
     if not sep or not path.strip():
-        raise _bad(text, "expected PATH=VALUE, e.g. actors.russia.leverage.assad=0.9")
+        raise _bad(text, "expected PATH=VALUE, e.g. actors.russia.leverage.assad=0.9", via)
     parts = path.strip().split(".")
     if any(not p for p in parts):
-        raise _bad(text, f"path {path!r} has an empty part")
+        raise _bad(text, f"path {path!r} has an empty part", via)
     try:
-        return parts, parse_value(raw, f"--set {text}")
+        return parts, parse_value(raw, f"<<{via}>> {text}")
     except ScenarioError as exc:
         message = exc.problems[0].message.removeprefix("invalid YAML: ")
-        raise _bad(text, f"value {raw[:40]!r} is not valid YAML: {message}") from None
+        raise _bad(text, f"value {raw[:40]!r} is not valid YAML: {message}", via) from None
 
 
-def apply(doc: Document, assignments: list[str]) -> Document:
+def apply(doc: Document, assignments: list[str], via: str = VIA) -> Document:
     """A copy of ``doc`` with each ``PATH=VALUE`` applied (positions of edited values kept).
 
     Raises:
@@ -39,12 +43,12 @@ def apply(doc: Document, assignments: list[str]) -> Document:
     """
     data = copy.deepcopy(doc.data)
     for text in assignments:
-        parts, value = parse_assignment(text)
-        _assign(data, parts, value, text)
+        parts, value = parse_assignment(text, via)
+        _assign(data, parts, value, text, via)
     return Document(data=data, source=doc.source, text=doc.text, marks=doc.marks)
 
 
-def _assign(data: Any, parts: list[str], value: Any, text: str) -> None:
+def _assign(data: Any, parts: list[str], value: Any, text: str, via: str) -> None:
     node = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
@@ -52,17 +56,18 @@ def _assign(data: Any, parts: list[str], value: Any, text: str) -> None:
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
                 raise _bad(text, f"{dotted(loc) or 'scenario'} is a list of {len(node)}; "
-                           f"{part!r} is not an index in it")
+                           f"{part!r} is not an index in it", via)
             key: Any = int(part)
         elif isinstance(node, dict):
             key = part
             if part not in node:
                 if part not in field_paths(loc) and not _known_name(data, loc, part):
-                    raise _bad(text, _unknown(node, loc, part))
+                    raise _bad(text, _unknown(node, loc, part), via)
                 if not last:
                     node[part] = {}  # a block or entry the file leaves out
         else:
-            raise _bad(text, f"{dotted(loc)} is a value, not a block; cannot set {part!r} in it")
+            raise _bad(text, f"{dotted(loc)} is a value, not a block; cannot set {part!r} in it",
+                       via)
         if last:
             node[key] = value
         else:
@@ -89,21 +94,23 @@ def _unknown(node: dict[str, Any], loc: Loc, part: str) -> str:
             f"valid here: {', '.join(choices) or '(nothing)'}")
 
 
-def _bad(text: str, message: str) -> ScenarioError:
-    return ScenarioError([Problem(f"--set {text}", None, None, text.partition("=")[0], message)])
+def _bad(text: str, message: str, via: str) -> ScenarioError:
+    return ScenarioError([Problem(f"<<{via}>> {text}", None, None, text.partition("=")[0],
+                                  message)])
 
 
-def load_with(path: str, assignments: list[str] | tuple[str, ...] = ()) -> tuple[Scenario, str]:
+def load_with(path: str, assignments: list[str] | tuple[str, ...] = (), via: str = VIA
+              ) -> tuple[Scenario, str]:
     """Load a scenario file with overrides; also return the effective YAML text.
 
     Raises:
         ScenarioError: the file or an override is not valid.
     """
-    return load_document(read_file(path), assignments)
+    return load_document(read_file(path), assignments, via)
 
 
-def load_document(doc: Document, assignments: list[str] | tuple[str, ...] = ()
-                  ) -> tuple[Scenario, str]:
+def load_document(doc: Document, assignments: list[str] | tuple[str, ...] = (),
+                  via: str = VIA) -> tuple[Scenario, str]:
     """Validate a parsed document with overrides; also return the effective YAML text.
 
     Raises:
@@ -111,20 +118,20 @@ def load_document(doc: Document, assignments: list[str] | tuple[str, ...] = ()
     """
     if not assignments:
         return from_document(doc), doc.text
-    edited = apply(doc, list(assignments))
+    edited = apply(doc, list(assignments), via)
     try:
         scenario = from_document(edited)
     except ScenarioError as exc:
-        raise ScenarioError([_blame(p, assignments) for p in exc.problems]) from None
+        raise ScenarioError([_blame(p, assignments, via) for p in exc.problems]) from None
     header = "".join(f"# --set {a}\n" for a in assignments)
     return scenario, header + dump(edited.data, sort_keys=False)
 
 
-def _blame(problem: Problem, assignments: list[str] | tuple[str, ...]) -> Problem:
+def _blame(problem: Problem, assignments: list[str] | tuple[str, ...], via: str) -> Problem:
     """Point a validation problem at the override that caused it, where one did."""
     where = re.sub(r"\[(\d+)\]", r".\1", problem.path)
     for a in assignments:
         path = a.partition("=")[0].strip()
         if where == path or where.startswith(path + "."):
-            return Problem(f"--set {a}", None, None, problem.path, problem.message)
+            return Problem(f"<<{via}>> {a}", None, None, problem.path, problem.message)
     return problem

@@ -8,6 +8,7 @@ inside one, and a table that still cannot fit is printed stacked, one block per 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,35 +51,97 @@ class Col:
     whole: bool = False
 
     def minimum(self, cells: list[str]) -> int:
-        """The narrowest width that keeps every number whole."""
+        """The narrowest width that keeps every number whole and every word of the header
+        (a header folds after an underscore or space, never inside a word)."""
+        words = [len(w) for w in _BREAKS.split(self.header)]
         if not self.numeric:
-            return min(TEXT_MIN, self.natural(cells))
+            return max([min(TEXT_MIN, self.natural(cells)), *words])
         parts = cells if self.whole else [w for c in cells for w in c.split()]
-        return max([len(p) for p in parts] + [1])
+        return max([len(p) for p in parts] + words + [1])
 
     def natural(self, cells: list[str]) -> int:
         return max([len(c) for c in cells] + [len(self.header)])
 
 
-def fitted(title: str, cols: list[Col], rows: list[list[str]], width: int) -> RenderableType:
-    """A table fitted to ``width`` columns without cutting a number, or the rows stacked.
+def fitted(title: str, cols: list[Col], rows: list[list[str]], width: int,
+           key: int = 1) -> RenderableType:
+    """A table fitted to ``width`` columns without cutting a number or a word of a header.
+
+    When every column cannot fit, the table is printed in blocks of columns, each repeating
+    the first ``key`` columns (what names a row), as pandas prints a wide frame; when not
+    even one column fits beside them, the rows are printed stacked.
 
     Args:
         title: The title above the table.
         cols: The columns.
         rows: The cells, already formatted, one list per row.
         width: The console's width.
+        key: How many leading columns name a row (repeated in every block).
 
     Returns:
-        A rich Table, or a Group of stacked rows when no table of that width fits.
+        A rich Table, a Group of tables (blocks of columns), or a Group of stacked rows.
     """
-    widths = _widths(cols, rows, width - 1 - 3 * len(cols))  # borders and padding
-    if widths is None:
+    blocks = _blocks(cols, rows, width, key)
+    if blocks is None:
         return _stacked(title, cols, rows)
-    t = Table(title=for_rich(title))  # titles and cells are scenario text, never markup
+    tables = []
+    for k, block in enumerate(blocks):
+        sub_cols = [cols[i] for i in block]
+        sub_rows = [[r[i] for i in block] for r in rows]
+        widths = _widths(sub_cols, sub_rows, _room(width, len(block)))
+        assert widths is not None
+        tables.append(_table(title if k == 0 else "", sub_cols, sub_rows, widths))
+    return tables[0] if len(tables) == 1 else Group(*tables)
+
+
+def _room(width: int, columns: int) -> int:
+    return width - 1 - 3 * columns  # borders and padding
+
+
+def _blocks(cols: list[Col], rows: list[list[str]], width: int, key: int
+            ) -> list[list[int]] | None:
+    """Column indices of each block: all columns when they fit, else the key columns with as
+    many of the others, in order, as fit; None when one column beside the key cannot."""
+    keys = list(range(min(key, len(cols))))
+
+    def fits(block: list[int]) -> bool:
+        sub = [[r[i] for i in block] for r in rows]
+        return _widths([cols[i] for i in block], sub, _room(width, len(block))) is not None
+
+    if fits(list(range(len(cols)))):
+        return [list(range(len(cols)))]
+    blocks: list[list[int]] = []
+    current: list[int] = []
+    for i in range(len(keys), len(cols)):
+        if fits(keys + current + [i]):
+            current.append(i)
+            continue
+        if not current:
+            return None
+        blocks.append(keys + current)
+        current = [i]
+        if not fits(keys + current):
+            return None
+    if current or not blocks:
+        blocks.append(keys + current)
+    return _even(blocks, keys, fits)
+
+
+def _even(blocks: list[list[int]], keys: list[int],
+          fits: Callable[[list[int]], bool]) -> list[list[int]]:
+    """The same number of blocks with the columns shared out evenly (greedy filling leaves
+    the last block nearly empty and squeezes the others), when every even block fits."""
+    rest = [i for b in blocks for i in b[len(keys):]]
+    size = -(-len(rest) // len(blocks))  # ceiling
+    even = [keys + rest[k:k + size] for k in range(0, len(rest), size)]
+    return even if len(even) == len(blocks) and all(fits(b) for b in even) else blocks
+
+
+def _table(title: str, cols: list[Col], rows: list[list[str]], widths: list[int]) -> Table:
+    t = Table(title=for_rich(title) if title else None)  # scenario text, never markup
     for col, w in zip(cols, widths, strict=True):
-        t.add_column(col.header, justify="right" if col.numeric else "left", width=w,
-                     overflow="fold", no_wrap=col.whole)
+        t.add_column(for_rich(fold(col.header, w)), justify="right" if col.numeric else "left",
+                     width=w, overflow="fold", no_wrap=col.whole)
     for row in rows:
         t.add_row(*(for_rich(cell if col.numeric else fold(cell, w))
                     for col, cell, w in zip(cols, row, widths, strict=True)))
@@ -220,7 +283,7 @@ def sweep_table(summary: dict[str, Any], width: int = 80) -> RenderableType:
                for o in p["outcomes"].values()] for p in summary["points"]]
     title = (f"{summary['scenario']}: {len(summary['points'])} points × "
              f"{summary['runs']} replications, seed {summary['seed']} ({summary['method']})")
-    return fitted(title, cols, rows, width)
+    return fitted(title, cols, rows, width, key=len(paths))
 
 
 def _short(path: str, paths: list[str]) -> str:

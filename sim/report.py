@@ -22,7 +22,7 @@ from sim.outcomes import GROUPS, meaning
 from sim.render import influence, noise_note, pvalue
 from sim.scenario import Scenario, loads
 from sim.store import kind_of, read_bytes, read_json, read_manifest, write_text
-from sim.story import representative, story_lines
+from sim.story import SEARCH_LIMIT, representative, story_lines
 
 TRACE_LINES = 80
 
@@ -231,13 +231,13 @@ def _metrics(summary: dict[str, Any]) -> list[str]:
 
 def _traces(scenario: Scenario, seed: int, summary: dict[str, Any], file: str) -> list[str]:
     out = ["<h2>A representative replication of each outcome</h2>"]
-    plan = Plan(scenario, seed)
+    plan = Plan(scenario, seed)  # replications 0..runs-1 are the run's own
     for name, o in summary["outcomes"].items():
         if not o["count"]:
             continue
         try:
-            index = representative(plan, name)
-        except NegsimError:
+            index = representative(plan, name, limit=min(int(summary["runs"]), SEARCH_LIMIT))
+        except NegsimError:  # one of the run's own replications, or none
             continue
         lines = story_lines(play(plan, index, tracing=True))
         if len(lines) > TRACE_LINES:

@@ -154,18 +154,24 @@ class Folder:
         assert kind in KINDS, kind
         self.kind, self.resumable = kind, resumable
         if not unique and os.path.lexists(final):
-            raise UsageError(f"{final} exists already; " + (
-                f"use <<resume>> {final} to continue it" if resumable
-                else "negsim never overwrites a results folder"))
+            raise UsageError(self._taken(final))
         claimed = claim(final, "" if resumable else PARTIAL, unique)
         if claimed is None:
-            raise UsageError(
-                f"{final} exists already; use <<resume>> {final} to continue it" if resumable
-                else f"{_partial(final)} exists (an interrupted run?); remove it or choose "
-                     "another <<out>>")
+            raise UsageError(self._taken(final) if os.path.lexists(final) else
+                             f"{_partial(final)} exists (an interrupted run?); remove it or "
+                             "choose another <<out>>")
         self.final = claimed
         self.path = claimed if resumable else _partial(claimed)
         self.mark_incomplete("running")
+
+    def _taken(self, final: Path) -> str:
+        """Why ``final`` cannot be used: resume it if it is this kind's, else choose another."""
+        found = kind_of(final) if final.is_dir() else None
+        if self.resumable and found == self.kind:
+            return f"{final} exists already; use <<resume>> {final} to continue it"
+        what = f" (a {found} folder)" if found else ""
+        return (f"{final} exists already{what}; negsim never overwrites a results folder: "
+                "choose another <<out>>")
 
     @classmethod
     def reopen(cls, path: Path, kind: str) -> Folder:

@@ -73,7 +73,7 @@ class Sweep:
             out = []
             for k, point in enumerate(self.design.points):
                 try:
-                    out.append(from_document(apply(base, assignments(point))))
+                    out.append(from_document(apply(base, assignments(point), via="set")))
                 except ScenarioError as exc:
                     raise ScenarioError([_at_point(p, k, self.design) for p in exc.problems]
                                         ) from None

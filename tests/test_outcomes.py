@@ -122,8 +122,7 @@ shocks:
     probability: 1
     breaks_truce: true
 """)
-    arms = cmp.arms_from_files([str(EXAMPLES / "truce_poisson.yaml"), str(shocked)], [])
-    result = cmp.run_comparison(arms, 400, 5, 1, None)
+    result = sim.compare([EXAMPLES / "truce_poisson.yaml", shocked], runs=400, seed=5).data
     held = result["comparisons"][0]["diff"]["outcomes"]["first_truce_held"]
     assert result["paired"] and held["test"] == "mcnemar"
     assert held["diff"] < -0.3 and held["significant"]

@@ -237,3 +237,26 @@ def test_holm_caps_at_one_keeps_order_and_never_lowers_a_p_value() -> None:
     assert all(q >= p for p, q in zip(ps, adjusted, strict=True))
     order = np.argsort(ps)
     assert np.all(np.diff(np.array(adjusted)[order]) >= 0)
+
+
+def test_nearly_identical_differences_give_scipys_p_value_without_a_warning() -> None:
+    import warnings
+
+    from scipy import stats as sps
+
+    from sim.stats import paired_difference, unpaired_difference
+
+    a = np.zeros(100)
+    b = np.full(100, 0.1)
+    b[0] = np.nextafter(0.1, 1.0)  # differences equal but for one ulp: sd is ~1e-18
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's t-test warns of catastrophic cancellation here
+        paired = paired_difference(a, b)
+        unpaired = unpaired_difference(a, b)
+    assert paired["p_value"] == 0.0 and paired["ci"][0] > 0.0999
+    assert unpaired["p_value"] == 0.0
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(size=40), rng.normal(0.3, size=40)
+    assert paired_difference(x, y)["p_value"] == pytest.approx(sps.ttest_1samp(y - x, 0).pvalue)
+    assert unpaired_difference(x, y)["p_value"] == pytest.approx(
+        sps.ttest_ind(y, x, equal_var=False).pvalue)

@@ -288,3 +288,17 @@ def test_a_run_and_a_compare_stopped_by_precision_say_so(tmp_path: Path) -> None
         assert f"-n {runs}" in page  # the reproduction command runs exactly these
     plain = sim.run(poisson, runs=50, out=tmp_path / "plain", plots=False)
     assert plain.folder is not None and "precision:" not in report.build(plain.folder)
+
+
+def test_representative_traces_are_replications_of_the_run_itself(tmp_path: Path) -> None:
+    import sim
+    from sim import report
+
+    run = sim.run(FLAGSHIP, runs=200, out=tmp_path / "run", plots=False)
+    assert run.folder is not None
+    shown = [int(i) for i in re.findall(r"--replication (\d+)", report.build(run.folder))]
+    assert shown and all(0 <= i < 200 for i in shown)
+    outcomes = run.records.column("outcome").to_pylist()
+    page = report.build(run.folder)
+    for name, index in re.findall(r"<h3>(\w+) \(replication (\d+);", page):
+        assert outcomes[int(index)] == name  # the trace is of a replication that ended so

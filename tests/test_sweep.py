@@ -284,7 +284,7 @@ def test_usage_errors_exit_2_and_create_nothing(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
     cases = [
         (["sweep", "--set", "truce.beta=1,2", "--out", out], "give a SCENARIO"),
-        (["sweep", HAWKES, "--out", out], "at least one --set"),
+        (["sweep", HAWKES, "--out", out], "PATH=SPEC in --set"),
         (["sweep", HAWKES, "--set", "truce.beta=1..2", "--out", out], "ranges need --sample"),
         (["sweep", HAWKES, "--sample", "sobol:6", "--set", "truce.beta=1..2", "--out", out],
          "power of two"),

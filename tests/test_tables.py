@@ -158,3 +158,42 @@ def test_the_flagship_metrics_at_80_columns_fold_names_only_at_underscores() -> 
     for cell in cells:  # each line of a name cell is a whole name or ends at a separator
         assert cell in names or cell.endswith("_") or any(n.endswith(cell) for n in names), cell
     assert "".join(cells) == "".join(names)  # all of every name, in order
+
+
+def _sweep_summary() -> dict[str, Any]:
+    names = ["first_truce_held", "renewed_truce_active", "truce_degraded", "deal_truce_pending",
+             "truce_collapsed", "no_deal", "escalation"]
+    points = [{"values": {"actors.russia.leverage.assad": a,
+                          "negotiation.parties.russia.weights.intel_sharing": w},
+               "outcomes": {n: {"p": 0.1 * k, "ci": [0.1 * k - 0.081, 0.1 * k + 0.081]}
+                            for k, n in enumerate(names)}}
+              for a in (0.3, 0.9) for w in (0.2, 0.6)]
+    return {"scenario": "kerry_moscow_2016", "runs": 20, "seed": 1, "method": "grid",
+            "paths": list(points[0]["values"]), "points": points}
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_a_wide_sweep_table_prints_in_blocks_that_repeat_the_swept_values(width: int) -> None:
+    summary = _sweep_summary()
+    text = printed(render.sweep_table(summary, width), width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    headers = [line for line in text.splitlines() if line.startswith("┃")]
+    words = {w.strip() for line in headers for w in line.split("┃") if w.strip()}
+    for name in summary["points"][0]["outcomes"]:  # every header word whole
+        for word in render._BREAKS.split(name):
+            assert any(word.rstrip("_") in w for w in words), (name, word, words)
+    blocks = text.count("┏")
+    assert blocks >= 2 if width < 100 else blocks >= 1
+    assert text.count("assad") == blocks  # the swept columns head every block
+    for p in summary["points"]:
+        for o in p["outcomes"].values():
+            assert_whole(f"{o['p']:.3f}", text)
+
+
+def test_a_table_that_fits_is_one_block_and_one_column_too_wide_is_stacked() -> None:
+    cols = [render.Col("metric", numeric=False), render.Col("value")]
+    one = printed(render.fitted("T", cols, [["deal_day", "116"]], 80), 80)
+    assert one.count("┏") == 1
+    stacked = printed(render.fitted("T", cols, [["deal_day", "1" * 25]], 30), 30)
+    assert "┏" not in stacked and "value:" in stacked
+    assert_whole("1" * 25, stacked)  # on a line of its own, but whole

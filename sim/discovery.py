@@ -143,8 +143,8 @@ def interest(exp: Experiments, outcome: str) -> np.ndarray:
         members = [o.name for o in BY_NAME.values() if o.group == outcome]
         return np.isin(exp.outcomes, members)
     if outcome not in OUTCOMES:
-        raise UsageError(f"unknown outcome {outcome!r}; expected one of "
-                         f"{', '.join(OUTCOMES + tuple(GROUPS))}")
+        names = dict.fromkeys(OUTCOMES + tuple(GROUPS))  # escalation is both: list it once
+        raise UsageError(f"unknown outcome {outcome!r}; expected one of {', '.join(names)}")
     if outcome not in exp.allowed:
         raise UsageError(f"outcome {outcome!r} cannot occur in {exp.folder}; it can end as "
                          f"{', '.join(exp.allowed)}")

@@ -125,6 +125,9 @@ def test_an_unknown_outcome_exits_2_with_one_line(known: Path) -> None:
     assert result.exit_code == 2
     assert "unknown outcome 'truce_holds'" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    named = result.output.split("expected one of ")[1].strip().split(", ")
+    assert len(named) == len(set(named)) and named.count("escalation") == 1
+    assert {"no_deal", "truce_collapsed", "deal_holds", "no_deal_holds"} <= set(named)
 
 
 def test_an_outcome_that_cannot_occur_exits_2_with_one_line(known: Path) -> None:

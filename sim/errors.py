@@ -14,7 +14,10 @@ ARGUMENTS = {"set": ("specs", "--set"), "sample": ("sample", "--sample"),
              "dask": ("dask", "--dask"), "precision": ("precision", "--precision"),
              "force": ("force", "--force"), "vs": ("variants", "--vs"),
              "parties": ("parties", "--parties"), "runs": ("runs", "-n"),
-             "replication": ("replication", "--replication"), "outcome": ("outcome", "--outcome")}
+             "replication": ("replication", "--replication"), "outcome": ("outcome", "--outcome"),
+             "min_coverage": ("min_coverage", "--min-coverage"),
+             "max_qp": ("max_qp", "--max-qp"), "peel_alpha": ("peel_alpha", "--peel-alpha"),
+             "paste_alpha": ("paste_alpha", "--paste-alpha")}
 _TOKEN = re.compile(r"<<(\w+)>>")
 
 

@@ -57,6 +57,29 @@ class Settings:
     mass_min: float = MASS_MIN
     max_qp: float = MAX_QP
 
+    def __post_init__(self) -> None:
+        """Refuse settings PRIM cannot use, before any work: a NaN or out-of-range share
+        would otherwise be stored as null, or fail deep inside EMA Workbench.
+
+        Raises:
+            UsageError: a share outside [0, 1], or an alpha outside (0, 0.5].
+        """
+        for name in ("min_coverage", "max_qp"):
+            _check(name, getattr(self, name), 0.0, 1.0, "a share between 0 and 1")
+        for name in ("peel_alpha", "paste_alpha"):
+            _check(name, getattr(self, name), 0.0, 0.5, "a share above 0 and at most 0.5",
+                   low_open=True)
+
+
+def _check(name: str, value: Any, low: float, high: float, expected: str,
+           low_open: bool = False) -> None:
+    """Raise a UsageError naming ``name`` unless ``value`` is a finite number in [low, high]
+    (or (low, high] when ``low_open``)."""
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    ok = number and math.isfinite(value) and low <= value <= high
+    if not ok or (low_open and value == low):
+        raise UsageError(f"<<{name}>> {value!r}: expected {expected}")
+
 
 def load(folder: Path) -> Experiments:
     """The experiments stored in a run folder (drawn inputs) or a sweep folder (swept inputs).
@@ -143,8 +166,8 @@ def interest(exp: Experiments, outcome: str) -> np.ndarray:
         members = [o.name for o in BY_NAME.values() if o.group == outcome]
         return np.isin(exp.outcomes, members)
     if outcome not in OUTCOMES:
-        raise UsageError(f"unknown outcome {outcome!r}; expected one of "
-                         f"{', '.join(OUTCOMES + tuple(GROUPS))}")
+        names = dict.fromkeys(OUTCOMES + tuple(GROUPS))  # escalation is both: list it once
+        raise UsageError(f"unknown outcome {outcome!r}; expected one of {', '.join(names)}")
     if outcome not in exp.allowed:
         raise UsageError(f"outcome {outcome!r} cannot occur in {exp.folder}; it can end as "
                          f"{', '.join(exp.allowed)}")
@@ -276,18 +299,34 @@ def stored(folder: Path) -> list[dict[str, Any]]:
 
 
 def box_lines(result: dict[str, Any]) -> list[str]:
-    """The chosen box in words, one line per restricted input."""
+    """The chosen box in words, one line per restricted input (the CLI prints them, the
+    report joins them). With nothing restricted, say only what was searched and how to
+    search wider: a box covering less of the outcome may still restrict an input."""
     c = result["chosen"]
     head = (f"{result['outcome']}: {result['cases']} of {result['n']} replications; box "
             f"{c['index']} covers {c['coverage']:.0%} of them at density {c['density']:.0%} "
             f"(mass {c['mass']:.0%}), {len(c['restricted'])} input(s) restricted")
-    if not c["restricted"]:
-        return [head, "  no range of these inputs raises its share significantly (quasi-p <= "
-                f"{result['settings']['max_qp']:g}) while covering at least "
-                f"{result['settings']['min_coverage']:.0%} of it:",
-                "  it comes from what varies within replications (meeting times, violations, "
-                "attacks, shocks)"]
-    return [head, *(f"  {_bound(r)}" for r in c["restricted"])]
+    if c["restricted"]:
+        return [head, *(f"  {_bound(r)}" for r in c["restricted"])]
+    settings = result.get("settings") or {}
+    coverage = _setting(settings, "min_coverage", ".0%")
+    qp = _setting(settings, "max_qp", "g")
+    return [head,
+            "  no box covering " + (f"at least {coverage}" if coverage else "the share asked")
+            + " of these replications restricts an input significantly"
+            + (f" (quasi-p <= {qp})" if qp else "") + ";",
+            "  a lower min_coverage (--min-coverage) may find a smaller box that does; if none "
+            "does, the outcome may come from what varies within replications (meeting times, "
+            "violations, attacks, shocks)"]
+
+
+def _setting(settings: dict[str, Any], name: str, spec: str) -> str | None:
+    """A stored setting formatted with ``spec``, or None when it is missing or not a finite
+    number (older results stored a NaN setting as null)."""
+    value = settings.get(name)
+    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        return format(value, spec)
+    return None
 
 
 def _bound(r: dict[str, Any]) -> str:

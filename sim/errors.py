@@ -16,7 +16,10 @@ ARGUMENTS = {"set": ("specs", "--set"), "overrides": ("overrides", "--set"),
              "force": ("force", "--force"), "vs": ("variants", "--vs"),
              "parties": ("parties", "--parties"), "runs": ("runs", "-n"),
              "seed": ("seed", "--seed"), "workers": ("workers", "--workers"),
-             "replication": ("replication", "--replication"), "outcome": ("outcome", "--outcome")}
+             "replication": ("replication", "--replication"), "outcome": ("outcome", "--outcome"),
+             "min_coverage": ("min_coverage", "--min-coverage"),
+             "max_qp": ("max_qp", "--max-qp"), "peel_alpha": ("peel_alpha", "--peel-alpha"),
+             "paste_alpha": ("paste_alpha", "--paste-alpha")}
 _TOKEN = re.compile(r"<<(\w+)>>")
 
 

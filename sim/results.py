@@ -21,14 +21,17 @@ if TYPE_CHECKING:
 REPR_ROWS = 12
 
 
-def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+def _frame(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pd.DataFrame:
+    """A DataFrame of ``rows``; with ``columns``, those columns even when there is no row."""
     import pandas as pd
 
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=columns)
 
 
-def _html_table(frame: pd.DataFrame, caption: str) -> str:
-    return (f"<p><b>{html.escape(caption)}</b></p>"
+def _html_table(frame: pd.DataFrame, caption: str, notes: list[str] | None = None) -> str:
+    """The caption in bold, each of ``notes`` as a paragraph, then the table's first rows."""
+    paragraphs = "".join(f"<p>{html.escape(n)}</p>" for n in notes or [])
+    return (f"<p><b>{html.escape(caption)}</b></p>" + paragraphs
             + frame.head(REPR_ROWS * 4).to_html(index=False, float_format=lambda x: f"{x:.4g}"))
 
 
@@ -41,14 +44,17 @@ class CompareResult:
     folder: Path | None = None
 
     def _rows(self, kind: str) -> list[dict[str, Any]]:
+        """One row per comparison and outcome or metric; None (NaN in a DataFrame) where a
+        difference has no value, interval or p value (a metric that applies to no pair)."""
         rows = []
         for c in self.data["comparisons"]:
             for name, d in c["diff"][kind].items():
+                low, high = d.get("ci") or (None, None)
                 rows.append({"baseline": c["baseline"], "variant": c["variant"], kind[:-1]: name,
-                             "diff": d["diff"], "ci_low": d["ci"][0], "ci_high": d["ci"][1],
-                             "p_value": d["p_value"], "p_holm": d["p_holm"],
-                             "significant": d["significant"], "pairs": d["n"],
-                             "pairing_gain": d["pairing_gain"]})
+                             "diff": d.get("diff"), "ci_low": low, "ci_high": high,
+                             "p_value": d.get("p_value"), "p_holm": d.get("p_holm"),
+                             "significant": bool(d.get("significant")), "pairs": d.get("n"),
+                             "pairing_gain": d.get("pairing_gain")})
         return rows
 
     @property
@@ -76,15 +82,27 @@ class CompareResult:
         head = (f"CompareResult({len(d['scenarios'])} scenarios, {d['runs']} runs each, seed "
                 f"{d['seed']}, {'paired' if d['paired'] else 'unpaired'}"
                 + (f", folder {self.folder}" if self.folder else "") + ")")
-        lines = [head]
-        for r in [r for r in self._rows("outcomes") if r["significant"]][:REPR_ROWS]:
-            lines.append(f"  {r['variant']} vs {r['baseline']}: {r['outcome']} "
-                         f"{r['diff']:+.3f} [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}] *")
+        significant = [r for r in self._rows("outcomes") if r["significant"]]
+        lines = [head, *(_difference(r) for r in significant[:REPR_ROWS])]
+        if len(significant) > REPR_ROWS:  # one screen, but say what is left out
+            lines.append(f"  ... {len(significant) - REPR_ROWS} more significant differences: "
+                         ".outcomes")
         lines.append(f"  {d['family']['text']}" if "family" in d else "")
         return "\n".join(x for x in lines if x)
 
     def _repr_html_(self) -> str:
         return _html_table(self.outcomes, repr(self).splitlines()[0])
+
+
+def _difference(r: dict[str, Any]) -> str:
+    """One significant outcome difference as a repr line (the interval only if it has one)."""
+    interval = ("" if r["ci_low"] is None or r["ci_high"] is None
+                else f" [{r['ci_low']:+.3f}, {r['ci_high']:+.3f}]")
+    diff = "" if r["diff"] is None else f" {r['diff']:+.3f}"
+    return f"  {r['variant']} vs {r['baseline']}: {r['outcome']}{diff}{interval} *"
+
+
+METRIC_COLUMNS = ["n", "mean", "sd", "ci_low", "ci_high", "q05", "q50", "q95"]
 
 
 @dataclass
@@ -110,6 +128,21 @@ class SweepResult:
     def outcomes(self) -> pd.DataFrame:
         """Alias of :meth:`to_pandas`: the outcome shares at every point."""
         return self.to_pandas()
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """One row per point and metric: the swept values, then n, mean, sd, the mean's 95%
+        interval and quantiles over the point's replications the metric applies to (None
+        where it applies to none)."""
+        rows = []
+        for k, p in enumerate(self.data["points"]):
+            values = {q: p["values"][q] for q in self.paths}
+            for name, m in p.get("metrics", {}).items():
+                low, high = m.get("ci") or (None, None)
+                stats = {**m, "ci_low": low, "ci_high": high}
+                rows.append({"point": p.get("point", k), **values, "metric": name,
+                             **{c: stats.get(c) for c in METRIC_COLUMNS}})
+        return _frame(rows, ["point", *self.paths, "metric", *METRIC_COLUMNS])
 
     @property
     def sensitivity(self) -> dict[str, Any]:
@@ -160,6 +193,9 @@ class TraceResult:
         return "<pre>" + html.escape(str(self)) + "</pre>"
 
 
+BOX_COLUMNS = ["input", "min", "max", "range_low", "range_high", "qp_min", "qp_max"]
+
+
 @dataclass
 class DiscoverResult:
     """PRIM scenario discovery: which ranges of the inputs lead to an outcome (``data`` is
@@ -176,7 +212,7 @@ class DiscoverResult:
                         "range_low": r["range"][0], "range_high": r["range"][1],
                         "qp_min": r["qp_min"] if r["restricts_min"] else None,
                         "qp_max": r["qp_max"] if r["restricts_max"] else None}
-                       for r in self.data["chosen"]["restricted"]])
+                       for r in self.data["chosen"]["restricted"]], BOX_COLUMNS)
 
     @property
     def trajectory(self) -> pd.DataFrame:
@@ -203,7 +239,11 @@ class DiscoverResult:
                 f"{len(d['inputs'])} inputs)\n" + "\n".join(box_lines(d)))
 
     def _repr_html_(self) -> str:
-        return _html_table(self.box, repr(self).splitlines()[1])
+        """The box in words (which says why a box may be empty), then the box as a table."""
+        from sim.discovery import box_lines
+
+        head, *rest = box_lines(self.data)
+        return _html_table(self.box, head, [line.strip() for line in rest])
 
 
 __all__ = ["CompareResult", "SweepResult", "TraceResult", "DiscoverResult"]

@@ -125,6 +125,9 @@ def test_an_unknown_outcome_exits_2_with_one_line(known: Path) -> None:
     assert result.exit_code == 2
     assert "unknown outcome 'truce_holds'" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    named = result.output.split("expected one of ")[1].strip().split(", ")
+    assert len(named) == len(set(named)) and named.count("escalation") == 1
+    assert {"no_deal", "truce_collapsed", "deal_holds", "no_deal_holds"} <= set(named)
 
 
 def test_an_outcome_that_cannot_occur_exits_2_with_one_line(known: Path) -> None:
@@ -217,3 +220,64 @@ def test_report_has_a_what_leads_to_this_outcome_section(known: Path, tmp_path: 
     page = (tmp_path / "r.html").read_text().replace("<wbr>", "")  # break hints in names
     assert ">What leads to this outcome" in page
     assert RESERVATION in page and "quasi-p" in page
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("min_coverage", math.nan, "a share between 0 and 1"),
+    ("min_coverage", 2, "a share between 0 and 1"),
+    ("min_coverage", -1, "a share between 0 and 1"),
+    ("max_qp", -1, "a share between 0 and 1"),
+    ("max_qp", math.inf, "a share between 0 and 1"),
+    ("peel_alpha", 0, "a share above 0 and at most 0.5"),
+    ("peel_alpha", 0.6, "a share above 0 and at most 0.5"),
+    ("paste_alpha", math.nan, "a share above 0 and at most 0.5"),
+    ("paste_alpha", -0.1, "a share above 0 and at most 0.5"),
+])
+def test_settings_refuse_values_prim_cannot_use(name: str, value: float, expected: str) -> None:
+    with pytest.raises(sim.UsageError) as caught:
+        dsc.Settings(**{name: value})
+    assert str(caught.value) == f"{name} {value!r}: expected {expected}"
+    assert caught.value.cli_text().startswith(f"--{name.replace('_', '-')} {value!r}: ")
+
+
+def test_settings_accept_the_bounds() -> None:
+    assert dsc.Settings(min_coverage=0, max_qp=1, peel_alpha=0.5, paste_alpha=0.5).max_qp == 1
+    assert dsc.Settings(min_coverage=1, max_qp=0, peel_alpha=1e-3).min_coverage == 1
+
+
+def test_the_python_api_refuses_bad_settings_before_any_work(known: Path) -> None:
+    for kwargs, text in [({"min_coverage": 2}, "min_coverage 2: expected a share between"),
+                         ({"max_qp": -1}, "max_qp -1: expected a share between"),
+                         ({"peel_alpha": 0}, "peel_alpha 0: expected a share above 0")]:
+        with pytest.raises(sim.UsageError, match=text):
+            sim.discover(known, "no_deal", **kwargs)
+
+
+def test_a_nan_coverage_exits_2_and_stores_nothing(known: Path) -> None:
+    before = {p: p.stat().st_mtime_ns for p in known.glob("discover-*")}
+    result = invoke("discover", known, "--outcome", "no_deal", "--min-coverage", "nan")
+    assert result.exit_code == 2
+    assert "--min-coverage nan: expected a share between 0 and 1" in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+    assert {p: p.stat().st_mtime_ns for p in known.glob("discover-*")} == before
+
+
+def test_a_stored_result_with_null_settings_still_reads_and_reports(
+        known_result: dict, tmp_path: Path) -> None:
+    from sim.store import write_json
+
+    old = json.loads(json.dumps(known_result))  # as an older negsim stored a NaN coverage
+    old["chosen"]["restricted"] = []
+    old["settings"].update(min_coverage=None, max_qp=None)
+    lines = dsc.box_lines(old)
+    assert lines[0].startswith("no_deal: ") and "0 input(s) restricted" in lines[0]
+    assert "no box covering the share asked of these replications" in lines[1]
+    assert "quasi-p" not in lines[1] and "lower min_coverage" in lines[2]
+    path = tmp_path / "known_box.yaml"
+    path.write_text(KNOWN_BOX)
+    sim.run(path, runs=200, out=tmp_path / "run", plots=False)
+    write_json(tmp_path / "run" / "discover-no_deal.json", old)
+    result = invoke("report", tmp_path / "run", "-o", tmp_path / "r.html")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text()
+    assert "no box covering the share asked" in page

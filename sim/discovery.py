@@ -315,7 +315,7 @@ def box_lines(result: dict[str, Any]) -> list[str]:
             "  no box covering " + (f"at least {coverage}" if coverage else "the share asked")
             + " of these replications restricts an input significantly"
             + (f" (quasi-p <= {qp})" if qp else "") + ";",
-            "  a lower min_coverage (--min-coverage) may find a smaller box that does; if none "
+            "  a lower minimum coverage may find a smaller box that does; if none "
             "does, the outcome may come from what varies within replications (meeting times, "
             "violations, attacks, shocks)"]
 

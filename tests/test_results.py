@@ -142,7 +142,7 @@ def test_discover_suggests_a_lower_coverage_which_then_finds_a_box(
         poisson_sweep: sim.SweepResult) -> None:
     text = repr(sim.discover(poisson_sweep, "truce_collapsed"))
     assert "no range of these inputs" not in text and "it comes from" not in text
-    assert "a lower min_coverage (--min-coverage) may find a smaller box" in text
+    assert "a lower minimum coverage may find a smaller box" in text
     assert "may come from what varies within replications" in text
     lower = sim.discover(poisson_sweep, "truce_collapsed", min_coverage=0.7)
     (row,) = lower.box.to_dict("records")

@@ -272,7 +272,7 @@ def test_a_stored_result_with_null_settings_still_reads_and_reports(
     lines = dsc.box_lines(old)
     assert lines[0].startswith("no_deal: ") and "0 input(s) restricted" in lines[0]
     assert "no box covering the share asked of these replications" in lines[1]
-    assert "quasi-p" not in lines[1] and "lower min_coverage" in lines[2]
+    assert "quasi-p" not in lines[1] and "lower minimum coverage" in lines[2]
     path = tmp_path / "known_box.yaml"
     path.write_text(KNOWN_BOX)
     sim.run(path, runs=200, out=tmp_path / "run", plots=False)

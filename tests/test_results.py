@@ -134,7 +134,7 @@ def test_an_empty_box_keeps_its_columns_and_its_explanation(
     page = found._repr_html_()
     assert "no box covering at least 80% of these replications" in page
     assert "(quasi-p &lt;= 0.05)" in page and "<=" not in page  # escaped
-    assert "lower min_coverage" in page and page.index("lower min_coverage") < page.index(
+    assert "lower minimum coverage" in page and page.index("lower minimum coverage") < page.index(
         "<table")
 
 

@@ -109,8 +109,9 @@ def test_parse_assignment_splits_path_and_yaml_value(text: str, path: list[str],
 
 def test_unknown_path_is_named_with_a_suggestion() -> None:
     with pytest.raises(ScenarioError,
-                       match=r"^--set truce\.breakdown\.violatons=7: truce\.breakdown\.violatons: "
-                       r"'violatons' is not in truce\.breakdown; did you mean 'violations'\?"):
+                       match=r"^overrides truce\.breakdown\.violatons=7: "
+                       r"truce\.breakdown\.violatons: 'violatons' is not in truce\.breakdown; "
+                       r"did you mean 'violations'\?"):
         load_with(POISSON, ["truce.breakdown.violatons=7"])
 
 
@@ -125,26 +126,26 @@ def test_unknown_actor_in_a_path_is_named_with_a_suggestion() -> None:
 
 
 def test_value_the_schema_refuses_names_the_override() -> None:
-    with pytest.raises(ScenarioError, match=r"^--set truce\.breakdown\.violations=0: "
+    with pytest.raises(ScenarioError, match=r"^overrides truce\.breakdown\.violations=0: "
                        r"truce\.breakdown\.violations: .*greater than or equal to 1"):
         load_with(POISSON, ["truce.breakdown.violations=0"])
 
 
 def test_boolean_for_a_number_names_the_override() -> None:
-    with pytest.raises(ScenarioError, match=r"^--set horizon_days=yes: horizon_days: "):
+    with pytest.raises(ScenarioError, match=r"^overrides horizon_days=yes: horizon_days: "):
         load_with(POISSON, ["horizon_days=yes"])
 
 
 def test_cross_check_failure_caused_by_an_override_names_the_override() -> None:
-    with pytest.raises(ScenarioError, match=r"^--set truce\.starts=20: truce\.starts: .*outside "
-                       r"the horizon"):
+    with pytest.raises(ScenarioError, match=r"^overrides truce\.starts=20: truce\.starts: "
+                       r".*outside the horizon"):
         load_with(POISSON, ["truce.starts=20"])
 
 
 def test_override_of_a_list_item_is_blamed_for_what_it_breaks() -> None:
     # the problem is at truce.parties[0], the override's path is truce.parties.0: the error
     # must name the override, not the file (which does not contain 'side_b')
-    with pytest.raises(ScenarioError, match=r"^--set truce\.parties\.0=side_b: "):
+    with pytest.raises(ScenarioError, match=r"^overrides truce\.parties\.0=side_b: "):
         load_with(POISSON, ["truce.parties.0=side_b"])
 
 
@@ -167,7 +168,7 @@ def test_path_with_an_empty_part_is_refused() -> None:
 
 def test_value_that_is_not_yaml_is_refused() -> None:
     with pytest.raises(ScenarioError,
-                       match=r"^--set seed=\[1: seed: value '\[1' is not valid YAML"):
+                       match=r"^overrides seed=\[1: seed: value '\[1' is not valid YAML"):
         load_with(POISSON, ["seed=[1"])
 
 
@@ -198,6 +199,15 @@ def test_set_through_a_block_missing_from_the_file_never_suggests_the_name_given
         assert scenario.truce.alpha == {"side_a": {"side_a": 0.2}}
 
 
+def test_a_compare_variant_is_blamed_on_variants_and_on_vs() -> None:
+    import sim
+
+    with pytest.raises(ScenarioError) as info:
+        sim.compare(POISSON, variants={"truce.breakdown.violations": 0}, runs=10)
+    assert str(info.value).startswith("variants truce.breakdown.violations=0: ")
+    assert info.value.cli_text().startswith("--vs truce.breakdown.violations=0: ")
+
+
 def test_missing_file_with_overrides_is_reported() -> None:
     with pytest.raises(ScenarioError, match="file not found"):
         load_with(str(BAD_DIR / "no_such_file.yaml"), ["seed=1"])
@@ -207,4 +217,5 @@ def test_override_errors_carry_exit_code_2() -> None:
     with pytest.raises(ScenarioError) as info:
         load_with(POISSON, ["noequals"])
     assert info.value.exit_code == 2
-    assert info.value.problems[0].file == "--set noequals"
+    assert str(info.value).startswith("overrides noequals: ")  # the Python argument
+    assert info.value.cli_text().startswith("--set noequals: ")  # the command-line flag

@@ -117,7 +117,7 @@ def test_ranges_in_a_grid_are_refused_naming_the_path() -> None:
 
 
 def test_no_spec_and_repeated_path_are_refused() -> None:
-    with pytest.raises(UsageError, match="at least one specs"):
+    with pytest.raises(UsageError, match="at least one parameter to sweep: PATH=SPEC in specs"):
         build([])
     with pytest.raises(UsageError, match="each path may be swept once"):
         build(specs("a=1,2", "a=3,4"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import html
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,6 +144,14 @@ class RunOptions:
     fresh_name: bool = False  # out is a proposed name: take out-2, ... if another run has it
     dask: str | None = None  # "local" or a scheduler address: run the chunks on Dask
 
+    def __post_init__(self) -> None:
+        Stopping(self.precision, self.runs)  # refuses a bad precision target before any work
+
+    @property
+    def stopping(self) -> Stopping:
+        """When the run may stop early (:mod:`sim.precision`)."""
+        return Stopping(self.precision, self.runs)
+
 
 def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None,
         workers: int = 1, overrides: Overrides = None, precision: float | None = None,
@@ -175,11 +183,24 @@ def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None
         UsageError: ``out`` exists already, or an argument is out of range.
     """
     model, text, _ = resolve(scenario, overrides)
+    opts = options(model, runs, seed, workers, precision, out, plots, dask, fresh_name)
+    return execute(model, text, opts, progress)
+
+
+def options(model: Scenario, runs: int | None = None, seed: int | None = None,
+            workers: int = 1, precision: float | None = None, out: str | Path | None = None,
+            plots: bool = True, dask: str | None = None, fresh_name: bool = False
+            ) -> RunOptions:
+    """How :func:`run` runs a resolved scenario: its defaults filled in, every argument
+    checked (``negsim run`` builds its options here too).
+
+    Raises:
+        UsageError: an argument out of range.
+    """
     n, s = defaults(model, runs, seed)
-    opts = RunOptions(n, s, count("workers", workers, 1), precision,
+    return RunOptions(n, s, count("workers", workers, 1), precision,
                       Path(out) if out else None, make_plots=plots, dask=dask,
                       fresh_name=fresh_name)
-    return execute(model, text, opts, progress)
 
 
 def execute(scenario: Scenario, text: str, opts: RunOptions,
@@ -190,7 +211,6 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
         UsageError: more replications than the budget allows (checked before any work).
     """
     budgets.check_runs(opts.runs)
-    Stopping(opts.precision, opts.runs)  # a bad target is refused before any work
     if opts.chunk <= 0:
         opts = dataclasses.replace(opts, chunk=chunk_size(scenario))
     plan = Plan(scenario, opts.seed)
@@ -215,7 +235,7 @@ def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,
               batches: list[pa.RecordBatch], progress: Callable[[int], None] | None) -> None:
     """Run the chunks batch by batch, to the folder or into ``batches``, until the
     precision rule (:mod:`sim.precision`) is met or every replication has run."""
-    rule = Stopping(opts.precision, opts.runs)
+    rule = opts.stopping
     names = possible(scenario)
     for batch in rule.batches(opts.chunk):
         todo = chunks(batch.start, batch.stop, opts.chunk)
@@ -226,15 +246,16 @@ def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,
                 folder.write_chunk(chunk.start, records)
             else:
                 batches.append(records)
-        if rule.target is not None and rule.reached(_intervals(folder, batches, names)):
+        if rule.reached(_intervals(folder, batches, names)):
             break
 
 
 def _intervals(folder: Folder | None, batches: list[pa.RecordBatch],
-               names: tuple[str, ...]) -> list[list[float]]:
-    """The 95% intervals of the outcome shares over the replications so far."""
+               names: tuple[str, ...]) -> Iterator[list[float]]:
+    """The 95% intervals of the outcome shares over the replications so far (lazily: only
+    a precision target reads them)."""
     table = stats.outcome_table(_outcome_column(folder, batches), names)
-    return [row["ci"] for row in table.values()]
+    yield from (row["ci"] for row in table.values())
 
 
 def _outcome_column(folder: Folder | None, batches: list[pa.RecordBatch]) -> Any:
@@ -269,7 +290,7 @@ def _finish(plan: Plan, text: str, opts: RunOptions, folder: Folder | None,
 def _summary(columns: Any, plan: Plan, opts: RunOptions, wall: float) -> dict[str, Any]:
     summary = summarise(columns, plan, wall)
     if opts.precision is not None:
-        summary["precision"] = Stopping(opts.precision, opts.runs).report(
+        summary["precision"] = opts.stopping.report(
             row["ci"] for row in summary["outcomes"].values())
     return summary
 

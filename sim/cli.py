@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections.abc import Callable
@@ -25,7 +26,6 @@ from sim import budgets
 from sim import scenario as scn
 from sim.errors import NegsimError, UsageError
 from sim.outcomes import OUTCOMES
-from sim.overrides import load_with
 from sim.story import story_json
 from sim.text import for_rich, for_terminal
 
@@ -198,8 +198,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     """
     budgets.check_runs(runs or 0)  # before loading anything heavy
     from sim import api, render, store  # matplotlib and pyarrow load only when running
-    from sim.inputs import defaults
-    from sim.precision import Stopping
+    from sim.inputs import resolve
     from sim.runner import chunk_size, chunks
 
     if scenario_file is None:
@@ -209,16 +208,15 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         for name, title in shipped:
             click.echo(f"{for_terminal(name):34s} {for_terminal(title)}")
         return
-    path = _scenario_arg(scenario_file)
-    scenario, _ = load_with(path, assignments)  # for its name and size; api.run loads it too
-    n, _ = defaults(scenario, runs, seed)
-    budgets.check_runs(n)
-    first = Stopping(precision, n).first_batch()  # a bad --precision is refused here
-    w = _workers(workers, len(chunks(0, first, chunk_size(scenario))))
-    result = _with_progress(n, lambda tick: api.run(
-        path, runs, seed, w, list(assignments), precision,
-        out or store.timestamped(Path("results"), scenario.name), plots, dask_address,
-        progress=tick, fresh_name=out is None))
+    scenario, text, _ = resolve(_scenario_arg(scenario_file), list(assignments))
+    opts = api.options(scenario, runs, seed, workers or 1, precision,
+                       out or store.timestamped(Path("results"), scenario.name), plots,
+                       dask_address, fresh_name=out is None)  # a bad --precision stops here
+    budgets.check_runs(opts.runs)
+    first = opts.stopping.first_batch()
+    w = _workers(workers, len(chunks(0, first, chunk_size(scenario))))  # capped, with a note
+    result = _with_progress(opts.runs, lambda tick: api.execute(
+        scenario, text, dataclasses.replace(opts, workers=w), tick))
     if as_json:
         printed = {**result.summary, "folder": str(result.folder)}
         click.echo(json.dumps(store.clean_json(printed), indent=2))

@@ -54,7 +54,8 @@ class Stopping:
         return self.cap if self.target is None else min(self.cap, BATCH)
 
     def reached(self, intervals: Iterable[Sequence[float] | None]) -> bool:
-        """Whether the target is met by these 95% intervals (never without a target)."""
+        """Whether the target is met by these 95% intervals (never without a target, and
+        then ``intervals`` is not read: give a generator to compute them only when needed)."""
         return self.target is not None and widest(intervals) <= self.target
 
     def report(self, intervals: Iterable[Sequence[float] | None]) -> dict[str, Any]:

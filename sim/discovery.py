@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.errors import NegsimError, UsageError
+from sim.inputs import finite, number
 from sim.outcomes import BY_NAME, GROUPS, OUTCOMES, is_input, possible, possible_in
 from sim.scenario import Scenario, loads
 from sim.store import kind_of, read_json, read_manifest, read_table
@@ -65,20 +66,10 @@ class Settings:
             UsageError: a share outside [0, 1], or an alpha outside (0, 0.5].
         """
         for name in ("min_coverage", "max_qp"):
-            _check(name, getattr(self, name), 0.0, 1.0, "a share between 0 and 1")
+            number(name, getattr(self, name), 0.0, 1.0, "a share between 0 and 1")
         for name in ("peel_alpha", "paste_alpha"):
-            _check(name, getattr(self, name), 0.0, 0.5, "a share above 0 and at most 0.5",
+            number(name, getattr(self, name), 0.0, 0.5, "a share above 0 and at most 0.5",
                    low_open=True)
-
-
-def _check(name: str, value: Any, low: float, high: float, expected: str,
-           low_open: bool = False) -> None:
-    """Raise a UsageError naming ``name`` unless ``value`` is a finite number in [low, high]
-    (or (low, high] when ``low_open``)."""
-    number = isinstance(value, int | float) and not isinstance(value, bool)
-    ok = number and math.isfinite(value) and low <= value <= high
-    if not ok or (low_open and value == low):
-        raise UsageError(f"<<{name}>> {value!r}: expected {expected}")
 
 
 def load(folder: Path) -> Experiments:
@@ -324,9 +315,7 @@ def _setting(settings: dict[str, Any], name: str, spec: str) -> str | None:
     """A stored setting formatted with ``spec``, or None when it is missing or not a finite
     number (older results stored a NaN setting as null)."""
     value = settings.get(name)
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        return format(value, spec)
-    return None
+    return format(value, spec) if finite(value) else None
 
 
 def _bound(r: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ refused exactly as the file would be). Overrides are a mapping ``{dotted.path: v
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,25 @@ def count(name: str, value: Any, least: int) -> int:
     return int(value)
 
 
+def finite(value: Any) -> bool:
+    """Whether ``value`` is a finite real number (not a bool, not NaN or infinite)."""
+    return (isinstance(value, int | float | np.integer | np.floating)
+            and not isinstance(value, bool) and math.isfinite(value))
+
+
+def number(name: str, value: Any, low: float, high: float, expected: str,
+           low_open: bool = False) -> float:
+    """``value`` as a finite number in [low, high] (or (low, high] when ``low_open``).
+
+    Raises:
+        UsageError: anything else, naming the argument ``name`` and saying what was
+            ``expected``.
+    """
+    if not finite(value) or not low <= value <= high or (low_open and value == low):
+        raise UsageError(f"<<{name}>> {value!r}: expected {expected}")
+    return float(value)
+
+
 def document(scenario: ScenarioLike) -> Document:
     """Parse a path, YAML text or Scenario into a document (nothing validated yet)."""
     if isinstance(scenario, Scenario):
@@ -97,5 +117,5 @@ def assignments(overrides: Overrides, via: str = "overrides") -> list[str]:
 
 
 
-__all__ = ["resolve", "defaults", "count", "document", "assignments", "ScenarioLike", "Overrides",
-           "ScenarioError"]
+__all__ = ["resolve", "defaults", "count", "finite", "number", "document", "assignments",
+           "ScenarioLike", "Overrides", "ScenarioError"]

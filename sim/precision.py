@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sim.errors import UsageError
+from sim.inputs import number
 
 BATCH = 1000
 """Replications between two checks of the intervals."""
@@ -32,9 +32,9 @@ class Stopping:
         """Raises:
         UsageError: a target that is not a finite half-width above 0.
         """
-        if self.target is not None and not (math.isfinite(self.target) and self.target > 0):
-            raise UsageError(f"<<precision>> {self.target}: expected a finite half-width above "
-                             "0, such as 0.01")
+        if self.target is not None:
+            number("precision", self.target, 0.0, math.inf,
+                   "a finite half-width above 0, such as 0.01", low_open=True)
 
     def batches(self, chunk: int = 0) -> Iterator[range]:
         """The replication ranges to run, checked between them (lazily).

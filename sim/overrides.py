@@ -99,14 +99,13 @@ def _bad(text: str, message: str, via: str) -> ScenarioError:
                                   message)])
 
 
-def load_with(path: str, assignments: list[str] | tuple[str, ...] = (), via: str = VIA
-              ) -> tuple[Scenario, str]:
+def load_with(path: str, assignments: list[str] | tuple[str, ...] = ()) -> tuple[Scenario, str]:
     """Load a scenario file with overrides; also return the effective YAML text.
 
     Raises:
         ScenarioError: the file or an override is not valid.
     """
-    return load_document(read_file(path), assignments, via)
+    return load_document(read_file(path), assignments)
 
 
 def load_document(doc: Document, assignments: list[str] | tuple[str, ...] = (),

@@ -111,8 +111,9 @@ def arms_from_folders(folders: list[str]) -> tuple[list[Arm], str | None]:
     arms: list[Arm] = []
     for folder in folders:
         path = Path(folder)
-        if kind_of(path) not in ("run", None):
-            raise UsageError(f"{path} is a {kind_of(path)} folder; compare reads run folders "
+        kind = kind_of(path)
+        if kind not in ("run", None):
+            raise UsageError(f"{path} is a {kind} folder; compare reads run folders "
                              "(or scenarios)")
         manifest = read_manifest(path)
         table = read_table(path / "replications.parquet")

@@ -31,7 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/sweep.py
 
 docs: $(STAMP)
-	$(BIN)/python -m sim.docgen > docs/scenario-reference.md
+	$(BIN)/python -m sim.scenario.docgen > docs/scenario-reference.md
 	$(BIN)/negsim schema > schema/scenario.schema.json
 
 clean:

@@ -30,11 +30,11 @@ import numpy as np
 import pyarrow as pa
 from scipy import stats as sps
 
-from sim import comparison as cmp
-from sim.outcomes import possible
-from sim.overrides import load_with
-from sim.runner import chunks, run_chunks
+from sim.engine.outcomes import possible
+from sim.operations import comparison as cmp
+from sim.running.runner import chunks, run_chunks
 from sim.scenario import load
+from sim.scenario.overrides import load_with
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "kerry_moscow_2016.yaml"
@@ -58,7 +58,8 @@ def shares(table: pa.Table) -> dict[str, float]:
 
 
 def one_run_gains(base: pa.Table, variant: pa.Table) -> dict[str, float | None]:
-    """pairing_gain per outcome through sim.comparison.analyse, as compare.json reports it."""
+    """pairing_gain per outcome through sim.operations.comparison.analyse, as compare.json
+    reports it."""
     text = FLAGSHIP.read_text()
     arms = [cmp.Arm("baseline", "b", "b", text, 0, table=base),
             cmp.Arm("variant", "v", "v", text, 0, table=variant)]

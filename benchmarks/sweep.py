@@ -4,8 +4,9 @@ Run: .venv/bin/python benchmarks/sweep.py [-n RUNS] [--workers W] [--repeat R]
 
 The design is actors.russia.leverage.assad=0:1:10 x
 negotiation.parties.russia.weights.intel_sharing=0.2,0.35,0.5,0.65,0.8 (50 points), -n 100
-replications per point, seed 20160712. Each configuration goes through sim.sweeps.create and
-sim.sweeps.execute into its own folder in a temporary directory, as ``negsim sweep`` does;
+replications per point, seed 20160712. Each configuration goes through
+sim.operations.sweeps.create and sim.operations.sweeps.execute into its own folder in a
+temporary directory, as ``negsim sweep`` does;
 the wall time includes starting the pool or the LocalCluster and assembling the results.
 "--dask local" starts its own LocalCluster (that start-up is part of the time); "dask tcp"
 runs on a LocalCluster started beforehand, which isolates the scheduling cost.
@@ -24,9 +25,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim import sweeps as swp
-from sim.design import build, parse_spec
-from sim.overrides import load_with
+from sim.operations import sweeps as swp
+from sim.running.design import build, parse_spec
+from sim.scenario.overrides import load_with
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "kerry_moscow_2016.yaml"

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.incidents import simulated
+from sim.operations.incidents import simulated
 
 ROOT = Path(__file__).resolve().parent.parent
 TRUTH = ROOT / "scenarios" / "examples" / "truce_fit_truth.yaml"

@@ -13,19 +13,21 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import budgets, plots, stats
+from sim import stats
 from sim.engine import Plan
+from sim.engine.outcomes import possible
 from sim.errors import Interrupted, NegsimError, UsageError
-from sim.executor import Executor
-from sim.inputs import Overrides, ScenarioLike, assignments, count, defaults, resolve
-from sim.outcomes import possible
-from sim.precision import Stopping
-from sim.results import CompareResult, DiscoverResult, SweepResult, TraceResult
-from sim.runner import chunk_size, chunks, default_workers, run_chunks
-from sim.scenario import Scenario
+from sim.output import plots
+from sim.output.results import CompareResult, DiscoverResult, SweepResult, TraceResult
+from sim.running.executor import Executor
+from sim.running.precision import Stopping
+from sim.running.runner import chunk_size, chunks, run_chunks
+from sim.running.summary import ParquetColumns, column, summarise
+from sim.running.workers import default_workers
+from sim.scenario import Scenario, budgets
+from sim.scenario.inputs import Overrides, ScenarioLike, assignments, count, defaults, resolve
+from sim.scenario.yamlload import flow
 from sim.store import Folder
-from sim.summary import ParquetColumns, column, summarise
-from sim.yamlload import flow
 
 
 @dataclass(repr=False)
@@ -66,7 +68,7 @@ class RunResult:
         """One row per outcome category: p, its 95% interval, count and meaning."""
         import pandas as pd
 
-        from sim.outcomes import meaning
+        from sim.engine.outcomes import meaning
 
         return pd.DataFrame([{"outcome": k, "p": v["p"], "ci_low": v["ci"][0],
                               "ci_high": v["ci"][1], "count": v["count"],
@@ -149,7 +151,7 @@ class RunOptions:
 
     @property
     def stopping(self) -> Stopping:
-        """When the run may stop early (:mod:`sim.precision`)."""
+        """When the run may stop early (:mod:`sim.running.precision`)."""
         return Stopping(self.precision, self.runs)
 
 
@@ -168,7 +170,7 @@ def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None
         overrides: ``{dotted.path: value}`` changes to the scenario (or ``PATH=VALUE``
             strings).
         precision: stop once every outcome's 95% half-width is at most this
-            (:mod:`sim.precision`).
+            (:mod:`sim.running.precision`).
         out: write a run folder here (default: keep everything in memory).
         plots: write PNG plots into the folder.
         dask: ``local`` or a Dask scheduler's address: run the replications there.
@@ -234,7 +236,7 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
 def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,
               batches: list[pa.RecordBatch], progress: Callable[[int], None] | None) -> None:
     """Run the chunks batch by batch, to the folder or into ``batches``, until the
-    precision rule (:mod:`sim.precision`) is met or every replication has run."""
+    precision rule (:mod:`sim.running.precision`) is met or every replication has run."""
     rule = opts.stopping
     names = possible(scenario)
     for batch in rule.batches(opts.chunk):
@@ -330,7 +332,7 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
         ScenarioError: a scenario or a variant is not valid.
         UsageError: fewer than two arms, or a mix of folders and scenarios.
     """
-    from sim import comparison as cmp
+    from sim.operations import comparison as cmp
 
     items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else list(scenarios)
     changes = _variants(variants)
@@ -396,7 +398,7 @@ def _is_folder(item: Any) -> bool:
 
 
 def _arms(items: list[ScenarioLike], variants: list[Overrides]) -> list[Any]:
-    from sim import comparison as cmp
+    from sim.operations import comparison as cmp
 
     arms: list[cmp.Arm] = []
     for item in items:
@@ -415,7 +417,7 @@ def save_comparison(arms: list[Any], result: dict[str, Any], folder: Folder,
                     plots_too: bool) -> Path:
     """Write a compare folder (claimed before the replications ran): compare.json,
     manifest.json, pairs.parquet and plots."""
-    from sim import comparison as cmp
+    from sim.operations import comparison as cmp
 
     folder.write_json("compare.json", result)
     folder.write_manifest("\n---\n".join(a.text for a in arms), seed=result["seed"],
@@ -457,7 +459,7 @@ def sweep(scenario: ScenarioLike | None = None, specs: Mapping[str, SweepSpec] |
         ScenarioError: the scenario or a point is not valid.
         UsageError: inconsistent arguments, or a sweep past its budgets.
     """
-    from sim import sweeps as swp
+    from sim.operations import sweeps as swp
 
     if job is None and resume is not None:
         if scenario is not None or specs or design is not None:
@@ -482,9 +484,9 @@ def new_sweep(scenario: ScenarioLike, specs: list[str], sample: str, zipped: boo
               design: str | Path | None, runs: int | None, seed: int | None,
               out: str | Path | None) -> Any:
     """Create a sweep folder for ``PATH=SPEC`` strings (every point validated first)."""
-    from sim import design as dsg
     from sim import store
-    from sim import sweeps as swp
+    from sim.operations import sweeps as swp
+    from sim.running import design as dsg
 
     base, text, source = resolve(scenario)
     n, s = defaults(base, runs, seed)
@@ -532,7 +534,7 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
     Raises:
         UsageError: no folder, a bad outcome, or no replication ended in ``outcome``.
     """
-    from sim import discovery as dsc
+    from sim.operations import discovery as dsc
 
     folder = source.folder if isinstance(source, RunResult | SweepResult) else source
     if folder is None:
@@ -543,7 +545,11 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
     settings = dsc.Settings(min_coverage=min_coverage, peel_alpha=peel_alpha,
                             paste_alpha=paste_alpha, max_qp=max_qp)
     data = dsc.discover(folder, outcome, settings)
-    stored = list(dsc.write(folder, data, Path(plot) if plot else None)) if save else []
+    stored: list[Path] = []
+    if save:
+        image = Path(plot) if plot else folder / f"discover-{data['outcome']}.png"
+        stored = [dsc.write(folder, data), image]
+        plots.plot_discovery(data, image)
     return DiscoverResult(data, stored)
 
 
@@ -560,7 +566,7 @@ def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | No
         UsageError: both replication and outcome given, or an outcome that cannot occur.
     """
     from sim.engine import play
-    from sim.story import representative, story_lines
+    from sim.operations.story import representative, story_lines
 
     if replication is not None and outcome is not None:
         raise UsageError("give <<replication>> or <<outcome>>, not both")

@@ -22,12 +22,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from sim import budgets
 from sim import scenario as scn
+from sim.engine.outcomes import OUTCOMES
 from sim.errors import NegsimError, UsageError
-from sim.outcomes import OUTCOMES
-from sim.story import story_json
-from sim.text import for_rich, for_terminal
+from sim.operations.story import story_json
+from sim.output.text import for_rich, for_terminal
+from sim.scenario import budgets
 
 
 def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -152,7 +152,7 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
 
 
 def _shipped() -> list[tuple[str, str]]:
-    from sim import shipped
+    from sim.scenario import shipped
 
     out = []
     for name, path in shipped.names().items():
@@ -197,9 +197,10 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
     """
     budgets.check_runs(runs or 0)  # before loading anything heavy
-    from sim import api, render, store  # matplotlib and pyarrow load only when running
-    from sim.inputs import resolve
-    from sim.runner import chunk_size, chunks
+    from sim import api, store
+    from sim.output import render  # matplotlib and pyarrow load only when running
+    from sim.running.runner import chunk_size, chunks
+    from sim.scenario.inputs import resolve
 
     if scenario_file is None:
         shipped = _shipped()
@@ -233,7 +234,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
 
 def _scenario_arg(arg: str) -> str:
     """A SCENARIO argument: an existing file, else the shipped scenario of that name."""
-    from sim import shipped
+    from sim.scenario import shipped
 
     return shipped.resolve(arg)
 
@@ -252,7 +253,7 @@ def init(name: str, start: str) -> None:
       negsim init my_talks
       negsim init my_strike --from examples/labour_strike
     """
-    from sim import shipped
+    from sim.scenario import shipped
 
     path = shipped.init(name, start)
     click.echo(f"wrote {path} (from {start}); check it with: negsim validate {path.name}")
@@ -321,10 +322,11 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
       negsim compare scenarios/kerry_moscow_2016.yaml --vs actors.russia.leverage.assad=0.9
       negsim compare results/run-a results/run-b
     """
-    from sim import api, render, store
-    from sim.inputs import defaults, resolve
-    from sim.precision import Stopping
-    from sim.runner import chunks
+    from sim import api, store
+    from sim.output import render
+    from sim.running.precision import Stopping
+    from sim.running.runner import chunks
+    from sim.scenario.inputs import defaults, resolve
 
     inputs = tuple(_scenario_arg(p) for p in inputs)
     missing = [p for p in inputs if not Path(p).exists()]
@@ -379,7 +381,7 @@ def _workers(requested: int | None, tasks: int) -> int:
 
 
 def api_workers() -> int:
-    from sim.runner import default_workers
+    from sim.running.workers import default_workers
 
     return default_workers()
 
@@ -423,7 +425,7 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
       negsim sweep --resume results/sweep-kerry_moscow_2016-20261125-101500
     """
     from sim import api, store
-    from sim import sweeps as swp
+    from sim.operations import sweeps as swp
 
     if resume_dir is not None:
         given = [name for name, value in (("SCENARIO", scenario_file), ("--set", specs),
@@ -454,7 +456,7 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
 
 
 def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
-    from sim import render
+    from sim.output import render
 
     console = Console()
     console.print(render.sweep_table(summary, console.width))
@@ -482,7 +484,7 @@ def report(folder: Path, output: Path | None, force: bool) -> None:
       negsim report results/kerry_moscow_2016-20261125-101500
       negsim report results/compare-20261125-102000 -o carrot.html
     """
-    from sim import report as rpt
+    from sim.output import report as rpt
 
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
@@ -521,7 +523,7 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
       negsim discover results/sweep-kerry_moscow_2016-20261125-103000 --outcome escalation
     """
     from sim import api, store
-    from sim.discovery import box_lines
+    from sim.operations.discovery import box_lines
 
     found = api.discover(folder, outcome, min_coverage, peel_alpha, paste_alpha, max_qp,
                          save=True, plot=plot_path)
@@ -578,7 +580,7 @@ def fit_command(incidents: str, time_column: str, actor_column: str, parties: st
       negsim fit acled.csv --parties 'Military Forces of Syria (2000-)','Opposition Rebels' \\
         --spoiler 'Islamic State' --time-column event_date --actor-column actor1
     """
-    from sim import fitreport as fr
+    from sim.output import fitreport as fr
 
     opts = fr.FitOptions(time_column, actor_column, fr.split_names(parties), list(spoilers),
                          start, end, spread_seed, profile)

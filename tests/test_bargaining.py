@@ -24,10 +24,10 @@ from sim.engine.negotiation import (
     aspiration,
     effective_horizon,
 )
+from sim.engine.outcomes import Record
 from sim.engine.plan import PartyParams
-from sim.outcomes import Record
-from sim.overrides import load_with
 from sim.scenario import loads
+from sim.scenario.overrides import load_with
 from tests.conftest import FLAGSHIP, plan_of
 
 Z = 4.0

@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 
 from sim import stats
 from sim.cli import main
-from sim.outcomes import possible
+from sim.engine.outcomes import possible
 from sim.scenario import load
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 import sim
-from sim import discovery as dsc
 from sim.cli import main
+from sim.operations import discovery as dsc
 from tests.conftest import ROOT, SCENARIOS
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -214,7 +214,7 @@ def test_report_computes_discovery_from_stored_replications_when_none_is_stored(
 
 
 def test_report_has_a_what_leads_to_this_outcome_section(known: Path, tmp_path: Path) -> None:
-    dsc.write(known, dsc.discover(known, "no_deal"))
+    sim.discover(known, "no_deal", save=True)
     result = invoke("report", known, "-o", tmp_path / "r.html")
     assert result.exit_code == 0, result.output
     page = (tmp_path / "r.html").read_text().replace("<wbr>", "")  # break hints in names

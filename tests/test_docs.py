@@ -7,7 +7,7 @@ import json
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.docgen import render
+from sim.scenario.docgen import render
 from tests.conftest import ROOT
 
 

@@ -13,9 +13,9 @@ import pytest
 from scipy import stats
 
 from sim.engine import Plan, play, run_replication
-from sim.outcomes import possible
-from sim.overrides import load_with
+from sim.engine.outcomes import possible
 from sim.scenario import load
+from sim.scenario.overrides import load_with
 from tests.conftest import SCENARIOS, plan_of
 
 EXAMPLES = SCENARIOS / "examples"

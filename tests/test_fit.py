@@ -1,4 +1,5 @@
-"""The Hawkes fitter (sim/fit.py), the incidents reader (sim/incidents.py) and the fit report.
+"""The Hawkes fitter (sim/stats/hawkes.py), the incidents reader
+(sim/operations/incidents.py) and the fit report.
 
 Histories are simulated exactly by the cluster (branching) construction in numpy, which is
 fast enough for 200 fits; the shipped example comes from negsim's own engine.
@@ -13,11 +14,11 @@ import numpy as np
 import pytest
 import yaml
 
-from sim import fit as hawkes
-from sim import fitreport as fr
-from sim import incidents as inc
 from sim.errors import DataError, UsageError
+from sim.operations import incidents as inc
+from sim.output import fitreport as fr
 from sim.scenario import loads
+from sim.stats import hawkes
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "scenarios" / "examples"

@@ -11,9 +11,9 @@ import pytest
 from click.testing import CliRunner
 
 import sim
-from sim import report
 from sim.cli import main
 from sim.errors import StorageError, UsageError
+from sim.output import report
 from sim.store import MARKER, PARTIAL, Folder, kind_of, read_manifest
 
 ROOT = Path(__file__).resolve().parent.parent

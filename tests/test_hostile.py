@@ -21,8 +21,8 @@ from click.testing import CliRunner, Result
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from sim import budgets
 from sim.cli import main
+from sim.scenario import budgets
 from tests.conftest import ROOT, SCENARIOS
 
 POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
@@ -138,7 +138,7 @@ def test_cap_workers_is_min_of_requested_tasks_and_cores() -> None:
 
 
 def test_chunks_are_made_lazily() -> None:
-    from sim.runner import chunks
+    from sim.running.runner import chunks
 
     todo = chunks(0, 10**12)
     assert len(todo) == 4_000_000_000
@@ -297,7 +297,7 @@ def test_hostile_title_runs_prints_and_plots_as_text(tmp_path: Path) -> None:
 def test_plot_titles_with_dollars_are_not_mathtext(tmp_path: Path) -> None:
     from matplotlib.text import Text
 
-    from sim import plots
+    from sim.output import plots
 
     seen: list[Text] = []
     original = Text.draw
@@ -340,7 +340,7 @@ def test_dates_near_year_9999_are_refused_by_validate(tmp_path: Path) -> None:
 
 
 def test_text_helpers() -> None:
-    from sim import text
+    from sim.output import text
 
     assert text.for_rich("[/] x") == "\\[/] x"
     assert text.for_plot("$5m") == "\\$5m"
@@ -501,7 +501,7 @@ def test_full_disk_is_one_line_exit_1(tmp_path: Path, monkeypatch: pytest.Monkey
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(sim.store.pq, "write_table", full)
+    monkeypatch.setattr(sim.store.folders.pq, "write_table", full)
     result = invoke("sweep", POISSON, "--set", "horizon_days=5,10", "-n", "5", "--workers", "1",
                     "--out", tmp_path / "sw")
     assert_failed(result, 1, "No space left on device")
@@ -552,8 +552,8 @@ def test_deeply_nested_set_value_is_refused() -> None:
 
 @pytest.mark.parametrize("value", ["5e-1", "1e-3", "1.0e4"])
 def test_yaml_1_2_numbers_are_numbers(tmp_path: Path, value: str) -> None:
-    from sim.overrides import load_with
-    from sim.yamlload import parse_value
+    from sim.scenario.overrides import load_with
+    from sim.scenario.yamlload import parse_value
 
     assert parse_value("1.0e7", "x") == 1e7 and parse_value("1e3", "x") == 1000.0
 
@@ -689,7 +689,7 @@ def test_progress_ticks_every_chunk_of_bounded_work() -> None:
     # About 40,000 events per replication: chunks of 2, so progress moves every 2 replications
     # (it moved once per 250 before, minutes apart on a slow scenario).
     from sim import api
-    from sim.runner import chunk_size
+    from sim.running.runner import chunk_size
     from sim.scenario import loads
 
     scenario = loads(BUSY)

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 from scipy import stats as sps
 
 import sim
-from sim import comparison as cmp
 from sim.cli import main
 from sim.engine import Plan, run_replication
-from sim.outcomes import GROUPS, OUTCOMES, REGISTRY, is_input, possible
+from sim.engine.outcomes import GROUPS, OUTCOMES, REGISTRY, is_input, possible
+from sim.operations import comparison as cmp
 from sim.scenario import load, loads
 from tests.conftest import FLAGSHIP, SCENARIOS
 

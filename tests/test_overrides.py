@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from sim.errors import ScenarioError
-from sim.overrides import apply, load_with, parse_assignment
 from sim.scenario import Uniform, from_document, load, loads
-from sim.yamlload import parse_text, read_file
+from sim.scenario.overrides import apply, load_with, parse_assignment
+from sim.scenario.yamlload import parse_text, read_file
 from tests.test_scenario_format import BAD_DIR, EXAMPLES, FLAGSHIP, TALKS
 
 POISSON = str(EXAMPLES / "truce_poisson.yaml")

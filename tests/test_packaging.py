@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sim import shipped, store
+from sim import store
+from sim.scenario import shipped
 from tests.conftest import ROOT, SCENARIOS
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml")) + sorted(SCENARIOS.glob("examples/*.yaml"))

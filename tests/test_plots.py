@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from sim import plots
+from sim.output import plots
 from sim.stats import outcome_table, survival
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -74,7 +74,7 @@ def test_plot_violations_with_little_data(tmp_path: Path,
 
 
 def test_importing_plots_does_not_load_pyplot() -> None:
-    code = "import sys, sim.plots; print('matplotlib.pyplot' in sys.modules)"
+    code = "import sys, sim.output.plots; print('matplotlib.pyplot' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"

@@ -1,4 +1,4 @@
-"""The one precision rule shared by run and compare (sim.precision)."""
+"""The one precision rule shared by run and compare (sim.running.precision)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.precision import BATCH, Stopping, widest
+from sim.running.precision import BATCH, Stopping, widest
 
 ROOT = Path(__file__).resolve().parent.parent
 POISSON = ROOT / "scenarios" / "examples" / "truce_poisson.yaml"

@@ -272,7 +272,7 @@ def test_flagship_report_opens_in_chromium(browser, tmp_path: Path) -> None:  # 
 
 def test_a_run_and_a_compare_stopped_by_precision_say_so(tmp_path: Path) -> None:
     import sim
-    from sim import report
+    from sim.output import report
 
     poisson = SCENARIOS / "examples" / "truce_poisson.yaml"
     run = sim.run(poisson, runs=20_000, precision=0.03, out=tmp_path / "run", plots=False)
@@ -292,7 +292,7 @@ def test_a_run_and_a_compare_stopped_by_precision_say_so(tmp_path: Path) -> None
 
 def test_representative_traces_are_replications_of_the_run_itself(tmp_path: Path) -> None:
     import sim
-    from sim import report
+    from sim.output import report
 
     run = sim.run(FLAGSHIP, runs=200, out=tmp_path / "run", plots=False)
     assert run.folder is not None

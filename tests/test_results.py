@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import sim
-from sim import results
+from sim.output import results
 from tests.conftest import SCENARIOS
 
 POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"

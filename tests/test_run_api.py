@@ -13,8 +13,8 @@ from matplotlib.image import imread
 
 import sim
 from sim import api
+from sim.engine.outcomes import possible
 from sim.errors import ScenarioError, UsageError
-from sim.outcomes import possible
 from sim.scenario import load
 from tests.conftest import FLAGSHIP, SCENARIOS, same_table
 

@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 from matplotlib.image import imread
 
 from sim.cli import main
-from sim.outcomes import OUTCOMES, possible
+from sim.engine.outcomes import OUTCOMES, possible
 from sim.scenario import load
 from tests.conftest import FLAGSHIP, ROOT, SCENARIOS, same_value
 

@@ -20,9 +20,9 @@ from pydantic import BaseModel
 
 from sim import scenario as scn
 from sim.errors import ScenarioError
-from sim.overrides import load_with
 from sim.scenario import Scenario, from_document, loads
-from sim.yamlload import Document, parse_text, read_file
+from sim.scenario.overrides import load_with
+from sim.scenario.yamlload import Document, parse_text, read_file
 from tests.test_scenario_format import EXAMPLES, SHIPPED, TALKS
 
 FUZZ = settings(max_examples=150, deadline=None)

@@ -1,4 +1,4 @@
-"""Sensitivity (sim.sensitivity): pure checks on synthetic data, then a real sweep where one
+"""Sensitivity (sim.stats.sensitivity): pure checks on synthetic data, then a real sweep where one
 swept parameter is known to do nothing."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from sim import sensitivity
 from sim.cli import main
-from sim.design import build, parse_spec
+from sim.running.design import build, parse_spec
+from sim.stats import sensitivity
 from tests.conftest import same_table
 
 ROOT = Path(__file__).resolve().parent.parent

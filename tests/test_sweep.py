@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
 
-from sim import plots
 from sim.cli import main
-from sim.outcomes import HEADLINE_METRICS
+from sim.engine.outcomes import HEADLINE_METRICS
+from sim.output import plots
 from tests.conftest import same_table
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""Sweep designs (sim.design): what points a sweep takes. Pure; no simulation."""
+"""Sweep designs (sim.running.design): what points a sweep takes. Pure; no simulation."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.design import Spec, assignments, build, parse_spec, read_design
 from sim.errors import UsageError
+from sim.running.design import Spec, assignments, build, parse_spec, read_design
 
 
 def specs(*texts: str) -> list[Spec]:

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 from rich.console import Console
 
-from sim import render
 from sim.cli import main
+from sim.output import render
 from tests.conftest import ROOT, SCENARIOS
 
 POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
@@ -148,7 +148,7 @@ def test_names_fold_after_a_separator_never_inside_a_word(text: str, width: int,
 
 
 def test_the_flagship_metrics_at_80_columns_fold_names_only_at_underscores() -> None:
-    from sim.summary import METRICS
+    from sim.running.summary import METRICS
 
     names = [m.name for m in METRICS] + ["level_assad_restraint", "level_joint_operations"]
     summary = {"metrics": {n: {"n": 200, "mean": 0.0515, "ci": [0.0, 0.1], "sd": 0.417,

@@ -14,9 +14,9 @@ import pytest
 from scipy import stats
 
 from sim.engine import Plan, play, run_replication
+from sim.engine.outcomes import possible
 from sim.engine.truce import declares, restraint
 from sim.errors import ScenarioError
-from sim.outcomes import possible
 from sim.scenario import load, loads
 from tests.conftest import plan_of
 

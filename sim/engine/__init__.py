@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from sim.engine.negotiation import Talks
+from sim.engine.outcomes import Record
 from sim.engine.outside import AidFlow, deadline, schedule_shocks, start_spoilers
 from sim.engine.plan import Plan
 from sim.engine.truce import Truce
 from sim.engine.world import Entry, World
 from sim.errors import EngineError
-from sim.outcomes import Record
 
 MAX_EVENTS = 5_000_000
 

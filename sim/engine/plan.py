@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from scipy.special import ndtri
 
-from sim.rng import one_uniform
+from sim.engine.rng import one_uniform
 from sim.scenario import Choice, Normal, Scenario, Triangular, Uniform
 
 Key = tuple[str, str]

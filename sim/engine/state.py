@@ -8,7 +8,7 @@ from typing import Any
 
 import simpy
 
-from sim.rng import Draws
+from sim.engine.rng import Draws
 
 Key = tuple[str, str]
 

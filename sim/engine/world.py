@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.engine.outcomes import Record
 from sim.engine.plan import Params, Plan
+from sim.engine.rng import Streams
 from sim.engine.state import LiveParams
-from sim.outcomes import Record
-from sim.rng import Streams
 
 if TYPE_CHECKING:
     from sim.engine.negotiation import Talks
@@ -165,7 +165,7 @@ class World:
         return rec
 
     def _outcome(self) -> str:
-        """The outcome category (names and meanings in sim.outcomes.REGISTRY)."""
+        """The outcome category (names and meanings in sim.engine.outcomes.REGISTRY)."""
         if self.escalated:
             return "escalation"
         truce = self.truce

@@ -7,7 +7,6 @@ from sim.scenario.checks import (
     cross_check,
     did_you_mean,
     lower,
-    pair_beta,
     upper,
 )
 from sim.scenario.explain import field_paths
@@ -49,10 +48,10 @@ from sim.scenario.model import (
     Truce,
     Uniform,
 )
-from sim.yamlload import dotted
+from sim.scenario.yamlload import dotted
 
 __all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema", "dotted",
-           "cross_check", "did_you_mean", "field_paths", "pair_beta", "upper", "lower",
+           "cross_check", "did_you_mean", "field_paths", "upper", "lower",
            "TARGET_PARAMS", "INF", "Actor", "Aid", "Breakdown", "Choice", "Collapse", "Constraint",
            "Day", "Deadline", "Degraded", "Dist", "Effect", "Exit", "Exits", "Int", "Meeting",
            "Meetings", "Monitoring", "Negotiation", "Normal", "Num", "Party", "PlanB", "Positive",

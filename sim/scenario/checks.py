@@ -7,11 +7,9 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
-
-from sim import budgets
+from sim.scenario import budgets
 from sim.scenario.model import INF, Deadline, Negotiation, Scenario, Truce
-from sim.yamlload import Loc
+from sim.scenario.yamlload import Loc
 
 TARGET_PARAMS = ("violation_rate", "attack_rate")
 
@@ -200,7 +198,7 @@ def _check_truce(s: Scenario) -> Iterator[tuple[Loc, str]]:
     yield from _check_monitoring(s, t)
     yield from _check_table_parties(s, t)
     if t.breakdown.violations is None:
-        radius = _branching_radius(t)
+        radius = t.branching_radius(upper, lower)
         if radius >= 1:
             yield (("truce", "alpha"),
                    f"branching ratio {radius:.3g} >= 1 makes violations explode; lower alpha, "
@@ -258,23 +256,6 @@ def _check_table_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
                "declared exits and stakes weigh a deal: the truce must start 'on_deal'")
     if t.collapse.meeting_rate_factor != 1 and s.negotiation is None:
         yield ("truce", "collapse", "meeting_rate_factor"), "needs a negotiation block"
-
-
-def _branching_radius(t: Truce) -> float:
-    idx = {p: k for k, p in enumerate(t.parties)}
-    m = np.zeros((len(idx), len(idx)))
-    for i, row in t.alpha.items():
-        for j, a in row.items():
-            if i in idx and j in idx:
-                m[idx[i], idx[j]] = upper(a) / lower(pair_beta(t, i, j))
-    return float(max(abs(np.linalg.eigvals(m)))) if len(idx) else 0.0
-
-
-def pair_beta(t: Truce, i: str, j: str) -> Any:
-    """The decay rate (number or distribution) of i's excitation by source j."""
-    if isinstance(t.beta, dict):
-        return t.beta.get(i, {}).get(j, 1.0)
-    return t.beta
 
 
 def upper(value: Any) -> float:

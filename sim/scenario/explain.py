@@ -15,7 +15,7 @@ from pydantic import (
 from sim.errors import Problem
 from sim.scenario.checks import did_you_mean
 from sim.scenario.model import Scenario
-from sim.yamlload import Document, Loc
+from sim.scenario.yamlload import Document, Loc
 
 
 def validation_problems(doc: Document, exc: ValidationError) -> list[Problem]:

@@ -13,7 +13,7 @@ from sim.errors import ScenarioError
 from sim.scenario.checks import cross_check
 from sim.scenario.explain import validation_problems
 from sim.scenario.model import Scenario
-from sim.yamlload import Document, parse_text, read_file
+from sim.scenario.yamlload import Document, parse_text, read_file
 
 
 def load(path: str | Path) -> Scenario:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -396,6 +398,24 @@ class Truce(_Model):
     collapse: Collapse = Field(default_factory=lambda: Collapse(),
                                description="Consequences of a breakdown.")
 
+
+    def pair_beta(self, i: str, j: str) -> Any:
+        """The decay rate (number or distribution) of i's excitation by source j."""
+        if isinstance(self.beta, dict):
+            return self.beta.get(i, {}).get(j, 1.0)
+        return self.beta
+
+    def branching_radius(self, high: Callable[[Any], float],
+                         low: Callable[[Any], float]) -> float:
+        """Spectral radius of ``high(alpha[i][j]) / low(beta[i][j])`` over the truce parties:
+        at or above 1 the violations can explode (docs/model.md, section 5)."""
+        idx = {p: k for k, p in enumerate(self.parties)}
+        m = [[0.0] * len(idx) for _ in idx]
+        for i, row in self.alpha.items():
+            for j, a in row.items():
+                if i in idx and j in idx:
+                    m[idx[i]][idx[j]] = high(a) / max(low(self.pair_beta(i, j)), 1e-9)
+        return float(max(abs(np.linalg.eigvals(np.array(m))))) if idx else 0.0
 
 class Spoiler(_Model):
     """A spoiler outside the truce whose attacks excite the parties."""

@@ -15,15 +15,15 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim import budgets, stats
+from sim import stats
+from sim.engine.outcomes import HEADLINE_METRICS, possible_in
 from sim.errors import NegsimError, UsageError
-from sim.executor import Executor
-from sim.outcomes import HEADLINE_METRICS, possible_in
-from sim.precision import Stopping
-from sim.runner import Chunk, chunks, run_chunks
-from sim.scenario import Scenario, loads
+from sim.running.executor import Executor
+from sim.running.precision import Stopping
+from sim.running.runner import Chunk, chunks, run_chunks
+from sim.running.summary import column
+from sim.scenario import Scenario, budgets, loads
 from sim.store import kind_of, read_manifest, read_table
-from sim.summary import column
 
 ALPHA = 0.05
 
@@ -73,7 +73,7 @@ def unique_label(label: str, arms: list[Arm]) -> str:
 def simulate(arms: list[Arm], rule: Stopping, seed: int, workers: Executor | int,
              progress: Callable[[int], None] | None = None) -> None:
     """Run every arm on the same replications with one seed, batch by batch, until the
-    precision rule (:mod:`sim.precision`) is met or every replication has run."""
+    precision rule (:mod:`sim.running.precision`) is met or every replication has run."""
     parts: list[list[pa.RecordBatch]] = [[] for _ in arms]
     for batch in rule.batches():
         todo = chunks(batch.start, batch.stop)

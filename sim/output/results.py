@@ -73,7 +73,7 @@ class CompareResult:
 
     def plot_differences(self, path: str | Path | None = None, ax: Any = None) -> Any:
         """Forest plot of the paired outcome differences: to ``path``, or a Figure."""
-        from sim import plots
+        from sim.output import plots
 
         return plots.plot_forest(self.data["comparisons"], path, ax=ax)
 
@@ -227,12 +227,12 @@ class DiscoverResult:
     def plot(self, path: str | Path | None = None, axes: Any = None) -> Any:
         """The trajectory and the chosen box: written to ``path``, or a Figure (on two
         ``axes`` of yours if given)."""
-        from sim import plots
+        from sim.output import plots
 
         return plots.plot_discovery(self.data, path, axes=axes)
 
     def __repr__(self) -> str:
-        from sim.discovery import box_lines
+        from sim.operations.discovery import box_lines
 
         d = self.data
         return (f"DiscoverResult({d['outcome']} in {d['folder']}, {d['kind']}, "
@@ -240,7 +240,7 @@ class DiscoverResult:
 
     def _repr_html_(self) -> str:
         """The box in words (which says why a box may be empty), then the box as a table."""
-        from sim.discovery import box_lines
+        from sim.operations.discovery import box_lines
 
         head, *rest = box_lines(self.data)
         return _html_table(self.box, head, [line.strip() for line in rest])

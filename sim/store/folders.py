@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from sim.errors import DamagedFile, StorageError, UsageError
-from sim.stored import schema_for
+from sim.store.schemas import schema_for
 
 PARTIAL = ".partial"
 MARKER = "INCOMPLETE"

@@ -15,9 +15,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.outcomes import BY_NAME
+from sim.engine.outcomes import BY_NAME
+from sim.output.text import clean, plain_figure
 from sim.stats import Z95
-from sim.text import clean, plain_figure
 
 DPI = 120
 _SIZE = (7.0, 4.5)
@@ -222,7 +222,7 @@ def _label(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
 
 def _plain(text: str) -> str:
     """Text shown as written: control characters dropped; ``$`` stays a dollar, since every
-    figure is saved through ``sim.text.plain_figure``, which turns mathtext off."""
+    figure is saved through ``sim.output.text.plain_figure``, which turns mathtext off."""
     return clean(text)
 
 
@@ -456,7 +456,7 @@ def plot_discovery(result: dict, path: str | Path | None = None, title: str = ""
     """PRIM's peeling trajectory (coverage against density) and the chosen box.
 
     Args:
-        result: A discovery result (``sim.discovery.discover``).
+        result: A discovery result (``sim.operations.discovery.discover``).
         path: Where to write the PNG (None: return the Figure instead).
         title: Title above the figure.
         axes: Two axes of a figure of yours (trajectory, box) instead of a new figure.

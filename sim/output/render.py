@@ -16,8 +16,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from sim.outcomes import meaning
-from sim.text import clean, for_rich
+from sim.engine.outcomes import meaning
+from sim.output.text import clean, for_rich
 
 P_FLOOR = 1e-16  # below double precision's resolution of 1 - p: print "< 1e-16"
 TEXT_MIN = 10  # narrowest a folded text column gets
@@ -241,7 +241,7 @@ def extras_lines(summary: dict[str, Any]) -> list[str]:
 
 
 def precision_line(result: dict[str, Any], what: str) -> str:
-    """How a run or compare stopped under ``precision`` (see :mod:`sim.precision`)."""
+    """How a run or compare stopped under ``precision`` (see :mod:`sim.running.precision`)."""
     p = result["precision"]
     return (f"precision: largest 95% {what} {p['achieved']:.4f} (target {p['target']}) after "
             f"{result['runs']} of at most {p['cap']} replications, checked every {p['batch']}")

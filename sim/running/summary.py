@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 
 from sim import stats
 from sim.engine import Plan
-from sim.outcomes import DEADLINE_OUTCOMES, FAMILY_PREFIXES, METRICS, coarse, possible
+from sim.engine.outcomes import DEADLINE_OUTCOMES, FAMILY_PREFIXES, METRICS, coarse, possible
 
 BASE_METRICS = tuple(m.name for m in METRICS)
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario import Scenario, did_you_mean, field_paths, from_document
-from sim.yamlload import Document, Loc, dotted, dump, parse_value, read_file
+from sim.scenario.yamlload import Document, Loc, dotted, dump, parse_value, read_file
 
 VIA = "overrides"
 """How an assignment was given, as an argument token of sim.errors.ARGUMENTS: ``overrides``

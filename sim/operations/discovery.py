@@ -24,10 +24,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.engine.outcomes import BY_NAME, GROUPS, OUTCOMES, is_input, possible, possible_in
 from sim.errors import NegsimError, UsageError
-from sim.inputs import finite, number
-from sim.outcomes import BY_NAME, GROUPS, OUTCOMES, is_input, possible, possible_in
 from sim.scenario import Scenario, loads
+from sim.scenario.inputs import finite, number
 from sim.store import kind_of, read_json, read_manifest, read_table
 
 MIN_COVERAGE = 0.8
@@ -272,16 +272,13 @@ def _chosen(box: Any, index: int, stats: dict[str, Any]) -> dict[str, Any]:
     return {"index": index, **stats, "restricted": restricted}
 
 
-def write(folder: Path, result: dict[str, Any], plot: Path | None = None) -> tuple[Path, Path]:
-    """Store ``discover-OUTCOME.json`` in the folder and the plot beside it (or at ``plot``)."""
-    from sim.plots import plot_discovery
+def write(folder: Path, result: dict[str, Any]) -> Path:
+    """Store ``discover-OUTCOME.json`` in the folder (its plot is drawn by the output layer)."""
     from sim.store import write_json
 
     data = folder / f"discover-{result['outcome']}.json"
     write_json(data, result)
-    image = Path(plot or folder / f"discover-{result['outcome']}.png")
-    plot_discovery(result, image)
-    return data, image
+    return data
 
 
 def stored(folder: Path) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.errors import DataError, UsageError
-from sim.fit import History
+from sim.stats.hawkes import History
 
 if TYPE_CHECKING:
     from sim.engine.world import World

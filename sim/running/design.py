@@ -19,9 +19,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from sim import budgets
 from sim.errors import ScenarioError, UsageError
-from sim.yamlload import flow, parse_value
+from sim.scenario import budgets
+from sim.scenario.yamlload import flow, parse_value
 
 Point = dict[str, Any]
 MAX_MAGNITUDE = 1e15  # a swept number larger than this is a typo, not a parameter

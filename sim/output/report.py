@@ -17,12 +17,12 @@ from typing import Any
 import yaml
 
 from sim.engine import Plan, play
+from sim.engine.outcomes import GROUPS, meaning
 from sim.errors import NegsimError, UsageError
-from sim.outcomes import GROUPS, meaning
-from sim.render import influence, noise_note, pvalue
+from sim.operations.story import SEARCH_LIMIT, representative, story_lines
+from sim.output.render import influence, noise_note, pvalue
 from sim.scenario import Scenario, loads
 from sim.store import kind_of, read_bytes, read_json, read_manifest, write_text
-from sim.story import SEARCH_LIMIT, representative, story_lines
 
 TRACE_LINES = 80
 
@@ -184,7 +184,7 @@ def _run(folder: Path, stem: str) -> list[str]:
 
 def _stopped(result: dict[str, Any], what: str) -> list[str]:
     """How a run or compare stopped early under ``--precision`` (nothing otherwise)."""
-    from sim.render import precision_line
+    from sim.output.render import precision_line
 
     if "precision" not in result:
         return []
@@ -280,7 +280,7 @@ DISCOVER_MIN_CASES = 10
 def _discoveries(folder: Path, summary: dict[str, Any]) -> list[str]:
     """What leads to each outcome: stored ``negsim discover`` results, else PRIM computed
     from the stored replications for the unfavourable outcomes that occurred."""
-    from sim import discovery
+    from sim.operations import discovery
 
     results = discovery.stored(folder)
     if not results:
@@ -299,7 +299,7 @@ def _discoveries(folder: Path, summary: dict[str, Any]) -> list[str]:
 
 
 def _computed(folder: Path, summary: dict[str, Any]) -> list[dict[str, Any]]:
-    from sim import discovery
+    from sim.operations import discovery
 
     names = [n for n, o in summary.get("outcomes", {}).items()
              if n in ("truce_collapsed", "no_deal", "escalation")
@@ -311,7 +311,7 @@ def _computed(folder: Path, summary: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _discovery(r: dict[str, Any]) -> list[str]:
-    from sim.discovery import box_lines
+    from sim.operations.discovery import box_lines
 
     c = r["chosen"]
     rows = [[b["input"], _num(b["min"], ".4g") if b["restricts_min"] else "",

@@ -214,11 +214,15 @@ def maximise(history: History, betas: Sequence[float] = (0.3, 3.0),
              maxiter: int = 500) -> optimize.OptimizeResult:
     """Bounded truncated Newton (TNC) on log-parameters with the analytic gradient.
 
-    One run per starting beta; the best optimum is kept. (L-BFGS-B finds the same optimum
-    but its BLAS calls are slow when threads contend for the cores.)
+    Beta is bounded below by one over the observation window. One run per starting beta;
+    the best optimum is kept. (L-BFGS-B finds the same optimum but its BLAS calls are slow
+    when threads contend for the cores.)
     """
     d, m = len(history.parties), len(history.spoilers)
-    bounds = [(LOG_LO, LOG_HI)] * (d + d * d + d * m + 1)
+    # A kernel that outlasts the window is a trend, not retaliation: its ratio alpha / beta is
+    # not identified (alpha and beta near 0 together fit any ratio), so beta decays within it.
+    slowest = np.log(1.0 / max(history.horizon, 1e-9))
+    bounds = [(LOG_LO, LOG_HI)] * (d + d * d + d * m) + [(max(LOG_LO, slowest), LOG_HI)]
     best = None
     for beta in betas:
         res = optimize.minimize(_objective, _start(history, beta), args=(history, d, m),

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from sim import fit as hawkes
-from sim import incidents as inc
 from sim.errors import UsageError
+from sim.operations import incidents as inc
+from sim.stats import hawkes
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 

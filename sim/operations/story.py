@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from sim.engine import Plan, World, play
+from sim.engine.outcomes import OUTCOMES, Record, possible
 from sim.errors import UsageError
-from sim.outcomes import OUTCOMES, Record, possible
 
 SEARCH_LIMIT = 2000
 

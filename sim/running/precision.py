@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sim.inputs import number
+from sim.scenario.inputs import number
 
 BATCH = 1000
 """Replications between two checks of the intervals."""

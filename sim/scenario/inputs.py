@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from sim.errors import ScenarioError, UsageError
-from sim.overrides import load_document
 from sim.scenario import Scenario, dumps
-from sim.yamlload import Document, flow, parse_text, read_file
+from sim.scenario.overrides import load_document
+from sim.scenario.yamlload import Document, flow, parse_text, read_file
 
 ScenarioLike = str | Path | Scenario
 Overrides = Mapping[str, Any] | Sequence[str] | None
@@ -89,7 +89,7 @@ def document(scenario: ScenarioLike) -> Document:
     if isinstance(scenario, str) and ("\n" in scenario or scenario.lstrip().startswith("name:")):
         return parse_text(scenario, "<text>")
     if isinstance(scenario, str | Path):
-        from sim import shipped
+        from sim.scenario import shipped
 
         return read_file(shipped.resolve(str(scenario)))  # a file, else a shipped name
     raise UsageError(f"scenario: expected a path, YAML text or a Scenario, got "

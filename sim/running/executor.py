@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sim import budgets
 from sim.errors import UsageError
+from sim.running.workers import guard_worker
+from sim.scenario import budgets
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -45,8 +46,6 @@ class Executor:
 
 def _pool_map(fn: Callable[[T], R], tasks: Sequence[T], workers: int, ordered: bool
               ) -> Iterator[R]:
-    from sim.runner import guard_worker
-
     ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
     with ctx.Pool(workers, initializer=guard_worker, initargs=(os.getpid(),)) as pool:
         yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)

@@ -21,18 +21,19 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from sim import budgets, sensitivity, stats
-from sim.design import Design, assignments
+from sim import stats
 from sim.engine import Plan
+from sim.engine.outcomes import HEADLINE_METRICS, possible_in
 from sim.errors import Interrupted, ScenarioError
-from sim.executor import Executor
-from sim.outcomes import HEADLINE_METRICS, possible_in
-from sim.overrides import apply
-from sim.runner import chunks, simulate_chunk
-from sim.scenario import Scenario, from_document
+from sim.running.design import Design, assignments
+from sim.running.executor import Executor
+from sim.running.runner import chunks, simulate_chunk
+from sim.running.summary import column
+from sim.scenario import Scenario, budgets, from_document
+from sim.scenario.overrides import apply
+from sim.scenario.yamlload import parse_text
+from sim.stats import sensitivity
 from sim.store import Folder, make_dirs, read_json
-from sim.summary import column
-from sim.yamlload import parse_text
 
 _POINT_FILE = re.compile(r"^\d{5}\.json$")
 

@@ -14,13 +14,11 @@ import os
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from sim.errors import UsageError
 
 if TYPE_CHECKING:
-    from sim.scenario import Scenario, Truce
-    from sim.yamlload import Loc
+    from sim.scenario.model import Scenario, Truce
+    from sim.scenario.yamlload import Loc
 
 MAX_OFFERS = 1_000_000
 """Offers (the product of the terms' level counts): about 400 bytes each, so about 400 MB."""
@@ -89,9 +87,9 @@ def _check_explosion(t: Truce) -> Iterator[tuple[Loc, str]]:
     threshold = t.breakdown.violations
     if threshold is not None and threshold < THRESHOLD_BOUNDS:
         return
-    if threshold is None and _radius(t, _support_high, _support_low) >= 1:
+    if threshold is None and t.branching_radius(_support_high, _support_low) >= 1:
         return  # already refused by the scenario's cross-check
-    radius = _radius(t, high, low)
+    radius = t.branching_radius(high, low)
     if radius >= 1:
         why = "no breakdown threshold" if threshold is None else f"a threshold of {threshold:,}"
         yield ("truce", "alpha"), (
@@ -99,20 +97,6 @@ def _check_explosion(t: Truce) -> Iterator[tuple[Loc, str]]:
             f"beta's, the branching ratio is {radius:.3g} >= 1, so violations can explode with "
             f"{why}; narrow the ranges, raise beta, or set a breakdown threshold below "
             f"{THRESHOLD_BOUNDS:,}")
-
-
-def _radius(t: Truce, hi: Any, lo: Any) -> float:
-    from sim.scenario import pair_beta  # sim.scenario imports this module
-
-    idx = {p: k for k, p in enumerate(t.parties)}
-    if not idx:
-        return 0.0
-    m = np.zeros((len(idx), len(idx)))
-    for i, row in t.alpha.items():
-        for j, a in row.items():
-            if i in idx and j in idx:  # per pair: beta may be a mapping (docs/model.md, 5)
-                m[idx[i], idx[j]] = hi(a) / max(lo(pair_beta(t, i, j)), 1e-9)
-    return float(max(abs(np.linalg.eigvals(m))))
 
 
 def _support_high(value: Any) -> float:

@@ -1,158 +1,44 @@
-"""Running a scenario many times: the orchestration behind ``negsim run`` and ``sim.run``."""
+"""The Python API behind ``sim.run``, ``sim.compare``, ``sim.sweep``, ``sim.trace``,
+``sim.discover`` and the command line.
+
+A facade: each function checks its arguments, calls one operation (:mod:`sim.operations`)
+and wraps what it returns in a typed result (:mod:`sim.output.results`). Files other than
+the records (plots) are written by the output layer's writers (:mod:`sim.output.writers`).
+"""
 
 from __future__ import annotations
 
-import dataclasses
-import html
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
-from sim import stats
-from sim.engine import Plan
-from sim.engine.outcomes import possible
-from sim.errors import Interrupted, NegsimError, UsageError
-from sim.output import plots
-from sim.output.results import CompareResult, DiscoverResult, SweepResult, TraceResult
+from sim.engine import Plan, play
+from sim.errors import NegsimError, UsageError
+from sim.operations import comparison as cmp
+from sim.operations import discovery as dsc
+from sim.operations import run as run_op
+from sim.operations import sweeps as swp
+from sim.operations.run import RunOptions
+from sim.operations.story import representative, story_lines
+from sim.output import writers
+from sim.output.results import (
+    CompareResult,
+    DiscoverResult,
+    RunResult,
+    SweepResult,
+    TraceResult,
+)
 from sim.running.executor import Executor
-from sim.running.precision import Stopping
-from sim.running.runner import chunk_size, chunks, run_chunks
-from sim.running.summary import ParquetColumns, column, summarise
+from sim.running.runner import DEFAULT_CHUNK
 from sim.running.workers import default_workers
-from sim.scenario import Scenario, budgets
-from sim.scenario.inputs import Overrides, ScenarioLike, assignments, count, defaults, resolve
-from sim.scenario.yamlload import flow
-from sim.store import Folder
+from sim.scenario import Scenario, budgets, shipped
+from sim.scenario.inputs import Overrides, ScenarioLike, count, defaults, resolve
+from sim.store import PARTIAL, Folder, clean_json, timestamped
 
-
-@dataclass(repr=False)
-class RunResult:
-    """A finished run: its summary, its records and, when saved, its folder.
-
-    With a folder, records stay on disk until ``.records`` is read, and the plots read one
-    column at a time, so a run of any size needs little memory.
-    """
-
-    summary: dict[str, Any]
-    plan: Plan
-    folder: Path | None = None
-    plots: list[Path] = field(default_factory=list)
-    table: pa.Table | None = None
-    source: Path | None = None  # replications.parquet while the table is not loaded
-
-    @property
-    def records(self) -> pa.Table:
-        """One row per replication (``.to_pandas()`` where pandas is installed)."""
-        if self.table is None:
-            assert self.source is not None
-            self.table = pq.read_table(self.source)
-        return self.table
-
-    @property
-    def columns(self) -> Any:
-        if self.table is None and self.source is not None:
-            return ParquetColumns(self.source)
-        return self.records
-
-    def to_pandas(self) -> Any:
-        """One row per replication as a pandas DataFrame (nulls where a value does not apply)."""
-        return self.records.to_pandas()
-
-    @property
-    def outcomes(self) -> Any:
-        """One row per outcome category: p, its 95% interval, count and meaning."""
-        import pandas as pd
-
-        from sim.engine.outcomes import meaning
-
-        return pd.DataFrame([{"outcome": k, "p": v["p"], "ci_low": v["ci"][0],
-                              "ci_high": v["ci"][1], "count": v["count"],
-                              "meaning": meaning(k)}
-                             for k, v in self.summary["outcomes"].items()])
-
-    @property
-    def metrics(self) -> Any:
-        """One row per metric: n, mean, sd and quantiles over the replications it applies to."""
-        import pandas as pd
-
-        return pd.DataFrame([{"metric": k, **v} for k, v in self.summary["metrics"].items()])
-
-    def __repr__(self) -> str:
-        s = self.summary
-        lines = [f"RunResult({s['scenario']}: {s['runs']} replications, seed {s['seed']}"
-                 + (f", folder {self.folder}" if self.folder else "") + ")"]
-        lines += [f"  {k:<22} {v['p']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
-                  for k, v in s["outcomes"].items()]
-        lines.append(f"  {len(s['metrics'])} metrics: .metrics; records: .to_pandas()")
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        return (f"<p><b>{html.escape(repr(self).splitlines()[0])}</b></p>"
-                + self.outcomes.to_html(index=False, float_format=lambda x: f"{x:.3f}"))
-
-    def plot_outcomes(self, path: str | Path | None = None, ax: Any = None) -> Any:
-        """Outcome probabilities: written to ``path``, or a Figure (on ``ax`` if given)."""
-        return plots.plot_outcomes(self.summary["outcomes"], path, self.plan.scenario.title,
-                                   ax=ax)
-
-    def plot_survival(self, path: str | Path | None = None, ax: Any = None) -> Any:
-        """Kaplan-Meier survival of first truces: to ``path``, or a Figure."""
-        return plots.plot_survival(self.summary["survival"], path, self.plan.scenario.title,
-                                   self.plan.horizon, ax=ax)
-
-    def plot_deal_days(self, path: str | Path | None = None, ax: Any = None) -> Any:
-        """Deal days with the deadlines marked: to ``path``, or a Figure."""
-        deadline = self.plan.deadline_day if self.plan.deadline_day == self.plan.deadline_day \
-            else None
-        return plots.plot_deal_days(column(self.columns, "deal_day"), path, deadline,
-                                    self.plan.horizon, self.plan.scenario.title,
-                                    renewed_deadlines(self.plan), ax=ax)
-
-    def plot_violations(self, path: str | Path | None = None, ax: Any = None) -> Any:
-        """Mean violations per party: to ``path``, or a Figure."""
-        cols = self.columns
-        actors = self.plan.scenario.actors
-        violations = {actors[c.removeprefix("violations_")].label: column(cols, c)
-                      for c in cols.column_names  # per actor (not violations_per_truce_day)
-                      if c.startswith("violations_") and c.removeprefix("violations_") in actors}
-        return plots.plot_violations(violations, path, self.plan.scenario.title, ax=ax)
-
-
-def renewed_deadlines(plan: Plan) -> list[float]:
-    """The days of the new deadlines that may follow lapses, within the horizon."""
-    d = plan.scenario.deadline
-    if d is None or not d.extension_days or not d.extensions:
-        return []
-    days = [plan.deadline_day + k * d.extension_days for k in range(1, d.extensions + 1)]
-    return [day for day in days if day <= plan.horizon]
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """How to run: replications, seed, workers, precision target, where to save."""
-
-    runs: int
-    seed: int
-    workers: int = 1
-    precision: float | None = None
-    out: Path | None = None
-    chunk: int = 0  # replications per chunk; 0 = runner.chunk_size(scenario)
-    make_plots: bool = True
-    fresh_name: bool = False  # out is a proposed name: take out-2, ... if another run has it
-    dask: str | None = None  # "local" or a scheduler address: run the chunks on Dask
-
-    def __post_init__(self) -> None:
-        Stopping(self.precision, self.runs)  # refuses a bad precision target before any work
-
-    @property
-    def stopping(self) -> Stopping:
-        """When the run may stop early (:mod:`sim.running.precision`)."""
-        return Stopping(self.precision, self.runs)
+RESULTS = Path("results")  # where commands write when no folder is named
+STORY_LIMIT = 20_000  # a trace keeps the first and last 10,000 entries of a story
 
 
 def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None,
@@ -185,126 +71,53 @@ def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None
         UsageError: ``out`` exists already, or an argument is out of range.
     """
     model, text, _ = resolve(scenario, overrides)
-    opts = options(model, runs, seed, workers, precision, out, plots, dask, fresh_name)
+    opts = run_op.options(model, runs, seed, workers, precision, out, plots, dask, fresh_name)
     return execute(model, text, opts, progress)
 
 
-def options(model: Scenario, runs: int | None = None, seed: int | None = None,
-            workers: int = 1, precision: float | None = None, out: str | Path | None = None,
-            plots: bool = True, dask: str | None = None, fresh_name: bool = False
-            ) -> RunOptions:
-    """How :func:`run` runs a resolved scenario: its defaults filled in, every argument
-    checked (``negsim run`` builds its options here too).
+@dataclass(frozen=True)
+class Prepared:
+    """A run resolved as ``negsim run`` starts it: the scenario, its text, the options, and
+    a note when the workers asked for were capped."""
+
+    model: Scenario
+    text: str
+    options: RunOptions
+    note: str = ""
+
+
+def prepare(scenario: ScenarioLike, overrides: Overrides = None, runs: int | None = None,
+            seed: int | None = None, workers: int | None = None,
+            precision: float | None = None, out: str | Path | None = None, plots: bool = True,
+            dask: str | None = None) -> Prepared:
+    """A run as the command line starts it: a fresh folder under ``results/`` unless ``out``
+    names one, and as many workers as the first batch of chunks can use.
 
     Raises:
-        UsageError: an argument out of range.
+        ScenarioError: the scenario or an override is not valid.
+        UsageError: an argument out of range (replications before anything is loaded).
     """
-    n, s = defaults(model, runs, seed)
-    return RunOptions(n, s, count("workers", workers, 1), precision,
-                      Path(out) if out else None, make_plots=plots, dask=dask,
-                      fresh_name=fresh_name)
+    budgets.check_runs(runs or 0)
+    model, text, _ = resolve(scenario, overrides)
+    folder = Path(out) if out else timestamped(RESULTS, model.name)
+    opts = run_op.options(model, runs, seed, 1, precision, folder, plots, dask,
+                          fresh_name=out is None)
+    budgets.check_runs(opts.runs)
+    w, note = (default_workers(), "") if workers is None else \
+        run_op.workers_for(model, opts, workers)
+    return Prepared(model, text, RunOptions(**{**opts.__dict__, "workers": w}), note)
 
 
 def execute(scenario: Scenario, text: str, opts: RunOptions,
             progress: Callable[[int], None] | None = None) -> RunResult:
-    """Run replications (to a folder when ``opts.out`` is set) and summarise them.
+    """Run a resolved scenario with its options (see :func:`run`); plots are written into
+    the folder before it is renamed complete.
 
     Raises:
         UsageError: more replications than the budget allows (checked before any work).
     """
-    budgets.check_runs(opts.runs)
-    if opts.chunk <= 0:
-        opts = dataclasses.replace(opts, chunk=chunk_size(scenario))
-    plan = Plan(scenario, opts.seed)
-    folder = Folder(opts.out, "run", unique=opts.fresh_name) if opts.out else None
-    t0 = time.perf_counter()
-    batches: list[pa.RecordBatch] = []
-    try:
-        _simulate(scenario, opts, folder, batches, progress)
-    except KeyboardInterrupt:
-        if folder is None:
-            raise Interrupted("interrupted; nothing was saved (no run folder)") from None
-        folder.mark_incomplete("interrupted")
-        raise Interrupted(f"interrupted; the finished chunks are kept in {folder.path}") from None
-    except NegsimError as exc:
-        if folder is not None:
-            folder.abandon(f"failed: {exc}")
-        raise
-    return _finish(plan, text, opts, folder, batches, time.perf_counter() - t0)
-
-
-def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,
-              batches: list[pa.RecordBatch], progress: Callable[[int], None] | None) -> None:
-    """Run the chunks batch by batch, to the folder or into ``batches``, until the
-    precision rule (:mod:`sim.running.precision`) is met or every replication has run."""
-    rule = opts.stopping
-    names = possible(scenario)
-    for batch in rule.batches(opts.chunk):
-        todo = chunks(batch.start, batch.stop, opts.chunk)
-        executor = Executor(opts.workers, opts.dask)
-        for chunk, records in zip(todo, run_chunks(scenario, opts.seed, todo, executor,
-                                                   progress), strict=True):
-            if folder:
-                folder.write_chunk(chunk.start, records)
-            else:
-                batches.append(records)
-        if rule.reached(_intervals(folder, batches, names)):
-            break
-
-
-def _intervals(folder: Folder | None, batches: list[pa.RecordBatch],
-               names: tuple[str, ...]) -> Iterator[list[float]]:
-    """The 95% intervals of the outcome shares over the replications so far (lazily: only
-    a precision target reads them)."""
-    table = stats.outcome_table(_outcome_column(folder, batches), names)
-    yield from (row["ci"] for row in table.values())
-
-
-def _outcome_column(folder: Folder | None, batches: list[pa.RecordBatch]) -> Any:
-    if folder is None:
-        return pa.Table.from_batches(batches).column("outcome").to_numpy(zero_copy_only=False)
-    parts = [pq.read_table(f, columns=["outcome"]).column("outcome") for f in folder.chunk_files()]
-    return pa.chunked_array([c for p in parts for c in p.chunks]).to_numpy(zero_copy_only=False)
-
-
-def _finish(plan: Plan, text: str, opts: RunOptions, folder: Folder | None,
-            batches: list[pa.RecordBatch], wall: float) -> RunResult:
-    if folder is None:
-        table = pa.Table.from_batches(batches)
-        result = RunResult(_summary(table, plan, opts, wall), plan, table=table)
-        return result
-    records = folder.merge_chunks()
-    columns = ParquetColumns(records)
-    summary = _summary(columns, plan, opts, wall)
-    folder.write_json("summary.json", summary)
-    folder.write_manifest(text, seed=opts.seed, runs=columns.num_rows,
-                          extra={"scenario": plan.scenario.name, "workers": opts.workers,
-                                 "precision": opts.precision, "chunk": opts.chunk})
-    result = RunResult(summary, plan, source=records)
-    if opts.make_plots:
-        _plots(result, folder.path)
-    final = folder.complete()
-    result.folder, result.source = final, final / records.name
-    result.plots = [final / p.name for p in result.plots]
-    return result
-
-
-def _summary(columns: Any, plan: Plan, opts: RunOptions, wall: float) -> dict[str, Any]:
-    summary = summarise(columns, plan, wall)
-    if opts.precision is not None:
-        summary["precision"] = opts.stopping.report(
-            row["ci"] for row in summary["outcomes"].values())
-    return summary
-
-
-def _plots(result: RunResult, where: Path) -> None:
-    s = result.plan.scenario
-    result.plots.append(result.plot_outcomes(where / "outcomes.png"))
-    if s.truce is not None:
-        result.plots.append(result.plot_survival(where / "survival.png"))
-        result.plots.append(result.plot_violations(where / "violations.png"))
-    if s.negotiation is not None:
-        result.plots.append(result.plot_deal_days(where / "deal_days.png"))
+    extras = writers.run_files if opts.make_plots else None
+    return RunResult.of(run_op.execute(scenario, text, opts, progress, extras))
 
 
 def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
@@ -332,26 +145,24 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
         ScenarioError: a scenario or a variant is not valid.
         UsageError: fewer than two arms, or a mix of folders and scenarios.
     """
-    from sim.operations import comparison as cmp
-
     items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else list(scenarios)
-    changes = _variants(variants)
+    changes = cmp.variants(variants)
     folder = Folder(Path(out), "compare", unique=fresh_name) if out is not None else None
     try:
-        if items and all(_is_folder(x) for x in items):
+        if items and all(cmp.is_folder(x) for x in items):
             if changes:
                 raise UsageError("<<vs>> apply to a scenario, not to stored run folders")
-            arms, problem = cmp.arms_from_folders([str(x) for x in items])
-            result = cmp.analyse(arms, paired=problem is None)
-            if problem:
-                result["warning"] = f"runs cannot be paired ({problem}); compared as independent"
+            arms, result = cmp.compare_folders([str(x) for x in items])
         else:
-            arms = _arms(items, changes)
+            arms = cmp.arms(items, changes)
             assert arms[0].model is not None
             n, s = defaults(arms[0].model, runs, seed, least_runs=2)
             result = cmp.run_comparison(arms, n, s, Executor(count("workers", workers, 1), dask),
                                         precision, progress)
-        saved = save_comparison(arms, result, folder, plots) if folder is not None else None
+        saved = None
+        if folder is not None:
+            saved = cmp.save(arms, result, folder,
+                             writers.compare_files if plots else None)
     except (NegsimError, KeyboardInterrupt):
         if folder is not None:
             folder.abandon("failed")  # a compare keeps no chunks: nothing is left behind
@@ -359,76 +170,17 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
     return CompareResult(result, cmp.pairs(arms), saved)
 
 
-def _variants(variants: Sequence[Overrides] | Mapping[str, Any] | str | None) -> list[Overrides]:
-    """Each variant's overrides: a mapping is one variant, a ``PATH=VALUE`` string one
-    variant of one change, a list one variant per item.
-
-    Raises:
-        UsageError: anything else, naming ``variants`` and showing the value.
-    """
-    if variants is None:
-        return []
-    if isinstance(variants, Mapping):
-        return [variants]
-    items = [variants] if isinstance(variants, str) else variants
-    if not isinstance(items, Sequence):
-        raise UsageError(f"<<vs>>: expected {{PATH: VALUE}} mappings or 'PATH=VALUE' strings, "
-                         f"got {variants!r:.80}")
-    out: list[Overrides] = []
-    for item in items:
-        if isinstance(item, str):
-            if "=" not in item:
-                raise UsageError(f"<<vs>>: expected {{PATH: VALUE}} mappings or 'PATH=VALUE' "
-                                 f"strings, got {item!r:.80} (scenarios to compare go in a "
-                                 "list as the first argument)")
-            out.append([item])
-        else:
-            out.append(item)
-    return out
-
-
-def _is_folder(item: Any) -> bool:
-    """Whether a compare input names a stored run folder (YAML text never does)."""
-    if not isinstance(item, str | Path) or "\n" in str(item):
-        return False
-    try:
-        return Path(item).is_dir()
-    except OSError:  # a name too long to be a path
-        return False
-
-
-def _arms(items: list[ScenarioLike], variants: list[Overrides]) -> list[Any]:
-    from sim.operations import comparison as cmp
-
-    arms: list[cmp.Arm] = []
-    for item in items:
-        model, text, source = resolve(item)
-        arms.append(cmp.Arm(cmp.unique_label(model.name, arms), model.name, source, text,
-                            model.seed, model=model))
-    for change in variants:
-        model, text, source = resolve(items[0], change, via="vs")
-        label = ", ".join(assignments(change, "vs"))
-        arms.append(cmp.Arm(cmp.unique_label(label, arms), model.name, f"{source} {label}",
-                            text, model.seed, model=model))
-    return arms
-
-
-def save_comparison(arms: list[Any], result: dict[str, Any], folder: Folder,
-                    plots_too: bool) -> Path:
-    """Write a compare folder (claimed before the replications ran): compare.json,
-    manifest.json, pairs.parquet and plots."""
-    from sim.operations import comparison as cmp
-
-    folder.write_json("compare.json", result)
-    folder.write_manifest("\n---\n".join(a.text for a in arms), seed=result["seed"],
-                          runs=result["runs"],
-                          extra={"arms": [{"label": a.label, "source": a.source,
-                                           "scenario_text": a.text} for a in arms]})
-    folder.write_parquet("pairs.parquet", cmp.pairs(arms))
-    if plots_too:
-        plots.plot_side_by_side(result["scenarios"], folder.path / "outcomes.png")
-        plots.plot_forest(result["comparisons"], folder.path / "differences.png")
-    return folder.complete()
+def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
+                  precision: float | None, requested: int | None) -> tuple[int, int, str]:
+    """How ``negsim compare`` starts on ``first`` and its variants: replications per arm,
+    the workers worth starting, and a note when the number asked for was capped."""
+    model, _, _ = resolve(first)
+    n, s = defaults(model, runs, seed, least_runs=2)
+    if requested is None:
+        return n, default_workers(), ""
+    w, note = run_op.workers_for(model, run_op.options(model, n, s, precision=precision),
+                                 requested, chunk=DEFAULT_CHUNK)
+    return n, w, note
 
 
 SweepSpec = str | Sequence[Any]
@@ -459,23 +211,21 @@ def sweep(scenario: ScenarioLike | None = None, specs: Mapping[str, SweepSpec] |
         ScenarioError: the scenario or a point is not valid.
         UsageError: inconsistent arguments, or a sweep past its budgets.
     """
-    from sim.operations import sweeps as swp
-
     if job is None and resume is not None:
         if scenario is not None or specs or design is not None:
             raise UsageError("resume takes only the sweep folder (and workers/dask)")
-        job = swp.Sweep.from_folder(Path(resume))
+        job = resume_sweep(resume)
     elif job is None:
         if scenario is None:
             raise UsageError("sweep needs a scenario (or resume=FOLDER)")
         if specs is not None and not isinstance(specs, Mapping):
             raise UsageError(f"<<set>>: expected a mapping {{dotted.path: spec}} such as "
                              f"{{'deadline.credibility': [0.2, 0.5]}}, got {specs!r:.80}")
-        job = new_sweep(scenario, [f"{p}={_spec_text(v)}" for p, v in (specs or {}).items()],
+        job = new_sweep(scenario, [swp.spec_text(p, v) for p, v in (specs or {}).items()],
                         sample, zipped, design, runs, seed, out)
     summary = swp.execute(job, count("workers", workers, 1), dask, progress)
     if plots_too:
-        sweep_plots(job, summary)
+        writers.sweep_files(job, summary)
     swp.finish(job)
     return SweepResult(summary, list(job.design.paths), job.folder)
 
@@ -484,35 +234,16 @@ def new_sweep(scenario: ScenarioLike, specs: list[str], sample: str, zipped: boo
               design: str | Path | None, runs: int | None, seed: int | None,
               out: str | Path | None) -> Any:
     """Create a sweep folder for ``PATH=SPEC`` strings (every point validated first)."""
-    from sim import store
-    from sim.operations import sweeps as swp
-    from sim.running import design as dsg
-
     base, text, source = resolve(scenario)
     n, s = defaults(base, runs, seed)
-    points = dsg.build([dsg.parse_spec(x) for x in specs], sample, zipped,
-                       Path(design) if design else None, s)
-    folder = Path(out) if out else store.timestamped(Path("results"), f"sweep-{base.name}")
-    return swp.create(folder, text, source, points, s, n, unique=out is None)
+    folder = Path(out) if out else timestamped(RESULTS, f"sweep-{base.name}")
+    return swp.new(base, text, source, specs, sample, zipped,
+                   Path(design) if design else None, n, s, folder, unique=out is None)
 
 
-def _spec_text(spec: SweepSpec) -> str:
-    if isinstance(spec, str):
-        return spec
-    return ",".join(flow(v) for v in spec)
-
-
-def sweep_plots(job: Any, summary: dict[str, Any]) -> None:
-    """The sweep's plots: a line for one numeric path, heat maps for a two-path grid, the
-    sensitivity ranking."""
-    paths, points = job.design.paths, summary["points"]
-    numeric = all(isinstance(p["values"][q], int | float) for p in points for q in paths)
-    if numeric and len(paths) == 1:
-        plots.plot_sweep_line(points, paths[0], job.folder / "sweep.png")
-    if numeric and len(paths) == 2 and job.design.method in ("grid", "zip"):
-        plots.plot_heatmaps(points, paths, job.folder / "heatmaps.png")
-    if summary["sensitivity"]:
-        plots.plot_ranking(summary["sensitivity"], job.folder / "ranking.png")
+def resume_sweep(folder: str | Path) -> Any:
+    """The interrupted sweep stored in ``folder``, ready to finish."""
+    return swp.Sweep.from_folder(Path(folder))
 
 
 def discover(source: str | Path | RunResult | SweepResult, outcome: str,
@@ -534,8 +265,6 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
     Raises:
         UsageError: no folder, a bad outcome, or no replication ended in ``outcome``.
     """
-    from sim.operations import discovery as dsc
-
     folder = source.folder if isinstance(source, RunResult | SweepResult) else source
     if folder is None:
         raise UsageError("discover reads a run or sweep folder: run with <<out>> to keep one")
@@ -548,12 +277,8 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
     stored: list[Path] = []
     if save:
         image = Path(plot) if plot else folder / f"discover-{data['outcome']}.png"
-        stored = [dsc.write(folder, data), image]
-        plots.plot_discovery(data, image)
+        stored = [dsc.write(folder, data), writers.discovery_file(data, image)]
     return DiscoverResult(data, stored)
-
-
-STORY_LIMIT = 20_000  # a trace keeps the first and last 10,000 entries of a story
 
 
 def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | None = None,
@@ -565,9 +290,6 @@ def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | No
         ScenarioError: the scenario or an override is not valid.
         UsageError: both replication and outcome given, or an outcome that cannot occur.
     """
-    from sim.engine import play
-    from sim.operations.story import representative, story_lines
-
     if replication is not None and outcome is not None:
         raise UsageError("give <<replication>> or <<outcome>>, not both")
     model, _, _ = resolve(scenario, overrides)
@@ -578,5 +300,78 @@ def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | No
     return TraceResult(world, story_lines(world))
 
 
-__all__ = ["run", "compare", "sweep", "trace", "discover", "execute", "RunResult", "RunOptions",
-           "CompareResult", "SweepResult", "TraceResult", "DiscoverResult", "default_workers"]
+def report(folder: str | Path, out: str | Path | None = None, force: bool = False) -> Path:
+    """Write the HTML report of a run, compare or sweep folder; returns its path.
+
+    Raises:
+        UsageError: not a folder, or an incomplete one without ``force``.
+    """
+    from sim.output import report as rpt
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
+    check_complete(folder, force)
+    return rpt.write(folder, Path(out) if out else None)
+
+
+def check_complete(folder: str | Path, force: bool = False) -> None:
+    """Refuse an incomplete (``.partial``) folder unless ``force``.
+
+    Raises:
+        UsageError: the folder is incomplete and ``force`` is not set.
+    """
+    folder = Path(folder)
+    if folder.name.endswith(PARTIAL) and not force:
+        raise UsageError(f"{folder} is an incomplete run (see its INCOMPLETE file); run it "
+                         "again, or pass --force to use what it holds")
+
+
+def results_folder(name: str) -> Path:
+    """A fresh, time-stamped folder name under ``results/``."""
+    return timestamped(RESULTS, name)
+
+
+def to_json(data: Any) -> str:
+    """``data`` as indented JSON text, non-finite numbers as null."""
+    return json.dumps(clean_json(data), indent=2)
+
+
+def locate(name: str) -> str:
+    """A scenario argument: an existing file, else the shipped scenario of that name."""
+    return shipped.resolve(name)
+
+
+def shipped_scenarios() -> list[tuple[str, str]]:
+    """The shipped scenarios' names and titles (a title says when a file does not load)."""
+    from sim.scenario import load
+
+    out = []
+    for name, path in shipped.names().items():
+        try:
+            out.append((name, load(path).title))
+        except NegsimError:
+            out.append((name, "(does not validate)"))
+    return out
+
+
+def init(name: str, start: str = shipped.DEFAULT_START) -> Path:
+    """Write ``NAME.yaml`` here from a shipped scenario (never overwrites); its path."""
+    return shipped.init(name, start)
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of the scenario format."""
+    from sim.scenario import json_schema
+
+    return json_schema()
+
+
+def workers_note(requested: int, tasks: int) -> tuple[int, str]:
+    """Workers for ``tasks`` points or chunks, and a note when ``requested`` was capped."""
+    return budgets.cap_workers(requested, tasks)
+
+
+__all__ = ["run", "compare", "sweep", "trace", "discover", "execute", "prepare", "report",
+           "RunResult", "RunOptions", "CompareResult", "SweepResult", "TraceResult",
+           "DiscoverResult", "default_workers"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from collections.abc import Callable
@@ -22,12 +21,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from sim import scenario as scn
-from sim.engine.outcomes import OUTCOMES
+import sim
 from sim.errors import NegsimError, UsageError
-from sim.operations.story import story_json
 from sim.output.text import for_rich, for_terminal
-from sim.scenario import budgets
 
 
 def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -78,7 +74,7 @@ def validate(files: tuple[str, ...]) -> None:
     bad = False
     for path in files:
         try:
-            scn.load(path)
+            sim.load(path)
         except NegsimError as exc:
             bad = True
             click.echo(for_terminal(exc), err=True)
@@ -95,20 +91,14 @@ def schema() -> None:
     Example:
       negsim schema > schema/scenario.schema.json
     """
-    click.echo(json.dumps(scn.json_schema(), indent=2))
+    from sim import api
+
+    click.echo(json.dumps(api.schema(), indent=2))
 
 
 def _force_option(fn: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--force", is_flag=True,
                         help="Read an incomplete (.partial) run folder anyway.")(fn)
-
-
-def _refuse_partial(folder: Path, force: bool) -> None:
-    from sim.store import PARTIAL
-
-    if folder.name.endswith(PARTIAL) and not force:
-        raise UsageError(f"{folder} is an incomplete run (see its INCOMPLETE file); run it "
-                         "again, or pass --force to use what it holds")
 
 
 def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,8 +114,8 @@ def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
               help="Seed (default: the scenario's).")
 @click.option("--replication", "-r", type=click.IntRange(min=0), default=None,
               help="Replication index to tell (default 0).")
-@click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
-              help="Tell a representative replication ending this way.")
+@click.option("--outcome", default=None, metavar="NAME",
+              help="Tell a representative replication ending this way (an outcome name).")
 @click.option("--json", "as_json", is_flag=True, help="Print the story as JSON.")
 @_set_option
 @_handle_errors
@@ -143,24 +133,12 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
     told = api.trace(_scenario_arg(scenario_file), seed, replication, outcome, list(assignments))
     world = told.world
     if as_json:
-        click.echo(json.dumps(story_json(world), indent=2))
+        click.echo(json.dumps(told.to_json(), indent=2))
         return
     scenario, plan, index = world.plan.scenario, world.plan, world.record.replication
     click.echo(f"{for_terminal(scenario.title)} — seed {plan.seed}, replication {index}")
     for line in told.lines:
         click.echo(for_terminal(line))
-
-
-def _shipped() -> list[tuple[str, str]]:
-    from sim.scenario import shipped
-
-    out = []
-    for name, path in shipped.names().items():
-        try:
-            out.append((name, scn.load(path).title))
-        except NegsimError:
-            out.append((name, "(does not validate)"))
-    return out
 
 
 @main.command()
@@ -196,31 +174,23 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
       negsim run scenarios/kerry_moscow_2016.yaml --precision 0.01 -n 50000
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
     """
-    budgets.check_runs(runs or 0)  # before loading anything heavy
-    from sim import api, store
-    from sim.output import render  # matplotlib and pyarrow load only when running
-    from sim.running.runner import chunk_size, chunks
-    from sim.scenario.inputs import resolve
+    from sim import api  # matplotlib and pyarrow load only when running
+    from sim.output import render
 
     if scenario_file is None:
-        shipped = _shipped()
+        shipped = api.shipped_scenarios()
         if not shipped:
             raise UsageError("give a SCENARIO file; this installation ships no scenarios")
         for name, title in shipped:
             click.echo(f"{for_terminal(name):34s} {for_terminal(title)}")
         return
-    scenario, text, _ = resolve(_scenario_arg(scenario_file), list(assignments))
-    opts = api.options(scenario, runs, seed, workers or 1, precision,
-                       out or store.timestamped(Path("results"), scenario.name), plots,
-                       dask_address, fresh_name=out is None)  # a bad --precision stops here
-    budgets.check_runs(opts.runs)
-    first = opts.stopping.first_batch()
-    w = _workers(workers, len(chunks(0, first, chunk_size(scenario))))  # capped, with a note
-    result = _with_progress(opts.runs, lambda tick: api.execute(
-        scenario, text, dataclasses.replace(opts, workers=w), tick))
+    prep = api.prepare(_scenario_arg(scenario_file), list(assignments), runs, seed, workers,
+                       precision, out, plots, dask_address)
+    _note(prep.note)
+    result = _with_progress(prep.options.runs, lambda tick: api.execute(
+        prep.model, prep.text, prep.options, tick))
     if as_json:
-        printed = {**result.summary, "folder": str(result.folder)}
-        click.echo(json.dumps(store.clean_json(printed), indent=2))
+        click.echo(api.to_json({**result.summary, "folder": str(result.folder)}))
         return
     console = Console()
     console.print(render.outcomes_table(result.summary, console.width))
@@ -234,9 +204,14 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
 
 def _scenario_arg(arg: str) -> str:
     """A SCENARIO argument: an existing file, else the shipped scenario of that name."""
-    from sim.scenario import shipped
+    from sim import api
 
-    return shipped.resolve(arg)
+    return api.locate(arg)
+
+
+def _note(note: str) -> None:
+    if note:
+        click.echo(note, err=True)
 
 
 @main.command()
@@ -253,9 +228,9 @@ def init(name: str, start: str) -> None:
       negsim init my_talks
       negsim init my_strike --from examples/labour_strike
     """
-    from sim.scenario import shipped
+    from sim import api
 
-    path = shipped.init(name, start)
+    path = api.init(name, start)
     click.echo(f"wrote {path} (from {start}); check it with: negsim validate {path.name}")
 
 
@@ -322,11 +297,8 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
       negsim compare scenarios/kerry_moscow_2016.yaml --vs actors.russia.leverage.assad=0.9
       negsim compare results/run-a results/run-b
     """
-    from sim import api, store
+    from sim import api
     from sim.output import render
-    from sim.running.precision import Stopping
-    from sim.running.runner import chunks
-    from sim.scenario.inputs import defaults, resolve
 
     inputs = tuple(_scenario_arg(p) for p in inputs)
     missing = [p for p in inputs if not Path(p).exists()]
@@ -336,28 +308,27 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         raise UsageError("compare needs at least two scenarios (files, --vs variants, or "
                          "folders)")
     folders = [Path(p).is_dir() for p in inputs]
-    where: dict[str, Any] = {"out": out or store.timestamped(Path("results"), "compare"),
+    where: dict[str, Any] = {"out": out or api.results_folder("compare"),
              "fresh_name": out is None, "plots": plots}
     if any(folders):
         if not all(folders) or variants:
             raise UsageError("give either scenario files (with optional --vs) or run folders, "
                              "not a mix")
         for p in inputs:
-            _refuse_partial(Path(p), force)
+            api.check_complete(p, force)
         outcome = api.compare(list(inputs), **where)
         if "warning" in outcome.data:
             click.echo(f"warning: {for_terminal(outcome.data['warning'])}, with wider "
                        "intervals", err=True)
     else:
-        first, _, _ = resolve(inputs[0])
-        n, _ = defaults(first, runs, seed)
-        w = _workers(workers, len(chunks(0, Stopping(precision, n).first_batch())))
+        n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers)
+        _note(note)
         outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
             list(inputs), [[v] for v in variants], n, seed, w, precision,
             progress=tick, dask=dask_address, **where))
     result, folder = outcome.data, outcome.folder
     if as_json:
-        click.echo(json.dumps(store.clean_json({**result, "folder": str(folder)}), indent=2))
+        click.echo(api.to_json({**result, "folder": str(folder)}))
         return
     console = Console()
     for table in render.compare_tables(result, console.width):
@@ -368,22 +339,6 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     console.print("gain (pairing gain) = variance of an unpaired difference / variance of the "
                   "paired one")
     console.print(f"compare folder: {for_rich(folder)}")
-
-
-def _workers(requested: int | None, tasks: int) -> int:
-    """Workers for ``tasks`` chunks or points: a note on stderr when --workers is capped."""
-    if requested is None:
-        return api_workers()
-    count, note = budgets.cap_workers(requested, tasks)
-    if note:
-        click.echo(note, err=True)
-    return count
-
-
-def api_workers() -> int:
-    from sim.running.workers import default_workers
-
-    return default_workers()
 
 
 @main.command()
@@ -424,8 +379,7 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
         --set actors.russia.leverage.assad=0.2..0.9 --set deadline.credibility=0..0.5
       negsim sweep --resume results/sweep-kerry_moscow_2016-20261125-101500
     """
-    from sim import api, store
-    from sim.operations import sweeps as swp
+    from sim import api
 
     if resume_dir is not None:
         given = [name for name, value in (("SCENARIO", scenario_file), ("--set", specs),
@@ -435,7 +389,7 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
         if given:
             raise UsageError(f"--resume takes only the sweep folder (and --workers/--dask); "
                              f"the stored sweep fixes {', '.join(given)}")
-        job = swp.Sweep.from_folder(resume_dir)
+        job = api.resume_sweep(resume_dir)
         click.echo(f"resuming {resume_dir}: {len(job.done())} of {len(job.design.points)} "
                    "points already done", err=True)
     else:
@@ -444,13 +398,13 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
         job = api.new_sweep(_scenario_arg(scenario_file), list(specs), sample or "grid",
                             zipped, design_csv, runs, seed, out)
     left = len(job.design.points) - len(job.done())
-    w = _workers(workers, left)
+    w, note = (api.default_workers(), "") if workers is None else api.workers_note(workers, left)
+    _note(note)
     result = _with_progress(left * job.runs, lambda tick: api.sweep(
         job=job, workers=w, dask=dask_address, plots_too=plots, progress=tick))
     summary = result.data
     if as_json:
-        click.echo(json.dumps(store.clean_json({**summary, "folder": str(job.folder)}),
-                              indent=2))
+        click.echo(api.to_json({**summary, "folder": str(job.folder)}))
         return
     _print_sweep(job, summary)
 
@@ -484,12 +438,9 @@ def report(folder: Path, output: Path | None, force: bool) -> None:
       negsim report results/kerry_moscow_2016-20261125-101500
       negsim report results/compare-20261125-102000 -o carrot.html
     """
-    from sim.output import report as rpt
+    from sim import api
 
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
-    _refuse_partial(folder, force)
-    click.echo(f"report: {for_terminal(rpt.write(folder, output))}")
+    click.echo(f"report: {for_terminal(api.report(folder, output, force))}")
 
 
 @main.command()
@@ -522,16 +473,15 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
       negsim discover results/kerry_moscow_2016-20261125-101500 --outcome no_deal
       negsim discover results/sweep-kerry_moscow_2016-20261125-103000 --outcome escalation
     """
-    from sim import api, store
-    from sim.operations.discovery import box_lines
+    from sim import api
 
     found = api.discover(folder, outcome, min_coverage, peel_alpha, paste_alpha, max_qp,
                          save=True, plot=plot_path)
     result, (data, image) = found.data, found.stored
     if as_json:
-        click.echo(json.dumps(store.clean_json(result), indent=2))
+        click.echo(api.to_json(result))
         return
-    for line in box_lines(result):
+    for line in found.lines:
         click.echo(line)
     click.echo(f"trajectory of {len(result['trajectory'])} boxes; result {data}; plot {image}")
 

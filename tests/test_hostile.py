@@ -132,7 +132,7 @@ def test_workers_are_capped_at_the_chunks_with_a_note(tmp_path: Path) -> None:
 
 
 def test_cap_workers_is_min_of_requested_tasks_and_cores() -> None:
-    assert budgets.cap_workers(1, 50) == (1, None)
+    assert budgets.cap_workers(1, 50) == (1, "")
     count, note = budgets.cap_workers(1000, 2)
     assert count == min(2, budgets.cores()) and note is not None
 

@@ -135,7 +135,7 @@ def test_deal_days_marks_renewed_deadlines(tmp_path: Path) -> None:
 
 
 def test_renewed_deadlines_follow_the_flagship_deadline_within_the_horizon() -> None:
-    from sim.api import renewed_deadlines
+    from sim.output.results import renewed_deadlines
     from sim.engine import Plan
     from sim.scenario import load
     from tests.conftest import FLAGSHIP

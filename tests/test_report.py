@@ -302,3 +302,35 @@ def test_representative_traces_are_replications_of_the_run_itself(tmp_path: Path
     page = report.build(run.folder)
     for name, index in re.findall(r"<h3>(\w+) \(replication (\d+);", page):
         assert outcomes[int(index)] == name  # the trace is of a replication that ended so
+
+
+def test_report_replays_no_replication_and_shows_the_stored_traces(
+        run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.engine import world
+
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the report re-played a replication")
+
+    monkeypatch.setattr(world.World, "__init__", refuse)  # every replication builds a World
+    stored = json.loads((run_dir / "traces.json").read_text())
+    _, page = _report(run_dir, tmp_path)
+    for name, story in stored["outcomes"].items():
+        assert f">{name} (replication {story['replication']};" in page
+        assert html.escape(story["lines"][-1]) in page
+
+
+def test_stored_traces_are_the_replications_a_search_of_the_run_finds(run_dir: Path) -> None:
+    """The same choice as re-playing the run's replications would make (the search that
+    ``negsim trace --outcome`` does over its first replications)."""
+    from sim.engine import Plan, play
+    from sim.operations.story import representative, story_lines
+    from sim.scenario import loads
+
+    stored = json.loads((run_dir / "traces.json").read_text())
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    plan = Plan(loads(manifest["scenario_text"]), stored["seed"])
+    assert stored["outcomes"]
+    for name, story in stored["outcomes"].items():
+        index = representative(plan, name, limit=manifest["runs"])
+        assert story["replication"] == index
+        assert story_lines(play(plan, index, tracing=True))[-1] == story["lines"][-1]

@@ -7,7 +7,7 @@ arm sees the same draws wherever the scenarios agree; differences are taken pair
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +18,14 @@ import pyarrow as pa
 from sim import stats
 from sim.engine.outcomes import HEADLINE_METRICS, possible_in
 from sim.errors import NegsimError, UsageError
+from sim.operations import statistics
 from sim.running.executor import Executor
 from sim.running.precision import Stopping
 from sim.running.runner import Chunk, chunks, run_chunks
 from sim.running.summary import column
 from sim.scenario import Scenario, budgets, loads
-from sim.store import kind_of, read_manifest, read_table
+from sim.scenario.inputs import Overrides, ScenarioLike, assignments, resolve
+from sim.store import Folder, kind_of, read_manifest, read_table
 
 ALPHA = 0.05
 
@@ -183,9 +185,8 @@ def _difference(x: np.ndarray, y: np.ndarray, paired: bool, binary: bool) -> dic
         out["test"] = "mcnemar"
     else:
         out["test"] = "paired t"
-    out["pairing_gain"] = stats.pairing_gain(x, y)
     out["unpaired_ci"] = stats.unpaired_difference(x, y)["ci"]
-    return out
+    return {**out, **statistics.extra(x, y, paired)}
 
 
 def _shared_metrics(a: pa.Table, b: pa.Table) -> list[str]:
@@ -250,3 +251,81 @@ def run_comparison(arms: list[Arm], runs: int, seed: int, workers: Executor | in
             d["ci"] for c in result["comparisons"] for d in c["diff"]["outcomes"].values())
     result["wall_s"] = round(time.perf_counter() - t0, 3)
     return result
+
+
+def compare_folders(folders: list[str]) -> tuple[list[Arm], dict[str, Any]]:
+    """Stored run folders compared as they are: paired when their seeds and replications
+    match, else as independent samples with a warning in the result."""
+    arms, problem = arms_from_folders(folders)
+    result = analyse(arms, paired=problem is None)
+    if problem:
+        result["warning"] = f"runs cannot be paired ({problem}); compared as independent"
+    return arms, result
+
+
+def variants(given: Sequence[Overrides] | Mapping[str, Any] | str | None) -> list[Overrides]:
+    """Each variant's overrides: a mapping is one variant, a ``PATH=VALUE`` string one
+    variant of one change, a list one variant per item.
+
+    Raises:
+        UsageError: anything else, naming ``variants`` and showing the value.
+    """
+    if given is None:
+        return []
+    if isinstance(given, Mapping):
+        return [given]
+    items = [given] if isinstance(given, str) else given
+    if not isinstance(items, Sequence):
+        raise UsageError(f"<<vs>>: expected {{PATH: VALUE}} mappings or 'PATH=VALUE' strings, "
+                         f"got {given!r:.80}")
+    out: list[Overrides] = []
+    for item in items:
+        if isinstance(item, str):
+            if "=" not in item:
+                raise UsageError(f"<<vs>>: expected {{PATH: VALUE}} mappings or 'PATH=VALUE' "
+                                 f"strings, got {item!r:.80} (scenarios to compare go in a "
+                                 "list as the first argument)")
+            out.append([item])
+        else:
+            out.append(item)
+    return out
+
+
+def is_folder(item: Any) -> bool:
+    """Whether a compare input names a stored run folder (YAML text never does)."""
+    if not isinstance(item, str | Path) or "\n" in str(item):
+        return False
+    try:
+        return Path(item).is_dir()
+    except OSError:  # a name too long to be a path
+        return False
+
+
+def arms(items: list[ScenarioLike], changes: list[Overrides]) -> list[Arm]:
+    """One arm per scenario, then one per variant of the first."""
+    out: list[Arm] = []
+    for item in items:
+        model, text, source = resolve(item)
+        out.append(Arm(unique_label(model.name, out), model.name, source, text, model.seed,
+                       model=model))
+    for change in changes:
+        model, text, source = resolve(items[0], change, via="vs")
+        label = ", ".join(assignments(change, "vs"))
+        out.append(Arm(unique_label(label, out), model.name, f"{source} {label}", text,
+                       model.seed, model=model))
+    return out
+
+
+def save(arms: list[Arm], result: dict[str, Any], folder: Folder,
+         extras: Callable[[dict[str, Any], Path], list[Path]] | None = None) -> Path:
+    """Write a compare folder (claimed before the replications ran): compare.json,
+    manifest.json, pairs.parquet and what ``extras`` adds (plots); its final path."""
+    folder.write_json("compare.json", result)
+    folder.write_manifest("\n---\n".join(a.text for a in arms), seed=result["seed"],
+                          runs=result["runs"],
+                          extra={"arms": [{"label": a.label, "source": a.source,
+                                           "scenario_text": a.text} for a in arms]})
+    folder.write_parquet("pairs.parquet", pairs(arms))
+    if extras is not None:
+        extras(result, folder.path)
+    return folder.complete()

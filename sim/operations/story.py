@@ -12,6 +12,7 @@ from sim.engine.outcomes import OUTCOMES, Record, possible
 from sim.errors import UsageError
 
 SEARCH_LIMIT = 2000
+KEEP = 200  # replications of one outcome ranked by their timing
 
 
 def representative(plan: Plan, outcome: str, limit: int = SEARCH_LIMIT) -> int:
@@ -34,10 +35,34 @@ def representative(plan: Plan, outcome: str, limit: int = SEARCH_LIMIT) -> int:
         rec = play(plan, i).record
         if rec.outcome == outcome:
             found.append((i, _key_day(rec)))
-        if len(found) >= 200:
+        if len(found) >= KEEP:
             break
     if not found:
         raise UsageError(f"no replication among the first {limit} ended in {outcome!r}")
+    return _typical(found)
+
+
+def pick_representatives(records: Any, limit: int = SEARCH_LIMIT) -> dict[str, int]:
+    """For each outcome in stored records (columns ``replication``, ``outcome``,
+    ``truce_end``, ``deal_day``, ``end_day``), the replication :func:`representative` would
+    choose for it, found without re-playing anything."""
+    index = records.column("replication").to_numpy(zero_copy_only=False)
+    order = np.argsort(index, kind="stable")[:limit]
+    outcome = records.column("outcome").to_numpy(zero_copy_only=False)[order]
+    days = [records.column(c).to_numpy(zero_copy_only=False).astype(float)[order]
+            for c in ("truce_end", "deal_day", "end_day")]
+    key = np.where(np.isfinite(days[0]), days[0],
+                   np.where(np.isfinite(days[1]), days[1], days[2]))
+    found: dict[str, list[tuple[int, float]]] = {}
+    for i, name, day in zip(index[order].tolist(), outcome.tolist(), key.tolist(), strict=True):
+        kept = found.setdefault(name, [])
+        if len(kept) < KEEP:
+            kept.append((i, day))
+    return {name: _typical(kept) for name, kept in found.items()}
+
+
+def _typical(found: list[tuple[int, float]]) -> int:
+    """The replication whose key day is nearest the median of ``found`` (ties: the first)."""
     days = np.array([d for _, d in found])
     median = float(np.nanmedian(days)) if np.isfinite(days).any() else 0.0
     return min(found, key=lambda f: (abs(f[1] - median) if math.isfinite(f[1]) else 0, f[0]))[0]

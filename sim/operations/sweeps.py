@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,13 +25,14 @@ from sim import stats
 from sim.engine import Plan
 from sim.engine.outcomes import HEADLINE_METRICS, possible_in
 from sim.errors import Interrupted, ScenarioError
+from sim.running import design as dsg
 from sim.running.design import Design, assignments
 from sim.running.executor import Executor
 from sim.running.runner import chunks, simulate_chunk
 from sim.running.summary import column
 from sim.scenario import Scenario, budgets, from_document
 from sim.scenario.overrides import apply
-from sim.scenario.yamlload import parse_text
+from sim.scenario.yamlload import flow, parse_text
 from sim.stats import sensitivity
 from sim.store import Folder, make_dirs, read_json
 
@@ -270,3 +271,16 @@ def _sensitivity(sweep: Sweep, points: list[dict[str, Any]]) -> dict[str, Any]:
         res["ranking"] = sensitivity.rank(res)
         out[name] = res
     return out
+
+
+def new(base: Scenario, text: str, source: str, specs: list[str], sample: str, zipped: bool,
+        design: Path | None, runs: int, seed: int, folder: Path, unique: bool) -> Sweep:
+    """Create a sweep folder for ``PATH=SPEC`` strings or a design CSV (every point
+    validated first; see :func:`create`)."""
+    points = dsg.build([dsg.parse_spec(x) for x in specs], sample, zipped, design, seed)
+    return create(folder, text, source, points, seed, runs, unique=unique)
+
+
+def spec_text(path: str, spec: str | Sequence[Any]) -> str:
+    """``PATH=SPEC`` for a spec given as text or as a list of values."""
+    return f"{path}={spec if isinstance(spec, str) else ','.join(flow(v) for v in spec)}"

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sim.engine.outcomes import meaning
+from sim.operations.statistics import STATISTICS
 from sim.output.text import clean, for_rich
 
 P_FLOOR = 1e-16  # below double precision's resolution of 1 - p: print "< 1e-16"
@@ -256,9 +257,10 @@ def compare_tables(result: dict[str, Any], width: int = 80) -> list[RenderableTy
         a, b = c["baseline"], c["variant"]
         how = "paired, common random numbers" if c["paired"] else "UNPAIRED"
         cols = [Col("outcome", numeric=False), Col("p base"), Col("p var"), Col("diff ± 95%"),
-                Col("p (Holm)", whole=True), Col("gain")]
+                Col("p (Holm)", whole=True), *(Col(s.header) for s in STATISTICS)]
         rows = [[name, f"{scen[a][name]['p']:.3f}", f"{scen[b][name]['p']:.3f}", _diff(d),
-                 _pval(d), _gain(d)] for name, d in c["diff"]["outcomes"].items()]
+                 _pval(d), *(s.show(d) for s in STATISTICS)]
+                for name, d in c["diff"]["outcomes"].items()]
         tables.append(fitted(f"{b} vs {a} ({how})", cols, rows, width))
         tables.append(_metric_diffs(c, width))
     return tables
@@ -266,8 +268,8 @@ def compare_tables(result: dict[str, Any], width: int = 80) -> list[RenderableTy
 
 def _metric_diffs(c: dict[str, Any], width: int) -> RenderableType:
     cols = [Col("metric", numeric=False), Col("pairs"), Col("diff ± 95%"),
-            Col("p (Holm)", whole=True), Col("gain")]
-    rows = [[name, str(d["n"]), _diff(d, ".3g"), _pval(d), _gain(d)]
+            Col("p (Holm)", whole=True), *(Col(s.header) for s in STATISTICS)]
+    rows = [[name, str(d["n"]), _diff(d, ".3g"), _pval(d), *(s.show(d) for s in STATISTICS)]
             for name, d in c["diff"]["metrics"].items()]
     title = f"Metrics: {c['variant']} minus {c['baseline']}"
     return fitted(title, cols, rows, width)
@@ -305,15 +307,6 @@ def _diff(d: dict[str, Any], fmt: str = "+.3f") -> str:
 
 def _pval(d: dict[str, Any]) -> str:
     return pvalue(d.get("p_holm", d.get("p_value")), bool(d.get("significant")))
-
-
-def _gain(d: dict[str, Any]) -> str:
-    if "pairing_gain" not in d:
-        return "—"
-    g = d["pairing_gain"]
-    if g is None:
-        return "∞" if d.get("diff") is not None else "—"
-    return f"{g:.1f}×"
 
 
 def noise_note(share: float | None) -> str:

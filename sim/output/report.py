@@ -16,15 +16,13 @@ from typing import Any
 
 import yaml
 
-from sim.engine import Plan, play
 from sim.engine.outcomes import GROUPS, meaning
 from sim.errors import NegsimError, UsageError
-from sim.operations.story import SEARCH_LIMIT, representative, story_lines
+from sim.operations.run import TRACES
+from sim.operations.statistics import STATISTICS
 from sim.output.render import influence, noise_note, pvalue
 from sim.scenario import Scenario, loads
 from sim.store import kind_of, read_bytes, read_json, read_manifest, write_text
-
-TRACE_LINES = 80
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
@@ -173,7 +171,7 @@ def _run(folder: Path, stem: str) -> list[str]:
     out += _metrics(summary)
     out += _plots(folder)
     out += _discoveries(folder, summary)
-    out += _traces(scenario, int(summary["seed"]), summary, file)
+    out += _traces(folder, int(summary["seed"]), file)
     out += describe_scenario(scenario)
     out += _yaml(manifest["scenario_text"], file)
     out += _assumptions(manifest["scenario_text"])
@@ -229,24 +227,23 @@ def _metrics(summary: dict[str, Any]) -> list[str]:
             _table(["metric", "n", "mean", "95% CI of mean", "sd", "q05", "q50", "q95"], rows)]
 
 
-def _traces(scenario: Scenario, seed: int, summary: dict[str, Any], file: str) -> list[str]:
+def _traces(folder: Path, seed: int, file: str) -> list[str]:
+    """The representative replication of each outcome that the run stored (traces.json);
+    nothing is re-played here."""
     out = ["<h2>A representative replication of each outcome</h2>"]
-    plan = Plan(scenario, seed)  # replications 0..runs-1 are the run's own
-    for name, o in summary["outcomes"].items():
-        if not o["count"]:
+    path = folder / TRACES
+    told = read_json(path) if path.is_file() else None
+    if not isinstance(told, dict) or not isinstance(told.get("outcomes"), dict):
+        return out + [f"<p>This folder stores no traces. Tell one with <code>negsim trace "
+                      f"{e(file)} --seed {seed} --outcome NAME</code>.</p>"]
+    for name, story in told["outcomes"].items():
+        index, lines = story.get("replication"), story.get("lines")
+        if not isinstance(index, int) or not isinstance(lines, list):
             continue
-        try:
-            index = representative(plan, name, limit=min(int(summary["runs"]), SEARCH_LIMIT))
-        except NegsimError:  # one of the run's own replications, or none
-            continue
-        lines = story_lines(play(plan, index, tracing=True))
-        if len(lines) > TRACE_LINES:
-            lines = lines[:TRACE_LINES - 1] + [f"… {len(lines) - TRACE_LINES} more lines …",
-                                               lines[-1]]
         out.append(f"<h3>{e(name)} (replication {index}; "
                    f"<code>negsim trace {e(file)} --seed {seed} --replication {index}</code>)"
                    "</h3>"
-                   f"<pre>{e(chr(10).join(lines))}</pre>")
+                   f"<pre>{e(chr(10).join(str(x) for x in lines))}</pre>")
     return out
 
 
@@ -504,9 +501,10 @@ def _comparison(c: dict[str, Any]) -> list[str]:
         return [[name, _num(d.get("diff"), fmt),
                  "—" if d.get("ci") is None else f"[{d['ci'][0]:{fmt}}, {d['ci'][1]:{fmt}}]",
                  pvalue(d.get("p_holm", d.get("p_value")), bool(d.get("significant"))),
-                 _num(d.get("pairing_gain"), ".1f")] for name, d in c["diff"][kind].items()]
+                 *(s.show(d) for s in STATISTICS)] for name, d in c["diff"][kind].items()]
 
-    header = ["difference", "95% interval", "p (Holm; * significant)", "pairing gain"]
+    header = ["difference", "95% interval", "p (Holm; * significant)",
+              *(s.meaning.split(":")[0] for s in STATISTICS)]
     out = [f"<h2>{e(c['variant'])} minus {e(c['baseline'])}</h2>",
            _table(["outcome", *header], rows("outcomes", "+.4f"))]
     if c["diff"].get("metrics"):

@@ -1,5 +1,5 @@
-"""Typed results of compare, sweep and trace for notebooks: a one-screen ``repr``, an HTML
-view, and pandas DataFrames (``.outcomes``, ``.metrics``, ``.to_pandas()``).
+"""Typed results of run, compare, sweep, trace and discover for notebooks: a one-screen
+``repr``, an HTML view, and pandas DataFrames (``.outcomes``, ``.metrics``, ``.to_pandas()``).
 
 They read only what the operation produced or stored; nothing here runs the model.
 """
@@ -12,6 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.engine import Plan
+from sim.engine.outcomes import meaning
+from sim.operations.run import Finished
+from sim.operations.statistics import STATISTICS
+from sim.output import plots
+from sim.running.summary import ParquetColumns, column
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,6 +43,112 @@ def _html_table(frame: pd.DataFrame, caption: str, notes: list[str] | None = Non
             + frame.head(REPR_ROWS * 4).to_html(index=False, float_format=lambda x: f"{x:.4g}"))
 
 
+@dataclass(repr=False)
+class RunResult:
+    """A finished run: its summary, its records and, when saved, its folder.
+
+    With a folder, records stay on disk until ``.records`` is read, and the plots read one
+    column at a time, so a run of any size needs little memory.
+    """
+
+    summary: dict[str, Any]
+    plan: Plan
+    folder: Path | None = None
+    plots: list[Path] = field(default_factory=list)
+    table: pa.Table | None = None
+    source: Path | None = None  # replications.parquet while the table is not loaded
+
+    @classmethod
+    def of(cls, done: Finished) -> RunResult:
+        """The result of a finished run (:mod:`sim.operations.run`)."""
+        return cls(done.summary, done.plan, done.folder, list(done.extras), done.table,
+                   done.source)
+
+    @property
+    def records(self) -> pa.Table:
+        """One row per replication (``.to_pandas()`` where pandas is installed)."""
+        if self.table is None:
+            assert self.source is not None
+            self.table = pq.read_table(self.source)
+        return self.table
+
+    @property
+    def columns(self) -> Any:
+        if self.table is None and self.source is not None:
+            return ParquetColumns(self.source)
+        return self.records
+
+    def to_pandas(self) -> Any:
+        """One row per replication as a pandas DataFrame (nulls where a value does not apply)."""
+        return self.records.to_pandas()
+
+    @property
+    def outcomes(self) -> Any:
+        """One row per outcome category: p, its 95% interval, count and meaning."""
+        import pandas as pd
+
+        return pd.DataFrame([{"outcome": k, "p": v["p"], "ci_low": v["ci"][0],
+                              "ci_high": v["ci"][1], "count": v["count"],
+                              "meaning": meaning(k)}
+                             for k, v in self.summary["outcomes"].items()])
+
+    @property
+    def metrics(self) -> Any:
+        """One row per metric: n, mean, sd and quantiles over the replications it applies to."""
+        import pandas as pd
+
+        return pd.DataFrame([{"metric": k, **v} for k, v in self.summary["metrics"].items()])
+
+    def __repr__(self) -> str:
+        s = self.summary
+        lines = [f"RunResult({s['scenario']}: {s['runs']} replications, seed {s['seed']}"
+                 + (f", folder {self.folder}" if self.folder else "") + ")"]
+        lines += [f"  {k:<22} {v['p']:.3f} [{v['ci'][0]:.3f}, {v['ci'][1]:.3f}]"
+                  for k, v in s["outcomes"].items()]
+        lines.append(f"  {len(s['metrics'])} metrics: .metrics; records: .to_pandas()")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return (f"<p><b>{html.escape(repr(self).splitlines()[0])}</b></p>"
+                + self.outcomes.to_html(index=False, float_format=lambda x: f"{x:.3f}"))
+
+    def plot_outcomes(self, path: str | Path | None = None, ax: Any = None) -> Any:
+        """Outcome probabilities: written to ``path``, or a Figure (on ``ax`` if given)."""
+        return plots.plot_outcomes(self.summary["outcomes"], path, self.plan.scenario.title,
+                                   ax=ax)
+
+    def plot_survival(self, path: str | Path | None = None, ax: Any = None) -> Any:
+        """Kaplan-Meier survival of first truces: to ``path``, or a Figure."""
+        return plots.plot_survival(self.summary["survival"], path, self.plan.scenario.title,
+                                   self.plan.horizon, ax=ax)
+
+    def plot_deal_days(self, path: str | Path | None = None, ax: Any = None) -> Any:
+        """Deal days with the deadlines marked: to ``path``, or a Figure."""
+        deadline = self.plan.deadline_day if self.plan.deadline_day == self.plan.deadline_day \
+            else None
+        return plots.plot_deal_days(column(self.columns, "deal_day"), path, deadline,
+                                    self.plan.horizon, self.plan.scenario.title,
+                                    renewed_deadlines(self.plan), ax=ax)
+
+    def plot_violations(self, path: str | Path | None = None, ax: Any = None) -> Any:
+        """Mean violations per party: to ``path``, or a Figure."""
+        cols = self.columns
+        actors = self.plan.scenario.actors
+        violations = {actors[c.removeprefix("violations_")].label: column(cols, c)
+                      for c in cols.column_names  # per actor (not violations_per_truce_day)
+                      if c.startswith("violations_") and c.removeprefix("violations_") in actors}
+        return plots.plot_violations(violations, path, self.plan.scenario.title, ax=ax)
+
+
+def renewed_deadlines(plan: Plan) -> list[float]:
+    """The days of the new deadlines that may follow lapses, within the horizon."""
+    d = plan.scenario.deadline
+    if d is None or not d.extension_days or not d.extensions:
+        return []
+    days = [plan.deadline_day + k * d.extension_days for k in range(1, d.extensions + 1)]
+    return [day for day in days if day <= plan.horizon]
+
+
 @dataclass
 class CompareResult:
     """Paired differences between scenarios (``data`` is what compare.json holds)."""
@@ -54,7 +168,7 @@ class CompareResult:
                              "diff": d.get("diff"), "ci_low": low, "ci_high": high,
                              "p_value": d.get("p_value"), "p_holm": d.get("p_holm"),
                              "significant": bool(d.get("significant")), "pairs": d.get("n"),
-                             "pairing_gain": d.get("pairing_gain")})
+                             **{s.key: d.get(s.key) for s in STATISTICS}})
         return rows
 
     @property
@@ -73,8 +187,6 @@ class CompareResult:
 
     def plot_differences(self, path: str | Path | None = None, ax: Any = None) -> Any:
         """Forest plot of the paired outcome differences: to ``path``, or a Figure."""
-        from sim.output import plots
-
         return plots.plot_forest(self.data["comparisons"], path, ax=ax)
 
     def __repr__(self) -> str:
@@ -183,6 +295,12 @@ class TraceResult:
     def __str__(self) -> str:
         return "\n".join(self.lines)
 
+    def to_json(self) -> dict[str, Any]:
+        """The story as JSON-ready data: the record and one entry per line."""
+        from sim.operations.story import story_json
+
+        return story_json(self.world)
+
     def __repr__(self) -> str:
         rec = self.world.record
         shown = self.lines[:REPR_ROWS] + (["  ..."] if len(self.lines) > REPR_ROWS else [])
@@ -227,9 +345,14 @@ class DiscoverResult:
     def plot(self, path: str | Path | None = None, axes: Any = None) -> Any:
         """The trajectory and the chosen box: written to ``path``, or a Figure (on two
         ``axes`` of yours if given)."""
-        from sim.output import plots
-
         return plots.plot_discovery(self.data, path, axes=axes)
+
+    @property
+    def lines(self) -> list[str]:
+        """The chosen box in words, one line per restricted input."""
+        from sim.operations.discovery import box_lines
+
+        return box_lines(self.data)
 
     def __repr__(self) -> str:
         from sim.operations.discovery import box_lines

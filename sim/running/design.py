@@ -12,6 +12,7 @@ import csv
 import itertools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,11 +138,20 @@ def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
     if sample == "grid":
         return _grid(specs, zipped)
     method, _, count = sample.partition(":")
-    if method not in ("lhs", "sobol") or not count.isdigit() or int(count) < 2:
-        raise UsageError(f"<<sample>> {sample!r}: expected grid, lhs:N or sobol:N with N >= 2")
+    sampler = SAMPLERS.get(method)
+    if sampler is None or not count.isdigit() or int(count) < 2:
+        raise UsageError(f"<<sample>> {sample!r}: expected grid, "
+                         f"{' or '.join(f'{m}:N' for m in SAMPLERS)} with N >= 2")
     n = int(count)
-    budgets.check_points(n if method == "lhs" else n * (len(specs) + 2), f"<<sample>> {sample}")
-    return _sampled(specs, method, n, seed)
+    budgets.check_points(sampler.points(n, len(specs)), f"<<sample>> {sample}")
+    listed = [s.path for s in specs if not s.is_range]
+    if listed:
+        raise UsageError(f"{', '.join(listed)}: <<sample>> {method} needs ranges lo..hi")
+    lo = np.array([s.low for s in specs], dtype=float)
+    hi = np.array([s.high for s in specs], dtype=float)
+    paths = [s.path for s in specs]
+    unit, info = sampler.draw(n, len(specs), seed)
+    return Design(method, paths, _rows(paths, qmc.scale(unit, lo, hi)), info)
 
 
 def _grid(specs: list[Spec], zipped: bool) -> Design:
@@ -165,24 +175,33 @@ def _grid(specs: list[Spec], zipped: bool) -> Design:
                   [dict(zip(paths, r, strict=True)) for r in rows])
 
 
-def _sampled(specs: list[Spec], method: str, n: int, seed: int) -> Design:
-    listed = [s.path for s in specs if not s.is_range]
-    if listed:
-        raise UsageError(f"{', '.join(listed)}: <<sample>> {method} needs ranges lo..hi")
-    paths = [s.path for s in specs]
-    lo = np.array([s.low for s in specs], dtype=float)
-    hi = np.array([s.high for s in specs], dtype=float)
-    d = len(specs)
-    if method == "lhs":
-        unit = qmc.LatinHypercube(d=d, seed=seed).random(n)
-        return Design("lhs", paths, _rows(paths, qmc.scale(unit, lo, hi)))
+@dataclass(frozen=True)
+class Sampler:
+    """A way to place ``n`` sweep points in the unit cube of ``d`` ranges (``--sample
+    NAME:N``): how many points it makes, and the points with what the analysis needs."""
+
+    points: Callable[[int, int], int]
+    draw: Callable[[int, int, int], tuple[np.ndarray, dict[str, Any]]]
+
+
+def _lhs(n: int, d: int, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+    return qmc.LatinHypercube(d=d, seed=seed).random(n), {}
+
+
+def _saltelli(n: int, d: int, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+    """Saltelli's design for Sobol indices: A, B and each A with one column from B."""
     if n & (n - 1):
         raise UsageError(f"<<sample>> sobol:{n}: N must be a power of two (e.g. 64, 128)")
     base = qmc.Sobol(d=2 * d, seed=seed).random(n)
     a, b = base[:, :d], base[:, d:]
     ab = [np.where(np.arange(d) == i, b, a) for i in range(d)]
-    unit = np.vstack([a, b, *ab])
-    return Design("sobol", paths, _rows(paths, qmc.scale(unit, lo, hi)), {"n": n, "d": d})
+    return np.vstack([a, b, *ab]), {"n": n, "d": d}
+
+
+SAMPLERS: dict[str, Sampler] = {
+    "lhs": Sampler(lambda n, d: n, _lhs),
+    "sobol": Sampler(lambda n, d: n * (d + 2), _saltelli),
+}
 
 
 def _rows(paths: list[str], values: np.ndarray) -> list[Point]:

@@ -86,21 +86,33 @@ def _typed(batch: pa.RecordBatch) -> pa.RecordBatch:
 _PLANS: dict[tuple[str, int], Plan] = {}
 
 
-def _work(task: tuple[str, Scenario, int, Chunk]) -> pa.RecordBatch:
-    """One chunk, on whichever process runs it; the Plan is built once per process."""
-    key, scenario, seed, chunk = task
+def scenario_key(scenario: Scenario) -> str:
+    """A digest of everything a scenario states (equal scenarios, equal keys)."""
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+
+
+def plan_for(scenario: Scenario, seed: int, key: str | None = None) -> Plan:
+    """The Plan of ``scenario`` and ``seed``, built once per process (one scenario at a
+    time per process keeps memory flat)."""
+    key = scenario_key(scenario) if key is None else key
     plan = _PLANS.get((key, seed))
     if plan is None:
-        _PLANS.clear()  # one scenario at a time per process keeps memory flat
+        _PLANS.clear()
         plan = _PLANS[(key, seed)] = Plan(scenario, seed)
-    return simulate_chunk(plan, chunk)
+    return plan
+
+
+def _work(task: tuple[str, Scenario, int, Chunk]) -> pa.RecordBatch:
+    """One chunk, on whichever process runs it."""
+    key, scenario, seed, chunk = task
+    return simulate_chunk(plan_for(scenario, seed, key), chunk)
 
 
 class _Tasks(Sequence[tuple[str, Scenario, int, Chunk]]):
     """The chunk tasks, made lazily from the chunks (no list of millions is built)."""
 
     def __init__(self, scenario: Scenario, seed: int, todo: Sequence[Chunk]):
-        self._key = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+        self._key = scenario_key(scenario)
         self._scenario, self._seed, self._todo = scenario, seed, todo
 
     def __len__(self) -> int:
@@ -123,11 +135,11 @@ def run_chunks(scenario: Scenario, seed: int, todo: Sequence[Chunk],
                progress: Callable[[int], None] | None = None) -> Iterator[pa.RecordBatch]:
     """Yield each chunk's batch in order, computed by ``executor`` (or that many processes).
 
-    In this process a single Plan serves every chunk; elsewhere each process builds it once.
+    Every process, this one included, builds the scenario's Plan once (:func:`plan_for`).
     """
     ex = executor if isinstance(executor, Executor) else Executor(executor)
     if ex.dask is None and min(ex.workers, len(todo), budgets.cores()) <= 1:
-        plan = Plan(scenario, seed)
+        plan = plan_for(scenario, seed)
         batches: Iterator[pa.RecordBatch] = (simulate_chunk(plan, c) for c in todo)
     else:
         batches = ex.map(_work, _Tasks(scenario, seed, todo))

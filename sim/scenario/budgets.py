@@ -177,14 +177,14 @@ def cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def cap_workers(requested: int, tasks: int) -> tuple[int, str | None]:
+def cap_workers(requested: int, tasks: int) -> tuple[int, str]:
     """Workers to start: min(requested, tasks, cores), and a note when that is fewer.
 
     Returns:
-        The worker count and a one-line note (None when nothing was capped).
+        The worker count and a one-line note ("" when nothing was capped).
     """
     limit = min(max(1, tasks), cores())
     if requested <= limit:
-        return requested, None
+        return requested, ""
     return limit, (f"note: using {limit} worker(s), not {requested}: {tasks:,} task(s) on "
                    f"{cores()} core(s)")

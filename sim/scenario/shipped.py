@@ -18,7 +18,7 @@ from sim.errors import UsageError
 SCHEMA_FILE = "scenario.schema.json"
 SCHEMA_LINE = "# yaml-language-server: $schema="
 DEFAULT_START = "kerry_moscow_2016"
-_CHECKOUT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parents[2]  # sim/scenario/shipped.py -> the checkout
 
 
 def _folder(name: str) -> Path | None:

@@ -46,7 +46,7 @@ MARKER = "INCOMPLETE"
 CLAIM_TRIES = 1000
 MAX_READ = 100_000_000  # bytes of one stored JSON or image read back
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_SOURCE = Path(__file__).resolve().parent
+_SOURCE = Path(__file__).resolve().parents[1]  # the sim package
 
 
 def timestamped(root: Path, name: str) -> Path:

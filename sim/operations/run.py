@@ -1,0 +1,205 @@
+"""A run: replications of one scenario in chunks, streamed to a run folder or kept in memory,
+stopped early by a precision target, summarised, with a traced replication of each outcome
+stored beside the records so that readers never re-play the model."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim import stats
+from sim.engine import Plan, play
+from sim.engine.outcomes import possible
+from sim.errors import Interrupted, NegsimError
+from sim.operations.story import pick_representatives, story_lines
+from sim.running.executor import Executor
+from sim.running.precision import Stopping
+from sim.running.runner import chunk_size, chunks, plan_for, run_chunks
+from sim.running.summary import ParquetColumns, summarise
+from sim.scenario import Scenario, budgets
+from sim.scenario.inputs import count, defaults
+from sim.store import Folder
+
+TRACES = "traces.json"
+TRACE_LINES = 80  # lines kept of each stored story: its head, a note of the gap, its end
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: replications, seed, workers, precision target, where to save."""
+
+    runs: int
+    seed: int
+    workers: int = 1
+    precision: float | None = None
+    out: Path | None = None
+    chunk: int = 0  # replications per chunk; 0 = runner.chunk_size(scenario)
+    make_plots: bool = True
+    fresh_name: bool = False  # out is a proposed name: take out-2, ... if another run has it
+    dask: str | None = None  # "local" or a scheduler address: run the chunks on Dask
+
+    def __post_init__(self) -> None:
+        Stopping(self.precision, self.runs)  # refuses a bad precision target before any work
+
+    @property
+    def stopping(self) -> Stopping:
+        """When the run may stop early (:mod:`sim.running.precision`)."""
+        return Stopping(self.precision, self.runs)
+
+
+@dataclass
+class Finished:
+    """A finished run as data: its summary and records (in memory or in the folder)."""
+
+    summary: dict[str, Any]
+    plan: Plan
+    folder: Path | None = None
+    table: pa.Table | None = None
+    source: Path | None = None  # replications.parquet, when the run has a folder
+    extras: list[Path] = dataclasses.field(default_factory=list)  # files the caller added
+
+
+# Called with the run (records still in the unfinished folder) and the folder's path, before
+# the folder is renamed complete; returns the files it wrote (plots).
+Extras = Callable[[Finished, Path], list[Path]]
+
+
+def options(model: Scenario, runs: int | None = None, seed: int | None = None,
+            workers: int = 1, precision: float | None = None, out: str | Path | None = None,
+            plots: bool = True, dask: str | None = None, fresh_name: bool = False
+            ) -> RunOptions:
+    """How a resolved scenario runs: its defaults filled in, every argument checked.
+
+    Raises:
+        UsageError: an argument out of range.
+    """
+    n, s = defaults(model, runs, seed)
+    return RunOptions(n, s, count("workers", workers, 1), precision,
+                      Path(out) if out else None, make_plots=plots, dask=dask,
+                      fresh_name=fresh_name)
+
+
+def workers_for(scenario: Scenario, opts: RunOptions, requested: int,
+                chunk: int | None = None) -> tuple[int, str]:
+    """Workers worth starting for the first batch of chunks (of ``chunk`` replications, by
+    default the scenario's chunk size), and a note when ``requested`` was capped."""
+    first = opts.stopping.first_batch()
+    size = chunk_size(scenario) if chunk is None else chunk
+    return budgets.cap_workers(requested, len(chunks(0, first, size)))
+
+
+def execute(scenario: Scenario, text: str, opts: RunOptions,
+            progress: Callable[[int], None] | None = None,
+            extras: Extras | None = None) -> Finished:
+    """Run replications (to a folder when ``opts.out`` is set) and summarise them.
+
+    Raises:
+        UsageError: more replications than the budget allows (checked before any work).
+        Interrupted: Ctrl-C; the folder keeps the finished chunks, marked incomplete.
+    """
+    budgets.check_runs(opts.runs)
+    if opts.chunk <= 0:
+        opts = dataclasses.replace(opts, chunk=chunk_size(scenario))
+    plan = plan_for(scenario, opts.seed)
+    folder = Folder(opts.out, "run", unique=opts.fresh_name) if opts.out else None
+    t0 = time.perf_counter()
+    batches: list[pa.RecordBatch] = []
+    try:
+        _simulate(scenario, opts, folder, batches, progress)
+    except KeyboardInterrupt:
+        if folder is None:
+            raise Interrupted("interrupted; nothing was saved (no run folder)") from None
+        folder.mark_incomplete("interrupted")
+        raise Interrupted(f"interrupted; the finished chunks are kept in {folder.path}") from None
+    except NegsimError as exc:
+        if folder is not None:
+            folder.abandon(f"failed: {exc}")
+        raise
+    wall = time.perf_counter() - t0
+    if folder is None:
+        table = pa.Table.from_batches(batches)
+        return Finished(_summary(table, plan, opts, wall), plan, table=table)
+    return _store(plan, text, opts, folder, wall, extras)
+
+
+def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,
+              batches: list[pa.RecordBatch], progress: Callable[[int], None] | None) -> None:
+    """Run the chunks batch by batch, to the folder or into ``batches``, until the
+    precision rule (:mod:`sim.running.precision`) is met or every replication has run."""
+    rule = opts.stopping
+    names = possible(scenario)
+    for batch in rule.batches(opts.chunk):
+        todo = chunks(batch.start, batch.stop, opts.chunk)
+        executor = Executor(opts.workers, opts.dask)
+        for chunk, records in zip(todo, run_chunks(scenario, opts.seed, todo, executor,
+                                                   progress), strict=True):
+            if folder:
+                folder.write_chunk(chunk.start, records)
+            else:
+                batches.append(records)
+        if rule.reached(_intervals(folder, batches, names)):
+            break
+
+
+def _intervals(folder: Folder | None, batches: list[pa.RecordBatch],
+               names: tuple[str, ...]) -> Iterator[list[float]]:
+    """The 95% intervals of the outcome shares over the replications so far (lazily: only
+    a precision target reads them)."""
+    table = stats.outcome_table(_outcome_column(folder, batches), names)
+    yield from (row["ci"] for row in table.values())
+
+
+def _outcome_column(folder: Folder | None, batches: list[pa.RecordBatch]) -> Any:
+    if folder is None:
+        return pa.Table.from_batches(batches).column("outcome").to_numpy(zero_copy_only=False)
+    parts = [pq.read_table(f, columns=["outcome"]).column("outcome") for f in folder.chunk_files()]
+    return pa.chunked_array([c for p in parts for c in p.chunks]).to_numpy(zero_copy_only=False)
+
+
+def _store(plan: Plan, text: str, opts: RunOptions, folder: Folder, wall: float,
+           extras: Extras | None) -> Finished:
+    """Merge the chunks, write the summary, manifest and traces, let the caller add its
+    files, and rename the folder complete."""
+    records = folder.merge_chunks()
+    columns = ParquetColumns(records)
+    summary = _summary(columns, plan, opts, wall)
+    folder.write_json("summary.json", summary)
+    folder.write_manifest(text, seed=opts.seed, runs=columns.num_rows,
+                          extra={"scenario": plan.scenario.name, "workers": opts.workers,
+                                 "precision": opts.precision, "chunk": opts.chunk})
+    folder.write_json(TRACES, traces(plan, columns))
+    done = Finished(summary, plan, source=records)
+    if extras is not None:
+        done.extras = extras(done, folder.path)
+    final = folder.complete()
+    done.folder, done.source = final, final / records.name
+    done.extras = [final / p.name for p in done.extras]
+    return done
+
+
+def _summary(columns: Any, plan: Plan, opts: RunOptions, wall: float) -> dict[str, Any]:
+    summary = summarise(columns, plan, wall)
+    if opts.precision is not None:
+        summary["precision"] = opts.stopping.report(
+            row["ci"] for row in summary["outcomes"].values())
+    return summary
+
+
+def traces(plan: Plan, columns: Any) -> dict[str, Any]:
+    """A representative replication of each outcome that occurred, chosen from the stored
+    records and told as a story (only those few are re-played, with tracing on)."""
+    out: dict[str, Any] = {}
+    for name, index in pick_representatives(columns).items():
+        lines = story_lines(play(plan, index, tracing=True))
+        if len(lines) > TRACE_LINES:
+            lines = lines[:TRACE_LINES - 1] + [f"… {len(lines) - TRACE_LINES} more lines …",
+                                               lines[-1]]
+        out[name] = {"replication": index, "lines": lines}
+    return {"seed": plan.seed, "outcomes": out}

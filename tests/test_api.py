@@ -92,6 +92,7 @@ def test_trace_tells_the_same_story_as_the_cli() -> None:
     assert list(told.to_pandas().columns) == ["day", "date", "kind", "text"]
 
 
+@pytest.mark.slow
 def test_run_and_compare_give_identical_numbers_serially_on_a_pool_and_on_dask() -> None:
     from tests.conftest import same_table
 

@@ -300,6 +300,7 @@ def _not_against(prev: np.ndarray, cur: np.ndarray, sign: int) -> bool:
     return bool(d.mean() >= -Z * se - 1e-12)
 
 
+@pytest.mark.slow
 def test_valuing_the_carrot_more_never_makes_a_deal_less_likely() -> None:
     n, arms = 300, []
     for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7):
@@ -325,6 +326,7 @@ def test_a_more_credible_deadline_brings_deals_earlier() -> None:
     assert mean_day == sorted(mean_day, reverse=True)
 
 
+@pytest.mark.slow
 def test_russias_leverage_over_assad_is_what_it_can_sell() -> None:
     # The U.S. values restraint, aid access and a transition at what Russia can deliver
     # (negotiation.delivered_via), so more leverage widens the zone of agreement: P(deal) is

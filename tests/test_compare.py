@@ -85,6 +85,7 @@ def width(ci: list[float]) -> float:
 # --- a scenario against itself ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_scenario_compared_with_itself_differs_by_exactly_zero(tmp_path: Path) -> None:
     data = compare_json(FLAGSHIP, FLAGSHIP, "-n", 300, out=tmp_path / "self")
     assert [s["label"] for s in data["scenarios"]] == ["kerry_moscow_2016", "kerry_moscow_2016#2"]
@@ -115,6 +116,7 @@ def test_three_copies_get_distinct_labels(tmp_path: Path) -> None:
 # --- a change known to help ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_more_leverage_over_assad_significantly_raises_first_truce_held(tmp_path: Path) -> None:
     # Premise: the flagship's leverage is triangular(0.3, 0.5, 0.8), mean 0.533 < 1.
     doc = yaml.safe_load(FLAGSHIP.read_text())
@@ -139,6 +141,7 @@ def test_more_leverage_over_assad_significantly_raises_first_truce_held(tmp_path
 
 @pytest.mark.parametrize("change", ["negotiation.parties.us.premium=0.03",
                                     "negotiation.parties.russia.weights.intel_sharing=0.37"])
+@pytest.mark.slow
 def test_pairing_narrows_intervals_on_a_small_change(tmp_path: Path, change: str) -> None:
     runs = 1000
     data = compare_json(FLAGSHIP, "--vs", change, "-n", runs, "--no-plots", out=tmp_path / "cmp")
@@ -173,6 +176,7 @@ def test_pairing_narrows_intervals_on_a_small_change(tmp_path: Path, change: str
 # --- run folders against files ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_compare_of_run_folders_equals_compare_of_files_with_the_same_seed(
         tmp_path: Path) -> None:
     d1 = run_folder(FLAGSHIP, tmp_path / "d1", 400, 9)
@@ -199,6 +203,7 @@ def test_compare_of_run_folders_equals_compare_of_files_with_the_same_seed(
         [s["outcomes"] for s in from_files["scenarios"]]
 
 
+@pytest.mark.slow
 def test_run_folders_with_different_seeds_compare_unpaired_with_a_warning(
         tmp_path: Path) -> None:
     d1 = run_folder(POISSON, tmp_path / "d1", 300, 9)
@@ -245,6 +250,7 @@ def three(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Pat
     return compare_json(FLAGSHIP, NO_CARROT, GENEROUS, "-n", 400, "--seed", 5, out=out), out
 
 
+@pytest.mark.slow
 def test_three_scenarios_make_two_comparisons_with_the_first_as_baseline(
         three: tuple[dict[str, Any], Path]) -> None:
     data, _ = three
@@ -367,6 +373,7 @@ def test_human_output_shows_the_tables_and_the_folder(tmp_path: Path) -> None:
     assert f"comparefolder:{tmp_path / 'c'}" in "".join(result.stdout.split())
 
 
+@pytest.mark.slow
 def test_precision_stops_in_whole_batches_once_the_intervals_are_narrow(
         tmp_path: Path) -> None:
     data = compare_json(POISSON, "--vs", "actors.side_a.violation_rate=0.4", "-n", 9000,
@@ -467,6 +474,7 @@ def test_existing_out_folder_exits_2(tmp_path: Path) -> None:
 # --- through a real process ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_compare_through_a_subprocess(tmp_path: Path) -> None:
     out = tmp_path / "c"
     proc = subprocess.run(

@@ -69,6 +69,7 @@ def known_result(known: Path) -> dict:
     return dsc.discover(known, "no_deal")
 
 
+@pytest.mark.slow
 def test_prim_recovers_a_known_box(known_result: dict) -> None:
     r = known_result
     assert abs(r["cases"] / r["n"] - 0.5) < 4 * math.sqrt(0.25 / r["n"])
@@ -112,6 +113,7 @@ def test_discover_json_equals_the_stored_result(known: Path, tmp_path: Path) -> 
     assert plot.read_bytes()[:8] == PNG_SIGNATURE
 
 
+@pytest.mark.slow
 def test_discover_as_a_subprocess(known: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "sim", "discover", str(known), "--outcome",
                            "no_deal", "--json"], capture_output=True, text=True, cwd=ROOT,
@@ -150,6 +152,7 @@ def test_a_folder_without_varying_inputs_exits_2_with_one_line(tmp_path: Path) -
     assert empty.exit_code == 2 and "not a negsim run or sweep folder" in empty.output
 
 
+@pytest.mark.slow
 def test_discover_on_a_sweep_folder_uses_the_swept_input(tmp_path: Path) -> None:
     path = tmp_path / "known_box.yaml"
     path.write_text(KNOWN_BOX)
@@ -182,6 +185,7 @@ def test_the_python_api_discovers_the_same_box(known: Path, known_result: dict) 
     assert len(text) < 2000 and "<table" in found._repr_html_()
 
 
+@pytest.mark.slow
 def test_the_python_api_takes_a_run_result_and_plots_on_your_axes(tmp_path: Path) -> None:
     from matplotlib.figure import Figure
 
@@ -200,6 +204,7 @@ def test_the_python_api_takes_a_run_result_and_plots_on_your_axes(tmp_path: Path
         sim.discover(sim.run(path, runs=50, plots=False), "no_deal")
 
 
+@pytest.mark.slow
 def test_report_computes_discovery_from_stored_replications_when_none_is_stored(
         tmp_path: Path) -> None:
     path = tmp_path / "known_box.yaml"

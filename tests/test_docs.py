@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
@@ -51,6 +52,7 @@ def _readme_api_shares() -> dict[str, float]:
     return {m[1]: float(m[2]) for m in map(pattern.match, block[1:12]) if m}
 
 
+@pytest.mark.slow
 def test_the_readme_numbers_are_the_engines_of_today() -> None:
     """The README's flagship run (2,000 replications) and its API example (the first 1,000 of
     them: records depend only on the seed and the replication index) are what the engine

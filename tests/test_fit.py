@@ -143,6 +143,7 @@ NOMINAL = 0.95
 FLOOR = NOMINAL - 3.2 * math.sqrt(NOMINAL * (1 - NOMINAL) / FITS)
 
 
+@pytest.mark.slow
 def test_intervals_cover_true_parameters_in_at_least_90_percent_of_200_fits() -> None:
     rng = np.random.default_rng(12)
     truth = TRUE.vector()

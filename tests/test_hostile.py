@@ -227,6 +227,7 @@ def wait_for_workers(proc: subprocess.Popen[str], tmp_path: Path) -> set[int]:
     # --dask local starts a LocalCluster of worker processes; they must go with the parent.
     (["run", str(POISSON), "-n", "5000000", "--dask", "local"], 2),
 ], ids=["pool", "dask-local"])
+@pytest.mark.slow
 def test_killing_the_parent_leaves_no_worker_alive(tmp_path: Path, args: list[str],
                                                    workers_started: int) -> None:
     proc = subprocess.Popen(
@@ -261,6 +262,7 @@ def wait_for_pool(proc: subprocess.Popen[str], count: int) -> set[int]:
     raise AssertionError("the pool never started")
 
 
+@pytest.mark.slow
 def test_ctrl_c_prints_one_line_and_keeps_the_chunks(tmp_path: Path) -> None:
     proc = start_run(tmp_path)
     try:
@@ -362,6 +364,7 @@ def negsim(*args: str | Path, cwd: Path) -> subprocess.Popen[str]:
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
+@pytest.mark.slow
 def test_parallel_runs_and_sweeps_all_succeed(tmp_path: Path) -> None:
     procs = [negsim("run", POISSON, "-n", "10", "--workers", "1", "--no-plots", cwd=tmp_path)
              for _ in range(4)]
@@ -646,6 +649,7 @@ def _leaves(node: object, out: list[tuple[object, object]]) -> list[tuple[object
     st.tuples(st.integers(0, 10**6), st.floats(0, 1.5), hostile_text,
               st.dates(min_value=dt.date(1, 1, 1), max_value=dt.date(9999, 12, 31))),
     min_size=1, max_size=4))
+@pytest.mark.slow
 def test_whatever_validate_accepts_runs_traces_and_reports(
         base: Path, picks: list[tuple[int, float, str, dt.date]]) -> None:
     from sim.errors import ScenarioError
@@ -685,6 +689,7 @@ truce: {parties: [a], starts: 0}
 """
 
 
+@pytest.mark.slow
 def test_progress_ticks_every_chunk_of_bounded_work() -> None:
     # About 40,000 events per replication: chunks of 2, so progress moves every 2 replications
     # (it moved once per 250 before, minutes apart on a slow scenario).

@@ -100,6 +100,7 @@ def test_truce_only_scenario_can_end_only_as_first_truce_held_or_collapsed() -> 
                                                               "truce_collapsed")
 
 
+@pytest.mark.slow
 def test_share_of_first_truces_held_equals_kaplan_meier_survival_at_the_horizon() -> None:
     # The truce starts on day 0, so the two estimators see the same first truces.
     n = 3000
@@ -158,6 +159,7 @@ def test_every_drawn_input_is_a_column_named_by_its_dotted_path() -> None:
     assert leverage.min() >= 0.3 and leverage.max() <= 0.8
 
 
+@pytest.mark.slow
 def test_parquet_nulls_count_the_inapplicable_values(tmp_path: Path) -> None:
     sim.run(FLAGSHIP, runs=300, out=tmp_path / "run")
     table = pq.read_table(tmp_path / "run" / "replications.parquet")
@@ -206,6 +208,7 @@ truce:
 """
 
 
+@pytest.mark.slow
 def test_compare_of_a_scenario_with_itself_under_other_seeds_rarely_stars() -> None:
     # Holm over every outcome and metric of a compare keeps P(any star) <= 5% when nothing
     # differs. Unpaired arms from different seeds, 60 compares: the number with any star is

@@ -45,6 +45,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return site
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_every_module_scenario_and_the_schema_once(wheel: Path) -> None:
     for path in SHIPPED:
         copy = wheel / "sim" / "scenarios" / path.relative_to(SCENARIOS)
@@ -55,6 +56,7 @@ def test_the_wheel_holds_every_module_scenario_and_the_schema_once(wheel: Path) 
     assert modules == {p.relative_to(wheel) for p in (wheel / "sim").rglob("*.py")}
 
 
+@pytest.mark.slow
 def test_an_installed_negsim_lists_runs_and_copies_shipped_scenarios_anywhere(
         wheel: Path, tmp_path: Path) -> None:
     env = {"PYTHONPATH": str(wheel)}  # ahead of the editable checkout on sys.path
@@ -73,6 +75,7 @@ def test_an_installed_negsim_lists_runs_and_copies_shipped_scenarios_anywhere(
     assert negsim("validate", "my_talks.yaml", cwd=tmp_path, env=env).returncode == 0
 
 
+@pytest.mark.slow
 def test_init_writes_a_valid_renamed_scenario_pointing_at_the_schema(tmp_path: Path) -> None:
     proc = negsim("init", "my_strike", "--from", "examples/labour_strike", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -83,6 +86,7 @@ def test_init_writes_a_valid_renamed_scenario_pointing_at_the_schema(tmp_path: P
     assert negsim("validate", "my_strike.yaml", cwd=tmp_path).returncode == 0
 
 
+@pytest.mark.slow
 def test_init_never_overwrites_a_file(tmp_path: Path) -> None:
     (tmp_path / "mine.yaml").write_text("keep me")
     proc = negsim("init", "mine", cwd=tmp_path)

@@ -73,6 +73,7 @@ def test_plot_violations_with_little_data(tmp_path: Path,
     assert_png(plots.plot_violations(violations, tmp_path / "v.png"))
 
 
+@pytest.mark.slow
 def test_importing_plots_does_not_load_pyplot() -> None:
     code = "import sys, sim.output.plots; print('matplotlib.pyplot' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -89,6 +90,7 @@ def _grid_points(names: tuple[str, ...]) -> list[dict]:
     return points
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("count", [1, 3, 6, 7])
 def test_sweep_heat_maps_draw_one_panel_per_outcome_for_any_number(tmp_path: Path,
                                                                    count: int) -> None:
@@ -135,8 +137,8 @@ def test_deal_days_marks_renewed_deadlines(tmp_path: Path) -> None:
 
 
 def test_renewed_deadlines_follow_the_flagship_deadline_within_the_horizon() -> None:
-    from sim.output.results import renewed_deadlines
     from sim.engine import Plan
+    from sim.output.results import renewed_deadlines
     from sim.scenario import load
     from tests.conftest import FLAGSHIP
 

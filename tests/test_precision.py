@@ -61,6 +61,7 @@ def _compare_widest(runs: int) -> float:
     return widest(d["ci"] for d in data["comparisons"][0]["diff"]["outcomes"].values())
 
 
+@pytest.mark.slow
 def test_run_stops_at_the_first_batch_that_meets_the_target() -> None:
     result = sim.run(POISSON, runs=20_000, precision=0.03, plots=False)
     runs = result.summary["runs"]
@@ -70,6 +71,7 @@ def test_run_stops_at_the_first_batch_that_meets_the_target() -> None:
     assert _run_widest(runs - BATCH) > 0.03  # one batch fewer would not have met it
 
 
+@pytest.mark.slow
 def test_compare_stops_by_the_same_rule_on_the_paired_differences() -> None:
     data = sim.compare(POISSON, [VARIANT], runs=20_000, precision=0.02).data
     runs = data["runs"]
@@ -82,6 +84,7 @@ def test_compare_stops_by_the_same_rule_on_the_paired_differences() -> None:
     assert _compare_widest(runs - BATCH) > 0.02
 
 
+@pytest.mark.slow
 def test_an_easy_target_stops_after_the_first_batch_with_the_same_report_shape() -> None:
     summary = sim.run(POISSON, runs=3000, precision=0.5, plots=False).summary
     assert summary["runs"] == BATCH

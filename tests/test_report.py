@@ -96,6 +96,7 @@ def test_report_shows_results_and_plots_before_the_scenario(run_dir: Path,
     assert page.index(">The scenario<") < page.index(">Reproduce<")
 
 
+@pytest.mark.slow
 def test_report_embeds_the_yaml_and_its_command_reproduces_the_run(
         run_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, page = _report(run_dir, tmp_path)
@@ -146,6 +147,7 @@ def test_report_of_a_compare_folder(tmp_path: Path) -> None:
     assert "Holm&#x27;s correction over the whole family" in page
 
 
+@pytest.mark.slow
 def test_report_of_a_sweep_folder(tmp_path: Path) -> None:
     out = tmp_path / "sw"
     result = CliRunner().invoke(main, ["sweep", str(SCENARIOS / "examples" / "truce_poisson.yaml"),
@@ -270,6 +272,7 @@ def test_flagship_report_opens_in_chromium(browser, tmp_path: Path) -> None:  # 
     assert browser.execute_script("return document.images.length") == 4
 
 
+@pytest.mark.slow
 def test_a_run_and_a_compare_stopped_by_precision_say_so(tmp_path: Path) -> None:
     import sim
     from sim.output import report
@@ -290,6 +293,7 @@ def test_a_run_and_a_compare_stopped_by_precision_say_so(tmp_path: Path) -> None
     assert plain.folder is not None and "precision:" not in report.build(plain.folder)
 
 
+@pytest.mark.slow
 def test_representative_traces_are_replications_of_the_run_itself(tmp_path: Path) -> None:
     import sim
     from sim.output import report

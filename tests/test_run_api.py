@@ -32,6 +32,7 @@ def flagship_300() -> api.RunResult:
     return api.run(FLAGSHIP, runs=300, seed=5)
 
 
+@pytest.mark.slow
 def test_run_returns_summary_and_records_of_every_replication(
         flagship_300: api.RunResult) -> None:
     result = flagship_300
@@ -68,12 +69,14 @@ def test_every_plot_method_writes_a_png(flagship_300: api.RunResult, tmp_path: P
         assert Path(path).read_bytes()[:8] == PNG_SIGNATURE, name
 
 
+@pytest.mark.slow
 def test_same_seed_twice_gives_equal_summaries_and_records(flagship_300: api.RunResult) -> None:
     again = api.run(FLAGSHIP, runs=300, seed=5)
     assert without_wall(again.summary) == without_wall(flagship_300.summary)
     assert same_table(again.records, flagship_300.records)
 
 
+@pytest.mark.slow
 def test_different_seed_gives_different_records(flagship_300: api.RunResult) -> None:
     other = api.run(FLAGSHIP, runs=300, seed=6)
     assert other.summary["seed"] == 6
@@ -86,6 +89,7 @@ def test_sim_run_is_available_at_package_level() -> None:
     assert result.records.num_rows == 50
 
 
+@pytest.mark.slow
 def test_records_round_trip_through_the_parquet_file(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = api.run(FLAGSHIP, runs=260, seed=9, out=out)
@@ -94,6 +98,7 @@ def test_records_round_trip_through_the_parquet_file(tmp_path: Path) -> None:
     assert same_table(result.records, on_disk)
 
 
+@pytest.mark.slow
 def test_records_in_memory_equal_those_saved_to_a_folder(tmp_path: Path) -> None:
     saved = api.run(FLAGSHIP, runs=260, seed=9, out=tmp_path / "run")
     in_memory = api.run(FLAGSHIP, runs=260, seed=9)
@@ -110,6 +115,7 @@ def test_run_with_out_writes_summary_and_lists_its_plots(tmp_path: Path) -> None
     assert all(p.parent == tmp_path / "run" and p.is_file() for p in result.plots)
 
 
+@pytest.mark.slow
 def test_same_records_whatever_the_chunk_size_and_workers(tmp_path: Path) -> None:
     scenario, text = load(FLAGSHIP), FLAGSHIP.read_text()
     one = api.execute(scenario, text, api.RunOptions(runs=300, seed=4, workers=1, chunk=300))
@@ -124,6 +130,7 @@ def test_overrides_change_the_outcome() -> None:
     assert result.summary["outcomes"]["first_truce_held"]["count"] == 200
 
 
+@pytest.mark.slow
 def test_precision_reports_target_cap_and_achieved() -> None:
     result = api.run(POISSON, runs=20000, precision=0.03)
     precision = result.summary["precision"]

@@ -99,6 +99,7 @@ def assert_tables_equal(a: pa.Table, b: pa.Table) -> None:
 # --- the table and --json --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_prints_a_table_of_the_outcomes_that_can_occur_and_exits_0(tmp_path: Path) -> None:
     result = invoke("run", POISSON, "-n", "300", "--out", tmp_path / "run", "--no-plots")
     assert result.exit_code == 0, result.output
@@ -109,6 +110,7 @@ def test_run_prints_a_table_of_the_outcomes_that_can_occur_and_exits_0(tmp_path:
     assert str(tmp_path / "run") in result.stdout
 
 
+@pytest.mark.slow
 def test_run_json_prints_a_summary_matching_the_schema(tmp_path: Path) -> None:
     summary = run_json(HAWKES, "-n", "400", "--seed", "3", "--out", tmp_path / "run",
                        "--no-plots")
@@ -119,6 +121,7 @@ def test_run_json_prints_a_summary_matching_the_schema(tmp_path: Path) -> None:
     assert summary["events"] > 0
 
 
+@pytest.mark.slow
 def test_run_as_a_subprocess_prints_json_and_writes_the_run_folder(tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = negsim("run", POISSON, "-n", "500", "--seed", "2", "--out", out, "--json")
@@ -149,6 +152,7 @@ def flagship_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[s
     return out, json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_run_folder_manifest_records_scenario_text_hash_seed_runs_and_versions(
         flagship_run: tuple[Path, dict[str, Any]]) -> None:
     out, _ = flagship_run
@@ -225,6 +229,7 @@ def test_run_refuses_an_existing_out_folder_with_exit_2_and_leaves_it_untouched(
 # --- reproducibility -------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_replications_for_1_2_and_4_workers(tmp_path: Path) -> None:
     tables, counts = [], []
     for workers in (1, 2, 4):
@@ -239,6 +244,7 @@ def test_same_seed_gives_identical_replications_for_1_2_and_4_workers(tmp_path: 
     assert counts[0] == counts[1] == counts[2]
 
 
+@pytest.mark.slow
 def test_precision_stop_is_the_same_for_any_worker_count(tmp_path: Path) -> None:
     """``--workers``: "Results do not depend on it" -- also when stopping early."""
     one = run_json(POISSON, "-n", "20000", "--precision", "0.04", "--workers", "1",
@@ -252,6 +258,7 @@ def test_precision_stop_is_the_same_for_any_worker_count(tmp_path: Path) -> None
 # --- --precision -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_precision_stops_early_once_every_half_width_is_within_target(tmp_path: Path) -> None:
     summary = run_json(POISSON, "-n", "20000", "--precision", "0.03", "--out", tmp_path / "run",
                        "--no-plots")
@@ -267,6 +274,7 @@ def test_precision_stops_early_once_every_half_width_is_within_target(tmp_path: 
     assert pq.read_table(tmp_path / "run" / "replications.parquet").num_rows == summary["runs"]
 
 
+@pytest.mark.slow
 def test_precision_out_of_reach_stops_at_the_runs_cap(tmp_path: Path) -> None:
     summary = run_json(POISSON, "-n", "2000", "--precision", "0.001", "--out", tmp_path / "run",
                        "--no-plots")
@@ -278,6 +286,7 @@ def test_precision_out_of_reach_stops_at_the_runs_cap(tmp_path: Path) -> None:
 # --- --set -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_set_changes_the_outcome_distribution(tmp_path: Path) -> None:
     base = run_json(POISSON, "-n", "400", "--out", tmp_path / "base", "--no-plots")
     assert base["outcomes"]["truce_collapsed"]["count"] > 0
@@ -309,6 +318,7 @@ def test_set_with_an_invalid_value_exits_2_naming_the_path(tmp_path: Path) -> No
 # --- no scenario, bad input ------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_run_without_a_scenario_lists_shipped_scenarios_with_titles() -> None:
     proc = negsim("run")
     assert proc.returncode == 0, proc.stderr
@@ -340,6 +350,7 @@ def test_run_missing_file_exits_2_without_traceback_or_folder(tmp_path: Path) ->
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_run_missing_file_as_a_subprocess_exits_2_without_traceback(tmp_path: Path) -> None:
     out = tmp_path / "run"
     proc = negsim("run", tmp_path / "nope.yaml", "--out", out)
@@ -363,6 +374,7 @@ def wait_for_chunk(chunks: Path, proc: subprocess.Popen[str], timeout: float = 6
     raise AssertionError(f"no chunk in {chunks} after {timeout} s")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_interrupted_run_leaves_a_partial_folder_of_whole_chunks(tmp_path: Path,
                                                                   workers: int) -> None:

@@ -117,6 +117,7 @@ def test_bases_of_the_mutations_are_valid() -> None:
         assert isinstance(from_document(Document(base, "<base>", "")), Scenario)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.one_of(st.dictionaries(keys, values, max_size=8), values))
 def test_random_document_loads_or_raises_scenario_error(data: Any) -> None:
@@ -124,6 +125,7 @@ def test_random_document_loads_or_raises_scenario_error(data: Any) -> None:
     outcome(from_document, Document(data, "<fuzz>", ""))
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.data())
 def test_mutated_scenario_loads_or_raises_scenario_error(data: st.DataObject) -> None:

@@ -218,6 +218,7 @@ def test_noise_share_is_binomial_noise_over_observed_variance_capped_at_1() -> N
 # --- a real sweep with a parameter the scenario ignores ---------------------------------------
 
 
+@pytest.mark.slow
 def test_a_parameter_with_no_effect_ranks_last_with_src_0(tmp_path: Path) -> None:
     # truce_poisson has no spoilers, so side_a's attack_rate is never used: the grid over it
     # must leave every replication unchanged (same streams), and the ranking must say so.
@@ -262,6 +263,7 @@ def test_a_parameter_with_no_effect_ranks_last_with_src_0(tmp_path: Path) -> Non
     assert summary == json.loads((out / "summary.json").read_text())
 
 
+@pytest.mark.slow
 def test_an_outcome_constant_across_a_real_sweep_gets_no_fit(tmp_path: Path) -> None:
     # Sweeping only the ignored attack_rate leaves every outcome exactly where it was
     # (common random numbers): P(first_truce_held) = 0.43 and P(truce_collapsed) = 0.57 at all 20

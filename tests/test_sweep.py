@@ -157,6 +157,7 @@ def test_sweep_parquet_has_one_row_per_point_with_parameter_columns(hawkes_grid:
     assert table.column("mean_truce_days").to_pylist() == [30.0] * 3
 
 
+@pytest.mark.slow
 def test_grid_as_a_real_subprocess_gives_the_same_points(hawkes_grid: tuple,
                                                          tmp_path: Path) -> None:
     out = tmp_path / "sweep"
@@ -184,6 +185,7 @@ def test_without_json_prints_a_table_the_ranking_and_the_folder(tmp_path: Path) 
     assert not list(out.glob("*.png"))
 
 
+@pytest.mark.slow
 def test_zip_and_design_csv_through_the_cli(tmp_path: Path) -> None:
     zipped = invoke("sweep", POISSON, "-n", 30, "--workers", 1, "--no-plots", "--zip", "--json",
                     "--set", "truce.breakdown.violations=3,5,7",
@@ -220,6 +222,7 @@ def test_zip_and_design_csv_through_the_cli(tmp_path: Path) -> None:
     (FLAGSHIP, [f"{LEVERAGE}=0:1:3", f"{INTEL}=0.2,0.65"], 2,
      [f"{LEVERAGE}=0.5", f"{INTEL}=0.2"]),
 ], ids=["hawkes", "poisson", "flagship"])
+@pytest.mark.slow
 def test_a_point_equals_a_plain_run_with_the_same_seed_and_set(
         tmp_path: Path, scenario: Path, sweep_sets: list[str], point: int,
         run_sets: list[str]) -> None:
@@ -303,6 +306,7 @@ def test_usage_errors_exit_2_and_create_nothing(tmp_path: Path) -> None:
 # --- executors ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_workers_and_dask_local_give_identical_results(flagship_grid: tuple,
                                                       tmp_path: Path) -> None:
     one, summary1 = flagship_grid
@@ -350,6 +354,7 @@ def _finished(points: Path) -> dict[str, tuple[int, bytes, int, bytes]]:
     return out
 
 
+@pytest.mark.slow
 def test_resume_after_a_killed_sweep_reuses_finished_points_and_matches(tmp_path: Path) -> None:
     killed, whole = tmp_path / "killed", tmp_path / "whole"
     cmd = [sys.executable, "-m", "sim"]
@@ -476,6 +481,7 @@ SAMPLED = ("--set", "truce.beta=1.2..3", "--set", "actors.side_a.violation_rate=
 
 @pytest.mark.parametrize(("sample", "count", "method"), [("lhs:8", 8, "src"),
                                                          ("sobol:8", 32, "sobol")])
+@pytest.mark.slow
 def test_samplers_through_the_cli(tmp_path: Path, sample: str, count: int, method: str) -> None:
     out = tmp_path / "sweep"
     result = invoke("sweep", HAWKES, "-n", 20, "--workers", 1, "--sample", sample, *SAMPLED,

@@ -69,6 +69,7 @@ def test_a_fitted_table_never_cuts_a_number_at_any_width(width: int) -> None:
         assert_whole(number, text)
 
 
+@pytest.mark.slow
 def test_run_at_80_columns_prints_every_number_of_the_summary_whole(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = CliRunner().invoke(main, ["run", str(LABOUR), "-n", "300", "--out", str(out),
@@ -91,6 +92,7 @@ def _piped(*args: str, columns: str = "80") -> str:
     return proc.stdout
 
 
+@pytest.mark.slow
 def test_run_piped_at_80_columns_cuts_no_number(tmp_path: Path) -> None:
     out = tmp_path / "run"
     text = _piped("run", str(POISSON), "-n", "400", "--out", str(out), "--no-plots")
@@ -100,6 +102,7 @@ def test_run_piped_at_80_columns_cuts_no_number(tmp_path: Path) -> None:
         assert_whole(number, text)
 
 
+@pytest.mark.slow
 def test_compare_piped_at_80_columns_prints_p_values_whole_with_their_stars(
         tmp_path: Path) -> None:
     out = tmp_path / "cmp"
@@ -119,6 +122,7 @@ def test_compare_piped_at_80_columns_prints_p_values_whole_with_their_stars(
     assert "e-3" not in text and not re.search(r"(?<![\d.])0 \*", text)
 
 
+@pytest.mark.slow
 def test_sweep_at_80_columns_prints_every_point_whole(tmp_path: Path) -> None:
     out = tmp_path / "sw"
     result = CliRunner().invoke(main, ["sweep", str(POISSON), "--set",

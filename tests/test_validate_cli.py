@@ -205,6 +205,7 @@ def test_schema_describes_every_field_and_every_model() -> None:
     assert [m for m, d in schema["$defs"].items() if not d.get("description", "").strip()] == []
 
 
+@pytest.mark.slow
 def test_schema_subprocess_matches_json_schema() -> None:
     proc = negsim("schema")
     assert proc.returncode == 0

@@ -24,6 +24,7 @@ def cli_json(*args: object) -> dict:
     return json.loads(result.output)
 
 
+@pytest.mark.slow
 def test_compare_through_the_api_gives_the_clis_numbers(tmp_path: Path) -> None:
     variant = {"deadline.credibility": 0.5}
     api = sim.compare(FLAGSHIP, variants=[variant], runs=150)
@@ -35,6 +36,7 @@ def test_compare_through_the_api_gives_the_clis_numbers(tmp_path: Path) -> None:
     assert len(api.to_pandas()) == 150
 
 
+@pytest.mark.slow
 def test_sweep_through_the_api_gives_the_clis_numbers(tmp_path: Path) -> None:
     api = sim.sweep(POISSON, {"truce.breakdown.violations": [3, 5]}, runs=200,
                     out=tmp_path / "api", plots_too=False)
@@ -72,6 +74,7 @@ def test_an_edited_scenario_is_validated_like_the_file() -> None:
         (p.path, p.message) for p in from_text.value.problems]
 
 
+@pytest.mark.slow
 def test_every_result_prints_in_one_screen(tmp_path: Path) -> None:
     results = [sim.run(FLAGSHIP, runs=100),
                sim.compare([FLAGSHIP, SCENARIOS / "no_carrot.yaml"], runs=100),
@@ -106,6 +109,7 @@ def test_run_and_compare_give_identical_numbers_serially_on_a_pool_and_on_dask()
     assert compares[0].data["comparisons"] == compares[1].data["comparisons"]
 
 
+@pytest.mark.slow
 def test_plots_return_figures_and_draw_on_given_axes(tmp_path: Path) -> None:
     from matplotlib.figure import Figure
 

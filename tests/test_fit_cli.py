@@ -122,6 +122,7 @@ def test_party_without_events_exits_2(tmp_path: Path) -> None:
         result.stderr
 
 
+@pytest.mark.slow
 def test_fit_through_a_subprocess(tmp_path: Path) -> None:
     out = tmp_path / "fit.yaml"
     proc = subprocess.run([sys.executable, "-m", "sim", "fit", str(SYNTHETIC), *WINDOW,

@@ -420,6 +420,7 @@ def test_report_validates_stored_json(tmp_path: Path, content: str, words: list[
     assert_refused(invoke("report", folder), *words)
 
 
+@pytest.mark.slow
 def test_report_and_compare_refuse_partial_folders_unless_forced(tmp_path: Path) -> None:
     folder = run_folder(tmp_path)
     partial = folder.rename(tmp_path / "run.partial")

@@ -126,6 +126,7 @@ def test_sweep_metrics_agree_with_the_stored_table(poisson_sweep: sim.SweepResul
 # --- DiscoverResult -----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_empty_box_keeps_its_columns_and_its_explanation(
         poisson_sweep: sim.SweepResult) -> None:
     found = sim.discover(poisson_sweep, "truce_collapsed")

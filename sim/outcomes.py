@@ -175,6 +175,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("observed_per_truce_day", "violations observed by the monitor (all parties) per "
            "day under a truce"),
     Metric("spoiler_attacks", "attacks by spoilers", headline=True),
+    Metric("blamed_attacks", "spoiler attacks during a truce that the monitor blamed on a "
+           "truce party (counted in observed_PARTY)"),
     Metric("aid_deliveries", "humanitarian aid deliveries", headline=True),
     Metric("meetings", "meetings held"),
     Metric("proposals", "proposals made"),
@@ -234,6 +236,7 @@ class Record:
     violations: dict[str, int] = field(default_factory=dict)
     observed: dict[str, int] = field(default_factory=dict)
     spoiler_attacks: int = 0
+    blamed_attacks: int = 0
     aid_deliveries: int = 0
     deadline_outcome: str = "none"
     deadline_day: float = NAN

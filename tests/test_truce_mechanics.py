@@ -309,7 +309,7 @@ def test_validation_uses_each_pairs_alpha_over_beta() -> None:
 # --- defaults ----------------------------------------------------------------------------------
 
 BEFORE = Path(__file__).resolve().parent / "data" / "flagship_before_issue_12.yaml"
-NEW_COLUMNS = ("declared_breakdowns", "declared_by", "observed_per_truce_day")
+NEW_COLUMNS = ("declared_breakdowns", "declared_by", "observed_per_truce_day", "blamed_attacks")
 # sha256 of the first 300 records of BEFORE (columns that existed then), computed with the
 # engine as it was before issue 12 (commit f4a345f).
 BEFORE_DIGEST = "0910d9f508c6b3560d6d96afdc048be0102675014820a76a0cce294f010434f1"

@@ -35,6 +35,7 @@ from sim.scenario.model import (
     Normal,
     Num,
     Party,
+    PartyWorth,
     PlanB,
     Positive,
     Probability,
@@ -45,8 +46,10 @@ from sim.scenario.model import (
     Signed,
     Slug,
     Spoiler,
+    Stake,
     Triangular,
     Truce,
+    TruceWorth,
     Uniform,
 )
 from sim.yamlload import dotted
@@ -57,4 +60,4 @@ __all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema",
            "Day", "Deadline", "Degraded", "Dist", "Effect", "Exit", "Exits", "Int", "Meeting",
            "Meetings", "Monitoring", "Negotiation", "Normal", "Num", "Party", "PlanB", "Positive",
            "Probability", "Rate", "Real", "Shock", "Signed", "Slug", "Spoiler", "Triangular",
-           "Truce", "Uniform"]
+           "Truce", "Uniform", "Stake", "PartyWorth", "TruceWorth"]

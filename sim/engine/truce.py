@@ -69,6 +69,7 @@ class Truce:
         self.threshold = spec.breakdown.violations
         self.window = spec.breakdown.window_days
         self.delay = spec.delay_days
+        self.judged_after = spec.judged_after_days
         self.on_deal_start = spec.starts == "on_deal"
         self.draws = [world.streams["truce:" + p] for p in self.names]
         self.keys = [(p, "violation_rate") for p in self.names]

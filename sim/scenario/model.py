@@ -453,7 +453,7 @@ class Truce(_Model):
         "so self-excitation follows its true violations), and spoiler attacks blamed on a party; "
         "'true', every true violation by its true author (unseen ones included), for "
         "comparison. Default perceived: parties react to what they see (Fortna 2003, 2004).")
-    judged_after_days: Positive = Field(
+    judged_after_days: Annotated[Real, Field(gt=0)] = Field(
         30.0, description="Age at which a first truce is judged: survival is reported at this "
         "many days after its start, and a first truce younger than this at the window's end is "
         "'too young to judge', never 'held'.")

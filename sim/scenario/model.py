@@ -447,12 +447,13 @@ class Truce(_Model):
         "holds it), or {sensitivity, held_by, worth}. While a deal holds, the party's violation "
         "rate is multiplied by exp(-s * max(0, w)), w the holder's u(deal) - no-deal value (its "
         "own units) or its stated worth; default none (s = 0).")
-    retaliation: Literal["perceived", "true"] = Field(
+    retaliation: Literal["perceived", "actual"] = Field(
         "perceived", description="What excites retaliation: 'perceived' (default), the "
         "violations the monitor observes, by the party it blames (a party always knows its own, "
         "so self-excitation follows its true violations), and spoiler attacks blamed on a party; "
-        "'true', every true violation by its true author (unseen ones included), for "
-        "comparison. Default perceived: parties react to what they see (Fortna 2003, 2004).")
+        "'actual', every true violation by its true author (unseen ones included), the rule "
+        "before issue 20, for comparison. Default perceived: parties react to what they see "
+        "(Fortna 2003, 2004). With perfect detection and attribution the two are identical.")
     judged_after_days: Annotated[Real, Field(gt=0)] = Field(
         30.0, description="Age at which a first truce is judged: survival is reported at this "
         "many days after its start, and a first truce younger than this at the window's end is "

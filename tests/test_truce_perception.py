@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from scipy import stats
 
 from sim.cli import main
-from sim.engine import Plan, run_replication
+from sim.engine import run_replication
 from sim.engine.worth import expected_life, worth_table
 from sim.errors import ScenarioError
 from sim.outcomes import possible

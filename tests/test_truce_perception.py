@@ -14,13 +14,14 @@ from click.testing import CliRunner
 from scipy import stats
 
 from sim.cli import main
-from sim.engine import run_replication
+from sim.engine import Plan, run_replication
 from sim.engine.worth import expected_life, worth_table
 from sim.errors import ScenarioError
-from sim.outcomes import possible
+from sim.outcomes import Record, possible
+from sim.overrides import load_with
 from sim.scenario import loads
 from sim.stats import survival_at
-from tests.conftest import plan_of
+from tests.conftest import FLAGSHIP, plan_of
 
 # --- perception drives retaliation ----------------------------------------------------------
 
@@ -175,7 +176,7 @@ truce:
 """
 
 
-def _s30(detection: float, elasticity: float, n: int, text: str = DETERRED) -> np.ndarray:
+def _held(detection: float, elasticity: float, n: int, text: str = DETERRED) -> np.ndarray:
     plan = plan_of(text.replace("D,", f"{detection},").replace("D}", f"{detection}}}")
                    .replace("E,", f"{elasticity},").replace("E}", f"{elasticity}}}"))
     return np.array([run_replication(plan, i).outcome == "first_truce_held" for i in range(n)])
@@ -183,13 +184,13 @@ def _s30(detection: float, elasticity: float, n: int, text: str = DETERRED) -> n
 
 def test_with_deterrence_better_detection_does_not_shorten_truces() -> None:
     n = 1000
-    half, full = _s30(0.5, 2.0, n), _s30(1.0, 2.0, n)  # common random numbers
+    half, full = _held(0.5, 2.0, n), _held(1.0, 2.0, n)  # common random numbers
     d = full.astype(float) - half  # S(30 d) about 0.40 -> 0.56
     assert d.mean() >= 0 and d.mean() > 2 * d.std(ddof=1) / math.sqrt(n)
     # Without deterrence, better detection only makes the monitor end truces sooner.
     calmer = DETERRED.replace("violation_rate: 0.5", "violation_rate: 0.3").replace(
         "violations: 6", "violations: 10")
-    assert _s30(1.0, 0.0, n, calmer).mean() < _s30(0.5, 0.0, n, calmer).mean() - 0.2
+    assert _held(1.0, 0.0, n, calmer).mean() < _held(0.5, 0.0, n, calmer).mean() - 0.2
 
 
 def test_no_deterrence_changes_nothing() -> None:
@@ -391,3 +392,31 @@ def test_a_median_with_fewer_than_ten_at_risk_is_not_estimable(tmp_path: Path) -
     output = _run_cli(text, 12, tmp_path)
     assert "median not estimable (" in output
     assert "at risk by day since the start: 0: 12" in output
+
+
+# --- the carrot priced, on the flagship over a 240-day window ---------------------------------
+
+
+def _flagship_240(carrot: float, n: int) -> list[Record]:
+    scenario, _ = load_with(str(FLAGSHIP), ["horizon_days=240",
+                                            f"effects.intel_carrot.per_unit={carrot}"])
+    plan = Plan(scenario)
+    return [run_replication(plan, i) for i in range(n)]
+
+
+def _s30(recs: list[Record]) -> dict:
+    days = np.array([r.truce_days for r in recs], dtype=float)
+    censored = np.array([r.truce_censored for r in recs])
+    started = np.isfinite(days)
+    return survival_at(days[started], ~censored[started], 30.0)
+
+
+@pytest.mark.slow
+def test_a_bigger_carrot_is_priced_into_the_deal_and_lengthens_first_truces() -> None:
+    n = 1000
+    small, big = _flagship_240(-0.4, n), _flagship_240(-0.8, n)  # common random numbers
+    d = np.array([b.deal for b in big], dtype=float) - [s.deal for s in small]
+    assert d.mean() > 2 * d.std(ddof=1) / math.sqrt(n)  # P(deal) about 0.71 -> 0.73
+    s0, s1 = _s30(small), _s30(big)  # S(30 d) about 0.09 -> 0.15
+    half = math.hypot(*((s["ci"][1] - s["ci"][0]) / 2 for s in (s0, s1)))
+    assert s0["estimable"] and s1["estimable"] and s1["s"] - s0["s"] > half

@@ -108,6 +108,8 @@ def _draw_survival(ax: Axes, km: dict, t: np.ndarray) -> None:
                 label=f"median {median:.1f} days" if estimable else
                 f"median not estimable ({km['median_at_risk']} at risk)")
     judged = km.get("judged")
+    if judged and not judged["at_risk"]:
+        ax.plot([], [], " ", label=f"S({judged['day']:g} d) not estimable: no truce at risk")
     if judged and judged.get("s") is not None and judged["at_risk"] > 0:
         ax.errorbar([judged["day"]], [judged["s"]], fmt="s", color="black", capsize=3,
                     yerr=[[judged["s"] - judged["ci"][0]], [judged["ci"][1] - judged["s"]]],
@@ -118,14 +120,13 @@ def _draw_survival(ax: Axes, km: dict, t: np.ndarray) -> None:
 
 
 def _risk_row(ax: Axes, risk: dict | None) -> None:
-    """The number at risk under the curve, one count per round time (its x tick)."""
+    """The number at risk under the curve, one count per round time (its x tick); the axis
+    label says what the row is."""
     if not risk:
         return
     ax.set_xticks(risk["t"])
     ax.xaxis.labelpad = 18  # room for the row of counts between the ticks and the label
     below = ax.get_xaxis_transform()  # x in data, y in axes
-    ax.text(-0.05, -0.1, "at risk", transform=ax.transAxes, ha="right", va="top",
-            fontsize="small", color="gray")
     for t, n in zip(risk["t"], risk["n"], strict=True):
         ax.text(t, -0.1, str(n), transform=below, ha="center", va="top", fontsize="small",
                 color="gray")

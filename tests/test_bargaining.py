@@ -283,6 +283,8 @@ def test_one_partys_weights_and_payoffs_times_two_change_nothing(party: str) -> 
             p[key] = _doubled(p[key])
     payoffs = data["deadline"]["plan_b"]["payoffs"]
     payoffs[party] = _doubled(payoffs[party])
+    worth = data["truce"]["worth"]["parties"]  # what the truce delivers, in the party's units
+    worth[party] = _doubled(worth[party])
     assert _rows(_plan(data), 120, drop=drop) == base
 
 

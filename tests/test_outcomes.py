@@ -23,8 +23,8 @@ from tests.conftest import FLAGSHIP, SCENARIOS
 
 EXAMPLES = SCENARIOS / "examples"
 SHIPPED = sorted(SCENARIOS.glob("*.yaml")) + sorted(EXAMPLES.glob("*.yaml"))
-TRUCE_NAMES = {"first_truce_held", "renewed_truce_active", "deal_truce_pending",
-               "truce_collapsed"}
+TRUCE_NAMES = {"first_truce_held", "first_truce_too_young", "renewed_truce_active",
+               "deal_truce_pending", "truce_collapsed"}
 
 # One meeting on day 1 where A offers x = 0.6 and B (reservation 0.5) accepts, deterministically.
 QUICK_DEAL = """
@@ -58,7 +58,7 @@ truce:
 
 
 def test_every_outcome_has_a_one_line_meaning_and_a_documented_group() -> None:
-    assert len(OUTCOMES) == len(set(OUTCOMES)) == 8
+    assert len(OUTCOMES) == len(set(OUTCOMES)) == 9
     for o in REGISTRY:
         assert o.meaning and "\n" not in o.meaning
         assert o.group in GROUPS

@@ -33,6 +33,7 @@ actors:
 truce:
   parties: [a]
   starts: 0
+  judged_after_days: 10
   breakdown: {violations: 5}
   monitoring: {detection: {a: DETECTION}}
 """
@@ -209,6 +210,7 @@ effects:
     tied_to_truce: true
 truce:
   parties: [a, b]
+  judged_after_days: 20
   breakdown: {violations: 6}
   stakes: {a: 1.0}
 """
@@ -309,10 +311,15 @@ def test_validation_uses_each_pairs_alpha_over_beta() -> None:
 # --- defaults ----------------------------------------------------------------------------------
 
 BEFORE = Path(__file__).resolve().parent / "data" / "flagship_before_issue_12.yaml"
-NEW_COLUMNS = ("declared_breakdowns", "declared_by", "observed_per_truce_day")
+NEW_COLUMNS = ("declared_breakdowns", "declared_by", "observed_per_truce_day", "blamed_attacks")
 # sha256 of the first 300 records of BEFORE (columns that existed then), computed with the
 # engine as it was before issue 12 (commit f4a345f).
 BEFORE_DIGEST = "0910d9f508c6b3560d6d96afdc048be0102675014820a76a0cce294f010434f1"
+
+
+# Issue 20 names a first truce younger than judged_after_days at the end "too young to judge";
+# before, it was "held". Nothing else in a record may differ.
+RENAMED = {"first_truce_too_young": "first_truce_held"}
 
 
 def test_defaults_leave_the_flagship_records_identical() -> None:
@@ -320,6 +327,7 @@ def test_defaults_leave_the_flagship_records_identical() -> None:
     digest = hashlib.sha256()
     for i in range(300):
         row = run_replication(plan, i).row()
+        row["outcome"] = RENAMED.get(row["outcome"], row["outcome"])
         old = [c for c in row if c not in NEW_COLUMNS and not c.startswith("observed_")]
         digest.update(json.dumps([row[c] for c in old]).encode())
     assert digest.hexdigest() == BEFORE_DIGEST

@@ -81,10 +81,34 @@ def _can_degrade(s: Scenario) -> bool:
     return s.truce is not None and s.truce.degraded is not None
 
 
+def _earliest_start(s: Scenario) -> float:
+    assert s.truce is not None
+    return s.truce.delay_days if s.truce.starts == "on_deal" else s.day(s.truce.starts)
+
+
+def _can_age(s: Scenario) -> bool:
+    """A first truce can reach ``judged_after_days`` within the window."""
+    return s.truce is not None and (
+        s.horizon_days - _earliest_start(s) >= s.truce.judged_after_days)
+
+
+def _can_be_young(s: Scenario) -> bool:
+    """A first truce can be younger than ``judged_after_days`` at the window's end."""
+    if s.truce is None:
+        return False
+    if s.truce.starts == "on_deal":
+        return s.truce.delay_days < s.horizon_days
+    return s.horizon_days - s.day(s.truce.starts) < s.truce.judged_after_days
+
+
 REGISTRY: tuple[Outcome, ...] = (
     Outcome("first_truce_held", "first truce held",
-            "the first truce still ran at the horizon, never broken", "deal_holds",
-            _has_truce),
+            "the first truce still ran at the horizon, never broken, and was at least "
+            "judged_after_days old", "deal_holds", _can_age),
+    Outcome("first_truce_too_young", "first truce too young to judge",
+            "the first truce still ran at the horizon, never broken, but had run fewer than "
+            "judged_after_days days: too young to say whether it held", "deal_holds",
+            _can_be_young),
     Outcome("renewed_truce_active", "renewed truce active",
             "a later truce, agreed after a collapse, ran at the horizon",
             "deal_holds", _renewable),
@@ -111,8 +135,8 @@ BY_NAME: dict[str, Outcome] = {o.name: o for o in REGISTRY}
 
 GROUPS: dict[str, str] = {
     "deal_holds": "a deal (and its truce, if any) stands at the horizon: first truce held, "
-                  "renewed truce active, truce degraded, deal with truce pending, deal "
-                  "without truce",
+                  "first truce too young to judge, renewed truce active, truce degraded, deal "
+                  "with truce pending, deal without truce",
     "no_deal_holds": "nothing stands at the horizon: the truce collapsed or no deal was struck",
     "escalation": "the threat was carried out, or a collapse escalated",
 }
@@ -175,6 +199,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("observed_per_truce_day", "violations observed by the monitor (all parties) per "
            "day under a truce"),
     Metric("spoiler_attacks", "attacks by spoilers", headline=True),
+    Metric("blamed_attacks", "spoiler attacks during a truce that the monitor blamed on a "
+           "truce party (counted in observed_PARTY)"),
     Metric("aid_deliveries", "humanitarian aid deliveries", headline=True),
     Metric("meetings", "meetings held"),
     Metric("proposals", "proposals made"),
@@ -234,6 +260,7 @@ class Record:
     violations: dict[str, int] = field(default_factory=dict)
     observed: dict[str, int] = field(default_factory=dict)
     spoiler_attacks: int = 0
+    blamed_attacks: int = 0
     aid_deliveries: int = 0
     deadline_outcome: str = "none"
     deadline_day: float = NAN

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
 
 from sim.engine.rng import one_uniform
-from sim.scenario import Choice, Normal, Scenario, Triangular, Uniform
+from sim.engine.worth import worth_table
+from sim.scenario import Choice, Normal, Scenario, Stake, Triangular, Uniform
 
 Key = tuple[str, str]
 
@@ -89,12 +90,23 @@ class ShockParams:
 
 @dataclass(frozen=True)
 class ExitParams:
-    """A party that may declare the truce over (docs/model.md, section 5)."""
+    """An actor that may declare the truce over (docs/model.md, section 5)."""
 
     name: str
-    seat: int  # index among the negotiation parties
+    seat: int | None  # index among the negotiation parties; None for an actor off the table
     tolerance: float
     against: list[float]  # weight of an observed violation attributed to each truce party
+    worth: float = 0.0  # the stated worth of the deal to an actor off the table
+
+
+@dataclass(frozen=True)
+class StakeParams:
+    """A stake restraining truce party ``party`` by what its holder would lose at breakdown."""
+
+    party: int  # truce index of the restrained party
+    seat: int | None  # the holder's seat at the table; None for a holder off it
+    sensitivity: float
+    worth: float = 0.0  # the stated worth to a holder off the table
 
 
 @dataclass(frozen=True)
@@ -106,10 +118,13 @@ class TruceRules:
     exits: list[ExitParams]
     half_life: float
     degraded: tuple[int, float] | None  # (observed violations, window days)
-    stakes: list[tuple[int, int, float]]  # (truce index, seat, sensitivity)
+    stakes: list[StakeParams]
     premium_shift: list[float]  # per negotiation party
     meeting_factor: float
     escalation: float
+    deterrence: list[float] = field(default_factory=list)  # elasticity per truce party
+    perceived: bool = True  # retaliation follows perceived (not true) violations
+    blame: dict[str, list[float]] = field(default_factory=dict)  # spoiler -> P(blamed on i)
 
     @property
     def monitored(self) -> list[bool]:
@@ -118,7 +133,7 @@ class TruceRules:
                 for i, (d, row) in enumerate(zip(self.detection, self.attribution, strict=True))]
 
 
-NO_RULES = TruceRules([], [], [], 1.0, None, [], [], 1.0, 0.0)
+NO_RULES = TruceRules([], [], [], 1.0, None, [], [], 1.0, 0.0, [], True, {})
 
 
 @dataclass(frozen=True)
@@ -275,18 +290,27 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
     if s.aid:
         base[("aid", "rate_per_day")] = draw(s.aid.rate_per_day, "aid.rate_per_day", 0)
     parties, utilities, beliefs = _negotiators(plan, draw, base)
-    return Params(
-        base=base,
-        parties=parties,
-        utilities=utilities,
-        beliefs=beliefs,
-        **_deadline(s, draw),
-        **_truce(plan, draw),
-        aid_multiplier=draw(s.aid.truce_multiplier, "aid.truce_multiplier", 0) if s.aid else 1.0,
-        effects=_effects(plan, draw, base),
-        shocks=_shocks(s, draw),
-        drawn=draw.drawn,  # filled by the draws above (arguments are evaluated first)
-    )
+    deadline = _deadline(s, draw)
+    truce = _truce(plan, draw)
+    aid = draw(s.aid.truce_multiplier, "aid.truce_multiplier", 0) if s.aid else 1.0
+    effects = _effects(plan, draw, base)
+    shocks = _shocks(s, draw)
+    if s.truce is not None and s.truce.worth is not None and parties:
+        parties, utilities, beliefs = _with_worth(
+            plan, parties, utilities + worth_table(plan, draw, base, truce, effects))
+    return Params(base=base, parties=parties, utilities=utilities, beliefs=beliefs, **deadline,
+                  **truce, aid_multiplier=aid, effects=effects, shocks=shocks, drawn=draw.drawn)
+
+
+def _with_worth(plan: Plan, parties: list[PartyParams], utilities: np.ndarray
+                ) -> tuple[list[PartyParams], np.ndarray, np.ndarray]:
+    """The parties' utility bounds and the rescaled table, with the truce's worth added."""
+    feasible = utilities[:, plan.feasible]
+    out = []
+    for k, p in enumerate(parties):
+        best, low = float(feasible[k].max()), float(feasible[k].min())
+        out.append(replace(p, best=best, low=low, span=best - low if best - low > 1e-12 else 1.0))
+    return out, utilities, _rescaled(utilities, plan.feasible)
 
 
 def _negotiators(plan: Plan, draw: _Drawer, base: dict[Key, float]
@@ -418,13 +442,39 @@ def _rules(plan: Plan, draw: _Drawer) -> TruceRules:
         half_life=draw(t.exits.half_life_days, "truce.exits.half_life_days", 1e-9)
         if t.exits else 1.0,
         degraded=(t.degraded.violations, t.degraded.window_days) if t.degraded else None,
-        stakes=[(names.index(p), seats.index(p), draw(v, f"truce.stakes.{p}", 0))
-                for p, v in t.stakes.items()],
+        stakes=_stakes(plan, draw, seats),
         premium_shift=[draw(c.premium_shift.get(p, 0.0), f"truce.collapse.premium_shift.{p}")
                        for p in seats],
         meeting_factor=draw(c.meeting_rate_factor, "truce.collapse.meeting_rate_factor", 0),
         escalation=draw(c.escalation_probability, "truce.collapse.escalation_probability",
-                        0, 1))
+                        0, 1),
+        deterrence=[draw(t.monitoring.deterrence.get(p, 0.0), f"{at}.deterrence.{p}", 0)
+                    for p in names],
+        perceived=t.retaliation == "perceived",
+        blame={sp: [draw(v.blamed_on.get(p, 0.0), f"spoilers.{sp}.blamed_on.{p}", 0, 1)
+                    for p in names]
+               for sp, v in plan.scenario.spoilers.items() if v.blamed_on})
+
+
+def _seat(seats: list[str], actor: str) -> int | None:
+    return seats.index(actor) if actor in seats else None
+
+
+def _stakes(plan: Plan, draw: _Drawer, seats: list[str]) -> list[StakeParams]:
+    t = plan.scenario.truce
+    assert t is not None
+    out = []
+    for p, v in t.stakes.items():
+        at = f"truce.stakes.{p}"
+        if isinstance(v, Stake):
+            holder = v.held_by or p
+            worth = 0.0 if v.worth is None else draw(v.worth, at + ".worth")
+            out.append(StakeParams(plan.truce_parties.index(p), _seat(seats, holder),
+                                   draw(v.sensitivity, at + ".sensitivity", 0), worth))
+        else:
+            out.append(StakeParams(plan.truce_parties.index(p), _seat(seats, p),
+                                   draw(v, at, 0)))
+    return out
 
 
 def _exits(plan: Plan, draw: _Drawer, seats: list[str]) -> list[ExitParams]:
@@ -436,9 +486,10 @@ def _exits(plan: Plan, draw: _Drawer, seats: list[str]) -> list[ExitParams]:
     for p, ex in t.exits.parties.items():
         at = f"truce.exits.parties.{p}"
         weights = ex.against if ex.against is not None else {j: 1.0 for j in names if j != p}
-        out.append(ExitParams(p, seats.index(p), draw(ex.tolerance, at + ".tolerance", 0),
+        worth = 0.0 if ex.worth is None else draw(ex.worth, at + ".worth")
+        out.append(ExitParams(p, _seat(seats, p), draw(ex.tolerance, at + ".tolerance", 0),
                               [draw(weights.get(j, 0.0), f"{at}.against.{j}", 0)
-                               for j in names]))
+                               for j in names], worth))
     return out
 
 

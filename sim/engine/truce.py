@@ -12,6 +12,7 @@ from sim.engine.state import after
 from sim.engine.world import World
 
 STAKE = "stake"  # the LiveParams modifier of a party restrained by its stake
+DETERRENCE = "deterrence"  # the LiveParams modifier of a party deterred by being seen
 
 
 def declares(suffered: float, tolerance: float, worth: float) -> bool:
@@ -68,6 +69,7 @@ class Truce:
         self.threshold = spec.breakdown.violations
         self.window = spec.breakdown.window_days
         self.delay = spec.delay_days
+        self.judged_after = spec.judged_after_days
         self.on_deal_start = spec.starts == "on_deal"
         self.draws = [world.streams["truce:" + p] for p in self.names]
         self.keys = [(p, "violation_rate") for p in self.names]
@@ -86,6 +88,9 @@ class Truce:
         self.under = 0.0  # days under a truce, up to the last start or end
         for i, key in enumerate(self.keys):
             world.live.subscribe(key, partial(self._rate_changed, i))
+            e = self.rules.deterrence[i]
+            if e > 0:  # being seen deters: rate x exp(-e * d) (Becker 1968)
+                world.live.modify(key, DETERRENCE, math.exp(-e * self.rules.detection[i]))
         if not self.on_deal_start:
             day = world.plan.scenario.day(spec.starts)  # type: ignore[arg-type]
             after(world.env, day, self.start)
@@ -120,27 +125,31 @@ class Truce:
 
     # --- stakes ----------------------------------------------------------------------------
 
-    def worth(self, seat: int) -> float:
-        """What the deal in force is worth to negotiation party ``seat`` above no deal now."""
+    def worth(self, seat: int | None, stated: float = 0.0) -> float:
+        """What the deal in force is worth above no deal now to negotiation party ``seat``, or
+        (``seat`` None) the ``stated`` worth to an actor off the table."""
         w = self.world
         if w.deal is None or w.talks is None:
             return 0.0
+        if seat is None:
+            return stated
         return float(w.params.utilities[seat, w.deal]) - w.talks.reservations[seat]
 
     def _restrain(self) -> None:
         """Stakes that restrain: each listed party's rate times exp(-s * stake) while it runs."""
         w = self.world
-        for i, seat, sensitivity in self.rules.stakes:
-            if sensitivity > 0:
-                factor = restraint(sensitivity, self.worth(seat))
-                w.live.modify(self.keys[i], STAKE, factor)
-                w.log("stake", f"{w.label(self.names[i])} stands to lose "
-                      f"{self.worth(seat):.3g} at breakdown: rate x {factor:.3g}")
+        for st in self.rules.stakes:
+            if st.sensitivity > 0:
+                stake = self.worth(st.seat, st.worth)
+                factor = restraint(st.sensitivity, stake)
+                w.live.modify(self.keys[st.party], STAKE, factor)
+                w.log("stake", f"{w.label(self.names[st.party])} stands to lose "
+                      f"{stake:.3g} at breakdown: rate x {factor:.3g}")
 
     def _release(self) -> None:
-        for i, _, sensitivity in self.rules.stakes:
-            if sensitivity > 0:
-                self.world.live.modify(self.keys[i], STAKE, None)
+        for st in self.rules.stakes:
+            if st.sensitivity > 0:
+                self.world.live.modify(self.keys[st.party], STAKE, None)
 
     # --- violations ------------------------------------------------------------------------
 
@@ -192,9 +201,13 @@ class Truce:
         w = self.world
         name = self.names[i]
         w.record.violations[name] += 1
-        for k in self.excited_by[i]:
-            self.levels[self.group[k][i]][k] += self.alpha[k][i]
         seen = self._observe(i) if self.monitored[i] else i
+        if self.rules.perceived:
+            excited = self._perceive(seen, i)
+        else:
+            excited = self.excited_by[i]
+            for k in excited:
+                self.levels[self.group[k][i]][k] += self.alpha[k][i]
         if w.tracing:
             w.log("violation", f"violation by {w.label(name)} ({self._seen_text(seen)}; rate "
                   f"was {w.live[self.keys[i]] + self.excitation(i) - self.alpha[i][i]:.3g}/day)",
@@ -202,9 +215,27 @@ class Truce:
         if seen is not None and self._monitor(seen):
             return
         self._schedule(i)
-        for k in self.excited_by[i]:
+        for k in excited:
             if k != i:
                 self._schedule(k)
+
+    def _perceive(self, source: int | None, author: int | None) -> list[int]:
+        """Excite every party reacting to a violation perceived as ``source``'s (None: unseen)
+        whose true author is ``author`` (None: a spoiler's blamed attack). The author knows
+        its own act: it reacts by ``alpha[author][author]`` alone. Every other party k reacts
+        by ``alpha[k][source]``, except the one blamed, which knows the act is not its own.
+        Returns the parties excited, in order."""
+        excited = []
+        if author is not None and self.alpha[author][author] > 0:
+            self.levels[self.group[author][author]][author] += self.alpha[author][author]
+            excited.append(author)
+        if source is None:
+            return excited
+        for k in self.excited_by[source]:
+            if k != author and k != source:
+                self.levels[self.group[k][source]][k] += self.alpha[k][source]
+                excited.append(k)
+        return excited
 
     def _seen_text(self, seen: int | None) -> str:
         rec = self.world.record  # the observed count is updated just after this line is told
@@ -271,7 +302,7 @@ class Truce:
         self.suffered_at = now
         for e, ex in enumerate(self.rules.exits):
             self.suffered[e] = self.suffered[e] * fade + ex.against[j]
-            worth = self.worth(ex.seat)
+            worth = self.worth(ex.seat, ex.worth)
             if ex.against[j] > 0 and declares(self.suffered[e], ex.tolerance, worth):
                 self.end(f"{self.world.label(ex.name)} declared the truce over: "
                          f"{self.suffered[e]:.3g} weighted violations against it exceed "
@@ -280,15 +311,40 @@ class Truce:
         return False
 
     def excite(self, jumps: list[float], source: str) -> None:
-        """An outside attack raises the parties' violation rates."""
+        """An outside attack raises the parties' violation rates; when it is blamed on a
+        truce party it also counts as that party's observed violation (monitor, exits and,
+        with perceived retaliation, the others' reaction)."""
         if not self.active:
             return
         self._decay()
         groups = self.spoiler_group[source]
-        for k, jump in enumerate(jumps):
-            if jump > 0:
-                self.levels[groups[k]][k] += jump
-                self._schedule(k)
+        excited = [k for k, jump in enumerate(jumps) if jump > 0]
+        for k in excited:
+            self.levels[groups[k]][k] += jumps[k]
+        blamed = self._blame(source)
+        if blamed is not None:
+            self.world.record.blamed_attacks += 1
+            if self.rules.perceived:
+                excited += self._perceive(blamed, None)
+            self.world.log("blame", "the attack is blamed on "
+                           f"{self.world.label(self.names[blamed])}", party=self.names[blamed])
+            if self._monitor(blamed):
+                return
+        for k in dict.fromkeys(excited):
+            self._schedule(k)
+
+    def _blame(self, source: str) -> int | None:
+        """The truce party a spoiler's attack is blamed on (one uniform from ``blame:SPOILER``),
+        or None."""
+        row = self.rules.blame.get(source)
+        if row is None:
+            return None
+        pick, total = self.world.streams["blame:" + source].uniform(), 0.0
+        for j, p in enumerate(row):
+            total += p
+            if pick < total:
+                return j
+        return None
 
     def _rate_changed(self, i: int) -> None:
         if self.active:

@@ -174,7 +174,10 @@ class World:
         if truce.active:
             if truce.degraded_at(self.record.end_day):
                 return "truce_degraded"
-            return "first_truce_held" if truce.breakdowns == 0 else "renewed_truce_active"
+            if truce.breakdowns:
+                return "renewed_truce_active"
+            age = self.record.end_day - self.record.truce_start
+            return "first_truce_held" if age >= truce.judged_after else "first_truce_too_young"
         if self.deal_holds():
             return "deal_truce_pending"
         return "truce_collapsed" if truce.started else "no_deal"

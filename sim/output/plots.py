@@ -17,7 +17,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.engine.outcomes import BY_NAME
 from sim.output.text import clean, plain_figure
-from sim.stats import Z95
+from sim.stats import MIN_AT_RISK, Z95
 
 DPI = 120
 _SIZE = (7.0, 4.5)
@@ -77,20 +77,59 @@ def plot_survival(km: dict, path: str | Path | None = None, title: str = "",
     if horizon is not None and horizon > 0:
         ax.set_xlim(0.0, horizon)
     ax.set_ylim(0.0, 1.05)
-    _label(ax, title or "Truce survival (Kaplan-Meier)", "days since the truce began",
+    _label(ax, title or "First-truce survival (Kaplan-Meier)", "days since the truce began "
+           "(number at risk below)" if km.get("risk") else "days since the truce began",
            "probability the truce holds")
     return _finish(fig, path)
 
 
+def _known(km: dict, t: np.ndarray) -> int:
+    """How many knots to draw: through the last with a truce at risk, since beyond the oldest
+    truce the curve is unknown (all of them without at-risk counts, or when it reached 0)."""
+    risk = km.get("at_risk")
+    if not risk or len(risk) != t.size or km["s"][-1] == 0:
+        return t.size
+    alive = np.flatnonzero(np.asarray(risk) > 0)
+    return int(min(t.size, alive[-1] + 2)) if alive.size else 1
+
+
 def _draw_survival(ax: Axes, km: dict, t: np.ndarray) -> None:
-    ax.fill_between(t, km["lo"], km["hi"], step="post", alpha=0.25, color=_BAND,
+    k = _known(km, t)
+    t = t[:k]
+    ax.fill_between(t, km["lo"][:k], km["hi"][:k], step="post", alpha=0.25, color=_BAND,
                     label="95% band")
-    ax.step(t, km["s"], where="post", color=_BAND, label=f"survival (n = {km.get('n', 0)})")
+    ax.step(t, km["s"][:k], where="post", color=_BAND,
+            label=f"survival (n = {km.get('n', 0)})")
     median = km.get("median")
     if median is not None:
+        estimable = (km.get("median_at_risk") or MIN_AT_RISK) >= MIN_AT_RISK
         ax.axvline(median, color="gray", linestyle=":")
-        ax.plot([median], [0.5], "o", color="black", label=f"median {median:.1f} days")
+        ax.plot([median], [0.5], "o" if estimable else "x", color="black",
+                label=f"median {median:.1f} days" if estimable else
+                f"median not estimable ({km['median_at_risk']} at risk)")
+    judged = km.get("judged")
+    if judged and not judged["at_risk"]:
+        ax.plot([], [], " ", label=f"S({judged['day']:g} d) not estimable: no truce at risk")
+    if judged and judged.get("s") is not None and judged["at_risk"] > 0:
+        ax.errorbar([judged["day"]], [judged["s"]], fmt="s", color="black", capsize=3,
+                    yerr=[[judged["s"] - judged["ci"][0]], [judged["ci"][1] - judged["s"]]],
+                    label=f"S({judged['day']:g} d), {judged['at_risk']} at risk"
+                    + ("" if judged.get("estimable") else ": not estimable"))
     _legend_beside(ax)
+    _risk_row(ax, km.get("risk"))
+
+
+def _risk_row(ax: Axes, risk: dict | None) -> None:
+    """The number at risk under the curve, one count per round time (its x tick); the axis
+    label says what the row is."""
+    if not risk:
+        return
+    ax.set_xticks(risk["t"])
+    ax.xaxis.labelpad = 18  # room for the row of counts between the ticks and the label
+    below = ax.get_xaxis_transform()  # x in data, y in axes
+    for t, n in zip(risk["t"], risk["n"], strict=True):
+        ax.text(t, -0.1, str(n), transform=below, ha="center", va="top", fontsize="small",
+                color="gray")
 
 
 def plot_deal_days(deal_days: np.ndarray, path: str | Path | None = None,

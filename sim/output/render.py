@@ -226,11 +226,7 @@ def extras_lines(summary: dict[str, Any]) -> list[str]:
                                             for k, v in summary["coarse"].items()))
     d = summary["deadline"]
     lines.append("deadline: " + ", ".join(f"{k} {v['p']:.3f}" for k, v in d.items()))
-    km = summary["survival"]
-    if km.get("n"):
-        med = km["median"]
-        lines.append(f"truce survival (Kaplan-Meier, {km['n']} truces, {km['events']} breakdowns): "
-                     f"median {'not reached' if med is None else f'{med:.1f} days'}")
+    lines += survival_lines(summary["survival"])
     timing = summary["deal_timing"]
     if timing.get("share_in_last_fifth") is not None:
         lines.append(f"deal timing: {timing['share_before_deadline']:.3f} of deals before the "
@@ -239,6 +235,46 @@ def extras_lines(summary: dict[str, Any]) -> list[str]:
         lines.append(precision_line(summary, "half-width"))
     lines.append(f"{summary['events']} events in {summary['wall_s']:.2f} s")
     return lines
+
+
+def survival_lines(km: dict[str, Any]) -> list[str]:
+    """First-truce survival: the headline S(judged_after_days) with its interval and the number
+    at risk, the median (or "not estimable" with fewer than 10 at risk), and the number at risk
+    at round times; nothing without truces."""
+    if not km.get("n"):
+        return []
+    parts = [f"first-truce survival (Kaplan-Meier, {km['n']} truces, {km['events']} "
+             "breakdowns)"]
+    if km.get("judged"):
+        parts.append(judged_text(km["judged"]))
+    parts.append(median_text(km))
+    risk = km.get("risk")
+    lines = ["; ".join(parts)]
+    if risk:
+        lines.append("  at risk by day since the start: " + ", ".join(
+            f"{t:g}: {n}" for t, n in zip(risk["t"], risk["n"], strict=True)))
+    return lines
+
+
+def judged_text(j: dict[str, Any]) -> str:
+    """``S(30 d) 0.41 [0.35, 0.47], 120 at risk``, or "not estimable" below 10 at risk."""
+    head = f"S({j['day']:g} d)"
+    if not j.get("estimable") or j.get("s") is None:
+        return f"{head} not estimable ({j['at_risk']} at risk)"
+    lo, hi = j["ci"]
+    return f"{head} {j['s']:.3f} [{lo:.3f}, {hi:.3f}], {j['at_risk']} at risk"
+
+
+def median_text(km: dict[str, Any]) -> str:
+    """The Kaplan-Meier median with the number at risk there, "not estimable" below 10."""
+    from sim.stats import MIN_AT_RISK
+
+    med, n = km.get("median"), km.get("median_at_risk")
+    if med is None:
+        return "median not reached"
+    if n is not None and n < MIN_AT_RISK:
+        return f"median not estimable ({n} at risk)"
+    return f"median {med:.1f} days" + ("" if n is None else f" ({n} at risk)")
 
 
 def precision_line(result: dict[str, Any], what: str) -> str:

@@ -168,6 +168,7 @@ def _run(folder: Path, stem: str) -> list[str]:
            f"replications, seed {e(summary['seed'])}.</p>"]
     out += _stopped(summary, "half-width")
     out += _outcomes(summary)
+    out += _survival(summary)
     out += _metrics(summary)
     out += _plots(folder)
     out += _discoveries(folder, summary)
@@ -214,6 +215,27 @@ def _outcomes(summary: dict[str, Any]) -> list[str]:
         out += ["<h3>Coarse grouping</h3>",
                 _table(["group", "probability", "95% Wilson interval", "count", "covers"],
                        coarse)]
+    return out
+
+
+def _survival(summary: dict[str, Any]) -> list[str]:
+    """First-truce survival: the headline at judged_after_days, the median and the number at
+    risk at round times (nothing without truces)."""
+    from sim.output.render import judged_text, median_text
+
+    km = summary.get("survival") or {}
+    if not km.get("n"):
+        return []
+    figures = [judged_text(km["judged"])] if km.get("judged") else []
+    out = ["<h2>First-truce survival</h2>",
+           f"<p>Kaplan-Meier over {e(km['n'])} first truces ({e(km['events'])} breakdowns): "
+           f"{e('; '.join([*figures, median_text(km)]))}. A truce younger than the judging age "
+           "at the window's end is censored there, never counted as held; a figure resting on "
+           "fewer than 10 truces at risk is not estimable.</p>"]
+    risk = km.get("risk")
+    if risk:
+        out.append(_table(["days since the truce began", *(f"{t:g}" for t in risk["t"])],
+                          [["truces at risk", *risk["n"]]]))
     return out
 
 

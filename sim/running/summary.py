@@ -75,8 +75,20 @@ def summarise(table: Columns, plan: Plan, wall_s: float) -> dict[str, Any]:
 
 def truce_survival(table: Columns, plan: Plan) -> dict[str, Any]:
     """Kaplan-Meier survival of the first truce, censored at the horizon (or escalation),
-    read on a fixed grid so that summary.json does not grow with the number of runs."""
+    read on a fixed grid so that summary.json does not grow with the number of runs, with the
+    number at risk at each grid time (``"at_risk"``), at round times (``"risk"``) and at the
+    median (``"median_at_risk"``), and the headline: survival at ``judged_after_days``
+    (``"judged"``, see :func:`sim.stats.survival_at`)."""
     days = column(table, "truce_days")
     started = np.isfinite(days)
     censored = table.column("truce_censored").to_numpy(zero_copy_only=False).astype(bool)
-    return stats.on_grid(stats.survival(days[started], ~censored[started], plan.horizon))
+    durations, observed = days[started], ~censored[started]
+    km = stats.on_grid(stats.survival(durations, observed, plan.horizon))
+    km["at_risk"] = stats.at_risk(durations, km["t"]).tolist()
+    km["risk"] = stats.risk_table(durations, plan.horizon)
+    median = km["median"]
+    km["median_at_risk"] = None if median is None else int(stats.at_risk(durations, [median])[0])
+    truce = plan.scenario.truce
+    if truce is not None:
+        km["judged"] = stats.survival_at(durations, observed, truce.judged_after_days)
+    return km

@@ -34,6 +34,7 @@ from sim.scenario.model import (
     Normal,
     Num,
     Party,
+    PartyWorth,
     PlanB,
     Positive,
     Probability,
@@ -44,8 +45,10 @@ from sim.scenario.model import (
     Signed,
     Slug,
     Spoiler,
+    Stake,
     Triangular,
     Truce,
+    TruceWorth,
     Uniform,
 )
 from sim.scenario.yamlload import dotted
@@ -56,4 +59,4 @@ __all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema",
            "Day", "Deadline", "Degraded", "Dist", "Effect", "Exit", "Exits", "Int", "Meeting",
            "Meetings", "Monitoring", "Negotiation", "Normal", "Num", "Party", "PlanB", "Positive",
            "Probability", "Rate", "Real", "Shock", "Signed", "Slug", "Spoiler", "Triangular",
-           "Truce", "Uniform"]
+           "Truce", "Uniform", "Stake", "PartyWorth", "TruceWorth"]

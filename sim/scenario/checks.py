@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sim.scenario import budgets
-from sim.scenario.model import INF, Deadline, Negotiation, Scenario, Truce
+from sim.scenario.model import INF, Deadline, Negotiation, Scenario, Stake, Truce
 from sim.scenario.yamlload import Loc
 
 TARGET_PARAMS = ("violation_rate", "attack_rate")
@@ -38,10 +38,18 @@ def _actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:
     yield from _negotiation_refs(s.negotiation)
     yield from _deadline_refs(s.deadline)
     yield from _truce_refs(s.truce)
-    for sp, spoiler in s.spoilers.items():
+    for sp in s.spoilers:
         yield ("spoilers", sp), sp
+    yield from _spoiler_targets(s)
+
+
+def _spoiler_targets(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    """The truce parties spoilers excite or are blamed on."""
+    for sp, spoiler in s.spoilers.items():
         for p in spoiler.excites:
             yield ("spoilers", sp, "excites", p), p
+        for p in spoiler.blamed_on:
+            yield ("spoilers", sp, "blamed_on", p), p
 
 
 def _negotiation_refs(n: Negotiation | None) -> Iterator[tuple[Loc, str]]:
@@ -79,14 +87,23 @@ def _truce_refs(t: Truce | None) -> Iterator[tuple[Loc, str]]:
     yield from _pair_refs(("truce", "monitoring", "attribution"), t.monitoring.attribution)
     for p in t.monitoring.detection:
         yield ("truce", "monitoring", "detection", p), p
-    for p in t.stakes:
-        yield ("truce", "stakes", p), p
+    yield from _stake_refs(t)
+    yield from _valued_parties(t)
+    for p in (t.worth.parties if t.worth else ()):
+        yield ("truce", "worth", "parties", p), p
     for p in t.collapse.premium_shift:
         yield ("truce", "collapse", "premium_shift", p), p
     for p, ex in (t.exits.parties.items() if t.exits else ()):
         yield ("truce", "exits", "parties", p), p
         for j in ex.against or {}:
             yield ("truce", "exits", "parties", p, "against", j), j
+
+
+def _stake_refs(t: Truce) -> Iterator[tuple[Loc, str]]:
+    for p, stake in t.stakes.items():
+        yield ("truce", "stakes", p), p
+        if isinstance(stake, Stake) and stake.held_by is not None:
+            yield ("truce", "stakes", p, "held_by"), stake.held_by
 
 
 def _pair_refs(at: Loc, table: dict[str, dict[str, Any]]) -> Iterator[tuple[Loc, str]]:
@@ -209,9 +226,7 @@ def _excited_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
     """Every actor named where only truce parties belong (alpha, spoiler targets, beta rows,
     monitoring, exits' against, stakes)."""
     yield from _pair_refs(("truce", "alpha"), t.alpha)
-    for sp, spoiler in s.spoilers.items():
-        for p in spoiler.excites:
-            yield ("spoilers", sp, "excites", p), p
+    yield from _spoiler_targets(s)
     if isinstance(t.beta, dict):
         for i in t.beta:
             yield ("truce", "beta", i), i
@@ -223,6 +238,16 @@ def _excited_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
     for p, ex in (t.exits.parties.items() if t.exits else ()):
         for j in ex.against or {}:
             yield ("truce", "exits", "parties", p, "against", j), j
+    yield from _valued_parties(t)
+
+
+def _valued_parties(t: Truce) -> Iterator[tuple[Loc, str]]:
+    """Truce parties named by deterrence and by the truce's worth (per violation)."""
+    for p in t.monitoring.deterrence:
+        yield ("truce", "monitoring", "deterrence", p), p
+    for p, w in (t.worth.parties.items() if t.worth else ()):
+        for j in w.per_violation:
+            yield ("truce", "worth", "parties", p, "per_violation", j), j
 
 
 def _check_monitoring(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
@@ -242,20 +267,47 @@ def _check_monitoring(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
 
 
 def _check_table_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
-    """Exits, stakes and premium shifts need parties at the table and a truce on a deal."""
+    """Premium shifts and truce worth need parties at the table; exits and stakes need them or
+    a stated worth; all need a truce on a deal."""
     table = list(s.negotiation.parties) if s.negotiation else []
-    exits = t.exits.parties if t.exits else {}
-    named: list[tuple[Loc, str]] = [(("truce", "exits", "parties", p), p) for p in exits]
-    named += [(("truce", "stakes", p), p) for p in t.stakes]
-    named += [(("truce", "collapse", "premium_shift", p), p) for p in t.collapse.premium_shift]
+    named: list[tuple[Loc, str]] = [(("truce", "collapse", "premium_shift", p), p)
+                                    for p in t.collapse.premium_shift]
+    named += [(("truce", "worth", "parties", p), p) for p in (t.worth.parties if t.worth else ())]
     for loc, p in named:
         if p in s.actors and p not in table:
             yield loc, f"{p!r} is not a party at the table (parties: {', '.join(table) or 'none'})"
-    if (t.exits or t.stakes) and t.starts != "on_deal":
-        yield (("truce", "exits" if t.exits else "stakes"),
-               "declared exits and stakes weigh a deal: the truce must start 'on_deal'")
+    for loc, p, worth in _holders(t):
+        if p in s.actors and p not in table and worth is None:
+            yield loc, (f"{p!r} is not a party at the table (parties: {', '.join(table) or 'none'})"
+                        "; an actor off the table needs a stated worth")
+        elif p in table and worth is not None:
+            yield loc, f"{p!r} is at the table: its worth comes from its utilities; drop worth"
+    yield from _check_worth_terms(s, t)
+    if (t.exits or t.stakes or t.worth) and t.starts != "on_deal":
+        yield (("truce", "exits" if t.exits else "stakes" if t.stakes else "worth"),
+               "declared exits, stakes and worth weigh a deal: the truce must start 'on_deal'")
     if t.collapse.meeting_rate_factor != 1 and s.negotiation is None:
         yield ("truce", "collapse", "meeting_rate_factor"), "needs a negotiation block"
+
+
+def _check_worth_terms(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
+    terms = s.negotiation.terms if s.negotiation else {}
+    for p, w in (t.worth.parties.items() if t.worth else ()):
+        for term in w.per_day:
+            if term not in terms:
+                yield (("truce", "worth", "parties", p, "per_day", term),
+                       f"unknown term {term!r}{did_you_mean(term, terms)}")
+
+
+def _holders(t: Truce) -> Iterator[tuple[Loc, str, Any]]:
+    """Who weighs the deal in each exit and stake, with the worth stated for it (or None)."""
+    for p, ex in (t.exits.parties.items() if t.exits else ()):
+        yield ("truce", "exits", "parties", p), p, ex.worth
+    for p, stake in t.stakes.items():
+        if isinstance(stake, Stake):
+            yield ("truce", "stakes", p), stake.held_by or p, stake.worth
+        else:
+            yield ("truce", "stakes", p), p, None
 
 
 def upper(value: Any) -> float:

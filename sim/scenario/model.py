@@ -120,6 +120,10 @@ def _range_text(lo: float, hi: float) -> str:
     return f"in [{lo:g}, {hi:g}]"
 
 
+def _upper(value: Any) -> float:
+    return float(value.support()[1]) if hasattr(value, "support") else float(value)
+
+
 def _show(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value.model_dump())
 
@@ -316,10 +320,15 @@ class Monitoring(_Model):
         default_factory=dict,
         description="attribution[i][j]: probability that an observed violation by i is "
         "attributed to j; each row sums to 1 (parties left out: always to themselves).")
+    deterrence: dict[Slug, Rate] = Field(
+        default_factory=dict,
+        description="Deterrence elasticity e of each truce party: while a truce runs, its "
+        "violation rate is multiplied by exp(-e * d), d its detection probability (Becker "
+        "1968: the certainty of being caught deters). Parties left out: e = 0, no deterrence.")
 
 
 class Exit(_Model):
-    """When one party at the table declares the truce over."""
+    """When an actor (at the table or not) declares the truce over."""
 
     tolerance: Rate = Field(
         description="Weighted, discounted violations against the party it bears per unit of "
@@ -328,6 +337,11 @@ class Exit(_Model):
     against: dict[Slug, Rate] | None = Field(
         None, description="Weight of an observed violation attributed to each truce party; "
         "default: 1 for every truce party other than this one.")
+    worth: Signed | None = Field(
+        None, description="For an actor not at the table (a client, a patron, an armed group "
+        "bound by the truce): what the deal in force is worth to it above no deal, in its own "
+        "units, stated; it replaces u(deal) - no-deal value in the rule. Required for such an "
+        "actor; not allowed for a party at the table.")
 
 
 class Exits(_Model):
@@ -336,7 +350,8 @@ class Exits(_Model):
     half_life_days: Positive = Field(
         description="Half-life of a violation's weight in what a party suffers, in days.")
     parties: dict[Slug, Exit] = Field(
-        min_length=1, description="Parties at the table that may declare the truce over.")
+        min_length=1, description="Actors that may declare the truce over: parties at the "
+        "table, or actors off it with a stated worth.")
 
 
 class Degraded(_Model):
@@ -366,6 +381,44 @@ class Collapse(_Model):
 BetaMap = dict[Slug, dict[Slug, Positive]]
 
 
+class Stake(_Model):
+    """A stake that restrains a truce party, held by itself or by another actor (a patron)."""
+
+    sensitivity: Rate = Field(
+        description="s: the party's violation rate is multiplied by exp(-s * max(0, worth)) "
+        "while the truce runs.")
+    held_by: Slug | None = Field(
+        None, description="Whose loss at breakdown restrains the party (e.g. its patron); "
+        "default the party itself.")
+    worth: Signed | None = Field(
+        None, description="What the deal is worth above no deal to a holder not at the table, "
+        "in its own units (required for such a holder; a holder at the table uses "
+        "u(deal) - no-deal value).")
+
+
+class PartyWorth(_Model):
+    """What the truce a deal starts is worth to one party at the table, per day it holds."""
+
+    per_day: dict[Slug, Signed] = Field(
+        default_factory=dict,
+        description="Value per day of a holding truce per unit of each term's agreed level, in "
+        "the party's own units (a carrot delivered only while the truce holds).")
+    per_violation: dict[Slug, Signed] = Field(
+        default_factory=dict,
+        description="Value of each violation by a truce party, own units (negative: a cost); "
+        "the deal is credited with the violations its effects avoid while the truce holds.")
+
+
+class TruceWorth(_Model):
+    """The truce's expected worth, added to each party's utility of every offer."""
+
+    evaluation_days: Positive = Field(
+        description="E: the period over which a party weighs what the truce delivers, in days "
+        "from its start.")
+    parties: dict[Slug, PartyWorth] = Field(
+        min_length=1, description="Parties at the table and their values.")
+
+
 class Truce(_Model):
     """A truce whose violations form a multivariate Hawkes process."""
 
@@ -390,11 +443,26 @@ class Truce(_Model):
                                    description="What the monitor observes.")
     exits: Exits | None = Field(None, description="Breakdowns declared by parties, if any.")
     degraded: Degraded | None = Field(None, description="The degraded state, if modelled.")
-    stakes: dict[Slug, Rate] = Field(
+    stakes: dict[Slug, Rate | Stake] = Field(
         default_factory=dict,
-        description="Sensitivity s of each truce party at the table to its stake: while a deal "
-        "holds, its violation rate is multiplied by exp(-s * max(0, u(deal) - no-deal value)), "
-        "its own units; default none (s = 0).")
+        description="Stake of each truce party: a sensitivity s (the party itself at the table "
+        "holds it), or {sensitivity, held_by, worth}. While a deal holds, the party's violation "
+        "rate is multiplied by exp(-s * max(0, w)), w the holder's u(deal) - no-deal value (its "
+        "own units) or its stated worth; default none (s = 0).")
+    retaliation: Literal["perceived", "actual"] = Field(
+        "perceived", description="What excites retaliation: 'perceived' (default), the "
+        "violations the monitor observes, by the party it blames (a party always knows its own, "
+        "so self-excitation follows its true violations), and spoiler attacks blamed on a party; "
+        "'actual', every true violation by its true author (unseen ones included), the rule "
+        "before issue 20, for comparison. Default perceived: parties react to what they see "
+        "(Fortna 2003, 2004). With perfect detection and attribution the two are identical.")
+    judged_after_days: Annotated[Real, Field(gt=0)] = Field(
+        30.0, description="Age at which a first truce is judged: survival is reported at this "
+        "many days after its start, and a first truce younger than this at the window's end is "
+        "'too young to judge', never 'held'.")
+    worth: TruceWorth | None = Field(
+        None, description="What the truce a deal starts is expected to deliver to each party, "
+        "added to its utility of every offer (docs/model.md, section 5).")
     collapse: Collapse = Field(default_factory=lambda: Collapse(),
                                description="Consequences of a breakdown.")
 
@@ -423,6 +491,18 @@ class Spoiler(_Model):
     excites: dict[Slug, Rate] = Field(
         default_factory=dict,
         description="Jump in each truce party's violation rate per attack, per day.")
+    blamed_on: dict[Slug, Probability] = Field(
+        default_factory=dict,
+        description="Probability that an attack during a truce is blamed on each truce party "
+        "(summing to at most 1): a blamed attack counts for the monitor, for exits and for "
+        "(perceived) retaliation as an observed violation by that party.")
+
+    @model_validator(mode="after")
+    def _at_most_one(self) -> Spoiler:
+        total = sum(_upper(p) for p in self.blamed_on.values())
+        if total > 1 + 1e-9:
+            raise ValueError(f"blamed_on probabilities sum to {total:g}; expected at most 1")
+        return self
 
 
 class Aid(_Model):

@@ -121,6 +121,10 @@ def _mean_interval(mean: float, sd: float, n: int) -> list[float]:
 # --- survival ---------------------------------------------------------------------------------
 
 
+MIN_AT_RISK = 10
+"""Fewer truces at risk than this at a time: a Kaplan-Meier figure there is "not estimable"."""
+
+
 def survival(durations: np.ndarray, observed: np.ndarray, horizon: float) -> dict:
     """Kaplan-Meier survival curve with a 95% pointwise band, as step-function knots.
 
@@ -133,6 +137,8 @@ def survival(durations: np.ndarray, observed: np.ndarray, horizon: float) -> dic
         ``{"t", "s", "lo", "hi"}`` lists of knots, from ``t = 0, s = 1`` to ``t = horizon``
         (the value at a knot holds until the next one), ``"median"`` (the first time the
         survival is at most 0.5, None if it never is), ``"n"`` subjects and ``"events"``.
+        :func:`at_risk`, :func:`risk_table` and :func:`survival_at` say how much each part
+        rests on.
     """
     t = np.asarray(durations, dtype=float)
     seen = np.asarray(observed, dtype=bool)
@@ -146,6 +152,52 @@ def survival(durations: np.ndarray, observed: np.ndarray, horizon: float) -> dic
     return {"t": [0.0, *map(float, knots), float(horizon)], "s": s.tolist(), "lo": lo.tolist(),
             "hi": hi.tolist(), "median": _median(sf), "n": int(t.size),
             "events": int(seen.sum())}
+
+
+def at_risk(durations: np.ndarray, times: Any) -> np.ndarray:
+    """The number of subjects at risk at each time: those whose duration is at least it."""
+    d = np.sort(np.asarray(durations, dtype=float))
+    return d.size - np.searchsorted(d, np.asarray(times, dtype=float), side="left")
+
+
+def risk_table(durations: np.ndarray, horizon: float, most: int = 8) -> dict[str, list]:
+    """The number at risk at round times (a step of 1, 2, 5, 7, 10, 14, 30, ... days giving at
+    most ``most`` intervals) from 0 to the horizon."""
+    steps = (1, 2, 5, 7, 10, 14, 15, 20, 30, 60, 90, 120, 180, 365, 730, 1825, 3650, 36500)
+    step = next((x for x in steps if horizon / x <= most), steps[-1])
+    times = np.arange(0.0, horizon + 1e-9, step)
+    return {"t": times.tolist(), "n": at_risk(durations, times).tolist()}
+
+
+def survival_at(durations: np.ndarray, observed: np.ndarray, day: float) -> dict[str, Any]:
+    """Kaplan-Meier survival at ``day`` with its 95% interval and the number at risk there.
+
+    The interval is the log-log (exponential Greenwood) one, which stays in [0, 1]
+    (Kalbfleisch & Prentice 2002); where it is undefined (S = 1 or 0) the bound is S itself.
+
+    Returns:
+        ``{"day", "s", "ci": [lo, hi], "at_risk", "n", "events"}`` (``events``: breakdowns at
+        or before ``day``), with ``"estimable"`` false when fewer than :data:`MIN_AT_RISK`
+        subjects are at risk at ``day``; ``s`` and ``ci`` are None when none is (the curve
+        is unknown beyond the oldest subject).
+    """
+    t = np.asarray(durations, dtype=float)
+    seen = np.asarray(observed, dtype=bool)
+    n_risk = int(at_risk(t, [day])[0]) if t.size else 0
+    out: dict[str, Any] = {"day": float(day), "s": None, "ci": None, "at_risk": n_risk,
+                           "n": int(t.size), "events": int((seen & (t <= day)).sum()),
+                           "estimable": n_risk >= MIN_AT_RISK}
+    if n_risk == 0:
+        return out
+    sf = sps.ecdf(sps.CensoredData(uncensored=t[seen], right=t[~seen])).sf
+    s = float(sf.evaluate([day])[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ci = sf.confidence_interval(0.95, method="log-log")
+        lo, hi = float(ci.low.evaluate([day])[0]), float(ci.high.evaluate([day])[0])
+    out["s"] = s
+    out["ci"] = [s if lo != lo else min(lo, s), s if hi != hi else max(hi, s)]
+    return out
 
 
 def on_grid(km: dict, points: int = 400) -> dict:

@@ -1,0 +1,140 @@
+"""What the truce a deal starts is expected to deliver to each party at the table: a per-offer
+term added to its own-unit utility table, once per replication (docs/model.md, section 5).
+
+For offer ``o`` with levels ``x(o)``, party ``p`` adds
+
+``W_p(o) = L(o) * (sum_t v_p[t] x_t(o) + sum_i c_p[i] (m_i(o) - m_i(0)))``
+
+where ``v_p[t]`` is its stated value per truce day per unit of term ``t`` (a carrot delivered
+only while the truce holds), ``c_p[i]`` its stated value of one violation by truce party ``i``
+(negative: a cost), ``m(o)`` the truce's long-run mean violation rates under the offer's
+effects and ``m(0)`` those without any, and ``L(o)`` the truce's expected days within the
+evaluation period ``E``: ``L = (1 - exp(-h E)) / h`` (``E`` when ``h = 0``) for a breakdown
+hazard ``h(o) = R(o) / K``, ``R`` the rate the monitor observes violations (blamed spoiler
+attacks included) and ``K`` its threshold (``h = 0`` without one). Exits, stakes and shocks are
+left out of ``h`` (they depend on the worth itself or on the calendar).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.engine.plan import EffectParams, Plan, TruceRules
+
+Key = tuple[str, str]
+
+
+def factors(plan: Plan, effects: list[EffectParams], target: Key) -> np.ndarray:
+    """Each offer's product of effect factors ``max(0, 1 + per_unit * level * via)`` on a
+    parameter (1 where no effect targets it)."""
+    out = np.ones(len(plan.offers))
+    for e in effects:
+        if e.target == target:
+            out = out * np.maximum(0.0, 1.0 + e.per_unit * plan.offers[:, e.term] * e.via)
+    return out
+
+
+def expected_life(hazard: np.ndarray, days: float) -> np.ndarray:
+    """``L = (1 - exp(-h E)) / h``, the mean days an exponential truce holds within ``E``."""
+    h = np.asarray(hazard, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        life = -np.expm1(-h * days) / h
+    return np.where(h > 0, life, days)
+
+
+class TruceModel:
+    """The truce's mean violation rates per offer, from the drawn parameters (Hawkes 1971)."""
+
+    def __init__(self, plan: Plan, base: dict[Key, float], truce: dict[str, Any],
+                 effects: list[EffectParams]):
+        self.plan, self.base, self.effects = plan, base, effects
+        self.names = plan.truce_parties
+        self.rules: TruceRules = truce["rules"]
+        self.alpha, self.beta = truce["alpha"], truce["beta"]
+        self.excites, self.spoiler_beta = truce["excites"], truce["spoiler_beta"]
+        self.spoilers = list(plan.scenario.spoilers)
+        self.branching = self._branching()
+
+    def _perceived_jump(self, k: int, j: int) -> float:
+        """Expected excitation integral of k per violation perceived as j's (none if k = j)."""
+        return 0.0 if k == j else self.alpha[k][j] / self.beta[k][j]
+
+    def _branching(self) -> np.ndarray:
+        """``G[k][i]``: violations of k triggered by one true violation of i."""
+        n, r = len(self.names), self.rules
+        g = np.zeros((n, n))
+        for k in range(n):
+            for i in range(n):
+                if k == i or not r.perceived:
+                    g[k, i] = self.alpha[k][i] / self.beta[k][i]
+                else:
+                    g[k, i] = r.detection[i] * sum(r.attribution[i][j] * self._perceived_jump(k, j)
+                                                   for j in range(n))
+        return g
+
+    def attacks(self, scale: bool) -> dict[str, np.ndarray]:
+        """Each spoiler's attack rate per offer (with the offer's effects when ``scale``)."""
+        one = np.ones(len(self.plan.offers))
+        return {s: self.base[(s, "attack_rate")] * (
+            factors(self.plan, self.effects, (s, "attack_rate")) if scale else one)
+            for s in self.spoilers}
+
+    def rates(self, scale: bool) -> np.ndarray:
+        """Mean violation rates (offers x parties): ``(I - G)^-1`` times the base rates (with
+        deterrence and, when ``scale``, effects) plus what spoiler attacks add; inf when the
+        process is explosive."""
+        n, r = len(self.names), self.rules
+        mu = np.empty((len(self.plan.offers), n))
+        attacks = self.attacks(scale)
+        for i, p in enumerate(self.names):
+            f = factors(self.plan, self.effects, (p, "violation_rate")) if scale else 1.0
+            mu[:, i] = self.base[(p, "violation_rate")] * f * np.exp(
+                -r.deterrence[i] * r.detection[i])
+            for s, a in attacks.items():
+                mu[:, i] += a * self.excites[s][i] / self.spoiler_beta[s][i]
+                if r.perceived:
+                    mu[:, i] += a * sum(b * self._perceived_jump(i, j)
+                                        for j, b in enumerate(r.blame.get(s, [])))
+        if n == 0 or max(abs(np.linalg.eigvals(self.branching))) >= 1:
+            return np.full_like(mu, np.inf)
+        return np.linalg.solve(np.eye(n) - self.branching, mu.T).T
+
+    def hazard(self, rates: np.ndarray) -> np.ndarray:
+        """``h = R / K``: observed violations per day over the monitor's threshold."""
+        k = self.plan.scenario.truce.breakdown.violations  # type: ignore[union-attr]
+        if k is None:
+            return np.zeros(len(rates))
+        seen = rates @ np.asarray(self.rules.detection)
+        for s, a in self.attacks(True).items():
+            seen = seen + a * sum(self.rules.blame.get(s, []))
+        return np.asarray(seen / k)
+
+
+def worth_table(plan: Plan, draw: Any, base: dict[Key, float], truce: dict[str, Any],
+                effects: list[EffectParams]) -> np.ndarray:
+    """``W`` (negotiation parties x offers) in each party's own units (module docstring)."""
+    s = plan.scenario
+    assert s.truce is not None and s.truce.worth is not None and s.negotiation is not None
+    w, at = s.truce.worth, "truce.worth"
+    model = TruceModel(plan, base, truce, effects)
+    rates = model.rates(True)
+    avoided = rates - model.rates(False)
+    life = expected_life(model.hazard(rates), draw(w.evaluation_days, at + ".evaluation_days",
+                                                   1e-9))
+    out = np.zeros((len(s.negotiation.parties), len(plan.offers)))
+    for k, name in enumerate(s.negotiation.parties):
+        pw = w.parties.get(name)
+        if pw is None:
+            continue
+        at_p = f"{at}.parties.{name}"
+        flow = np.zeros(len(plan.offers))
+        for t, v in pw.per_day.items():
+            flow = flow + draw(v, f"{at_p}.per_day.{t}") * plan.offers[:, plan.terms.index(t)]
+        for i, p in enumerate(plan.truce_parties):
+            if p in pw.per_violation:
+                flow = flow + draw(pw.per_violation[p], f"{at_p}.per_violation.{p}") * avoided[:, i]
+        out[k] = np.nan_to_num(life * flow, nan=0.0, posinf=0.0, neginf=0.0)
+    return out

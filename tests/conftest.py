@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
+from click.testing import CliRunner, Result
 
+from sim.cli import main
 from sim.engine import Plan
 from sim.scenario import loads
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+EXAMPLES = SCENARIOS / "examples"
 FLAGSHIP = SCENARIOS / "kerry_moscow_2016.yaml"
+POISSON = EXAMPLES / "truce_poisson.yaml"
+HAWKES = EXAMPLES / "truce_hawkes.yaml"
+TRADE = EXAMPLES / "trade_talks.yaml"
+SYNTHETIC = EXAMPLES / "incidents_synthetic.csv"
+
+
+def invoke(*args: Any, **kwargs: Any) -> Result:
+    """``negsim ARGS`` in this process, through click's test runner."""
+    return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
+
+
+def negsim(*args: Any, timeout: float = 180, cwd: Path = ROOT,
+           env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m sim ARGS`` as a real subprocess (from the checkout by default)."""
+    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=timeout)
 
 
 @pytest.fixture

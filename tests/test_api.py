@@ -13,9 +13,7 @@ from click.testing import CliRunner
 import sim
 from sim.cli import main
 from sim.errors import ScenarioError, UsageError
-from tests.conftest import FLAGSHIP, SCENARIOS
-
-POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
+from tests.conftest import FLAGSHIP, POISSON, SCENARIOS
 
 
 def cli_json(*args: object) -> dict:

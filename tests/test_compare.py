@@ -18,19 +18,15 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from sim import stats
-from sim.cli import main
 from sim.engine.outcomes import possible
 from sim.scenario import load
+from tests.conftest import FLAGSHIP, POISSON, ROOT, SCENARIOS, invoke
 
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "scenarios"
-FLAGSHIP = SCENARIOS / "kerry_moscow_2016.yaml"
 NO_CARROT = SCENARIOS / "no_carrot.yaml"
 GENEROUS = SCENARIOS / "generous_carrot.yaml"
-POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 FLAGSHIP_SEED = 20160712
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAIN_METRICS = ("deal_day", "truce_days", "spoiler_attacks", "aid_deliveries")
@@ -38,10 +34,6 @@ FLAGSHIP_OUTCOMES = possible(load(FLAGSHIP))
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def invoke(*args: Any) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def assert_clean_exit(result: Result, code: int) -> None:

@@ -9,12 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 import sim
-from sim.cli import main
 from sim.operations import discovery as dsc
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, invoke
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RESERVATION = "negotiation.parties.b.reservation"
@@ -49,10 +47,6 @@ negotiation:
   rounds_per_meeting: 2
 """
 THRESHOLD = 0.6
-
-
-def invoke(*args: object) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")

@@ -16,9 +16,8 @@ from sim.engine import Plan, play, run_replication
 from sim.engine.outcomes import possible
 from sim.scenario import load
 from sim.scenario.overrides import load_with
-from tests.conftest import SCENARIOS, plan_of
+from tests.conftest import EXAMPLES, plan_of
 
-EXAMPLES = SCENARIOS / "examples"
 Z = 4.0
 
 

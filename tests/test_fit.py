@@ -19,10 +19,8 @@ from sim.operations import incidents as inc
 from sim.output import fitreport as fr
 from sim.scenario import loads
 from sim.stats import hawkes
-from tests.conftest import ROOT
+from tests.conftest import EXAMPLES, SYNTHETIC
 
-EXAMPLES = ROOT / "scenarios" / "examples"
-SYNTHETIC = EXAMPLES / "incidents_synthetic.csv"
 TRUTH = EXAMPLES / "truce_fit_truth.yaml"
 
 MU = [0.3, 0.2]

@@ -14,9 +14,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from sim.cli import main
-from tests.conftest import ROOT
+from tests.conftest import ROOT, SYNTHETIC
 
-SYNTHETIC = ROOT / "scenarios" / "examples" / "incidents_synthetic.csv"
 WINDOW = ("--spoiler", "splinter", "--start", "2024-01-01", "--end", "2025-12-30")
 
 

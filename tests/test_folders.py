@@ -15,9 +15,8 @@ from sim.cli import main
 from sim.errors import StorageError, UsageError
 from sim.output import report
 from sim.store import MARKER, PARTIAL, Folder, kind_of, read_manifest
+from tests.conftest import POISSON
 
-ROOT = Path(__file__).resolve().parent.parent
-POISSON = ROOT / "scenarios" / "examples" / "truce_poisson.yaml"
 PROVENANCE = {"versions", "platform", "git", "command", "created", "scenario_sha256"}
 
 

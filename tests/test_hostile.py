@@ -23,15 +23,7 @@ from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.scenario import budgets
-from tests.conftest import ROOT, SCENARIOS
-
-POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
-HAWKES = SCENARIOS / "examples" / "truce_hawkes.yaml"
-TRADE = SCENARIOS / "examples" / "trade_talks.yaml"
-
-
-def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
+from tests.conftest import HAWKES, POISSON, ROOT, SCENARIOS, TRADE, invoke
 
 
 def edited(tmp_path: Path, base: Path, edit: dict, name: str = "s.yaml") -> Path:

@@ -19,9 +19,8 @@ from sim.engine import Plan, run_replication
 from sim.engine.outcomes import GROUPS, OUTCOMES, REGISTRY, is_input, possible
 from sim.operations import comparison as cmp
 from sim.scenario import load, loads
-from tests.conftest import FLAGSHIP, SCENARIOS
+from tests.conftest import EXAMPLES, FLAGSHIP, SCENARIOS
 
-EXAMPLES = SCENARIOS / "examples"
 SHIPPED = sorted(SCENARIOS.glob("*.yaml")) + sorted(EXAMPLES.glob("*.yaml"))
 TRUCE_NAMES = {"first_truce_held", "first_truce_too_young", "renewed_truce_active",
                "deal_truce_pending", "truce_collapsed"}

@@ -8,9 +8,8 @@ import pytest
 
 import sim
 from sim.running.precision import BATCH, Stopping, widest
+from tests.conftest import POISSON
 
-ROOT = Path(__file__).resolve().parent.parent
-POISSON = ROOT / "scenarios" / "examples" / "truce_poisson.yaml"
 VARIANT = {"actors.side_a.violation_rate": 0.4}
 
 

@@ -10,9 +10,8 @@ import pytest
 
 import sim
 from sim.output import results
-from tests.conftest import SCENARIOS
+from tests.conftest import POISSON
 
-POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 RATE = "actors.side_a.violation_rate"
 HORIZONS = (30, 60, 120, 240)
 BOX_COLUMNS = ["input", "min", "max", "range_low", "range_high", "qp_min", "qp_max"]

@@ -16,11 +16,10 @@ from sim import api
 from sim.engine.outcomes import possible
 from sim.errors import ScenarioError, UsageError
 from sim.scenario import load
-from tests.conftest import FLAGSHIP, SCENARIOS, same_table
+from tests.conftest import FLAGSHIP, POISSON, same_table
 
 OUTCOME_NAMES = possible(load(FLAGSHIP))
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 
 
 def without_wall(summary: dict[str, Any]) -> dict[str, Any]:

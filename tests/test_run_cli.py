@@ -18,33 +18,20 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner, Result
 from matplotlib.image import imread
 
-from sim.cli import main
 from sim.engine.outcomes import OUTCOMES, possible
 from sim.scenario import load
-from tests.conftest import FLAGSHIP, ROOT, SCENARIOS, same_value
+from tests.conftest import FLAGSHIP, HAWKES, POISSON, ROOT, SCENARIOS, invoke, negsim, same_value
 
 OUTCOME_NAMES = possible(load(FLAGSHIP))
 POISSON_OUTCOMES = ("first_truce_held", "truce_collapsed")
 METRIC_KEYS = {"mean", "sd", "q05", "q50", "q95", "n"}
 SUMMARY_KEYS = {"scenario", "seed", "runs", "outcomes", "metrics", "events", "wall_s"}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
-HAWKES = SCENARIOS / "examples" / "truce_hawkes.yaml"
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def invoke(*args: str | Path) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def negsim(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT, timeout=timeout)
 
 
 def run_json(*args: str | Path) -> dict[str, Any]:

@@ -16,11 +16,8 @@ import pytest
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario import dumps, load, loads
+from tests.conftest import EXAMPLES, FLAGSHIP, ROOT, SCENARIOS
 
-ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = ROOT / "scenarios"
-EXAMPLES = SCENARIOS / "examples"
-FLAGSHIP = SCENARIOS / "kerry_moscow_2016.yaml"
 BAD_DIR = Path(__file__).resolve().parent / "bad"
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml")) + sorted(EXAMPLES.glob("*.yaml"))

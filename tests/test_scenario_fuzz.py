@@ -23,10 +23,10 @@ from sim.errors import ScenarioError
 from sim.scenario import Scenario, from_document, loads
 from sim.scenario.overrides import load_with
 from sim.scenario.yamlload import Document, parse_text, read_file
-from tests.test_scenario_format import EXAMPLES, SHIPPED, TALKS
+from tests.conftest import POISSON
+from tests.test_scenario_format import SHIPPED, TALKS
 
 FUZZ = settings(max_examples=150, deadline=None)
-POISSON = EXAMPLES / "truce_poisson.yaml"
 
 # Names that steer random documents into the schema: every field name, every actor id and
 # term of the bases, the distribution keys and a few special values.

@@ -15,11 +15,7 @@ from click.testing import CliRunner
 from sim.cli import main
 from sim.running.design import build, parse_spec
 from sim.stats import sensitivity
-from tests.conftest import same_table
-
-ROOT = Path(__file__).resolve().parent.parent
-POISSON = ROOT / "scenarios" / "examples" / "truce_poisson.yaml"
-
+from tests.conftest import POISSON, same_table
 
 POISSON_OUTCOMES = ("first_truce_held", "truce_collapsed")
 

@@ -17,32 +17,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from click.testing import CliRunner, Result
 
-from sim.cli import main
 from sim.engine.outcomes import HEADLINE_METRICS
 from sim.output import plots
-from tests.conftest import same_table
+from tests.conftest import FLAGSHIP, HAWKES, POISSON, ROOT, invoke, negsim, same_table
 
-ROOT = Path(__file__).resolve().parent.parent
-FLAGSHIP = ROOT / "scenarios" / "kerry_moscow_2016.yaml"
-HAWKES = ROOT / "scenarios" / "examples" / "truce_hawkes.yaml"
-POISSON = ROOT / "scenarios" / "examples" / "truce_poisson.yaml"
 PNG = b"\x89PNG\r\n\x1a\n"
 
 LEVERAGE = "actors.russia.leverage.assad"
 INTEL = "negotiation.parties.russia.weights.intel_sharing"
 FLAGSHIP_GRID = ("--set", f"{LEVERAGE}=0.3,0.55,0.8", "--set", f"{INTEL}=0.2,0.5")
 SUMMARY_KEYS = {"scenario", "seed", "runs", "method", "paths", "points", "sensitivity", "wall_s"}
-
-
-def invoke(*args: Any) -> Result:
-    return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def negsim(*args: Any, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True,
-                          text=True, cwd=ROOT, timeout=timeout)
 
 
 def assert_same_table(a: pa.Table, b: pa.Table) -> None:

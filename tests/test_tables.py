@@ -18,9 +18,8 @@ from rich.console import Console
 
 from sim.cli import main
 from sim.output import render
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import POISSON, ROOT, SCENARIOS
 
-POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 LABOUR = SCENARIOS / "examples" / "labour_strike.yaml"
 
 

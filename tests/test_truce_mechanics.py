@@ -18,9 +18,7 @@ from sim.engine.outcomes import possible
 from sim.engine.truce import declares, restraint
 from sim.errors import ScenarioError
 from sim.scenario import load, loads
-from tests.conftest import plan_of
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "scenarios" / "examples"
+from tests.conftest import EXAMPLES, plan_of
 
 POISSON = """
 name: monitored

@@ -4,29 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from sim.cli import main
 from sim.scenario import json_schema
-from tests.test_scenario_format import BAD, BAD_DIR, EXAMPLES, ROOT, SHIPPED, expected_report
-
-POISSON = EXAMPLES / "truce_poisson.yaml"
-
-
-def invoke(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args))
-
-
-def negsim(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=timeout)
+from tests.conftest import POISSON, invoke, negsim
+from tests.test_scenario_format import BAD, BAD_DIR, ROOT, SHIPPED, expected_report
 
 
 def assert_no_traceback(*outputs: str) -> None:

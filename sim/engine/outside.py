@@ -87,8 +87,8 @@ def _lift(world: World, shock: ShockParams) -> None:
 
 def deadline(world: World) -> Generator[Any, Any, None]:
     """At the deadline: met if a deal holds, else plan B with probability credibility, else a
-    lapse: credibility decays and a renewed deadline may follow. Every change of the threat
-    reaches the talks (no-deal values and concession horizons) at once."""
+    lapse: credibility decays and a renewed deadline may follow (whether or not it falls inside
+    the window). Every change of the threat reaches the talks at once."""
     spec = world.plan.scenario.deadline
     assert spec is not None
     env, rec, draws = world.env, world.record, world.streams["deadline"]
@@ -113,7 +113,7 @@ def deadline(world: World) -> Generator[Any, Any, None]:
                   f"(credibility {credibility:.2f}); talks go on")
         credibility *= 1.0 - world.params.credibility_decay
         step = spec.extension_days
-        if extensions == 0 or step is None or day + step > world.plan.horizon:
+        if extensions == 0 or step is None:
             _rethreaten(world, 0.0, math.nan)
             world.log("deadline", "the threat is spent: no deadline follows")
             return

@@ -28,6 +28,7 @@ from sim.scenario.model import (
     Exit,
     Exits,
     Int,
+    DeadlineMeeting,
     Meeting,
     Meetings,
     Monitoring,
@@ -54,7 +55,7 @@ from sim.yamlload import dotted
 __all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema", "dotted",
            "cross_check", "did_you_mean", "field_paths", "pair_beta", "upper", "lower",
            "TARGET_PARAMS", "INF", "Actor", "Aid", "Breakdown", "Choice", "Collapse", "Constraint",
-           "Day", "Deadline", "Degraded", "Dist", "Effect", "Exit", "Exits", "Int", "Meeting",
+           "Day", "Deadline", "DeadlineMeeting", "Degraded", "Dist", "Effect", "Exit", "Exits", "Int", "Meeting",
            "Meetings", "Monitoring", "Negotiation", "Normal", "Num", "Party", "PlanB", "Positive",
            "Probability", "Rate", "Real", "Shock", "Signed", "Slug", "Spoiler", "Triangular",
            "Truce", "Uniform"]

@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+
+import numpy as np
+import pytest
 
 from sim.engine import Plan, run_replication
-from sim.scenario import load
-from tests.conftest import ROOT
+from sim.engine.protocols import REGISTRY
+from sim.errors import ScenarioError
+from sim.scenario import load, loads
+from tests.conftest import ROOT, plan_of
 
 FARATIN_FLAGSHIP = ROOT / "tests" / "data" / "kerry_moscow_2016_faratin.yaml"
 # sha256 of 300 replications' records of the flagship as it was before issue 19 (commit 154c89c).
@@ -26,3 +32,117 @@ def records_hash(plan: Plan, n: int) -> str:
 
 def test_faratin_records_are_frozen() -> None:
     assert records_hash(Plan(load(FARATIN_FLAGSHIP)), 300) == FARATIN_HASH
+
+
+def test_faratin_needs_every_partys_own_horizon() -> None:
+    text = FARATIN_FLAGSHIP.read_text().replace("      horizon_days: 119", "      # no horizon", 1)
+    with pytest.raises(ScenarioError, match="horizon_days"):
+        loads(text)
+
+
+def test_every_shipped_protocol_is_registered() -> None:
+    assert {"alternating", "faratin"} <= set(REGISTRY)
+
+
+# --- the default protocol: closed forms -------------------------------------------------------
+
+
+def _two(levels: int = 101, rho_a: float = -math.log(0.9), rho_b: float = -math.log(0.8),
+         days: int = 60, extra_a: str = "", extra_b: str = "", tail: str = "",
+         meetings: str = "") -> str:
+    """u_A = x, u_B = 1 - x (B's no-deal value -1 on its -x scale), no-deal values 0, daily
+    meetings of one round each, A proposes first."""
+    xs = [round(k / (levels - 1), 6) for k in range(levels)]
+    meetings = meetings or "scheduled: [" + ", ".join(f"{{day: {d}}}" for d in range(days)) + "]"
+    return f"""
+name: two
+title: two parties, one divisible term
+start: 2020-01-01
+horizon_days: {days}
+actors: {{a: {{label: A}}, b: {{label: B}}}}
+negotiation:
+  parties:
+    a: {{weights: {{x: 1}}, reservation: 0, discount_rate: {rho_a}{extra_a}}}
+    b: {{weights: {{x: -1}}, reservation: -1, discount_rate: {rho_b}{extra_b}}}
+  terms: {{x: {xs}}}
+  meetings: {{{meetings}}}
+{tail}"""
+
+
+def test_rubinstein_split_by_relative_patience() -> None:
+    # Rubinstein (1982): A's share (1 - dB) / (1 - dA dB) = 0.2 / 0.28, agreed at once.
+    rec = run_replication(plan_of(_two()), 0)
+    assert rec.deal_day == 0 and rec.proposals == 1
+    assert abs(rec.levels["x"] - 0.2 / 0.28) <= 0.01 + 1e-9
+
+
+def _complete(protocol: str) -> str:
+    return f"""
+name: complete
+title: complete information, a non-empty zone
+start: 2020-01-01
+horizon_days: 100
+actors: {{a: {{label: A}}, b: {{label: B}}, c: {{label: C}}}}
+negotiation:
+  protocol: {protocol}
+  parties:
+    a: {{weights: {{x: 1, y: -0.5}}, status_quo: 0.1, discount_rate: 0.01, delay_cost: 0.001,
+        horizon_days: 50}}
+    b: {{weights: {{x: -1, y: 1}}, status_quo: -0.6, discount_rate: 0.02, horizon_days: 50}}
+    c: {{weights: {{y: 1}}, status_quo: 0.1, delay_cost: 0.01, horizon_days: 50}}
+  terms: {{x: [0, 0.25, 0.5, 0.75, 1], y: [0, 0.5, 1]}}
+  meetings: {{scheduled: [{{day: 3}}, {{day: 9}}], rate_per_day: 0.2}}
+"""
+
+
+@pytest.mark.parametrize("protocol", sorted(set(REGISTRY) - {"faratin"}))
+def test_complete_information_agrees_at_the_first_meeting(protocol: str) -> None:
+    plan = plan_of(_complete(protocol))
+    for i in range(20):
+        rec = run_replication(plan, i)
+        assert rec.deal and rec.meetings == 1 and rec.proposals == 1
+
+
+def test_a_higher_cost_of_delay_lowers_a_partys_share_and_never_delays() -> None:
+    shares, days = [], []
+    for rho in (0.05, 0.1, 0.2, 0.4):
+        rec = run_replication(plan_of(_two(rho_a=rho, rho_b=0.1)), 0)
+        shares.append(rec.levels["x"])
+        days.append(rec.deal_day)
+    assert shares == sorted(shares, reverse=True) and shares[-1] < shares[0]
+    assert days == sorted(days, reverse=True)
+
+
+def test_a_per_day_cost_lowers_a_partys_share() -> None:
+    shares = [run_replication(plan_of(_two(rho_a=0.0, rho_b=0.0, extra_a=f", delay_cost: {k}",
+                                           extra_b=", delay_cost: 0.02")), 0).levels["x"]
+              for k in (0.01, 0.02, 0.04, 0.08)]
+    assert shares == sorted(shares, reverse=True) and shares[-1] < shares[0]
+
+
+def _summit(audience: float) -> str:
+    return f"""
+name: summit
+title: a summit that forces a close
+start: 2020-01-01
+horizon_days: 30
+actors: {{a: {{label: A}}, b: {{label: B}}}}
+negotiation:
+  parties:
+    a: {{weights: {{x: 1}}, reservation: 0.6, discount_rate: 0.01}}
+    b: {{weights: {{x: -1}}, reservation: -0.4, discount_rate: 0.01}}
+  terms: {{x: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]}}
+  meetings:
+    scheduled:
+      - {{day: 2}}
+      - {{day: 5, label: summit, rounds: 2, audience_costs: {{a: {audience}, b: {audience}}}}}
+      - {{day: 8}}
+"""
+
+
+@pytest.mark.parametrize(("audience", "expected"), [(0.0, 0.0), (0.3, 1.0)])
+def test_audience_costs_close_a_summit_whose_zone_is_otherwise_empty(
+        audience: float, expected: float) -> None:
+    plan = plan_of(_summit(audience))
+    at_summit = [run_replication(plan, i).deal_day == 5 for i in range(10)]
+    assert np.mean(at_summit) == expected

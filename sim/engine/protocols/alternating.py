@@ -83,8 +83,8 @@ def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
     """``V[i, s, k]``: party k's value of a round that i proposes, in the stationary
     complete-information equilibrium of scenario ``s`` (no-deal values ``d[s]``).
 
-    Backward induction over the proposing cycle from "never agree" (``V = d``) until a whole
-    cycle repeats: proposer i offers the first offer in its order that every responder j
+    Backward induction over the proposing cycle from "never agree" (``V = d``), the last
+    round's proposer being the first in the table's order, until a whole cycle repeats: proposer i offers the first offer in its order that every responder j
     accepts (``u_j >= max(d_j, d_j + delta_j (V_j[i+1] - d_j) - cost_j)``) if it is worth
     its own value of going on; otherwise nobody agrees and everyone gets its going-on value.
     """
@@ -93,7 +93,7 @@ def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
     rows = np.arange(s)
     for _ in range(MAX_CYCLES):
         before = v.copy()
-        for i in reversed(range(n)):
+        for i in range(n):  # in a finite game ending with proposer 0, read backwards
             thr = np.maximum(d, d + delta * (v[(i + 1) % n] - d) - cost)
             us = tab.u[:, tab.order[i]]
             ok = np.ones((s, us.shape[1]), dtype=bool)

@@ -146,3 +146,106 @@ def test_audience_costs_close_a_summit_whose_zone_is_otherwise_empty(
     plan = plan_of(_summit(audience))
     at_summit = [run_replication(plan, i).deal_day == 5 for i in range(10)]
     assert np.mean(at_summit) == expected
+
+
+# --- private information: delay ----------------------------------------------------------------
+
+
+def _private(spread: float) -> str:
+    xs = [round(k / 20, 3) for k in range(21)]
+    return f"""
+name: private
+title: private no-deal values, believed within a spread
+start: 2020-01-01
+horizon_days: 200
+actors: {{a: {{label: A}}, b: {{label: B}}}}
+negotiation:
+  parties:
+    a: {{weights: {{x: 1}}, status_quo: 0.25, discount_rate: 0.01,
+        believed_status_quo: {{uniform: [{0.25 - spread}, {0.25 + spread}]}}}}
+    b: {{weights: {{x: -1}}, status_quo: -0.75, discount_rate: 0.01,
+        believed_status_quo: {{uniform: [{-0.75 - spread}, {-0.75 + spread}]}}}}
+  terms: {{x: {xs}}}
+  meetings: {{scheduled: [{{day: 1}}], rate_per_day: 0.2}}
+"""
+
+
+def test_wider_beliefs_never_shorten_delay() -> None:
+    # Fearon (1995), Powell (2004): delay comes from private information. Spread 0 is complete
+    # information (the first meeting); meeting times are common random numbers across arms.
+    means = []
+    for spread in (0.0, 0.05, 0.1, 0.2):
+        recs = [run_replication(plan_of(_private(spread)), i) for i in range(200)]
+        if spread == 0:
+            assert all(r.deal and r.meetings == 1 for r in recs)
+        means.append(float(np.mean([r.deal_day for r in recs])))
+    assert means == sorted(means) and means[-1] > means[0]
+
+
+# --- deadlines the parties act on ----------------------------------------------------------------
+
+Z = 4.0
+DEADLINE = 30
+
+
+def _deadline(c: float, plan_b: float = -1.0, rate: float = 0.05) -> str:
+    xs = [round(k / 20, 3) for k in range(21)]
+    return f"""
+name: deadline
+title: a deadline over a zone that is never empty
+start: 2020-01-01
+horizon_days: 120
+actors: {{a: {{label: A}}, b: {{label: B}}}}
+negotiation:
+  parties:
+    a: {{weights: {{x: 1}}, status_quo: {{uniform: [0.1, 0.4]}}, discount_rate: 0.002}}
+    b: {{weights: {{x: -1}}, status_quo: {{uniform: [-0.9, -0.6]}}, discount_rate: 0.002}}
+  terms: {{x: {xs}}}
+  meetings: {{rate_per_day: {rate}}}
+deadline:
+  set_by: a
+  day: {DEADLINE}
+  credibility: {c}
+  plan_b: {{label: war, payoffs: {{a: 0.0, b: {plan_b}}}}}
+"""
+
+
+def _by_deadline(text: str, n: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    recs = [run_replication(plan_of(text), i) for i in range(n)]
+    days = np.nan_to_num(np.array([r.deal_day for r in recs], dtype=float), nan=np.inf)
+    return days <= DEADLINE, np.array([r.outcome == "escalation" for r in recs])
+
+
+def _not_against(prev: np.ndarray, cur: np.ndarray) -> bool:
+    """The paired step ``cur - prev`` is not significantly negative (Z standard errors)."""
+    d = cur.astype(float) - prev.astype(float)
+    se = d.std(ddof=1) / math.sqrt(len(d)) if d.std() > 0 else 0.0
+    return bool(d.mean() >= -Z * se - 1e-12)
+
+
+@pytest.mark.slow
+def test_a_more_credible_deadline_never_lowers_p_deal_by_the_deadline() -> None:
+    arms = {c: _by_deadline(_deadline(c)) for c in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)}
+    early = [deal for deal, _ in arms.values()]
+    for a, b in zip(early, early[1:], strict=False):
+        assert _not_against(a, b)
+    assert arms[0.6][0].mean() > arms[0.0][0].mean() + 0.1
+    for _, escalated in arms.values():  # the zone at D is never empty here
+        assert escalated.mean() <= 0.0 + 0.05
+
+
+@pytest.mark.slow
+def test_a_harsher_plan_b_never_lowers_p_deal_by_the_deadline() -> None:
+    raised = False
+    for c in (0.2, 0.4):
+        arms = [_by_deadline(_deadline(c, plan_b))[0] for plan_b in (-0.8, -1.0, -1.5, -2.5)]
+        for a, b in zip(arms, arms[1:], strict=False):
+            assert _not_against(a, b)
+        raised |= arms[-1].mean() > arms[0].mean()
+    assert raised
+
+
+@pytest.mark.parametrize("rate", [0.01, 0.05, 0.3, 1.0])
+def test_a_certain_threat_is_almost_never_carried_out(rate: float) -> None:
+    _, escalated = _by_deadline(_deadline(1.0, rate=rate), 200)
+    assert escalated.mean() <= 0.05

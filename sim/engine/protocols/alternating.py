@@ -7,7 +7,8 @@ The rules, as the engine runs them (docs/model.md, sections 3-4):
   now (status quo + trend * t + premium + breakdown shifts, or its literal reservation; minus
   the meeting's audience cost), ``W_k`` its value of the next round in the stationary
   complete-information equilibrium of the alternating-offers game (Rubinstein 1982, with a
-  discrete offer table, unanimity and proposers in table order), ``dt`` the days to the next
+  discrete offer table, unanimity and proposers in table order; found by backward induction
+  from "never agree"; if the choices cycle, W is the mean over the cycle), ``dt`` the days to the next
   round (the next known round, or an unscheduled meeting, whichever is first), ``delta_k =
   E[exp(-rate_k dt)]`` and ``kappa_k`` its cost per day.
 - Deadline. While a deadline D with credibility c is live, with ``p`` the probability that the
@@ -90,21 +91,45 @@ def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
     """
     n, s = len(tab.order), d.shape[0]
     v = np.repeat(d[None], n, axis=0)
-    rows = np.arange(s)
-    for _ in range(MAX_CYCLES):
-        before = v.copy()
+    picks, settled = np.full((n, s), -2), False
+    seen: dict[bytes, int] = {}
+    values: list[np.ndarray] = []
+    for cycle in range(MAX_CYCLES):
+        before = picks.copy()
         for i in range(n):  # in a finite game ending with proposer 0, read backwards
-            thr = np.maximum(d, d + delta * (v[(i + 1) % n] - d) - cost)
-            us = tab.u[:, tab.order[i]]
-            ok = np.ones((s, us.shape[1]), dtype=bool)
-            for j in tab.others[i]:
-                ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
-            first = ok.argmax(axis=1)
-            agree = ok[rows, first] & (us[i][first] >= thr[:, i] - eps[i])
-            v[i] = np.where(agree[:, None], us[:, first].T, thr)
-        if np.array_equal(v, before):
-            break
+            picks[i] = _round(tab, i, d, delta, cost, eps, v)
+        if np.array_equal(picks, before):
+            if settled:
+                break
+            # The same choices twice: where nobody ever agrees the value is exactly d (the
+            # fixed point of the going-on value); one more cycle makes every other value exact.
+            never = (picks < 0).all(axis=0)
+            v[:, never] = d[never]
+            settled = True
+            continue
+        settled = False
+        key = picks.tobytes()
+        if key in seen:  # the choices cycle (a discrete game may have no stationary point):
+            return np.mean(values[seen[key]:], axis=0)  # the mean value over the period
+        seen[key] = cycle
+        values.append(v.copy())
     return v
+
+
+def _round(tab: Tables, i: int, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
+           eps: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """One round of the stationary solution (i proposes); updates ``v[i]``, returns the
+    position of the offer agreed in each scenario (-1: none)."""
+    n, s = v.shape[0], v.shape[1]
+    thr = np.maximum(d, d + delta * (v[(i + 1) % n] - d) - cost)
+    us = tab.u[:, tab.order[i]]
+    ok = np.ones((s, us.shape[1]), dtype=bool)
+    for j in tab.others[i]:
+        ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
+    first = ok.argmax(axis=1)
+    agree = ok[np.arange(s), first] & (us[i][first] >= thr[:, i] - eps[i])
+    v[i] = np.where(agree[:, None], us[:, first].T, thr)
+    return np.where(agree, first, -1)
 
 
 def expected_delay(rate: float, rho: np.ndarray, a: float) -> tuple[np.ndarray, float]:

@@ -10,11 +10,12 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine import Plan, run_replication
+from sim.engine import Plan, play, run_replication
 from sim.engine.protocols import REGISTRY
 from sim.errors import ScenarioError
+from sim.overrides import load_with
 from sim.scenario import load, loads
-from tests.conftest import ROOT, plan_of
+from tests.conftest import FLAGSHIP, ROOT, plan_of
 
 FARATIN_FLAGSHIP = ROOT / "tests" / "data" / "kerry_moscow_2016_faratin.yaml"
 # sha256 of 300 replications' records of the flagship as it was before issue 19 (commit 154c89c).
@@ -249,3 +250,18 @@ def test_a_harsher_plan_b_never_lowers_p_deal_by_the_deadline() -> None:
 def test_a_certain_threat_is_almost_never_carried_out(rate: float) -> None:
     _, escalated = _by_deadline(_deadline(1.0, rate=rate), 200)
     assert escalated.mean() <= 0.05
+
+
+# --- the window is only a window -----------------------------------------------------------------
+
+
+def _story(plan: Plan, i: int, before: float) -> list[tuple[float, str, str]]:
+    return [(e.day, e.kind, e.text) for e in play(plan, i, tracing=True).story if e.day < before]
+
+
+@pytest.mark.slow
+def test_extending_the_window_changes_no_earlier_event() -> None:
+    short = Plan(load(FLAGSHIP))
+    long = Plan(load_with(str(FLAGSHIP), ["horizon_days=179"])[0])
+    for i in range(150):
+        assert _story(short, i, 119) == _story(long, i, 119), f"replication {i}"

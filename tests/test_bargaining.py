@@ -126,6 +126,7 @@ def test_acceptance_rises_from_the_no_deal_value_to_one_at_the_aspiration() -> N
 def _summit(rounds: int) -> str:
     levels = [round(j / rounds, 6) for j in range(rounds + 1)]
     return f"""
+format: 2
 name: summit
 title: one summit as the whole clock
 start: 2020-01-01
@@ -152,6 +153,7 @@ def test_a_summit_concedes_round_by_round_and_closes_halfway(rounds: int) -> Non
 
 
 DETERMINISTIC = """
+format: 2
 name: det
 title: deterministic bargaining
 start: 2020-01-01
@@ -188,6 +190,7 @@ def _deadline_effect(credibility: float, day: int = 40) -> str:
     levels = [round(0.05 * i, 2) for i in range(21)]
     meetings = ", ".join(f"{{day: {d}}}" for d in range(1, 81))
     return f"""
+format: 2
 name: deadline_effect
 title: the deadline effect
 start: 2020-01-01

@@ -62,6 +62,7 @@ def test_hawkes_mean_count_matches_closed_form() -> None:
 def _timing_scenario(e: float) -> str:
     levels = [round(0.1 * i, 1) for i in range(11)]
     return f"""
+format: 2
 name: timing
 title: conceders deal early
 start: 2020-01-01
@@ -90,6 +91,7 @@ def test_boulware_parties_strike_deals_late() -> None:
 
 def _leverage_scenario(leverage: float) -> str:
     return f"""
+format: 2
 name: lev
 title: leverage
 start: 2020-01-01
@@ -135,6 +137,7 @@ def test_same_seed_gives_identical_records() -> None:
 
 
 SPOILED = """
+format: 2
 name: spoiled
 title: talks and a spoiler
 start: 2020-01-01
@@ -186,6 +189,7 @@ def test_record_is_complete_and_counts_events() -> None:
 
 
 ULTIMATUM = """
+format: 2
 name: ultimatum
 title: an ultimatum nobody can meet
 start: 2020-01-01
@@ -231,6 +235,7 @@ def test_credibility_decays_at_each_lapse() -> None:
 
 
 SHOCKED = """
+format: 2
 name: shocked
 title: a truce and a convoy strike
 start: 2020-01-01
@@ -275,6 +280,7 @@ def test_distributions_are_drawn_once_per_replication() -> None:
 
 
 AIDED = """
+format: 2
 name: aided
 title: aid with and without a truce
 start: 2020-01-01
@@ -294,6 +300,7 @@ def test_aid_deliveries_follow_the_truce_state() -> None:
 
 
 CARROT = """
+format: 2
 name: carrot
 title: a carrot tied to the truce, then talks again
 start: 2020-01-01

@@ -676,6 +676,7 @@ def test_whatever_validate_accepts_runs_traces_and_reports(
 # --- 8. progress and trace memory for slow, eventful replications ------------------------------
 
 BUSY = """
+format: 2
 name: busy
 title: a busy truce
 start: 2020-01-01

@@ -6,10 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from sim.cli import main
 from sim.engine import Plan, play, run_replication
 from sim.engine.protocols import REGISTRY
 from sim.errors import ScenarioError
@@ -56,6 +60,7 @@ def _two(levels: int = 101, rho_a: float = -math.log(0.9), rho_b: float = -math.
     xs = [round(k / (levels - 1), 6) for k in range(levels)]
     meetings = meetings or "scheduled: [" + ", ".join(f"{{day: {d}}}" for d in range(days)) + "]"
     return f"""
+format: 2
 name: two
 title: two parties, one divisible term
 start: 2020-01-01
@@ -79,6 +84,7 @@ def test_rubinstein_split_by_relative_patience() -> None:
 
 def _complete(protocol: str) -> str:
     return f"""
+format: 2
 name: complete
 title: complete information, a non-empty zone
 start: 2020-01-01
@@ -123,6 +129,7 @@ def test_a_per_day_cost_lowers_a_partys_share() -> None:
 
 def _summit(audience: float) -> str:
     return f"""
+format: 2
 name: summit
 title: a summit that forces a close
 start: 2020-01-01
@@ -155,6 +162,7 @@ def test_audience_costs_close_a_summit_whose_zone_is_otherwise_empty(
 def _private(spread: float) -> str:
     xs = [round(k / 20, 3) for k in range(21)]
     return f"""
+format: 2
 name: private
 title: private no-deal values, believed within a spread
 start: 2020-01-01
@@ -192,6 +200,7 @@ DEADLINE = 30
 def _deadline(c: float, plan_b: float = -1.0, rate: float = 0.05) -> str:
     xs = [round(k / 20, 3) for k in range(21)]
     return f"""
+format: 2
 name: deadline
 title: a deadline over a zone that is never empty
 start: 2020-01-01
@@ -265,3 +274,20 @@ def test_extending_the_window_changes_no_earlier_event() -> None:
     long = Plan(load_with(str(FLAGSHIP), ["horizon_days=179"])[0])
     for i in range(150):
         assert _story(short, i, 119) == _story(long, i, 119), f"replication {i}"
+
+
+# --- the format version ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("edit", "where"), [
+    (lambda t: t.replace("format: 2", "format: 1"), ":2:1: format: format 1 is not format 2"),
+    (lambda t: t.replace("format: 2", "# no format"), ":26:1: the file states no format"),
+])
+def test_an_old_format_file_exits_2_naming_its_line(tmp_path: Path, edit: Any,
+                                                     where: str) -> None:
+    path = tmp_path / "old.yaml"
+    path.write_text(edit(FLAGSHIP.read_text()).replace("../schema", "../../schema"))
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}{where}" in result.stderr
+    assert "protocol: faratin" in result.stderr and "horizon_days" in result.stderr

@@ -510,9 +510,17 @@ class Shock(_Model):
         return self
 
 
+FORMAT = 2  # the scenario format's version (sim.scenario.loading explains how to port)
+
+
 class Scenario(_Model):
     """A negotiation and truce scenario."""
 
+    format: Literal[2] = Field(
+        description="The version of the scenario format the file is written in: 2. Format 2 "
+        "(issue 19) names the bargaining model (negotiation.protocol, default 'alternating') "
+        "and lets deadlines act through the lottery c * plan B + (1 - c) * going on; a file "
+        "without it, or with an older version, is refused with a note on how to port it.")
     name: Slug = Field(description="Identifier used for run folders.")
     title: str = Field(description="One-line title.")
     description: str = Field("", description="What the scenario represents and its sources.")

@@ -18,13 +18,13 @@ import pytest
 import yaml
 
 from sim.engine import Plan, play, run_replication
+from sim.engine.plan import PartyParams
 from sim.engine.protocols.faratin import (
     ConcessionClock,
     accept_probability,
     aspiration,
     effective_horizon,
 )
-from sim.engine.plan import PartyParams
 from sim.outcomes import Record
 from sim.overrides import load_with
 from sim.scenario import loads

@@ -155,17 +155,22 @@ def _check_parties(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
         if party.reservation is not None and (party.status_quo is not None or party.premium):
             yield (*at, "reservation"), ("a literal reservation replaces the derived no-deal "
                                          "value; drop status_quo and premium, or the reservation")
-    for i, m in enumerate(n.meetings.scheduled):
-        for actor in m.audience_costs:
-            if actor not in n.parties:
-                yield (("negotiation", "meetings", "scheduled", i, "audience_costs", actor),
-                       f"{actor!r} is not a party at the table{did_you_mean(actor, n.parties)}")
+    yield from _audiences(n)
     if s.deadline is not None:
         for actor in s.deadline.plan_b.payoffs:
             if actor in s.actors and actor not in n.parties:
                 yield (("deadline", "plan_b", "payoffs", actor),
                        f"{actor!r} is not a party at the table; payoffs are for "
                        f"{', '.join(n.parties)}")
+
+
+def _audiences(n: Negotiation) -> Iterator[tuple[Loc, str]]:
+    """Audience costs are borne by parties at the table."""
+    for i, m in enumerate(n.meetings.scheduled):
+        for actor in m.audience_costs:
+            if actor not in n.parties:
+                yield (("negotiation", "meetings", "scheduled", i, "audience_costs", actor),
+                       f"{actor!r} is not a party at the table{did_you_mean(actor, n.parties)}")
 
 
 def _term_refs(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:

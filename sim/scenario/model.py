@@ -227,7 +227,7 @@ class Meeting(_Model):
         "(round j of R at day + j * duration / R), so parties concede between rounds.")
     rounds: Int | None = Field(
         None, ge=1, le=100, description="Proposals in this meeting (default: rounds_per_meeting).")
-    audience_costs: dict[Slug, Rate] = Field(
+    audience_costs: dict[Slug, Annotated[Real, Field(ge=0)]] = Field(
         default_factory=dict, description="Per party, its cost of leaving this meeting "
         "empty-handed, in its own units (audience costs, Fearon 1994; an action-forcing "
         "summit). Alternating protocol: during the meeting the party's no-deal value d is "

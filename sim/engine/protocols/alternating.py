@@ -8,9 +8,9 @@ The rules, as the engine runs them (docs/model.md, sections 3-4):
   the meeting's audience cost), ``W_k`` its value of the next round in the stationary
   complete-information equilibrium of the alternating-offers game (Rubinstein 1982, with a
   discrete offer table, unanimity and proposers in table order; found by backward induction
-  from "never agree"; if the choices cycle, W is the mean over the cycle), ``dt`` the days to the next
-  round (the next known round, or an unscheduled meeting, whichever is first), ``delta_k =
-  E[exp(-rate_k dt)]`` and ``kappa_k`` its cost per day.
+  from "never agree"; if the choices cycle, W is the mean over the cycle), ``dt`` the days to
+  the next round (the next known round, or an unscheduled meeting, whichever is first),
+  ``delta_k = E[exp(-rate_k dt)]`` and ``kappa_k`` its cost per day.
 - Deadline. While a deadline D with credibility c is live, with ``p`` the probability that the
   next round comes before D, ``G_k = g_k - (1 - p) c (g_k - B_k)``: the lottery ``c * plan B +
   (1 - c) * going on`` weighs in when no round is left before D (``B_k`` plan B's payoff to k,
@@ -36,11 +36,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.engine.plan import Plan
 from sim.engine.protocols import Protocol, register
+
+if TYPE_CHECKING:
+    from sim.engine.negotiation import Talks
 
 EPS = 1e-12  # relative to a party's feasible utility range
 MAX_CYCLES = 2000
@@ -85,9 +89,11 @@ def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
     complete-information equilibrium of scenario ``s`` (no-deal values ``d[s]``).
 
     Backward induction over the proposing cycle from "never agree" (``V = d``), the last
-    round's proposer being the first in the table's order, until a whole cycle repeats: proposer i offers the first offer in its order that every responder j
-    accepts (``u_j >= max(d_j, d_j + delta_j (V_j[i+1] - d_j) - cost_j)``) if it is worth
-    its own value of going on; otherwise nobody agrees and everyone gets its going-on value.
+    round's proposer being the first in the table's order, until a whole cycle's choices
+    repeat (exact values where nobody agrees) or cycle (the mean over the period): proposer i
+    offers the first offer in its order that every responder j accepts
+    (``u_j >= max(d_j, d_j + delta_j (V_j[i+1] - d_j) - cost_j)``) if it is worth its own
+    value of going on; otherwise nobody agrees and everyone gets its going-on value.
     """
     n, s = len(tab.order), d.shape[0]
     v = np.repeat(d[None], n, axis=0)
@@ -150,7 +156,7 @@ class Alternating(Protocol):
 
     calls_last_meeting = True
 
-    def __init__(self, talks):  # type: ignore[no-untyped-def]
+    def __init__(self, talks: Talks):
         super().__init__(talks)
         world = talks.world
         params = world.params

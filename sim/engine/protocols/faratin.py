@@ -10,11 +10,15 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.engine.plan import PartyParams, Plan
 from sim.engine.protocols import Protocol, register
+
+if TYPE_CHECKING:
+    from sim.engine.negotiation import Talks
 
 EPS = 1e-12  # relative to a party's feasible utility range
 
@@ -84,7 +88,7 @@ def accept_probability(u: float, a: float, r: float, temperature: float,
 class Faratin(Protocol):
     """Concession clocks and aspirations; proposals best for the others above one's aspiration."""
 
-    def __init__(self, talks):  # type: ignore[no-untyped-def]
+    def __init__(self, talks: Talks):
         super().__init__(talks)
         world = talks.world
         params = world.params

@@ -291,3 +291,29 @@ def test_an_old_format_file_exits_2_naming_its_line(tmp_path: Path, edit: Any,
     assert result.exit_code == 2
     assert f"{path}{where}" in result.stderr
     assert "protocol: faratin" in result.stderr and "horizon_days" in result.stderr
+
+
+# --- a status quo that moves ------------------------------------------------------------------
+
+
+def test_a_status_quo_that_starts_to_hurt_opens_the_zone_and_the_story_says_so() -> None:
+    # Zartman's ripeness: the summit's zone is empty until a shock lowers A's status quo.
+    text = _summit(0.0).replace("reservation: 0.6", "status_quo: 0.6").replace(
+        "reservation: -0.4", "status_quo: -0.4") + """shocks:
+  hurting:
+    day: 4
+    label: the stalemate starts to hurt
+    target: a.status_quo
+    shift: -0.3
+"""
+    world = play(plan_of(text), 0, tracing=True)
+    zones = [(e.day, e.data["size"]) for e in world.story if e.kind == "zone"]
+    assert zones == [(2.0, 0), (4.0, 2)]
+    assert world.record.deal_day == 5
+
+
+def test_a_trend_in_the_status_quo_opens_the_zone_in_time() -> None:
+    text = _summit(0.0).replace("reservation: 0.6", "status_quo: 0.6, status_quo_trend: -0.05")
+    text = text.replace("reservation: -0.4", "status_quo: -0.4")
+    rec = run_replication(plan_of(text), 0)
+    assert rec.deal_day == 5  # by day 5 A's no-deal value is 0.35: x = 0.4 is in the zone

@@ -131,6 +131,15 @@ class Talks:
         self.protocol.threat(credibility, deadline)
         self._deadline_meetings()
 
+    def move(self, party: str, amount: float) -> None:
+        """A shock moves a party's status quo (and so its no-deal value) by ``amount``."""
+        k = self.index[party]
+        self.shift[k] += amount
+        values = self.protocol.no_deal_values()
+        self.world.log("talks", f"{self.world.label(party)}'s status quo moves by {amount:+.3g}: "
+                       f"no-deal value now {values[k]:.3g}")
+        self.protocol.moved()
+
     def damage(self, shift: list[float]) -> None:
         """A breakdown raises each party's no-deal value by its premium shift (section 5)."""
         if not any(shift):
@@ -141,6 +150,7 @@ class Talks:
         self.world.log("talks", "trust damaged: no-deal values now " + ", ".join(
             f"{self.world.label(p.name)} {r:.3g}"
             for p, r in zip(self.parties, values, strict=True)))
+        self.protocol.moved()
 
     def meet(self, label: str, duration: float, rounds: int,
              audience: dict[int, float] | None = None) -> None:

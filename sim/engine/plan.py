@@ -100,6 +100,7 @@ class ShockParams:
     factor: float
     duration: float | None
     breaks_truce: bool
+    shift: float = 0.0  # added to a party's status quo, for a PARTY.status_quo target
 
 
 @dataclass(frozen=True)
@@ -507,6 +508,7 @@ def _shocks(s: Scenario, draw: _Drawer) -> list[ShockParams]:
                                draw(sh.probability, f"shocks.{name}.probability", 0, 1),
                                target,  # type: ignore[arg-type]
                                draw(sh.factor, f"shocks.{name}.factor", 0),
-                               sh.duration_days, sh.breaks_truce))
+                               sh.duration_days, sh.breaks_truce,
+                               draw(sh.shift, f"shocks.{name}.shift")))
     return out
 

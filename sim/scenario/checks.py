@@ -27,7 +27,9 @@ def cross_check(s: Scenario) -> Iterator[tuple[Loc, str]]:
         if eff.via is not None:
             yield from _check_via(s, ("effects", name, "via"), eff.via)
     for name, shock in s.shocks.items():
-        if shock.target is not None:
+        if shock.target is not None and shock.target.endswith(".status_quo"):
+            yield from _check_status_quo_target(s, ("shocks", name, "target"), shock.target)
+        elif shock.target is not None:
             yield from _check_target(s, ("shocks", name, "target"), shock.target)
     yield from budgets.check_scenario(s)
 
@@ -312,6 +314,14 @@ def _check_target(s: Scenario, loc: Loc, target: str) -> Iterator[tuple[Loc, str
     elif param not in TARGET_PARAMS:
         yield loc, f"unknown parameter {param!r}{did_you_mean(param, TARGET_PARAMS)}; " \
             f"expected one of {', '.join(TARGET_PARAMS)}"
+
+
+def _check_status_quo_target(s: Scenario, loc: Loc, target: str) -> Iterator[tuple[Loc, str]]:
+    who = target.split(".")[0]
+    parties = list(s.negotiation.parties) if s.negotiation else []
+    if who not in parties:
+        yield loc, (f"{who!r} is not a party at the table{did_you_mean(who, parties)}; a "
+                    "status_quo target names a negotiation party")
 
 
 def _check_via(s: Scenario, loc: Loc, via: str) -> Iterator[tuple[Loc, str]]:

@@ -497,8 +497,13 @@ class Shock(_Model):
     day: Day = Field(description="ISO date or day offset.")
     label: str = Field(description="What happens.")
     probability: Probability = Field(1.0, description="Chance that the shock happens at all.")
-    target: str | None = Field(None, description="Parameter multiplied, as for effects.")
+    target: str | None = Field(
+        None, description="Parameter multiplied, as for effects; or PARTY.status_quo, a "
+        "negotiation party's status quo, moved by `shift`.")
     factor: Rate = Field(1.0, description="Multiplier applied to the target.")
+    shift: Signed = Field(
+        0.0, description="For a PARTY.status_quo target: added to that party's no-deal value "
+        "(its own units) while the shock lasts (a stalemate that starts to hurt: ripeness).")
     duration_days: Annotated[Real, Field(gt=0)] | None = Field(
         None, description="How long the multiplier lasts; none = to the horizon.")
     breaks_truce: bool = Field(False, description="Whether the shock ends a running truce.")

@@ -45,6 +45,9 @@ class Protocol:
     def threat(self, credibility: float, deadline: float) -> None:
         """The deadline's threat changed (set, lapsed, renewed; ``deadline`` NaN when none)."""
 
+    def moved(self) -> None:
+        """A party's no-deal value moved (a shock, a breakdown)."""
+
     def no_deal_values(self) -> list[float]:
         """Each party's current no-deal value, in its own units (for the story)."""
         raise NotImplementedError

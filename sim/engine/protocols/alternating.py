@@ -245,6 +245,10 @@ class Alternating(Protocol):
                                                          strict=True))
 
     def begin(self, label: str) -> None:
+        self.moved()
+
+    def moved(self) -> None:
+        """The story gives the zone's size whenever it changes."""
         w = self.talks.world
         if not w.tracing:
             return

@@ -69,9 +69,10 @@ start: 2020-01-01
 horizon_days: 60
 actors: {{a: {{label: A}}, b: {{label: B}}}}
 negotiation:
+  protocol: faratin
   parties:
-    a: {{weights: {{x: 1}}, reservation: 0.2, e: {e}, tau: 0.02}}
-    b: {{weights: {{x: -1}}, reservation: -0.8, e: {e}, tau: 0.02}}
+    a: {{weights: {{x: 1}}, reservation: 0.2, e: {e}, tau: 0.02, horizon_days: 60}}
+    b: {{weights: {{x: -1}}, reservation: -0.8, e: {e}, tau: 0.02, horizon_days: 60}}
   terms: {{x: {levels}}}
   meetings: {{rate_per_day: 1}}
 """
@@ -147,9 +148,10 @@ actors:
   b: {label: B, violation_rate: 0.3}
   s: {label: Spoiler, attack_rate: 0.5}
 negotiation:
+  protocol: faratin
   parties:
-    a: {weights: {x: 1}, reservation: 0.1, e: 1.0, tau: 0.05, noise: 0.05}
-    b: {weights: {x: -1}, reservation: -0.9, e: 1.0, tau: 0.05}
+    a: {weights: {x: 1}, reservation: 0.1, e: 1.0, tau: 0.05, noise: 0.05, horizon_days: 40}
+    b: {weights: {x: -1}, reservation: -0.9, e: 1.0, tau: 0.05, horizon_days: 40}
   terms: {x: [0, 0.25, 0.5, 0.75, 1]}
   meetings: {rate_per_day: 0.5}
 deadline: {set_by: a, day: 20, credibility: 0.5, plan_b: {label: walk out}}

@@ -23,7 +23,8 @@ The rules, as the engine runs them (docs/model.md, sections 3-4):
   turned down is believed acceptable to j until the threat changes. When no type is left,
   every type comes back and only the floor binds.
 - Proposer. Party i offers the feasible o with ``u_i(o) >= G_i`` that maximises
-  ``P(o) u_i(o) + (1 - P(o)) G_i``, ``P(o)`` the product over responders of the share of
+  ``P(o) u_i(o) + (1 - P(o)) G_i``, ``G_i`` its value of going on given its beliefs (the mean
+  over the others' surviving types of its value of going on were that type the truth), ``P(o)`` the product over responders of the share of
   their surviving types that accept o (screening: Admati & Perry 1987, Cramton 1992); ties go
   to the higher P, then to the offer first in i's order (own utility, then the others'
   lowest rescaled utility, then table order). When no offer has P > 0 it passes.
@@ -262,7 +263,7 @@ class Alternating(Protocol):
     def propose(self, i: int) -> int | None:
         """The screening offer (module doc), or None when no offer may be accepted."""
         g = self.g = self.going_on(i)
-        u, gi = self.tab.u, g[0, i]
+        u, gi = self.tab.u, self._believed(i, g)
         prob = np.ones(u.shape[1])
         for j in self.tab.others[i]:
             prob *= self._acceptance(j, g)
@@ -284,6 +285,13 @@ class Alternating(Protocol):
                   f"(own {u[i, f]:.3g}, believed P(accept) {prob[f]:.2f}, going on {gi:.3g})",
                   proposer=self.parties[i].name, offer=offer)
         return offer
+
+    def _believed(self, i: int, g: np.ndarray) -> float:
+        """i's own value of going on given its beliefs: the mean, over the others' surviving
+        types, of its value of going on if that type were the truth."""
+        m = self.m
+        rows = [1 + j * m + np.flatnonzero(self.alive[j]) for j in self.tab.others[i]]
+        return float(g[np.concatenate(rows), i].mean())
 
     def _acceptance(self, j: int, g: np.ndarray) -> np.ndarray:
         """The share of j's surviving types that accept each offer, above j's floor."""

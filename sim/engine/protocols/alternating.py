@@ -26,8 +26,9 @@ The rules, as the engine runs them (docs/model.md, sections 3-4):
   ``P(o) u_i(o) + (1 - P(o)) G_i``, ``G_i`` its value of going on given its beliefs (the mean
   over the others' surviving types of its value of going on were that type the truth),
   ``P(o)`` the product over responders of the share of their surviving types that accept o
-  (screening: Admati & Perry 1987, Cramton 1992); ties go to the higher P, then to the offer first in i's order (own utility, then the others'
-  lowest rescaled utility, then table order). When no offer has P > 0 it passes.
+  (screening: Admati & Perry 1987, Cramton 1992); ties go to the higher P, then to the
+  offer first in i's order (own utility, then the others' lowest rescaled utility, then table
+  order). When no offer has P > 0 it passes.
 
 With degenerate beliefs every type is the truth: the proposer offers the best offer for
 itself that the others accept, and agreement is immediate whenever the zone is non-empty.

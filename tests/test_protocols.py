@@ -317,3 +317,26 @@ def test_a_trend_in_the_status_quo_opens_the_zone_in_time() -> None:
     text = text.replace("reservation: -0.4", "status_quo: -0.4")
     rec = run_replication(plan_of(text), 0)
     assert rec.deal_day == 5  # by day 5 A's no-deal value is 0.35: x = 0.4 is in the zone
+
+
+def test_an_analyst_states_meetings_before_every_live_deadline() -> None:
+    # An empty threat (c = 0) calls no last meeting; the stated one, 3 days before the first
+    # deadline (day 10) and again before the renewed one (day 20), is the only table.
+    text = _two(levels=11, days=30, meetings="rate_per_day: 0") + """deadline:
+  set_by: a
+  day: 10
+  credibility: 0
+  extension_days: 10
+  extensions: 1
+  meetings: [{days_before: 3, label: eve of the deadline}]
+  plan_b: {label: walk away}
+"""
+    world = play(plan_of(text), 0, tracing=True)
+    assert [e.day for e in world.story if e.kind == "meeting"] == [7.0]
+    assert world.record.deal_day == 7.0
+    empty = text.replace("a: {weights: {x: 1}, reservation: 0",
+                         "a: {weights: {x: 1}, reservation: 0.9")
+    empty = empty.replace("b: {weights: {x: -1}, reservation: -1",
+                          "b: {weights: {x: -1}, reservation: -0.05")
+    called = play(plan_of(empty), 0, tracing=True)  # an empty zone: no deal, talks go on
+    assert [e.day for e in called.story if e.kind == "meeting"] == [7.0, 17.0]

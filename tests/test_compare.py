@@ -28,6 +28,9 @@ from sim.scenario import load
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
 FLAGSHIP = SCENARIOS / "kerry_moscow_2016.yaml"
+# The flagship read under the faratin protocol (records bit-identical to the flagship before
+# issue 19): the numbers quoted below were seen with it.
+FARATIN_FLAGSHIP = ROOT / "tests" / "data" / "kerry_moscow_2016_faratin.yaml"
 NO_CARROT = SCENARIOS / "no_carrot.yaml"
 GENEROUS = SCENARIOS / "generous_carrot.yaml"
 POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
@@ -117,11 +120,11 @@ def test_three_copies_get_distinct_labels(tmp_path: Path) -> None:
 
 def test_more_leverage_over_assad_significantly_raises_first_truce_held(tmp_path: Path) -> None:
     # Premise: the flagship's leverage is triangular(0.3, 0.5, 0.8), mean 0.533 < 1.
-    doc = yaml.safe_load(FLAGSHIP.read_text())
+    doc = yaml.safe_load(FARATIN_FLAGSHIP.read_text())
     lo, mode, hi = doc["actors"]["russia"]["leverage"]["assad"]["triangular"]
     assert (lo + mode + hi) / 3 == pytest.approx(0.5333, abs=1e-4)
 
-    data = compare_json(FLAGSHIP, "--vs", "actors.russia.leverage.assad=1.0", "-n", 1500,
+    data = compare_json(FARATIN_FLAGSHIP, "--vs", "actors.russia.leverage.assad=1.0", "-n", 1500,
                         "--no-plots", out=tmp_path / "leverage")
     assert [s["label"] for s in data["scenarios"]] == ["kerry_moscow_2016",
                                                        "actors.russia.leverage.assad=1.0"]
@@ -141,7 +144,8 @@ def test_more_leverage_over_assad_significantly_raises_first_truce_held(tmp_path
                                     "negotiation.parties.russia.weights.intel_sharing=0.37"])
 def test_pairing_narrows_intervals_on_a_small_change(tmp_path: Path, change: str) -> None:
     runs = 1000
-    data = compare_json(FLAGSHIP, "--vs", change, "-n", runs, "--no-plots", out=tmp_path / "cmp")
+    data = compare_json(FARATIN_FLAGSHIP, "--vs", change, "-n", runs, "--no-plots",
+                        out=tmp_path / "cmp")
     for name in ("deal_truce_pending", "no_deal"):
         d = outcome_diffs(data)[name]
         assert d["test"] == "mcnemar"
@@ -155,7 +159,7 @@ def test_pairing_narrows_intervals_on_a_small_change(tmp_path: Path, change: str
     pairs = pq.read_table(tmp_path / "cmp" / "pairs.parquet")
     base = pairs.column("outcome__0").to_pylist()
     paired_variant = pairs.column("outcome__1").to_pylist()
-    indep = run_folder(FLAGSHIP, tmp_path / "indep", runs, FLAGSHIP_SEED + 1, change)
+    indep = run_folder(FARATIN_FLAGSHIP, tmp_path / "indep", runs, FLAGSHIP_SEED + 1, change)
     indep_variant = pq.read_table(indep / "replications.parquet").column("outcome").to_pylist()
     for name in ("deal_truce_pending", "no_deal"):
         b = indicator(base, name)

@@ -39,6 +39,12 @@ def test_faratin_records_are_frozen() -> None:
     assert records_hash(Plan(load(FARATIN_FLAGSHIP)), 300) == FARATIN_HASH
 
 
+def test_the_flagship_read_under_faratin_is_the_flagship_of_before() -> None:
+    # Every number format 2 added is read by the alternating protocol only.
+    plan = Plan(load_with(str(FLAGSHIP), ["negotiation.protocol=faratin"])[0])
+    assert records_hash(plan, 300) == FARATIN_HASH
+
+
 def test_faratin_needs_every_partys_own_horizon() -> None:
     text = FARATIN_FLAGSHIP.read_text().replace("      horizon_days: 119", "      # no horizon", 1)
     with pytest.raises(ScenarioError, match="horizon_days"):

@@ -25,6 +25,9 @@ from sim.engine.outcomes import possible
 from sim.scenario import load
 from tests.conftest import FLAGSHIP, POISSON, ROOT, SCENARIOS, invoke
 
+# The flagship read under the faratin protocol (records bit-identical to the flagship before
+# issue 19): the numbers quoted below were seen with it.
+FARATIN_FLAGSHIP = ROOT / "tests" / "data" / "kerry_moscow_2016_faratin.yaml"
 NO_CARROT = SCENARIOS / "no_carrot.yaml"
 GENEROUS = SCENARIOS / "generous_carrot.yaml"
 FLAGSHIP_SEED = 20160712
@@ -111,11 +114,11 @@ def test_three_copies_get_distinct_labels(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_more_leverage_over_assad_significantly_raises_first_truce_held(tmp_path: Path) -> None:
     # Premise: the flagship's leverage is triangular(0.3, 0.5, 0.8), mean 0.533 < 1.
-    doc = yaml.safe_load(FLAGSHIP.read_text())
+    doc = yaml.safe_load(FARATIN_FLAGSHIP.read_text())
     lo, mode, hi = doc["actors"]["russia"]["leverage"]["assad"]["triangular"]
     assert (lo + mode + hi) / 3 == pytest.approx(0.5333, abs=1e-4)
 
-    data = compare_json(FLAGSHIP, "--vs", "actors.russia.leverage.assad=1.0", "-n", 1500,
+    data = compare_json(FARATIN_FLAGSHIP, "--vs", "actors.russia.leverage.assad=1.0", "-n", 1500,
                         "--no-plots", out=tmp_path / "leverage")
     assert [s["label"] for s in data["scenarios"]] == ["kerry_moscow_2016",
                                                        "actors.russia.leverage.assad=1.0"]
@@ -142,7 +145,8 @@ def test_more_leverage_over_assad_significantly_raises_first_truce_held(tmp_path
 @pytest.mark.slow
 def test_pairing_narrows_intervals_on_a_small_change(tmp_path: Path, change: str) -> None:
     runs = 1000
-    data = compare_json(FLAGSHIP, "--vs", change, "-n", runs, "--no-plots", out=tmp_path / "cmp")
+    data = compare_json(FARATIN_FLAGSHIP, "--vs", change, "-n", runs, "--no-plots",
+                        out=tmp_path / "cmp")
     for name in ("deal_truce_pending", "no_deal"):
         d = outcome_diffs(data)[name]
         assert d["test"] == "mcnemar"
@@ -156,7 +160,7 @@ def test_pairing_narrows_intervals_on_a_small_change(tmp_path: Path, change: str
     pairs = pq.read_table(tmp_path / "cmp" / "pairs.parquet")
     base = pairs.column("outcome__0").to_pylist()
     paired_variant = pairs.column("outcome__1").to_pylist()
-    indep = run_folder(FLAGSHIP, tmp_path / "indep", runs, FLAGSHIP_SEED + 1, change)
+    indep = run_folder(FARATIN_FLAGSHIP, tmp_path / "indep", runs, FLAGSHIP_SEED + 1, change)
     indep_variant = pq.read_table(indep / "replications.parquet").column("outcome").to_pylist()
     for name in ("deal_truce_pending", "no_deal"):
         b = indicator(base, name)

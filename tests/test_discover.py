@@ -24,6 +24,7 @@ RESERVATION = "negotiation.parties.b.reservation"
 # same condition. So there is no deal exactly when r_B > 0.6; P(no deal) = 0.3 / 0.6 = 0.5.
 # The actors' violation rates are drawn too but nothing reads them (no truce): noise inputs.
 KNOWN_BOX = """
+format: 2
 name: known_box
 title: No deal exactly when B's reservation exceeds 0.6
 description: Deterministic acceptance; the only input that matters is B's reservation.

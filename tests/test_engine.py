@@ -61,15 +61,17 @@ def test_hawkes_mean_count_matches_closed_form() -> None:
 def _timing_scenario(e: float) -> str:
     levels = [round(0.1 * i, 1) for i in range(11)]
     return f"""
+format: 2
 name: timing
 title: conceders deal early
 start: 2020-01-01
 horizon_days: 60
 actors: {{a: {{label: A}}, b: {{label: B}}}}
 negotiation:
+  protocol: faratin
   parties:
-    a: {{weights: {{x: 1}}, reservation: 0.2, e: {e}, tau: 0.02}}
-    b: {{weights: {{x: -1}}, reservation: -0.8, e: {e}, tau: 0.02}}
+    a: {{weights: {{x: 1}}, reservation: 0.2, e: {e}, tau: 0.02, horizon_days: 60}}
+    b: {{weights: {{x: -1}}, reservation: -0.8, e: {e}, tau: 0.02, horizon_days: 60}}
   terms: {{x: {levels}}}
   meetings: {{rate_per_day: 1}}
 """
@@ -89,6 +91,7 @@ def test_boulware_parties_strike_deals_late() -> None:
 
 def _leverage_scenario(leverage: float) -> str:
     return f"""
+format: 2
 name: lev
 title: leverage
 start: 2020-01-01
@@ -134,6 +137,7 @@ def test_same_seed_gives_identical_records() -> None:
 
 
 SPOILED = """
+format: 2
 name: spoiled
 title: talks and a spoiler
 start: 2020-01-01
@@ -143,9 +147,10 @@ actors:
   b: {label: B, violation_rate: 0.3}
   s: {label: Spoiler, attack_rate: 0.5}
 negotiation:
+  protocol: faratin
   parties:
-    a: {weights: {x: 1}, reservation: 0.1, e: 1.0, tau: 0.05, noise: 0.05}
-    b: {weights: {x: -1}, reservation: -0.9, e: 1.0, tau: 0.05}
+    a: {weights: {x: 1}, reservation: 0.1, e: 1.0, tau: 0.05, noise: 0.05, horizon_days: 40}
+    b: {weights: {x: -1}, reservation: -0.9, e: 1.0, tau: 0.05, horizon_days: 40}
   terms: {x: [0, 0.25, 0.5, 0.75, 1]}
   meetings: {rate_per_day: 0.5}
 deadline: {set_by: a, day: 20, credibility: 0.5, plan_b: {label: walk out}}
@@ -185,6 +190,7 @@ def test_record_is_complete_and_counts_events() -> None:
 
 
 ULTIMATUM = """
+format: 2
 name: ultimatum
 title: an ultimatum nobody can meet
 start: 2020-01-01
@@ -230,6 +236,7 @@ def test_credibility_decays_at_each_lapse() -> None:
 
 
 SHOCKED = """
+format: 2
 name: shocked
 title: a truce and a convoy strike
 start: 2020-01-01
@@ -274,6 +281,7 @@ def test_distributions_are_drawn_once_per_replication() -> None:
 
 
 AIDED = """
+format: 2
 name: aided
 title: aid with and without a truce
 start: 2020-01-01
@@ -293,6 +301,7 @@ def test_aid_deliveries_follow_the_truce_state() -> None:
 
 
 CARROT = """
+format: 2
 name: carrot
 title: a carrot tied to the truce, then talks again
 start: 2020-01-01

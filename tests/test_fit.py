@@ -390,7 +390,7 @@ def test_fit_of_the_shipped_example_covers_every_true_parameter(report: fr.FitRe
 def test_yaml_block_pastes_into_a_valid_scenario(report: fr.FitReport) -> None:
     block = yaml.safe_load(fr.yaml_block(report))
     block["truce"]["starts"] = 0
-    scenario = {"name": "pasted", "title": "Pasted fit", "start": "2024-01-01",
+    scenario = {"format": 2, "name": "pasted", "title": "Pasted fit", "start": "2024-01-01",
                 "horizon_days": 100, **block}
     s = loads(yaml.safe_dump(scenario))
     assert s.truce is not None and s.truce.parties == ["government", "rebels"]

@@ -323,7 +323,7 @@ def test_lone_surrogates_are_refused_by_validate(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
     path.write_text(POISSON.read_text().replace(
         "title: A truce alone with Poisson violations", 'title: "bad \\ud800 text"'))
-    assert_refused(invoke("validate", path), "surrogate", ":5:")
+    assert_refused(invoke("validate", path), "surrogate", ":6:")
 
 
 def test_dates_near_year_9999_are_refused_by_validate(tmp_path: Path) -> None:
@@ -673,6 +673,7 @@ def test_whatever_validate_accepts_runs_traces_and_reports(
 # --- 8. progress and trace memory for slow, eventful replications ------------------------------
 
 BUSY = """
+format: 2
 name: busy
 title: a busy truce
 start: 2020-01-01

@@ -27,6 +27,7 @@ TRUCE_NAMES = {"first_truce_held", "first_truce_too_young", "renewed_truce_activ
 
 # One meeting on day 1 where A offers x = 0.6 and B (reservation 0.5) accepts, deterministically.
 QUICK_DEAL = """
+format: 2
 name: quick_deal
 title: A deal on day 1
 description: Deterministic acceptance; the truce it starts waits DELAY days.
@@ -189,6 +190,7 @@ def test_trace_accepts_the_new_outcome_names_and_refuses_impossible_ones() -> No
 
 
 THREE_PARTY_TRUCE = """
+format: 2
 name: three_party_truce
 title: Three parties under a truce, Poisson violations
 description: Cheap to simulate, with an outcome and a metric per party to compare.

@@ -21,9 +21,21 @@ METRIC_COLUMNS = ["point", RATE, "metric", "n", "mean", "sd", "ci_low", "ci_high
 
 @pytest.fixture(scope="module")
 def horizons() -> sim.CompareResult:
-    """trade_talks against four shorter and longer horizons: five arms, 100 runs each."""
-    return sim.compare("examples/trade_talks", variants=[{"horizon_days": h} for h in HORIZONS],
-                       runs=100)
+    """trade_talks under faratin against four shorter and longer windows, each party's
+    concession horizon at the window: five arms, 100 runs each."""
+    return sim.compare(TRADE_FARATIN, variants=[_window(h) for h in HORIZONS], runs=100)
+
+
+TRADE_FARATIN = Path(__file__).resolve().parent / "data" / "trade_talks_faratin.yaml"
+PARTIES = ("arland", "bexia", "corvan")
+
+
+def _window(h: int) -> dict[str, int]:
+    return {"horizon_days": h, **{f"negotiation.parties.{p}.horizon_days": h for p in PARTIES}}
+
+
+def _label(h: int) -> str:
+    return ", ".join(f"{k}={v}" for k, v in _window(h).items())
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +55,17 @@ def _diff(result: sim.CompareResult, variant: str, kind: str, name: str) -> dict
 
 def test_compare_metrics_have_nan_where_a_difference_has_no_interval(
         horizons: sim.CompareResult) -> None:
-    stored = _diff(horizons, "horizon_days=60", "metrics", "truce_days")
+    stored = _diff(horizons, _label(60), "metrics", "truce_days")
     assert stored["ci"] is None and stored["n"] == 0  # no truce in trade talks
     m = horizons.metrics.set_index(["variant", "metric"])
     metrics = horizons.data["comparisons"][0]["diff"]["metrics"]
     assert len(m) == len(HORIZONS) * len(metrics)
-    empty = m.loc[("horizon_days=60", "truce_days")]
+    empty = m.loc[(_label(60), "truce_days")]
     for column in ("diff", "ci_low", "ci_high", "p_value", "p_holm", "pairing_gain"):
         assert math.isnan(empty[column]), column
     assert not empty["significant"] and empty["pairs"] == 0
-    deal = m.loc[("horizon_days=60", "deal_day")]
-    expected = _diff(horizons, "horizon_days=60", "metrics", "deal_day")
+    deal = m.loc[(_label(60), "deal_day")]
+    expected = _diff(horizons, _label(60), "metrics", "deal_day")
     assert deal["diff"] == pytest.approx(expected["diff"]) and deal["diff"] < -200
     assert (deal["ci_low"], deal["ci_high"]) == pytest.approx(tuple(expected["ci"]))
     assert deal["ci_low"] < deal["diff"] < deal["ci_high"] and deal["significant"]
@@ -68,7 +80,7 @@ def test_compare_outcomes_match_the_stored_differences(horizons: sim.CompareResu
         assert (row["ci_low"], row["ci_high"]) == pytest.approx(tuple(stored["ci"]))
         assert row["p_holm"] == pytest.approx(stored["p_holm"])
     # a shorter horizon leaves less time for a deal: no deal rises by what deals lose
-    sixty = o.loc["horizon_days=60"]
+    sixty = o.loc[_label(60)]
     assert sixty.loc["no_deal", "diff"] == pytest.approx(-sixty.loc["deal_without_truce", "diff"])
     assert sixty.loc["no_deal", "diff"] > 0.2 and sixty.loc["no_deal", "significant"]
 

@@ -99,6 +99,7 @@ shocks:
     label: An offensive
     target: assad.violation_rate
     factor: 1.5
+format: 2
 """
 
 ANY = object()  # in BAD: this line / path is not checked

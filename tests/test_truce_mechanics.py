@@ -21,6 +21,7 @@ from sim.scenario import load, loads
 from tests.conftest import EXAMPLES, plan_of
 
 POISSON = """
+format: 2
 name: monitored
 title: one party, Poisson violations, a monitor that sees 60%
 start: 2020-01-01
@@ -68,6 +69,7 @@ def test_full_detection_leaves_the_true_process_and_draws_no_monitor_uniforms() 
 
 
 MISATTRIBUTED = """
+format: 2
 name: misattributed
 title: B's violations are blamed on A half the time
 start: 2020-01-01
@@ -95,6 +97,7 @@ def test_attribution_blames_the_named_share_on_the_other_party() -> None:
 # --- declared exits ----------------------------------------------------------------------------
 
 EXIT = """
+format: 2
 name: exit
 title: B may declare the truce over when A violates it
 start: 2020-01-01
@@ -158,6 +161,7 @@ def test_declaring_rule_compares_suffering_with_tolerance_times_worth() -> None:
 # --- degraded ---------------------------------------------------------------------------------
 
 DEGRADED = """
+format: 2
 name: degraded
 title: a truce that never breaks but may be degraded
 start: 2020-01-01
@@ -185,6 +189,7 @@ def test_degraded_is_its_own_outcome_when_the_last_window_reaches_the_level() ->
 # --- stakes -----------------------------------------------------------------------------------
 
 STAKES = """
+format: 2
 name: stakes
 title: A holds a carrot it loses at breakdown
 start: 2020-01-01
@@ -264,6 +269,7 @@ def test_damaged_trust_raises_no_deal_values_and_slows_meetings() -> None:
 # --- per-pair decay ----------------------------------------------------------------------------
 
 PAIR = """
+format: 2
 name: pairs
 title: B excites A with its own decay
 start: 2020-01-01

@@ -26,6 +26,7 @@ from tests.conftest import FLAGSHIP, plan_of
 # --- perception drives retaliation ----------------------------------------------------------
 
 PERCEIVED = """
+format: 2
 name: perceived
 title: B reacts only to A's violations that the monitor sees
 start: 2020-01-01
@@ -76,6 +77,7 @@ def test_misattribution_changes_who_retaliates() -> None:
 
 
 FIT_TRUTH = """
+format: 2
 name: truth
 title: two parties, retaliation and a spoiler, seen perfectly
 start: 2024-01-01
@@ -108,6 +110,7 @@ def test_perfect_monitoring_makes_perceived_and_true_retaliation_identical() -> 
 # --- spoilers blamed on truce parties --------------------------------------------------------
 
 BLAMED = """
+format: 2
 name: blamed
 title: a spoiler's attacks are blamed on the only truce party
 start: 2020-01-01
@@ -156,6 +159,7 @@ def test_blame_probabilities_cannot_exceed_one() -> None:
 # --- deterrence -------------------------------------------------------------------------------
 
 DETERRED = """
+format: 2
 name: deterred
 title: two symmetric parties who may be deterred by being seen
 start: 2020-01-01
@@ -205,6 +209,7 @@ def test_no_deterrence_changes_nothing() -> None:
 # --- actors off the table ---------------------------------------------------------------------
 
 EXIT_OFF_TABLE = """
+format: 2
 name: off_table
 title: C, not at the table, may declare the truce over when A violates it
 start: 2020-01-01
@@ -249,6 +254,7 @@ def test_an_actor_off_the_table_needs_a_stated_worth() -> None:
 
 
 PATRON = """
+format: 2
 name: patron
 title: C's patron B holds the stake that restrains C
 start: 2020-01-01
@@ -287,6 +293,7 @@ def test_a_stake_held_by_a_patron_restrains_its_client(stake: str) -> None:
 # --- the truce's worth in the bargain ---------------------------------------------------------
 
 WORTH = """
+format: 2
 name: worth
 title: A values each day the truce holds; the carrot cuts B's violations
 start: 2020-01-01
@@ -352,6 +359,7 @@ def test_survival_at_a_day_by_hand() -> None:
     assert many["s"] == pytest.approx(0.5) and many["at_risk"] == 21 and many["estimable"]
 
 LATE = """
+format: 2
 name: late
 title: a truce that starts in the window's last 10 days
 start: 2020-01-01
@@ -415,8 +423,15 @@ def _s30(recs: list[Record]) -> dict:
 def test_a_bigger_carrot_is_priced_into_the_deal_and_lengthens_first_truces() -> None:
     n = 1000
     small, big = _flagship_240(-0.4, n), _flagship_240(-0.8, n)  # common random numbers
+    # Under the alternating protocol nearly every run deals on this window (P(deal) 0.999 ->
+    # 1.000), so the carrot's price shows in the deal's timing: never less likely, and sooner
+    # by more than 3 Monte Carlo standard errors (about 1.2 days of 4.9).
     d = np.array([b.deal for b in big], dtype=float) - [s.deal for s in small]
-    assert d.mean() > 2 * d.std(ddof=1) / math.sqrt(n)  # P(deal) about 0.71 -> 0.73
+    assert d.mean() >= 0
+    a, b = (np.array([r.deal_day for r in arm]) for arm in (small, big))
+    both = np.isfinite(a) & np.isfinite(b)
+    sooner = a[both] - b[both]
+    assert sooner.mean() > 3 * sooner.std(ddof=1) / math.sqrt(both.sum())
     s0, s1 = _s30(small), _s30(big)  # S(30 d) about 0.09 -> 0.15
     half = math.hypot(*((s["ci"][1] - s["ci"][0]) / 2 for s in (s0, s1)))
     assert s0["estimable"] and s1["estimable"] and s1["s"] - s0["s"] > half

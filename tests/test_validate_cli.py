@@ -91,8 +91,8 @@ def test_validate_reports_every_problem_of_a_file(tmp_path: Path) -> None:
     result = invoke("validate", str(path))
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
-    assert any(line.startswith(f"{path}:16:5: actors.side_a.violation_rate: ") for line in lines)
-    assert any(line.startswith(f"{path}:11:1: sede: unknown field") for line in lines)
+    assert any(line.startswith(f"{path}:17:5: actors.side_a.violation_rate: ") for line in lines)
+    assert any(line.startswith(f"{path}:12:1: sede: unknown field") for line in lines)
 
 
 def test_validate_reports_date_written_for_start_without_traceback(tmp_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_validate_reports_date_written_for_start_without_traceback(tmp_path: Pat
     result = invoke("validate", str(path))
     assert_no_traceback(result.output)
     assert result.exit_code == 2, repr(result.exception)
-    assert f"{path}:9:1: date: unknown field 'date'" in result.stderr
+    assert f"{path}:10:1: date: unknown field 'date'" in result.stderr
     assert "start: required field is missing" in result.stderr
 
 

@@ -1,86 +1,41 @@
-"""Talks: meetings of several rounds, each party conceding on its own clock, unanimity.
+"""Talks: meetings of several rounds, proposals in turn, unanimity, under a named protocol.
 
-Every party values offers in its own units (``Params.utilities``); its no-deal value and its
-concession horizon follow the deadline's current credibility (``Talks.retime``). See
-docs/model.md, section 3, for the rules and a worked example.
+The talks are shared by every bargaining protocol (``sim.engine.protocols``): they hold the
+meetings (scheduled, unscheduled, stated relative to a deadline, and a last one called before
+a deadline when the protocol says so), the proposing order, the deadline's current threat,
+breakdown damage, the record and the story. The protocol decides what is offered and whether
+it is accepted. See docs/model.md, sections 3-4.
 """
 
 from __future__ import annotations
 
-import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 
-from sim.engine.plan import PartyParams, Plan
+from sim.engine.protocols import Protocol, make
 from sim.engine.state import PoissonClock, after
 from sim.engine.world import World
 
-EPS = 1e-12  # relative to a party's feasible utility range
 MEETINGS = ("meetings", "rate")
 
 
 @dataclass
-class ConcessionClock:
-    """How far a party has conceded, ``x`` in [0, 1], advancing linearly toward 1 at ``end``.
+class Round:
+    """Where the current round sits: its index in its meeting, the meeting's rounds and
+    duration, and the audience costs the meeting carries (by party index)."""
 
-    Faratin's ``min(t, T) / T`` when nothing changes; when the horizon moves (a deadline set,
-    lapsed or renewed), ``x`` keeps its value and heads for 1 at the new horizon, so the curve
-    continues and never restarts.
-    """
+    j: int = 1
+    rounds: int = 1
+    duration: float = 0.0
+    audience: dict[int, float] = field(default_factory=dict)
 
-    x0: float = 0.0
-    t0: float = 0.0
-    end: float = 1.0
-
-    def at(self, t: float) -> float:
-        if self.end <= self.t0 or t >= self.end:
-            return 1.0
-        return min(1.0, self.x0 + (1.0 - self.x0) * (t - self.t0) / (self.end - self.t0))
-
-    def retarget(self, t: float, end: float) -> None:
-        self.x0, self.t0, self.end = self.at(t), t, end
-
-
-def effective_horizon(p: PartyParams, credibility: float, deadline: float, now: float) -> float:
-    """When a party that plan B would hurt expects to reach its no-deal value.
-
-    Its concession speed over the time left is the credibility-weighted mean of the speed
-    that reaches the floor at the deadline and its own: ``1 / (T_eff - t) = c / (D - t) +
-    (1 - c) / (T_own - t)`` (at the start, ``1/T_eff = c/D + (1 - c)/T_own``). An empty threat
-    (c = 0), a deadline already past, or a party the threat does not hurt keeps ``T_own``; a
-    certain threat (c = 1) gives ``D``.
-    """
-    own = p.horizon
-    if not p.threatened or credibility <= 0 or not now < deadline < own:
-        return own
-    speed = credibility / (deadline - now) + (1.0 - credibility) / (own - now)
-    return now + 1.0 / speed
-
-
-def aspiration(p: PartyParams, x: float, reservation: float) -> float:
-    """Faratin, Sierra & Jennings (1998): ``a = r + (1 - F(x)) (top - r)``,
-    ``F(x) = k + (1 - k) x ** (1 / e)``, with ``top`` the best feasible utility (or ``r``
-    when no feasible offer beats no deal)."""
-    f = p.k + (1.0 - p.k) * x ** (1.0 / p.e)
-    top = max(p.best, reservation)
-    return reservation + (1.0 - f) * (top - reservation)
-
-
-def accept_probability(u: float, a: float, r: float, temperature: float,
-                       eps: float = EPS) -> float:
-    """0 below the no-deal value ``r``, 1 from the aspiration ``a`` up, and in between
-    ``2 / (1 + exp((a - u) / temperature))``, which rises to 1 at ``a`` (0 when temperature 0)."""
-    if u < r - eps:
-        return 0.0
-    if u >= a - eps:
-        return 1.0
-    if temperature <= 0:
-        return 0.0
-    z = (a - u) / temperature
-    return 2.0 / (1.0 + math.exp(z)) if z < 700 else 0.0
+    @property
+    def gap(self) -> float | None:
+        """Days to the meeting's next round, or None after its last."""
+        return self.duration / self.rounds if self.j < self.rounds else None
 
 
 class Talks:
@@ -91,152 +46,149 @@ class Talks:
         plan, params = world.plan, world.params
         n = plan.scenario.negotiation
         assert n is not None
+        self.spec = n
         self.parties = params.parties
-        self.utilities = params.utilities
-        self.beliefs = params.beliefs
-        self.feasible = plan.feasible
+        self.index = {p.name: k for k, p in enumerate(self.parties)}
         self.rounds = n.rounds_per_meeting
         self.resume_delay = n.resume_delay_days if n.resume_after_breakdown else None
         self.others = [np.array([j for j in range(len(self.parties)) if j != i])
                        for i in range(len(self.parties))]
-        self.eps = [EPS * p.span for p in self.parties]
-        self.ladders = _ladders(plan, self.utilities, self.beliefs, self.others)
-        self.draws = world.streams["negotiation"]
         self.turn = 0
         self.open = True
-        self.clocks = [ConcessionClock(end=p.horizon) for p in self.parties]
-        self.reservations = [0.0] * len(self.parties)
         self.shift = [0.0] * len(self.parties)  # damaged trust: premiums added at breakdowns
         self.credibility = params.credibility
-        self.retime(params.credibility, plan.deadline_day)
+        self.deadline = plan.deadline_day
+        self.position = Round()
+        self.agenda: list[float] = []  # days of the first rounds of meetings still to come
+        self.protocol: Protocol = make(n.protocol, self)
+        self.protocol.threat(params.credibility, plan.deadline_day)
         env = world.env
         for m in n.meetings.scheduled:
-            after(env, plan.scenario.day(m.day), partial(
-                self.meet, m.label, m.duration_days, m.rounds or self.rounds))
+            self._plan_meeting(plan.scenario.day(m.day), m.label, m.duration_days,
+                               m.rounds or self.rounds, self._audience(m.audience_costs))
         rate = params.base.get(("meetings", "rate"), 0.0)
         if rate > 0:
             self.clock = PoissonClock(env, world.streams["meetings"], rate, partial(
                 self.meet, n.meetings.label, n.meetings.duration_days, self.rounds))
             world.live.subscribe(MEETINGS, lambda: self.clock.set_rate(world.live[MEETINGS]))
+        self._deadline_meetings()
+
+    def _audience(self, costs: dict[str, float]) -> dict[int, float]:
+        return {self.index[p]: float(a) for p, a in costs.items() if a}
+
+    def _plan_meeting(self, day: float, label: str, duration: float, rounds: int,
+                      audience: dict[int, float] | None = None) -> None:
+        self.agenda.append(day + (duration / rounds if duration > 0 else 0.0))
+        after(self.world.env, day - self.world.now,
+              partial(self.meet, label, duration, rounds, audience))
+
+    def _deadline_meetings(self) -> None:
+        """The analyst's meetings before the live deadline, and the protocol's last call."""
+        d, now = self.world.plan.scenario.deadline, self.world.now
+        if d is None or not self.deadline > now:
+            return
+        for m in d.meetings:
+            if self.deadline - m.days_before >= now:
+                self._plan_meeting(self.deadline - m.days_before, m.label, 0.0,
+                                   m.rounds or self.rounds)
+        call = self.deadline - d.last_call_days
+        if self.protocol.calls_last_meeting and self.credibility > 0 and call >= now:
+            after(self.world.env, call - now, partial(self._last_call, self.deadline))
+
+    def _last_call(self, deadline: float) -> None:
+        """A last meeting before the deadline, when some offer beats every party's lottery."""
+        w = self.world
+        if deadline != self.deadline or not self.open or w.done or w.deal_holds():
+            return
+        if self.protocol.wants_last_meeting():
+            w.log("talks", f"a last meeting is called before the deadline (day {deadline:g})")
+            self.meet("last meeting before the deadline", 0.0, self.rounds)
+
+    def next_known_round(self) -> float:
+        """The day of the next round already known (in this meeting or a planned one)."""
+        now, gap = self.world.now, self.position.gap
+        if gap is not None:
+            return now + gap
+        ahead = [t for t in self.agenda if t > now]
+        d = self.world.plan.scenario.deadline
+        if (self.protocol.calls_last_meeting and d is not None and self.credibility > 0
+                and self.deadline - d.last_call_days > now):
+            ahead.append(self.deadline - d.last_call_days)
+        return min(ahead, default=math.inf)
+
+    def meeting_rate(self) -> float:
+        """The current rate of unscheduled meetings, per day."""
+        return self.world.live[MEETINGS]
+
+    @property
+    def reservations(self) -> list[float]:
+        """Each party's current no-deal value, in its own units (what a deal is worth above)."""
+        return self.protocol.no_deal_values()
 
     def retime(self, credibility: float, deadline: float) -> None:
-        """The threat changed (set, lapsed, renewed): new no-deal values and horizons."""
-        now = self.world.now
-        self.credibility = credibility
-        for k, p in enumerate(self.parties):
-            self.reservations[k] = p.no_deal(credibility) + self.shift[k]
-            self.clocks[k].retarget(now, effective_horizon(p, credibility, deadline, now))
+        """The threat changed (set, lapsed, renewed)."""
+        self.credibility, self.deadline = credibility, deadline
+        self.protocol.threat(credibility, deadline)
+        self._deadline_meetings()
+
+    def move(self, party: str, amount: float) -> None:
+        """A shock moves a party's status quo (and so its no-deal value) by ``amount``."""
+        k = self.index[party]
+        self.shift[k] += amount
+        values = self.protocol.no_deal_values()
+        self.world.log("talks", f"{self.world.label(party)}'s status quo moves by {amount:+.3g}: "
+                       f"no-deal value now {values[k]:.3g}")
+        self.protocol.moved()
 
     def damage(self, shift: list[float]) -> None:
         """A breakdown raises each party's no-deal value by its premium shift (section 5)."""
         if not any(shift):
             return
-        for k, p in enumerate(self.parties):
+        for k in range(len(self.parties)):
             self.shift[k] += shift[k]
-            self.reservations[k] = p.no_deal(self.credibility) + self.shift[k]
+        values = self.protocol.no_deal_values()
         self.world.log("talks", "trust damaged: no-deal values now " + ", ".join(
             f"{self.world.label(p.name)} {r:.3g}"
-            for p, r in zip(self.parties, self.reservations, strict=True)))
+            for p, r in zip(self.parties, values, strict=True)))
+        self.protocol.moved()
 
-    def aspirations(self) -> list[float]:
-        now = self.world.now
-        return [aspiration(p, c.at(now), r)
-                for p, c, r in zip(self.parties, self.clocks, self.reservations, strict=True)]
-
-    def meet(self, label: str, duration: float, rounds: int) -> None:
+    def meet(self, label: str, duration: float, rounds: int,
+             audience: dict[int, float] | None = None) -> None:
         """A meeting of ``rounds`` proposals, spread evenly over ``duration`` days."""
         w = self.world
         if not self.open or w.done:
             return
         w.record.meetings += 1
         if w.tracing:
-            w.log("meeting", f"{label}: aspirations " + self._show(self.aspirations()))
+            w.log("meeting", f"{label}: " + self.protocol.status())
+        audience = audience or {}
         if duration <= 0:
-            for _ in range(rounds):
-                if self.round():
+            for j in range(1, rounds + 1):
+                if self.round("", Round(j, rounds, 0.0, audience)):
                     return
             return
         for j in range(1, rounds + 1):
-            after(w.env, j * duration / rounds, partial(self.round, label))
+            after(w.env, j * duration / rounds,
+                  partial(self.round, label, Round(j, rounds, duration, audience)))
 
-    def round(self, label: str = "") -> bool:
+    def round(self, label: str = "", position: Round | None = None) -> bool:
         """One proposal and the answers to it; True when it makes a deal."""
         w = self.world
         if not self.open or w.done:
             return False
-        asp = self.aspirations()
-        if label and w.tracing:
-            w.log("round", f"{label}, next round: aspirations " + self._show(asp))
+        self.position = position or Round()
+        self.protocol.begin(label)
         proposer = self.turn % len(self.parties)
         self.turn += 1
-        offer = self.propose(proposer, asp)
-        if offer is not None and self.respond(proposer, offer, asp):
+        offer = self.protocol.propose(proposer)
+        if offer is None:
+            return False
+        w.record.proposals += 1
+        if self.protocol.respond(proposer, offer):
             self.open = False
             w.agree(offer)
             return True
         return False
-
-    def _show(self, asp: list[float]) -> str:
-        w = self.world
-        return ", ".join(f"{w.label(p.name)} {a:.3g} (no deal {r:.3g})"
-                         for p, a, r in zip(self.parties, asp, self.reservations, strict=True))
-
-    def propose(self, i: int, asp: list[float]) -> int | None:
-        """The feasible offer worth at least i's aspiration that i believes best for the others.
-
-        "Best for the others" is the highest minimum believed utility among the responders,
-        each on its [0, 1] scale over the feasible offers (belief = that plus the proposer's
-        noise); ties go to the proposer's own utility, then to the first offer in the table.
-        """
-        own = self.utilities[i]
-        noise = self.parties[i].noise
-        if noise > 0:
-            offer = self._noisy_choice(i, asp[i], noise)
-        else:
-            offer = self.ladders[i].best_for(asp[i], self.eps[i])
-        w = self.world
-        if offer is None:
-            if w.tracing:
-                w.log("pass", f"{w.label(self.parties[i].name)} has no offer worth its "
-                      f"aspiration {asp[i]:.3g}")
-            return None
-        w.record.proposals += 1
-        if w.tracing:
-            w.log("offer", f"{w.label(self.parties[i].name)} offers {w.describe_offer(offer)} "
-                  f"(own {own[offer]:.3g} >= {asp[i]:.3g})", proposer=self.parties[i].name,
-                  offer=offer)
-        return offer
-
-    def _noisy_choice(self, i: int, aspiration: float, noise: float) -> int | None:
-        own = self.utilities[i]
-        candidates = np.flatnonzero(self.feasible & (own >= aspiration - self.eps[i]))
-        if len(candidates) == 0:
-            return None
-        belief = self.beliefs[self.others[i]][:, candidates]
-        belief = belief + noise * self.draws.generator.standard_normal(belief.shape)
-        score = belief.min(axis=0)
-        best = candidates[score >= score.max() - EPS]
-        if len(best) > 1:
-            best = best[own[best] >= own[best].max() - self.eps[i]]
-        return int(best[0])
-
-    def respond(self, i: int, offer: int, asp: list[float]) -> bool:
-        """Every other party answers; the offer passes only if all accept."""
-        w = self.world
-        accepted = True
-        for j in self.others[i]:
-            p, r = self.parties[j], self.reservations[j]
-            u = float(self.utilities[j, offer])
-            prob = accept_probability(u, asp[j], r, p.tau * p.span, self.eps[j])
-            yes = prob >= 1.0 or (prob > 0.0 and self.draws.uniform() < prob)
-            accepted &= yes
-            if w.tracing:
-                w.log("response", f"{w.label(p.name)} {'accepts' if yes else 'declines'}: "
-                      f"{u:.3g} {'>=' if u >= asp[j] else '<'} {asp[j]:.3g}"
-                      + (f" (p={prob:.2f})" if 0 < prob < 1 else "")
-                      + (f", below no deal {r:.3g}" if u < r - self.eps[j] else ""),
-                      party=p.name, utility=u, aspiration=asp[j])
-        return accepted
 
     def after_breakdown(self) -> None:
         """Talks reopen after the truce breaks down, when the scenario says so."""
@@ -248,42 +200,3 @@ class Talks:
 
     def _reopen(self) -> None:
         self.open = True
-
-
-def _ladders(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
-             others: list[np.ndarray]) -> list[_Ladder]:
-    """Each proposer's ladder, built once per utility table (tables are cached by weights)."""
-    key = ("ladders", id(utilities))
-    hit = plan.cache.get(key)
-    if hit is not None and hit[0] is utilities:
-        return hit[1]  # type: ignore[no-any-return]
-    ladders = [_Ladder(utilities[i], beliefs, plan.feasible, others[i])
-               for i in range(len(others))]
-    plan.remember(key, (utilities, ladders))
-    return ladders
-
-
-class _Ladder:
-    """A proposer's noiseless choice for every aspiration, precomputed.
-
-    Feasible offers are sorted by the proposer's own utility (descending, then by index);
-    ``best[m]`` is the offer best for the others among the first ``m + 1`` of them. For an
-    aspiration ``a`` the candidates are a prefix of that order, found by bisection.
-    """
-
-    def __init__(self, own: np.ndarray, beliefs: np.ndarray, feasible: np.ndarray,
-                 others: np.ndarray):
-        idx = np.flatnonzero(feasible)
-        order = idx[np.lexsort((idx, -own[idx]))]
-        score = beliefs[others][:, order].min(axis=0) if len(others) else np.ones(len(order))
-        self.neg_own = (-own[order]).tolist()
-        self.best: list[int] = []
-        top, pick = -math.inf, -1
-        for offer, sc in zip(order.tolist(), score.tolist(), strict=True):
-            if sc > top + EPS:
-                top, pick = sc, offer
-            self.best.append(pick)
-
-    def best_for(self, aspiration: float, eps: float) -> int | None:
-        m = bisect.bisect_right(self.neg_own, -(aspiration - eps))
-        return self.best[m - 1] if m else None

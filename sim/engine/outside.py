@@ -68,7 +68,9 @@ def schedule_shocks(world: World) -> None:
 
 def _hit(world: World, shock: ShockParams) -> None:
     world.log("shock", f"SHOCK: {shock.label}")
-    if shock.target is not None:
+    if shock.target is not None and shock.target[1] == "status_quo":
+        _move(world, shock, shock.shift)
+    elif shock.target is not None:
         world.live.modify(shock.target, "shock:" + shock.name, shock.factor)
         world.log("shock", f"{'.'.join(shock.target)} x {shock.factor:g} "
                   f"(now {world.live[shock.target]:.3g})")
@@ -76,6 +78,15 @@ def _hit(world: World, shock: ShockParams) -> None:
             after(world.env, shock.duration, partial(_lift, world, shock))
     if shock.breaks_truce and world.truce is not None and world.truce.active:
         world.truce.end(f"shock: {shock.label}")
+
+
+def _move(world: World, shock: ShockParams, amount: float, first: bool = True) -> None:
+    """A PARTY.status_quo shock: the party's status quo moves by ``amount`` (and back)."""
+    assert shock.target is not None
+    if world.talks is not None:
+        world.talks.move(shock.target[0], amount)
+    if first and shock.duration is not None:
+        after(world.env, shock.duration, partial(_move, world, shock, -amount, False))
 
 
 def _lift(world: World, shock: ShockParams) -> None:
@@ -87,8 +98,8 @@ def _lift(world: World, shock: ShockParams) -> None:
 
 def deadline(world: World) -> Generator[Any, Any, None]:
     """At the deadline: met if a deal holds, else plan B with probability credibility, else a
-    lapse: credibility decays and a renewed deadline may follow. Every change of the threat
-    reaches the talks (no-deal values and concession horizons) at once."""
+    lapse: credibility decays and a renewed deadline may follow (whether or not it falls inside
+    the window). Every change of the threat reaches the talks at once."""
     spec = world.plan.scenario.deadline
     assert spec is not None
     env, rec, draws = world.env, world.record, world.streams["deadline"]
@@ -113,7 +124,7 @@ def deadline(world: World) -> Generator[Any, Any, None]:
                   f"(credibility {credibility:.2f}); talks go on")
         credibility *= 1.0 - world.params.credibility_decay
         step = spec.extension_days
-        if extensions == 0 or step is None or day + step > world.plan.horizon:
+        if extensions == 0 or step is None:
             _rethreaten(world, 0.0, math.nan)
             world.log("deadline", "the threat is spent: no deadline follows")
             return

@@ -45,6 +45,13 @@ class PartyParams:
     best: float
     low: float
     span: float
+    rho: float = 0.0  # discount rate per day (cost of delay)
+    delay_cost: float = 0.0  # cost of delay per day, own units
+    trend: float = 0.0  # status quo's change per day, own units
+    # The others' beliefs: this party's no-deal base (literal reservation, or status quo +
+    # premium) and plan-B payoff for each of its types (quantiles of the stated distributions).
+    base_types: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
+    plan_b_types: np.ndarray | None = field(default=None, compare=False)
 
     def no_deal(self, credibility: float) -> float:
         """``r = (1 - c) u(status quo) + c u(plan B) + premium``, or the literal value."""
@@ -54,6 +61,14 @@ class PartyParams:
             return self.status_quo + self.premium
         c = credibility
         return (1.0 - c) * self.status_quo + c * self.plan_b + self.premium
+
+    @property
+    def base(self) -> float:
+        """The no-deal value without any threat or trend: the literal reservation, or the
+        status quo plus the premium."""
+        if self.reservation is not None:
+            return self.reservation
+        return self.status_quo + self.premium
 
     @property
     def threatened(self) -> bool:
@@ -86,6 +101,7 @@ class ShockParams:
     factor: float
     duration: float | None
     breaks_truce: bool
+    shift: float = 0.0  # added to a party's status quo, for a PARTY.status_quo target
 
 
 @dataclass(frozen=True)
@@ -327,6 +343,7 @@ def _negotiators(plan: Plan, draw: _Drawer, base: dict[Key, float]
         if numbers["status_quo"] is None:
             levels = _status_quo_levels(plan, n.parties[numbers["name"]].status_quo)
             numbers["status_quo"] = float(additive_utility(levels[None, :], weights)[0])
+        numbers["base_types"] = _base_types(plan, numbers)
         parties.append(PartyParams(best=best, low=low,
                                    span=best - low if best - low > 1e-12 else 1.0, **numbers))
     return parties, utilities, beliefs
@@ -355,11 +372,38 @@ def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float]
         "premium": draw(p.premium, f"{at}.premium"),
         "reservation": None if p.reservation is None else draw(p.reservation, f"{at}.reservation"),
         "plan_b": None if payoff is None else draw(payoff, f"deadline.plan_b.payoffs.{name}"),
-        "horizon": plan.horizon if p.horizon_days is None else draw(
+        "horizon": math.inf if p.horizon_days is None else draw(
             p.horizon_days, f"{at}.horizon_days", 1e-9),
+        "rho": draw(p.discount_rate, at + ".discount_rate", 0),
+        "delay_cost": draw(p.delay_cost, at + ".delay_cost", 0),
+        "trend": draw(p.status_quo_trend, at + ".status_quo_trend"),
+        "plan_b_types": None if payoff is None else _at_quantiles(payoff, n.belief_types),
         "e": draw(p.e, at + ".e", 1e-9), "k": draw(p.k, at + ".k", 0, 1),
         "tau": draw(p.tau, at + ".tau", 0), "noise": draw(p.noise, at + ".noise", 0)}
     return tuple(weights), numbers
+
+
+def _at_quantiles(value: Any, m: int) -> np.ndarray:
+    """A stated quantity at the quantiles (k + 0.5) / m of its distribution (a number: m
+    copies): the types the other parties consider."""
+    if isinstance(value, int | float):
+        return np.full(m, float(value))
+    return np.array([quantile(value, (k + 0.5) / m) for k in range(m)])
+
+
+def _base_types(plan: Plan, numbers: dict[str, Any]) -> np.ndarray:
+    """The no-deal base (reservation, or status quo + premium) of each of a party's types."""
+    n = plan.scenario.negotiation
+    assert n is not None
+    p, m = n.parties[numbers["name"]], n.belief_types
+    if p.reservation is not None:
+        return _at_quantiles(p.reservation, m)
+    believed = p.believed_status_quo if p.believed_status_quo is not None else p.status_quo
+    if believed is None or isinstance(believed, dict):
+        sq = np.full(m, numbers["status_quo"])
+    else:
+        sq = _at_quantiles(believed, m)
+    return sq + _at_quantiles(p.premium, m)
 
 
 def _status_quo_levels(plan: Plan, stated: Any) -> np.ndarray:
@@ -515,6 +559,7 @@ def _shocks(s: Scenario, draw: _Drawer) -> list[ShockParams]:
                                draw(sh.probability, f"shocks.{name}.probability", 0, 1),
                                target,  # type: ignore[arg-type]
                                draw(sh.factor, f"shocks.{name}.factor", 0),
-                               sh.duration_days, sh.breaks_truce))
+                               sh.duration_days, sh.breaks_truce,
+                               draw(sh.shift, f"shocks.{name}.shift")))
     return out
 

@@ -21,6 +21,7 @@ from sim.scenario.model import (
     Constraint,
     Day,
     Deadline,
+    DeadlineMeeting,
     Degraded,
     Dist,
     Effect,
@@ -56,7 +57,8 @@ from sim.scenario.yamlload import dotted
 __all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema", "dotted",
            "cross_check", "did_you_mean", "field_paths", "upper", "lower",
            "TARGET_PARAMS", "INF", "Actor", "Aid", "Breakdown", "Choice", "Collapse", "Constraint",
-           "Day", "Deadline", "Degraded", "Dist", "Effect", "Exit", "Exits", "Int", "Meeting",
+           "Day", "Deadline", "DeadlineMeeting", "Degraded", "Dist", "Effect", "Exit", "Exits",
+           "Int", "Meeting",
            "Meetings", "Monitoring", "Negotiation", "Normal", "Num", "Party", "PlanB", "Positive",
            "Probability", "Rate", "Real", "Shock", "Signed", "Slug", "Spoiler", "Triangular",
            "Truce", "Uniform", "Stake", "PartyWorth", "TruceWorth"]

@@ -25,7 +25,9 @@ def cross_check(s: Scenario) -> Iterator[tuple[Loc, str]]:
         if eff.via is not None:
             yield from _check_via(s, ("effects", name, "via"), eff.via)
     for name, shock in s.shocks.items():
-        if shock.target is not None:
+        if shock.target is not None and shock.target.endswith(".status_quo"):
+            yield from _check_status_quo_target(s, ("shocks", name, "target"), shock.target)
+        elif shock.target is not None:
             yield from _check_target(s, ("shocks", name, "target"), shock.target)
     yield from budgets.check_scenario(s)
 
@@ -170,12 +172,22 @@ def _check_parties(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
         if party.reservation is not None and (party.status_quo is not None or party.premium):
             yield (*at, "reservation"), ("a literal reservation replaces the derived no-deal "
                                          "value; drop status_quo and premium, or the reservation")
+    yield from _audiences(n)
     if s.deadline is not None:
         for actor in s.deadline.plan_b.payoffs:
             if actor in s.actors and actor not in n.parties:
                 yield (("deadline", "plan_b", "payoffs", actor),
                        f"{actor!r} is not a party at the table; payoffs are for "
                        f"{', '.join(n.parties)}")
+
+
+def _audiences(n: Negotiation) -> Iterator[tuple[Loc, str]]:
+    """Audience costs are borne by parties at the table."""
+    for i, m in enumerate(n.meetings.scheduled):
+        for actor in m.audience_costs:
+            if actor not in n.parties:
+                yield (("negotiation", "meetings", "scheduled", i, "audience_costs", actor),
+                       f"{actor!r} is not a party at the table{did_you_mean(actor, n.parties)}")
 
 
 def _term_refs(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
@@ -335,6 +347,14 @@ def _check_target(s: Scenario, loc: Loc, target: str) -> Iterator[tuple[Loc, str
     elif param not in TARGET_PARAMS:
         yield loc, f"unknown parameter {param!r}{did_you_mean(param, TARGET_PARAMS)}; " \
             f"expected one of {', '.join(TARGET_PARAMS)}"
+
+
+def _check_status_quo_target(s: Scenario, loc: Loc, target: str) -> Iterator[tuple[Loc, str]]:
+    who = target.split(".")[0]
+    parties = list(s.negotiation.parties) if s.negotiation else []
+    if who not in parties:
+        yield loc, (f"{who!r} is not a party at the table{did_you_mean(who, parties)}; a "
+                    "status_quo target names a negotiation party")
 
 
 def _check_via(s: Scenario, loc: Loc, via: str) -> Iterator[tuple[Loc, str]]:

@@ -12,7 +12,7 @@ from pydantic import (
 from sim.errors import ScenarioError
 from sim.scenario.checks import cross_check
 from sim.scenario.explain import validation_problems
-from sim.scenario.model import Scenario
+from sim.scenario.model import FORMAT, Scenario
 from sim.scenario.yamlload import Document, parse_text, read_file
 
 
@@ -39,6 +39,7 @@ def from_document(doc: Document) -> Scenario:
     if not isinstance(doc.data, dict):
         kind = type(doc.data).__name__
         raise ScenarioError([doc.problem((), f"expected a mapping of scenario fields, got {kind}")])
+    _check_format(doc)
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
@@ -49,6 +50,31 @@ def from_document(doc: Document) -> Scenario:
     return scenario
 
 
+
+
+PORTING = (
+    "What changed in format 2: negotiation.protocol names the bargaining model, and the "
+    "default is now 'alternating' (offers in turn; each party's cost of delay, "
+    "discount_rate and/or delay_cost; private no-deal values; a deadline acts through the "
+    "lottery c * plan B + (1 - c) * going on); a party's horizon_days is read only under "
+    "protocol 'faratin', where it is required (format 1 defaulted it to the window). To port "
+    "a format-1 file: add 'format: 2' as its first line after the schema comment; to keep "
+    "its old reading add 'protocol: faratin' under negotiation and state every party's "
+    "horizon_days (the old default was the scenario's horizon_days); to read it under the "
+    "new default, state each party's discount_rate or delay_cost instead (docs/model.md, "
+    "section 3).")
+
+
+def _check_format(doc: Document) -> None:
+    """A file must state the format it is written in; older ones are refused, never misread."""
+    stated = doc.data.get("format")
+    if stated is None:
+        raise ScenarioError([doc.problem((), f"the file states no format version (expected "
+                                             f"'format: {FORMAT}'). {PORTING}")])
+    if stated != FORMAT or isinstance(stated, bool):
+        raise ScenarioError([doc.problem(("format",), f"format {stated!r} is not format "
+                                                      f"{FORMAT}, the one negsim reads. "
+                                                      f"{PORTING}")])
 
 
 def dumps(scenario: Scenario) -> str:

@@ -172,9 +172,25 @@ class Party(_Model):
     reservation: Signed | None = Field(
         None, description="A literal no-deal value in the party's units; when given, it "
         "replaces the derived one (status quo, plan B and credibility are then not used for it).")
+    status_quo_trend: Signed = Field(
+        0.0, description="Change of the status-quo value per day, in the party's units: at day "
+        "t the status quo is worth status_quo + trend * t (a stalemate that hurts more each day "
+        "has a negative trend and opens the zone: ripeness). Read by the alternating protocol.")
+    believed_status_quo: Signed | None = Field(
+        None, description="What the other parties believe this party's status-quo value to be "
+        "(a distribution, in the party's units); default: the scenario's own distribution of "
+        "status_quo. The alternating protocol's types of this party take it at their quantiles.")
+    discount_rate: Rate = Field(
+        0.0, description="Cost of delay as a discount rate per day (alternating protocol): an "
+        "agreement on offer o reached dt days later is worth d + exp(-rate * dt) * (u(o) - d) "
+        "now, d the party's no-deal value. 0: no discounting.")
+    delay_cost: Rate = Field(
+        0.0, description="Cost of delay per day in the party's own units (alternating protocol): "
+        "subtracted, times the expected days to the next round, from the value of going on.")
     horizon_days: Positive | None = Field(
-        None, description="The party's own concession horizon in days from the start "
-        "(default: the scenario's horizon). A credible deadline pulls it earlier.")
+        None, description="faratin protocol only, and required there: the party's own "
+        "concession horizon in days from the start (never defaulted to the window). A credible "
+        "deadline pulls it earlier.")
     e: Positive = Field(
         1.0, description="Faratin concession exponent: e < 1 Boulware (concedes late), e = 1 "
         "linear, e > 1 Conceder.")
@@ -217,6 +233,22 @@ class Meeting(_Model):
         "(round j of R at day + j * duration / R), so parties concede between rounds.")
     rounds: Int | None = Field(
         None, ge=1, le=100, description="Proposals in this meeting (default: rounds_per_meeting).")
+    audience_costs: dict[Slug, Annotated[Real, Field(ge=0)]] = Field(
+        default_factory=dict, description="Per party, its cost of leaving this meeting "
+        "empty-handed, in its own units (audience costs, Fearon 1994; an action-forcing "
+        "summit). Alternating protocol: during the meeting the party's no-deal value d is "
+        "lowered by it, so its value of going on falls too.")
+
+
+class DeadlineMeeting(_Model):
+    """A meeting held a stated number of days before every live deadline."""
+
+    days_before: Annotated[Real, Field(ge=0)] = Field(
+        description="Days before the deadline (the first or a renewed one) the meeting starts.")
+    label: str = Field("meeting before the deadline", description="What the meeting is.")
+    rounds: Int | None = Field(
+        None, ge=1, le=100, description="Proposals in it, all on that day (default: "
+        "rounds_per_meeting).")
 
 
 class Meetings(_Model):
@@ -231,9 +263,20 @@ class Meetings(_Model):
 
 
 class Negotiation(_Model):
-    """Parties bargain over discrete terms with time-dependent tactics."""
+    """Parties bargain over discrete terms under a named protocol."""
 
     description: str = Field("", description="What is being negotiated.")
+    protocol: Slug = Field(
+        "alternating", description="The bargaining model (docs/model.md, section 3): "
+        "'alternating' (the default: alternating offers with costs of delay, private no-deal "
+        "values and screening offers; Rubinstein 1982, Admati & Perry 1987, Cramton 1992) or "
+        "'faratin' (time-dependent concession tactics, Faratin, Sierra & Jennings 1998), or a "
+        "protocol registered in Python with sim.engine.protocols.register.")
+    belief_types: Int = Field(
+        15, ge=1, le=200, description="Alternating protocol: how many types of each party the "
+        "others consider: its no-deal value computed with every uncertain quantity behind it "
+        "(status quo or believed_status_quo, premium, reservation, plan-B payoff) at the "
+        "quantiles (m + 0.5) / M, m = 0..M-1.")
     parties: dict[Slug, Party] = Field(
         min_length=2, description="Actors at the table, in proposing order.")
     terms: dict[Slug, list[Real]] = Field(
@@ -252,6 +295,16 @@ class Negotiation(_Model):
         False, description="Whether talks resume after the truce breaks down.")
     resume_delay_days: Annotated[Real, Field(ge=0)] = Field(
         0.0, description="Days after a breakdown before talks resume.")
+
+    @model_validator(mode="after")
+    def _faratin_horizons(self) -> Negotiation:
+        if self.protocol == "faratin":
+            missing = [p for p, party in self.parties.items() if party.horizon_days is None]
+            if missing:
+                raise ValueError(f"protocol faratin needs every party's own horizon_days; "
+                                 f"missing for {', '.join(missing)} (it is never defaulted to "
+                                 "the window)")
+        return self
 
     @field_validator("terms")
     @classmethod
@@ -274,10 +327,12 @@ class PlanB(_Model):
     partners: list[Slug] = Field(default_factory=list, description="Actors joining it.")
     payoffs: dict[Slug, Signed] = Field(
         default_factory=dict,
-        description="Value of plan B to each negotiation party, in that party's own units. A "
-        "party with a payoff below its status quo loses by the threat: its no-deal value falls "
-        "and its concession horizon is pulled toward the deadline, both in proportion to the "
-        "credibility. Parties left out are unaffected (they keep their status quo).")
+        description="Value of plan B to each negotiation party, in that party's own units. "
+        "Alternating protocol: while the deadline is live, a party's value of not agreeing by "
+        "it is c * plan B + (1 - c) * going on (a party left out counts its no-deal value as "
+        "plan B). faratin: a party with a payoff below its status quo loses by the threat: its "
+        "no-deal value falls and its concession horizon is pulled toward the deadline, both in "
+        "proportion to the credibility. Parties left out keep their status quo.")
 
 
 class Deadline(_Model):
@@ -286,16 +341,25 @@ class Deadline(_Model):
     set_by: Slug = Field(description="Actor that set the deadline.")
     day: Day = Field(description="ISO date or day offset of the deadline.")
     credibility: Probability = Field(
-        description="Probability that the setter carries out plan B when the deadline passes "
-        "with no deal holding. It also acts before the deadline: no-deal values are "
-        "(1 - c) status quo + c plan B, and each threatened party's concession horizon is "
-        "c * deadline + (1 - c) * its own.")
+        description="Probability c that the setter carries out plan B when the deadline passes "
+        "with no deal holding. It also acts before the deadline. Alternating protocol: in the "
+        "last round before the deadline a party's value of going on is c * plan B + (1 - c) * "
+        "going on. faratin: no-deal values are (1 - c) status quo + c plan B, and each "
+        "threatened party's concession speed is c / (D - t) + (1 - c) / (T_own - t).")
     credibility_decay: Probability = Field(
         0.0, description="Fraction of credibility lost each time a deadline lapses.")
     extension_days: Annotated[Real, Field(gt=0)] | None = Field(
         None, description="Days to a new deadline after a lapse, with the decayed credibility; "
         "concession continues from where it was, it never restarts.")
     extensions: Int = Field(0, ge=0, le=100, description="How many new deadlines may follow.")
+    last_call_days: Annotated[Real, Field(gt=0)] = Field(
+        1.0, description="Alternating protocol: this many days before a live deadline, if some "
+        "offer is worth more to every party than its value of not agreeing by the deadline "
+        "(c * plan B + (1 - c) * going on), a last meeting is called (rounds_per_meeting "
+        "rounds, on that day).")
+    meetings: list[DeadlineMeeting] = Field(
+        default_factory=list, description="Meetings an analyst states relative to every live "
+        "deadline (the first and each renewed one), under any protocol.")
     plan_b: PlanB = Field(description="The threat.")
 
 
@@ -533,8 +597,13 @@ class Shock(_Model):
     day: Day = Field(description="ISO date or day offset.")
     label: str = Field(description="What happens.")
     probability: Probability = Field(1.0, description="Chance that the shock happens at all.")
-    target: str | None = Field(None, description="Parameter multiplied, as for effects.")
+    target: str | None = Field(
+        None, description="Parameter multiplied, as for effects; or PARTY.status_quo, a "
+        "negotiation party's status quo, moved by `shift`.")
     factor: Rate = Field(1.0, description="Multiplier applied to the target.")
+    shift: Signed = Field(
+        0.0, description="For a PARTY.status_quo target: added to that party's no-deal value "
+        "(its own units) while the shock lasts (a stalemate that starts to hurt: ripeness).")
     duration_days: Annotated[Real, Field(gt=0)] | None = Field(
         None, description="How long the multiplier lasts; none = to the horizon.")
     breaks_truce: bool = Field(False, description="Whether the shock ends a running truce.")
@@ -546,9 +615,17 @@ class Shock(_Model):
         return self
 
 
+FORMAT = 2  # the scenario format's version (sim.scenario.loading explains how to port)
+
+
 class Scenario(_Model):
     """A negotiation and truce scenario."""
 
+    format: Literal[2] = Field(
+        description="The version of the scenario format the file is written in: 2. Format 2 "
+        "(issue 19) names the bargaining model (negotiation.protocol, default 'alternating') "
+        "and lets deadlines act through the lottery c * plan B + (1 - c) * going on; a file "
+        "without it, or with an older version, is refused with a note on how to port it.")
     name: Slug = Field(description="Identifier used for run folders.")
     title: str = Field(description="One-line title.")
     description: str = Field("", description="What the scenario represents and its sources.")

@@ -1,0 +1,93 @@
+"""Bargaining protocols: what a proposer offers and whether a responder accepts.
+
+The talks (``sim.engine.negotiation.Talks``) are shared by every protocol: meetings and their
+rounds, the proposing order, the deadline and its renewals, breakdowns, the record and the
+story. In each round the talks ask the protocol two things: ``propose(i)`` (an offer index into
+the plan's offer table, or None to pass) and ``respond(i, offer)`` (whether every other party
+accepts). A protocol reads the replication's numbers from ``talks.world.params`` (parties in
+their own units, the utility tables) and the talks' state (``talks.credibility``,
+``talks.deadline``, ``talks.shift``, the current round's position and audience costs).
+
+To add a protocol, write one module with a subclass of ``Protocol`` and register it::
+
+    from sim.engine.protocols import Protocol, register
+
+    @register("mine")
+    class Mine(Protocol):
+        def propose(self, i): ...
+        def respond(self, i, offer): ...
+
+then name it in a scenario (``negotiation.protocol: mine``). The shipped protocols are
+imported at the end of this file (one line each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from sim.engine.negotiation import Talks
+
+__all__ = ["Protocol", "REGISTRY", "register", "make"]
+
+
+class Protocol:
+    """The interface every bargaining protocol implements (see the module docstring)."""
+
+    #: Whether the talks should call a last meeting before a live deadline when
+    #: ``wants_last_meeting`` says so (docs/model.md, section 4).
+    calls_last_meeting: ClassVar[bool] = False
+
+    def __init__(self, talks: Talks):
+        self.talks = talks
+
+    def threat(self, credibility: float, deadline: float) -> None:
+        """The deadline's threat changed (set, lapsed, renewed; ``deadline`` NaN when none)."""
+
+    def moved(self) -> None:
+        """A party's no-deal value moved (a shock, a breakdown)."""
+
+    def no_deal_values(self) -> list[float]:
+        """Each party's current no-deal value, in its own units (for the story)."""
+        raise NotImplementedError
+
+    def status(self) -> str:
+        """One line for the story at a meeting's start."""
+        return ""
+
+    def begin(self, label: str) -> None:
+        """A round starts (``label`` is the meeting's, or empty for an instantaneous one)."""
+
+    def propose(self, i: int) -> int | None:
+        """Party i's offer (an index into the plan's offer table), or None to pass."""
+        raise NotImplementedError
+
+    def respond(self, i: int, offer: int) -> bool:
+        """Whether every party but i accepts ``offer``."""
+        raise NotImplementedError
+
+    def wants_last_meeting(self) -> bool:
+        """Whether some offer beats every party's value of not agreeing by the deadline."""
+        return False
+
+
+REGISTRY: dict[str, type[Protocol]] = {}
+
+
+def register(name: str) -> Callable[[type[Protocol]], type[Protocol]]:
+    """Register a protocol class under ``name`` (a class decorator)."""
+
+    def add(cls: type[Protocol]) -> type[Protocol]:
+        REGISTRY[name] = cls
+        return cls
+
+    return add
+
+
+def make(name: str, talks: Talks) -> Protocol:
+    """The protocol ``name`` for one replication's talks."""
+    return REGISTRY[name](talks)
+
+
+from sim.engine.protocols import alternating, faratin  # noqa: E402,F401  (registration)

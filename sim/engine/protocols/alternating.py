@@ -1,0 +1,331 @@
+"""alternating: alternating offers with costs of delay and private no-deal values (the default).
+
+The rules, as the engine runs them (docs/model.md, sections 3-4):
+
+- Value of going on. After a rejection in a round at day t, party k's value of going on is
+  ``g_k = max(d_k, d_k + delta_k (W_k - d_k) - kappa_k E[dt])``: ``d_k`` its no-deal value
+  now (status quo + trend * t + premium + breakdown shifts, or its literal reservation; minus
+  the meeting's audience cost), ``W_k`` its value of the next round in the stationary
+  complete-information equilibrium of the alternating-offers game (Rubinstein 1982, with a
+  discrete offer table, unanimity and proposers in table order; found by backward induction
+  from "never agree"; if the choices cycle, W is the mean over the cycle), ``dt`` the days to
+  the next round (the next known round, or an unscheduled meeting, whichever is first),
+  ``delta_k = E[exp(-rate_k dt)]`` and ``kappa_k`` its cost per day.
+- Deadline. While a deadline D with credibility c is live, with ``p`` the probability that the
+  next round comes before D, ``G_k = g_k - (1 - p) c (g_k - B_k)``: the lottery ``c * plan B +
+  (1 - c) * going on`` weighs in when no round is left before D (``B_k`` plan B's payoff to k,
+  or ``d_k`` when none is stated).
+- Responder. Party j accepts offer o iff ``u_j(o) >= G_j``.
+- Beliefs. Every party knows its own no-deal value; the others consider M types of it (its
+  stated distributions at M quantiles), each type answering by the same rule with its own
+  ``d`` and plan B. An answer by j keeps the types that would have given it (Bayes' rule with
+  a deterministic answer); a rejection also sets a floor: no offer worth at most what j
+  turned down is believed acceptable to j until the threat changes. When no type is left,
+  every type comes back and only the floor binds.
+- Proposer. Party i offers the feasible o with ``u_i(o) >= G_i`` that maximises
+  ``P(o) u_i(o) + (1 - P(o)) G_i``, ``G_i`` its value of going on given its beliefs (the mean
+  over the others' surviving types of its value of going on were that type the truth),
+  ``P(o)`` the product over responders of the share of their surviving types that accept o
+  (screening: Admati & Perry 1987, Cramton 1992); ties go to the higher P, then to the
+  offer first in i's order (own utility, then the others' lowest rescaled utility, then table
+  order). When no offer has P > 0 it passes.
+
+With degenerate beliefs every type is the truth: the proposer offers the best offer for
+itself that the others accept, and agreement is immediate whenever the zone is non-empty.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.engine.plan import Plan
+from sim.engine.protocols import Protocol, register
+
+if TYPE_CHECKING:
+    from sim.engine.negotiation import Talks
+
+EPS = 1e-12  # relative to a party's feasible utility range
+MAX_CYCLES = 2000
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The feasible offers, and each proposer's order over them (precomputed per utilities)."""
+
+    idx: np.ndarray  # feasible offer indices
+    u: np.ndarray  # (n, F) own-unit utilities of the feasible offers
+    order: list[np.ndarray]  # per proposer: positions sorted by own utility, others', index
+    rank: list[np.ndarray]  # per proposer: each position's rank in that order
+    others: list[np.ndarray]
+
+
+def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
+           others: list[np.ndarray]) -> Tables:
+    """Build (or fetch from the plan's cache) the tables for one utility table."""
+    key = ("alternating", id(utilities))
+    hit = plan.cache.get(key)
+    if hit is not None and hit[0] is utilities:
+        return hit[1]  # type: ignore[no-any-return]
+    idx = np.flatnonzero(plan.feasible)
+    u, scaled = utilities[:, idx], beliefs[:, idx]
+    order, rank = [], []
+    for i, oth in enumerate(others):
+        score = scaled[oth].min(axis=0) if len(oth) else np.ones(len(idx))
+        o = np.lexsort((np.arange(len(idx)), -score, -u[i]))
+        r = np.empty(len(idx), dtype=int)
+        r[o] = np.arange(len(idx))
+        order.append(o)
+        rank.append(r)
+    out = Tables(idx, u, order, rank, others)
+    plan.remember(key, (utilities, out))
+    return out
+
+
+def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
+               eps: np.ndarray) -> np.ndarray:
+    """``V[i, s, k]``: party k's value of a round that i proposes, in the stationary
+    complete-information equilibrium of scenario ``s`` (no-deal values ``d[s]``).
+
+    Backward induction over the proposing cycle from "never agree" (``V = d``), the last
+    round's proposer being the first in the table's order, until a whole cycle's choices
+    repeat (exact values where nobody agrees) or cycle (the mean over the period): proposer i
+    offers the first offer in its order that every responder j accepts
+    (``u_j >= max(d_j, d_j + delta_j (V_j[i+1] - d_j) - cost_j)``) if it is worth its own
+    value of going on; otherwise nobody agrees and everyone gets its going-on value.
+    """
+    n, s = len(tab.order), d.shape[0]
+    v = np.repeat(d[None], n, axis=0)
+    picks, settled = np.full((n, s), -2), False
+    seen: dict[bytes, int] = {}
+    values: list[np.ndarray] = []
+    for cycle in range(MAX_CYCLES):
+        before = picks.copy()
+        for i in range(n):  # in a finite game ending with proposer 0, read backwards
+            picks[i] = _round(tab, i, d, delta, cost, eps, v)
+        if np.array_equal(picks, before):
+            if settled:
+                break
+            # The same choices twice: where nobody ever agrees the value is exactly d (the
+            # fixed point of the going-on value); one more cycle makes every other value exact.
+            never = (picks < 0).all(axis=0)
+            v[:, never] = d[never]
+            settled = True
+            continue
+        settled = False
+        key = picks.tobytes()
+        if key in seen:  # the choices cycle (a discrete game may have no stationary point):
+            return np.mean(values[seen[key]:], axis=0)  # the mean value over the period
+        seen[key] = cycle
+        values.append(v.copy())
+    return v
+
+
+def _round(tab: Tables, i: int, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
+           eps: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """One round of the stationary solution (i proposes); updates ``v[i]``, returns the
+    position of the offer agreed in each scenario (-1: none)."""
+    n, s = v.shape[0], v.shape[1]
+    thr = np.maximum(d, d + delta * (v[(i + 1) % n] - d) - cost)
+    us = tab.u[:, tab.order[i]]
+    ok = np.ones((s, us.shape[1]), dtype=bool)
+    for j in tab.others[i]:
+        ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
+    first = ok.argmax(axis=1)
+    agree = ok[np.arange(s), first] & (us[i][first] >= thr[:, i] - eps[i])
+    v[i] = np.where(agree[:, None], us[:, first].T, thr)
+    return np.where(agree, first, -1)
+
+
+def expected_delay(rate: float, rho: np.ndarray, a: float) -> tuple[np.ndarray, float]:
+    """``E[exp(-rho dt)]`` per party and ``E[dt]`` for ``dt = min(X, a)``, ``X`` exponential
+    with ``rate`` (the next unscheduled meeting) and ``a`` the days to the next known round.
+    ``E[dt]`` is infinite when no round will ever come."""
+    if rate <= 0:
+        return np.exp(-rho * a), a
+    if math.isinf(a):
+        return rate / (rate + rho), 1.0 / rate
+    tail = np.exp(-(rate + rho) * a)
+    return rate / (rate + rho) * (1.0 - tail) + tail, -math.expm1(-rate * a) / rate
+
+
+@register("alternating")
+class Alternating(Protocol):
+    """Alternating offers, costs of delay, private no-deal values, screening offers."""
+
+    calls_last_meeting = True
+
+    def __init__(self, talks: Talks):
+        super().__init__(talks)
+        world = talks.world
+        params = world.params
+        self.parties = params.parties
+        n, m = len(self.parties), talks.spec.belief_types
+        self.n, self.m = n, m
+        self.tab = tables(world.plan, params.utilities, params.beliefs, talks.others)
+        self.pos = {int(o): f for f, o in enumerate(self.tab.idx)}
+        self.eps = np.array([EPS * p.span for p in self.parties])
+        self.rho = np.array([p.rho for p in self.parties])
+        self.kappa = np.array([p.delay_cost for p in self.parties])
+        self.trend = np.array([0.0 if p.reservation is not None else p.trend
+                               for p in self.parties])
+        self.d0, self.b0 = self._scenarios(m)
+        self.alive = [np.ones(m, dtype=bool) for _ in range(n)]
+        self.floor = np.full(n, -math.inf)
+        self.solved: dict[bytes, np.ndarray] = {}
+        self.zone = -1
+        self.g = np.zeros((1 + n * m, n))
+
+    def _scenarios(self, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """No-deal bases and plan-B payoffs: row 0 the truth, row 1 + j*m + t party j's type t."""
+        n = self.n
+        base = np.array([p.base for p in self.parties])
+        plan_b = np.array([math.nan if p.plan_b is None else p.plan_b for p in self.parties])
+        d0, b0 = np.tile(base, (1 + n * m, 1)), np.tile(plan_b, (1 + n * m, 1))
+        for j, p in enumerate(self.parties):
+            rows = slice(1 + j * m, 1 + (j + 1) * m)
+            if len(p.base_types) == m:
+                d0[rows, j] = p.base_types
+            if p.plan_b_types is not None:
+                b0[rows, j] = p.plan_b_types
+        return d0, b0
+
+    # --- what each party can expect ------------------------------------------------------
+
+    def no_deal(self, audience: bool = True) -> np.ndarray:
+        """``d[s, k]`` now: base + trend * t + breakdown shifts, minus audience costs."""
+        d = self.d0 + self.trend * self.talks.world.now + np.array(self.talks.shift)
+        for k, a in (self.talks.position.audience.items() if audience else ()):
+            d[:, k] -= a
+        return d
+
+    def no_deal_values(self) -> list[float]:
+        return self.no_deal(audience=False)[0].tolist()
+
+    def going_on(self, proposer: int, last: bool = False) -> np.ndarray:
+        """``G[s, k]``: the value of going on after a rejection in this round (module doc)."""
+        talks = self.talks
+        now, d = talks.world.now, self.no_deal()
+        a = talks.next_known_round() - now
+        rate = talks.meeting_rate()
+        if rate <= 0 and math.isinf(a):
+            g = d
+        else:
+            delta, mean = expected_delay(rate, self.rho, a)
+            cost = self.kappa * mean
+            v = self._solve(d, delta, cost)[(proposer + 1) % self.n]
+            g = np.maximum(d, d + delta * (v - d) - cost)
+        c, deadline = talks.credibility, talks.deadline
+        if c > 0 and deadline > now:
+            p = 0.0 if last else (1.0 if now + a < deadline
+                                  else -math.expm1(-rate * (deadline - now)))
+            b = np.where(np.isnan(self.b0), d, self.b0)
+            g = g - (1.0 - p) * c * (g - b)
+        return g
+
+    def _solve(self, d: np.ndarray, delta: np.ndarray, cost: np.ndarray) -> np.ndarray:
+        key = d.tobytes() + delta.tobytes() + cost.tobytes()
+        v = self.solved.get(key)
+        if v is None:
+            if len(self.solved) > 64:
+                self.solved.clear()
+            v = self.solved[key] = stationary(self.tab, d, delta, cost, self.eps)
+        return v
+
+    # --- the round -----------------------------------------------------------------------
+
+    def threat(self, credibility: float, deadline: float) -> None:
+        self.floor[:] = -math.inf
+
+    def status(self) -> str:
+        w = self.talks.world
+        return "no-deal values " + ", ".join(
+            f"{w.label(p.name)} {r:.3g}" for p, r in zip(self.parties, self.no_deal_values(),
+                                                         strict=True))
+
+    def begin(self, label: str) -> None:
+        self.moved()
+
+    def moved(self) -> None:
+        """The story gives the zone's size whenever it changes."""
+        w = self.talks.world
+        if not w.tracing:
+            return
+        d = self.no_deal()[0]
+        zone = int((self.tab.u >= (d - self.eps)[:, None]).all(axis=0).sum())
+        if zone != self.zone:
+            w.log("zone", f"zone of agreement: {zone} offers" + (
+                f" (was {self.zone})" if self.zone >= 0 else ""), size=zone)
+            self.zone = zone
+
+    def propose(self, i: int) -> int | None:
+        """The screening offer (module doc), or None when no offer may be accepted."""
+        g = self.g = self.going_on(i)
+        u, gi = self.tab.u, self._believed(i, g)
+        prob = np.ones(u.shape[1])
+        for j in self.tab.others[i]:
+            prob *= self._acceptance(j, g)
+        eu = prob * u[i] + (1.0 - prob) * gi
+        cand = (u[i] >= gi - self.eps[i]) & (prob > 0)
+        w = self.talks.world
+        if not cand.any():
+            if w.tracing:
+                w.log("pass", f"{w.label(self.parties[i].name)} sees no offer the others may "
+                      f"accept worth its value of going on {gi:.3g}")
+            return None
+        best = eu[cand].max()
+        cand &= eu >= best - self.eps[i]
+        cand &= prob >= prob[cand].max() - 1e-12
+        f = int(np.flatnonzero(cand)[np.argmin(self.tab.rank[i][cand])])
+        offer = int(self.tab.idx[f])
+        if w.tracing:
+            w.log("offer", f"{w.label(self.parties[i].name)} offers {w.describe_offer(offer)} "
+                  f"(own {u[i, f]:.3g}, believed P(accept) {prob[f]:.2f}, going on {gi:.3g})",
+                  proposer=self.parties[i].name, offer=offer)
+        return offer
+
+    def _believed(self, i: int, g: np.ndarray) -> float:
+        """i's own value of going on given its beliefs: the mean, over the others' surviving
+        types, of its value of going on if that type were the truth."""
+        m = self.m
+        rows = [1 + j * m + np.flatnonzero(self.alive[j]) for j in self.tab.others[i]]
+        return float(g[np.concatenate(rows), i].mean())
+
+    def _acceptance(self, j: int, g: np.ndarray) -> np.ndarray:
+        """The share of j's surviving types that accept each offer, above j's floor."""
+        m = self.m
+        thr = g[1 + j * m: 1 + (j + 1) * m, j][self.alive[j]]
+        uj = self.tab.u[j]
+        share = (uj[None, :] >= (thr - self.eps[j])[:, None]).mean(axis=0)
+        return share * (uj > self.floor[j] + self.eps[j])
+
+    def respond(self, i: int, offer: int) -> bool:
+        """Each responder accepts iff the offer is worth its value of going on; the others
+        learn from every answer (module doc)."""
+        w, f, g, m = self.talks.world, self.pos[offer], self.g, self.m
+        accepted = True
+        for j in self.tab.others[i]:
+            u = float(self.tab.u[j, f])
+            yes = bool(u >= g[0, j] - self.eps[j])
+            accepted &= yes
+            types = g[1 + j * m: 1 + (j + 1) * m, j]
+            keep = (u >= types - self.eps[j]) == yes
+            self.alive[j] = self.alive[j] & keep
+            if not self.alive[j].any():
+                self.alive[j][:] = True
+            if not yes:
+                self.floor[j] = max(self.floor[j], u)
+            if w.tracing:
+                p = self.parties[j]
+                w.log("response", f"{w.label(p.name)} {'accepts' if yes else 'declines'}: "
+                      f"{u:.3g} {'>=' if yes else '<'} going on {g[0, j]:.3g}",
+                      party=p.name, utility=u, aspiration=float(g[0, j]))
+        return accepted
+
+    def wants_last_meeting(self) -> bool:
+        """Some offer beats every party's value of not agreeing by the deadline."""
+        g = self.going_on(self.talks.turn % self.n, last=True)[0]
+        return bool((self.tab.u >= (g - self.eps)[:, None]).all(axis=0).any())

@@ -22,6 +22,10 @@ from sim.scenario import Choice, Normal, Scenario, Stake, Triangular, Uniform
 
 Key = tuple[str, str]
 
+# The formulas stated in field descriptions and docs/model.md, as the engine computes them
+# (tests/test_docs.py evaluates each against its function and finds it in both texts).
+NO_DEAL = "(1 - c) * status_quo + c * plan_b + premium"
+
 
 @dataclass(frozen=True)
 class PartyParams:
@@ -54,7 +58,8 @@ class PartyParams:
     plan_b_types: np.ndarray | None = field(default=None, compare=False)
 
     def no_deal(self, credibility: float) -> float:
-        """``r = (1 - c) u(status quo) + c u(plan B) + premium``, or the literal value."""
+        """:data:`NO_DEAL` (the threat folded in, as ``faratin`` reads it), or the literal
+        value."""
         if self.reservation is not None:
             return self.reservation
         if self.plan_b is None:

@@ -342,10 +342,12 @@ class Deadline(_Model):
     day: Day = Field(description="ISO date or day offset of the deadline.")
     credibility: Probability = Field(
         description="Probability c that the setter carries out plan B when the deadline passes "
-        "with no deal holding. It also acts before the deadline. Alternating protocol: in the "
-        "last round before the deadline a party's value of going on is c * plan B + (1 - c) * "
-        "going on. faratin: no-deal values are (1 - c) status quo + c plan B, and each "
-        "threatened party's concession speed is c / (D - t) + (1 - c) / (T_own - t).")
+        "with no deal holding. It also acts before the deadline. Alternating protocol: a "
+        "party's value of going on g becomes g - (1 - p) * c * (g - B), p the probability "
+        "of another round before the deadline and B its plan-B payoff (at p = 0 the lottery "
+        "c * B + (1 - c) * g). faratin: no-deal values are (1 - c) * status_quo + c * plan_b "
+        "+ premium, and each threatened party's concession speed is c / (D - t) + (1 - c) / "
+        "(T_own - t).")
     credibility_decay: Probability = Field(
         0.0, description="Fraction of credibility lost each time a deadline lapses.")
     extension_days: Annotated[Real, Field(gt=0)] | None = Field(

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -140,6 +140,16 @@ def _round(tab: Tables, i: int, d: np.ndarray, delta: np.ndarray, cost: np.ndarr
     return np.where(agree, first, -1)
 
 
+# A party's value of going on while a deadline is live (docs/model.md, section 3.1): ``p`` is
+# the probability that another round comes before it; at p = 0 it is the threat's lottery.
+LOTTERY = "g - (1 - p) * c * (g - B)"
+
+
+def lottery(g: Any, b: Any, c: float, p: float) -> Any:
+    """:data:`LOTTERY`: going on ``g`` against plan B ``b`` with credibility ``c``."""
+    return g - (1.0 - p) * c * (g - b)
+
+
 def expected_delay(rate: float, rho: np.ndarray, a: float) -> tuple[np.ndarray, float]:
     """``E[exp(-rho dt)]`` per party and ``E[dt]`` for ``dt = min(X, a)``, ``X`` exponential
     with ``rate`` (the next unscheduled meeting) and ``a`` the days to the next known round.
@@ -223,7 +233,7 @@ class Alternating(Protocol):
             p = 0.0 if last else (1.0 if now + a < deadline
                                   else -math.expm1(-rate * (deadline - now)))
             b = np.where(np.isnan(self.b0), d, self.b0)
-            g = g - (1.0 - p) * c * (g - b)
+            g = lottery(g, b, c, p)
         return g
 
     def _solve(self, d: np.ndarray, delta: np.ndarray, cost: np.ndarray) -> np.ndarray:

@@ -45,6 +45,10 @@ class ConcessionClock:
         self.x0, self.t0, self.end = self.at(t), t, end
 
 
+# Concession speed of a threatened party over the time left (docs/model.md, section 3.2).
+SPEED = "c / (D - t) + (1 - c) / (T_own - t)"
+
+
 def effective_horizon(p: PartyParams, credibility: float, deadline: float, now: float) -> float:
     """When a party that plan B would hurt expects to reach its no-deal value.
 

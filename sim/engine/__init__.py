@@ -1,4 +1,10 @@
-"""The SimPy engine: one replication of a compiled scenario in, one record out."""
+"""The SimPy engine: one replication of a compiled scenario in, one record out.
+
+Owns what a scenario fixes for a run and what a replication draws (``plan``, ``worth``), the
+named random streams (``rng``), the world a replication shares (``world``, ``state``), the
+mechanisms (``negotiation`` with its ``protocols``, ``truce``, ``outside``: spoilers, aid,
+shocks, the deadline) and the outcome and metric registry with the record (``outcomes``).
+May import ``sim.scenario``, ``sim.stats``, ``sim.store`` and ``sim.errors``."""
 
 from __future__ import annotations
 

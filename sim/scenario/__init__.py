@@ -1,6 +1,9 @@
-"""The scenario format, in four parts: the pydantic models (``model``), the rules that span
-blocks (``checks``), the translation of pydantic's errors into located messages
-(``explain``), and reading and writing YAML (``loading``). Everything public is here."""
+"""The scenario: its format (the pydantic models, ``model``), the rules that span blocks
+(``checks``) and the budgets a scenario or a command may not exceed (``budgets``), pydantic's
+errors as located messages (``explain``), safe YAML reading (``yamlload``) and loading
+(``loading``), ``--set`` overrides (``overrides``) and resolving what a user gives
+(``inputs``), the shipped scenarios (``shipped``) and the scenario reference (``docgen``).
+May import ``sim.stats``, ``sim.store`` and ``sim.errors``; nothing that runs the model."""
 
 from sim.scenario.checks import (
     TARGET_PARAMS,

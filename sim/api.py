@@ -34,7 +34,7 @@ from sim.running.executor import Executor
 from sim.running.runner import DEFAULT_CHUNK
 from sim.running.workers import default_workers
 from sim.scenario import Scenario, budgets, shipped
-from sim.scenario.inputs import Overrides, ScenarioLike, count, defaults, resolve
+from sim.scenario.inputs import Overrides, ScenarioLike, as_mapping, count, defaults, resolve
 from sim.store import PARTIAL, Folder, clean_json, timestamped
 
 RESULTS = Path("results")  # where commands write when no folder is named
@@ -130,7 +130,8 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
 
     Args:
         scenarios: one or more paths, YAML texts or Scenarios; or two or more run folders
-            (compared as stored, paired when their seeds and replications match).
+            or finished :class:`RunResult` s that have one (compared as stored, paired when
+            their seeds and replications match).
         variants: changes of the first scenario, each one more arm (as ``--vs``): a
             ``{dotted.path: value}`` mapping, or a ``PATH=VALUE`` string; a list of them for
             several arms.
@@ -143,9 +144,11 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
 
     Raises:
         ScenarioError: a scenario or a variant is not valid.
-        UsageError: fewer than two arms, or a mix of folders and scenarios.
+        UsageError: fewer than two arms, a mix of folders and scenarios, or a RunResult
+            kept only in memory.
     """
-    items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else list(scenarios)
+    items = [_stored(x) for x in ([scenarios] if isinstance(scenarios, str | Path | Scenario
+                                                              | RunResult) else scenarios)]
     changes = cmp.variants(variants)
     folder = Folder(Path(out), "compare", unique=fresh_name) if out is not None else None
     try:
@@ -168,6 +171,20 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
             folder.abandon("failed")  # a compare keeps no chunks: nothing is left behind
         raise
     return CompareResult(result, cmp.pairs(arms), saved)
+
+
+def _stored(item: Any) -> Any:
+    """A compare input as given, or a finished run's folder.
+
+    Raises:
+        UsageError: a run kept only in memory (it has no folder to read its records from).
+    """
+    if not isinstance(item, RunResult):
+        return item
+    if item.folder is None:
+        raise UsageError(f"a run of {item.summary['scenario']} kept in memory cannot be "
+                         "compared: run it with <<out>> to keep a folder, or pass the scenario")
+    return item.folder
 
 
 def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
@@ -218,6 +235,7 @@ def sweep(scenario: ScenarioLike | None = None, specs: Mapping[str, SweepSpec] |
     elif job is None:
         if scenario is None:
             raise UsageError("sweep needs a scenario (or resume=FOLDER)")
+        specs = as_mapping(specs)
         if specs is not None and not isinstance(specs, Mapping):
             raise UsageError(f"<<set>>: expected a mapping {{dotted.path: spec}} such as "
                              f"{{'deadline.credibility': [0.2, 0.5]}}, got {specs!r:.80}")

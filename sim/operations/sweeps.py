@@ -32,7 +32,7 @@ from sim.running.runner import chunks, simulate_chunk
 from sim.running.summary import column
 from sim.scenario import Scenario, budgets, from_document
 from sim.scenario.overrides import apply
-from sim.scenario.yamlload import flow, parse_text
+from sim.scenario.yamlload import flow, parse_text, plain
 from sim.stats import sensitivity
 from sim.store import Folder, make_dirs, read_json
 
@@ -282,5 +282,9 @@ def new(base: Scenario, text: str, source: str, specs: list[str], sample: str, z
 
 
 def spec_text(path: str, spec: str | Sequence[Any]) -> str:
-    """``PATH=SPEC`` for a spec given as text or as a list of values."""
-    return f"{path}={spec if isinstance(spec, str) else ','.join(flow(v) for v in spec)}"
+    """``PATH=SPEC`` for a spec given as text or as a list of values (a numpy array or a
+    pandas Series too; one number stands for a list of one)."""
+    values = plain(spec)
+    if isinstance(values, str):
+        return f"{path}={values}"
+    return f"{path}={','.join(flow(v) for v in (values if isinstance(values, list) else [values]))}"

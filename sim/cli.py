@@ -487,7 +487,7 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
 
 
 @main.command("fit")
-@click.argument("incidents", metavar="INCIDENTS.csv")
+@click.argument("incidents", metavar="INCIDENTS.csv", type=click.Path(dir_okay=True))
 @click.option("--time-column", default="event_date", show_default=True,
               help="Column of the times: dates, datetimes or day numbers.")
 @click.option("--actor-column", default="actor1", show_default=True,
@@ -497,6 +497,15 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
               "not a spoiler). Others are left out and counted.")
 @click.option("--spoiler", "spoilers", multiple=True, metavar="NAME",
               help="An actor whose events excite the parties but are not modelled (repeatable).")
+@click.option("--actors", "actor_map", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="MAP.yaml|MAP.csv",
+              help="Which source actors are which party or spoiler: YAML 'parties: {NAME: "
+              "[SOURCE, ...]}' and 'spoilers: {...}', or CSV source,actor,role. Other actors "
+              "are left out and counted.")
+@click.option("--event-type", "event_types", multiple=True, metavar="TYPE",
+              help="Keep only incidents of this type (repeatable), read from --type-column.")
+@click.option("--type-column", default="event_type", show_default=True,
+              help="Column of the event types (ACLED's event_type).")
 @click.option("--start", default=None, help="First day of the window (default: the first event's).")
 @click.option("--end", default=None,
               help="Last day of the window, included for dates; a time for day numbers "
@@ -515,7 +524,8 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON.")
 @_handle_errors
 def fit_command(incidents: str, time_column: str, actor_column: str, parties: str | None,
-                spoilers: tuple[str, ...], start: str | None, end: str | None, out: Path | None,
+                spoilers: tuple[str, ...], actor_map: Path | None, event_types: tuple[str, ...],
+                type_column: str, start: str | None, end: str | None, out: Path | None,
                 plot: Path | None, spread_seed: int, profile: bool, force: bool,
                 as_json: bool) -> None:
     """Fit a Hawkes model (exponential kernels) to dated, attributed incidents.
@@ -533,7 +543,8 @@ def fit_command(incidents: str, time_column: str, actor_column: str, parties: st
     from sim.output import fitreport as fr
 
     opts = fr.FitOptions(time_column, actor_column, fr.split_names(parties), list(spoilers),
-                         start, end, spread_seed, profile)
+                         start, end, spread_seed, profile, list(event_types) or None,
+                         type_column, actor_map)
     report = fr.fit_file(incidents, opts)
     if out is not None:
         fr.write_new(out, fr.yaml_block(report), force)
@@ -543,6 +554,6 @@ def fit_command(incidents: str, time_column: str, actor_column: str, parties: st
         click.echo(json.dumps(fr.to_json(report), indent=2))
         return
     console = Console()
-    console.print(fr.table(report))
+    console.print(fr.table(report, console.width))
     for line in fr.summary_lines(report) + [f"wrote {p}" for p in (out, plot) if p]:
         console.print(for_rich(line), highlight=False)

@@ -55,7 +55,7 @@ class Col:
         """The narrowest width that keeps every number whole and every word of the header
         (a header folds after an underscore or space, never inside a word)."""
         words = [len(w) for w in _BREAKS.split(self.header)]
-        if not self.numeric:
+        if not self.numeric and not self.whole:  # a whole text cell (a dotted path) never folds
             return max([min(TEXT_MIN, self.natural(cells)), *words])
         parts = cells if self.whole else [w for c in cells for w in c.split()]
         return max([len(p) for p in parts] + words + [1])

@@ -415,9 +415,8 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
     console = Console()
     console.print(render.sweep_table(summary, console.width))
     for outcome, res in summary["sensitivity"].items():
-        console.print(f"{outcome}: " + ", ".join(for_rich(render.influence(res, p))
-                                                 for p in res["ranking"])
-                      + render.noise_note(res.get("noise_share")))
+        ps = [p["outcomes"][outcome]["p"] for p in summary["points"]]
+        console.print(for_rich(render.sensitivity_line(outcome, res, ps)))
     console.print(f"sweep folder: {for_rich(job.folder)}")
 
 

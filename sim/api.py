@@ -267,7 +267,7 @@ def resume_sweep(folder: str | Path) -> Any:
 def discover(source: str | Path | RunResult | SweepResult, outcome: str,
              min_coverage: float = 0.8, peel_alpha: float = 0.05, paste_alpha: float = 0.05,
              max_qp: float = 0.05, save: bool = False,
-             plot: str | Path | None = None) -> DiscoverResult:
+             plot: str | Path | None = None, force: bool = False) -> DiscoverResult:
     """Which ranges of the drawn (run) or swept (sweep) inputs lead to ``outcome`` (PRIM).
 
     Args:
@@ -279,9 +279,11 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
         max_qp: drop restrictions whose quasi-p value exceeds this.
         save: store ``discover-OUTCOME.json`` and its plot in the folder (for the report).
         plot: where to write the plot when saving (default: beside the JSON).
+        force: replace a stored discovery of the outcome made with other settings.
 
     Raises:
-        UsageError: no folder, a bad outcome, or no replication ended in ``outcome``.
+        UsageError: no folder, a bad outcome, no replication ended in ``outcome``, or (when
+            saving) a stored discovery with other settings and no ``force``.
     """
     folder = source.folder if isinstance(source, RunResult | SweepResult) else source
     if folder is None:
@@ -295,7 +297,7 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
     stored: list[Path] = []
     if save:
         image = Path(plot) if plot else folder / f"discover-{data['outcome']}.png"
-        stored = [dsc.write(folder, data), writers.discovery_file(data, image)]
+        stored = [dsc.write(folder, data, force), writers.discovery_file(data, image)]
     return DiscoverResult(data, stored)
 
 

@@ -62,25 +62,42 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True)
-def validate(files: tuple[str, ...]) -> None:
-    """Check scenario FILES; print OK or every problem with its line.
+@click.argument("files", nargs=-1, required=True, metavar="FILE...|NAME",
+                type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object per file: ok, and each problem with its line.")
+def validate(files: tuple[str, ...], as_json: bool) -> None:
+    """Check scenario FILES (or shipped scenarios by NAME); print OK or every problem with
+    its line.
 
     \b
     Example:
       negsim validate scenarios/*.yaml scenarios/examples/*.yaml
+      negsim validate kerry_moscow_2016 --json
     Exit code 0 when all are valid, 2 otherwise.
     """
-    bad = False
-    for path in files:
-        try:
-            sim.load(path)
-        except NegsimError as exc:
-            bad = True
+    checked = [_check(path) for path in files]
+    if as_json:
+        click.echo(json.dumps(checked, indent=2))
+    sys.exit(0 if all(c["ok"] for c in checked) else 2)
+
+
+def _check(path: str) -> dict[str, Any]:
+    """Validate one scenario, printing its verdict unless JSON was asked for."""
+    as_json = click.get_current_context().params.get("as_json", False)
+    try:
+        sim.load(path)
+    except NegsimError as exc:
+        if not as_json:
             click.echo(for_terminal(exc), err=True)
-        else:
-            click.echo(f"OK {for_terminal(path)}")
-    sys.exit(2 if bad else 0)
+        problems = getattr(exc, "problems", None) or []
+        return {"file": path, "ok": False,
+                "problems": [{"file": p.file, "line": p.line, "column": p.column,
+                              "path": p.path, "message": p.message} for p in problems]
+                or [{"message": str(exc)}]}
+    if not as_json:
+        click.echo(f"OK {for_terminal(path)}")
+    return {"file": path, "ok": True, "problems": []}
 
 
 @main.command()
@@ -109,7 +126,7 @@ def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO")
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Seed (default: the scenario's).")
 @click.option("--replication", "-r", type=click.IntRange(min=0), default=None,
@@ -142,7 +159,8 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", required=False)
+@click.argument("scenario_file", metavar="SCENARIO", required=False,
+                type=click.Path(dir_okay=False))
 @click.option("-n", "--runs", type=click.IntRange(min=1), default=None,
               help="Replications (default: the scenario's runs); the cap with --precision.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
@@ -181,6 +199,9 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         shipped = api.shipped_scenarios()
         if not shipped:
             raise UsageError("give a SCENARIO file; this installation ships no scenarios")
+        if as_json:
+            click.echo(json.dumps([{"name": n, "title": t} for n, t in shipped], indent=2))
+            return
         for name, title in shipped:
             click.echo(f"{for_terminal(name):34s} {for_terminal(title)}")
         return
@@ -259,7 +280,7 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True,
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(),
                 metavar="A B [C ...] | A --vs PATH=VALUE | RUN_DIR RUN_DIR")
 @click.option("--vs", "variants", multiple=True, metavar="PATH=VALUE",
               help="Compare the first scenario with a copy changed by PATH=VALUE (repeatable; "
@@ -342,7 +363,8 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", required=False)
+@click.argument("scenario_file", metavar="SCENARIO", required=False,
+                type=click.Path(dir_okay=False))
 @click.option("--set", "specs", multiple=True, metavar="PATH=SPEC",
               help="A swept parameter: a,b,c | lo:hi:steps | lo..hi (samplers). Repeatable.")
 @click.option("--zip", "zipped", is_flag=True, help="Vary the lists in lockstep, not as a grid.")
@@ -458,9 +480,12 @@ def report(folder: Path, output: Path | None, force: bool) -> None:
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="PNG to write (default: FOLDER/discover-NAME.png).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--force", is_flag=True,
+              help="Replace a stored discovery of this outcome made with other settings.")
 @_handle_errors
 def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
-             paste_alpha: float, max_qp: float, plot_path: Path | None, as_json: bool) -> None:
+             paste_alpha: float, max_qp: float, plot_path: Path | None, as_json: bool,
+             force: bool) -> None:
     """Which ranges of the drawn (run) or swept (sweep) inputs in FOLDER lead to an outcome.
 
     PRIM scenario discovery (EMA Workbench): the coverage/density trade-off of the peeled and
@@ -475,7 +500,7 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
     from sim import api
 
     found = api.discover(folder, outcome, min_coverage, peel_alpha, paste_alpha, max_qp,
-                         save=True, plot=plot_path)
+                         save=True, plot=plot_path, force=force)
     result, (data, image) = found.data, found.stored
     if as_json:
         click.echo(api.to_json(result))

@@ -213,7 +213,9 @@ def _holm_adjust(comparisons: list[dict[str, Any]]) -> dict[str, Any]:
     return {"method": "holm", "alpha": ALPHA, "size": size,
             "text": f"* significant at {ALPHA:.0%} after Holm's correction over the whole "
                     f"family of {size} tests (every outcome and metric of every comparison): "
-                    f"the chance of any false star in this compare is at most {ALPHA:.0%}"}
+                    f"the chance of any false star in this compare is at most {ALPHA:.0%}. "
+                    "The p values are Holm-adjusted; the ± 95% intervals are not (each "
+                    "covers its own difference)"}
 
 
 def pairs(arms: list[Arm]) -> pa.Table:

@@ -375,8 +375,9 @@ def shipped_scenarios() -> list[tuple[str, str]]:
     return out
 
 
-def init(name: str, start: str = shipped.DEFAULT_START) -> Path:
-    """Write ``NAME.yaml`` here from a shipped scenario (never overwrites); its path."""
+def init(name: str, start: str | None = None) -> Path:
+    """Write ``NAME.yaml`` here: a small commented starting scenario, or a copy of the
+    shipped scenario ``start`` (never overwrites); its path."""
     return shipped.init(name, start)
 
 

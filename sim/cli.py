@@ -237,11 +237,13 @@ def _note(note: str) -> None:
 
 @main.command()
 @click.argument("name")
-@click.option("--from", "start", default="kerry_moscow_2016", show_default=True,
-              metavar="SHIPPED", help="The shipped scenario to start from (see negsim run).")
+@click.option("--from", "start", default=None, metavar="SHIPPED",
+              help="Copy this shipped scenario instead (see negsim run), e.g. "
+              "kerry_moscow_2016.")
 @_handle_errors
-def init(name: str, start: str) -> None:
-    """Write NAME.yaml here: a shipped scenario to edit, renamed NAME, whose first line points
+def init(name: str, start: str | None) -> None:
+    """Write NAME.yaml here: a small commented starting scenario (two parties, one term, a
+    deadline, a truce) or a copy of a shipped one, renamed NAME, whose first line points
     editors at the installed JSON Schema. Never overwrites a file.
 
     \b
@@ -252,7 +254,8 @@ def init(name: str, start: str) -> None:
     from sim import api
 
     path = api.init(name, start)
-    click.echo(f"wrote {path} (from {start}); check it with: negsim validate {path.name}")
+    click.echo(f"wrote {path} (from {start or 'the starting scenario'}); check it with: "
+               f"negsim validate {path.name}")
 
 
 class _RateColumn(TextColumn):

@@ -15,7 +15,6 @@ From Python::
 from typing import Any
 
 from sim.errors import EngineError, NegsimError, ScenarioError, StorageError, UsageError
-from sim.scenario import Scenario, load, loads
 
 __version__ = "0.1.0"
 
@@ -26,7 +25,12 @@ __all__ = ["run", "compare", "sweep", "trace", "discover", "RunResult", "Compare
 
 
 def __getattr__(name: str) -> Any:
-    # The run machinery (pyarrow, matplotlib) loads on first use, keeping `negsim validate` quick.
+    # The format (pydantic) and the run machinery (pyarrow, matplotlib) load on first use,
+    # keeping `negsim --version` and `negsim validate` quick.
+    if name in ("Scenario", "load", "loads"):
+        from sim import scenario
+
+        return getattr(scenario, name)
     if name in ("run", "compare", "sweep", "trace", "discover", "RunResult", "CompareResult",
                 "SweepResult", "TraceResult", "DiscoverResult"):
         from sim import api

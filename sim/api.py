@@ -34,7 +34,7 @@ from sim.running.executor import Executor
 from sim.running.runner import DEFAULT_CHUNK
 from sim.running.workers import default_workers
 from sim.scenario import Scenario, budgets, shipped
-from sim.scenario.inputs import Overrides, ScenarioLike, count, defaults, resolve
+from sim.scenario.inputs import Overrides, ScenarioLike, as_mapping, count, defaults, resolve
 from sim.store import PARTIAL, Folder, clean_json, timestamped
 
 RESULTS = Path("results")  # where commands write when no folder is named
@@ -130,7 +130,8 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
 
     Args:
         scenarios: one or more paths, YAML texts or Scenarios; or two or more run folders
-            (compared as stored, paired when their seeds and replications match).
+            or finished :class:`RunResult` s that have one (compared as stored, paired when
+            their seeds and replications match).
         variants: changes of the first scenario, each one more arm (as ``--vs``): a
             ``{dotted.path: value}`` mapping, or a ``PATH=VALUE`` string; a list of them for
             several arms.
@@ -143,9 +144,11 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
 
     Raises:
         ScenarioError: a scenario or a variant is not valid.
-        UsageError: fewer than two arms, or a mix of folders and scenarios.
+        UsageError: fewer than two arms, a mix of folders and scenarios, or a RunResult
+            kept only in memory.
     """
-    items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else list(scenarios)
+    items = [_stored(x) for x in ([scenarios] if isinstance(scenarios, str | Path | Scenario
+                                                              | RunResult) else scenarios)]
     changes = cmp.variants(variants)
     folder = Folder(Path(out), "compare", unique=fresh_name) if out is not None else None
     try:
@@ -168,6 +171,20 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
             folder.abandon("failed")  # a compare keeps no chunks: nothing is left behind
         raise
     return CompareResult(result, cmp.pairs(arms), saved)
+
+
+def _stored(item: Any) -> Any:
+    """A compare input as given, or a finished run's folder.
+
+    Raises:
+        UsageError: a run kept only in memory (it has no folder to read its records from).
+    """
+    if not isinstance(item, RunResult):
+        return item
+    if item.folder is None:
+        raise UsageError(f"a run of {item.summary['scenario']} kept in memory cannot be "
+                         "compared: run it with <<out>> to keep a folder, or pass the scenario")
+    return item.folder
 
 
 def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
@@ -218,6 +235,7 @@ def sweep(scenario: ScenarioLike | None = None, specs: Mapping[str, SweepSpec] |
     elif job is None:
         if scenario is None:
             raise UsageError("sweep needs a scenario (or resume=FOLDER)")
+        specs = as_mapping(specs)
         if specs is not None and not isinstance(specs, Mapping):
             raise UsageError(f"<<set>>: expected a mapping {{dotted.path: spec}} such as "
                              f"{{'deadline.credibility': [0.2, 0.5]}}, got {specs!r:.80}")
@@ -249,7 +267,7 @@ def resume_sweep(folder: str | Path) -> Any:
 def discover(source: str | Path | RunResult | SweepResult, outcome: str,
              min_coverage: float = 0.8, peel_alpha: float = 0.05, paste_alpha: float = 0.05,
              max_qp: float = 0.05, save: bool = False,
-             plot: str | Path | None = None) -> DiscoverResult:
+             plot: str | Path | None = None, force: bool = False) -> DiscoverResult:
     """Which ranges of the drawn (run) or swept (sweep) inputs lead to ``outcome`` (PRIM).
 
     Args:
@@ -261,9 +279,11 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
         max_qp: drop restrictions whose quasi-p value exceeds this.
         save: store ``discover-OUTCOME.json`` and its plot in the folder (for the report).
         plot: where to write the plot when saving (default: beside the JSON).
+        force: replace a stored discovery of the outcome made with other settings.
 
     Raises:
-        UsageError: no folder, a bad outcome, or no replication ended in ``outcome``.
+        UsageError: no folder, a bad outcome, no replication ended in ``outcome``, or (when
+            saving) a stored discovery with other settings and no ``force``.
     """
     folder = source.folder if isinstance(source, RunResult | SweepResult) else source
     if folder is None:
@@ -277,7 +297,7 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
     stored: list[Path] = []
     if save:
         image = Path(plot) if plot else folder / f"discover-{data['outcome']}.png"
-        stored = [dsc.write(folder, data), writers.discovery_file(data, image)]
+        stored = [dsc.write(folder, data, force), writers.discovery_file(data, image)]
     return DiscoverResult(data, stored)
 
 
@@ -355,8 +375,9 @@ def shipped_scenarios() -> list[tuple[str, str]]:
     return out
 
 
-def init(name: str, start: str = shipped.DEFAULT_START) -> Path:
-    """Write ``NAME.yaml`` here from a shipped scenario (never overwrites); its path."""
+def init(name: str, start: str | None = None) -> Path:
+    """Write ``NAME.yaml`` here: a small commented starting scenario, or a copy of the
+    shipped scenario ``start`` (never overwrites); its path."""
     return shipped.init(name, start)
 
 

@@ -62,25 +62,42 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True)
-def validate(files: tuple[str, ...]) -> None:
-    """Check scenario FILES; print OK or every problem with its line.
+@click.argument("files", nargs=-1, required=True, metavar="FILE...|NAME",
+                type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object per file: ok, and each problem with its line.")
+def validate(files: tuple[str, ...], as_json: bool) -> None:
+    """Check scenario FILES (or shipped scenarios by NAME); print OK or every problem with
+    its line.
 
     \b
     Example:
       negsim validate scenarios/*.yaml scenarios/examples/*.yaml
+      negsim validate kerry_moscow_2016 --json
     Exit code 0 when all are valid, 2 otherwise.
     """
-    bad = False
-    for path in files:
-        try:
-            sim.load(path)
-        except NegsimError as exc:
-            bad = True
+    checked = [_check(path) for path in files]
+    if as_json:
+        click.echo(json.dumps(checked, indent=2))
+    sys.exit(0 if all(c["ok"] for c in checked) else 2)
+
+
+def _check(path: str) -> dict[str, Any]:
+    """Validate one scenario, printing its verdict unless JSON was asked for."""
+    as_json = click.get_current_context().params.get("as_json", False)
+    try:
+        sim.load(path)
+    except NegsimError as exc:
+        if not as_json:
             click.echo(for_terminal(exc), err=True)
-        else:
-            click.echo(f"OK {for_terminal(path)}")
-    sys.exit(2 if bad else 0)
+        problems = getattr(exc, "problems", None) or []
+        return {"file": path, "ok": False,
+                "problems": [{"file": p.file, "line": p.line, "column": p.column,
+                              "path": p.path, "message": p.message} for p in problems]
+                or [{"message": str(exc)}]}
+    if not as_json:
+        click.echo(f"OK {for_terminal(path)}")
+    return {"file": path, "ok": True, "problems": []}
 
 
 @main.command()
@@ -109,7 +126,7 @@ def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO")
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Seed (default: the scenario's).")
 @click.option("--replication", "-r", type=click.IntRange(min=0), default=None,
@@ -142,7 +159,8 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", required=False)
+@click.argument("scenario_file", metavar="SCENARIO", required=False,
+                type=click.Path(dir_okay=False))
 @click.option("-n", "--runs", type=click.IntRange(min=1), default=None,
               help="Replications (default: the scenario's runs); the cap with --precision.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
@@ -181,6 +199,9 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         shipped = api.shipped_scenarios()
         if not shipped:
             raise UsageError("give a SCENARIO file; this installation ships no scenarios")
+        if as_json:
+            click.echo(json.dumps([{"name": n, "title": t} for n, t in shipped], indent=2))
+            return
         for name, title in shipped:
             click.echo(f"{for_terminal(name):34s} {for_terminal(title)}")
         return
@@ -216,11 +237,13 @@ def _note(note: str) -> None:
 
 @main.command()
 @click.argument("name")
-@click.option("--from", "start", default="kerry_moscow_2016", show_default=True,
-              metavar="SHIPPED", help="The shipped scenario to start from (see negsim run).")
+@click.option("--from", "start", default=None, metavar="SHIPPED",
+              help="Copy this shipped scenario instead (see negsim run), e.g. "
+              "kerry_moscow_2016.")
 @_handle_errors
-def init(name: str, start: str) -> None:
-    """Write NAME.yaml here: a shipped scenario to edit, renamed NAME, whose first line points
+def init(name: str, start: str | None) -> None:
+    """Write NAME.yaml here: a small commented starting scenario (two parties, one term, a
+    deadline, a truce) or a copy of a shipped one, renamed NAME, whose first line points
     editors at the installed JSON Schema. Never overwrites a file.
 
     \b
@@ -231,7 +254,8 @@ def init(name: str, start: str) -> None:
     from sim import api
 
     path = api.init(name, start)
-    click.echo(f"wrote {path} (from {start}); check it with: negsim validate {path.name}")
+    click.echo(f"wrote {path} (from {start or 'the starting scenario'}); check it with: "
+               f"negsim validate {path.name}")
 
 
 class _RateColumn(TextColumn):
@@ -259,7 +283,7 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True,
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(),
                 metavar="A B [C ...] | A --vs PATH=VALUE | RUN_DIR RUN_DIR")
 @click.option("--vs", "variants", multiple=True, metavar="PATH=VALUE",
               help="Compare the first scenario with a copy changed by PATH=VALUE (repeatable; "
@@ -342,7 +366,8 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", required=False)
+@click.argument("scenario_file", metavar="SCENARIO", required=False,
+                type=click.Path(dir_okay=False))
 @click.option("--set", "specs", multiple=True, metavar="PATH=SPEC",
               help="A swept parameter: a,b,c | lo:hi:steps | lo..hi (samplers). Repeatable.")
 @click.option("--zip", "zipped", is_flag=True, help="Vary the lists in lockstep, not as a grid.")
@@ -415,9 +440,8 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
     console = Console()
     console.print(render.sweep_table(summary, console.width))
     for outcome, res in summary["sensitivity"].items():
-        console.print(f"{outcome}: " + ", ".join(for_rich(render.influence(res, p))
-                                                 for p in res["ranking"])
-                      + render.noise_note(res.get("noise_share")))
+        ps = [p["outcomes"][outcome]["p"] for p in summary["points"]]
+        console.print(for_rich(render.sensitivity_line(outcome, res, ps)))
     console.print(f"sweep folder: {for_rich(job.folder)}")
 
 
@@ -459,9 +483,12 @@ def report(folder: Path, output: Path | None, force: bool) -> None:
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="PNG to write (default: FOLDER/discover-NAME.png).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--force", is_flag=True,
+              help="Replace a stored discovery of this outcome made with other settings.")
 @_handle_errors
 def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
-             paste_alpha: float, max_qp: float, plot_path: Path | None, as_json: bool) -> None:
+             paste_alpha: float, max_qp: float, plot_path: Path | None, as_json: bool,
+             force: bool) -> None:
     """Which ranges of the drawn (run) or swept (sweep) inputs in FOLDER lead to an outcome.
 
     PRIM scenario discovery (EMA Workbench): the coverage/density trade-off of the peeled and
@@ -476,7 +503,7 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
     from sim import api
 
     found = api.discover(folder, outcome, min_coverage, peel_alpha, paste_alpha, max_qp,
-                         save=True, plot=plot_path)
+                         save=True, plot=plot_path, force=force)
     result, (data, image) = found.data, found.stored
     if as_json:
         click.echo(api.to_json(result))
@@ -487,7 +514,7 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
 
 
 @main.command("fit")
-@click.argument("incidents", metavar="INCIDENTS.csv")
+@click.argument("incidents", metavar="INCIDENTS.csv", type=click.Path(dir_okay=True))
 @click.option("--time-column", default="event_date", show_default=True,
               help="Column of the times: dates, datetimes or day numbers.")
 @click.option("--actor-column", default="actor1", show_default=True,
@@ -497,6 +524,15 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
               "not a spoiler). Others are left out and counted.")
 @click.option("--spoiler", "spoilers", multiple=True, metavar="NAME",
               help="An actor whose events excite the parties but are not modelled (repeatable).")
+@click.option("--actors", "actor_map", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, metavar="MAP.yaml|MAP.csv",
+              help="Which source actors are which party or spoiler: YAML 'parties: {NAME: "
+              "[SOURCE, ...]}' and 'spoilers: {...}', or CSV source,actor,role. Other actors "
+              "are left out and counted.")
+@click.option("--event-type", "event_types", multiple=True, metavar="TYPE",
+              help="Keep only incidents of this type (repeatable), read from --type-column.")
+@click.option("--type-column", default="event_type", show_default=True,
+              help="Column of the event types (ACLED's event_type).")
 @click.option("--start", default=None, help="First day of the window (default: the first event's).")
 @click.option("--end", default=None,
               help="Last day of the window, included for dates; a time for day numbers "
@@ -515,7 +551,8 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
 @click.option("--json", "as_json", is_flag=True, help="Print the fit as JSON.")
 @_handle_errors
 def fit_command(incidents: str, time_column: str, actor_column: str, parties: str | None,
-                spoilers: tuple[str, ...], start: str | None, end: str | None, out: Path | None,
+                spoilers: tuple[str, ...], actor_map: Path | None, event_types: tuple[str, ...],
+                type_column: str, start: str | None, end: str | None, out: Path | None,
                 plot: Path | None, spread_seed: int, profile: bool, force: bool,
                 as_json: bool) -> None:
     """Fit a Hawkes model (exponential kernels) to dated, attributed incidents.
@@ -533,7 +570,8 @@ def fit_command(incidents: str, time_column: str, actor_column: str, parties: st
     from sim.output import fitreport as fr
 
     opts = fr.FitOptions(time_column, actor_column, fr.split_names(parties), list(spoilers),
-                         start, end, spread_seed, profile)
+                         start, end, spread_seed, profile, list(event_types) or None,
+                         type_column, actor_map)
     report = fr.fit_file(incidents, opts)
     if out is not None:
         fr.write_new(out, fr.yaml_block(report), force)
@@ -543,6 +581,6 @@ def fit_command(incidents: str, time_column: str, actor_column: str, parties: st
         click.echo(json.dumps(fr.to_json(report), indent=2))
         return
     console = Console()
-    console.print(fr.table(report))
+    console.print(fr.table(report, console.width))
     for line in fr.summary_lines(report) + [f"wrote {p}" for p in (out, plot) if p]:
         console.print(for_rich(line), highlight=False)

@@ -31,7 +31,8 @@ def test_compare_through_the_api_gives_the_clis_numbers(tmp_path: Path) -> None:
     assert api.data["comparisons"][0]["diff"] == cli["comparisons"][0]["diff"]
     frame = api.outcomes
     assert set(frame.columns) >= {"baseline", "variant", "outcome", "diff", "ci_low", "p_holm"}
-    assert len(api.to_pandas()) == 150
+    tidy = api.to_pandas()  # one row per replication and arm
+    assert len(tidy) == 300 and set(tidy["arm"]) == {a["label"] for a in api.data["scenarios"]}
 
 
 @pytest.mark.slow

@@ -281,3 +281,30 @@ def test_a_stored_result_with_null_settings_still_reads_and_reports(
     assert result.exit_code == 0, result.output
     page = (tmp_path / "r.html").read_text()
     assert "no box covering the share asked" in page
+
+
+def test_the_chosen_box_is_numbered_on_the_trajectory(known_result: dict) -> None:
+    chosen, trajectory = known_result["chosen"], known_result["trajectory"]
+    assert 0 <= chosen["index"] < len(trajectory)
+    assert chosen["index"] == known_result["picked"] and chosen["dropped"] >= 0
+    head = dsc.box_lines(known_result)[0]
+    assert f"box {chosen['index']} of {len(trajectory)} on the trajectory" in head
+
+
+def test_a_rerun_with_other_settings_does_not_overwrite_without_force(tmp_path: Path) -> None:
+    path = tmp_path / "known_box.yaml"
+    path.write_text(KNOWN_BOX)
+    sim.run(path, runs=300, out=tmp_path / "run", plots=False)
+    assert invoke("discover", tmp_path / "run", "--outcome", "no_deal").exit_code == 0
+    same = invoke("discover", tmp_path / "run", "--outcome", "no_deal")
+    assert same.exit_code == 0, same.output  # the same settings: a re-run replaces it
+    other = invoke("discover", tmp_path / "run", "--outcome", "no_deal", "--min-coverage", "0.5")
+    assert other.exit_code == 2
+    assert "other settings (min_coverage 0.8 -> 0.5); pass --force" in other.output
+    stored = json.loads((tmp_path / "run" / "discover-no_deal.json").read_text())
+    assert stored["settings"]["min_coverage"] == 0.8
+    forced = invoke("discover", tmp_path / "run", "--outcome", "no_deal", "--min-coverage",
+                    "0.5", "--force")
+    assert forced.exit_code == 0, forced.output
+    stored = json.loads((tmp_path / "run" / "discover-no_deal.json").read_text())
+    assert stored["settings"]["min_coverage"] == 0.5

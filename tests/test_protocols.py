@@ -31,6 +31,8 @@ FARATIN_HASH = "c3ee3f2f9950f4252b636c67fdd6a680ceeca529a879a6750e212f61840f9ef4
 # keeps retaliation on true violations, as before. Nothing else in a record may differ.
 NEW_COLUMNS = ("blamed_attacks",)
 RENAMED = {"first_truce_too_young": "first_truce_held"}
+# Issue 23 stores "no cause" and "no one" as null where they were empty strings.
+NULLED = ("breakdown_cause", "declared_by")
 
 
 def records_hash(plan: Plan, n: int) -> str:
@@ -38,7 +40,8 @@ def records_hash(plan: Plan, n: int) -> str:
     for i in range(n):
         row = run_replication(plan, i).row()
         row["outcome"] = RENAMED.get(row["outcome"], row["outcome"])
-        row = {k: v for k, v in row.items() if k not in NEW_COLUMNS}
+        row = {k: ("" if k in NULLED and v is None else v) for k, v in row.items()
+               if k not in NEW_COLUMNS}
         h.update(json.dumps({k: repr(v) for k, v in sorted(row.items())},
                             sort_keys=True).encode())
     return h.hexdigest()

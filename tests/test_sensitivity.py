@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
+from sim.output import render
 from sim.running.design import build, parse_spec
 from sim.stats import sensitivity
 from tests.conftest import POISSON, same_table
@@ -189,7 +190,7 @@ def test_sobol_of_a_constant_output_is_all_zero() -> None:
     res = sensitivity.sobol(np.full(8 * 4, 0.5), 8, ["a", "b"])
     zero = {"first_order": 0.0, "total_order": 0.0, "first_ci": [0.0, 0.0],
             "total_ci": [0.0, 0.0]}
-    assert res == {"parameters": {"a": zero, "b": zero}}
+    assert res == {"parameters": {"a": zero, "b": zero}, "constant": True}
 
 
 def test_rank_uses_the_total_index_for_sobol_results() -> None:
@@ -237,7 +238,8 @@ def test_a_parameter_with_no_effect_ranks_last_with_src_0(tmp_path: Path) -> Non
         assert all(p["outcomes"] == group[0]["outcomes"] for p in group)
         assert all(p["metrics"] == group[0]["metrics"] for p in group)
         tables = [pq.read_table(out / "points" / f"{p['point']:05d}.parquet") for p in group]
-        tables = [t.select([c for c in t.column_names if c not in p["values"]]) for t in tables]
+        tables = [t.select([c for c in t.column_names if c not in p["values"] and c != "point"])
+                  for t in tables]
         assert all(same_table(t, tables[0]) for t in tables)
     # ... while the breakdown threshold does.
     holds = {v: g[0]["outcomes"]["first_truce_held"]["p"] for v, g in by_violations.items()}
@@ -290,3 +292,48 @@ def test_a_zipped_sweep_prints_src_not_estimable(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "sweep" / "summary.json").read_text())
     for res in summary["sensitivity"].values():
         assert all(v["src"] is None for v in res["parameters"].values())
+
+
+# --- issue 23: labels that do not mislead ------------------------------------------------------
+
+
+def test_a_real_non_linear_effect_is_not_marked_noise() -> None:
+    # y = (x - 0.5)^2: a strong effect with no linear part; noise is 3% of the spread.
+    x = np.linspace(0, 1, 21)[:, None]
+    res = sensitivity.src(x, (x[:, 0] - 0.5) ** 2, ["a"])
+    sensitivity.mark_noise(res, 0.03)
+    assert res["r2"] < 0.1
+    assert res["parameters"]["a"]["noise"] is False and res["parameters"]["a"]["nonlinear"]
+    line = render.sensitivity_line("no_deal", {**res, "method": "src", "ranking": ["a"],
+                                               "noise_share": 0.03})
+    assert "(noise?)" not in line and "(non-linear?)" in line and "R^2 0.00" in line
+
+
+def test_a_weak_effect_within_noise_is_still_marked_noise() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.uniform(size=(40, 1))
+    res = sensitivity.src(x, rng.normal(0, 0.05, 40), ["a"])
+    sensitivity.mark_noise(res, 1.0)
+    assert res["parameters"]["a"]["noise"] and not res["parameters"]["a"]["nonlinear"]
+
+
+def test_sobol_indices_and_their_intervals_stay_in_0_1() -> None:
+    # Few points of a noisy output: the raw estimators stray far outside [0, 1].
+    rng = np.random.default_rng(0)
+    n = 8
+    res = sensitivity.sobol(rng.normal(size=n * 4), n, ["a", "b"])
+    for v in res["parameters"].values():
+        for x in (v["first_order"], v["total_order"], *v["first_ci"], *v["total_ci"]):
+            assert 0.0 <= x <= 1.0
+
+
+def test_a_constant_outcome_says_so_instead_of_src_zero() -> None:
+    x = np.linspace(0, 1, 10)[:, None]
+    res = sensitivity.src(x, np.full(10, 0.43), ["a"])
+    sensitivity.mark_noise(res, None)
+    assert res["constant"] and "noise" not in res["parameters"]["a"]
+    line = render.sensitivity_line("held", {**res, "method": "src", "ranking": ["a"]},
+                                   [0.43] * 10)
+    assert line == "held: constant across the points (p = 0.430 at every point): no parameter " \
+        "moves it"
+    assert "SRC" not in line

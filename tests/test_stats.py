@@ -136,10 +136,19 @@ def test_describe_ignores_nans() -> None:
     assert with_nans == describe(np.array([1.0, 2.0, 3.0, 4.0]))
 
 
-def test_describe_of_one_value_has_no_spread() -> None:
+def test_describe_of_one_value_has_no_spread_and_no_interval() -> None:
     d = describe(np.array([7.0, np.nan]))
     assert d == {"mean": 7.0, "sd": 0.0, "q05": 7.0, "q50": 7.0, "q95": 7.0, "n": 1,
-                 "ci": [7.0, 7.0]}
+                 "ci": None}
+
+
+def test_describe_clips_the_interval_to_the_metrics_range() -> None:
+    counts = np.array([0.0] * 9 + [1.0])  # mean 0.1, sd 0.316: the t-interval reaches -0.126
+    assert describe(counts)["ci"][0] == pytest.approx(0.1 - 2.262157 * 0.316228 / np.sqrt(10),
+                                                      abs=1e-5)
+    low, high = describe(counts, 0.0, None)["ci"]
+    assert low == 0.0 and high == pytest.approx(0.326, abs=1e-3)
+    assert describe(np.array([0.9, 1.0, 1.0]), 0.0, 1.0)["ci"][1] == 1.0
 
 
 def test_describe_of_nothing_is_none_but_n() -> None:

@@ -133,7 +133,7 @@ def test_sweep_parquet_has_one_row_per_point_with_parameter_columns(hawkes_grid:
     assert table.column("point").to_pylist() == [0, 1, 2]
     assert table.column("truce.beta").to_pylist() == [1.5, 2.0, 3.0]
     for name in ("first_truce_held",):
-        for prefix in ("p", "lo", "hi"):
+        for prefix in ("p", "ci_low", "ci_high"):
             assert f"{prefix}_{name}" in table.column_names
         assert table.column(f"p_{name}").to_pylist() == [
             p["outcomes"][name]["p"] for p in summary["points"]]

@@ -231,6 +231,21 @@ def metric_meaning(name: str) -> str:
     return ""
 
 
+_SHARES = ("truce_share",)
+_SIGNED = ("utility_", "level_")  # may fall below zero; every other metric is a count, a
+# day, a rate or a share, never negative
+
+
+def metric_range(name: str) -> tuple[float | None, float | None]:
+    """The range a metric can take, (low, high) with None for unbounded: its intervals are
+    clipped to it (a count's interval never reaches below 0)."""
+    if name in _SHARES:
+        return 0.0, 1.0
+    if name.startswith(_SIGNED):
+        return None, None
+    return 0.0, None
+
+
 @dataclass(slots=True)
 class Record:
     """What happened in one replication.
@@ -278,10 +293,15 @@ class Record:
             value = getattr(self, name)
             if isinstance(value, dict):
                 out.update({_column(name, k): _null(v) for k, v in value.items()})
+            elif name in TEXT_COLUMNS:
+                out[name] = value or None  # no breakdown: a null, not an empty string
             else:
                 out[name] = _null(value)
         return out
 
+
+TEXT_COLUMNS: tuple[str, ...] = ("breakdown_cause", "declared_by")
+"""Text columns null where they do not apply (typed as strings even when null in a chunk)."""
 
 _PREFIX = {"levels": "level_", "violations": "violations_", "observed": "observed_",
            "utility": "utility_", "inputs": ""}

@@ -24,7 +24,7 @@ from sim.running.precision import Stopping
 from sim.running.runner import Chunk, chunks, run_chunks
 from sim.running.summary import column
 from sim.scenario import Scenario, budgets, loads
-from sim.scenario.inputs import Overrides, ScenarioLike, assignments, resolve
+from sim.scenario.inputs import Overrides, ScenarioLike, as_mapping, assignments, resolve, rows
 from sim.store import Folder, kind_of, read_manifest, read_table
 
 ALPHA = 0.05
@@ -213,7 +213,9 @@ def _holm_adjust(comparisons: list[dict[str, Any]]) -> dict[str, Any]:
     return {"method": "holm", "alpha": ALPHA, "size": size,
             "text": f"* significant at {ALPHA:.0%} after Holm's correction over the whole "
                     f"family of {size} tests (every outcome and metric of every comparison): "
-                    f"the chance of any false star in this compare is at most {ALPHA:.0%}"}
+                    f"the chance of any false star in this compare is at most {ALPHA:.0%}. "
+                    "The p values are Holm-adjusted; the ± 95% intervals are not (each "
+                    "covers its own difference)"}
 
 
 def pairs(arms: list[Arm]) -> pa.Table:
@@ -272,9 +274,12 @@ def variants(given: Sequence[Overrides] | Mapping[str, Any] | str | None) -> lis
     """
     if given is None:
         return []
+    given = as_mapping(rows(given))
     if isinstance(given, Mapping):
         return [given]
     items = [given] if isinstance(given, str) else given
+    if hasattr(items, "tolist") and not isinstance(items, Sequence):
+        items = items.tolist()  # a numpy array or Series of variants
     if not isinstance(items, Sequence):
         raise UsageError(f"<<vs>>: expected {{PATH: VALUE}} mappings or 'PATH=VALUE' strings, "
                          f"got {given!r:.80}")

@@ -193,10 +193,14 @@ def discover(folder: str | Path, outcome: str, settings: Settings | None = None
     trajectory = _trajectory(box)
     picked = choose(trajectory, opts.min_coverage)
     index = prune(box, picked, opts.max_qp)
+    # The chosen box is numbered on the trajectory read (pruning appends its wider boxes
+    # beyond it), with the restrictions pruning dropped counted.
+    chosen = _chosen(box, index, _trajectory(box)[index])
+    chosen.update(index=picked, dropped=len(box.box_lims) - len(trajectory))
     return {"folder": str(folder), "kind": exp.kind, "outcome": outcome, "n": int(y.size),
             "cases": int(y.sum()), "inputs": list(exp.inputs), "settings": opts.__dict__,
             "library": _library(), "trajectory": trajectory, "picked": picked,
-            "chosen": _chosen(box, index, _trajectory(box)[index])}
+            "chosen": chosen}
 
 
 def _prim(exp: Experiments, y: np.ndarray, opts: Settings) -> Any:
@@ -272,11 +276,22 @@ def _chosen(box: Any, index: int, stats: dict[str, Any]) -> dict[str, Any]:
     return {"index": index, **stats, "restricted": restricted}
 
 
-def write(folder: Path, result: dict[str, Any]) -> Path:
-    """Store ``discover-OUTCOME.json`` in the folder (its plot is drawn by the output layer)."""
+def write(folder: Path, result: dict[str, Any], force: bool = False) -> Path:
+    """Store ``discover-OUTCOME.json`` in the folder (its plot is drawn by the output layer).
+
+    Raises:
+        UsageError: the file exists with other settings and ``force`` is not set.
+    """
     from sim.store import write_json
 
     data = folder / f"discover-{result['outcome']}.json"
+    if data.exists() and not force:
+        before = read_json(data).get("settings")
+        if before != result["settings"]:
+            changed = ", ".join(f"{k} {before.get(k)} -> {v}" for k, v in
+                                result["settings"].items() if (before or {}).get(k) != v)
+            raise UsageError(f"{data} holds a discovery with other settings ({changed}); "
+                             "pass <<force>> to replace it")
     write_json(data, result)
     return data
 
@@ -291,8 +306,12 @@ def box_lines(result: dict[str, Any]) -> list[str]:
     report joins them). With nothing restricted, say only what was searched and how to
     search wider: a box covering less of the outcome may still restrict an input."""
     c = result["chosen"]
+    dropped = c.get("dropped", 0)
     head = (f"{result['outcome']}: {result['cases']} of {result['n']} replications; box "
-            f"{c['index']} covers {c['coverage']:.0%} of them at density {c['density']:.0%} "
+            f"{c['index']} of {len(result['trajectory'])} on the trajectory"
+            + (f" ({dropped} restriction(s) with quasi-p above the limit dropped)" if dropped
+               else "")
+            + f" covers {c['coverage']:.0%} of them at density {c['density']:.0%} "
             f"(mass {c['mass']:.0%}), {len(c['restricted'])} input(s) restricted")
     if c["restricted"]:
         return [head, *(f"  {_bound(r)}" for r in c["restricted"])]

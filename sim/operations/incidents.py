@@ -17,7 +17,7 @@ import difflib
 import io
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -79,22 +79,32 @@ def day_label(calendar: bool, day: float) -> str:
 
 
 def read(path: str | Path, time_column: str = "event_date", actor_column: str = "actor1",
-         spread_seed: int = 0) -> Incidents:
-    """Read incidents from a CSV file.
+         spread_seed: int = 0, types: list[str] | None = None,
+         type_column: str = "event_type") -> Incidents:
+    """Read incidents from a CSV file; with ``types``, only the rows whose ``type_column``
+    is one of them (ACLED's ``event_type``: ``Battles``, ``Violence against civilians``...).
 
     Raises:
         DataError: the file is missing, binary, empty, lacks a column, or has a bad row; the
-            message names the file and the line.
+            message names the file and the line; or no row has one of ``types``.
     """
     source = str(path)
     text = _text(source)
     offset, body = _skip_comments(text)
     reader = csv.reader(io.StringIO(body))
     header = _header(source, reader, offset)
-    cols = [_column(source, header, name, offset + 1) for name in (time_column, actor_column)]
+    names = (time_column, actor_column) + ((type_column,) if types else ())
+    cols = [_column(source, header, name, offset + 1) for name in names]
     rows = _rows(source, reader, offset, cols, len(header))
     if not rows:
         raise DataError(source, offset + 1, "no incidents: the file has a header and no rows")
+    if types:
+        kept = [r[:3] for r in rows if r[3] in types]
+        if not kept:
+            seen = sorted({r[3] for r in rows})[:8]
+            raise DataError(source, None, f"no row has {type_column} in {types}; the file's "
+                            f"{type_column} values include {seen}")
+        rows = kept
     return _assemble(source, rows, time_column, spread_seed)
 
 
@@ -145,7 +155,7 @@ def _column(source: str, header: list[str], name: str, line: int) -> int:
 
 
 def _rows(source: str, reader: Any, offset: int, cols: list[int],
-          width: int) -> list[tuple[int, str, str]]:
+          width: int) -> list[tuple[Any, ...]]:
     rows = []
     try:
         for row in reader:
@@ -154,13 +164,13 @@ def _rows(source: str, reader: Any, offset: int, cols: list[int],
                 continue
             if len(row) <= max(cols):
                 raise DataError(source, line, f"{len(row)} fields where the header has {width}")
-            rows.append((line, row[cols[0]].strip(), row[cols[1]].strip()))
+            rows.append((line, *(row[c].strip() for c in cols)))
     except csv.Error as exc:
         raise DataError(source, offset + reader.line_num, f"not valid CSV: {exc}") from None
     return rows
 
 
-def _assemble(source: str, rows: list[tuple[int, str, str]], time_column: str,
+def _assemble(source: str, rows: list[tuple[Any, ...]], time_column: str,
               seed: int) -> Incidents:
     kinds, values = [], []
     for line, stamp, actor in rows:
@@ -178,7 +188,7 @@ def _assemble(source: str, rows: list[tuple[int, str, str]], time_column: str,
                      calendar, int(daily.sum()))
 
 
-def _calendar(source: str, rows: list[tuple[int, str, str]], kinds: list[str]) -> bool:
+def _calendar(source: str, rows: list[tuple[Any, ...]], kinds: list[str]) -> bool:
     """Whether times are calendar days; a file may not mix them with day numbers."""
     numbers = [k == NUMBER for k in kinds]
     if all(numbers) or not any(numbers):
@@ -239,6 +249,88 @@ def spread_days(days: np.ndarray, seed: int = 0) -> np.ndarray:
         u = np.random.default_rng([seed, int(d)]).uniform(size=where.size)
         out[where] = d + np.sort(u)
     return out
+
+
+# --- naming actors: which source actors are which party or spoiler --------------------------
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Source actors named as the scenario's parties and spoilers (several source names may
+    be one actor: ``government: [Military Forces of Syria, Police Forces of Syria]``)."""
+
+    parties: dict[str, list[str]]
+    spoilers: dict[str, list[str]]
+
+    def name_of(self) -> dict[str, str]:
+        return {src: name for group in (self.parties, self.spoilers)
+                for name, sources in group.items() for src in sources}
+
+
+def read_mapping(path: str | Path) -> Mapping:
+    """An actor mapping from YAML (``parties: {NAME: [SOURCE, ...]}``, ``spoilers: {...}``)
+    or CSV (columns ``source,actor,role``, role ``party`` or ``spoiler``).
+
+    Raises:
+        DataError: the file is missing or not in either form, or a source actor is named
+            twice (names the file and, for CSV, the line).
+    """
+    source = str(path)
+    text = _text(source)
+    if source.lower().endswith(".csv"):
+        return _mapping_csv(source, text)
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DataError(source, None, f"not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not set(data) <= {"parties", "spoilers"} or not data:
+        raise DataError(source, None, "expected 'parties:' and 'spoilers:' blocks, each "
+                        "{NAME: [SOURCE ACTOR, ...]}")
+    groups = [_group(source, data.get(k) or {}, k) for k in ("parties", "spoilers")]
+    return _checked(source, Mapping(groups[0], groups[1]))
+
+
+def _group(source: str, block: Any, key: str) -> dict[str, list[str]]:
+    if not isinstance(block, dict):
+        raise DataError(source, None, f"{key}: expected {{NAME: [SOURCE ACTOR, ...]}}")
+    return {str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
+            for k, v in block.items()}
+
+
+def _mapping_csv(source: str, text: str) -> Mapping:
+    reader = csv.DictReader(io.StringIO(text))
+    if not {"source", "actor", "role"} <= set(reader.fieldnames or []):
+        raise DataError(source, 1, "expected the columns source,actor,role")
+    groups: dict[str, dict[str, list[str]]] = {"party": {}, "spoiler": {}}
+    for row in reader:
+        role = (row["role"] or "").strip()
+        if role not in groups:
+            raise DataError(source, reader.line_num, f"role {role!r}: expected party or spoiler")
+        groups[role].setdefault(row["actor"].strip(), []).append(row["source"].strip())
+    return _checked(source, Mapping(groups["party"], groups["spoiler"]))
+
+
+def _checked(source: str, mapping: Mapping) -> Mapping:
+    seen: dict[str, str] = {}
+    for group in (mapping.parties, mapping.spoilers):
+        for name, sources in group.items():
+            for src in sources:
+                if src in seen:
+                    raise DataError(source, None, f"source actor {src!r} is named twice "
+                                    f"({seen[src]} and {name})")
+                seen[src] = name
+    if not mapping.parties:
+        raise DataError(source, None, "no parties: name at least one")
+    return mapping
+
+
+def renamed(inc: Incidents, mapping: Mapping) -> Incidents:
+    """The incidents with each mapped source actor under its party or spoiler name (the rest
+    keep their names and are left out of the fit, and counted)."""
+    names = mapping.name_of()
+    return replace(inc, actors=tuple(names.get(a, a) for a in inc.actors))
 
 
 # --- choosing parties, spoilers and the window --------------------------------------------

@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim import stats
 from sim.engine import Plan
-from sim.engine.outcomes import HEADLINE_METRICS, possible_in
+from sim.engine.outcomes import HEADLINE_METRICS, metric_range, possible_in
 from sim.errors import Interrupted, ScenarioError
 from sim.running import design as dsg
 from sim.running.design import Design, assignments
@@ -32,7 +33,7 @@ from sim.running.runner import chunks, simulate_chunk
 from sim.running.summary import column
 from sim.scenario import Scenario, budgets, from_document
 from sim.scenario.overrides import apply
-from sim.scenario.yamlload import flow, parse_text
+from sim.scenario.yamlload import flow, parse_text, plain
 from sim.stats import sensitivity
 from sim.store import Folder, make_dirs, read_json
 
@@ -144,7 +145,7 @@ def run_point(scenario: Scenario, seed: int, runs: int,
     table = pa.Table.from_batches([simulate_chunk(plan, c) for c in chunks(0, runs)])
     outcomes = stats.outcome_table(table.column("outcome").to_numpy(zero_copy_only=False),
                                    names)
-    metrics = {m: stats.describe(column(table, m)) for m in HEADLINE_METRICS
+    metrics = {m: stats.describe(column(table, m), *metric_range(m)) for m in HEADLINE_METRICS
                if m in table.column_names}
     return table, {"outcomes": outcomes, "metrics": metrics}
 
@@ -190,8 +191,10 @@ def _store(sweep: Sweep, results: Iterator[tuple[int, pa.Table, dict[str, Any]]]
 
 
 def _with_swept(table: pa.Table, sweep: Sweep, k: int) -> pa.Table:
-    """A point's replications with one column per swept parameter (its dotted path)."""
+    """A point's replications with its ``point`` first and one column per swept parameter
+    (its dotted path): the point files read as one Parquet dataset."""
     values = sweep.design.points[k]
+    table = table.add_column(0, "point", pa.array([k] * table.num_rows, pa.int64()))
     for path in sweep.design.paths:
         if path not in table.column_names:
             table = table.append_column(path, pa.array([_scalar(values[path])] * table.num_rows))
@@ -228,16 +231,35 @@ def _name(sweep: Sweep) -> str:
 
 
 def _table(sweep: Sweep, points: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(point_rows(points, sweep.design.paths))
+
+
+def point_rows(points: list[dict[str, Any]], paths: list[str]) -> list[dict[str, Any]]:
+    """One row per point (sweep.parquet, ``SweepResult.to_pandas()``): ``point``, the swept
+    values, ``p_NAME``, ``ci_low_NAME``, ``ci_high_NAME`` per outcome, ``mean_NAME`` per
+    metric."""
     rows = []
-    for p in points:
-        row: dict[str, Any] = {"point": p["point"]}
-        row.update({path: _scalar(p["values"][path]) for path in sweep.design.paths})
+    for k, p in enumerate(points):
+        row: dict[str, Any] = {"point": p.get("point", k)}
+        row.update({path: _scalar(p["values"][path]) for path in paths})
         for name, o in p["outcomes"].items():
-            row.update({f"p_{name}": o["p"], f"lo_{name}": o["ci"][0], f"hi_{name}": o["ci"][1]})
-        for name, m in p["metrics"].items():
+            row.update({f"p_{name}": o["p"], f"ci_low_{name}": o["ci"][0],
+                        f"ci_high_{name}": o["ci"][1]})
+        for name, m in p.get("metrics", {}).items():
             row[f"mean_{name}"] = m["mean"]
         rows.append(row)
-    return pa.Table.from_pylist(rows)
+    return rows
+
+
+def point_records(folder: Path) -> pa.Table:
+    """Every stored point's replications as one table, each row with its ``point``."""
+    tables = []
+    for path in sorted((folder / "points").glob("*.parquet")):
+        table = pq.read_table(path)
+        if "point" not in table.column_names:  # a sweep stored before points had the column
+            table = table.add_column(0, "point", pa.array([int(path.stem)] * table.num_rows))
+        tables.append(table)
+    return pa.concat_tables(tables, promote_options="permissive") if tables else pa.table({})
 
 
 def _scalar(value: Any) -> Any:
@@ -282,5 +304,9 @@ def new(base: Scenario, text: str, source: str, specs: list[str], sample: str, z
 
 
 def spec_text(path: str, spec: str | Sequence[Any]) -> str:
-    """``PATH=SPEC`` for a spec given as text or as a list of values."""
-    return f"{path}={spec if isinstance(spec, str) else ','.join(flow(v) for v in spec)}"
+    """``PATH=SPEC`` for a spec given as text or as a list of values (a numpy array or a
+    pandas Series too; one number stands for a list of one)."""
+    values = plain(spec)
+    if isinstance(values, str):
+        return f"{path}={values}"
+    return f"{path}={','.join(flow(v) for v in (values if isinstance(values, list) else [values]))}"

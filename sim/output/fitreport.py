@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from sim.errors import UsageError
+from sim.errors import DataError, UsageError
 from sim.operations import incidents as inc
 from sim.stats import hawkes
 
@@ -36,6 +36,9 @@ class FitOptions:
     end: str | None = None
     spread_seed: int = 0
     profile: bool = False
+    types: list[str] | None = None  # keep only rows of these event types
+    type_column: str = "event_type"
+    actors: str | Path | None = None  # a YAML or CSV actor mapping (parties and spoilers)
 
 
 @dataclass(frozen=True)
@@ -81,8 +84,17 @@ def fit_file(path: str | Path, options: FitOptions | None = None) -> FitReport:
         UsageError: an option is bad (window, actors).
     """
     o = options or FitOptions()
-    data = inc.read(path, o.time_column, o.actor_column, o.spread_seed)
-    sel = inc.select(data, o.parties, o.spoilers, o.start, o.end)
+    data = inc.read(path, o.time_column, o.actor_column, o.spread_seed, o.types, o.type_column)
+    parties, spoilers = o.parties, o.spoilers
+    if o.actors is not None:
+        if parties or spoilers:
+            raise UsageError("name the actors either in <<actors>> or with <<parties>> and "
+                             "<<spoiler>>, not both")
+        mapping = inc.read_mapping(o.actors)
+        data = inc.renamed(data, mapping)
+        parties, spoilers = list(mapping.parties), list(mapping.spoilers)
+    sel = inc.select(data, parties, spoilers, o.start, o.end)
+    refuse_thin(str(path), sel)
     result = hawkes.fit(sel.history)
     gof = hawkes.goodness_of_fit(result.params, sel.history)
     names = slugs(sel.parties + sel.spoilers)
@@ -90,6 +102,49 @@ def fit_file(path: str | Path, options: FitOptions | None = None) -> FitReport:
         return FitReport(str(path), sel, hawkes.profile(sel.history, result), gof, names,
                          data.spread, "profile likelihood")
     return FitReport(str(path), sel, result, gof, names, data.spread)
+
+
+REFUSE_PER_PARAMETER = 2  # fewer party events per parameter: no fit is shown
+WARN_PER_PARAMETER = 10  # fewer: the estimates are shown with a warning
+
+
+def parameters(sel: inc.Selection) -> int:
+    """Hawkes parameters fitted: each party's rate, the alpha matrix, each spoiler's
+    excitation of each party, and beta."""
+    d, m = len(sel.parties), len(sel.spoilers)
+    return d + d * d + m * d + 1
+
+
+def refuse_thin(source: str, sel: inc.Selection) -> None:
+    """Refuse data far too thin for the model.
+
+    Raises:
+        DataError: fewer than REFUSE_PER_PARAMETER party events per parameter.
+    """
+    k, n = parameters(sel), sel.history.events
+    if n < REFUSE_PER_PARAMETER * k:
+        raise DataError(source, None, f"{n} party events for {k} parameters: too few to fit "
+                        f"(at least {REFUSE_PER_PARAMETER * k}; {WARN_PER_PARAMETER * k} for "
+                        "estimates worth using); widen the window or fit fewer parties")
+
+
+def cautions(r: FitReport) -> list[str]:
+    """One line for each reason the data may not support the model."""
+    out = []
+    k, n = parameters(r.selection), r.selection.history.events
+    if n < WARN_PER_PARAMETER * k:
+        out.append(f"only {n / k:.1g} party events per parameter ({n} for {k}): estimates "
+                   f"are weak (want {WARN_PER_PARAMETER}+)")
+    b = r.fit.branching
+    if not b[0] < 1 or not np.isfinite(b[2]) or b[2] >= 1:
+        out.append(f"branching-ratio interval [{_num(b[1])}, {_num(b[2])}] reaches 1: "
+                   "stationarity is not established")
+    if not r.gof.consistent:
+        out.append("time-rescaling test rejects the model (a regime shift, or the wrong "
+                   "actors?): do not use these estimates as they are")
+    if any(not (np.isfinite(e.lower) and np.isfinite(e.upper)) for e in r.estimates):
+        out.append("some intervals are open (?): the data cannot bound those parameters")
+    return out
 
 
 def slugs(actors: list[str]) -> dict[str, str]:
@@ -158,7 +213,9 @@ def to_json(r: FitReport) -> dict[str, Any]:
         "loglik": r.fit.loglik, "converged": r.fit.converged, "intervals": r.intervals,
         "parameters": [{"path": e.path, "meaning": e.meaning, "estimate": e.value,
                         "ci": [e.lower, e.upper]} for e in r.estimates],
-        "branching_ratio": {"estimate": b[0], "ci": [b[1], b[2]], "stationary": b[0] < 1},
+        "branching_ratio": {"estimate": b[0], "ci": [b[1], b[2]],
+                            "stationary": bool(b[0] < 1 and np.isfinite(b[2]) and b[2] < 1)},
+        "warnings": cautions(r),
         "goodness_of_fit": {"residuals": int(g.residuals.size), "ks_exponential": g.ks_exponential,
                             "p_exponential": g.p_exponential, "ks_uniform": g.ks_uniform,
                             "p_uniform": g.p_uniform, "consistent": g.consistent},
@@ -242,27 +299,30 @@ def _yaml_spoilers(r: FitReport, by_path: dict[str, Estimate]) -> list[str]:
 # --- table, plot and files ----------------------------------------------------------------
 
 
-def table(r: FitReport) -> Any:
-    """A rich table of the estimates with their 95% intervals."""
-    from rich.table import Table
+def table(r: FitReport, width: int = 80) -> Any:
+    """The estimates with their 95% intervals, laid out for ``width`` columns (the meaning
+    folds; a table that still cannot fit is printed stacked, one block per parameter)."""
+    from sim.output.render import Col, fitted
 
     s = r.selection
-    t = Table(title=f"Hawkes fit of {r.source}: {s.label(s.start)} to {s.label(s.end)} "
-              f"({s.history.horizon:g} days), {s.history.events} party events")
-    for name, justify in (("parameter", "left"), ("estimate", "right"),
-                          ("95% interval", "right"), ("meaning", "left")):
-        t.add_column(name, justify=justify, no_wrap=name != "meaning")  # type: ignore[arg-type]
-    for e in r.estimates:
-        upper = _num(e.upper) if np.isfinite(e.upper) else "?"
-        t.add_row(e.path, _num(e.value), f"[{_num(e.lower)}, {upper}]", e.meaning)
-    return t
+    title = (f"Hawkes fit of {r.source}: {s.label(s.start)} to {s.label(s.end)} "
+             f"({s.history.horizon:g} days), {s.history.events} party events")
+    cols = [Col("parameter", numeric=False, whole=True), Col("estimate"),
+            Col("95% interval", whole=True), Col("meaning", numeric=False)]
+    rows = [[e.path, _num(e.value),
+             f"[{_num(e.lower)}, {_num(e.upper) if np.isfinite(e.upper) else '?'}]", e.meaning]
+            for e in r.estimates]
+    return fitted(title, cols, rows, width)
 
 
 def summary_lines(r: FitReport) -> list[str]:
     """Branching ratio, goodness of fit and what was left out, in words."""
     b, g, s = r.fit.branching, r.gof, r.selection
-    state = "stationary" if b[0] < 1 else "NOT stationary (explosive)"
-    verdict = "consistent with the model" if g.consistent else "REJECTS the model"
+    state = ("NOT stationary (explosive)" if not b[0] < 1 else "stationary"
+             if np.isfinite(b[2]) and b[2] < 1 else "estimate below 1, interval reaching 1")
+    warnings = cautions(r)
+    verdict = ("REJECTS the model" if not g.consistent else "does not reject the model (see "
+               "the warnings)" if warnings else "consistent with the model")
     lines = [f"95% intervals: {r.intervals}; rates and jumps per day; a jump raises the row "
              "party's violation rate and decays at beta",
              f"branching ratio (spectral radius of alpha/beta) {_num(b[0])}, 95% "
@@ -272,6 +332,7 @@ def summary_lines(r: FitReport) -> list[str]:
              f"D={g.ks_uniform:.3f} p={g.p_uniform:.3g}: {verdict}",
              f"log-likelihood {r.fit.loglik:.2f}" + ("" if r.fit.converged else
                                                      f" (optimiser: {r.fit.message})")]
+    lines = [f"warning: {c}" for c in warnings] + lines
     if r.spread:
         lines.append(f"{r.spread} day-resolution times spread within their day (sorted "
                      "seeded uniforms, file order kept; --spread-seed changes them)")

@@ -55,7 +55,7 @@ class Col:
         """The narrowest width that keeps every number whole and every word of the header
         (a header folds after an underscore or space, never inside a word)."""
         words = [len(w) for w in _BREAKS.split(self.header)]
-        if not self.numeric:
+        if not self.numeric and not self.whole:  # a whole text cell (a dotted path) never folds
             return max([min(TEXT_MIN, self.natural(cells)), *words])
         parts = cells if self.whole else [w for c in cells for w in c.split()]
         return max([len(p) for p in parts] + words + [1])
@@ -353,12 +353,25 @@ def noise_note(share: float | None) -> str:
             "(less under common random numbers)")
 
 
+def sensitivity_line(outcome: str, res: dict[str, Any], p_values: list[float] | None = None
+                     ) -> str:
+    """One outcome's sensitivity in words: each parameter's effect by rank, R^2 beside SRC,
+    and the noise share; an outcome that does not vary across points says so."""
+    if res.get("constant"):
+        at = f" (p = {p_values[0]:.3f} at every point)" if p_values else ""
+        return f"{outcome}: constant across the points{at}: no parameter moves it"
+    text = f"{outcome}: " + ", ".join(influence(res, p) for p in res["ranking"])
+    if res.get("method") == "src" and res.get("r2") is not None:
+        text += f"; R^2 {res['r2']:.2f} (the linear fit's share of the spread)"
+    return text + noise_note(res.get("noise_share"))
+
+
 def influence(res: dict[str, Any], param: str) -> str:
     """One parameter's effect on an outcome in words: the index (with its interval), "not
     estimable" where the design cannot separate it, and "(noise?)" where noise could produce
     it."""
     v = res["parameters"][param]
-    noise = " (noise?)" if v.get("noise") else ""
+    noise = " (noise?)" if v.get("noise") else " (non-linear?)" if v.get("nonlinear") else ""
     if res["method"] == "sobol":
         ci = v.get("total_ci")
         band = f" [{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""

@@ -20,7 +20,7 @@ from sim.engine.outcomes import GROUPS, meaning
 from sim.errors import NegsimError, UsageError
 from sim.operations.run import TRACES
 from sim.operations.statistics import STATISTICS
-from sim.output.render import influence, noise_note, pvalue
+from sim.output.render import pvalue, sensitivity_line
 from sim.scenario import Scenario, loads
 from sim.store import kind_of, read_bytes, read_json, read_manifest, write_text
 
@@ -595,12 +595,14 @@ def _sweep(folder: Path, stem: str) -> list[str]:
     out += ["<h2>Points</h2>", _table(header, rows)]
     out += ["<h2>Which parameters matter</h2>"]
     for outcome, res in summary["sensitivity"].items():
-        out.append(f"<p><b>{e(outcome)}</b> ({e(res['method'])}): "
-                   f"{e('; '.join(influence(res, p) for p in res['ranking']))}"
-                   f"{e(noise_note(res.get('noise_share')))}.</p>")
+        ps = [p["outcomes"][outcome]["p"] for p in summary["points"]]
+        line = sensitivity_line(outcome, res, ps).removeprefix(f"{outcome}: ")
+        out.append(f"<p><b>{e(outcome)}</b> ({e(res['method'])}): {e(line)}.</p>")
     if summary["sensitivity"]:
         out.append("<p class=\"muted\">(noise?) marks an effect that binomial noise alone "
-                   "could produce; such bars are hatched in the ranking plot.</p>")
+                   "could produce; such bars are hatched in the ranking plot. (non-linear?) "
+                   "marks a weak linear effect where R^2 shows the rest of the spread is real, "
+                   "not noise.</p>")
     out += _plots(folder)
     out += _discoveries(folder, {})
     files = [f"{stem}-scenario.yaml", f"{stem}-points.csv"]

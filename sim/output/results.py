@@ -16,9 +16,11 @@ import pyarrow.parquet as pq
 
 from sim.engine import Plan
 from sim.engine.outcomes import meaning
+from sim.errors import UsageError
 from sim.operations.run import Finished
 from sim.operations.statistics import STATISTICS
 from sim.output import plots
+from sim.output.tidy import compare_rows, point_records, sweep_rows
 from sim.running.summary import ParquetColumns, column
 
 if TYPE_CHECKING:
@@ -94,10 +96,12 @@ class RunResult:
 
     @property
     def metrics(self) -> Any:
-        """One row per metric: n, mean, sd and quantiles over the replications it applies to."""
-        import pandas as pd
+        """One row per metric: n, mean, sd, the mean's 95% interval (``ci_low``, ``ci_high``,
+        clipped to the metric's range; null for fewer than two values) and quantiles over the
+        replications it applies to."""
 
-        return pd.DataFrame([{"metric": k, **v} for k, v in self.summary["metrics"].items()])
+        return _frame([{"metric": k, **_metric_row(v)} for k, v in self.summary["metrics"].items()],
+                      ["metric", *METRIC_COLUMNS])
 
     def __repr__(self) -> str:
         s = self.summary
@@ -182,8 +186,9 @@ class CompareResult:
         return _frame(self._rows("metrics"))
 
     def to_pandas(self) -> pd.DataFrame:
-        """The replications side by side, one row per replication (``COLUMN__ARM``)."""
-        return self.pairs.to_pandas()
+        """One row per replication and arm: ``replication``, ``arm`` (its label), ``outcome``
+        and the headline metrics (``pairs`` holds them side by side, as pairs.parquet)."""
+        return _frame(compare_rows(self.pairs))
 
     def plot_differences(self, path: str | Path | None = None, ax: Any = None) -> Any:
         """Forest plot of the paired outcome differences: to ``path``, or a Figure."""
@@ -217,6 +222,12 @@ def _difference(r: dict[str, Any]) -> str:
 METRIC_COLUMNS = ["n", "mean", "sd", "ci_low", "ci_high", "q05", "q50", "q95"]
 
 
+def _metric_row(m: dict[str, Any]) -> dict[str, Any]:
+    """A stored metric summary as the metric columns (its interval split in two)."""
+    low, high = m.get("ci") or (None, None)
+    return {c: {**m, "ci_low": low, "ci_high": high}.get(c) for c in METRIC_COLUMNS}
+
+
 @dataclass
 class SweepResult:
     """A sweep: one row per point (``data`` is the sweep's summary.json)."""
@@ -226,20 +237,28 @@ class SweepResult:
     folder: Path | None = None
 
     def to_pandas(self) -> pd.DataFrame:
-        """One row per point: the swept values, then p and its 95% interval per outcome."""
-        rows = []
-        for k, p in enumerate(self.data["points"]):
-            row: dict[str, Any] = {"point": k, **{q: p["values"][q] for q in self.paths}}
-            for name, o in p["outcomes"].items():
-                row[name] = o["p"]
-                row[f"{name}_low"], row[f"{name}_high"] = o["ci"]
-            rows.append(row)
-        return _frame(rows)
+        """One row per point (the shape of ``sweep.parquet``): ``point``, the swept values,
+        then ``p_NAME``, ``ci_low_NAME``, ``ci_high_NAME`` per outcome and ``mean_NAME`` per
+        headline metric."""
+        return _frame(sweep_rows(self.data["points"], self.paths))
 
     @property
     def outcomes(self) -> pd.DataFrame:
-        """Alias of :meth:`to_pandas`: the outcome shares at every point."""
-        return self.to_pandas()
+        """One row per point and outcome (the columns of ``RunResult.outcomes``): ``point``,
+        the swept values, ``outcome``, ``p``, ``ci_low``, ``ci_high``, ``count``."""
+        rows = [{"point": p.get("point", k), **{q: p["values"][q] for q in self.paths},
+                 "outcome": name, "p": o["p"], "ci_low": o["ci"][0], "ci_high": o["ci"][1],
+                 "count": o["count"]}
+                for k, p in enumerate(self.data["points"]) for name, o in p["outcomes"].items()]
+        return _frame(rows, ["point", *self.paths, "outcome", "p", "ci_low", "ci_high", "count"])
+
+    @property
+    def records(self) -> pa.Table:
+        """Every replication of every point as one table (``points/*.parquet`` read as one
+        Parquet dataset): a ``point`` column, the swept values, then the record."""
+        if self.folder is None:
+            raise UsageError("this sweep kept no folder: its replications are not stored")
+        return point_records(Path(self.folder))
 
     @property
     def metrics(self) -> pd.DataFrame:
@@ -250,10 +269,8 @@ class SweepResult:
         for k, p in enumerate(self.data["points"]):
             values = {q: p["values"][q] for q in self.paths}
             for name, m in p.get("metrics", {}).items():
-                low, high = m.get("ci") or (None, None)
-                stats = {**m, "ci_low": low, "ci_high": high}
                 rows.append({"point": p.get("point", k), **values, "metric": name,
-                             **{c: stats.get(c) for c in METRIC_COLUMNS}})
+                             **_metric_row(m)})
         return _frame(rows, ["point", *self.paths, "metric", *METRIC_COLUMNS])
 
     @property
@@ -275,6 +292,17 @@ class SweepResult:
         return _html_table(self.to_pandas(), repr(self).splitlines()[0])
 
 
+EVENT_COLUMNS = ["time", "date", "kind", "actor", "offer", "utility", "aspiration", "text"]
+
+
+def _actor(data: dict[str, Any]) -> str | None:
+    """Who acted in a story entry (the engine names the proposer, party or spoiler)."""
+    for key in ("proposer", "party", "spoiler"):
+        if data.get(key) is not None:
+            return str(data[key])
+    return None
+
+
 @dataclass
 class TraceResult:
     """One replication told as a story."""
@@ -291,6 +319,27 @@ class TraceResult:
         start = self.world.plan.scenario.start
         return _frame([{"day": e.day, "date": e.date(start), "kind": e.kind, "text": e.text}
                        for e in self.world.told()])
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """One row per story entry as data, from the engine's structured entries: ``time``
+        (days from the start), ``date``, ``kind``, ``actor`` (who proposed, answered,
+        violated or attacked; null where no one), ``offer`` (``{term: level}`` of an offer
+        or a deal), ``utility`` and ``aspiration`` (of the party answering an offer) and
+        ``text``."""
+        start = self.world.plan.scenario.start
+        return _frame([{"time": e.day, "date": e.date(start), "kind": e.kind,
+                        "actor": _actor(e.data), "offer": self._offer(e.data.get("offer")),
+                        "utility": e.data.get("utility"), "aspiration": e.data.get("aspiration"),
+                        "text": e.text} for e in self.world.told()], EVENT_COLUMNS)
+
+    def _offer(self, offer: Any) -> dict[str, float] | None:
+        if isinstance(offer, dict):
+            return {k: float(v) for k, v in offer.items()}
+        if offer is None:
+            return None
+        levels = self.world.plan.offers[int(offer)]
+        return {t: float(x) for t, x in zip(self.world.plan.terms, levels, strict=True)}
 
     def __str__(self) -> str:
         return "\n".join(self.lines)

@@ -15,6 +15,7 @@ from typing import Any, overload
 import pyarrow as pa
 
 from sim.engine import Plan, run_replication
+from sim.engine.outcomes import TEXT_COLUMNS
 from sim.running.executor import Executor
 from sim.scenario import Scenario, budgets
 
@@ -75,11 +76,14 @@ def simulate_chunk(plan: Plan, chunk: Chunk) -> pa.RecordBatch:
 
 
 def _typed(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """Columns that are null in every row of a chunk (no deal in it, say) typed as float64,
-    so every chunk of a run has the same schema and the nulls stay nulls."""
+    """Columns that are null in every row of a chunk (no deal in it, say) typed as float64
+    (text columns as strings), so every chunk of a run has the same schema and the nulls
+    stay nulls."""
     if not any(pa.types.is_null(f.type) for f in batch.schema):
         return batch
-    columns = [c.cast(pa.float64()) if pa.types.is_null(c.type) else c for c in batch.columns]
+    columns = [c.cast(pa.string() if name in TEXT_COLUMNS else pa.float64())
+               if pa.types.is_null(c.type) else c
+               for name, c in zip(batch.schema.names, batch.columns, strict=True)]
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 

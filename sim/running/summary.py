@@ -11,7 +11,14 @@ import pyarrow.parquet as pq
 
 from sim import stats
 from sim.engine import Plan
-from sim.engine.outcomes import DEADLINE_OUTCOMES, FAMILY_PREFIXES, METRICS, coarse, possible
+from sim.engine.outcomes import (
+    DEADLINE_OUTCOMES,
+    FAMILY_PREFIXES,
+    METRICS,
+    coarse,
+    metric_range,
+    possible,
+)
 
 BASE_METRICS = tuple(m.name for m in METRICS)
 
@@ -65,7 +72,8 @@ def summarise(table: Columns, plan: Plan, wall_s: float) -> dict[str, Any]:
         "coarse": stats.outcome_table_from_counts(coarse(outcomes)),
         "deadline": stats.outcome_table(
             table.column("deadline_outcome").to_numpy(zero_copy_only=False), DEADLINE_OUTCOMES),
-        "metrics": {c: stats.describe(column(table, c)) for c in metric_columns(table)},
+        "metrics": {c: stats.describe(column(table, c), *metric_range(c))
+                    for c in metric_columns(table)},
         "survival": truce_survival(table, plan),
         "deal_timing": stats.deal_timing(column(table, "deal_day"), deadline),
         "events": int(column(table, "events").sum()),

@@ -18,7 +18,7 @@ import numpy as np
 from sim.errors import ScenarioError, UsageError
 from sim.scenario import Scenario, dumps
 from sim.scenario.overrides import load_document
-from sim.scenario.yamlload import Document, flow, parse_text, read_file
+from sim.scenario.yamlload import Document, flow, parse_text, plain, read_file
 
 ScenarioLike = str | Path | Scenario
 Overrides = Mapping[str, Any] | Sequence[str] | None
@@ -104,11 +104,14 @@ def assignments(overrides: Overrides, via: str = "overrides") -> list[str]:
     """
     if overrides is None:
         return []
+    overrides = as_mapping(overrides)
     if isinstance(overrides, str):
         raise UsageError(f"<<{via}>>: expected a mapping such as "
                          f"{{'deadline.credibility': 0.5}}, got the string {overrides!r}")
     if isinstance(overrides, Mapping):
         return [f"{path}={flow(value)}" for path, value in overrides.items()]
+    if not isinstance(overrides, Sequence):
+        overrides = plain(overrides)  # a numpy array of strings
     if isinstance(overrides, Sequence) and all(isinstance(a, str) and "=" in a
                                                for a in overrides):
         return list(overrides)
@@ -117,5 +120,25 @@ def assignments(overrides: Overrides, via: str = "overrides") -> list[str]:
 
 
 
-__all__ = ["resolve", "defaults", "count", "finite", "number", "document", "assignments",
+def as_mapping(value: Any) -> Any:
+    """A pandas Series (a row of a design, say) as the ``{path: value}`` dict it stands for;
+    anything else as it is."""
+    if isinstance(value, Mapping | str) or not hasattr(value, "to_dict"):
+        return value
+    if hasattr(value, "columns"):  # a DataFrame is many variants, not one mapping
+        return value
+    converted = value.to_dict()
+    return converted if isinstance(converted, dict) else value
+
+
+def rows(value: Any) -> Any:
+    """A pandas DataFrame as a list of its rows' ``{column: value}`` dicts (each row one
+    variant or point); anything else as it is."""
+    if hasattr(value, "columns") and hasattr(value, "to_dict"):
+        return list(value.to_dict("records"))
+    return value
+
+
+__all__ = ["resolve", "as_mapping", "rows", "defaults", "count", "finite", "number", "document",
+           "assignments",
            "ScenarioLike", "Overrides", "ScenarioError"]

@@ -17,12 +17,15 @@ from sim.scenario.yamlload import Document, parse_text, read_file
 
 
 def load(path: str | Path) -> Scenario:
-    """Read, validate and cross-check a scenario file.
+    """Read, validate and cross-check a scenario file, or the shipped scenario of that name
+    (``kerry_moscow_2016``) when no such file exists.
 
     Raises:
         ScenarioError: with every problem found, each with file, line and field.
     """
-    return from_document(read_file(path))
+    from sim.scenario import shipped
+
+    return from_document(read_file(shipped.resolve(str(path))))
 
 
 def loads(text: str, source: str = "<string>") -> Scenario:

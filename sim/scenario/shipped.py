@@ -65,13 +65,14 @@ def resolve(arg: str) -> str:
     return str(found) if found is not None else arg
 
 
-def init(name: str, start: str = DEFAULT_START, where: Path | None = None) -> Path:
-    """Copy a shipped scenario to ``where/NAME.yaml``, renamed NAME, with an absolute
-    reference to the installed JSON Schema on its first line.
+def init(name: str, start: str | None = None, where: Path | None = None) -> Path:
+    """Write ``where/NAME.yaml``: a small commented starting scenario (two parties, one term,
+    a deadline, a truce), or a copy of the shipped scenario ``start`` renamed NAME, with an
+    absolute reference to the installed JSON Schema on its first line.
 
     Args:
         name: The new scenario's name (lower case, digits and underscores).
-        start: The shipped scenario to start from.
+        start: The shipped scenario to start from (default: the starting scenario).
         where: The folder to write in (default: the current directory).
 
     Returns:
@@ -83,12 +84,17 @@ def init(name: str, start: str = DEFAULT_START, where: Path | None = None) -> Pa
     if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or len(name) > 64:
         raise UsageError(f"name(={name!r}) must be lower case letters, digits and underscores, "
                          "starting with a letter")
-    source = find(start)
-    if source is None:
-        raise UsageError(f"start(={start!r}) is not a shipped scenario; one of: "
-                         + ", ".join(names()))
+    if start is None:
+        from sim.scenario.starter import starter
+
+        text = _with_schema(starter(name))
+    else:
+        source = find(start)
+        if source is None:
+            raise UsageError(f"start(={start!r}) is not a shipped scenario; one of: "
+                             + ", ".join(names()))
+        text = _with_schema(_renamed(source.read_text(encoding="utf-8"), name))
     target = (where or Path.cwd()) / f"{name}.yaml"
-    text = _with_schema(_renamed(source.read_text(encoding="utf-8"), name))
     try:
         with target.open("x", encoding="utf-8") as f:  # "x": never overwrite
             f.write(text)

@@ -49,9 +49,30 @@ def dump(data: Any, **options: Any) -> str:
 Loc = tuple[str | int, ...]
 
 
+def plain(value: Any) -> Any:
+    """``value`` with numpy and pandas scalars and arrays (and anything else offering
+    ``tolist``, ``item`` or ``to_dict``) turned into plain Python numbers, lists and dicts,
+    recursively; everything else as it is."""
+    if type(value) in (str, bytes, bool, int, float) or value is None:
+        return value  # exactly these: numpy's float64 is a float PyYAML cannot write
+    if isinstance(value, dict):
+        return {plain(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [plain(v) for v in value]
+    for method in ("tolist", "item", "to_dict"):  # ndarray/Series/np scalar, np scalar, mapping
+        convert = getattr(value, method, None)
+        if callable(convert):
+            try:
+                return plain(convert())
+            except (TypeError, ValueError):
+                continue
+    return value
+
+
 def flow(value: Any) -> str:
-    """A value as one line of YAML flow text (what ``--set PATH=...`` reads back)."""
-    return str(dump(value, default_flow_style=True).strip().removesuffix("...").strip())
+    """A value as one line of YAML flow text (what ``--set PATH=...`` reads back); numpy and
+    pandas numbers and arrays are written as plain numbers and lists."""
+    return str(dump(plain(value), default_flow_style=True).strip().removesuffix("...").strip())
 
 
 @dataclass

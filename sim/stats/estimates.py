@@ -88,16 +88,19 @@ def _outcome_row(count: int, n: int) -> dict[str, Any]:
 # --- metric summaries ------------------------------------------------------------------------
 
 
-def describe(values: np.ndarray) -> dict:
+def describe(values: np.ndarray, low: float | None = None,
+             high: float | None = None) -> dict:
     """Mean, spread, quantiles and a 95% t-interval for the mean, ignoring NaNs.
 
     Args:
         values: The metric, one value per replication; NaN where undefined.
+        low, high: The range the metric can take (a count is never below 0): the interval
+            is clipped to it.
 
     Returns:
         ``{"mean", "sd", "q05", "q50", "q95", "n", "ci": [lo, hi]}`` as Python numbers. ``sd``
-        uses ``ddof=1`` and is 0.0 for a single value (the interval is then ``[mean, mean]``).
-        With no values, everything is None except ``"n": 0``.
+        uses ``ddof=1`` and is 0.0 for a single value, whose interval is None (one value says
+        nothing about its spread). With no values, everything is None except ``"n": 0``.
     """
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
@@ -108,14 +111,16 @@ def describe(values: np.ndarray) -> dict:
     sd = float(x.std(ddof=1)) if x.size > 1 else 0.0
     q05, q50, q95 = (float(q) for q in np.quantile(x, _QUANTILES))
     return {"mean": mean, "sd": sd, "q05": q05, "q50": q50, "q95": q95, "n": int(x.size),
-            "ci": _mean_interval(mean, sd, x.size)}
+            "ci": _mean_interval(mean, sd, x.size, low, high)}
 
 
-def _mean_interval(mean: float, sd: float, n: int) -> list[float]:
+def _mean_interval(mean: float, sd: float, n: int, low: float | None,
+                   high: float | None) -> list[float] | None:
     if n < 2:
-        return [mean, mean]
+        return None
     half = float(sps.t.ppf(0.975, n - 1) * sd / np.sqrt(n))
-    return [mean - half, mean + half]
+    lo, hi = mean - half, mean + half
+    return [lo if low is None else max(lo, low), hi if high is None else min(hi, high)]
 
 
 # --- survival ---------------------------------------------------------------------------------

@@ -16,6 +16,10 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
+MISSED = 0.1
+"""Unexplained share (1 - R^2) of the spread across points above which, when it is also well
+above the noise share, the linear fit is missing a real effect."""
+
 
 def noise_share(y: np.ndarray, runs: int) -> float | None:
     """Expected binomial noise variance ``p(1-p)/runs`` over the observed variance of ``y``."""
@@ -46,7 +50,9 @@ def src(x: np.ndarray, y: np.ndarray, names: list[str]) -> dict[str, Any]:
     sx, sy = _spread(x), float(_spread(y[:, None])[0])
     varying = sx > 0
     out: dict[str, dict[str, Any]] = {name: {"src": 0.0, "t": 0.0} for name in names}
-    if sy == 0.0 or not varying.any():
+    if sy == 0.0:
+        return {"parameters": out, "r2": None, "constant": True}
+    if not varying.any():
         return {"parameters": out, "r2": None}
     z = (x[:, varying] - x[:, varying].mean(axis=0)) / sx[varying]
     separable = _separable(z)
@@ -94,13 +100,20 @@ def sobol(y: np.ndarray, n: int, names: list[str], resamples: int = 200,
     if np.var(y) == 0.0:
         zero = {name: {"first_order": 0.0, "total_order": 0.0, "first_ci": [0.0, 0.0],
                        "total_ci": [0.0, 0.0]} for name in names}
-        return {"parameters": zero}
+        return {"parameters": zero, "constant": True}
     first, total = _indices(f_a, f_b, f_ab)
     f_ci, t_ci = _bootstrap(f_a, f_b, f_ab, resamples, seed)
     return {"parameters": {name: {
-        "first_order": float(first[k]), "total_order": float(total[k]),
-        "first_ci": _interval(f_ci, k), "total_ci": _interval(t_ci, k)}
+        "first_order": _unit(first[k]), "total_order": _unit(total[k]),
+        "first_ci": [_unit(x) for x in _interval(f_ci, k)],
+        "total_ci": [_unit(x) for x in _interval(t_ci, k)]}
         for k, name in enumerate(names)}}
+
+
+def _unit(x: float) -> float:
+    """A Sobol index clipped to [0, 1], where a share of variance lies (the estimators and
+    their bootstrap stray outside it on few points or a noisy outcome)."""
+    return float(min(1.0, max(0.0, x)))
 
 
 def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -139,17 +152,29 @@ def mark_noise(result: dict[str, Any], share: float | None) -> None:
     """Flag each parameter's effect that noise alone could produce (``"noise": True``).
 
     SRC: not significant at 5%, or explaining (SRC squared) no more of the variance across
-    points than binomial noise does. Sobol: the bootstrap interval of the total index reaches
-    0, or the index is no larger than the noise share. Not estimable effects are not flagged.
+    points than binomial noise does, unless the fit leaves unexplained (1 - R^2) more than
+    twice what noise makes and more than MISSED of the spread: then the spread is real and
+    the weak effect is marked ``"nonlinear": True`` instead (the linear fit misses its
+    shape). Sobol: the bootstrap interval of the total index reaches 0, or the index is no
+    larger than the noise share. Not estimable effects are not flagged.
     """
     floor = share or 0.0
+    if result.get("constant"):
+        return  # nothing varies: no effect to mark
+    r2 = result.get("r2")
+    # Variance the linear fit leaves unexplained, well beyond what noise makes, is a real
+    # effect the fit misses (non-linear, or an interaction): a weak coefficient is then
+    # "non-linear?", not "noise?".
+    missed = r2 is not None and (1.0 - r2) > max(2.0 * floor, MISSED)
     for v in result["parameters"].values():
         if "total_order" in v:
             lo = v.get("total_ci", [0.0, 0.0])[0]
             v["noise"] = bool(lo <= 0.0 or v["total_order"] <= floor)
         elif v.get("src") is not None:
             p = v.get("p_value")
-            v["noise"] = bool(p is None or p >= 0.05 or v["src"] ** 2 <= floor)
+            weak = bool(p is None or p >= 0.05 or v["src"] ** 2 <= floor)
+            v["noise"] = weak and not missed
+            v["nonlinear"] = weak and missed
 
 
 def rank(result: dict[str, Any]) -> list[str]:

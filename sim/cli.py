@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -30,6 +31,7 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            signal.signal(signal.SIGTERM, _terminated)  # SIGTERM ends a command like Ctrl-C
             return fn(*args, **kwargs)
         except NegsimError as exc:
             message = for_terminal(exc.cli_text())  # flags, where the library names arguments
@@ -48,6 +50,12 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
 
     return wrapper
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM: stop as Ctrl-C does (finished work kept, folders marked "interrupted")."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough while shutting down
+    raise KeyboardInterrupt
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -425,7 +433,8 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="HTML file to write (default: FOLDER/report.html).")
-@_force_option
+@click.option("--force", is_flag=True, help="Overwrite -o and its side files if they exist; "
+              "read an incomplete (.partial) folder anyway.")
 @_handle_errors
 def report(folder: Path, output: Path | None, force: bool) -> None:
     """Write a self-contained HTML report of a run, compare or sweep FOLDER.
@@ -441,6 +450,29 @@ def report(folder: Path, output: Path | None, force: bool) -> None:
     from sim import api
 
     click.echo(f"report: {for_terminal(api.report(folder, output, force))}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_handle_errors
+def verify(folder: Path, as_json: bool) -> None:
+    """Check a run, compare or sweep FOLDER: every file against the size and SHA-256 its
+    manifest recorded, and the numbers against each other. Exit 2 names the first mismatch.
+
+    \b
+    Example:
+      negsim verify results/kerry_moscow_2016-20261125-101500
+    """
+    from sim import api
+
+    found = api.verify(folder)
+    if as_json:
+        click.echo(api.to_json(found))
+        return
+    state = "complete" if found["complete"] else "incomplete (resumable)"
+    click.echo(f"OK {for_terminal(folder)}: {found['kind']} folder, {state}, "
+               f"{found['files']} file(s) match the manifest")
 
 
 @main.command()

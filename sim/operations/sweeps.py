@@ -25,6 +25,7 @@ from sim import stats
 from sim.engine import Plan
 from sim.engine.outcomes import HEADLINE_METRICS, possible_in
 from sim.errors import Interrupted, ScenarioError
+from sim.operations import verification
 from sim.running import design as dsg
 from sim.running.design import Design, assignments
 from sim.running.executor import Executor
@@ -34,7 +35,7 @@ from sim.scenario import Scenario, budgets, from_document
 from sim.scenario.overrides import apply
 from sim.scenario.yamlload import flow, parse_text
 from sim.stats import sensitivity
-from sim.store import Folder, make_dirs, read_json
+from sim.store import Folder, make_dirs, read_json, refuse_links, written
 
 _POINT_FILE = re.compile(r"^\d{5}\.json$")
 
@@ -59,7 +60,13 @@ class Sweep:
 
     @classmethod
     def from_folder(cls, folder: Path) -> Sweep:
-        data = read_json(folder / "sweep.json")
+        """The sweep stored in ``folder``, verified first (:mod:`verification`).
+
+        Raises:
+            DamagedFile: the folder fails verification (the file and what differs named).
+        """
+        data = read_json(folder / "sweep.json", folder)
+        verification.verify(folder)
         design = Design(data["method"], data["paths"], data["points"], data.get("sobol", {}))
         return cls(folder, data["scenario_text"], data["source"], design, data["seed"],
                    data["runs"])
@@ -96,14 +103,16 @@ class Sweep:
         """Indices of the stored points (stray files are ignored; damaged ones refused).
 
         Raises:
-            DamagedFile: a point file is truncated, planted or out of range, naming it and
-                saying to delete it.
+            DamagedFile: a point file is truncated, planted, out of range or does not match
+                its Parquet, the design or the runs, naming it and saying to delete it.
         """
-        found = {int(p.stem) for p in (self.folder / "points").glob("*.json")
-                 if _POINT_FILE.match(p.name) and int(p.stem) < len(self.design.points)}
+        points = self.folder / "points"
+        refuse_links(points, self.folder)
+        found = sorted(int(p.stem) for p in points.glob("*.json") if _POINT_FILE.match(p.name))
+        job, names = self.to_json(), None
         for k in found:
-            read_json(self.folder / "points" / f"{k:05d}.json")
-        return found
+            names = verification.point(points / f"{k:05d}.json", job, names, self.folder)
+        return set(found)
 
 
 def _at_point(problem: Any, k: int, design: Design) -> Any:
@@ -182,9 +191,9 @@ def _store(sweep: Sweep, results: Iterator[tuple[int, pa.Table, dict[str, Any]]]
     """Write each finished point (Parquet, then its JSON, which marks it done)."""
     for k, table, summary in results:
         out = sweep.out()
-        out.write_parquet(f"points/{k:05d}.parquet", _with_swept(table, sweep, k))
-        out.write_json(f"points/{k:05d}.json",
-                       {"point": k, "values": sweep.design.points[k], **summary})
+        parquet = out.write_parquet(f"points/{k:05d}.parquet", _with_swept(table, sweep, k))
+        out.write_json(f"points/{k:05d}.json", {"point": k, "values": sweep.design.points[k],
+                                                **summary, "parquet": written(parquet)})
         if progress:
             progress(sweep.runs)
 
@@ -200,7 +209,7 @@ def _with_swept(table: pa.Table, sweep: Sweep, k: int) -> pa.Table:
 
 def assemble(sweep: Sweep, wall_s: float) -> dict[str, Any]:
     """sweep.parquet, summary.json and the sensitivity ranking, from the stored points."""
-    points = [read_json(sweep.folder / "points" / f"{k:05d}.json")
+    points = [read_json(sweep.folder / "points" / f"{k:05d}.json", sweep.folder)
               for k in range(len(sweep.design.points))]
     sweep.out().write_parquet("sweep.parquet", _table(sweep, points))
     summary = {

@@ -7,6 +7,7 @@ on which executor ran them, since every replication draws only from its own name
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -36,9 +37,9 @@ class Executor:
             UsageError: Dask is asked for but not installed, or its scheduler cannot be
                 reached.
         """
+        workers, _ = budgets.cap_workers(self.workers, len(tasks))  # as the CLI caps them
         if self.dask:
-            return _dask_map(fn, tasks, self.dask, self.workers, ordered)
-        workers = min(self.workers, len(tasks), budgets.cores())
+            return _dask_map(fn, tasks, self.dask, workers, ordered)
         if workers <= 1:
             return map(fn, tasks)
         return _pool_map(fn, tasks, workers, ordered)
@@ -59,8 +60,9 @@ def _dask_map(fn: Callable[[T], R], tasks: Sequence[T], address: str, workers: i
         raise UsageError("Dask needs dask.distributed: pip install 'negsim[dask]'") from None
     cluster = None
     if address == "local":
+        # its logs would print shutdown tracebacks on Ctrl-C: errors reach us as exceptions
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
+                               dashboard_address=":0", silence_logs=logging.CRITICAL)
         client = Client(cluster)
     else:
         try:

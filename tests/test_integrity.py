@@ -67,7 +67,7 @@ def swept(tmp_path: Path, sweep_template: Path) -> Path:
 def unsealed(swept: Path) -> Path:
     """A sweep as an interruption leaves it: points stored, no file list in the manifest yet."""
     manifest = json.loads((swept / "manifest.json").read_text())
-    del manifest["files"]
+    manifest.pop("files", None)
     (swept / "manifest.json").write_text(json.dumps(manifest))
     (swept / "INCOMPLETE").write_text("interrupted\n")
     return swept

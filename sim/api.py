@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.engine import Plan, play
-from sim.errors import DamagedFile, NegsimError, StorageError, UsageError
+from sim.errors import DamagedFile, Interrupted, NegsimError, StorageError, UsageError
 from sim.operations import comparison as cmp
 from sim.operations import discovery as dsc
 from sim.operations import run as run_op
@@ -171,6 +171,9 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
             # a full disk or an I/O error: say that the replications that ran are lost
             raise type(exc)(f"{exc.template}; nothing was kept: {folder.path} was removed, "
                             f"so the same <<out>> is free") from None
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted(f"interrupted; nothing was kept ({folder.path} was removed, so "
+                              "the same <<out>> is free)") from None
         raise
     return CompareResult(result, cmp.pairs(arms), saved)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -36,10 +37,10 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except NegsimError as exc:
             message = for_terminal(exc.cli_text())  # flags, where the library names arguments
             click.echo(f"negsim: {message}" if "\n" not in message else message, err=True)
-            sys.exit(exc.exit_code)
+            _exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("negsim: interrupted", err=True)
-            sys.exit(130)
+            _exit(130)
         except OSError as exc:  # an environment failure no layer below anticipated
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"negsim: {for_terminal(where)}{exc.strerror or exc}", err=True)
@@ -50,6 +51,19 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
 
     return wrapper
+
+
+def _exit(code: int) -> None:
+    """Exit; when stopped (130), at once: what finished is stored and the message printed,
+    and a Dask cluster's clean-up at exit would wait on its dropped tasks."""
+    if code == 130:
+        from multiprocessing import util
+
+        util._exit_function()  # type: ignore[attr-defined]  # what atexit would: pools, semaphores
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _terminated(signum: int, frame: Any) -> None:

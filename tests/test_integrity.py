@@ -314,15 +314,21 @@ def _wait_for(proc: subprocess.Popen[str], ready: Path, pattern: str) -> None:
     raise AssertionError(f"nothing appeared in {ready}")
 
 
-def _stop(proc: subprocess.Popen[str], how: int) -> tuple[float, str]:
+def _stop(proc: subprocess.Popen[str], how: int) -> tuple[float, str, list[str]]:
+    """Signal the command; how long it took to end, its stderr, and what of its session was
+    still running 2 s later (all of it is killed then)."""
     t0 = time.monotonic()
     os.kill(proc.pid, how)
+    left: list[str] = []
     try:
         _, err = proc.communicate(timeout=30)
+        took = time.monotonic() - t0
+        time.sleep(2)
+        left = _session(proc.pid)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-    return time.monotonic() - t0, err
+    return took, err, left
 
 
 def _one_line(err: str, word: str) -> None:
@@ -336,8 +342,8 @@ def test_sigterm_stops_a_sweep_marked_interrupted_and_resumable(tmp_path: Path) 
     proc = _start(tmp_path, "sweep", str(POISSON), "--set", "horizon_days=5:40:36", "-n", "300",
                   "--workers", "2", "--no-plots", "--out", "sw")
     _wait_for(proc, tmp_path / "sw" / "points", "*.json")
-    took, err = _stop(proc, signal.SIGTERM)
-    assert proc.returncode == 130 and took < 5, (proc.returncode, took, err)
+    took, err, left = _stop(proc, signal.SIGTERM)
+    assert proc.returncode == 130 and took < 5 and not left, (proc.returncode, took, err)
     _one_line(err, "interrupted")
     assert "(interrupted)" in (tmp_path / "sw" / "INCOMPLETE").read_text()
     assert api.verify(tmp_path / "sw")["kind"] == "sweep"
@@ -349,10 +355,28 @@ def test_sigterm_on_compare_leaves_the_same_out_free(tmp_path: Path) -> None:
                   "--workers", "2", "--no-plots", "--out", "cmp")
     _wait_for(proc, tmp_path, "cmp.partial")
     time.sleep(2)
-    took, err = _stop(proc, signal.SIGTERM)
-    assert proc.returncode == 130, err
-    _one_line(err, "interrupted")
+    _, err, left = _stop(proc, signal.SIGTERM)
+    assert proc.returncode == 130 and not left, err
+    _one_line(err, "nothing was kept")
     assert not (tmp_path / "cmp.partial").exists() and not (tmp_path / "cmp").exists()
+
+
+def _session(pid: int) -> list[str]:
+    return subprocess.run(["pgrep", "-s", str(pid)], capture_output=True, text=True
+                          ).stdout.split()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pgrep -s")
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_dask_run_stops_quietly_at_once(tmp_path: Path, how: int) -> None:
+    proc = _start(tmp_path, "run", str(POISSON), "-n", "3000000", "--dask", "local", "-w", "2",
+                  "--no-plots", "--out", "r")
+    _wait_for(proc, tmp_path / "r.partial" / "chunks", "*.parquet")
+    took, err, left = _stop(proc, how)
+    assert proc.returncode == 130 and took < 3 and not left, (proc.returncode, took, err, left)
+    _one_line(err, "finished chunks are kept")
+    assert "(interrupted)" in (tmp_path / "r.partial" / "INCOMPLETE").read_text()
 
 
 # --- 4. disk full --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ From Python::
     sim.sweep("scenarios/kerry_moscow_2016.yaml", {"actors.russia.leverage.assad": "0:1:6"})
     sim.trace("scenarios/kerry_moscow_2016.yaml", outcome="no_deal")
     sim.discover("results/RUN_FOLDER", "no_deal").box          # PRIM: what leads to no deal
+    sim.verify("results/RUN_FOLDER")           # files and numbers as negsim wrote them
 """
 
 from typing import Any
@@ -19,7 +20,7 @@ from sim.scenario import Scenario, load, loads
 
 __version__ = "0.1.0"
 
-__all__ = ["run", "compare", "sweep", "trace", "discover", "RunResult", "CompareResult",
+__all__ = ["run", "compare", "sweep", "trace", "discover", "verify", "RunResult", "CompareResult",
            "SweepResult", "TraceResult", "DiscoverResult", "load", "loads", "Scenario",
            "NegsimError", "ScenarioError", "UsageError", "EngineError", "StorageError",
            "__version__"]
@@ -27,7 +28,8 @@ __all__ = ["run", "compare", "sweep", "trace", "discover", "RunResult", "Compare
 
 def __getattr__(name: str) -> Any:
     # The run machinery (pyarrow, matplotlib) loads on first use, keeping `negsim validate` quick.
-    if name in ("run", "compare", "sweep", "trace", "discover", "RunResult", "CompareResult",
+    if name in ("run", "compare", "sweep", "trace", "discover", "verify", "RunResult",
+                "CompareResult",
                 "SweepResult", "TraceResult", "DiscoverResult"):
         from sim import api
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import signal
@@ -42,6 +44,8 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.echo("negsim: interrupted", err=True)
             _exit(130)
         except OSError as exc:  # an environment failure no layer below anticipated
+            if exc.filename is None and exc.errno in _OUTPUT_ERRORS:
+                _output_failed(exc)
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"negsim: {for_terminal(where)}{exc.strerror or exc}", err=True)
             sys.exit(1)
@@ -51,6 +55,21 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
 
     return wrapper
+
+
+_OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EFBIG)
+
+
+def _output_failed(exc: OSError) -> None:
+    """Standard output cannot be written: a closed pipe (``| head``) ends quietly, like any
+    tool; a full device (``> /dev/full``) in one line. Output is then discarded, so that
+    Python's own flush at exit adds nothing."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if exc.errno == errno.EPIPE:
+        sys.exit(0)
+    click.echo(f"negsim: cannot write the output: {exc.strerror or exc}", err=True)
+    sys.exit(1)
 
 
 def _exit(code: int) -> None:
@@ -85,6 +104,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True)
+@_handle_errors
 def validate(files: tuple[str, ...]) -> None:
     """Check scenario FILES; print OK or every problem with its line.
 
@@ -106,6 +126,7 @@ def validate(files: tuple[str, ...]) -> None:
 
 
 @main.command()
+@_handle_errors
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors).
 

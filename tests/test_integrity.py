@@ -158,7 +158,7 @@ def test_discover_refuses_a_point_parquet_that_links_outside(tmp_path: Path,
 def test_a_fresh_folder_verifies(swept: Path, run_template: Path) -> None:
     result = invoke("verify", swept)
     assert result.exit_code == 0 and "OK" in result.output, result.output
-    assert api.verify(run_template)["files"] >= 3
+    assert sim.verify(run_template)["files"] >= 3
 
 
 def test_manifest_records_size_and_sha256_of_each_file(run_template: Path) -> None:
@@ -399,3 +399,36 @@ def test_a_full_disk_names_the_file_and_marks_the_folder(tmp_path: Path) -> None
     assert "failed" in marker and "replications.parquet" in marker
     assert "chunks are kept" in proc.stderr
     assert any((tmp_path / "r.partial" / "chunks").glob("*.parquet"))
+
+
+# --- 9. streams and signals ----------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["schema"], ["validate", str(POISSON)]])
+def test_writing_to_a_full_device_is_one_line(args: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "sim", *args], cwd=ROOT, text=True,
+                          stdout=open("/dev/full", "w"), stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 1
+    _one_line(done.stderr, "No space left on device")
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    done = subprocess.run(f"{sys.executable} -m sim schema | head -c 1 >/dev/null; "
+                          "echo ${PIPESTATUS[0]}", shell=True, executable="/bin/bash", cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "0" and done.stderr == "", done.stderr
+
+
+def test_ctrl_c_in_validate_exits_130_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing.util
+
+    def interrupted(path: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim, "load", interrupted)
+    monkeypatch.setattr(os, "_exit", sys.exit)  # the CLI ends at once; here, as SystemExit
+    monkeypatch.setattr(multiprocessing.util, "_exit_function", lambda: None)
+    result = invoke("validate", POISSON)
+    assert result.exit_code == 130
+    assert result.output.strip() == "negsim: interrupted"

@@ -432,3 +432,29 @@ def test_ctrl_c_in_validate_exits_130_with_one_line(monkeypatch: pytest.MonkeyPa
     result = invoke("validate", POISSON)
     assert result.exit_code == 130
     assert result.output.strip() == "negsim: interrupted"
+
+
+# --- 5. big sweeps within budget -----------------------------------------------------------------
+
+
+def test_validating_a_sweep_keeps_no_scenario_per_point(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from sim.operations import sweeps as swp
+    from sim.running import design as dsg
+
+    text = POISSON.read_text()
+
+    def peak(points: int) -> int:
+        design = dsg.build([dsg.parse_spec(f"horizon_days=10:40:{points}")], "grid", False,
+                           None, 1)
+        job = swp.Sweep(tmp_path, text, str(POISSON), design, 1, 10)
+        tracemalloc.start()
+        try:
+            job.check()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(200), peak(1200)  # a point's Scenario alone is several kB
+    assert large < small + 500_000, (small, large)

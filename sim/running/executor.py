@@ -12,7 +12,7 @@ import logging
 import multiprocessing as mp
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,7 +31,7 @@ class Executor:
     workers: int = 1
     dask: str | None = None  # "local" (a new LocalCluster of ``workers``) or an address
 
-    def map(self, fn: Callable[[T], R], tasks: Sequence[T], ordered: bool = True
+    def map(self, fn: Callable[[T], R], tasks: Collection[T], ordered: bool = True
             ) -> Iterator[R]:
         """``fn`` over ``tasks``, results in task order (or as they finish, unordered).
 
@@ -47,14 +47,14 @@ class Executor:
         return _pool_map(fn, tasks, workers, ordered)
 
 
-def _pool_map(fn: Callable[[T], R], tasks: Sequence[T], workers: int, ordered: bool
+def _pool_map(fn: Callable[[T], R], tasks: Collection[T], workers: int, ordered: bool
               ) -> Iterator[R]:
     ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
     with ctx.Pool(workers, initializer=guard_worker, initargs=(os.getpid(),)) as pool:
         yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
 
 
-def _dask_map(fn: Callable[[T], R], tasks: Sequence[T], address: str, workers: int,
+def _dask_map(fn: Callable[[T], R], tasks: Collection[T], address: str, workers: int,
               ordered: bool) -> Iterator[R]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -295,10 +296,32 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
                MofNCompleteColumn(), TaskProgressColumn(), _RateColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     console = Console(stderr=True)
-    with Progress(*columns, console=console, transient=True,
-                  disable=not console.is_terminal) as bar:
+    if not console.is_terminal:
+        return job(_Lines(total))
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("replications", total=total)
         return job(lambda n: bar.advance(task, n))
+
+
+class _Lines:
+    """Progress when stderr is not a terminal (a log, a batch job): a line every
+    ``every`` seconds, none for a job shorter than that."""
+
+    def __init__(self, total: int, every: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.total, self.every, self.clock, self.done = total, every, clock, 0
+        self.start = self.last = clock()
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        now = self.clock()
+        if now - self.last < self.every or not self.done:
+            return
+        self.last, took = now, now - self.start
+        left = took * (self.total - self.done) / self.done
+        click.echo(f"negsim: {self.done:,} of {self.total:,} replications "
+                   f"({self.done / max(self.total, 1):.0%}), {took:,.0f} s so far, about "
+                   f"{left:,.0f} s left", err=True)
 
 
 @main.command()

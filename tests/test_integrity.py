@@ -458,3 +458,17 @@ def test_validating_a_sweep_keeps_no_scenario_per_point(tmp_path: Path) -> None:
 
     small, large = peak(200), peak(1200)  # a point's Scenario alone is several kB
     assert large < small + 500_000, (small, large)
+
+
+def test_progress_without_a_terminal_is_a_line_every_few_seconds(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.cli import _Lines
+
+    now = [0.0]
+    lines = _Lines(1000, every=10, clock=lambda: now[0])
+    for _ in range(10):
+        now[0] += 3
+        lines(100)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2, err  # at 12 s and 24 s of a 30 s job
+    assert err[0] == "negsim: 400 of 1,000 replications (40%), 12 s so far, about 18 s left"

@@ -472,3 +472,46 @@ def test_progress_without_a_terminal_is_a_line_every_few_seconds(
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2, err  # at 12 s and 24 s of a 30 s job
     assert err[0] == "negsim: 400 of 1,000 replications (40%), 12 s so far, about 18 s left"
+
+
+# --- 7. tracebacks on odd but possible inputs ----------------------------------------------------
+
+
+def test_report_of_a_run_summary_without_metrics_is_one_line(tmp_path: Path,
+                                                             run_template: Path) -> None:
+    run = Path(shutil.copytree(run_template, tmp_path / "run"))
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest.pop("files")
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    summary = json.loads((run / "summary.json").read_text())
+    del summary["metrics"]
+    (run / "summary.json").write_text(json.dumps(summary))
+    refused(invoke("report", run), "summary.json", "no metrics")
+
+
+def test_resume_of_a_sweep_json_claiming_sobol_is_one_line(unsealed: Path) -> None:
+    job = json.loads((unsealed / "sweep.json").read_text())
+    job["method"] = "sobol"
+    (unsealed / "sweep.json").write_text(json.dumps(job))
+    refused(invoke("sweep", "--resume", unsealed), "sweep.json", "sobol.n")
+
+
+def test_resume_of_a_design_point_without_the_swept_path_is_one_line(unsealed: Path) -> None:
+    job = json.loads((unsealed / "sweep.json").read_text())
+    job["points"][1] = {}
+    (unsealed / "sweep.json").write_text(json.dumps(job))
+    refused(invoke("sweep", "--resume", unsealed), "sweep.json", "point 1 does not set")
+
+
+def test_discover_refuses_an_infinite_input(unsealed: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for k in range(3):
+        path = unsealed / "points" / f"{k:05d}.parquet"
+        table = pq.read_table(path)
+        values = [float("inf")] * table.num_rows
+        table = table.set_column(table.column_names.index(RATE), RATE, pa.array(values))
+        pq.write_table(table, path)
+        edit_point(unsealed, k, {"parquet": None})
+    refused(invoke("discover", unsealed, "--outcome", "truce_collapsed"), RATE, "not a finite")

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.engine.outcomes import BY_NAME, GROUPS, OUTCOMES, is_input, possible, possible_in
-from sim.errors import NegsimError, UsageError
+from sim.errors import DamagedFile, NegsimError, UsageError
 from sim.operations.verification import verify
 from sim.scenario import Scenario, loads
 from sim.scenario.inputs import finite, number
@@ -88,6 +88,12 @@ def load(folder: Path) -> Experiments:
     else:
         raise UsageError(f"{folder}: not a negsim run or sweep folder (no replications.parquet "
                          "or sweep.json)")
+    if not exp.outcomes.size:
+        raise UsageError(f"{folder}: no replications stored; nothing to explain")
+    for name, values in exp.inputs.items():
+        if not np.isfinite(values).all():
+            raise DamagedFile(f"{folder}: input {name} holds a value that is not a finite "
+                              "number (NaN or infinite); not from negsim")
     exp.inputs = {k: v for k, v in exp.inputs.items() if np.ptp(v) > 0}
     if not exp.inputs:
         raise UsageError(f"{folder}: no input varies across its replications (give the "

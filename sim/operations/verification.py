@@ -130,6 +130,8 @@ def _run(folder: Path, manifest: dict[str, Any]) -> None:
                           f"says {runs}")
     rows(folder / "summary.json", summary.get("outcomes"), runs,
          allowed_in(manifest["scenario_text"], folder))
+    if not isinstance(summary.get("metrics"), dict):
+        raise DamagedFile(f"{folder / 'summary.json'}: no metrics table")
     parquet = folder / "replications.parquet"
     if parquet.exists():
         n = _rows_in(parquet, folder)
@@ -156,6 +158,7 @@ def _compare(folder: Path, manifest: dict[str, Any]) -> None:
 
 def _sweep(folder: Path, manifest: dict[str, Any]) -> None:
     job = read_json(folder / "sweep.json", folder)
+    _design(folder / "sweep.json", job)
     points = folder / "points"
     refuse_links(points, folder)
     names: list[str] | None = None
@@ -165,6 +168,18 @@ def _sweep(folder: Path, manifest: dict[str, Any]) -> None:
             names = point(path, job, names, folder)
         elif not m and not path.name.endswith(".tmp"):
             raise DamagedFile(f"{path} is not a point file (planted?); remove it")
+
+
+def _design(where: Path, job: dict[str, Any]) -> None:
+    """The design is one negsim makes: every point sets every swept path, and a Sobol'
+    design states its base sample size."""
+    if job["method"] == "sobol" and not isinstance((job.get("sobol") or {}).get("n"), int):
+        raise DamagedFile(f"{where}: method is sobol but the Sobol' sample size (sobol.n) is "
+                          "missing")
+    for k, values in enumerate(job["points"]):
+        missing = [p for p in job["paths"] if p not in values]
+        if missing:
+            raise DamagedFile(f"{where}: point {k} does not set {missing[0]}")
 
 
 def point(path: Path, job: dict[str, Any], names: list[str] | None,

@@ -134,6 +134,7 @@ def test_resume_refuses_a_points_folder_that_is_a_link(tmp_path: Path, fresh: Pa
     assert not any(elsewhere.iterdir())
 
 
+@pytest.mark.slow
 def test_discover_refuses_a_planted_plot_link(tmp_path: Path, unsealed: Path) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
@@ -404,6 +405,7 @@ def test_a_full_disk_names_the_file_and_marks_the_folder(tmp_path: Path) -> None
 # --- 9. streams and signals ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize("args", [["schema"], ["validate", str(POISSON)]])
 def test_writing_to_a_full_device_is_one_line(args: list[str]) -> None:
@@ -413,6 +415,7 @@ def test_writing_to_a_full_device_is_one_line(args: list[str]) -> None:
     _one_line(done.stderr, "No space left on device")
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_ends_quietly() -> None:
     done = subprocess.run(f"{sys.executable} -m sim schema | head -c 1 >/dev/null; "
                           "echo ${PIPESTATUS[0]}", shell=True, executable="/bin/bash", cwd=ROOT,

@@ -35,7 +35,14 @@ from sim.running.runner import DEFAULT_CHUNK
 from sim.running.workers import default_workers
 from sim.scenario import Scenario, budgets, shipped
 from sim.scenario.inputs import Overrides, ScenarioLike, count, defaults, resolve
-from sim.store import PARTIAL, Folder, clean_json, record_written, timestamped
+from sim.store import (
+    PARTIAL,
+    Folder,
+    clean_json,
+    record_written,
+    refuse_existing,
+    timestamped,
+)
 
 RESULTS = Path("results")  # where commands write when no folder is named
 STORY_LIMIT = 20_000  # a trace keeps the first and last 10,000 entries of a story
@@ -257,7 +264,7 @@ def resume_sweep(folder: str | Path) -> Any:
 def discover(source: str | Path | RunResult | SweepResult, outcome: str,
              min_coverage: float = 0.8, peel_alpha: float = 0.05, paste_alpha: float = 0.05,
              max_qp: float = 0.05, save: bool = False,
-             plot: str | Path | None = None) -> DiscoverResult:
+             plot: str | Path | None = None, force: bool = False) -> DiscoverResult:
     """Which ranges of the drawn (run) or swept (sweep) inputs lead to ``outcome`` (PRIM).
 
     Args:
@@ -268,7 +275,8 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
         peel_alpha, paste_alpha: the share peeled off, and pasted back, per step.
         max_qp: drop restrictions whose quasi-p value exceeds this.
         save: store ``discover-OUTCOME.json`` and its plot in the folder (for the report).
-        plot: where to write the plot when saving (default: beside the JSON).
+        plot: where to write the plot when saving (default: beside the JSON); a file that
+            exists is overwritten only with ``force``.
 
     Raises:
         UsageError: no folder, a bad outcome, or no replication ended in ``outcome``.
@@ -279,6 +287,8 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run or sweep folder")
+    if save and plot is not None:
+        refuse_existing(Path(plot), force)
     settings = dsc.Settings(min_coverage=min_coverage, peel_alpha=peel_alpha,
                             paste_alpha=paste_alpha, max_qp=max_qp)
     data = dsc.discover(folder, outcome, settings)

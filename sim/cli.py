@@ -549,9 +549,11 @@ def verify(folder: Path, as_json: bool) -> None:
 @click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
               help="PNG to write (default: FOLDER/discover-NAME.png).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option("--force", is_flag=True, help="Overwrite the --plot file if it exists.")
 @_handle_errors
 def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
-             paste_alpha: float, max_qp: float, plot_path: Path | None, as_json: bool) -> None:
+             paste_alpha: float, max_qp: float, plot_path: Path | None, as_json: bool,
+             force: bool) -> None:
     """Which ranges of the drawn (run) or swept (sweep) inputs in FOLDER lead to an outcome.
 
     PRIM scenario discovery (EMA Workbench): the coverage/density trade-off of the peeled and
@@ -566,7 +568,7 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
     from sim import api
 
     found = api.discover(folder, outcome, min_coverage, peel_alpha, paste_alpha, max_qp,
-                         save=True, plot=plot_path)
+                         save=True, plot=plot_path, force=force)
     result, (data, image) = found.data, found.stored
     if as_json:
         click.echo(api.to_json(result))

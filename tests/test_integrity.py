@@ -518,3 +518,29 @@ def test_discover_refuses_an_infinite_input(unsealed: Path) -> None:
         pq.write_table(table, path)
         edit_point(unsealed, k, {"parquet": None})
     refused(invoke("discover", unsealed, "--outcome", "truce_collapsed"), RATE, "not a finite")
+
+
+@pytest.mark.slow
+def test_a_full_disk_in_a_sweep_keeps_its_points_and_says_how_to_resume(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "sweep", str(POISSON), "--set", "horizon_days=5,40",
+         "-n", "3000", "--workers", "1", "--no-plots", "--out", "sw"], cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        preexec_fn=lambda: _small_files(40_000), timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    _one_line(proc.stderr, "File too large")
+    assert "points/0000" in proc.stderr and "--resume" in proc.stderr
+    assert "failed" in (tmp_path / "sw" / "INCOMPLETE").read_text()
+
+
+@pytest.mark.slow
+def test_discover_plot_is_not_overwritten_without_force(tmp_path: Path, unsealed: Path) -> None:
+    mine = tmp_path / "mine.png"
+    mine.write_text("my picture")
+    refused(invoke("discover", unsealed, "--outcome", "truce_collapsed", "--plot", mine),
+            "mine.png exists", "--force")
+    assert mine.read_text() == "my picture"
+    forced = invoke("discover", unsealed, "--outcome", "truce_collapsed", "--plot", mine,
+                    "--force")
+    assert forced.exit_code == 0, forced.output
+    assert mine.read_bytes().startswith(b"\x89PNG")

@@ -11,6 +11,7 @@ sweep's.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable, Container, Iterator, Sequence
@@ -24,7 +25,7 @@ import pyarrow as pa
 from sim import stats
 from sim.engine import Plan
 from sim.engine.outcomes import HEADLINE_METRICS, possible_in
-from sim.errors import Interrupted, ScenarioError
+from sim.errors import Interrupted, ScenarioError, StorageError
 from sim.operations import verification
 from sim.running import design as dsg
 from sim.running.design import Design, assignments
@@ -197,6 +198,11 @@ def execute(sweep: Sweep, workers: int = 1, dask: str | None = None,
         raise Interrupted(f"interrupted; {len(sweep.done())} of {len(sweep.design.points)} "
                           "points are "
                           f"stored: negsim sweep --resume {sweep.folder}") from None
+    except StorageError as exc:  # disk full, I/O error: the finished points stay
+        with contextlib.suppress(StorageError):
+            sweep.out().mark_incomplete(f"failed: {exc}")
+        raise type(exc)(f"{exc.template}; the finished points are kept: negsim sweep "
+                        f"--resume {sweep.folder}") from None
     return assemble(sweep, time.perf_counter() - t0)
 
 

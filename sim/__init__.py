@@ -10,6 +10,7 @@ From Python::
     sim.sweep("scenarios/kerry_moscow_2016.yaml", {"actors.russia.leverage.assad": "0:1:6"})
     sim.trace("scenarios/kerry_moscow_2016.yaml", outcome="no_deal")
     sim.discover("results/RUN_FOLDER", "no_deal").box          # PRIM: what leads to no deal
+    sim.verify("results/RUN_FOLDER")           # files and numbers as negsim wrote them
 """
 
 from typing import Any
@@ -18,7 +19,7 @@ from sim.errors import EngineError, NegsimError, ScenarioError, StorageError, Us
 
 __version__ = "0.1.0"
 
-__all__ = ["run", "compare", "sweep", "trace", "discover", "RunResult", "CompareResult",
+__all__ = ["run", "compare", "sweep", "trace", "discover", "verify", "RunResult", "CompareResult",
            "SweepResult", "TraceResult", "DiscoverResult", "load", "loads", "Scenario",
            "NegsimError", "ScenarioError", "UsageError", "EngineError", "StorageError",
            "__version__"]
@@ -31,7 +32,8 @@ def __getattr__(name: str) -> Any:
         from sim import scenario
 
         return getattr(scenario, name)
-    if name in ("run", "compare", "sweep", "trace", "discover", "RunResult", "CompareResult",
+    if name in ("run", "compare", "sweep", "trace", "discover", "verify", "RunResult",
+                "CompareResult",
                 "SweepResult", "TraceResult", "DiscoverResult"):
         from sim import api
 

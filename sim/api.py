@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.engine import Plan, play
-from sim.errors import NegsimError, UsageError
+from sim.errors import DamagedFile, Interrupted, NegsimError, StorageError, UsageError
 from sim.operations import comparison as cmp
 from sim.operations import discovery as dsc
 from sim.operations import run as run_op
@@ -35,7 +35,14 @@ from sim.running.runner import DEFAULT_CHUNK
 from sim.running.workers import default_workers
 from sim.scenario import Scenario, budgets, shipped
 from sim.scenario.inputs import Overrides, ScenarioLike, as_mapping, count, defaults, resolve
-from sim.store import PARTIAL, Folder, clean_json, timestamped
+from sim.store import (
+    PARTIAL,
+    Folder,
+    clean_json,
+    record_written,
+    refuse_existing,
+    timestamped,
+)
 
 RESULTS = Path("results")  # where commands write when no folder is named
 STORY_LIMIT = 20_000  # a trace keeps the first and last 10,000 entries of a story
@@ -166,9 +173,17 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
         if folder is not None:
             saved = cmp.save(arms, result, folder,
                              writers.compare_files if plots else None)
-    except (NegsimError, KeyboardInterrupt):
-        if folder is not None:
-            folder.abandon("failed")  # a compare keeps no chunks: nothing is left behind
+    except (NegsimError, KeyboardInterrupt) as exc:
+        if folder is None:
+            raise
+        folder.abandon("failed")  # a compare keeps no chunks: nothing is left behind
+        if isinstance(exc, StorageError) and not isinstance(exc, DamagedFile):
+            # a full disk or an I/O error: say that the replications that ran are lost
+            raise type(exc)(f"{exc.template}; nothing was kept: {folder.path} was removed, "
+                            f"so the same <<out>> is free") from None
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted(f"interrupted; nothing was kept ({folder.path} was removed, so "
+                              "the same <<out>> is free)") from None
         raise
     return CompareResult(result, cmp.pairs(arms), saved)
 
@@ -278,8 +293,10 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
         peel_alpha, paste_alpha: the share peeled off, and pasted back, per step.
         max_qp: drop restrictions whose quasi-p value exceeds this.
         save: store ``discover-OUTCOME.json`` and its plot in the folder (for the report).
-        plot: where to write the plot when saving (default: beside the JSON).
-        force: replace a stored discovery of the outcome made with other settings.
+        plot: where to write the plot when saving (default: beside the JSON); a file that
+            exists is overwritten only with ``force``.
+        force: replace a stored discovery of the outcome made with other settings, and an
+            existing plot file.
 
     Raises:
         UsageError: no folder, a bad outcome, no replication ended in ``outcome``, or (when
@@ -291,6 +308,8 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
     folder = Path(folder)
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run or sweep folder")
+    if save and plot is not None:
+        refuse_existing(Path(plot), force)
     settings = dsc.Settings(min_coverage=min_coverage, peel_alpha=peel_alpha,
                             paste_alpha=paste_alpha, max_qp=max_qp)
     data = dsc.discover(folder, outcome, settings)
@@ -298,6 +317,7 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
     if save:
         image = Path(plot) if plot else folder / f"discover-{data['outcome']}.png"
         stored = [dsc.write(folder, data, force), writers.discovery_file(data, image)]
+        record_written(folder, stored)
     return DiscoverResult(data, stored)
 
 
@@ -323,8 +343,15 @@ def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | No
 def report(folder: str | Path, out: str | Path | None = None, force: bool = False) -> Path:
     """Write the HTML report of a run, compare or sweep folder; returns its path.
 
+    Args:
+        folder: The results folder (verified first, see :func:`verify`).
+        out: The HTML file (default: ``FOLDER/report.html``).
+        force: use an incomplete folder; overwrite ``out`` and its side files.
+
     Raises:
-        UsageError: not a folder, or an incomplete one without ``force``.
+        UsageError: not a folder, an incomplete one, or ``out`` (or a side file) exists,
+            without ``force``.
+        DamagedFile: the folder fails verification.
     """
     from sim.output import report as rpt
 
@@ -332,7 +359,27 @@ def report(folder: str | Path, out: str | Path | None = None, force: bool = Fals
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
     check_complete(folder, force)
-    return rpt.write(folder, Path(out) if out else None)
+    verify(folder)
+    return rpt.write(folder, Path(out) if out else None, force)
+
+
+def verify(folder: str | Path) -> dict[str, Any]:
+    """Check a results folder: every file against the size and SHA-256 its manifest
+    recorded, and its numbers against each other (``negsim verify``).
+
+    Returns:
+        ``{"folder", "kind", "files": files checked, "complete": bool}``.
+
+    Raises:
+        UsageError: not a negsim results folder.
+        DamagedFile: a file is missing, changed, planted or inconsistent (named).
+    """
+    from sim.operations import verification
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
+    return verification.verify(folder)
 
 
 def check_complete(folder: str | Path, force: bool = False) -> None:

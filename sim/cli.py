@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
+import os
+import signal
 import sys
+import time
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
@@ -30,15 +35,18 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            signal.signal(signal.SIGTERM, _terminated)  # SIGTERM ends a command like Ctrl-C
             return fn(*args, **kwargs)
         except NegsimError as exc:
             message = for_terminal(exc.cli_text())  # flags, where the library names arguments
             click.echo(f"negsim: {message}" if "\n" not in message else message, err=True)
-            sys.exit(exc.exit_code)
+            _exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("negsim: interrupted", err=True)
-            sys.exit(130)
+            _exit(130)
         except OSError as exc:  # an environment failure no layer below anticipated
+            if exc.filename is None and exc.errno in _OUTPUT_ERRORS:
+                _output_failed(exc)
             where = f"{exc.filename}: " if exc.filename else ""
             click.echo(f"negsim: {for_terminal(where)}{exc.strerror or exc}", err=True)
             sys.exit(1)
@@ -48,6 +56,40 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(1)
 
     return wrapper
+
+
+_OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EFBIG)
+
+
+def _output_failed(exc: OSError) -> None:
+    """Standard output cannot be written: a closed pipe (``| head``) ends quietly, like any
+    tool; a full device (``> /dev/full``) in one line. Output is then discarded, so that
+    Python's own flush at exit adds nothing."""
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if exc.errno == errno.EPIPE:
+        sys.exit(0)
+    click.echo(f"negsim: cannot write the output: {exc.strerror or exc}", err=True)
+    sys.exit(1)
+
+
+def _exit(code: int) -> None:
+    """Exit; when stopped (130), at once: what finished is stored and the message printed,
+    and a Dask cluster's clean-up at exit would wait on its dropped tasks."""
+    if code == 130:
+        from multiprocessing import util
+
+        util._exit_function()  # type: ignore[attr-defined]  # what atexit would: pools, semaphores
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    """SIGTERM: stop as Ctrl-C does (finished work kept, folders marked "interrupted")."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once is enough while shutting down
+    raise KeyboardInterrupt
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -66,6 +108,7 @@ def main() -> None:
                 type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object per file: ok, and each problem with its line.")
+@_handle_errors
 def validate(files: tuple[str, ...], as_json: bool) -> None:
     """Check scenario FILES (or shipped scenarios by NAME); print OK or every problem with
     its line.
@@ -101,6 +144,7 @@ def _check(path: str) -> dict[str, Any]:
 
 
 @main.command()
+@_handle_errors
 def schema() -> None:
     """Print the JSON Schema of the scenario format (for editors).
 
@@ -276,10 +320,32 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
                MofNCompleteColumn(), TaskProgressColumn(), _RateColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
     console = Console(stderr=True)
-    with Progress(*columns, console=console, transient=True,
-                  disable=not console.is_terminal) as bar:
+    if not console.is_terminal:
+        return job(_Lines(total))
+    with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task("replications", total=total)
         return job(lambda n: bar.advance(task, n))
+
+
+class _Lines:
+    """Progress when stderr is not a terminal (a log, a batch job): a line every
+    ``every`` seconds, none for a job shorter than that."""
+
+    def __init__(self, total: int, every: float = 10.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.total, self.every, self.clock, self.done = total, every, clock, 0
+        self.start = self.last = clock()
+
+    def __call__(self, n: int) -> None:
+        self.done += n
+        now = self.clock()
+        if now - self.last < self.every or not self.done:
+            return
+        self.last, took = now, now - self.start
+        left = took * (self.total - self.done) / self.done
+        click.echo(f"negsim: {self.done:,} of {self.total:,} replications "
+                   f"({self.done / max(self.total, 1):.0%}), {took:,.0f} s so far, about "
+                   f"{left:,.0f} s left", err=True)
 
 
 @main.command()
@@ -449,7 +515,8 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
 @click.argument("folder", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="HTML file to write (default: FOLDER/report.html).")
-@_force_option
+@click.option("--force", is_flag=True, help="Overwrite -o and its side files if they exist; "
+              "read an incomplete (.partial) folder anyway.")
 @_handle_errors
 def report(folder: Path, output: Path | None, force: bool) -> None:
     """Write a self-contained HTML report of a run, compare or sweep FOLDER.
@@ -469,6 +536,29 @@ def report(folder: Path, output: Path | None, force: bool) -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@_handle_errors
+def verify(folder: Path, as_json: bool) -> None:
+    """Check a run, compare or sweep FOLDER: every file against the size and SHA-256 its
+    manifest recorded, and the numbers against each other. Exit 2 names the first mismatch.
+
+    \b
+    Example:
+      negsim verify results/kerry_moscow_2016-20261125-101500
+    """
+    from sim import api
+
+    found = api.verify(folder)
+    if as_json:
+        click.echo(api.to_json(found))
+        return
+    state = "complete" if found["complete"] else "incomplete (resumable)"
+    click.echo(f"OK {for_terminal(folder)}: {found['kind']} folder, {state}, "
+               f"{found['files']} file(s) match the manifest")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
 @click.option("--outcome", required=True, metavar="NAME",
               help="An outcome (e.g. no_deal, truce_collapsed) or a coarse group "
               "(deal_holds, no_deal_holds, escalation).")
@@ -484,7 +574,8 @@ def report(folder: Path, output: Path | None, force: bool) -> None:
               help="PNG to write (default: FOLDER/discover-NAME.png).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--force", is_flag=True,
-              help="Replace a stored discovery of this outcome made with other settings.")
+              help="Replace a stored discovery of this outcome made with other settings, and "
+              "an existing --plot file.")
 @_handle_errors
 def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
              paste_alpha: float, max_qp: float, plot_path: Path | None, as_json: bool,

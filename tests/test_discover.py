@@ -276,6 +276,9 @@ def test_a_stored_result_with_null_settings_still_reads_and_reports(
     path = tmp_path / "known_box.yaml"
     path.write_text(KNOWN_BOX)
     sim.run(path, runs=200, out=tmp_path / "run", plots=False)
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    del manifest["files"]  # an older negsim's folder lists no files
+    (tmp_path / "run" / "manifest.json").write_text(json.dumps(manifest))
     write_json(tmp_path / "run" / "discover-no_deal.json", old)
     result = invoke("report", tmp_path / "run", "-o", tmp_path / "r.html")
     assert result.exit_code == 0, result.output

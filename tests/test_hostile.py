@@ -350,6 +350,17 @@ def run_folder(tmp_path: Path, name: str = "run") -> Path:
     return tmp_path / name
 
 
+def unlisted(folder: Path) -> Path:
+    """The folder's manifest without its file list (as from an earlier version, or a sweep
+    interrupted before its end), so that the checks of each file's content are reached."""
+    import json
+
+    data = json.loads((folder / "manifest.json").read_text())
+    data.pop("files", None)
+    (folder / "manifest.json").write_text(json.dumps(data))
+    return folder
+
+
 def negsim(*args: str | Path, cwd: Path) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "sim", *map(str, args)], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -407,7 +418,7 @@ def test_report_never_writes_through_a_planted_tmp_symlink(tmp_path: Path) -> No
     ("\x00\x01binary", ["summary.json", "not valid JSON"]),
 ])
 def test_report_validates_stored_json(tmp_path: Path, content: str, words: list[str]) -> None:
-    folder = run_folder(tmp_path)
+    folder = unlisted(run_folder(tmp_path))
     (folder / "summary.json").write_text(content)
     assert_refused(invoke("report", folder), *words)
 
@@ -425,8 +436,8 @@ def test_compare_checks_the_parquet_schema(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    a, b = run_folder(tmp_path, "a"), run_folder(tmp_path, "b")
-    pq.write_table(pa.table({"x": [1]}), b / "replications.parquet")
+    a, b = run_folder(tmp_path, "a"), unlisted(run_folder(tmp_path, "b"))
+    pq.write_table(pa.table({"x": list(range(20))}), b / "replications.parquet")
     assert_refused(invoke("compare", a, b, "--out", tmp_path / "c"), "replications.parquet",
                    "no 'replication' column")
 
@@ -435,16 +446,22 @@ def interrupted_sweep(tmp_path: Path) -> Path:
     result = invoke("sweep", POISSON, "--set", "horizon_days=5,10,15", "-n", "5", "--workers",
                     "1", "--no-plots", "--out", tmp_path / "sw")
     assert result.exit_code == 0, result.output
-    folder = tmp_path / "sw"
+    folder = unlisted(tmp_path / "sw")
     (folder / "summary.json").unlink()
+    (folder / "INCOMPLETE").write_text("interrupted\n")
     return folder
 
 
-def test_sweep_resume_ignores_stray_files_and_refuses_bad_points(tmp_path: Path) -> None:
+def test_sweep_resume_refuses_stray_files_and_bad_points(tmp_path: Path) -> None:
     folder = interrupted_sweep(tmp_path)
     (folder / "points" / "notes.json").write_text("{}")
+    assert_refused(invoke("sweep", "--resume", folder), "notes.json", "not a point file")
+    (folder / "points" / "notes.json").unlink()
     (folder / "points" / "99999.json").write_text("{}")
+    assert_refused(invoke("sweep", "--resume", folder), "99999.json", "none numbered 99999")
+    (folder / "points" / "99999.json").unlink()
     assert invoke("sweep", "--resume", folder).exit_code == 0
+    unlisted(folder)
     point = folder / "points" / "00001.json"
     point.write_text(point.read_text()[:40])  # truncated
     result = invoke("sweep", "--resume", folder)

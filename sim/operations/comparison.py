@@ -19,6 +19,7 @@ from sim import stats
 from sim.engine.outcomes import HEADLINE_METRICS, possible_in
 from sim.errors import NegsimError, UsageError
 from sim.operations import statistics
+from sim.operations.verification import verify
 from sim.running.executor import Executor
 from sim.running.precision import Stopping
 from sim.running.runner import Chunk, chunks, run_chunks
@@ -117,8 +118,10 @@ def arms_from_folders(folders: list[str]) -> tuple[list[Arm], str | None]:
         if kind not in ("run", None):
             raise UsageError(f"{path} is a {kind} folder; compare reads run folders "
                              "(or scenarios)")
+        if kind == "run":
+            verify(path)
         manifest = read_manifest(path)
-        table = read_table(path / "replications.parquet")
+        table = read_table(path / "replications.parquet", inside=path)
         name = manifest.get("scenario", path.name)
         arms.append(Arm(unique_label(path.name, arms), name, str(path), manifest["scenario_text"],
                         int(manifest["seed"]), table=table))

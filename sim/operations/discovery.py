@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from sim.engine.outcomes import BY_NAME, GROUPS, OUTCOMES, is_input, possible, possible_in
-from sim.errors import NegsimError, UsageError
+from sim.errors import DamagedFile, NegsimError, UsageError
+from sim.operations.verification import verify
 from sim.scenario import Scenario, loads
 from sim.scenario.inputs import finite, number
 from sim.store import kind_of, read_json, read_manifest, read_table
@@ -79,6 +79,8 @@ def load(folder: Path) -> Experiments:
         UsageError: the folder is not a run or sweep folder, or holds no varying input.
     """
     kind = kind_of(folder)
+    if kind is not None:
+        verify(folder)
     if kind == "sweep":
         exp = _sweep(folder)
     elif kind == "run":
@@ -86,6 +88,12 @@ def load(folder: Path) -> Experiments:
     else:
         raise UsageError(f"{folder}: not a negsim run or sweep folder (no replications.parquet "
                          "or sweep.json)")
+    if not exp.outcomes.size:
+        raise UsageError(f"{folder}: no replications stored; nothing to explain")
+    for name, values in exp.inputs.items():
+        if not np.isfinite(values).all():
+            raise DamagedFile(f"{folder}: input {name} holds a value that is not a finite "
+                              "number (NaN or infinite); not from negsim")
     exp.inputs = {k: v for k, v in exp.inputs.items() if np.ptp(v) > 0}
     if not exp.inputs:
         raise UsageError(f"{folder}: no input varies across its replications (give the "
@@ -95,7 +103,7 @@ def load(folder: Path) -> Experiments:
 
 
 def _run(folder: Path) -> Experiments:
-    table = read_table(folder / "replications.parquet")
+    table = read_table(folder / "replications.parquet", inside=folder)
     manifest = read_manifest(folder)
     inputs = {c: _floats(table.column(c)) for c in table.column_names if is_input(c)}
     scenario = _scenario(manifest.get("scenario_text", ""), folder)
@@ -104,11 +112,12 @@ def _run(folder: Path) -> Experiments:
 
 
 def _sweep(folder: Path) -> Experiments:
-    job = read_json(folder / "sweep.json")
-    files = sorted((folder / "points").glob("*.parquet"))
-    if not files:
+    job = read_json(folder / "sweep.json", folder)
+    done = sorted((folder / "points").glob("[0-9]*.json"))  # verified: each with its Parquet
+    if not done:
         raise UsageError(f"{folder}: the sweep has no finished points")
-    parts = [_point(pq.read_table(f), job["points"][int(f.stem)], job["paths"]) for f in files]
+    parts = [_point(read_table(f.with_suffix(".parquet"), ("outcome",), folder),
+                    job["points"][int(f.stem)], job["paths"]) for f in done]
     table = pa.concat_tables(parts, promote_options="default")
     inputs = {c: _floats(table.column(c)) for c in table.column_names if is_input(c)}
     scenario = _scenario(job.get("scenario_text", ""), folder)

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from sim import stats
 from sim.engine import Plan, play
 from sim.engine.outcomes import possible
-from sim.errors import Interrupted, NegsimError
+from sim.errors import Interrupted, NegsimError, StorageError
 from sim.operations.story import pick_representatives, story_lines
 from sim.running.executor import Executor
 from sim.running.precision import Stopping
@@ -126,7 +126,15 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
     if folder is None:
         table = pa.Table.from_batches(batches)
         return Finished(_summary(table, plan, opts, wall), plan, table=table)
-    return _store(plan, text, opts, folder, wall, extras)
+    try:
+        return _store(plan, text, opts, folder, wall, extras)
+    except StorageError as exc:  # disk full, I/O error: the chunks stay, and we say so
+        folder.abandon(f"failed: {exc}")
+        raise type(exc)(f"{exc.template}; the finished chunks are kept in {folder.path}"
+                        ) from None
+    except KeyboardInterrupt:
+        folder.abandon("interrupted")
+        raise Interrupted(f"interrupted; the finished chunks are kept in {folder.path}") from None
 
 
 def _simulate(scenario: Scenario, opts: RunOptions, folder: Folder | None,

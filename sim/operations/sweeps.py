@@ -11,9 +11,10 @@ sweep's.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,8 @@ import pyarrow.parquet as pq
 from sim import stats
 from sim.engine import Plan
 from sim.engine.outcomes import HEADLINE_METRICS, metric_range, possible_in
-from sim.errors import Interrupted, ScenarioError
+from sim.errors import Interrupted, ScenarioError, StorageError
+from sim.operations import verification
 from sim.running import design as dsg
 from sim.running.design import Design, assignments
 from sim.running.executor import Executor
@@ -35,7 +37,7 @@ from sim.scenario import Scenario, budgets, from_document
 from sim.scenario.overrides import apply
 from sim.scenario.yamlload import flow, parse_text, plain
 from sim.stats import sensitivity
-from sim.store import Folder, make_dirs, read_json
+from sim.store import Folder, make_dirs, read_json, refuse_links, written
 
 _POINT_FILE = re.compile(r"^\d{5}\.json$")
 
@@ -51,7 +53,8 @@ class Sweep:
     seed: int
     runs: int
     writer: Folder | None = field(default=None, repr=False, compare=False)
-    _scenarios: list[Scenario] | None = field(default=None, repr=False, compare=False)
+    _checked: tuple[str, tuple[str, ...]] | None = field(default=None, repr=False,
+                                                         compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {"scenario_text": self.text, "source": self.source, "seed": self.seed,
@@ -60,28 +63,48 @@ class Sweep:
 
     @classmethod
     def from_folder(cls, folder: Path) -> Sweep:
-        data = read_json(folder / "sweep.json")
+        """The sweep stored in ``folder``, verified first (:mod:`verification`).
+
+        Raises:
+            DamagedFile: the folder fails verification (the file and what differs named).
+        """
+        data = read_json(folder / "sweep.json", folder)
+        verification.verify(folder)
         design = Design(data["method"], data["paths"], data["points"], data.get("sobol", {}))
         return cls(folder, data["scenario_text"], data["source"], design, data["seed"],
                    data["runs"])
 
-    def scenarios(self) -> list[Scenario]:
-        """Each point's validated scenario.
+    def scenarios(self, skip: Container[int] = ()) -> Iterator[tuple[int, Scenario]]:
+        """Each point's index and validated scenario, one at a time (memory stays flat in
+        the number of points), leaving out the indices in ``skip``.
 
         Raises:
             ScenarioError: a point's values are refused, naming the path.
         """
-        if self._scenarios is None:
-            base = parse_text(self.text, self.source)  # parsed once; each point edits a copy
-            out = []
-            for k, point in enumerate(self.design.points):
-                try:
-                    out.append(from_document(apply(base, assignments(point), via="set")))
-                except ScenarioError as exc:
-                    raise ScenarioError([_at_point(p, k, self.design) for p in exc.problems]
-                                        ) from None
-            self._scenarios = out
-        return self._scenarios
+        base = parse_text(self.text, self.source)  # parsed once; each point edits a copy
+        for k, point in enumerate(self.design.points):
+            if k in skip:
+                continue
+            try:
+                yield k, from_document(apply(base, assignments(point), via="set"))
+            except ScenarioError as exc:
+                raise ScenarioError([_at_point(p, k, self.design) for p in exc.problems]
+                                    ) from None
+
+    def check(self) -> tuple[str, tuple[str, ...]]:
+        """Validate every point in one pass: the first point's scenario name and the
+        outcomes any point allows (kept; the scenarios are not).
+
+        Raises:
+            ScenarioError: a point's values are refused, naming the path.
+        """
+        if self._checked is None:
+            name, names = "", set[str]()
+            for _, scenario in self.scenarios():
+                name = name or scenario.name
+                names.update(possible_in([scenario]))
+            self._checked = name, possible_in([], names)
+        return self._checked
 
     def out(self) -> Folder:
         """The folder's writer."""
@@ -91,20 +114,22 @@ class Sweep:
 
     def outcome_names(self) -> tuple[str, ...]:
         """The outcomes any point's scenario allows, in registry order."""
-        return possible_in(self.scenarios())
+        return self.check()[1]
 
     def done(self) -> set[int]:
         """Indices of the stored points (stray files are ignored; damaged ones refused).
 
         Raises:
-            DamagedFile: a point file is truncated, planted or out of range, naming it and
-                saying to delete it.
+            DamagedFile: a point file is truncated, planted, out of range or does not match
+                its Parquet, the design or the runs, naming it and saying to delete it.
         """
-        found = {int(p.stem) for p in (self.folder / "points").glob("*.json")
-                 if _POINT_FILE.match(p.name) and int(p.stem) < len(self.design.points)}
+        points = self.folder / "points"
+        refuse_links(points, self.folder)
+        found = sorted(int(p.stem) for p in points.glob("*.json") if _POINT_FILE.match(p.name))
+        job, names = self.to_json(), None
         for k in found:
-            read_json(self.folder / "points" / f"{k:05d}.json")
-        return found
+            names = verification.point(points / f"{k:05d}.json", job, names, self.folder)
+        return set(found)
 
 
 def _at_point(problem: Any, k: int, design: Design) -> Any:
@@ -127,13 +152,13 @@ def create(folder: Path, text: str, source: str, design: Design, seed: int, runs
     """
     budgets.check_sweep(len(design.points), runs)
     sweep = Sweep(folder, text, source, design, seed, runs)
-    scenarios = sweep.scenarios()  # validate every point before creating anything
+    first, _ = sweep.check()  # validate every point before creating anything
     writer = Folder(folder, "sweep", unique=unique, resumable=True)
     sweep.folder, sweep.writer = writer.path, writer
     make_dirs(writer.path / "points")
     writer.write_json("sweep.json", sweep.to_json())
     writer.write_manifest(text, seed=seed, runs=runs, extra={
-        "scenario": scenarios[0].name if scenarios else "", "source": source,
+        "scenario": first, "source": source,
         "points": len(design.points)})
     return sweep
 
@@ -162,20 +187,43 @@ def execute(sweep: Sweep, workers: int = 1, dask: str | None = None,
     """Run every unfinished point, storing each as it finishes; then assemble the results
     (the folder stays marked incomplete until :func:`finish`)."""
     t0 = time.perf_counter()
-    scenarios = sweep.scenarios()
     finished = sweep.done()
     names = sweep.outcome_names()
-    todo = [(k, s, sweep.seed, sweep.runs, names) for k, s in enumerate(scenarios)
-            if k not in finished]
+    todo = _Todo(sweep, finished, names)
     sweep.out().mark_incomplete("running")
     results = Executor(workers, dask).map(_task, todo, ordered=False)
     try:
         _store(sweep, results, progress)
     except KeyboardInterrupt:
         sweep.out().mark_incomplete("interrupted")
-        raise Interrupted(f"interrupted; {len(sweep.done())} of {len(scenarios)} points are "
+        raise Interrupted(f"interrupted; {len(sweep.done())} of {len(sweep.design.points)} "
+                          "points are "
                           f"stored: negsim sweep --resume {sweep.folder}") from None
+    except StorageError as exc:  # disk full, I/O error: the finished points stay
+        with contextlib.suppress(StorageError):
+            sweep.out().mark_incomplete(f"failed: {exc}")
+        raise type(exc)(f"{exc.template}; the finished points are kept: negsim sweep "
+                        f"--resume {sweep.folder}") from None
     return assemble(sweep, time.perf_counter() - t0)
+
+
+@dataclass
+class _Todo:
+    """The unfinished points' tasks, each scenario built only when the executor takes it."""
+
+    sweep: Sweep
+    finished: set[int]
+    names: tuple[str, ...]
+
+    def __len__(self) -> int:
+        return len(self.sweep.design.points) - len(self.finished)
+
+    def __iter__(self) -> Iterator[tuple[int, Scenario, int, int, tuple[str, ...]]]:
+        for k, scenario in self.sweep.scenarios(skip=self.finished):
+            yield k, scenario, self.sweep.seed, self.sweep.runs, self.names
+
+    def __contains__(self, task: object) -> bool:
+        return any(task == t for t in self)
 
 
 def _store(sweep: Sweep, results: Iterator[tuple[int, pa.Table, dict[str, Any]]],
@@ -183,9 +231,9 @@ def _store(sweep: Sweep, results: Iterator[tuple[int, pa.Table, dict[str, Any]]]
     """Write each finished point (Parquet, then its JSON, which marks it done)."""
     for k, table, summary in results:
         out = sweep.out()
-        out.write_parquet(f"points/{k:05d}.parquet", _with_swept(table, sweep, k))
-        out.write_json(f"points/{k:05d}.json",
-                       {"point": k, "values": sweep.design.points[k], **summary})
+        parquet = out.write_parquet(f"points/{k:05d}.parquet", _with_swept(table, sweep, k))
+        out.write_json(f"points/{k:05d}.json", {"point": k, "values": sweep.design.points[k],
+                                                **summary, "parquet": written(parquet)})
         if progress:
             progress(sweep.runs)
 
@@ -203,7 +251,7 @@ def _with_swept(table: pa.Table, sweep: Sweep, k: int) -> pa.Table:
 
 def assemble(sweep: Sweep, wall_s: float) -> dict[str, Any]:
     """sweep.parquet, summary.json and the sensitivity ranking, from the stored points."""
-    points = [read_json(sweep.folder / "points" / f"{k:05d}.json")
+    points = [read_json(sweep.folder / "points" / f"{k:05d}.json", sweep.folder)
               for k in range(len(sweep.design.points))]
     sweep.out().write_parquet("sweep.parquet", _table(sweep, points))
     summary = {
@@ -226,8 +274,7 @@ def finish(sweep: Sweep) -> Path:
 
 
 def _name(sweep: Sweep) -> str:
-    scenarios = sweep.scenarios()
-    return scenarios[0].name if scenarios else ""
+    return sweep.check()[0]
 
 
 def _table(sweep: Sweep, points: list[dict[str, Any]]) -> pa.Table:

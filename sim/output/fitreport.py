@@ -8,7 +8,6 @@ excited by column party) and the scalar ``truce.beta``; ``spoilers.NAME.excites`
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from sim import store
 from sim.errors import DataError, UsageError
 from sim.operations import incidents as inc
 from sim.stats import hawkes
@@ -379,19 +379,14 @@ def plot_residuals(r: FitReport) -> Any:
 
 
 def write_new(path: Path, data: str | bytes, force: bool = False) -> None:
-    """Write a file atomically (temporary name, then rename); never overwrite unless ``force``.
+    """Write a file atomically through the store's one writer (never through a link);
+    never overwrite unless ``force``.
 
     Raises:
         UsageError: the file exists and ``force`` is false.
+        StorageError: the file cannot be written.
     """
-    if path.exists() and not force:
-        raise UsageError(f"{path} exists; give <<force>> to overwrite it")
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    if isinstance(data, str):
-        tmp.write_text(data)
-    else:
-        tmp.write_bytes(data)
-    os.replace(tmp, path)
+    store.write_new(path, data.encode() if isinstance(data, str) else data, force)
 
 
 def save_plot(r: FitReport, path: Path, force: bool = False) -> None:

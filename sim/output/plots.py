@@ -6,6 +6,7 @@ gives a readable figure rather than an exception.
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from matplotlib.ticker import MaxNLocator
 from sim.engine.outcomes import BY_NAME
 from sim.output.text import clean, plain_figure
 from sim.stats import MIN_AT_RISK, Z95
+from sim.store import write_bytes
 
 DPI = 120
 _SIZE = (7.0, 4.5)
@@ -276,8 +278,12 @@ def _note(ax: Axes, text: str) -> None:
 
 
 def _save(fig: Figure, path: str | Path) -> Path:
+    """Render to PNG and write it atomically through the one writer, which refuses a
+    symlink at ``path`` (never writing through it)."""
     out = Path(path)
-    plain_figure(fig).savefig(out, dpi=DPI)
+    png = io.BytesIO()
+    plain_figure(fig).savefig(png, dpi=DPI, format="png")
+    write_bytes(out, png.getvalue())
     return out
 
 

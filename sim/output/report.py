@@ -22,7 +22,15 @@ from sim.operations.run import TRACES
 from sim.operations.statistics import STATISTICS
 from sim.output.render import pvalue, sensitivity_line
 from sim.scenario import Scenario, loads
-from sim.store import kind_of, read_bytes, read_json, read_manifest, write_text
+from sim.store import (
+    kind_of,
+    read_bytes,
+    read_json,
+    read_manifest,
+    record_written,
+    refuse_existing,
+    write_bytes,
+)
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 auto;
@@ -67,17 +75,27 @@ def build(folder: Path, stem: str = "report") -> str:
                      "(no summary.json, compare.json or sweep.json)")
 
 
-def write(folder: Path, out: Path | None = None) -> Path:
+def write(folder: Path, out: Path | None = None, force: bool = False) -> Path:
     """Write the report next to the results (or to ``out``) and return its path.
 
     The scenario files the report's commands name (``STEM-scenario.yaml``, one per arm for
-    a compare, and ``STEM-points.csv`` for a sweep) are written next to it.
+    a compare, and ``STEM-points.csv`` for a sweep) are written next to it. A file the user
+    named (``out`` and its side files) that exists is kept unless ``force``.
+
+    Raises:
+        UsageError: ``out`` or a side file exists and ``force`` is not set.
     """
     target = out or folder / "report.html"
     text = build(folder, target.stem)
-    for name, content in side_files(folder, target.stem).items():
-        write_text(target.with_name(name), content)  # atomic, never through a planted symlink
-    write_text(target, text)
+    files = {target.name: text, **side_files(folder, target.stem)}
+    if out is not None:
+        for name in files:
+            refuse_existing(target.with_name(name), force)  # before anything is written
+    for name, content in reversed(files.items()):  # the page last
+        write_bytes(target.with_name(name), content.encode("utf-8", "replace"),
+                    None if out else folder)
+    if out is None:
+        record_written(folder, [target.with_name(n) for n in files])
     return target
 
 

@@ -7,11 +7,14 @@ on which executor ran them, since every replication draws only from its own name
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterator, Sequence
+import signal
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sim.errors import UsageError
 from sim.running.workers import guard_worker
@@ -28,7 +31,7 @@ class Executor:
     workers: int = 1
     dask: str | None = None  # "local" (a new LocalCluster of ``workers``) or an address
 
-    def map(self, fn: Callable[[T], R], tasks: Sequence[T], ordered: bool = True
+    def map(self, fn: Callable[[T], R], tasks: Collection[T], ordered: bool = True
             ) -> Iterator[R]:
         """``fn`` over ``tasks``, results in task order (or as they finish, unordered).
 
@@ -36,22 +39,22 @@ class Executor:
             UsageError: Dask is asked for but not installed, or its scheduler cannot be
                 reached.
         """
+        workers, _ = budgets.cap_workers(self.workers, len(tasks))  # as the CLI caps them
         if self.dask:
-            return _dask_map(fn, tasks, self.dask, self.workers, ordered)
-        workers = min(self.workers, len(tasks), budgets.cores())
+            return _dask_map(fn, tasks, self.dask, workers, ordered)
         if workers <= 1:
             return map(fn, tasks)
         return _pool_map(fn, tasks, workers, ordered)
 
 
-def _pool_map(fn: Callable[[T], R], tasks: Sequence[T], workers: int, ordered: bool
+def _pool_map(fn: Callable[[T], R], tasks: Collection[T], workers: int, ordered: bool
               ) -> Iterator[R]:
     ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
     with ctx.Pool(workers, initializer=guard_worker, initargs=(os.getpid(),)) as pool:
         yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
 
 
-def _dask_map(fn: Callable[[T], R], tasks: Sequence[T], address: str, workers: int,
+def _dask_map(fn: Callable[[T], R], tasks: Collection[T], address: str, workers: int,
               ordered: bool) -> Iterator[R]:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
@@ -59,22 +62,60 @@ def _dask_map(fn: Callable[[T], R], tasks: Sequence[T], address: str, workers: i
         raise UsageError("Dask needs dask.distributed: pip install 'negsim[dask]'") from None
     cluster = None
     if address == "local":
+        # its logs would print shutdown tracebacks on Ctrl-C: errors reach us as exceptions
         cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=":0")
+                               dashboard_address=":0", silence_logs=logging.CRITICAL + 1)
         client = Client(cluster)
     else:
         try:
             client = Client(address, timeout="10s")
         except (OSError, ValueError, TypeError) as exc:
             raise UsageError(f"Dask scheduler {address}: cannot reach it ({exc})") from None
+    stopped = True
     try:
         futures = [client.submit(fn, task, pure=False) for task in tasks]
         for future in (futures if ordered else as_completed(futures)):
             yield future.result()
+        stopped = False
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        _close(client, cluster, QUICK_CLOSE if stopped else None)
+
+
+QUICK_CLOSE = 1.0  # seconds given to Dask to close when a command is stopped
+
+
+def _close(client: Any, cluster: Any, timeout: float | None) -> None:
+    """Close the client, then the cluster we started; quietly, since a cluster closed
+    while working logs every task it drops (errors reach us as exceptions anyway). When the
+    command was stopped (``timeout`` set), our cluster's busy workers are killed first:
+    closing waits for their tasks otherwise."""
+    if timeout and cluster is not None:
+        _kill_workers(cluster)
+    with _quiet_dask(), contextlib.suppress(Exception):
+        client.close(timeout=timeout) if timeout else client.close()
+    if cluster is not None:
+        with _quiet_dask(), contextlib.suppress(Exception):
+            cluster.close(timeout=timeout) if timeout else cluster.close()
+
+
+def _kill_workers(cluster: Any) -> None:
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        with contextlib.suppress(Exception):
+            pid = nanny.pid
+            nanny.close_gracefully()  # tells the nanny not to restart its worker
+            if pid:
+                os.kill(pid, signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    logger = logging.getLogger("distributed")
+    before = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 __all__ = ["Executor"]

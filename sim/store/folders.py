@@ -186,7 +186,7 @@ class Folder:
                     f"negsim {self.kind} --resume {self.final}\n")
         else:
             text = f"This folder is incomplete ({why}). Finished chunks are in chunks/.\n"
-        write_text(self.path / MARKER, text)
+        write_text(self.path / MARKER, text, self.path)
 
     def write_manifest(self, scenario_text: str, *, seed: int, runs: int,
                        extra: dict[str, Any]) -> None:
@@ -195,42 +195,46 @@ class Folder:
             scenario_text, seed=seed, runs=runs, extra=extra)})
 
     def write_json(self, name: str, data: Any) -> Path:
-        write_json(self.path / name, data)
+        write_json(self.path / name, data, self.path)
         return self.path / name
 
     def write_parquet(self, name: str, table: pa.Table) -> Path:
-        write_parquet(table, self.path / name)
+        write_parquet(table, self.path / name, self.path)
         return self.path / name
 
     def abandon(self, why: str) -> None:
         """A run that failed: with no finished chunk, nothing is left behind; otherwise the
         ``.partial`` folder stays, marked with the reason."""
         if self.chunk_files() or self.resumable:
-            self.mark_incomplete(why)
+            with contextlib.suppress(StorageError):  # a full disk may refuse the note too
+                self.mark_incomplete(why)
         else:
             shutil.rmtree(self.path, ignore_errors=True)
 
     def write_chunk(self, index: int, batch: pa.RecordBatch) -> None:
         make_dirs(self.path / "chunks")
-        write_parquet(pa.Table.from_batches([batch]), self.path / "chunks" / f"{index:06d}.parquet")
+        write_parquet(pa.Table.from_batches([batch]),
+                      self.path / "chunks" / f"{index:06d}.parquet", self.path)
 
     def chunk_files(self) -> list[Path]:
+        refuse_links(self.path / "chunks")
         return sorted((self.path / "chunks").glob("*.parquet"))
 
     def merge_chunks(self, name: str = "replications.parquet") -> Path:
         """Concatenate the chunk files into one Parquet file, one chunk in memory at a time."""
         files = self.chunk_files()
         target = self.path / name
-        tmp = target.with_suffix(".tmp")
-        writer: pq.ParquetWriter | None = None
-        for f in files:
-            table = pq.read_table(f)
-            if writer is None:
-                writer = pq.ParquetWriter(tmp, table.schema)
-            writer.write_table(table)
-        if writer is not None:
+        if not files:
+            return target
+        with _atomic(target, self.path) as out:
+            writer: pq.ParquetWriter | None = None
+            for f in files:
+                table = read_table(f, (), self.path)
+                if writer is None:
+                    writer = pq.ParquetWriter(out, table.schema)
+                writer.write_table(table)
+            assert writer is not None
             writer.close()
-            os.replace(tmp, target)
         return target
 
     def complete(self) -> Path:
@@ -241,6 +245,7 @@ class Folder:
         """
         shutil.rmtree(self.path / "chunks", ignore_errors=True)
         (self.path / MARKER).unlink(missing_ok=True)
+        seal(self.path)
         if self.path != self.final:
             if self.final.exists():
                 raise StorageError(f"{self.final} appeared while running; results left in "
@@ -250,40 +255,88 @@ class Folder:
         return self.final
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
+UNSEALED = ("manifest.json", MARKER)  # files the manifest does not list
+
+
+def seal(folder: Path) -> None:
+    """Record every stored file's size and SHA-256 in the manifest (``files``).
+
+    A file this process wrote is recorded as written; one found changed since is refused.
+
+    Raises:
+        DamagedFile: a file changed after it was written, or is a link.
+    """
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        rel = path.relative_to(folder).as_posix()
+        if rel in UNSEALED or path.is_dir() and not path.is_symlink():
+            continue
+        refuse_links(path, folder)
+        digest = file_digest(path)
+        before = written(path)
+        if before is not None and before != digest:
+            raise DamagedFile(f"{path} changed after negsim wrote it (size {before['size']} "
+                              f"-> {digest['size']}); run again")
+        files[rel] = digest
+    record(folder, files, replace=True)
+
+
+def record(folder: Path, files: dict[str, dict[str, Any]], replace: bool = False) -> None:
+    """Add files' sizes and SHA-256 to a folder's manifest (all of them, with ``replace``)."""
+    path = folder / "manifest.json"
+    if not os.path.lexists(path):
+        return
+    data = read_json(path)
+    data["files"] = {**({} if replace else data.get("files") or {}), **files}
+    write_json(path, data, folder)
+
+
+def record_written(folder: Path, paths: list[Path]) -> None:
+    """Add files just written into a sealed folder (a report, a discovery) to its manifest."""
+    if os.path.lexists(folder / "manifest.json") and "files" in read_json(folder / "manifest.json"):
+        record(folder, {p.relative_to(folder).as_posix(): file_digest(p) for p in paths
+                        if p.parent == folder})
+
+
+def write_parquet(table: pa.Table, path: Path, inside: Path | None = None) -> None:
     """Write a Parquet file atomically, never through a symlink.
 
     Raises:
         StorageError: the file cannot be written (full disk, read-only folder, ...).
         UsageError: the path is bad input (name too long, a file in the way).
     """
-    with _atomic(path) as f:
+    with _atomic(path, inside) as f:
         pq.write_table(table, f)
 
 
-def write_json(path: Path, data: Any) -> None:
+def write_json(path: Path, data: Any, inside: Path | None = None) -> None:
     """Write JSON atomically (NaN and infinities become null), never through a symlink.
 
     Raises:
         StorageError: the file cannot be written.
     """
-    write_text(path, json.dumps(clean_json(data), indent=2, allow_nan=False) + "\n")
+    write_text(path, json.dumps(clean_json(data), indent=2, allow_nan=False) + "\n", inside)
 
 
-def write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str, inside: Path | None = None) -> None:
     """Write UTF-8 text atomically, never through a symlink.
 
     Raises:
         StorageError: the file cannot be written.
     """
-    with _atomic(path) as f:
+    with _atomic(path, inside) as f:
         f.write(text.encode("utf-8", "replace"))
 
 
 @contextlib.contextmanager
-def _atomic(path: Path) -> Iterator[BinaryIO]:
-    """A new file beside ``path`` (a stale one, or a planted symlink, is removed first, not
-    followed), renamed over ``path`` when the block ends without error."""
+def _atomic(path: Path, inside: Path | None = None) -> Iterator[BinaryIO]:
+    """A new file beside ``path``, renamed over ``path`` when the block ends without error.
+
+    A symlink at ``path``, or at any folder between ``inside`` and ``path``, is refused, never
+    followed or replaced; a stale temporary file is removed first (itself, not its target).
+    The size and SHA-256 of what was written are remembered (:func:`written`).
+    """
+    refuse_links(path, inside)
     tmp = path.with_name(path.name + ".tmp")
     try:
         with contextlib.suppress(FileNotFoundError):
@@ -291,11 +344,88 @@ def _atomic(path: Path) -> Iterator[BinaryIO]:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
         with os.fdopen(fd, "wb") as f:
             yield f
+        digest = file_digest(tmp)
         os.replace(tmp, path)
+        _WRITTEN[str(Path(os.path.abspath(path)))] = digest
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise _failure(exc, f"cannot write {path}") from None
+
+
+_WRITTEN: dict[str, dict[str, Any]] = {}  # absolute path -> size and SHA-256 as written
+
+
+def written(path: Path) -> dict[str, Any] | None:
+    """The size and SHA-256 this process wrote to ``path`` (None: not written here)."""
+    return _WRITTEN.get(str(Path(os.path.abspath(path))))
+
+
+def file_digest(path: Path) -> dict[str, Any]:
+    """``{"size": bytes, "sha256": hex}`` of a file, read in blocks (never through a link).
+
+    Raises:
+        OSError: the file cannot be read.
+    """
+    h, size = hashlib.sha256(), 0
+    fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        while block := f.read(1 << 20):
+            h.update(block)
+            size += len(block)
+    return {"size": size, "sha256": h.hexdigest()}
+
+
+def refuse_links(path: Path, inside: Path | None = None) -> None:
+    """Refuse a symlink at ``path`` or at any folder between ``inside`` and ``path``.
+
+    Raises:
+        DamagedFile: one of them is a symlink (named).
+    """
+    parts = [path]
+    if inside is not None:
+        with contextlib.suppress(ValueError):
+            rel = Path(os.path.abspath(path.parent)).relative_to(os.path.abspath(inside))
+            parts += [Path(inside, *rel.parts[:k]) for k in range(1, len(rel.parts) + 1)]
+    for p in parts:
+        if os.path.islink(p):
+            raise DamagedFile(f"{p} is a symlink; negsim never reads or writes through a link "
+                              "(remove it)")
+
+
+def write_bytes(path: Path, data: bytes, inside: Path | None = None) -> None:
+    """Write bytes atomically, refusing links (see :func:`_atomic`).
+
+    Raises:
+        StorageError: the file cannot be written.
+        DamagedFile: a link at the target or a parent inside ``inside``.
+    """
+    with _atomic(path, inside) as f:
+        f.write(data)
+
+
+def write_new(path: Path, data: bytes, force: bool = False) -> None:
+    """Write a file the user named: an existing file is kept unless ``force``.
+
+    Raises:
+        UsageError: the file exists and ``force`` is not set.
+        StorageError: the file cannot be written.
+    """
+    refuse_existing(path, force)
+    write_bytes(path, data)
+
+
+def refuse_existing(path: Path, force: bool = False) -> None:
+    """Refuse to overwrite a file the user named, unless ``force``.
+
+    Raises:
+        UsageError: it exists and ``force`` is not set.
+    """
+    if not force and os.path.lexists(path):
+        raise UsageError(f"{path} exists; give <<force>> to overwrite it (negsim never "
+                         "overwrites a file without it)")
 
 
 def clean_json(value: Any) -> Any:
@@ -340,13 +470,15 @@ def versions() -> dict[str, str]:
     return out
 
 
-def read_bytes(path: Path, limit: int = MAX_READ) -> bytes:
+def read_bytes(path: Path, limit: int = MAX_READ, inside: Path | None = None) -> bytes:
     """The bytes of a file inside a results folder, refusing symlinks and huge files.
 
     Raises:
         UsageError: the file is missing.
         DamagedFile: the file is a symlink, not a regular file, or too large.
     """
+    if inside is not None:
+        refuse_links(path, inside)
     try:
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
@@ -430,7 +562,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return dict(read_json(folder / "manifest.json"))
 
 
-def read_json(path: Path) -> Any:
+def read_json(path: Path, inside: Path | None = None) -> Any:
     """A stored JSON file, checked against its schema (by file name) before use.
 
     Raises:
@@ -438,7 +570,9 @@ def read_json(path: Path) -> Any:
         DamagedFile: the file is not valid JSON or not what negsim writes there.
     """
     try:
-        data = json.loads(read_bytes(path).decode("utf-8"))
+        data = json.loads(read_bytes(path, inside=inside).decode("utf-8"))
+    except RecursionError:
+        raise DamagedFile(f"{path} is nested too deeply; {_recover(path)}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DamagedFile(f"{path} is not valid JSON ({exc}); {_recover(path)}") from None
     schema = schema_for(path.name)
@@ -459,23 +593,28 @@ def _recover(path: Path) -> str:
     return "the folder is damaged or not from negsim; run again to recreate it"
 
 
-def read_table(path: Path, required: tuple[str, ...] = ("replication", "outcome")) -> pa.Table:
+def read_table(path: Path, required: tuple[str, ...] = ("replication", "outcome"),
+               inside: Path | None = None) -> pa.Table:
     """A stored Parquet file, refusing symlinks and files without the ``required`` columns.
 
     Raises:
         UsageError: the file is missing.
         DamagedFile: the file is unreadable or lacks a required column.
     """
+    if inside is not None:
+        refuse_links(path, inside)
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise UsageError(f"{path} not found; is {path.parent} a negsim results folder?") from None
     except OSError as exc:
         raise DamagedFile(f"cannot read {path}: {_why(exc)} (a symlink?)") from None
     try:
         with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise DamagedFile(f"{path} is not a regular file; {_recover(path)}")
             table = pq.read_table(f)
-    except (pa.ArrowInvalid, OSError) as exc:
+    except (pa.ArrowException, OSError) as exc:
         raise DamagedFile(f"{path} is not a readable Parquet file: {exc}; "
                           f"{_recover(path)}") from None
     missing = [c for c in required if c not in table.column_names]

@@ -1,0 +1,546 @@
+"""Results you can trust after faults and tampering (issue 24): nothing overwritten or linked
+through, folders that verify themselves, clean shutdowns, disk-full messages.
+
+Each test names the defect it guards against. Runs are tiny and write under ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+import sim
+from sim import api
+from sim.cli import main
+from sim.errors import DamagedFile
+from tests.conftest import ROOT, SCENARIOS
+
+POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
+RATE = "actors.side_a.violation_rate"
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def refused(result: Result, *words: str) -> None:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1, result.output
+    for word in words:
+        assert word in result.output, result.output
+
+
+@pytest.fixture(scope="module")
+def sweep_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("template") / "sweep"
+    sim.sweep(POISSON, {RATE: [0.3, 0.4, 0.5]}, runs=40, seed=3, out=folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def run_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("template") / "run"
+    sim.run(POISSON, runs=60, seed=3, out=folder)
+    return folder
+
+
+@pytest.fixture
+def swept(tmp_path: Path, sweep_template: Path) -> Path:
+    """A finished sweep's copy."""
+    return Path(shutil.copytree(sweep_template, tmp_path / "sweep"))
+
+
+@pytest.fixture
+def unsealed(swept: Path) -> Path:
+    """A sweep as an interruption leaves it: points stored, no file list in the manifest yet."""
+    manifest = json.loads((swept / "manifest.json").read_text())
+    manifest.pop("files", None)
+    (swept / "manifest.json").write_text(json.dumps(manifest))
+    (swept / "INCOMPLETE").write_text("interrupted\n")
+    return swept
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Path:
+    """A sweep folder created but not yet run (as one stopped before its first point)."""
+    folder = tmp_path / "fresh"
+    api.new_sweep(POISSON, ["horizon_days=9,10,11"], "grid", False, None, 20, 3, folder)
+    return folder
+
+
+def edit_point(folder: Path, k: int, change: dict) -> None:
+    path = folder / "points" / f"{k:05d}.json"
+    data = json.loads(path.read_text())
+    data.update(change)
+    path.write_text(json.dumps(data))
+
+
+# --- 1. nothing overwritten without --force, no link followed ----------------------------------
+
+
+def test_report_output_is_not_overwritten_without_force(tmp_path: Path, swept: Path) -> None:
+    notes = tmp_path / "notes.html"
+    notes.write_text("my notes")
+    refused(invoke("report", swept, "-o", notes), "notes.html exists", "--force")
+    assert notes.read_text() == "my notes"
+    assert invoke("report", swept, "-o", notes, "--force").exit_code == 0
+    assert notes.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_report_side_file_is_not_overwritten_without_force(tmp_path: Path, swept: Path) -> None:
+    side = tmp_path / "notes-scenario.yaml"
+    side.write_text("my scenario")
+    refused(invoke("report", swept, "-o", tmp_path / "notes.html"), "notes-scenario.yaml exists")
+    assert side.read_text() == "my scenario"
+    assert not (tmp_path / "notes.html").exists()
+
+
+def test_report_never_replaces_the_users_scenario_with_html(tmp_path: Path, swept: Path) -> None:
+    mine = tmp_path / "my_scenario.yaml"
+    mine.write_text("title: mine\n")
+    refused(invoke("report", swept, "-o", mine), "my_scenario.yaml exists")
+    assert mine.read_text() == "title: mine\n"
+
+
+@pytest.mark.parametrize("plot", ["ranking.png", "sweep.png"])
+def test_resume_refuses_a_planted_plot_link(tmp_path: Path, fresh: Path, plot: str) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (fresh / plot).symlink_to(victim)
+    with pytest.raises(DamagedFile, match=f"{plot} is a symlink"):
+        sim.sweep(resume=fresh)
+    assert victim.read_text() == "precious"
+
+
+def test_resume_refuses_a_points_folder_that_is_a_link(tmp_path: Path, fresh: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (fresh / "points").rmdir()
+    (fresh / "points").symlink_to(elsewhere)
+    refused(invoke("sweep", "--resume", fresh), "points is a symlink")
+    assert not any(elsewhere.iterdir())
+
+
+@pytest.mark.slow
+def test_discover_refuses_a_planted_plot_link(tmp_path: Path, unsealed: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (unsealed / "discover-truce_collapsed.png").symlink_to(victim)
+    with pytest.raises(DamagedFile, match="symlink"):
+        sim.discover(unsealed, "truce_collapsed", save=True)
+    assert victim.read_text() == "precious"
+
+
+def test_discover_refuses_a_point_parquet_that_links_outside(tmp_path: Path,
+                                                             unsealed: Path) -> None:
+    outside = tmp_path / "outside.parquet"
+    shutil.move(unsealed / "points" / "00001.parquet", outside)
+    (unsealed / "points" / "00001.parquet").symlink_to(outside)
+    refused(invoke("discover", unsealed, "--outcome", "truce_collapsed"), "00001.parquet",
+            "symlink")
+
+
+# --- 2. every folder verifies itself -----------------------------------------------------------
+
+
+def test_a_fresh_folder_verifies(swept: Path, run_template: Path) -> None:
+    result = invoke("verify", swept)
+    assert result.exit_code == 0 and "OK" in result.output, result.output
+    assert sim.verify(run_template)["files"] >= 3
+
+
+def test_manifest_records_size_and_sha256_of_each_file(run_template: Path) -> None:
+    import hashlib
+
+    files = json.loads((run_template / "manifest.json").read_text())["files"]
+    data = (run_template / "replications.parquet").read_bytes()
+    assert files["replications.parquet"] == {"size": len(data),
+                                             "sha256": hashlib.sha256(data).hexdigest()}
+    assert "outcomes.png" in files and "summary.json" in files
+
+
+def test_verify_names_a_tampered_file(tmp_path: Path, run_template: Path) -> None:
+    run = Path(shutil.copytree(run_template, tmp_path / "run"))
+    summary = json.loads((run / "summary.json").read_text())
+    summary["seed"] = 4
+    (run / "summary.json").write_text(json.dumps(summary, indent=2))
+    refused(invoke("verify", run), "summary.json", "the manifest recorded")
+    refused(invoke("report", run), "summary.json")
+
+
+def test_verify_names_a_truncated_parquet(tmp_path: Path, run_template: Path) -> None:
+    run = Path(shutil.copytree(run_template, tmp_path / "run"))
+    data = (run / "replications.parquet").read_bytes()
+    (run / "replications.parquet").write_bytes(data[: len(data) // 2])
+    refused(invoke("verify", run), "replications.parquet", "truncated")
+
+
+def test_compare_of_folders_refuses_a_tampered_run(tmp_path: Path, run_template: Path) -> None:
+    a = Path(shutil.copytree(run_template, tmp_path / "a"))
+    b = Path(shutil.copytree(run_template, tmp_path / "b"))
+    (b / "replications.parquet").unlink()
+    refused(invoke("compare", a, b, "--out", tmp_path / "c"), "replications.parquet",
+            "missing")
+
+
+def test_a_planted_file_in_a_sealed_folder_is_refused(swept: Path) -> None:
+    shutil.copy(swept / "points" / "00000.json", swept / "points" / "00007.json")
+    refused(invoke("verify", swept), "00007.json", "not listed")
+
+
+def test_resume_refuses_a_point_whose_p_was_edited(unsealed: Path) -> None:
+    data = json.loads((unsealed / "points" / "00000.json").read_text())
+    name, row = next((n, r) for n, r in data["outcomes"].items() if r["count"])
+    data["outcomes"][name] = {**row, "p": 0.05}
+    (unsealed / "points" / "00000.json").write_text(json.dumps(data))
+    refused(invoke("sweep", "--resume", unsealed), "00000.json", "p is 0.05")
+
+
+def test_resume_refuses_counts_that_do_not_add_up(unsealed: Path) -> None:
+    data = json.loads((unsealed / "points" / "00000.json").read_text())
+    name = next(iter(data["outcomes"]))
+    data["outcomes"][name]["count"] = 99_999_999
+    (unsealed / "points" / "00000.json").write_text(json.dumps(data))
+    refused(invoke("sweep", "--resume", unsealed), "00000.json", "add up to 100,")
+
+
+def test_resume_refuses_an_interval_that_is_not_the_counts(unsealed: Path) -> None:
+    data = json.loads((unsealed / "points" / "00001.json").read_text())
+    name = next(iter(data["outcomes"]))
+    data["outcomes"][name]["ci"] = [0.9, 0.1]
+    (unsealed / "points" / "00001.json").write_text(json.dumps(data))
+    refused(invoke("verify", unsealed), "00001.json", "interval [0.9, 0.1]")
+
+
+def test_resume_refuses_a_point_index_that_is_not_its_file_name(unsealed: Path) -> None:
+    edit_point(unsealed, 0, {"point": 1})
+    refused(invoke("sweep", "--resume", unsealed), "00000.json", "says point 1")
+
+
+def test_resume_refuses_values_outside_the_design(unsealed: Path) -> None:
+    edit_point(unsealed, 2, {"values": {RATE: 0.9}})
+    refused(invoke("sweep", "--resume", unsealed), "00002.json", "not the design's point 2")
+
+
+def test_resume_refuses_an_outcome_the_scenario_cannot_have(unsealed: Path) -> None:
+    data = json.loads((unsealed / "points" / "00000.json").read_text())
+    data["outcomes"]["deal_no_truce"] = {"p": 0.0, "ci": [0.0, 0.0877], "count": 0}
+    (unsealed / "points" / "00000.json").write_text(json.dumps(data))
+    refused(invoke("verify", unsealed), "00000.json", "deal_no_truce")
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated", "swapped", "no outcome column"])
+def test_resume_and_discover_refuse_a_damaged_point_parquet(unsealed: Path, damage: str
+                                                            ) -> None:
+    target = unsealed / "points" / "00001.parquet"
+    if damage == "missing":
+        target.unlink()
+    elif damage == "truncated":
+        target.write_bytes(target.read_bytes()[:100])
+    elif damage == "swapped":
+        shutil.copy(unsealed / "points" / "00002.parquet", target)
+    else:
+        import pyarrow.parquet as pq
+
+        pq.write_table(pq.read_table(target).drop_columns(["outcome"]), target)
+    refused(invoke("sweep", "--resume", unsealed), "00001.parquet")
+    refused(invoke("discover", unsealed, "--outcome", "truce_collapsed"), "00001.parquet")
+
+
+def test_a_stray_file_in_points_is_refused(unsealed: Path) -> None:
+    (unsealed / "points" / "notes.txt").write_text("hello")
+    refused(invoke("verify", unsealed), "notes.txt", "not a point file")
+
+
+def test_a_json_nested_deeply_is_one_line(unsealed: Path) -> None:
+    (unsealed / "points" / "00000.json").write_text("[" * 100_000 + "]" * 100_000)
+    refused(invoke("sweep", "--resume", unsealed), "00000.json", "nested too deeply")
+
+
+def test_resume_after_damage_is_refused_before_any_work(unsealed: Path) -> None:
+    (unsealed / "points" / "00002.parquet").write_bytes(b"junk")
+    before = {p.name: p.stat().st_mtime_ns for p in (unsealed / "points").iterdir()}
+    refused(invoke("sweep", "--resume", unsealed), "00002.parquet")
+    assert before == {p.name: p.stat().st_mtime_ns for p in (unsealed / "points").iterdir()}
+
+
+def test_an_unsealed_sweep_resumes_and_verifies(unsealed: Path) -> None:
+    for suffix in ("json", "parquet"):
+        (unsealed / "points" / f"00001.{suffix}").unlink()
+    assert invoke("sweep", "--resume", unsealed).exit_code == 0
+    assert api.verify(unsealed)["complete"]
+
+
+# --- 3. clean shutdown -------------------------------------------------------------------------
+
+
+def test_the_api_caps_dask_workers_like_the_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.running import executor as ex
+
+    seen: list[int] = []
+    monkeypatch.setattr(ex, "_dask_map", lambda fn, tasks, address, workers, ordered:
+                        seen.append(workers) or iter(()))
+    monkeypatch.setattr(ex.budgets, "cores", lambda: 2)
+    list(ex.Executor(8, "local").map(abs, list(range(10))))
+    assert seen == [2]
+
+
+def _start(tmp_path: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def _wait_for(proc: subprocess.Popen[str], ready: Path, pattern: str) -> None:
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        if ready.is_dir() and any(ready.glob(pattern)):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"nothing appeared in {ready}")
+
+
+def _stop(proc: subprocess.Popen[str], how: int) -> tuple[float, str, list[str]]:
+    """Signal the command; how long it took to end, its stderr, and what of its session was
+    still running 2 s later (all of it is killed then)."""
+    t0 = time.monotonic()
+    os.kill(proc.pid, how)
+    left: list[str] = []
+    try:
+        _, err = proc.communicate(timeout=30)
+        took = time.monotonic() - t0
+        time.sleep(2)
+        left = _session(proc.pid)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    return took, err, left
+
+
+def _one_line(err: str, word: str) -> None:
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1 and word in lines[0], err
+    assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_sweep_marked_interrupted_and_resumable(tmp_path: Path) -> None:
+    proc = _start(tmp_path, "sweep", str(POISSON), "--set", "horizon_days=5:40:36", "-n", "300",
+                  "--workers", "2", "--no-plots", "--out", "sw")
+    _wait_for(proc, tmp_path / "sw" / "points", "*.json")
+    took, err, left = _stop(proc, signal.SIGTERM)
+    assert proc.returncode == 130 and took < 5 and not left, (proc.returncode, took, err)
+    _one_line(err, "interrupted")
+    assert "(interrupted)" in (tmp_path / "sw" / "INCOMPLETE").read_text()
+    assert api.verify(tmp_path / "sw")["kind"] == "sweep"
+
+
+@pytest.mark.slow
+def test_sigterm_on_compare_leaves_the_same_out_free(tmp_path: Path) -> None:
+    proc = _start(tmp_path, "compare", str(POISSON), "--vs", "horizon_days=20", "-n", "500000",
+                  "--workers", "2", "--no-plots", "--out", "cmp")
+    _wait_for(proc, tmp_path, "cmp.partial")
+    time.sleep(2)
+    _, err, left = _stop(proc, signal.SIGTERM)
+    assert proc.returncode == 130 and not left, err
+    _one_line(err, "nothing was kept")
+    assert not (tmp_path / "cmp.partial").exists() and not (tmp_path / "cmp").exists()
+
+
+def _session(pid: int) -> list[str]:
+    return subprocess.run(["pgrep", "-s", str(pid)], capture_output=True, text=True
+                          ).stdout.split()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="pgrep -s")
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_dask_run_stops_quietly_at_once(tmp_path: Path, how: int) -> None:
+    proc = _start(tmp_path, "run", str(POISSON), "-n", "3000000", "--dask", "local", "-w", "2",
+                  "--no-plots", "--out", "r")
+    _wait_for(proc, tmp_path / "r.partial" / "chunks", "*.parquet")
+    took, err, left = _stop(proc, how)
+    assert proc.returncode == 130 and took < 3 and not left, (proc.returncode, took, err, left)
+    _one_line(err, "finished chunks are kept")
+    assert "(interrupted)" in (tmp_path / "r.partial" / "INCOMPLETE").read_text()
+
+
+# --- 4. disk full --------------------------------------------------------------------------------
+
+
+def _small_files(limit: int) -> None:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+
+@pytest.mark.slow
+def test_a_full_disk_names_the_file_and_marks_the_folder(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(POISSON), "-n", "4000", "--workers", "1",
+         "--no-plots", "--out", "r"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, preexec_fn=lambda: _small_files(60_000), timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    _one_line(proc.stderr, "replications.parquet")
+    assert "File too large" in proc.stderr
+    marker = (tmp_path / "r.partial" / "INCOMPLETE").read_text()
+    assert "failed" in marker and "replications.parquet" in marker
+    assert "chunks are kept" in proc.stderr
+    assert any((tmp_path / "r.partial" / "chunks").glob("*.parquet"))
+
+
+# --- 9. streams and signals ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [["schema"], ["validate", str(POISSON)]])
+def test_writing_to_a_full_device_is_one_line(args: list[str]) -> None:
+    done = subprocess.run([sys.executable, "-m", "sim", *args], cwd=ROOT, text=True,
+                          stdout=open("/dev/full", "w"), stderr=subprocess.PIPE, timeout=120)
+    assert done.returncode == 1
+    _one_line(done.stderr, "No space left on device")
+
+
+@pytest.mark.slow
+def test_a_closed_pipe_ends_quietly() -> None:
+    done = subprocess.run(f"{sys.executable} -m sim schema | head -c 1 >/dev/null; "
+                          "echo ${PIPESTATUS[0]}", shell=True, executable="/bin/bash", cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "0" and done.stderr == "", done.stderr
+
+
+def test_ctrl_c_in_validate_exits_130_with_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    import multiprocessing.util
+
+    def interrupted(path: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim, "load", interrupted)
+    monkeypatch.setattr(os, "_exit", sys.exit)  # the CLI ends at once; here, as SystemExit
+    monkeypatch.setattr(multiprocessing.util, "_exit_function", lambda: None)
+    result = invoke("validate", POISSON)
+    assert result.exit_code == 130
+    assert result.output.strip() == "negsim: interrupted"
+
+
+# --- 5. big sweeps within budget -----------------------------------------------------------------
+
+
+def test_validating_a_sweep_keeps_no_scenario_per_point(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from sim.operations import sweeps as swp
+    from sim.running import design as dsg
+
+    text = POISSON.read_text()
+
+    def peak(points: int) -> int:
+        design = dsg.build([dsg.parse_spec(f"horizon_days=10:40:{points}")], "grid", False,
+                           None, 1)
+        job = swp.Sweep(tmp_path, text, str(POISSON), design, 1, 10)
+        tracemalloc.start()
+        try:
+            job.check()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(200), peak(1200)  # a point's Scenario alone is several kB
+    assert large < small + 500_000, (small, large)
+
+
+def test_progress_without_a_terminal_is_a_line_every_few_seconds(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from sim.cli import _Lines
+
+    now = [0.0]
+    lines = _Lines(1000, every=10, clock=lambda: now[0])
+    for _ in range(10):
+        now[0] += 3
+        lines(100)
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 2, err  # at 12 s and 24 s of a 30 s job
+    assert err[0] == "negsim: 400 of 1,000 replications (40%), 12 s so far, about 18 s left"
+
+
+# --- 7. tracebacks on odd but possible inputs ----------------------------------------------------
+
+
+def test_report_of_a_run_summary_without_metrics_is_one_line(tmp_path: Path,
+                                                             run_template: Path) -> None:
+    run = Path(shutil.copytree(run_template, tmp_path / "run"))
+    manifest = json.loads((run / "manifest.json").read_text())
+    manifest.pop("files")
+    (run / "manifest.json").write_text(json.dumps(manifest))
+    summary = json.loads((run / "summary.json").read_text())
+    del summary["metrics"]
+    (run / "summary.json").write_text(json.dumps(summary))
+    refused(invoke("report", run), "summary.json", "no metrics")
+
+
+def test_resume_of_a_sweep_json_claiming_sobol_is_one_line(unsealed: Path) -> None:
+    job = json.loads((unsealed / "sweep.json").read_text())
+    job["method"] = "sobol"
+    (unsealed / "sweep.json").write_text(json.dumps(job))
+    refused(invoke("sweep", "--resume", unsealed), "sweep.json", "sobol.n")
+
+
+def test_resume_of_a_design_point_without_the_swept_path_is_one_line(unsealed: Path) -> None:
+    job = json.loads((unsealed / "sweep.json").read_text())
+    job["points"][1] = {}
+    (unsealed / "sweep.json").write_text(json.dumps(job))
+    refused(invoke("sweep", "--resume", unsealed), "sweep.json", "point 1 does not set")
+
+
+def test_discover_refuses_an_infinite_input(unsealed: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    for k in range(3):
+        path = unsealed / "points" / f"{k:05d}.parquet"
+        table = pq.read_table(path)
+        values = [float("inf")] * table.num_rows
+        table = table.set_column(table.column_names.index(RATE), RATE, pa.array(values))
+        pq.write_table(table, path)
+        edit_point(unsealed, k, {"parquet": None})
+    refused(invoke("discover", unsealed, "--outcome", "truce_collapsed"), RATE, "not a finite")
+
+
+@pytest.mark.slow
+def test_a_full_disk_in_a_sweep_keeps_its_points_and_says_how_to_resume(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "sweep", str(POISSON), "--set", "horizon_days=5,40",
+         "-n", "3000", "--workers", "1", "--no-plots", "--out", "sw"], cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        preexec_fn=lambda: _small_files(40_000), timeout=300)
+    assert proc.returncode == 1, proc.stderr
+    _one_line(proc.stderr, "File too large")
+    assert "points/0000" in proc.stderr and "--resume" in proc.stderr
+    assert "failed" in (tmp_path / "sw" / "INCOMPLETE").read_text()
+
+
+@pytest.mark.slow
+def test_discover_plot_is_not_overwritten_without_force(tmp_path: Path, unsealed: Path) -> None:
+    mine = tmp_path / "mine.png"
+    mine.write_text("my picture")
+    refused(invoke("discover", unsealed, "--outcome", "truce_collapsed", "--plot", mine),
+            "mine.png exists", "--force")
+    assert mine.read_text() == "my picture"
+    forced = invoke("discover", unsealed, "--outcome", "truce_collapsed", "--plot", mine,
+                    "--force")
+    assert forced.exit_code == 0, forced.output
+    assert mine.read_bytes().startswith(b"\x89PNG")

@@ -1,5 +1,5 @@
 """The bargaining core: closed forms, invariances (exact under common random numbers) and
-directions (what must move which way), as MODEL.md and docs/model.md section 3 state them.
+directions (what must move which way), as docs/model.md section 3 states them.
 
 Direction checks compare arms replication by replication on common random numbers; where a
 statement is about probabilities, a step "against" the stated direction must be within Z

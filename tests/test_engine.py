@@ -1,4 +1,5 @@
-"""The engine against closed forms (MODEL.md), with tolerances from the Monte Carlo error.
+"""The engine against closed forms (docs/model.md, section 9), with tolerances from the Monte
+Carlo error.
 
 Every statistical check uses a fixed seed and a band of four standard errors, so a correct
 engine fails it with probability below 1e-4 and a wrong one is caught at these sample sizes.

@@ -83,7 +83,7 @@ def test_different_seed_gives_different_records(flagship_300: api.RunResult) -> 
 
 
 def test_sim_run_is_available_at_package_level() -> None:
-    """``import sim; sim.run(...)``, as api.py's docstring promises (STYLE.md: ``__all__``)."""
+    """``import sim; sim.run(...)``, as api.py's docstring promises (an explicit ``__all__``)."""
     result = sim.run(POISSON, runs=50)
     assert result.records.num_rows == 50
 

@@ -46,7 +46,7 @@ def half_width(row: dict[str, Any]) -> float:
 
 
 def assert_summary_schema(summary: dict[str, Any]) -> None:
-    """The summary.json contract of PRODUCT.md."""
+    """The summary.json contract the README documents."""
     assert SUMMARY_KEYS <= set(summary)
     assert isinstance(summary["scenario"], str)
     assert isinstance(summary["seed"], int)

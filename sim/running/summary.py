@@ -59,7 +59,8 @@ def column(table: Columns, name: str) -> np.ndarray:
 
 
 def summarise(table: Columns, plan: Plan, wall_s: float) -> dict[str, Any]:
-    """The summary of a run (PRODUCT.md's summary.json, plus survival and deal timing)."""
+    """The summary of a run (summary.json as the README documents it, plus survival and deal
+    timing)."""
     outcomes = stats.outcome_table(table.column("outcome").to_numpy(zero_copy_only=False),
                                    possible(plan.scenario))
     deadline = plan.deadline_day if np.isfinite(plan.deadline_day) else None

@@ -368,7 +368,7 @@ def verify(folder: str | Path) -> dict[str, Any]:
     recorded, and its numbers against each other (``negsim verify``).
 
     Returns:
-        ``{"folder", "kind", "files": files checked, "complete": bool}``.
+        ``{"folder", "kind", "files": files checked against the manifest, "complete": bool}``.
 
     Raises:
         UsageError: not a negsim results folder.

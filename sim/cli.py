@@ -331,7 +331,7 @@ class _Lines:
     """Progress when stderr is not a terminal (a log, a batch job): a line every
     ``every`` seconds, none for a job shorter than that."""
 
-    def __init__(self, total: int, every: float = 10.0,
+    def __init__(self, total: int, every: float = 30.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.total, self.every, self.clock, self.done = total, every, clock, 0
         self.start = self.last = clock()
@@ -552,9 +552,11 @@ def verify(folder: Path, as_json: bool) -> None:
     if as_json:
         click.echo(api.to_json(found))
         return
-    state = "complete" if found["complete"] else "incomplete (resumable)"
-    click.echo(f"OK {for_terminal(folder)}: {found['kind']} folder, {state}, "
-               f"{found['files']} file(s) match the manifest")
+    state = "complete" if found["complete"] else "incomplete"
+    files = (f"{found['files']} file(s) match the manifest" if found["files"] else
+             "no file list in its manifest (incomplete, or from an earlier negsim)")
+    click.echo(f"OK {for_terminal(folder)}: {found['kind']} folder, {state}; {files}; "
+               "its numbers agree")
 
 
 @main.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -28,6 +29,7 @@ from tests.conftest import ROOT, SCENARIOS
 
 POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 RATE = "actors.side_a.violation_rate"
+PROGRESS = re.compile(r"^negsim: [\d,]+ of [\d,]+ replications \(")
 
 
 def invoke(*args: str | Path) -> Result:
@@ -333,7 +335,8 @@ def _stop(proc: subprocess.Popen[str], how: int) -> tuple[float, str, list[str]]
 
 
 def _one_line(err: str, word: str) -> None:
-    lines = [x for x in err.splitlines() if x.strip()]
+    """One line of message (progress lines, printed every 30 s without a terminal, aside)."""
+    lines = [x for x in err.splitlines() if x.strip() and not PROGRESS.match(x)]
     assert len(lines) == 1 and word in lines[0], err
     assert "Traceback" not in err
 

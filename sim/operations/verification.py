@@ -35,7 +35,8 @@ def verify(folder: Path) -> dict[str, Any]:
     """Check a run, compare or sweep folder (see the module's docstring).
 
     Returns:
-        ``{"folder", "kind", "files": files checked, "complete": bool}``.
+        ``{"folder", "kind", "files": files checked against the manifest (0 when it lists
+        none: an incomplete sweep, or a folder from an earlier version), "complete": bool}``.
 
     Raises:
         UsageError: not a negsim results folder.
@@ -52,7 +53,7 @@ def verify(folder: Path) -> dict[str, Any]:
         _check_listed(folder, listed)
     {"run": _run, "compare": _compare, "sweep": _sweep}[kind](folder, manifest)
     return {"folder": str(folder), "kind": kind, "files": len(listed or {}),
-            "complete": not (folder / MARKER).exists() and listed is not None}
+            "complete": not (folder / MARKER).exists() and not folder.name.endswith(".partial")}
 
 
 def _check_listed(folder: Path, listed: dict[str, Any]) -> None:

@@ -65,7 +65,7 @@ def test_the_readme_numbers_are_the_engines_of_today() -> None:
 
     run = sim.run(ROOT / "scenarios" / "kerry_moscow_2016.yaml", runs=2000, plots=False)
     outcomes = run.records.column("outcome").to_numpy(zero_copy_only=False)
-    readme = _readme_counts("$ negsim run scenarios/kerry_moscow_2016.yaml -n 2000", 7)
+    readme = _readme_counts("$ negsim run scenarios/kerry_moscow_2016.yaml -n 2000", 8)
     assert readme == {k: v["count"] for k, v in run.summary["outcomes"].items()}
     first = {k: float(np.mean(outcomes[:1000] == k)) for k in readme}
     assert _readme_api_shares() == {k: round(v, 3) for k, v in first.items()}

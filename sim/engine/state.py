@@ -36,8 +36,8 @@ def call_in(env: simpy.Environment, delay: float, callbacks: Any, args: Any = No
     """Schedule a :class:`Call` ``delay`` days from now (as ``env.timeout(delay)`` would)."""
     if delay < 0:
         raise ValueError(f"Negative delay {delay}")
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid),  # noqa: SLF001
-                          Call(callbacks, args)))
+    queue: list[Any] = env._queue  # noqa: SLF001
+    heappush(queue, (env._now + delay, NORMAL, next(env._eid), Call(callbacks, args)))  # noqa: SLF001
 
 
 def _run(event: Call) -> None:

@@ -61,6 +61,8 @@ class Tables:
     order: list[np.ndarray]  # per proposer: positions sorted by own utility, others', index
     rank: list[np.ndarray]  # per proposer: each position's rank in that order
     others: list[np.ndarray]
+    ordered: list[np.ndarray]  # per proposer: u with its columns in that proposer's order
+    ordered_t: list[np.ndarray]  # the same, transposed (offer position, party), contiguous
 
 
 def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
@@ -80,7 +82,9 @@ def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
         r[o] = np.arange(len(idx))
         order.append(o)
         rank.append(r)
-    out = Tables(idx, u, order, rank, others)
+    ordered = [np.ascontiguousarray(u[:, o]) for o in order]
+    out = Tables(idx, u, order, rank, others, ordered,
+                 [np.ascontiguousarray(x.T) for x in ordered])
     plan.remember(key, (utilities, out))
     return out
 
@@ -130,13 +134,17 @@ def _round(tab: Tables, i: int, d: np.ndarray, delta: np.ndarray, cost: np.ndarr
     position of the offer agreed in each scenario (-1: none)."""
     n, s = v.shape[0], v.shape[1]
     thr = np.maximum(d, d + delta * (v[(i + 1) % n] - d) - cost)
-    us = tab.u[:, tab.order[i]]
-    ok = np.ones((s, us.shape[1]), dtype=bool)
-    for j in tab.others[i]:
-        ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
-    first = ok.argmax(axis=1)
-    agree = ok[np.arange(s), first] & (us[i][first] >= thr[:, i] - eps[i])
-    v[i] = np.where(agree[:, None], us[:, first].T, thr)
+    us, others = tab.ordered[i], tab.others[i]  # u in i's order, precomputed
+    if len(others) == 1:  # two parties: one responder, no running conjunction
+        j = others[0]
+        ok = us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
+    else:
+        ok = np.ones((s, us.shape[1]), dtype=bool)
+        for j in others:
+            ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
+    first = ok.argmax(axis=1)  # the first acceptable offer, or 0 when none is (any() is False)
+    agree = ok.any(axis=1) & (us[i][first] >= thr[:, i] - eps[i])
+    v[i] = np.where(agree[:, None], tab.ordered_t[i][first], thr)
     return np.where(agree, first, -1)
 
 
@@ -203,7 +211,10 @@ class Alternating(Protocol):
         return d
 
     def no_deal_values(self) -> list[float]:
-        return self.no_deal(audience=False)[0].tolist()
+        # Row 0 of no_deal(audience=False), the same sums computed for that row alone: the
+        # truce's exits ask for it at every observed violation.
+        return (self.d0[0] + self.trend * self.talks.world.now
+                + np.array(self.talks.shift)).tolist()
 
     def going_on(self, proposer: int, last: bool = False) -> np.ndarray:
         """``G[s, k]``: the value of going on after a rejection in this round (module doc)."""

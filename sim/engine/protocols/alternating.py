@@ -63,6 +63,9 @@ class Tables:
     others: list[np.ndarray]
     ordered: list[np.ndarray]  # per proposer: u with its columns in that proposer's order
     ordered_t: list[np.ndarray]  # the same, transposed (offer position, party), contiguous
+    # per proposer with one responder j: the running maximum of u_j in the proposer's order,
+    # so the first offer j accepts at threshold t is searchsorted(running, t) (None: n != 2)
+    running: list[np.ndarray | None]
 
 
 def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
@@ -83,8 +86,10 @@ def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
         order.append(o)
         rank.append(r)
     ordered = [np.ascontiguousarray(u[:, o]) for o in order]
+    running = [np.maximum.accumulate(ordered[i][oth[0]]) if len(oth) == 1 else None
+               for i, oth in enumerate(others)]
     out = Tables(idx, u, order, rank, others, ordered,
-                 [np.ascontiguousarray(x.T) for x in ordered])
+                 [np.ascontiguousarray(x.T) for x in ordered], running)
     plan.remember(key, (utilities, out))
     return out
 
@@ -134,16 +139,22 @@ def _round(tab: Tables, i: int, d: np.ndarray, delta: np.ndarray, cost: np.ndarr
     position of the offer agreed in each scenario (-1: none)."""
     n, s = v.shape[0], v.shape[1]
     thr = np.maximum(d, d + delta * (v[(i + 1) % n] - d) - cost)
-    us, others = tab.ordered[i], tab.others[i]  # u in i's order, precomputed
-    if len(others) == 1:  # two parties: one responder, no running conjunction
+    us, others, running = tab.ordered[i], tab.others[i], tab.running[i]
+    if running is not None:
+        # One responder j: the first offer in i's order with u_j >= t is the first position
+        # where the running maximum of u_j reaches t (the same comparisons, found by
+        # bisection instead of over the whole table); F when there is none.
         j = others[0]
-        ok = us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
+        first = np.searchsorted(running, thr[:, j] - eps[j], side="left")
+        found = first < len(running)
+        first[~found] = 0
     else:
         ok = np.ones((s, us.shape[1]), dtype=bool)
         for j in others:
             ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
-    first = ok.argmax(axis=1)  # the first acceptable offer, or 0 when none is (any() is False)
-    agree = ok.any(axis=1) & (us[i][first] >= thr[:, i] - eps[i])
+        first = ok.argmax(axis=1)  # the first acceptable offer, or 0 when none is
+        found = ok.any(axis=1)
+    agree = found & (us[i][first] >= thr[:, i] - eps[i])
     v[i] = np.where(agree[:, None], tab.ordered_t[i][first], thr)
     return np.where(agree, first, -1)
 

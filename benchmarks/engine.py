@@ -72,7 +72,7 @@ def through_run(path: Path, n: int, horizon: float | None = None
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=3000, help="flagship replications per round")
-    parser.add_argument("--hawkes-n", type=int, default=20, help="Hawkes replications per round")
+    parser.add_argument("--hawkes-n", type=int, default=40, help="Hawkes replications per round")
     parser.add_argument("--hawkes-days", type=float, default=3000.0, help="Hawkes horizon")
     args = parser.parse_args()
     flagship = through_run(FLAGSHIP, args.n)

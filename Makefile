@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test check lint bench docs clean
+.PHONY: run test check lint bench bench-deps docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,11 +28,17 @@ lint: $(STAMP)
 	$(BIN)/mypy sim
 	$(BIN)/lint-imports
 
+# Every goal of issue 22 as a ratio beside its goal (NegMAS side by side needs `make bench-deps`).
 bench: $(STAMP)
+	@echo "cores: $$(nproc)"
 	$(BIN)/python benchmarks/engine.py -n 3000
+	$(BIN)/python benchmarks/negmas_compare.py
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/compare.py -n 1000 -R 20 --workers 2
 	$(BIN)/python benchmarks/sweep.py
+
+bench-deps: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 
 docs: $(STAMP)
 	$(BIN)/python -m sim.scenario.docgen > docs/scenario-reference.md

@@ -4,18 +4,52 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from heapq import heappush
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL
 
 from sim.engine.rng import Draws
 
 Key = tuple[str, str]
 
 
+class Call:
+    """A bare SimPy event that runs its callbacks at its time, carrying ``args`` for them.
+
+    What ``env.timeout(delay)`` with a callback appended does (same queue, same priority, same
+    event ids, so the same order of events), without a Timeout's set-up or a closure per event:
+    the engine's hot paths (thinning candidates, Poisson arrivals) schedule millions of them.
+    ``callbacks`` may be a tuple shared by every event of one kind (SimPy only iterates it).
+    """
+
+    __slots__ = ("callbacks", "_ok", "args")
+
+    def __init__(self, callbacks: Any, args: Any):
+        self.callbacks = callbacks
+        self._ok = True
+        self.args = args
+
+
+def call_in(env: simpy.Environment, delay: float, callbacks: Any, args: Any = None) -> None:
+    """Schedule a :class:`Call` ``delay`` days from now (as ``env.timeout(delay)`` would)."""
+    if delay < 0:
+        raise ValueError(f"Negative delay {delay}")
+    queue: list[Any] = env._queue  # noqa: SLF001
+    heappush(queue, (env._now + delay, NORMAL, next(env._eid), Call(callbacks, args)))  # noqa: SLF001
+
+
+def _run(event: Call) -> None:
+    event.args()
+
+
+_RUN = (_run,)
+
+
 def after(env: simpy.Environment, delay: float, action: Callable[[], Any]) -> None:
     """Run ``action`` ``delay`` days from now, as an event callback rather than a process."""
-    env.timeout(delay).callbacks.append(lambda _event: action())
+    call_in(env, delay, _RUN, action)
 
 
 class LiveParams:
@@ -30,6 +64,11 @@ class LiveParams:
         self._mods: dict[Key, dict[str, float]] = {}
         self._value = dict(base)
         self._listeners: dict[Key, list[Callable[[], None]]] = {}
+
+    @property
+    def values(self) -> dict[Key, float]:
+        """The current values (a live view: updated in place; missing keys are 0)."""
+        return self._value
 
     def __getitem__(self, key: Key) -> float:
         return self._value.get(key, 0.0)
@@ -67,6 +106,7 @@ class PoissonClock:
         self._left = draws.exp()
         self._since = env.now
         self._token = 0
+        self._callbacks = (self._arrival,)
         self._schedule()
 
     def set_rate(self, rate: float) -> None:
@@ -80,7 +120,10 @@ class PoissonClock:
         if self._rate > 0:
             token = self._token
             delay = max(self._left, 0.0) / self._rate
-            self._env.timeout(delay).callbacks.append(lambda _: self._arrive(token))
+            call_in(self._env, delay, self._callbacks, token)
+
+    def _arrival(self, event: Call) -> None:
+        self._arrive(event.args)
 
     def _arrive(self, token: int) -> None:
         if token != self._token:

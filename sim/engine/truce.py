@@ -8,7 +8,7 @@ import math
 from collections import deque
 from functools import partial
 
-from sim.engine.state import after
+from sim.engine.state import Call, after, call_in
 from sim.engine.world import World
 
 STAKE = "stake"  # the LiveParams modifier of a party restrained by its stake
@@ -73,6 +73,10 @@ class Truce:
         self.on_deal_start = spec.starts == "on_deal"
         self.draws = [world.streams["truce:" + p] for p in self.names]
         self.keys = [(p, "violation_rate") for p in self.names]
+        self.env = world.env
+        self.values = world.live.values  # a live view: read in the hot path without a call
+        self.one_rate = len(self.rates) == 1
+        self._on_candidate = (self._candidate_event,)
         self.active = self.pending = self.started = False
         self.levels = [[0.0] * n for _ in self.rates]
         self.since = 0.0
@@ -161,12 +165,12 @@ class Truce:
         return sum(level[k] for level in levels)
 
     def _decay(self) -> None:
-        now = self.world.env.now
+        now = self.env._now  # noqa: SLF001 (the hot path: no property call)
         if now > self.since:
             dt = now - self.since
-            if len(self.rates) == 1:  # the common case, kept fast
+            if self.one_rate:  # the common case, kept fast
                 f = math.exp(-self.rates[0] * dt)
-                self.levels = [[x * f for x in self.levels[0]]]
+                self.levels[0] = [x * f for x in self.levels[0]]
             else:
                 factors = [math.exp(-r * dt) for r in self.rates]
                 self.levels = [[x * f for x in level]
@@ -174,24 +178,23 @@ class Truce:
             self.since = now
 
     def _schedule(self, i: int) -> None:
-        self.tokens[i] += 1
-        levels = self.levels  # excitation(i), inlined: this is the hot path
-        bound = self.world.live[self.keys[i]] + (
-            levels[0][i] if len(levels) == 1 else self.excitation(i))
+        tokens = self.tokens
+        tokens[i] += 1
+        # excitation(i) and live[key], inlined: this is the hot path
+        bound = self.values.get(self.keys[i], 0.0) + (
+            self.levels[0][i] if self.one_rate else self.excitation(i))
         if bound <= 0:
             return
-        token = self.tokens[i]
-        delay = self.draws[i].exp() / bound
-        self.world.env.timeout(delay).callbacks.append(
-            lambda _: self._candidate(i, token, bound))
+        call_in(self.env, self.draws[i].exp() / bound, self._on_candidate,
+                (i, tokens[i], bound))
 
-    def _candidate(self, i: int, token: int, bound: float) -> None:
+    def _candidate_event(self, event: Call) -> None:
+        i, token, bound = event.args
         if token != self.tokens[i] or not self.active:
             return
         self._decay()
-        levels = self.levels
-        rate = self.world.live[self.keys[i]] + (
-            levels[0][i] if len(levels) == 1 else self.excitation(i))
+        rate = self.values.get(self.keys[i], 0.0) + (
+            self.levels[0][i] if self.one_rate else self.excitation(i))
         if self.draws[i].uniform() * bound < rate:
             self._violate(i)
         else:

@@ -61,6 +61,11 @@ class Tables:
     order: list[np.ndarray]  # per proposer: positions sorted by own utility, others', index
     rank: list[np.ndarray]  # per proposer: each position's rank in that order
     others: list[np.ndarray]
+    ordered: list[np.ndarray]  # per proposer: u with its columns in that proposer's order
+    ordered_t: list[np.ndarray]  # the same, transposed (offer position, party), contiguous
+    # per proposer with one responder j: the running maximum of u_j in the proposer's order,
+    # so the first offer j accepts at threshold t is searchsorted(running, t) (None: n != 2)
+    running: list[np.ndarray | None]
 
 
 def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
@@ -80,7 +85,11 @@ def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
         r[o] = np.arange(len(idx))
         order.append(o)
         rank.append(r)
-    out = Tables(idx, u, order, rank, others)
+    ordered = [np.ascontiguousarray(u[:, o]) for o in order]
+    running = [np.maximum.accumulate(ordered[i][oth[0]]) if len(oth) == 1 else None
+               for i, oth in enumerate(others)]
+    out = Tables(idx, u, order, rank, others, ordered,
+                 [np.ascontiguousarray(x.T) for x in ordered], running)
     plan.remember(key, (utilities, out))
     return out
 
@@ -130,13 +139,23 @@ def _round(tab: Tables, i: int, d: np.ndarray, delta: np.ndarray, cost: np.ndarr
     position of the offer agreed in each scenario (-1: none)."""
     n, s = v.shape[0], v.shape[1]
     thr = np.maximum(d, d + delta * (v[(i + 1) % n] - d) - cost)
-    us = tab.u[:, tab.order[i]]
-    ok = np.ones((s, us.shape[1]), dtype=bool)
-    for j in tab.others[i]:
-        ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
-    first = ok.argmax(axis=1)
-    agree = ok[np.arange(s), first] & (us[i][first] >= thr[:, i] - eps[i])
-    v[i] = np.where(agree[:, None], us[:, first].T, thr)
+    us, others, running = tab.ordered[i], tab.others[i], tab.running[i]
+    if running is not None:
+        # One responder j: the first offer in i's order with u_j >= t is the first position
+        # where the running maximum of u_j reaches t (the same comparisons, found by
+        # bisection instead of over the whole table); F when there is none.
+        j = others[0]
+        first = np.searchsorted(running, thr[:, j] - eps[j], side="left")
+        found = first < len(running)
+        first[~found] = 0
+    else:
+        ok = np.ones((s, us.shape[1]), dtype=bool)
+        for j in others:
+            ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
+        first = ok.argmax(axis=1)  # the first acceptable offer, or 0 when none is
+        found = ok.any(axis=1)
+    agree = found & (us[i][first] >= thr[:, i] - eps[i])
+    v[i] = np.where(agree[:, None], tab.ordered_t[i][first], thr)
     return np.where(agree, first, -1)
 
 
@@ -213,7 +232,10 @@ class Alternating(Protocol):
         return d
 
     def no_deal_values(self) -> list[float]:
-        return self.no_deal(audience=False)[0].tolist()
+        # Row 0 of no_deal(audience=False), the same sums computed for that row alone: the
+        # truce's exits ask for it at every observed violation.
+        return (self.d0[0] + self.trend * self.talks.world.now
+                + np.array(self.talks.shift)).tolist()
 
     def going_on(self, proposer: int, last: bool = False) -> np.ndarray:
         """``G[s, k]``: the value of going on after a rejection in this round (module doc)."""

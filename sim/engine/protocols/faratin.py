@@ -98,6 +98,7 @@ class Faratin(Protocol):
         params = world.params
         self.parties = params.parties
         self.utilities = params.utilities
+        self.rows = params.utilities.tolist()  # the same floats, read without numpy per answer
         self.beliefs = params.beliefs
         self.feasible = world.plan.feasible
         self.others = talks.others
@@ -182,7 +183,7 @@ class Faratin(Protocol):
         accepted = True
         for j in self.others[i]:
             p, r = self.parties[j], self.reservations[j]
-            u = float(self.utilities[j, offer])
+            u = self.rows[j][offer]
             prob = accept_probability(u, asp[j], r, p.tau * p.span, self.eps[j])
             yes = prob >= 1.0 or (prob > 0.0 and self.draws.uniform() < prob)
             accepted &= yes

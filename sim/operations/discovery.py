@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.engine.outcomes import BY_NAME, GROUPS, OUTCOMES, is_input, possible, possible_in
-from sim.errors import NegsimError, UsageError
+from sim.errors import MissingExtra, NegsimError, UsageError
 from sim.scenario import Scenario, loads
 from sim.scenario.inputs import finite, number
 from sim.store import kind_of, read_json, read_manifest, read_table
@@ -203,13 +203,20 @@ def discover(folder: str | Path, outcome: str, settings: Settings | None = None
             "chosen": chosen}
 
 
+INSTALL_HINT = ("discover needs EMA Workbench's PRIM, an optional extra: "
+                "pip install 'negsim[discover]'")
+
+
 def _prim(exp: Experiments, y: np.ndarray, opts: Settings) -> Any:
     import pandas as pd
 
     with warnings.catch_warnings():
         # EMA Workbench warns at import about optional parallel back ends we do not use.
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
+        try:
+            from ema_workbench.analysis import prim
+        except ImportError:
+            raise MissingExtra(INSTALL_HINT) from None
 
         x = pd.DataFrame(exp.inputs)
         # y is 0 or 1: a threshold just above 0 makes the 1s the cases of interest and always

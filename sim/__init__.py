@@ -28,6 +28,10 @@ __all__ = ["run", "compare", "sweep", "trace", "discover", "verify", "RunResult"
 def __getattr__(name: str) -> Any:
     # The format (pydantic) and the run machinery (pyarrow, matplotlib) load on first use,
     # keeping `negsim --version` and `negsim validate` quick.
+    if name == "ema":  # the EMA Workbench bridge (the discover extra), loaded when asked for
+        import importlib
+
+        return importlib.import_module("sim.ema")
     if name in ("Scenario", "load", "loads"):
         from sim import scenario
 

@@ -84,6 +84,11 @@ class EngineError(NegsimError):
     """A replication could not be simulated. Exit code 1."""
 
 
+class MissingExtra(NegsimError):
+    """An optional part of negsim is not installed; the message says how to install it.
+    Exit code 1."""
+
+
 class StorageError(NegsimError):
     """A run folder could not be written or read. Exit code 1 (2 when the folder is bad input)."""
 

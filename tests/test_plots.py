@@ -158,8 +158,8 @@ def test_violations_are_plotted_per_actor_under_the_actors_labels(
 
     path = SCENARIOS / "examples" / "ceasefire_three_party.yaml"
     seen: dict[str, object] = {}
-    monkeypatch.setattr(plots, "plot_violations",
-                        lambda violations, out, title, **kw: seen.update(violations) or Path(out))
+    monkeypatch.setattr(plots, "plot_violations", lambda violations, out, title="", **kw:
+                        seen.update(violations) or Path(out))
     sim.run(path, runs=20, workers=1).plot_violations(tmp_path / "v.png")
     scenario = load(path)
     assert set(seen) == {scenario.actors[p].label for p in scenario.truce.parties}  # type: ignore[union-attr]

@@ -131,7 +131,7 @@ def test_report_of_a_three_arm_compare_shows_what_differs_and_one_scenario(
     for k in (1, 2, 3):
         assert (tmp_path / f"report-scenario-{k}.yaml").exists()
     assert ("negsim compare report-scenario-1.yaml report-scenario-2.yaml "
-            "report-scenario-3.yaml --seed 1 -n 100") in page
+            "report-scenario-3.yaml --seed 1 -n 100") in re.sub(r"<[^>]+>", "", page)
 
 
 def test_report_of_a_compare_folder(tmp_path: Path) -> None:
@@ -159,7 +159,7 @@ def test_report_of_a_sweep_folder(tmp_path: Path) -> None:
     assert "binomial noise alone would be" in page
     assert (tmp_path / "report-points.csv").read_text().splitlines() == [
         "truce.breakdown.violations", "3", "5", "7"]
-    assert "--design report-points.csv --seed 1 -n 100" in page
+    assert "--design report-points.csv --seed 1 -n 100" in re.sub(r"<[^>]+>", "", page)
 
 
 # --- a real browser ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from sim.engine.outcomes import BY_NAME, GROUPS, OUTCOMES, is_input, possible, possible_in
-from sim.errors import DamagedFile, NegsimError, UsageError
+from sim.errors import DamagedFile, MissingExtra, NegsimError, UsageError
 from sim.operations.verification import verify
 from sim.scenario import Scenario, loads
 from sim.scenario.inputs import finite, number
@@ -212,13 +212,20 @@ def discover(folder: str | Path, outcome: str, settings: Settings | None = None
             "chosen": chosen}
 
 
+INSTALL_HINT = ("discover needs EMA Workbench's PRIM, an optional extra: "
+                "pip install 'negsim[discover]'")
+
+
 def _prim(exp: Experiments, y: np.ndarray, opts: Settings) -> Any:
     import pandas as pd
 
     with warnings.catch_warnings():
         # EMA Workbench warns at import about optional parallel back ends we do not use.
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis import prim
+        try:
+            from ema_workbench.analysis import prim
+        except ImportError:
+            raise MissingExtra(INSTALL_HINT) from None
 
         x = pd.DataFrame(exp.inputs)
         # y is 0 or 1: a threshold just above 0 makes the 1s the cases of interest and always

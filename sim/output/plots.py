@@ -49,7 +49,8 @@ def plot_outcomes(outcomes: dict[str, dict], path: str | Path | None = None, tit
     ax.bar_label(bars, labels=[f"{v:.3f}" for v in p], padding=3)
     _slant(ax)
     ax.set_ylim(0.0, 1.1)
-    _label(ax, title or "Outcome probabilities", "outcome", "probability (95% Wilson interval)")
+    _label(ax, title or "How did the replications end?", "outcome",
+           "probability (95% Wilson interval)")
     if not names:
         _note(ax, "no outcomes")
     return _finish(fig, path)
@@ -79,7 +80,8 @@ def plot_survival(km: dict, path: str | Path | None = None, title: str = "",
     if horizon is not None and horizon > 0:
         ax.set_xlim(0.0, horizon)
     ax.set_ylim(0.0, 1.05)
-    _label(ax, title or "First-truce survival (Kaplan-Meier)", "days since the truce began "
+    _label(ax, title or "How long did the first truce hold? (Kaplan-Meier)",
+           "days since the truce began "
            "(number at risk below)" if km.get("risk") else "days since the truce began",
            "probability the truce holds")
     return _finish(fig, path)
@@ -130,7 +132,7 @@ def _risk_row(ax: Axes, risk: dict | None) -> None:
     ax.xaxis.labelpad = 18  # room for the row of counts between the ticks and the label
     below = ax.get_xaxis_transform()  # x in data, y in axes
     for t, n in zip(risk["t"], risk["n"], strict=True):
-        ax.text(t, -0.1, str(n), transform=below, ha="center", va="top", fontsize="small",
+        ax.text(t, -0.1, str(n), transform=below, ha="center", va="top", fontsize=9,
                 color="gray")
 
 
@@ -158,7 +160,8 @@ def plot_deal_days(deal_days: np.ndarray, path: str | Path | None = None,
     days = np.asarray(deal_days, dtype=float)
     days = days[np.isfinite(days)]
     if days.size:
-        ax.hist(days, bins=_bins(days, horizon), color=_BAR, edgecolor="white")
+        ax.hist(days, bins=_bins(days, horizon), range=(0.0, horizon) if horizon else None,
+                color=_BAR, edgecolor=_BAR, linewidth=0.5)
     else:
         _note(ax, "no deals")
     if deadline_day is not None:
@@ -172,14 +175,16 @@ def plot_deal_days(deal_days: np.ndarray, path: str | Path | None = None,
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole replications
     if horizon is not None and horizon > 0:
         ax.set_xlim(0.0, horizon)
-    _label(ax, title or f"Deal day ({days.size} deals)", "deal day (days)", "replications")
+    _label(ax, title or f"When were deals struck? ({days.size} deals)", "deal day (days)",
+           "replications")
     return _finish(fig, path)
 
 
 def _bins(days: np.ndarray, horizon: float | None) -> int:
-    """About one bin per day for short spans, at most 50."""
+    """About one bin per day for short spans, at most 30 (wider bars stay visible however
+    long the horizon: 50 one-pixel bars read as an empty panel)."""
     span = horizon if horizon else float(days.max() - days.min())
-    return int(np.clip(np.ceil(span), 1, 50))
+    return int(np.clip(np.ceil(span), 1, MAX_BINS))
 
 
 def plot_violations(violations: dict[str, np.ndarray], path: str | Path | None = None,
@@ -205,7 +210,7 @@ def plot_violations(violations: dict[str, np.ndarray], path: str | Path | None =
     ax.bar_label(bars, labels=[f"{m:.2f}" for m in means], padding=3)
     _slant(ax)
     ax.margins(y=0.12)  # headroom so the value labels clear the frame
-    _label(ax, title or "Truce violations per party", "party",
+    _label(ax, title or "Who violated the truce, and how often?", "party",
            "violations per replication (mean, 95% interval)")
     if not parties:
         _note(ax, "no violations recorded")
@@ -236,6 +241,10 @@ def _slant(ax: Axes) -> None:
         label.set_horizontalalignment("right")
 
 
+MAX_BINS = 30
+MIN_FONT = 9  # points: no label in a figure is smaller (tests/test_report_layout.py)
+
+
 def _figure(ax: Axes | None = None) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.get_figure(), ax  # type: ignore[return-value]
@@ -252,7 +261,7 @@ def _finish(fig: Figure, path: str | Path | None) -> Path | Figure:
 
 def _legend_beside(ax: Axes) -> None:
     """The legend to the right of the axes, where it never covers the data."""
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=9)
 
 
 def _label(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
@@ -317,7 +326,7 @@ def plot_side_by_side(scenarios: list[dict], path: str | Path | None = None, tit
     _slant(ax)
     ax.set_ylim(0.0, 1.05)
     _legend_beside(ax)
-    _label(ax, title or "Outcome probabilities by scenario", "outcome",
+    _label(ax, title or "How does each scenario end?", "outcome",
            "probability (95% Wilson interval)")
     return _finish(fig, path)
 
@@ -349,7 +358,7 @@ def plot_forest(comparisons: list[dict], path: str | Path | None = None, title: 
         ax.plot([lo, hi], [y, y], color=color, linewidth=2)
         ax.plot([d["diff"]], [y], "o", color=color)
     ax.axvline(0.0, color="gray", linestyle=":")
-    ax.set_yticks(range(len(rows)), [_plain(label) for label, _ in reversed(rows)], fontsize=8)
+    ax.set_yticks(range(len(rows)), [_plain(label) for label, _ in reversed(rows)], fontsize=9)
     _label(ax, title or "Difference from the baseline (red: significant after Holm)",
            "difference in probability (95% interval)", "")
     if not rows:
@@ -382,7 +391,8 @@ def plot_sweep_line(points: list[dict], path_name: str, out: str | Path, title: 
         ax.fill_between(x, ci[:, 0], ci[:, 1], color=line.get_color(), alpha=0.2)
     ax.set_ylim(0.0, 1.0)
     _legend_beside(ax)
-    _label(ax, title or "Outcomes across the sweep", path_name, "probability (95% band)")
+    _label(ax, title or "How do the outcomes change across the sweep?", path_name,
+           "probability (95% band)")
     return _save(fig, out)
 
 
@@ -416,17 +426,17 @@ def plot_heatmaps(points: list[dict], paths: list[str], out: str | Path, title: 
         _label(ax, _labels([name])[0], paths[0], paths[1])
     for ax in axes[len(names):]:
         ax.set_axis_off()
-    fig.suptitle(_plain(title or "Outcome probabilities across the sweep"))
+    fig.suptitle(_plain(title or "How do the outcomes change across the sweep?"))
     return _save(fig, out)
 
 
 def _heatmap(fig: Figure, ax: Axes, grid: np.ndarray, xs: list[float], ys: list[float]) -> None:
     image = ax.imshow(grid, origin="lower", aspect="auto", vmin=0.0, vmax=1.0, cmap="viridis")
-    ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=7)
-    ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=7)
+    ax.set_xticks(range(len(xs)), [f"{v:g}" for v in xs], fontsize=9)
+    ax.set_yticks(range(len(ys)), [f"{v:g}" for v in ys], fontsize=9)
     for (i, j), v in np.ndenumerate(grid):
         if np.isfinite(v):
-            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=7,
+            ax.text(j, i, f"{v:.2f}", ha="center", va="center", fontsize=9,
                     color="white" if v < 0.6 else "black")
     fig.colorbar(image, ax=ax, shrink=0.8)
 
@@ -457,7 +467,7 @@ def plot_ranking(sensitivity: dict, out: str | Path, title: str = "") -> Path:
         _ranking_bars(ax, x + (k - (len(params) - 1) / 2) * width, width, cells, param)
     ax.set_xticks(x, _labels(outcomes))
     _slant(ax)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     ylabel = "total Sobol index" if method == "sobol" else "|standardized regression coefficient|"
     _label(ax, title or "Which parameters move each outcome (hatched: noise could produce it)",
            "outcome", ylabel)
@@ -474,7 +484,7 @@ def _ranking_bars(ax: Axes, x: np.ndarray, width: float, cells: list[dict], labe
     for bar, cell, value in zip(bars.patches, cells, h, strict=True):
         if not np.isfinite(value):
             ax.text(bar.get_x() + bar.get_width() / 2, 0.0, "n/e", ha="center", va="bottom",
-                    fontsize=6, rotation=90)
+                    fontsize=9, rotation=90)
         elif cell.get("noise"):
             bar.set_hatch("///")
             bar.set_alpha(0.45)
@@ -547,10 +557,10 @@ def _draw_box(ax: Axes, restricted: list[dict]) -> None:
         a, b = (r["min"] - lo) / span, (r["max"] - lo) / span
         ax.barh(y, 1.0, height=0.5, color="#DDDDDD")
         ax.barh(y, b - a, height=0.5, left=a, color=_BAR)
-        ax.text(a, y + 0.3, f"{r['min']:.3g}", fontsize=7, ha="left", va="bottom")
-        ax.text(b, y + 0.3, f"{r['max']:.3g}", fontsize=7, ha="right", va="bottom")
+        ax.text(a, y + 0.3, f"{r['min']:.3g}", fontsize=9, ha="left", va="bottom")
+        ax.text(b, y + 0.3, f"{r['max']:.3g}", fontsize=9, ha="right", va="bottom")
     ax.set_yticks(range(len(restricted)), [r["input"] for r in reversed(restricted)],
-                  fontsize=8)
+                  fontsize=9)
     ax.set_xlim(0.0, 1.0)
     ax.set_ylim(-0.6, max(len(restricted), 1) - 0.2)
     _label(ax, "The chosen box (blue)\nwithin each input's range (gray)",

@@ -45,8 +45,18 @@ img{max-width:100%;height:auto;display:block;margin:.5rem 0}
 pre{white-space:pre-wrap;font-size:.8rem;background:#f6f6f6;padding:.5rem}
 code{overflow-wrap:anywhere}details{margin:.5rem 0}summary{cursor:pointer}
 .muted{color:#666;font-size:.9rem}
-@media print{body{max-width:none}h2{page-break-after:avoid}img,table{page-break-inside:avoid}}
+.nb{white-space:nowrap}
+@media (max-width:600px){body{padding:.5rem}table{font-size:.8rem}
+th,td{padding:.15rem .3rem}td.n{white-space:nowrap}}
+@page{size:A4;margin:12mm}
+@media print{body{max-width:none;padding:0}h2{page-break-after:avoid}
+img,table{page-break-inside:avoid}.scroll{overflow:visible}table{font-size:8pt}
+img{max-width:100%}}
 """
+
+BLOCK_COLUMNS = 5
+"""Value columns in one block of a wide table (beside the column that names a row): five
+"0.123 ± 0.012" cells and the key fit the width of an A4 page, and a phone scrolls less."""
 
 
 def e(value: Any) -> str:
@@ -151,9 +161,24 @@ def _image(path: Path) -> str:
 _NUMERIC = re.compile(r"^[\s\d.,+\-±\[\]—e<*×∞]*$")
 
 
+def _blocks(header: list[str], rows: list[list[Any]], key: int = 1) -> list[str]:
+    """A wide table as tables of at most BLOCK_COLUMNS value columns, each repeating the
+    first ``key`` columns: every block fits an A4 page, so nothing is clipped in print."""
+    rest = list(range(key, len(header)))
+    parts = [rest[k:k + BLOCK_COLUMNS] for k in range(0, len(rest), BLOCK_COLUMNS)] or [[]]
+    keys = list(range(key))
+    return [_table([header[i] for i in keys + part], [[r[i] for i in keys + part] for r in rows])
+            for part in parts]
+
+
+def _commands(text: str) -> str:
+    """Command lines escaped, each option (``--seed``) kept on one line."""
+    return re.sub(r"(?<![\w-])(--?[A-Za-z][\w-]*)", r'<span class="nb">\1</span>', e(text))
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     """An HTML table; cells that read as numbers or intervals are right-aligned."""
-    head = "".join(f"<th>{e(h)}</th>" for h in header)
+    head = "".join(f"<th>{_breakable(e(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(_cell(c) for c in r) + "</tr>" for r in rows)
     return f'<div class="scroll"><table><tr>{head}</tr>{body}</table></div>'
 
@@ -301,10 +326,10 @@ def _reproduce(manifest: dict[str, Any], commands: list[str], files: list[str]) 
             f"<p>The scenario files {e(', '.join(files))} are written next to this report "
             "(their text is in the collapsed scenario file section above, and in the results "
             "folder's manifest.json). From that folder:</p>",
-            f"<pre>{e(chr(10).join(commands))}</pre>",
+            f"<pre>{_commands(chr(10).join(commands))}</pre>",
             f"<p class=\"muted\">Scenario SHA-256 "
             f"<code>{e(manifest.get('scenario_sha256', ''))}</code>. Original command: "
-            f"<code>{e(original or 'not recorded')}</code>."
+            f"<code>{_commands(original or 'not recorded')}</code>."
             + (f" Ran on {e(where)}." if where else "") + "</p>",
             _table(["package", "version"], versions)]
 
@@ -515,6 +540,7 @@ def _compare(folder: Path, stem: str) -> list[str]:
            f"{'paired on common random numbers' if result['paired'] else 'UNPAIRED'}; "
            f"baseline {e(result['baseline'])}.</p>"]
     out += _stopped(result, "half-width of a paired difference")
+    out += _arm_probabilities(result)
     for c in result["comparisons"]:
         out += _comparison(c)
     if "family" in result:
@@ -533,6 +559,24 @@ def _compare(folder: Path, stem: str) -> list[str]:
         out += _assumptions(arms[0]["scenario_text"])
     command = f"negsim compare {' '.join(files)} --seed {result['seed']} -n {result['runs']}"
     return out + _reproduce(manifest, [command], files)
+
+
+def _arm_probabilities(result: dict[str, Any]) -> list[str]:
+    """Each arm's outcome probabilities with their 95% Wilson intervals, side by side (the
+    differences below are read against them)."""
+    arms = result["scenarios"]
+    names = list(dict.fromkeys(n for a in arms for n in a["outcomes"]))
+    rows = [[name, *(_probability(a["outcomes"].get(name)) for a in arms)] for name in names]
+    return ["<h2>Each scenario's outcome probabilities</h2>",
+            "<p class=\"muted\">Probability [95% Wilson interval] over each scenario's "
+            "replications.</p>",
+            *_blocks(["outcome", *(a["label"] for a in arms)], rows)]
+
+
+def _probability(o: dict[str, Any] | None) -> str:
+    if o is None:
+        return "—"
+    return f"{o['p']:.3f} [{o['ci'][0]:.3f}, {o['ci'][1]:.3f}]"
 
 
 def _comparison(c: dict[str, Any]) -> list[str]:
@@ -606,11 +650,15 @@ def _sweep(folder: Path, stem: str) -> list[str]:
     if summary is None:
         return [*out, "<p><b>This sweep is incomplete</b>: resume it with negsim sweep "
                 f"--resume {e(folder)}.</p>"]
-    header = [*job["paths"], *(f"p {o}" for o in summary["points"][0]["outcomes"])]
-    rows = [[*(p["values"][q] for q in job["paths"]),
+    header = ["point", *(f"p {o}" for o in summary["points"][0]["outcomes"]), *job["paths"]]
+    rows = [[str(p.get("point", k)),
              *(f"{o['p']:.3f} ± {(o['ci'][1] - o['ci'][0]) / 2:.3f}"
-               for o in p["outcomes"].values())] for p in summary["points"]]
-    out += ["<h2>Points</h2>", _table(header, rows)]
+               for o in p["outcomes"].values()),
+             *(p["values"][q] for q in job["paths"])] for k, p in enumerate(summary["points"])]
+    out += ["<h2>Points</h2>",
+            "<p class=\"muted\">Each point's outcome probabilities (± the 95% half-width), "
+            "then its swept values; wide tables continue in blocks, each repeating the point."
+            "</p>", *_blocks(header, rows)]
     out += ["<h2>Which parameters matter</h2>"]
     for outcome, res in summary["sensitivity"].items():
         ps = [p["outcomes"][outcome]["p"] for p in summary["points"]]

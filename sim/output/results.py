@@ -118,21 +118,19 @@ class RunResult:
 
     def plot_outcomes(self, path: str | Path | None = None, ax: Any = None) -> Any:
         """Outcome probabilities: written to ``path``, or a Figure (on ``ax`` if given)."""
-        return plots.plot_outcomes(self.summary["outcomes"], path, self.plan.scenario.title,
-                                   ax=ax)
+        return plots.plot_outcomes(self.summary["outcomes"], path, ax=ax)
 
     def plot_survival(self, path: str | Path | None = None, ax: Any = None) -> Any:
         """Kaplan-Meier survival of first truces: to ``path``, or a Figure."""
-        return plots.plot_survival(self.summary["survival"], path, self.plan.scenario.title,
-                                   self.plan.horizon, ax=ax)
+        return plots.plot_survival(self.summary["survival"], path, "", self.plan.horizon,
+                                   ax=ax)
 
     def plot_deal_days(self, path: str | Path | None = None, ax: Any = None) -> Any:
         """Deal days with the deadlines marked: to ``path``, or a Figure."""
         deadline = self.plan.deadline_day if self.plan.deadline_day == self.plan.deadline_day \
             else None
         return plots.plot_deal_days(column(self.columns, "deal_day"), path, deadline,
-                                    self.plan.horizon, self.plan.scenario.title,
-                                    renewed_deadlines(self.plan), ax=ax)
+                                    self.plan.horizon, "", renewed_deadlines(self.plan), ax=ax)
 
     def plot_violations(self, path: str | Path | None = None, ax: Any = None) -> Any:
         """Mean violations per party: to ``path``, or a Figure."""
@@ -141,7 +139,7 @@ class RunResult:
         violations = {actors[c.removeprefix("violations_")].label: column(cols, c)
                       for c in cols.column_names  # per actor (not violations_per_truce_day)
                       if c.startswith("violations_") and c.removeprefix("violations_") in actors}
-        return plots.plot_violations(violations, path, self.plan.scenario.title, ax=ax)
+        return plots.plot_violations(violations, path, ax=ax)
 
 
 def renewed_deadlines(plan: Plan) -> list[float]:

@@ -470,6 +470,28 @@ def versions() -> dict[str, str]:
     return out
 
 
+def _open_own(path: Path, inside: Path | None,
+              failure: type[StorageError | DamagedFile] = StorageError) -> int:
+    """A descriptor of a file of a results folder, opened without following a link (nor one
+    in a parent inside ``inside``); any other failure to open raises ``failure``.
+
+    Raises:
+        UsageError: the file is missing.
+        DamagedFile: the file or a parent inside the folder is a symlink.
+    """
+    if inside is not None:
+        refuse_links(path, inside)
+    try:
+        return os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except FileNotFoundError:
+        raise UsageError(f"{path} not found; is {path.parent} a negsim results folder?") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DamagedFile(f"{path} is a symlink; negsim reads only its own files in a "
+                              "results folder (remove the link)") from None
+        raise failure(f"cannot read {path}: {_why(exc)}") from None
+
+
 def read_bytes(path: Path, limit: int = MAX_READ, inside: Path | None = None) -> bytes:
     """The bytes of a file inside a results folder, refusing symlinks and huge files.
 
@@ -477,17 +499,7 @@ def read_bytes(path: Path, limit: int = MAX_READ, inside: Path | None = None) ->
         UsageError: the file is missing.
         DamagedFile: the file is a symlink, not a regular file, or too large.
     """
-    if inside is not None:
-        refuse_links(path, inside)
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise UsageError(f"{path} not found; is {path.parent} a negsim results folder?") from None
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:
-            raise DamagedFile(f"{path} is a symlink; negsim reads only its own files in a "
-                              "results folder (remove the link)") from None
-        raise StorageError(f"cannot read {path}: {_why(exc)}") from None
+    fd = _open_own(path, inside)
     with os.fdopen(fd, "rb") as f:
         if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
             raise DamagedFile(f"{path} is not a regular file")
@@ -601,14 +613,7 @@ def read_table(path: Path, required: tuple[str, ...] = ("replication", "outcome"
         UsageError: the file is missing.
         DamagedFile: the file is unreadable or lacks a required column.
     """
-    if inside is not None:
-        refuse_links(path, inside)
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        raise UsageError(f"{path} not found; is {path.parent} a negsim results folder?") from None
-    except OSError as exc:
-        raise DamagedFile(f"cannot read {path}: {_why(exc)} (a symlink?)") from None
+    fd = _open_own(path, inside, DamagedFile)
     try:
         with os.fdopen(fd, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):

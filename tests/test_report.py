@@ -221,7 +221,8 @@ return Array.from(document.querySelectorAll('td.n')).filter(td => td.textContent
 """
 FIRST_PLOT_ABOVE_SCENARIO = """
 const img = document.querySelector('img');
-const h2 = Array.from(document.querySelectorAll('h2')).find(h => /^The (baseline )?scenario/.test(h.textContent));
+const h2 = Array.from(document.querySelectorAll('h2'))
+  .find(h => /^The (baseline )?scenario/.test(h.textContent));
 return img.getBoundingClientRect().top < h2.getBoundingClientRect().top;
 """
 

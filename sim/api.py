@@ -8,6 +8,7 @@ the records (plots) are written by the output layer's writers (:mod:`sim.output.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -110,9 +111,8 @@ def prepare(scenario: ScenarioLike, overrides: Overrides = None, runs: int | Non
     opts = run_op.options(model, runs, seed, 1, precision, folder, plots, dask,
                           fresh_name=out is None)
     budgets.check_runs(opts.runs)
-    w, note = (default_workers(), "") if workers is None else \
-        run_op.workers_for(model, opts, workers)
-    return Prepared(model, text, RunOptions(**{**opts.__dict__, "workers": w}), note)
+    w, note = workers_note(workers, run_op.first_tasks(model, opts))
+    return Prepared(model, text, dataclasses.replace(opts, workers=w), note)
 
 
 def execute(scenario: Scenario, text: str, opts: RunOptions,
@@ -208,10 +208,8 @@ def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
     the workers worth starting, and a note when the number asked for was capped."""
     model, _, _ = resolve(first)
     n, s = defaults(model, runs, seed, least_runs=2)
-    if requested is None:
-        return n, default_workers(), ""
-    w, note = run_op.workers_for(model, run_op.options(model, n, s, precision=precision),
-                                 requested, chunk=DEFAULT_CHUNK)
+    opts = run_op.options(model, n, s, precision=precision)
+    w, note = workers_note(requested, run_op.first_tasks(model, opts, DEFAULT_CHUNK))
     return n, w, note
 
 
@@ -435,8 +433,11 @@ def schema() -> dict[str, Any]:
     return json_schema()
 
 
-def workers_note(requested: int, tasks: int) -> tuple[int, str]:
-    """Workers for ``tasks`` points or chunks, and a note when ``requested`` was capped."""
+def workers_note(requested: int | None, tasks: int) -> tuple[int, str]:
+    """Workers for ``tasks`` points or chunks: the number of cores when none is asked for,
+    else ``requested`` capped, with a note when it was."""
+    if requested is None:
+        return default_workers(), ""
     return budgets.cap_workers(requested, tasks)
 
 

@@ -489,7 +489,7 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
         job = api.new_sweep(_scenario_arg(scenario_file), list(specs), sample or "grid",
                             zipped, design_csv, runs, seed, out)
     left = len(job.design.points) - len(job.done())
-    w, note = (api.default_workers(), "") if workers is None else api.workers_note(workers, left)
+    w, note = api.workers_note(workers, left)
     _note(note)
     result = _with_progress(left * job.runs, lambda tick: api.sweep(
         job=job, workers=w, dask=dask_address, plots_too=plots, progress=tick))

@@ -86,13 +86,11 @@ def options(model: Scenario, runs: int | None = None, seed: int | None = None,
                       fresh_name=fresh_name)
 
 
-def workers_for(scenario: Scenario, opts: RunOptions, requested: int,
-                chunk: int | None = None) -> tuple[int, str]:
-    """Workers worth starting for the first batch of chunks (of ``chunk`` replications, by
-    default the scenario's chunk size), and a note when ``requested`` was capped."""
-    first = opts.stopping.first_batch()
+def first_tasks(scenario: Scenario, opts: RunOptions, chunk: int | None = None) -> int:
+    """The chunks of the first batch (of ``chunk`` replications, by default the scenario's
+    chunk size): more workers than these would have nothing to do."""
     size = chunk_size(scenario) if chunk is None else chunk
-    return budgets.cap_workers(requested, len(chunks(0, first, size)))
+    return len(chunks(0, opts.stopping.first_batch(), size))
 
 
 def execute(scenario: Scenario, text: str, opts: RunOptions,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import json
 import os
 import signal
@@ -40,20 +41,25 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         except NegsimError as exc:
             message = for_terminal(exc.cli_text())  # flags, where the library names arguments
             click.echo(f"negsim: {message}" if "\n" not in message else message, err=True)
-            _exit(exc.exit_code)
+            code = exc.exit_code
         except KeyboardInterrupt:
             click.echo("negsim: interrupted", err=True)
-            _exit(130)
+            code = 130
         except OSError as exc:  # an environment failure no layer below anticipated
             if exc.filename is None and exc.errno in _OUTPUT_ERRORS:
-                _output_failed(exc)
-            where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"negsim: {for_terminal(where)}{exc.strerror or exc}", err=True)
-            sys.exit(1)
+                code = _output_failed(exc)
+            else:
+                where = f"{exc.filename}: " if exc.filename else ""
+                click.echo(f"negsim: {for_terminal(where)}{exc.strerror or exc}", err=True)
+                code = 1
         except MemoryError:
             click.echo("negsim: out of memory; use fewer replications, points or terms",
                        err=True)
-            sys.exit(1)
+            code = 1
+        # Exit outside the handler: an exit raised inside it would carry the error, and with it
+        # the failed frames (a Parquet writer, a pool), into the interpreter's final teardown,
+        # where native libraries' threads may abort the process (exit -6 instead of 1).
+        _exit(code)
 
     return wrapper
 
@@ -61,21 +67,23 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
 _OUTPUT_ERRORS = (errno.EPIPE, errno.ENOSPC, errno.EIO, errno.EFBIG)
 
 
-def _output_failed(exc: OSError) -> None:
+def _output_failed(exc: OSError) -> int:
     """Standard output cannot be written: a closed pipe (``| head``) ends quietly, like any
-    tool; a full device (``> /dev/full``) in one line. Output is then discarded, so that
-    Python's own flush at exit adds nothing."""
+    tool (0); a full device (``> /dev/full``) in one line (1). Output is then discarded, so
+    that Python's own flush at exit adds nothing."""
     with contextlib.suppress(OSError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if exc.errno == errno.EPIPE:
-        sys.exit(0)
+        return 0
     click.echo(f"negsim: cannot write the output: {exc.strerror or exc}", err=True)
-    sys.exit(1)
+    return 1
 
 
 def _exit(code: int) -> None:
-    """Exit; when stopped (130), at once: what finished is stored and the message printed,
-    and a Dask cluster's clean-up at exit would wait on its dropped tasks."""
+    """Exit once what failed is released; when stopped (130), at once: what finished is
+    stored and the message printed, and a Dask cluster's clean-up at exit would wait on its
+    dropped tasks."""
+    gc.collect()  # native objects of the failed work go while their libraries are alive
     if code == 130:
         from multiprocessing import util
 

@@ -228,11 +228,17 @@ class Folder:
             return target
         with _atomic(target, self.path) as out:
             writer: pq.ParquetWriter | None = None
-            for f in files:
-                table = read_table(f, (), self.path)
-                if writer is None:
-                    writer = pq.ParquetWriter(out, table.schema)
-                writer.write_table(table)
+            try:
+                for f in files:
+                    table = read_table(f, (), self.path)
+                    if writer is None:
+                        writer = pq.ParquetWriter(out, table.schema)
+                    writer.write_table(table)
+            except BaseException:
+                if writer is not None:  # closed now, not by a finaliser after its file is gone
+                    with contextlib.suppress(Exception):
+                        writer.close()
+                raise
             assert writer is not None
             writer.close()
         return target

@@ -31,6 +31,7 @@ class Round:
     rounds: int = 1
     duration: float = 0.0
     audience: dict[int, float] = field(default_factory=dict)
+    mediator: str | None = None  # a mediator who puts its text to this round's vote
 
     @property
     def gap(self) -> float | None:
@@ -48,6 +49,7 @@ class Talks:
         assert n is not None
         self.spec = n
         self.parties = params.parties
+        self.roles = params.roles
         self.index = {p.name: k for k, p in enumerate(self.parties)}
         self.rounds = n.rounds_per_meeting
         self.resume_delay = n.resume_delay_days if n.resume_after_breakdown else None
@@ -65,22 +67,29 @@ class Talks:
         env = world.env
         for m in n.meetings.scheduled:
             self._plan_meeting(plan.scenario.day(m.day), m.label, m.duration_days,
-                               m.rounds or self.rounds, self._audience(m.audience_costs))
+                               m.rounds or self.rounds, self._audience(m.audience_costs),
+                               self._mediator(m.host))
         rate = params.base.get(("meetings", "rate"), 0.0)
         if rate > 0:
             self.clock = PoissonClock(env, world.streams["meetings"], rate, partial(
-                self.meet, n.meetings.label, n.meetings.duration_days, self.rounds))
+                self.meet, n.meetings.label, n.meetings.duration_days, self.rounds, None,
+                self._mediator(n.meetings.convened_by)))
             world.live.subscribe(MEETINGS, lambda: self.clock.set_rate(world.live[MEETINGS]))
         self._deadline_meetings()
 
     def _audience(self, costs: dict[str, float]) -> dict[int, float]:
         return {self.index[p]: float(a) for p, a in costs.items() if a}
 
+    def _mediator(self, convener: str | None) -> str | None:
+        """The convener when it is a mediator (it opens the meeting with its text)."""
+        return convener if convener in self.spec.mediators else None
+
     def _plan_meeting(self, day: float, label: str, duration: float, rounds: int,
-                      audience: dict[int, float] | None = None) -> None:
+                      audience: dict[int, float] | None = None,
+                      mediator: str | None = None) -> None:
         self.agenda.append(day + (duration / rounds if duration > 0 else 0.0))
         after(self.world.env, day - self.world.now,
-              partial(self.meet, label, duration, rounds, audience))
+              partial(self.meet, label, duration, rounds, audience, mediator))
 
     def _deadline_meetings(self) -> None:
         """The analyst's meetings before the live deadline, and the protocol's last call."""
@@ -153,8 +162,9 @@ class Talks:
         self.protocol.moved()
 
     def meet(self, label: str, duration: float, rounds: int,
-             audience: dict[int, float] | None = None) -> None:
-        """A meeting of ``rounds`` proposals, spread evenly over ``duration`` days."""
+             audience: dict[int, float] | None = None, mediator: str | None = None) -> None:
+        """A meeting of ``rounds`` proposals, spread evenly over ``duration`` days; a
+        mediator convening it puts its text to the vote in the first round."""
         w = self.world
         if not self.open or w.done:
             return
@@ -164,12 +174,14 @@ class Talks:
         audience = audience or {}
         if duration <= 0:
             for j in range(1, rounds + 1):
-                if self.round("", Round(j, rounds, 0.0, audience)):
+                if self.round("", Round(j, rounds, 0.0, audience,
+                                        mediator if j == 1 else None)):
                     return
             return
         for j in range(1, rounds + 1):
             after(w.env, j * duration / rounds,
-                  partial(self.round, label, Round(j, rounds, duration, audience)))
+                  partial(self.round, label, Round(j, rounds, duration, audience,
+                                                   mediator if j == 1 else None)))
 
     def round(self, label: str = "", position: Round | None = None) -> bool:
         """One proposal and the answers to it; True when it makes a deal."""
@@ -178,17 +190,75 @@ class Talks:
             return False
         self.position = position or Round()
         self.protocol.begin(label)
+        if self.position.mediator is not None:
+            return self._mediated(self.position.mediator)
         proposer = self.turn % len(self.parties)
         self.turn += 1
         offer = self.protocol.propose(proposer)
         if offer is None:
             return False
         w.record.proposals += 1
-        if self.protocol.respond(proposer, offer):
+        if self.protocol.respond(proposer, offer) if not self.roles.active \
+                else self._decided(proposer, offer):
             self.open = False
             w.agree(offer)
             return True
         return False
+
+    # --- roles at the table (docs/model.md, section 3.4) --------------------------------
+
+    def _mediated(self, mediator: str) -> bool:
+        """The mediator's single text, put to every party's vote; the turn does not move."""
+        offer = self.protocol.mediate(mediator)
+        if offer is None:
+            return False
+        self.world.record.texts[mediator] += 1
+        if self._decided(None, offer):
+            self.open = False
+            self.world.agree(offer)
+            return True
+        return False
+
+    def _decided(self, proposer: int | None, offer: int) -> bool:
+        """The parties vote under the decision rule, then every ratifier votes; a deal binds
+        every party (the record keeps who was outvoted)."""
+        votes = self.protocol.answers(proposer, offer)
+        if not self._carried(votes) or not self._ratified(offer):
+            return False
+        if self.roles.weights is not None:
+            self.world.record.outvoted = {p.name: float(not v)
+                                          for p, v in zip(self.parties, votes, strict=True)}
+        return True
+
+    def _carried(self, votes: list[bool]) -> bool:
+        weights = self.roles.weights
+        if weights is None:
+            return all(votes)
+        yes, total = float(weights[np.array(votes)].sum()), float(weights.sum())
+        passed = yes > self.roles.threshold * total + 1e-9 * total
+        w = self.world
+        if w.tracing:
+            w.log("vote", f"the text {'passes' if passed else 'fails'}: weight {yes:g} of "
+                  f"{total:g} accepts (needs more than {self.roles.threshold:g} of it)")
+        return passed
+
+    def _ratified(self, offer: int) -> bool:
+        """Each ratifier votes on its own stream: yes with probability q_r(offer); one
+        refusal and no deal is struck in this round."""
+        w, ok = self.world, True
+        for r in self.roles.ratifiers:
+            q = float(r.q[offer])
+            yes = w.streams["ratifier:" + r.name].uniform() < q
+            ok &= yes
+            if not yes:
+                w.record.refusals[r.name] += 1
+            if w.tracing:
+                u = float(r.utilities[offer])
+                w.log("ratification", f"{w.label(r.name)} "
+                      f"{'ratifies' if yes else 'refuses to ratify'}: {u:.3g} against no deal "
+                      f"{r.no_deal:.3g} (P(ratify) {q:.2f})", party=r.name, utility=u,
+                      aspiration=r.no_deal)
+        return ok
 
     def after_breakdown(self) -> None:
         """Talks reopen after the truce breaks down, when the scenario says so."""

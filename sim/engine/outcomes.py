@@ -216,6 +216,10 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("observed_", "violations the monitor observed and attributed to {}"),
     ("utility_", "realised utility of {}"),
     ("level_", "agreed level of {} (null without a deal)"),
+    ("refusals_", "texts the voters agreed that the ratifier {} refused to ratify"),
+    ("texts_", "single texts the mediator {} put to the parties' vote"),
+    ("outvoted_", "1 when {} voted against the last deal struck (which binds it under the "
+     "decision rule), 0 when it voted for it (null without a deal)"),
 )
 """Per-party and per-term metric columns: (column prefix, meaning with the name)."""
 FAMILY_PREFIXES: tuple[str, ...] = tuple(prefix for prefix, _ in FAMILIES)
@@ -231,7 +235,7 @@ def metric_meaning(name: str) -> str:
     return ""
 
 
-_SHARES = ("truce_share",)
+_SHARES = ("truce_share", "outvoted_")
 _SIGNED = ("utility_", "level_")  # may fall below zero; every other metric is a count, a
 # day, a rate or a share, never negative
 
@@ -239,7 +243,7 @@ _SIGNED = ("utility_", "level_")  # may fall below zero; every other metric is a
 def metric_range(name: str) -> tuple[float | None, float | None]:
     """The range a metric can take, (low, high) with None for unbounded: its intervals are
     clipped to it (a count's interval never reaches below 0)."""
-    if name in _SHARES:
+    if name.startswith(_SHARES):
         return 0.0, 1.0
     if name.startswith(_SIGNED):
         return None, None
@@ -280,6 +284,9 @@ class Record:
     deadline_outcome: str = "none"
     deadline_day: float = NAN
     utility: dict[str, float] = field(default_factory=dict)
+    refusals: dict[str, int] = field(default_factory=dict)  # per ratifier (section 3.4)
+    texts: dict[str, int] = field(default_factory=dict)  # per mediator
+    outvoted: dict[str, float] = field(default_factory=dict)  # per party, under a vote rule
     meetings: int = 0
     proposals: int = 0
     end_day: float = NAN
@@ -304,7 +311,8 @@ TEXT_COLUMNS: tuple[str, ...] = ("breakdown_cause", "declared_by")
 """Text columns null where they do not apply (typed as strings even when null in a chunk)."""
 
 _PREFIX = {"levels": "level_", "violations": "violations_", "observed": "observed_",
-           "utility": "utility_", "inputs": ""}
+           "utility": "utility_", "refusals": "refusals_", "texts": "texts_",
+           "outvoted": "outvoted_", "inputs": ""}
 
 
 def _column(group: str, key: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import expit, ndtri
 
 from sim.engine.rng import one_uniform
 from sim.engine.worth import worth_table
@@ -158,6 +158,46 @@ NO_RULES = TruceRules([], [], [], 1.0, None, [], [], 1.0, 0.0, [], True, {})
 
 
 @dataclass(frozen=True)
+class RatifierParams:
+    """A ratifier's drawn numbers, in its own units (docs/model.md, section 3.4)."""
+
+    name: str
+    utilities: np.ndarray  # u_r(o) of every offer
+    no_deal: float  # d_r: status quo value + premium
+    fallback: float  # what no deal leaves it with: the status quo value
+    tau: float  # logit noise, own units
+    q: np.ndarray  # P(it ratifies o) for every offer
+
+
+@dataclass(frozen=True)
+class Roles:
+    """Ratifiers, mediators and the decision rule of one replication."""
+
+    ratifiers: list[RatifierParams]
+    ratified: np.ndarray | None  # R(o) = prod_r q_r(o); None without ratifiers
+    mediators: dict[str, np.ndarray]  # mediator -> its exponent for each party
+    weights: np.ndarray | None  # each party's vote weight; None under unanimity
+    threshold: float  # a text passes when the weight accepting exceeds threshold * total
+
+    @property
+    def active(self) -> bool:
+        """Whether anything but unanimous parties decides (the talks' plain path otherwise)."""
+        return bool(self.ratifiers or self.mediators or self.weights is not None)
+
+
+NO_ROLES = Roles([], None, {}, None, 0.5)
+
+
+def ratify_probability(u: np.ndarray, d: float, tau: float) -> np.ndarray:
+    """:data:`sim.scenario.model.RATIFY` for every offer worth ``u``; with ``tau = 0``, 1
+    exactly where ``u >= d`` (to a relative tolerance of 1e-12), else 0."""
+    if tau <= 0:
+        scale = max(1.0, float(np.abs(u).max(initial=0.0)), abs(d))
+        return (u >= d - 1e-12 * scale).astype(float)
+    return np.asarray(expit((u - d) / tau), dtype=float)
+
+
+@dataclass(frozen=True)
 class Params:
     """Every number one replication reads, drawn from the scenario's distributions."""
 
@@ -177,6 +217,7 @@ class Params:
     effects: list[EffectParams]
     shocks: list[ShockParams]
     drawn: dict[str, float]  # every distribution-valued draw, by dotted path
+    roles: Roles = NO_ROLES
 
 
 class Plan:
@@ -320,7 +361,50 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
         parties, utilities, beliefs = _with_worth(
             plan, parties, utilities + worth_table(plan, draw, base, truce, effects))
     return Params(base=base, parties=parties, utilities=utilities, beliefs=beliefs, **deadline,
-                  **truce, aid_multiplier=aid, effects=effects, shocks=shocks, drawn=draw.drawn)
+                  **truce, aid_multiplier=aid, effects=effects, shocks=shocks, drawn=draw.drawn,
+                  roles=_roles(plan, draw, base))
+
+
+def _roles(plan: Plan, draw: _Drawer, base: dict[Key, float]) -> Roles:
+    """Ratifiers' acceptance tables, mediators' exponents and the parties' vote weights."""
+    n = plan.scenario.negotiation
+    if n is None or not (n.ratifiers or n.mediators or n.decision_rule != "unanimity"):
+        return NO_ROLES
+    ratifiers = [_ratifier(plan, name, draw, base) for name in n.ratifiers]
+    ratified = np.prod([r.q for r in ratifiers], axis=0) if ratifiers else None
+    mediators = {m: np.array([v.bias.get(p, 1.0) for p in n.parties], dtype=float)
+                 for m, v in n.mediators.items()}
+    weights = None
+    if n.decision_rule == "majority":
+        weights = np.ones(len(n.parties))
+    elif n.decision_rule == "weighted":
+        weights = np.array([n.capability[p] for p in n.parties], dtype=float)
+    return Roles(ratifiers, ratified, mediators, weights, float(n.threshold))
+
+
+def _ratifier(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float]) -> RatifierParams:
+    """One ratifier's utilities (delivered terms valued at the drawn leverage, as for a party
+    other than the patron), no-deal value, noise and acceptance table."""
+    n = plan.scenario.negotiation
+    assert n is not None
+    r, at = n.ratifiers[name], f"negotiation.ratifiers.{name}"
+    weights = []
+    for t in plan.terms:
+        w = draw(r.weights.get(t, 0.0), f"{at}.weights.{t}")
+        via = n.delivered_via.get(t)
+        if via is not None:
+            patron, _, client = via.split(".")
+            w *= base[(patron, "leverage." + client)]
+        weights.append(w)
+    u = additive_utility(plan.offers, tuple(weights))
+    if r.status_quo is None or isinstance(r.status_quo, dict):
+        levels = _status_quo_levels(plan, r.status_quo)
+        sq = float(additive_utility(levels[None, :], tuple(weights))[0])
+    else:
+        sq = draw(r.status_quo, f"{at}.status_quo")
+    d = sq + draw(r.premium, f"{at}.premium")
+    tau = draw(r.tau, f"{at}.tau", 0)
+    return RatifierParams(name, u, d, sq, tau, ratify_probability(u, d, tau))
 
 
 def _with_worth(plan: Plan, parties: list[PartyParams], utilities: np.ndarray

@@ -50,6 +50,7 @@ class World:
         self.record.violations = dict.fromkeys(plan.truce_parties, 0)
         self.record.observed = dict.fromkeys(plan.truce_parties, 0)
         self.record.inputs = dict(self.params.drawn)
+        self._roles_columns()
         if plan.scenario.truce is not None:
             self.record.breakdowns = self.record.declared_breakdowns = 0
         self.tracing = tracing
@@ -67,6 +68,14 @@ class World:
         self.talks: Talks | None = None
         self.truce: Truce | None = None
         self.aid: AidFlow | None = None
+
+    def _roles_columns(self) -> None:
+        """Columns for ratifiers, mediators and votes, only when the scenario has them."""
+        roles, rec = self.params.roles, self.record
+        rec.refusals = {r.name: 0 for r in roles.ratifiers}
+        rec.texts = dict.fromkeys(roles.mediators, 0)
+        if roles.weights is not None:
+            rec.outvoted = {p.name: math.nan for p in self.params.parties}
 
     @property
     def now(self) -> float:
@@ -193,4 +202,7 @@ class World:
                 out[p.name] = float(self.params.utilities[k, self.deal])
             else:
                 out[p.name] = p.fallback
+        for r in self.params.roles.ratifiers:
+            out[r.name] = (float(r.utilities[self.deal]) if self.deal_holds()
+                           and self.deal is not None else r.fallback)
         return out

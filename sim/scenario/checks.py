@@ -66,6 +66,9 @@ def _negotiation_refs(n: Negotiation | None) -> Iterator[tuple[Loc, str]]:
             yield ("negotiation", "meetings", "scheduled", i, "host"), m.host
     if n.meetings.convened_by:
         yield ("negotiation", "meetings", "convened_by"), n.meetings.convened_by
+    for role in ("ratifiers", "mediators", "capability"):
+        for a in getattr(n, role):
+            yield ("negotiation", role, a), a
 
 
 def _deadline_refs(d: Deadline | None) -> Iterator[tuple[Loc, str]]:
@@ -150,6 +153,7 @@ def _check_terms(s: Scenario) -> Iterator[tuple[Loc, str]]:
     if n.terms and not _any_feasible(n):
         yield ("negotiation", "constraints"), "the constraints rule out every offer"
     yield from _check_parties(s, n)
+    yield from _check_roles(s, n)
     for term, via in n.delivered_via.items():
         loc = ("negotiation", "delivered_via", term)
         problems = list(_check_via(s, loc, via))
@@ -181,6 +185,60 @@ def _check_parties(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
                        f"{', '.join(n.parties)}")
 
 
+def _check_roles(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
+    """Ratifiers and mediators are actors off the table, each in one role; docs/model.md,
+    section 3.4."""
+    for name in n.ratifiers:
+        if name in n.parties:
+            yield (("negotiation", "ratifiers", name),
+                   f"{name!r} is a party at the table; a ratifier votes on agreed texts and "
+                   "never proposes: drop it from parties or from ratifiers")
+    for name, mediator in n.mediators.items():
+        at = ("negotiation", "mediators", name)
+        if name in n.parties or name in n.ratifiers:
+            role = "a party at the table" if name in n.parties else "a ratifier"
+            yield at, (f"{name!r} is {role}, so it votes; a mediator proposes and never "
+                       "votes: give it one role")
+        elif not _convenes(n, name):
+            yield at, (f"{name!r} convenes no meeting, so it would never propose: make it a "
+                       "scheduled meeting's host or meetings.convened_by")
+        for p in mediator.bias:
+            if p in s.actors and p not in n.parties:
+                yield (*at, "bias", p), (f"{p!r} is not a party at the table (parties: "
+                                         f"{', '.join(n.parties)})")
+    yield from _check_rule(s, n)
+    roles = [r for r in ("ratifiers", "mediators") if getattr(n, r)]
+    if n.decision_rule != "unanimity":
+        roles.append("decision_rule")
+    if roles and n.protocol != "alternating":
+        yield (("negotiation", roles[0]),
+               f"{roles[0]} need the 'alternating' protocol (the one whose negotiators weigh "
+               f"ratification and count votes); protocol is {n.protocol!r}")
+
+
+def _convenes(n: Negotiation, actor: str) -> bool:
+    return n.meetings.convened_by == actor or any(m.host == actor
+                                                  for m in n.meetings.scheduled)
+
+
+def _check_rule(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
+    """A weighted rule weighs every party; capabilities are weights of parties under it."""
+    for actor in n.capability:
+        if actor in s.actors and actor not in n.parties:
+            yield (("negotiation", "capability", actor),
+                   f"{actor!r} does not vote on texts (voters: {', '.join(n.parties)})")
+    if n.decision_rule == "weighted":
+        missing = [p for p in n.parties if p not in n.capability]
+        if missing:
+            yield (("negotiation", "decision_rule"),
+                   f"decision_rule 'weighted' needs a capability for every party; missing for "
+                   f"{', '.join(missing)}")
+    elif n.capability:
+        yield (("negotiation", "capability"),
+               f"capability is read only under decision_rule 'weighted'; it is "
+               f"{n.decision_rule!r}")
+
+
 def _audiences(n: Negotiation) -> Iterator[tuple[Loc, str]]:
     """Audience costs are borne by parties at the table."""
     for i, m in enumerate(n.meetings.scheduled):
@@ -197,6 +255,12 @@ def _term_refs(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
         if isinstance(party.status_quo, dict):
             for term in party.status_quo:
                 yield ("negotiation", "parties", pname, "status_quo", term), term
+    for rname, ratifier in n.ratifiers.items():
+        for term in ratifier.weights:
+            yield ("negotiation", "ratifiers", rname, "weights", term), term
+        if isinstance(ratifier.status_quo, dict):
+            for term in ratifier.status_quo:
+                yield ("negotiation", "ratifiers", rname, "status_quo", term), term
     for i, c in enumerate(n.constraints):
         yield ("negotiation", "constraints", i, "term"), c.term
     for term in n.delivered_via:
@@ -224,6 +288,11 @@ def _check_truce(s: Scenario) -> Iterator[tuple[Loc, str]]:
     for loc, name in _excited_parties(s, t):
         if name in s.actors and name not in t.parties:
             yield loc, f"{name!r} is not a truce party (parties: {', '.join(t.parties)})"
+    for sp in s.spoilers:
+        if sp in t.parties:
+            yield (("spoilers", sp),
+                   f"{sp!r} is a truce party; a spoiler attacks from outside the truce: drop it "
+                   "from truce.parties or from spoilers")
     yield from _check_monitoring(s, t)
     yield from _check_table_parties(s, t)
     if t.breakdown.violations is None:

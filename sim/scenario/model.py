@@ -227,7 +227,9 @@ class Meeting(_Model):
 
     day: Day = Field(description="ISO date or day offset from the start.")
     label: str = Field("meeting", description="What the meeting is, e.g. 'Kerry in Moscow'.")
-    host: Slug | None = Field(None, description="Actor hosting or convening it.")
+    host: Slug | None = Field(
+        None, description="Actor hosting or convening it; when it is a mediator "
+        "(negotiation.mediators), it opens the meeting with its single text.")
     duration_days: Annotated[Real, Field(ge=0)] = Field(
         0.0, description="How long the meeting lasts; its rounds are spread evenly over it "
         "(round j of R at day + j * duration / R), so parties concede between rounds.")
@@ -257,9 +259,53 @@ class Meetings(_Model):
     scheduled: list[Meeting] = Field(default_factory=list, description="Scheduled meetings.")
     rate_per_day: Rate = Field(0.0, description="Rate of unscheduled meetings (Poisson), per day.")
     label: str = Field("talks", description="What the unscheduled meetings are.")
-    convened_by: Slug | None = Field(None, description="Actor convening unscheduled meetings.")
+    convened_by: Slug | None = Field(
+        None, description="Actor convening unscheduled meetings; when it is a mediator "
+        "(negotiation.mediators), it opens each of them with its single text.")
     duration_days: Annotated[Real, Field(ge=0)] = Field(
         0.0, description="How long an unscheduled meeting lasts (rounds spread over it).")
+
+
+# The ratifier's acceptance rule (docs/model.md, section 3.4), as the engine computes it
+# (tests/test_docs.py evaluates it against sim.engine.plan.ratify_probability).
+RATIFY = "1 / (1 + exp(-(u - d) / tau))"
+
+
+class Ratifier(_Model):
+    """An actor that votes on a text the voters have agreed but never proposes (a legislature,
+    a domestic veto player, a client who must consent)."""
+
+    weights: dict[Slug, Signed] = Field(
+        description="Value per unit of each term's level, in the ratifier's own units (additive, "
+        "as for a party; a term delivered through a patron's leverage is valued at its weight "
+        "times the drawn leverage). Terms left out weigh 0.")
+    status_quo: Annotated[dict[Slug, Real], Field(min_length=1)] | Signed | None = Field(
+        None, description="What no deal leaves the ratifier with: an offer (term -> level, "
+        "terms left out at their lowest level) valued with its weights, or a value in its units. "
+        "Default: the offer with every term at its lowest level.")
+    premium: Signed = Field(
+        0.0, description="Stated amount added to the status-quo value to give the ratifier's "
+        "no-deal value d, in its own units (what ratifying costs it beyond the terms).")
+    tau: Rate = Field(
+        0.0, description="Logit noise of the vote, in the ratifier's own units: it ratifies a "
+        "text worth u with probability q = " + RATIFY + " (d its no-deal value), each vote an "
+        "independent draw on its own stream; tau = 0 ratifies exactly when u >= d. The "
+        "negotiators know q for every offer and weigh their offers by it (two-level game, "
+        "Putnam 1988).")
+    note: str = Field("", description="Who the ratifier is and where its numbers come from.")
+
+
+class Mediator(_Model):
+    """An actor that proposes single texts at the meetings it convenes and never votes."""
+
+    bias: dict[Slug, Annotated[Real, Field(gt=0)]] = Field(
+        default_factory=dict, description="Exponent of each party's gain in the mediator's "
+        "asymmetric Nash product (parties left out: 1; equal exponents: the Nash bargaining "
+        "solution). The mediator proposes the feasible offer with every believed gain "
+        "u_k(o) - d_k > 0 that maximises R(o) * prod_k (u_k(o) - d_k) ** b_k, d_k party k's "
+        "no-deal value as the others believe it (the mean over its belief types) and R(o) the "
+        "probability that the ratifiers ratify o (1 without ratifiers).")
+    note: str = Field("", description="Who the mediator is and where its bias comes from.")
 
 
 class Negotiation(_Model):
@@ -295,6 +341,29 @@ class Negotiation(_Model):
         False, description="Whether talks resume after the truce breaks down.")
     resume_delay_days: Annotated[Real, Field(ge=0)] = Field(
         0.0, description="Days after a breakdown before talks resume.")
+    ratifiers: dict[Slug, Ratifier] = Field(
+        default_factory=dict, description="Actors who must ratify a text the voters agree "
+        "before it becomes a deal; they never propose. One refusal and the round ends without "
+        "a deal (the talks go on, as after a rejection). docs/model.md, section 3.4; "
+        "alternating protocol only.")
+    mediators: dict[Slug, Mediator] = Field(
+        default_factory=dict, description="Actors who propose single texts and never vote: a "
+        "mediator opens every meeting it convenes (a scheduled meeting it hosts, or an "
+        "unscheduled one when it is meetings.convened_by) with its text, put to the parties' "
+        "vote in the first round; the other rounds go to the parties in turn. alternating "
+        "protocol only.")
+    decision_rule: Literal["unanimity", "majority", "weighted"] = Field(
+        "unanimity", description="Which parties must accept a text for it to pass: "
+        "'unanimity' (every party; the default), 'majority' (each party weighs 1) or "
+        "'weighted' (each party weighs its capability). A text passes when the accepting "
+        "parties' weight (a proposer accepts its own) exceeds threshold times the total "
+        "weight; a deal so struck binds every party.")
+    capability: dict[Slug, Annotated[Real, Field(gt=0)]] = Field(
+        default_factory=dict, description="'weighted' rule only: each party's vote weight "
+        "(e.g. its capability share); required for every party.")
+    threshold: Annotated[Real, Field(ge=0.5, lt=1)] = Field(
+        0.5, description="'majority' and 'weighted' rules: the share of the total weight that "
+        "the accepting parties' weight must exceed (0.5: more than half).")
 
     @model_validator(mode="after")
     def _faratin_horizons(self) -> Negotiation:

@@ -67,6 +67,15 @@ class Protocol:
         """Whether every party but i accepts ``offer``."""
         raise NotImplementedError
 
+    def answers(self, i: int | None, offer: int) -> list[bool]:
+        """Every party's vote on ``offer`` (proposer i votes yes; None: a mediator's text).
+        Needed for ratifiers, mediators and decision rules (docs/model.md, section 3.4)."""
+        raise NotImplementedError
+
+    def mediate(self, name: str) -> int | None:
+        """Mediator ``name``'s single text, or None when it has none to put."""
+        raise NotImplementedError
+
     def wants_last_meeting(self) -> bool:
         """Whether some offer beats every party's value of not agreeing by the deadline."""
         return False

@@ -36,13 +36,14 @@ itself that the others accept, and agreement is immediate whenever the zone is n
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.engine.plan import Plan
+from sim.engine.plan import Plan, Roles
 from sim.engine.protocols import Protocol, register
 
 if TYPE_CHECKING:
@@ -66,6 +67,22 @@ class Tables:
     # per proposer with one responder j: the running maximum of u_j in the proposer's order,
     # so the first offer j accepts at threshold t is searchsorted(running, t) (None: n != 2)
     running: list[np.ndarray | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Ratification and voting over the feasible offers (docs/model.md, section 3.4)."""
+
+    ratified: np.ndarray  # R(o) per feasible position (ones without ratifiers)
+    weights: np.ndarray | None  # each party's vote weight; None: unanimity
+    threshold: float  # a text passes when the weight accepting exceeds threshold * total
+
+    def carried(self, votes: np.ndarray) -> np.ndarray:
+        """Whether each column of yes/no ``votes`` (parties x cases) passes the text."""
+        if self.weights is None:
+            return np.asarray(votes.all(axis=0))
+        total = float(self.weights.sum())
+        return np.asarray(self.weights @ votes > self.threshold * total + 1e-9 * total)
 
 
 def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
@@ -95,9 +112,11 @@ def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
 
 
 def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
-               eps: np.ndarray) -> np.ndarray:
+               eps: np.ndarray, rule: Rule | None = None) -> np.ndarray:
     """``V[i, s, k]``: party k's value of a round that i proposes, in the stationary
-    complete-information equilibrium of scenario ``s`` (no-deal values ``d[s]``).
+    complete-information equilibrium of scenario ``s`` (no-deal values ``d[s]``). With a
+    ``rule`` (ratifiers or a decision rule other than unanimity) each round is
+    :func:`_round_roles`.
 
     Backward induction over the proposing cycle from "never agree" (``V = d``), the last
     round's proposer being the first in the table's order, until a whole cycle's choices
@@ -114,7 +133,9 @@ def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
     for cycle in range(MAX_CYCLES):
         before = picks.copy()
         for i in range(n):  # in a finite game ending with proposer 0, read backwards
-            picks[i] = _round(tab, i, d, delta, cost, eps, v)
+            thr = np.maximum(d, d + delta * (v[(i + 1) % n] - d) - cost)
+            picks[i] = (_round(tab, i, thr, eps, v) if rule is None
+                        else _round_roles(tab, i, thr, eps, v, rule))
         if np.array_equal(picks, before):
             if settled:
                 break
@@ -133,12 +154,12 @@ def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
     return v
 
 
-def _round(tab: Tables, i: int, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
-           eps: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """One round of the stationary solution (i proposes); updates ``v[i]``, returns the
-    position of the offer agreed in each scenario (-1: none)."""
-    n, s = v.shape[0], v.shape[1]
-    thr = np.maximum(d, d + delta * (v[(i + 1) % n] - d) - cost)
+def _round(tab: Tables, i: int, thr: np.ndarray, eps: np.ndarray,
+           v: np.ndarray) -> np.ndarray:
+    """One round of the stationary solution (i proposes, ``thr[s, k]`` each party's value of
+    going on after it); updates ``v[i]``, returns the position of the offer agreed in each
+    scenario (-1: none)."""
+    s = v.shape[1]
     us, others, running = tab.ordered[i], tab.others[i], tab.running[i]
     if running is not None:
         # One responder j: the first offer in i's order with u_j >= t is the first position
@@ -156,6 +177,24 @@ def _round(tab: Tables, i: int, d: np.ndarray, delta: np.ndarray, cost: np.ndarr
         found = ok.any(axis=1)
     agree = found & (us[i][first] >= thr[:, i] - eps[i])
     v[i] = np.where(agree[:, None], tab.ordered_t[i][first], thr)
+    return np.where(agree, first, -1)
+
+
+def _round_roles(tab: Tables, i: int, thr: np.ndarray, eps: np.ndarray, v: np.ndarray,
+                 rule: Rule) -> np.ndarray:
+    """One round with ratifiers or votes: among the offers the rule passes (i votes for its
+    own), i proposes the one that maximises ``R(o) (u_i(o) - thr_i)`` (ties: first in i's
+    order), if worth its value of going on; every party then expects ``R u_k + (1 - R)
+    thr_k``. With R = 1 and unanimity this is :func:`_round`'s choice."""
+    us, r = tab.ordered[i], rule.ratified[tab.order[i]]
+    votes = us[:, None, :] >= (thr - eps)[:, :, None].transpose(1, 0, 2)  # (n, s, F)
+    votes[i] = True
+    ok = rule.carried(votes.reshape(len(us), -1)).reshape(thr.shape[0], -1) & (r > 0)
+    score = np.where(ok, r * (us[i][None, :] - thr[:, i][:, None]), -np.inf)
+    first = score.argmax(axis=1)
+    agree = ok[np.arange(len(first)), first] & (us[i][first] >= thr[:, i] - eps[i])
+    rf = r[first][:, None]
+    v[i] = np.where(agree[:, None], rf * tab.ordered_t[i][first] + (1.0 - rf) * thr, thr)
     return np.where(agree, first, -1)
 
 
@@ -207,6 +246,7 @@ class Alternating(Protocol):
         self.solved: dict[bytes, np.ndarray] = {}
         self.zone = -1
         self.g = np.zeros((1 + n * m, n))
+        self.rule = _rule(params.roles, self.tab)
 
     def _scenarios(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """No-deal bases and plan-B payoffs: row 0 the truth, row 1 + j*m + t party j's type t."""
@@ -264,7 +304,7 @@ class Alternating(Protocol):
         if v is None:
             if len(self.solved) > 64:
                 self.solved.clear()
-            v = self.solved[key] = stationary(self.tab, d, delta, cost, self.eps)
+            v = self.solved[key] = stationary(self.tab, d, delta, cost, self.eps, self.rule)
         return v
 
     # --- the round -----------------------------------------------------------------------
@@ -297,9 +337,12 @@ class Alternating(Protocol):
         """The screening offer (module doc), or None when no offer may be accepted."""
         g = self.g = self.going_on(i)
         u, gi = self.tab.u, self._believed(i, g)
-        prob = np.ones(u.shape[1])
-        for j in self.tab.others[i]:
-            prob *= self._acceptance(j, g)
+        if self.rule is None:
+            prob = np.ones(u.shape[1])
+            for j in self.tab.others[i]:
+                prob *= self._acceptance(j, g)
+        else:
+            prob = self._passing(i, g) * self.rule.ratified
         eu = prob * u[i] + (1.0 - prob) * gi
         cand = (u[i] >= gi - self.eps[i]) & (prob > 0)
         w = self.talks.world
@@ -314,9 +357,57 @@ class Alternating(Protocol):
         f = int(np.flatnonzero(cand)[np.argmin(self.tab.rank[i][cand])])
         offer = int(self.tab.idx[f])
         if w.tracing:
+            ratify = ("" if self.rule is None or not self.talks.roles.ratifiers
+                      else f", P(ratified) {self.rule.ratified[f]:.2f}")
             w.log("offer", f"{w.label(self.parties[i].name)} offers {w.describe_offer(offer)} "
-                  f"(own {u[i, f]:.3g}, believed P(accept) {prob[f]:.2f}, going on {gi:.3g})",
-                  proposer=self.parties[i].name, offer=offer)
+                  f"(own {u[i, f]:.3g}, believed P(accept) {prob[f]:.2f}{ratify}, going on "
+                  f"{gi:.3g})", proposer=self.parties[i].name, offer=offer)
+        return offer
+
+    def _passing(self, i: int | None, g: np.ndarray) -> np.ndarray:
+        """P(the rule passes each offer) as proposer ``i`` (None: a mediator) believes it: the
+        responders answer independently, each with the share of its surviving types that
+        accept; every yes/no pattern is weighed (the proposer votes yes)."""
+        assert self.rule is not None
+        voters = [j for j in range(self.n) if j != i]
+        shares = np.array([self._acceptance(j, g) for j in voters])
+        out = np.zeros(self.tab.u.shape[1])
+        for pattern in itertools.product((False, True), repeat=len(voters)):
+            votes = np.ones(self.n, dtype=bool)
+            votes[voters] = pattern
+            if self.rule.carried(votes[:, None])[0]:
+                yes = np.array(pattern)
+                out += np.prod(np.where(yes[:, None], shares, 1.0 - shares), axis=0)
+        return out
+
+    def mediate(self, name: str) -> int | None:
+        """The mediator's single text: the feasible offer with every believed gain over the
+        no-deal value positive that maximises ``R(o) prod_k gain_k(o) ** b_k`` (ties: the first
+        in the table); None when no offer gains every party."""
+        talks, w, m = self.talks, self.talks.world, self.m
+        self.g = self.going_on((talks.turn - 1) % self.n)
+        d = self.no_deal()
+        believed = np.array([d[1 + k * m: 1 + (k + 1) * m, k].mean() for k in range(self.n)])
+        gains = self.tab.u - believed[:, None]
+        ok = (gains > self.eps[:, None]).all(axis=0)
+        r = np.ones(len(ok)) if self.rule is None else self.rule.ratified
+        ok &= r > 0
+        if not ok.any():
+            w.log("pass", f"{w.label(name)} sees no text that gains every party over its "
+                  "believed no-deal value")
+            return None
+        bias = talks.roles.mediators[name]
+        logs = np.log(np.where(ok, gains, 1.0))
+        score = np.where(ok, bias @ logs + np.log(np.where(ok, r, 1.0)), -np.inf)
+        f = int(score.argmax())
+        offer = int(self.tab.idx[f])
+        if w.tracing:
+            w.log("mediator", f"{w.label(name)} proposes a single text: "
+                  f"{w.describe_offer(offer)} (believed gains " + ", ".join(
+                      f"{w.label(p.name)} {x:.3g}" for p, x in zip(self.parties, gains[:, f],
+                                                                   strict=True))
+                  + (f"; P(ratified) {r[f]:.2f})" if talks.roles.ratifiers else ")"),
+                  proposer=name, offer=offer)
         return offer
 
     def _believed(self, i: int, g: np.ndarray) -> float:
@@ -337,12 +428,19 @@ class Alternating(Protocol):
     def respond(self, i: int, offer: int) -> bool:
         """Each responder accepts iff the offer is worth its value of going on; the others
         learn from every answer (module doc)."""
+        return all(self.answers(i, offer))
+
+    def answers(self, i: int | None, offer: int) -> list[bool]:
+        """Every party's vote on ``offer`` (proposer ``i`` votes yes; None: a mediator's
+        text, which every party answers), each by the responder rule; the others learn from
+        every answer (module doc). A text's ratification does not change the rule: accepting
+        gives ``R u + (1 - R) G``, at least ``G`` exactly when ``u >= G``."""
         w, f, g, m = self.talks.world, self.pos[offer], self.g, self.m
-        accepted = True
-        for j in self.tab.others[i]:
+        votes = [True] * self.n
+        for j in (self.tab.others[i] if i is not None else range(self.n)):
             u = float(self.tab.u[j, f])
             yes = bool(u >= g[0, j] - self.eps[j])
-            accepted &= yes
+            votes[j] = yes
             types = g[1 + j * m: 1 + (j + 1) * m, j]
             keep = (u >= types - self.eps[j]) == yes
             self.alive[j] = self.alive[j] & keep
@@ -355,9 +453,22 @@ class Alternating(Protocol):
                 w.log("response", f"{w.label(p.name)} {'accepts' if yes else 'declines'}: "
                       f"{u:.3g} {'>=' if yes else '<'} going on {g[0, j]:.3g}",
                       party=p.name, utility=u, aspiration=float(g[0, j]))
-        return accepted
+        return votes
 
     def wants_last_meeting(self) -> bool:
         """Some offer beats every party's value of not agreeing by the deadline."""
         g = self.going_on(self.talks.turn % self.n, last=True)[0]
-        return bool((self.tab.u >= (g - self.eps)[:, None]).all(axis=0).any())
+        ok = (self.tab.u >= (g - self.eps)[:, None]).all(axis=0)
+        if self.rule is not None:
+            ok &= self.rule.ratified > 0
+        return bool(ok.any())
+
+
+def _rule(roles: Roles, tab: Tables) -> Rule | None:
+    """The replication's ratification and voting over the feasible offers; None for plain
+    unanimity without ratifiers (the rules of section 3.1 unchanged)."""
+    if roles.ratified is None and roles.weights is None:
+        return None
+    ratified = (np.ones(len(tab.idx)) if roles.ratified is None
+                else np.asarray(roles.ratified[tab.idx], dtype=float))
+    return Rule(ratified, roles.weights, roles.threshold)

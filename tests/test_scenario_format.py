@@ -170,6 +170,38 @@ BAD: dict[str, tuple[object, object, str]] = {
                                       r"did you mean 'violation_rate'\?"),
     "shock_without_target.yaml": (72, "shocks.offensive",
                                   r"a shock needs a target \(with factor\) or breaks_truce"),
+    # roles at the table (docs/model.md, section 3.4) and who stands outside a truce
+    "unknown_ratifier.yaml": (46, "negotiation.ratifiers.asad",
+                              r"unknown actor 'asad'; did you mean 'assad'\?"),
+    "unknown_mediator.yaml": (46, "negotiation.mediators.rebles",
+                              r"unknown actor 'rebles'; did you mean 'rebels'\?"),
+    "ratifier_is_party.yaml": (46, "negotiation.ratifiers.russia",
+                               r"'russia' is a party at the table; a ratifier votes on agreed "
+                               r"texts and never proposes"),
+    "mediator_is_party.yaml": (46, "negotiation.mediators.russia",
+                               r"'russia' is a party at the table, so it votes; a mediator "
+                               r"proposes and never votes"),
+    "mediator_is_ratifier.yaml": (49, "negotiation.mediators.assad",
+                                  r"'assad' is a ratifier, so it votes"),
+    "mediator_convenes_nothing.yaml": (46, "negotiation.mediators.rebels",
+                                       r"'rebels' convenes no meeting, so it would never "
+                                       r"propose"),
+    "mediator_bias_for_non_party.yaml": (47, "negotiation.mediators.rebels.bias.assad",
+                                         r"'assad' is not a party at the table"),
+    "weighted_without_capability.yaml": (45, "negotiation.decision_rule",
+                                         r"decision_rule 'weighted' needs a capability for "
+                                         r"every party; missing for russia"),
+    "capability_for_non_voter.yaml": (46, "negotiation.capability.assad",
+                                      r"'assad' does not vote on texts \(voters: us, russia\)"),
+    "capability_without_weighted_rule.yaml": (45, "negotiation.capability",
+                                              r"capability is read only under decision_rule "
+                                              r"'weighted'; it is 'unanimity'"),
+    "roles_under_faratin.yaml": (48, "negotiation.ratifiers",
+                                 r"ratifiers need the 'alternating' protocol.*protocol is "
+                                 r"'faratin'"),
+    "spoiler_is_truce_party.yaml": (63, "spoilers.rebels",
+                                    r"'rebels' is a truce party; a spoiler attacks from outside "
+                                    r"the truce"),
     # missing fields
     "missing_required_field.yaml": (3, "title", r"required field is missing"),
     "missing_plan_b_label.yaml": (49, "deadline.plan_b.label", r"required field is missing"),

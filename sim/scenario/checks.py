@@ -248,19 +248,19 @@ def _audiences(n: Negotiation) -> Iterator[tuple[Loc, str]]:
                        f"{actor!r} is not a party at the table{did_you_mean(actor, n.parties)}")
 
 
+def _valuer_terms(n: Negotiation) -> Iterator[tuple[Loc, str]]:
+    """Terms named in the weights and status-quo offers of parties and ratifiers."""
+    for role in ("parties", "ratifiers"):
+        for name, who in getattr(n, role).items():
+            for term in who.weights:
+                yield ("negotiation", role, name, "weights", term), term
+            if isinstance(who.status_quo, dict):
+                for term in who.status_quo:
+                    yield ("negotiation", role, name, "status_quo", term), term
+
+
 def _term_refs(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
-    for pname, party in n.parties.items():
-        for term in party.weights:
-            yield ("negotiation", "parties", pname, "weights", term), term
-        if isinstance(party.status_quo, dict):
-            for term in party.status_quo:
-                yield ("negotiation", "parties", pname, "status_quo", term), term
-    for rname, ratifier in n.ratifiers.items():
-        for term in ratifier.weights:
-            yield ("negotiation", "ratifiers", rname, "weights", term), term
-        if isinstance(ratifier.status_quo, dict):
-            for term in ratifier.status_quo:
-                yield ("negotiation", "ratifiers", rname, "status_quo", term), term
+    yield from _valuer_terms(n)
     for i, c in enumerate(n.constraints):
         yield ("negotiation", "constraints", i, "term"), c.term
     for term in n.delivered_via:

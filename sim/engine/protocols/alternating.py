@@ -130,7 +130,7 @@ def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
     picks, settled = np.full((n, s), -2), False
     seen: dict[bytes, int] = {}
     values: list[np.ndarray] = []
-    for cycle in range(MAX_CYCLES):
+    for _ in range(MAX_CYCLES):
         before = picks.copy()
         for i in range(n):  # in a finite game ending with proposer 0, read backwards
             thr = np.maximum(d, d + delta * (v[(i + 1) % n] - d) - cost)
@@ -149,7 +149,7 @@ def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
         key = picks.tobytes()
         if key in seen:  # the choices cycle (a discrete game may have no stationary point):
             return np.mean(values[seen[key]:], axis=0)  # the mean value over the period
-        seen[key] = cycle
+        seen[key] = len(values)  # the index of this cycle's values (settled cycles add none)
         values.append(v.copy())
     return v
 

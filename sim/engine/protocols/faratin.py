@@ -2,7 +2,7 @@
 
 Each party concedes on its own clock from its best feasible offer to its no-deal value by its
 own stated horizon; a credible deadline pulls a threatened party's horizon earlier (speeds
-average). Kept for comparison with the default protocol (docs/model.md, section 3.4).
+average). Kept for comparison with the default protocol (docs/model.md, section 3.2).
 """
 
 from __future__ import annotations

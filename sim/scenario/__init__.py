@@ -17,6 +17,7 @@ from sim.scenario.loading import dumps, from_document, json_schema, load, loads
 from sim.scenario.model import (
     INF,
     Actor,
+    After,
     Aid,
     Breakdown,
     Choice,
@@ -37,6 +38,7 @@ from sim.scenario.model import (
     Negotiation,
     Normal,
     Num,
+    Partner,
     Party,
     PartyWorth,
     PlanB,
@@ -54,7 +56,9 @@ from sim.scenario.model import (
     Truce,
     TruceWorth,
     Uniform,
+    When,
 )
+from sim.scenario import timing
 from sim.scenario.yamlload import dotted
 
 __all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema", "dotted",
@@ -64,4 +68,5 @@ __all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema",
            "Int", "Meeting",
            "Meetings", "Monitoring", "Negotiation", "Normal", "Num", "Party", "PlanB", "Positive",
            "Probability", "Rate", "Real", "Shock", "Signed", "Slug", "Spoiler", "Triangular",
-           "Truce", "Uniform", "Stake", "PartyWorth", "TruceWorth"]
+           "Truce", "Uniform", "Stake", "PartyWorth", "TruceWorth", "After", "Partner",
+           "When", "timing"]

@@ -161,7 +161,11 @@ def _span(lo: float, hi: float) -> str:
 
 
 def _check_threats(s: Scenario) -> Iterator[tuple[Loc, str]]:
-    """A threat is addressed to others than its setter, and can find the partners it needs."""
+    """One deadline form; a threat is addressed to others than its setter, and can find the
+    partners it needs."""
+    if s.deadline is not None and s.deadlines:
+        yield ("deadlines",), ("give either deadline (one) or deadlines (a map), not both; "
+                               "move the single deadline into the map under a name")
     for name, d in s.threats().items():
         at = tuple(s.threat_path(name).split("."))
         targets = [d.target] if isinstance(d.target, str) else d.target or []
@@ -185,7 +189,9 @@ def _check_timing(s: Scenario) -> Iterator[tuple[Loc, str]]:
             hint = (f"; shock {ref.split('.')[1]!r} has no duration_days, so no end"
                     if ref.endswith(".end") and ref.replace(".end", ".start") in known
                     else did_you_mean(ref, known))
-            yield loc, f"unknown event {ref!r} in after{hint} (events: {', '.join(known)})"
+            yield loc, (f"unknown event {ref!r} in after{hint}; expected shocks.NAME.start, "
+                        f"shocks.NAME.end, deadlines.NAME.day or deadline.day (events: "
+                        f"{', '.join(known) or 'none'})")
     loop = None if bad else timing.cycle(s)
     if loop:
         yield (*known[loop[0]][0], ), (

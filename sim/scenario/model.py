@@ -135,20 +135,15 @@ Signed = Annotated[Num, _in_range(-INF, INF)]
 Positive = Annotated[Num, _in_range(1e-9, INF)]
 Day = dt.date | Annotated[Real, Field(ge=0)]
 
-# A reference to an event fixed at the start of a replication (docs/scenario-reference.md,
-# "Timing references"): shocks.NAME.start, shocks.NAME.end, deadlines.NAME.day, deadline.day.
-REFERENCE = r"^(shocks\.[a-z][a-z0-9_]*\.(start|end)|deadlines\.[a-z][a-z0-9_]*\.day|deadline\.day)$"
-
-
 class After(_Model):
     """A day tied to another event of the same replication: that event's day plus an offset."""
 
-    after: Annotated[str, Field(pattern=REFERENCE)] = Field(
+    after: str = Field(
         description="The event: shocks.NAME.start or shocks.NAME.end (the day a shock is "
         "scheduled to start or to end, whether or not its probability lets it happen), "
         "deadlines.NAME.day (a deadline's first day) or deadline.day (the single deadline's). "
         "Resolved once per replication, in dependency order; a cycle or an unknown name is "
-        "refused.")
+        "refused (the grammar: docs/scenario-reference.md, timing references).")
     plus: Signed = Field(
         0.0, description="Days added to the event's day (negative: before it); the result is "
         "clipped at day 0.")
@@ -704,12 +699,6 @@ class Scenario(_Model):
     effects: dict[Slug, Effect] = Field(
         default_factory=dict, description="How agreed terms change parameters.")
     shocks: dict[Slug, Shock] = Field(default_factory=dict, description="Scheduled shocks.")
-
-    @model_validator(mode="after")
-    def _one_deadline_form(self) -> Scenario:
-        if self.deadline is not None and self.deadlines:
-            raise ValueError("give either deadline (one) or deadlines (a map), not both")
-        return self
 
     def threats(self) -> dict[str, Deadline]:
         """Every deadline by name: the map, or the single block under the name 'deadline'."""

@@ -64,6 +64,9 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
         "bdffd903e915153ebb8bcb8f6c397643c00014891d77796f6f3df0d4934ade8e",
     ('scenarios/no_carrot.yaml', 40, None):
         "6c1f1bba3219877f92f8739e6cf8f43adfd92f2eddbc2dedc599dae3ad469d55",
+    # Issue 21 (several threats): frozen when it was added, on the threats branch.
+    ('scenarios/examples/two_threats.yaml', 40, None):
+        "ccdb0ba6407f983a377281c44d9821fb5fc9786fe397b3cf9122104fa001324a",
 }
 
 

@@ -189,7 +189,7 @@ deadlines:
 
 
 def test_a_harsher_plan_b_of_the_second_threat_never_lowers_deals_by_its_day() -> None:
-    n, shares = 600, []
+    n, shares = 300, []
     for harsh in (-0.3, -0.6, -1.0, -2.0):
         plan = plan_of(DIRECTION.replace("HARSH", str(harsh)))
         shares.append(np.mean([run_replication(plan, i).deal_day <= 20 for i in range(n)]))

@@ -5,6 +5,7 @@ errors as located messages (``explain``), safe YAML reading (``yamlload``) and l
 (``inputs``), the shipped scenarios (``shipped``) and the scenario reference (``docgen``).
 May import ``sim.stats``, ``sim.store`` and ``sim.errors``; nothing that runs the model."""
 
+from sim.scenario import timing
 from sim.scenario.checks import (
     TARGET_PARAMS,
     cross_check,
@@ -58,7 +59,6 @@ from sim.scenario.model import (
     Uniform,
     When,
 )
-from sim.scenario import timing
 from sim.scenario.yamlload import dotted
 
 __all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema", "dotted",

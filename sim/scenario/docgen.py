@@ -17,7 +17,9 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
     ("negotiation.constraints[]", scn.Constraint), ("negotiation.meetings", scn.Meetings),
     ("negotiation.meetings.scheduled[]", scn.Meeting),
     ("deadline (or each of deadlines.NAME)", scn.Deadline), ("deadline.plan_b", scn.PlanB),
-    ("deadline.plan_b.partners.ID", scn.Partner), ("{after, plus} (a timing reference)", scn.After), ("truce", scn.Truce), ("truce.breakdown", scn.Breakdown),
+    ("deadline.plan_b.partners.ID", scn.Partner),
+    ("{after, plus} (a timing reference)", scn.After), ("truce", scn.Truce),
+    ("truce.breakdown", scn.Breakdown),
     ("truce.monitoring", scn.Monitoring), ("truce.exits", scn.Exits),
     ("truce.exits.parties.ID", scn.Exit), ("truce.degraded", scn.Degraded),
     ("truce.collapse", scn.Collapse),
@@ -79,22 +81,31 @@ def _type(tp: Any) -> str:
     return text.replace("|", " or ")
 
 
+def _timing(args: tuple[Any, ...]) -> str:
+    """A day or duration that may be a reference: 'day or `{after, plus}`'."""
+    rest = [_name(a) for a in args if a not in (scn.After, type(None))]
+    kind = "day" if "date" in rest else "number"
+    return kind + " or `{after, plus}`" + (" (optional)" if type(None) in args else "")
+
+
+def _union(args: tuple[Any, ...]) -> str:
+    if scn.After in args:
+        return _timing(args)
+    if scn.Uniform in args:
+        return "number"
+    names = [_name(a) for a in args if a is not type(None)]
+    if set(names) == {"date", "number"} or names == ["date", "number"]:
+        return "day"
+    return " or ".join(dict.fromkeys(names)) + (" (optional)" if type(None) in args else "")
+
+
 def _name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Annotated:
         return _name(args[0])
-    if scn.After in args:
-        rest = [_name(a) for a in args if a not in (scn.After, type(None))]
-        kind = "day" if "date" in rest else "number"
-        return kind + " or `{after, plus}`" + (" (optional)" if type(None) in args else "")
-    if tp is scn.Num or scn.Uniform in args:
-        return "number"
     if origin in (typing.Union, types.UnionType):
-        names = [_name(a) for a in args if a is not type(None)]
-        if set(names) == {"date", "number"} or names == ["date", "number"]:
-            return "day"
-        return " or ".join(dict.fromkeys(names)) + (" (optional)" if type(None) in args else "")
+        return _union(args)
     if origin is dict:
         return f"mapping of {_name(args[0])} to {_name(args[1])}"
     if origin is list:

@@ -151,6 +151,17 @@ BAD: dict[str, tuple[object, object, str]] = {
     "boolean_horizon.yaml": (6, "horizon_days", r"valid number"),
     # days and cross-checks
     "deadline_after_horizon.yaml": (47, "deadline.day", r"day 90, outside the horizon \[0, 60\]"),
+    "deadline_and_deadlines.yaml": (51, "deadlines", r"either deadline \(one\) or deadlines"),
+    "deadline_target_is_setter.yaml": (47, "deadline.target",
+                                       r"'us' sets this deadline and cannot be its target"),
+    "requires_more_partners.yaml": (52, "deadline.plan_b.requires_partners",
+                                    r"requires 2 partners but plan B names 1 \(nusra\)"),
+    "timing_unknown_event.yaml": (73, "shocks.offensive.day",
+                                  r"unknown event 'deadline\.days' in after; did you mean "
+                                  r"'deadline\.day'\?"),
+    "timing_cycle.yaml": (73, "shocks.lull.day",
+                          r"cycle: shocks\.lull\.start -> shocks\.offensive\.start -> "
+                          r"shocks\.lull\.end -> shocks\.lull\.start"),
     "date_before_start.yaml": (43, "negotiation.meetings.scheduled[0].day",
                                r"2019-12-25 is day -7, outside the horizon"),
     "constraints_rule_out_every_offer.yaml": (37, "negotiation.constraints",

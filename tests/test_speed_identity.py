@@ -67,6 +67,9 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
     # Issue 21 (roles at the table): frozen when the example was added.
     ('scenarios/examples/ratified_treaty.yaml', 40, None):
         "bccb9969377c5430e40695645471c19f0c0ebd7690c66b7f952724ceb366e81e",
+    # Issue 21 (several threats): frozen when it was added, on the threats branch.
+    ('scenarios/examples/two_threats.yaml', 40, None):
+        "ccdb0ba6407f983a377281c44d9821fb5fc9786fe397b3cf9122104fa001324a",
 }
 
 

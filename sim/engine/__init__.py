@@ -34,8 +34,8 @@ def build(plan: Plan, replication: int, tracing: bool = False,
         world.aid = AidFlow(world)
     start_spoilers(world)
     schedule_shocks(world)
-    if s.deadline is not None:
-        world.env.process(deadline(world))
+    for k in range(len(world.params.threats)):
+        world.env.process(deadline(world, k))
     return world
 
 

@@ -23,6 +23,15 @@ MEETINGS = ("meetings", "rate")
 
 
 @dataclass
+class Threat:
+    """A deadline as the talks see it now: its effective credibility and its day (NaN once
+    the threat is spent)."""
+
+    credibility: float
+    day: float
+
+
+@dataclass
 class Round:
     """Where the current round sits: its index in its meeting, the meeting's rounds and
     duration, and the audience costs the meeting carries (by party index)."""
@@ -58,15 +67,15 @@ class Talks:
         self.turn = 0
         self.open = True
         self.shift = [0.0] * len(self.parties)  # damaged trust: premiums added at breakdowns
-        self.credibility = params.credibility
-        self.deadline = plan.deadline_day
+        self.threats = [Threat(t.effective, t.day) for t in params.threats]
+        self.specs = list(plan.threats.values())
         self.position = Round()
         self.agenda: list[float] = []  # days of the first rounds of meetings still to come
         self.protocol: Protocol = make(n.protocol, self)
-        self.protocol.threat(params.credibility, plan.deadline_day)
+        self.protocol.threat(self.credibility, self.deadline)
         env = world.env
-        for m in n.meetings.scheduled:
-            self._plan_meeting(plan.scenario.day(m.day), m.label, m.duration_days,
+        for m, day in zip(n.meetings.scheduled, params.meeting_days, strict=True):
+            self._plan_meeting(day, m.label, m.duration_days,
                                m.rounds or self.rounds, self._audience(m.audience_costs),
                                self._mediator(m.host))
         rate = params.base.get(("meetings", "rate"), 0.0)
@@ -75,7 +84,25 @@ class Talks:
                 self.meet, n.meetings.label, n.meetings.duration_days, self.rounds, None,
                 self._mediator(n.meetings.convened_by)))
             world.live.subscribe(MEETINGS, lambda: self.clock.set_rate(world.live[MEETINGS]))
-        self._deadline_meetings()
+        for k in range(len(self.threats)):
+            self._deadline_meetings(k)
+
+    @property
+    def credibility(self) -> float:
+        """The first deadline's effective credibility now (0 without one)."""
+        return self.threats[0].credibility if self.threats else 0.0
+
+    @property
+    def deadline(self) -> float:
+        """The first deadline's day now (NaN without one, or once spent)."""
+        return self.threats[0].day if self.threats else math.nan
+
+    def live(self, now: float) -> list[tuple[int, float, float]]:
+        """The live threats ``(index, credibility, day)``, credible and still ahead, in date
+        order (ties in the scenario's order)."""
+        out = [(k, t.credibility, t.day) for k, t in enumerate(self.threats)
+               if t.credibility > 0 and t.day > now]
+        return sorted(out, key=lambda x: (x[2], x[0]))
 
     def _audience(self, costs: dict[str, float]) -> dict[int, float]:
         return {self.index[p]: float(a) for p, a in costs.items() if a}
@@ -91,25 +118,24 @@ class Talks:
         after(self.world.env, day - self.world.now,
               partial(self.meet, label, duration, rounds, audience, mediator))
 
-    def _deadline_meetings(self) -> None:
-        """The analyst's meetings before the live deadline, and the protocol's last call."""
-        d, now = self.world.plan.scenario.deadline, self.world.now
-        if d is None or not self.deadline > now:
+    def _deadline_meetings(self, k: int) -> None:
+        """The analyst's meetings before deadline ``k`` (live), and the protocol's last call."""
+        d, now, day = self.specs[k], self.world.now, self.threats[k].day
+        if not day > now:
             return
         for m in d.meetings:
-            if self.deadline - m.days_before >= now:
-                self._plan_meeting(self.deadline - m.days_before, m.label, 0.0,
-                                   m.rounds or self.rounds)
-        call = self.deadline - d.last_call_days
-        if self.protocol.calls_last_meeting and self.credibility > 0 and call >= now:
-            after(self.world.env, call - now, partial(self._last_call, self.deadline))
+            if day - m.days_before >= now:
+                self._plan_meeting(day - m.days_before, m.label, 0.0, m.rounds or self.rounds)
+        call = day - d.last_call_days
+        if self.protocol.calls_last_meeting and self.threats[k].credibility > 0 and call >= now:
+            after(self.world.env, call - now, partial(self._last_call, k, day))
 
-    def _last_call(self, deadline: float) -> None:
-        """A last meeting before the deadline, when some offer beats every party's lottery."""
+    def _last_call(self, k: int, deadline: float) -> None:
+        """A last meeting before deadline ``k``, when some offer beats every party's lottery."""
         w = self.world
-        if deadline != self.deadline or not self.open or w.done or w.deal_holds():
+        if deadline != self.threats[k].day or not self.open or w.done or w.deal_holds():
             return
-        if self.protocol.wants_last_meeting():
+        if self.protocol.wants_last_meeting(deadline):
             w.log("talks", f"a last meeting is called before the deadline (day {deadline:g})")
             self.meet("last meeting before the deadline", 0.0, self.rounds)
 
@@ -119,10 +145,10 @@ class Talks:
         if gap is not None:
             return now + gap
         ahead = [t for t in self.agenda if t > now]
-        d = self.world.plan.scenario.deadline
-        if (self.protocol.calls_last_meeting and d is not None and self.credibility > 0
-                and self.deadline - d.last_call_days > now):
-            ahead.append(self.deadline - d.last_call_days)
+        if self.protocol.calls_last_meeting:
+            for d, t in zip(self.specs, self.threats, strict=True):
+                if t.credibility > 0 and t.day - d.last_call_days > now:
+                    ahead.append(t.day - d.last_call_days)
         return min(ahead, default=math.inf)
 
     def meeting_rate(self) -> float:
@@ -134,11 +160,11 @@ class Talks:
         """Each party's current no-deal value, in its own units (what a deal is worth above)."""
         return self.protocol.no_deal_values()
 
-    def retime(self, credibility: float, deadline: float) -> None:
-        """The threat changed (set, lapsed, renewed)."""
-        self.credibility, self.deadline = credibility, deadline
+    def retime(self, k: int, credibility: float, deadline: float) -> None:
+        """Deadline ``k``'s threat changed (lapsed, renewed, spent)."""
+        self.threats[k] = Threat(credibility, deadline)
         self.protocol.threat(credibility, deadline)
-        self._deadline_meetings()
+        self._deadline_meetings(k)
 
     def move(self, party: str, amount: float) -> None:
         """A shock moves a party's status quo (and so its no-deal value) by ``amount``."""

@@ -70,7 +70,7 @@ def _no_deal_possible(s: Scenario) -> bool:
 
 def _can_escalate(s: Scenario) -> bool:
     collapse = s.truce is not None and _upper(s.truce.collapse.escalation_probability) > 0
-    return s.deadline is not None or (collapse and _can_break(s))
+    return bool(s.threats()) or (collapse and _can_break(s))
 
 
 def _upper(value: Any) -> float:
@@ -283,6 +283,10 @@ class Record:
     aid_deliveries: int = 0
     deadline_outcome: str = "none"
     deadline_day: float = NAN
+    # With the deadlines map or partners with a willingness: escalation_by (the deadline
+    # whose plan B was carried out, or 'collapse'), plan_b_joined (the partners who carried
+    # it out, comma-separated) and deadline_outcome_NAME per deadline; empty otherwise.
+    threats: dict[str, Any] = field(default_factory=dict)
     utility: dict[str, float] = field(default_factory=dict)
     refusals: dict[str, int] = field(default_factory=dict)  # per ratifier (section 3.4)
     texts: dict[str, int] = field(default_factory=dict)  # per mediator
@@ -309,10 +313,17 @@ class Record:
 
 TEXT_COLUMNS: tuple[str, ...] = ("breakdown_cause", "declared_by")
 """Text columns null where they do not apply (typed as strings even when null in a chunk)."""
+THREAT_TEXT: tuple[str, ...] = ("escalation_by", "plan_b_joined")
+
+
+def is_text(column: str) -> bool:
+    """Whether a record column holds text (typed as strings even when null in a chunk)."""
+    return (column in TEXT_COLUMNS or column in THREAT_TEXT
+            or column.startswith("deadline_outcome"))
 
 _PREFIX = {"levels": "level_", "violations": "violations_", "observed": "observed_",
            "utility": "utility_", "refusals": "refusals_", "texts": "texts_",
-           "outvoted": "outvoted_", "inputs": ""}
+           "outvoted": "outvoted_", "inputs": "", "threats": ""}
 
 
 def _column(group: str, key: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Generator
 from functools import partial
 from typing import Any
 
-from sim.engine.plan import ShockParams
+from sim.engine.plan import ShockParams, ThreatParams
 from sim.engine.state import Key, PoissonClock, after
 from sim.engine.world import World
 
@@ -96,44 +96,90 @@ def _lift(world: World, shock: ShockParams) -> None:
               f"{world.live[shock.target]:.3g}")
 
 
-def deadline(world: World) -> Generator[Any, Any, None]:
-    """At the deadline: met if a deal holds, else plan B with probability credibility, else a
-    lapse: credibility decays and a renewed deadline may follow (whether or not it falls inside
-    the window). Every change of the threat reaches the talks at once."""
-    spec = world.plan.scenario.deadline
-    assert spec is not None
-    env, rec, draws = world.env, world.record, world.streams["deadline"]
-    setter = world.label(spec.set_by)
-    day, credibility = world.plan.deadline_day, world.params.credibility
+def deadline(world: World, k: int = 0) -> Generator[Any, Any, None]:
+    """Deadline ``k`` (docs/model.md, section 4). On its day: met if a deal holds; else the
+    setter decides to carry out plan B with probability c and each partner joins with its
+    willingness; plan B is carried out when the setter decides and enough partners join
+    (the run ends as escalation); otherwise the deadline lapses: credibility decays and a
+    renewed deadline may follow (whether or not it falls inside the window). Every change of
+    the threat reaches the talks at once. Each deadline draws from its own stream."""
+    threat = world.params.threats[k]
+    spec = world.plan.threats[threat.name]
+    env, draws = world.env, world.streams[threat.stream]
+    setter = world.label(threat.set_by)
+    day, credibility = threat.day, threat.credibility
     extensions = spec.extensions
     while True:
-        rec.deadline_day = day
-        yield env.timeout(day - env.now)
+        _result(world, k, None, day)
+        yield env.timeout(max(day - env.now, 0.0))
+        if world.done:
+            return
         if world.deal_holds():
-            rec.deadline_outcome = "met"
+            _result(world, k, "met", day)
             world.log("deadline", f"deadline: a deal holds; {setter}'s deadline is met")
             return
-        if draws.uniform() < credibility:
-            rec.deadline_outcome = "enforced"
-            world.log("deadline", f"deadline passes with no deal; {setter} carries out plan B "
-                      f"(credibility {credibility:.2f})")
-            world.escalate(spec.plan_b.label)
+        decides = draws.uniform() < credibility
+        joined = _partners(world, threat)
+        if decides and len(joined) >= threat.need:
+            _enforce(world, k, credibility, joined)
             return
-        rec.deadline_outcome = "lapsed"
-        world.log("deadline", f"deadline passes with no deal; {setter} does not act "
-                  f"(credibility {credibility:.2f}); talks go on")
-        credibility *= 1.0 - world.params.credibility_decay
+        _result(world, k, "lapsed", day)
+        world.log("deadline", f"deadline passes with no deal; {setter} does not act"
+                  + _why(world, threat, decides, joined, credibility) + "; talks go on")
+        credibility *= 1.0 - threat.decay
         step = spec.extension_days
         if extensions == 0 or step is None:
-            _rethreaten(world, 0.0, math.nan)
+            _rethreaten(world, k, 0.0, math.nan)
             world.log("deadline", "the threat is spent: no deadline follows")
             return
         extensions -= 1
         day += step
-        _rethreaten(world, credibility, day)
+        _rethreaten(world, k, credibility * threat.joined, day)
         world.log("deadline", f"new deadline on day {day:g} (credibility {credibility:.2f})")
 
 
-def _rethreaten(world: World, credibility: float, day: float) -> None:
+def _partners(world: World, threat: ThreatParams) -> list[str]:
+    """The partners that join this time: one coin each from the deadline's partner stream
+    (drawn whatever the setter decides, so a change of c leaves them alone)."""
+    if not threat.partners:
+        return []
+    draws = world.streams[threat.stream + ":partners"]
+    return [p for p, w in zip(threat.partners, threat.willingness, strict=True)
+            if draws.uniform() < w]
+
+
+def _why(world: World, threat: ThreatParams, decides: bool, joined: list[str],
+         credibility: float) -> str:
+    if decides:
+        return (f": it would, but only {len(joined)} of the {threat.need} partners it needs "
+                f"join ({', '.join(world.label(p) for p in joined) or 'none'})")
+    return f" (credibility {credibility:.2f})"
+
+
+def _enforce(world: World, k: int, credibility: float, joined: list[str]) -> None:
+    threat = world.params.threats[k]
+    spec = world.plan.threats[threat.name]
+    _result(world, k, "enforced", math.nan)
+    with_ = f" with {', '.join(world.label(p) for p in joined)}" if joined else ""
+    against = ", ".join(world.label(t) for t in threat.targets)
+    world.log("deadline", f"deadline passes with no deal; {world.label(threat.set_by)} carries "
+              f"out plan B{with_}" + (f" against {against}" if against else "")
+              + f" (credibility {credibility:.2f})")
+    world.escalate(spec.plan_b.label, by=k, joined=joined)
+
+
+def _result(world: World, k: int, outcome: str | None, day: float) -> None:
+    """The deadline's result (and, for the first deadline, the record's deadline columns)."""
+    rec = world.record
+    if k == 0:
+        if outcome is not None:
+            rec.deadline_outcome = outcome
+        if day == day:
+            rec.deadline_day = day
+    if outcome is not None and rec.threats:
+        rec.threats["deadline_outcome_" + world.params.threats[k].name] = outcome
+
+
+def _rethreaten(world: World, k: int, credibility: float, day: float) -> None:
     if world.talks is not None:
-        world.talks.retime(credibility, day)
+        world.talks.retime(k, credibility, day)

@@ -8,6 +8,7 @@ pydantic inside the event loop.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from dataclasses import dataclass, field, replace
@@ -18,13 +19,24 @@ from scipy.special import expit, ndtri
 
 from sim.engine.rng import one_uniform
 from sim.engine.worth import worth_table
-from sim.scenario import Choice, Normal, Scenario, Stake, Triangular, Uniform
+from sim.scenario import (
+    After,
+    Choice,
+    Deadline,
+    Normal,
+    Scenario,
+    Stake,
+    Triangular,
+    Uniform,
+)
 
 Key = tuple[str, str]
 
 # The formulas stated in field descriptions and docs/model.md, as the engine computes them
 # (tests/test_docs.py evaluates each against its function and finds it in both texts).
 NO_DEAL = "(1 - c) * status_quo + c * plan_b + premium"
+# The threat's effective credibility with partners (docs/model.md, section 4).
+EFFECTIVE = "c * P(at least N of the partners join)"
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,10 @@ class PartyParams:
     # premium) and plan-B payoff for each of its types (quantiles of the stated distributions).
     base_types: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False)
     plan_b_types: np.ndarray | None = field(default=None, compare=False)
+    # Every deadline's plan-B payoff and its types, in the scenario's order (the first is
+    # plan_b); empty when the scenario has at most one deadline.
+    plan_bs: tuple[float | None, ...] = field(default=(), compare=False)
+    plan_b_types_all: tuple[np.ndarray | None, ...] = field(default=(), compare=False)
 
     def no_deal(self, credibility: float) -> float:
         """:data:`NO_DEAL` (the threat folded in, as ``faratin`` reads it), or the literal
@@ -66,6 +82,36 @@ class PartyParams:
             return self.status_quo + self.premium
         c = credibility
         return (1.0 - c) * self.status_quo + c * self.plan_b + self.premium
+
+    def no_deal_under(self, live: list[tuple[int, float]]) -> float:
+        """The no-deal value under several live threats ``(deadline index, credibility)`` in
+        date order: nested lotteries c1 * B1 + (1 - c1) * (c2 * B2 + (1 - c2) * (...
+        status_quo)) + premium, a threat without a payoff for this party leaving it at the
+        status quo. With one deadline in the scenario, :meth:`no_deal`."""
+        if len(self.plan_bs) <= 1:
+            return self.no_deal(live[0][1] if live else 0.0)
+        if self.reservation is not None:
+            return self.reservation
+        value = self.status_quo
+        for k, c in reversed(live):
+            b = self.plan_bs[k]
+            value = c * (self.status_quo if b is None else b) + (1.0 - c) * value
+        return value + self.premium
+
+    def payoff(self, k: int) -> float | None:
+        """Plan B's payoff to this party for deadline ``k``."""
+        return self.plan_bs[k] if self.plan_bs else (self.plan_b if k == 0 else None)
+
+    def payoff_types(self, k: int) -> np.ndarray | None:
+        """The others' types of this party's payoff for deadline ``k``."""
+        return self.plan_b_types_all[k] if self.plan_bs else (
+            self.plan_b_types if k == 0 else None)
+
+    def hurt_by(self, k: int) -> bool:
+        """Whether carrying out deadline ``k``'s plan B leaves this party below its status
+        quo."""
+        b = self.payoff(k)
+        return b is not None and b < self.status_quo
 
     @property
     def base(self) -> float:
@@ -107,6 +153,40 @@ class ShockParams:
     duration: float | None
     breaks_truce: bool
     shift: float = 0.0  # added to a party's status quo, for a PARTY.status_quo target
+
+
+@dataclass(frozen=True)
+class ThreatParams:
+    """One deadline of one replication: its day, drawn credibility and partners."""
+
+    name: str
+    path: str  # 'deadline' or 'deadlines.NAME' (its parameters' dotted paths)
+    stream: str  # its own random stream: adding a deadline never shifts another's draws
+    set_by: str
+    targets: tuple[str, ...]
+    day: float
+    credibility: float  # c: the probability that the setter decides to carry plan B out
+    decay: float
+    partners: tuple[str, ...]
+    willingness: tuple[float, ...]  # each partner's drawn willingness
+    need: int  # how many partners must join
+    joined: float  # P(at least need partners join) given the drawn willingness
+
+    @property
+    def effective(self) -> float:
+        """:data:`EFFECTIVE`: what the parties weigh (they know the drawn willingness)."""
+        return self.credibility * self.joined
+
+
+def at_least(need: int, probabilities: tuple[float, ...]) -> float:
+    """P(at least ``need`` of independent events with these probabilities happen), by the
+    Poisson-binomial recursion; 1 when none are needed."""
+    if need <= 0:
+        return 1.0
+    dist = [1.0]
+    for q in probabilities:
+        dist = [a * (1.0 - q) + b * q for a, b in zip([*dist, 0.0], [0.0, *dist], strict=True)]
+    return float(sum(dist[need:]))
 
 
 @dataclass(frozen=True)
@@ -205,9 +285,8 @@ class Params:
     parties: list[PartyParams]
     utilities: np.ndarray  # (parties, offers), each party in its own units
     beliefs: np.ndarray  # (parties, offers), utilities rescaled to [0, 1] over feasible offers
-    credibility: float
-    credibility_decay: float
-    plan_b_payoffs: dict[str, float]
+    threats: list[ThreatParams]  # every deadline, in the scenario's order
+    meeting_days: list[float]  # the scheduled meetings' days, in the scenario's order
     alpha: list[list[float]]  # alpha[i][j]: jump in i's rate per violation by j
     beta: list[list[float]]  # beta[i][j]: decay of i's excitation by j's violations
     excites: dict[str, list[float]]  # spoiler -> jump per truce party
@@ -233,9 +312,16 @@ class Plan:
         self.offers = _offer_table(s)
         self.feasible = _feasible(s, self.offers, self.terms)
         self.truce_parties: list[str] = list(s.truce.parties) if s.truce else []
-        self.deadline_day = s.day(s.deadline.day) if s.deadline else math.nan
-        self.meeting_days = sorted(
-            (s.day(m.day), m.label) for m in n.meetings.scheduled) if n else []
+        self.threats = s.threats()
+        first = next(iter(self.threats.values()), None)
+        # The first deadline's day when the scenario fixes it (NaN when drawn or tied to an
+        # event: the records' deadline_day holds each replication's).
+        self.deadline_day = (s.day(first.day) if first is not None
+                             and isinstance(first.day, dt.date | int | float) else math.nan)
+        # Threat columns in the record (escalation_by, plan_b_joined, deadline_outcome_NAME)
+        # for the deadlines map or partners with a willingness; older files keep their rows.
+        self.threat_columns = bool(s.deadlines) or any(
+            isinstance(d.plan_b.partners, dict) for d in self.threats.values())
         self.random = _has_distribution(s.model_dump())
         self._fixed: Params | None = None
         self.cache: dict[Any, Any] = {}  # derived tables keyed by the weights they depend on
@@ -351,17 +437,22 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
         base[("meetings", "rate")] = draw(rate, "negotiation.meetings.rate_per_day", 0)
     if s.aid:
         base[("aid", "rate_per_day")] = draw(s.aid.rate_per_day, "aid.rate_per_day", 0)
-    parties, utilities, beliefs = _negotiators(plan, draw, base)
-    deadline = _deadline(s, draw)
+    when = Timeline(s, draw)
+    parties, utilities, beliefs = _negotiators(plan, draw, base, when)
+    threats = _threats(s, draw, when)
     truce = _truce(plan, draw)
     aid = draw(s.aid.truce_multiplier, "aid.truce_multiplier", 0) if s.aid else 1.0
     effects = _effects(plan, draw, base)
-    shocks = _shocks(s, draw)
+    shocks = _shocks(s, draw, when)
+    meetings = s.negotiation.meetings.scheduled if s.negotiation else []
+    meeting_days = [when.day(m.day, f"negotiation.meetings.scheduled.{i}.day")
+                    for i, m in enumerate(meetings)]
     if s.truce is not None and s.truce.worth is not None and parties:
         parties, utilities, beliefs = _with_worth(
             plan, parties, utilities + worth_table(plan, draw, base, truce, effects))
-    return Params(base=base, parties=parties, utilities=utilities, beliefs=beliefs, **deadline,
-                  **truce, aid_multiplier=aid, effects=effects, shocks=shocks, drawn=draw.drawn,
+    return Params(base=base, parties=parties, utilities=utilities, beliefs=beliefs,
+                  threats=threats, meeting_days=meeting_days, **truce, aid_multiplier=aid,
+                  effects=effects, shocks=shocks, drawn=draw.drawn,
                   roles=_roles(plan, draw, base))
 
 
@@ -407,6 +498,56 @@ def _ratifier(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float]) -> R
     return RatifierParams(name, u, d, sq, tau, ratify_probability(u, d, tau))
 
 
+class Timeline:
+    """The days of one replication's events (shock starts and ends, deadline days), each
+    resolved once, in dependency order (a reference resolves the event it names first);
+    ``sim.scenario.checks`` has refused unknown names and cycles."""
+
+    def __init__(self, scenario: Scenario, draw: _Drawer):
+        self.s, self.draw = scenario, draw
+        self.events: dict[str, float] = {}
+        self._resolving: set[str] = set()
+
+    def at(self, event: str) -> float:
+        """The day of ``event`` (e.g. ``shocks.aleppo.end``)."""
+        if event not in self.events:
+            if event in self._resolving:
+                raise ValueError(f"timing references form a cycle through {event}")
+            self._resolving.add(event)
+            self.events[event] = self._resolve(event)
+        return self.events[event]
+
+    def _resolve(self, event: str) -> float:
+        kind, name, what = event.split(".") if event.count(".") == 2 else ("", "", "day")
+        if kind == "shocks":
+            shock = self.s.shocks[name]
+            start = self.day(shock.day, f"shocks.{name}.day")
+            if what == "start":
+                return start
+            span = self.span(shock.duration_days, f"shocks.{name}.duration_days", start)
+            return start + (math.inf if span is None else span)
+        path = event.removesuffix(".day")
+        key = path.removeprefix("deadlines.") if kind else "deadline"
+        return self.day(self.s.threats()[key].day, path + ".day")
+
+    def day(self, value: Any, path: str) -> float:
+        """A day: a date, an offset, a distribution of it, or a reference plus an offset
+        (clipped at day 0)."""
+        if isinstance(value, After):
+            return max(0.0, self.at(value.after) + self.draw(value.plus, path + ".plus"))
+        if isinstance(value, dt.date):
+            return self.s.day(value)
+        return self.draw(value, path, 0)
+
+    def span(self, value: Any, path: str, start: float) -> float | None:
+        """A duration from ``start``: days, a distribution, or a reference naming its end."""
+        if value is None:
+            return None
+        if isinstance(value, After):
+            return max(0.0, self.day(value, path) - start)
+        return self.draw(value, path, 1e-9)
+
+
 def _with_worth(plan: Plan, parties: list[PartyParams], utilities: np.ndarray
                 ) -> tuple[list[PartyParams], np.ndarray, np.ndarray]:
     """The parties' utility bounds and the rescaled table, with the truce's worth added."""
@@ -418,12 +559,12 @@ def _with_worth(plan: Plan, parties: list[PartyParams], utilities: np.ndarray
     return out, utilities, _rescaled(utilities, plan.feasible)
 
 
-def _negotiators(plan: Plan, draw: _Drawer, base: dict[Key, float]
+def _negotiators(plan: Plan, draw: _Drawer, base: dict[Key, float], when: Timeline
                  ) -> tuple[list[PartyParams], np.ndarray, np.ndarray]:
     n = plan.scenario.negotiation
     if n is None:
         return [], np.zeros((0, 0)), np.zeros((0, 0))
-    drawn = [_party_draws(plan, name, draw, base) for name in n.parties]
+    drawn = [_party_draws(plan, name, draw, base, when) for name in n.parties]
     utilities, beliefs = plan.utilities(tuple(weights for weights, _ in drawn))
     feasible = utilities[:, plan.feasible]
     parties = []
@@ -438,8 +579,8 @@ def _negotiators(plan: Plan, draw: _Drawer, base: dict[Key, float]
     return parties, utilities, beliefs
 
 
-def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float]
-                 ) -> tuple[tuple[float, ...], dict[str, Any]]:
+def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float],
+                 when: Timeline) -> tuple[tuple[float, ...], dict[str, Any]]:
     """A party's effective weights (delivered terms scaled by leverage) and drawn numbers."""
     n = plan.scenario.negotiation
     assert n is not None
@@ -452,24 +593,49 @@ def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float]
             patron, _, client = via.split(".")
             w *= base[(patron, "leverage." + client)]
         weights.append(w)
-    d = plan.scenario.deadline
-    payoff = d.plan_b.payoffs.get(name) if d is not None else None
+    payoffs = _payoffs(plan, name, draw)
+    payoff = next(iter(plan.threats.values())).plan_b.payoffs.get(name) if plan.threats else None
     sq = None if p.status_quo is None or isinstance(p.status_quo, dict) else p.status_quo
     numbers: dict[str, Any] = {
         "name": name,
         "status_quo": None if sq is None else draw(sq, f"{at}.status_quo"),
         "premium": draw(p.premium, f"{at}.premium"),
         "reservation": None if p.reservation is None else draw(p.reservation, f"{at}.reservation"),
-        "plan_b": None if payoff is None else draw(payoff, f"deadline.plan_b.payoffs.{name}"),
-        "horizon": math.inf if p.horizon_days is None else draw(
-            p.horizon_days, f"{at}.horizon_days", 1e-9),
+        "plan_b": payoffs[0][0] if payoffs else None,
+        "horizon": _horizon(p.horizon_days, f"{at}.horizon_days", draw, when),
         "rho": draw(p.discount_rate, at + ".discount_rate", 0),
         "delay_cost": draw(p.delay_cost, at + ".delay_cost", 0),
         "trend": draw(p.status_quo_trend, at + ".status_quo_trend"),
         "plan_b_types": None if payoff is None else _at_quantiles(payoff, n.belief_types),
         "e": draw(p.e, at + ".e", 1e-9), "k": draw(p.k, at + ".k", 0, 1),
         "tau": draw(p.tau, at + ".tau", 0), "noise": draw(p.noise, at + ".noise", 0)}
+    if len(payoffs) > 1:
+        numbers["plan_bs"] = tuple(b for b, _ in payoffs)
+        numbers["plan_b_types_all"] = tuple(t for _, t in payoffs)
     return tuple(weights), numbers
+
+
+def _payoffs(plan: Plan, name: str, draw: _Drawer
+             ) -> list[tuple[float | None, np.ndarray | None]]:
+    """The party's plan-B payoff of every deadline (None when not stated) and its types."""
+    n = plan.scenario.negotiation
+    assert n is not None
+    out: list[tuple[float | None, np.ndarray | None]] = []
+    for key, d in plan.threats.items():
+        value = d.plan_b.payoffs.get(name)
+        path = f"{plan.scenario.threat_path(key)}.plan_b.payoffs.{name}"
+        out.append((None, None) if value is None else
+                   (draw(value, path), _at_quantiles(value, n.belief_types)))
+    return out
+
+
+def _horizon(value: Any, path: str, draw: _Drawer, when: Timeline) -> float:
+    """A party's own concession horizon: none is infinite; a reference is its event's day."""
+    if value is None:
+        return math.inf
+    if isinstance(value, After):
+        return max(1e-9, when.day(value, path))
+    return draw(value, path, 1e-9)
 
 
 def _at_quantiles(value: Any, m: int) -> np.ndarray:
@@ -526,14 +692,30 @@ def _rescaled(own: np.ndarray, feasible: np.ndarray) -> np.ndarray:
     return out
 
 
-def _deadline(s: Scenario, draw: _Drawer) -> dict[str, Any]:
-    d = s.deadline
-    if d is None:
-        return {"credibility": 0.0, "credibility_decay": 0.0, "plan_b_payoffs": {}}
-    payoffs = {a: draw(v, f"deadline.plan_b.payoffs.{a}") for a, v in d.plan_b.payoffs.items()}
-    return {"credibility": draw(d.credibility, "deadline.credibility", 0, 1),
-            "credibility_decay": draw(d.credibility_decay, "deadline.credibility_decay", 0, 1),
-            "plan_b_payoffs": payoffs}
+def _threats(s: Scenario, draw: _Drawer, when: Timeline) -> list[ThreatParams]:
+    return [_threat(s, name, d, draw, when) for name, d in s.threats().items()]
+
+
+def _threat(s: Scenario, name: str, d: Deadline, draw: _Drawer, when: Timeline
+            ) -> ThreatParams:
+    path = s.threat_path(name)
+    for a, v in d.plan_b.payoffs.items():
+        draw(v, f"{path}.plan_b.payoffs.{a}")
+    partners = d.plan_b.partners
+    names = tuple(partners)
+    willing = tuple(draw(partners[p].willingness, f"{path}.plan_b.partners.{p}.willingness",
+                         0, 1) if isinstance(partners, dict) else 1.0 for p in names)
+    need = d.plan_b.requires_partners
+    need = len(names) if need == "all" else 1 if need == "any" else int(need)
+    seats = list(s.negotiation.parties) if s.negotiation else []
+    targets = ((d.target,) if isinstance(d.target, str) else tuple(d.target) if d.target
+               else tuple(p for p in seats if p != d.set_by))
+    return ThreatParams(
+        name=name, path=path, stream="deadline" if path == "deadline" else "deadline:" + name,
+        set_by=d.set_by, targets=targets, day=when.at(f"{path}.day"),
+        credibility=draw(d.credibility, f"{path}.credibility", 0, 1),
+        decay=draw(d.credibility_decay, f"{path}.credibility_decay", 0, 1),
+        partners=names, willingness=willing, need=need, joined=at_least(need, willing))
 
 
 def _truce(plan: Plan, draw: _Drawer) -> dict[str, Any]:
@@ -640,15 +822,16 @@ def _effects(plan: Plan, draw: _Drawer, base: dict[Key, float]) -> list[EffectPa
     return out
 
 
-def _shocks(s: Scenario, draw: _Drawer) -> list[ShockParams]:
+def _shocks(s: Scenario, draw: _Drawer, when: Timeline) -> list[ShockParams]:
     out = []
     for name, sh in s.shocks.items():
         target = tuple(sh.target.split(".")) if sh.target else None
-        out.append(ShockParams(name, s.day(sh.day), sh.label,
+        day = when.at(f"shocks.{name}.start")
+        out.append(ShockParams(name, day, sh.label,
                                draw(sh.probability, f"shocks.{name}.probability", 0, 1),
                                target,  # type: ignore[arg-type]
                                draw(sh.factor, f"shocks.{name}.factor", 0),
-                               sh.duration_days, sh.breaks_truce,
+                               when.span(sh.duration_days, f"shocks.{name}.duration_days", day),
+                               sh.breaks_truce,
                                draw(sh.shift, f"shocks.{name}.shift")))
     return out
-

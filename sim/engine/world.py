@@ -53,6 +53,9 @@ class World:
         self._roles_columns()
         if plan.scenario.truce is not None:
             self.record.breakdowns = self.record.declared_breakdowns = 0
+        if plan.threat_columns:
+            self.record.threats = {"escalation_by": None, "plan_b_joined": None} | {
+                "deadline_outcome_" + name: "none" for name in plan.threats}
         self.tracing = tracing
         self.story: list[Entry] = []
         # With a limit, the story keeps its first and last limit/2 entries and counts the rest,
@@ -63,6 +66,7 @@ class World:
         self.done = False
         self.escalated = False
         self.collapsed = False  # the run ended because a breakdown escalated
+        self.enforced: int | None = None  # the deadline whose plan B was carried out
         self.deal: int | None = None  # index of the agreed offer
         self.deal_broken = False
         self.talks: Talks | None = None
@@ -145,6 +149,8 @@ class World:
         rules = self.params.rules
         if rules.escalation > 0 and self.streams["collapse"].uniform() < rules.escalation:
             self.collapsed = True
+            if self.record.threats:
+                self.record.threats["escalation_by"] = "collapse"
             self.escalate(f"the collapse escalates (probability {rules.escalation:.2f})")
             return
         if rules.meeting_factor != 1.0:
@@ -155,9 +161,16 @@ class World:
             self.talks.damage(rules.premium_shift)
             self.talks.after_breakdown()
 
-    def escalate(self, label: str) -> None:
-        """Plan B is carried out: the run ends as escalation."""
+    def escalate(self, label: str, by: int | None = None, joined: list[str] | None = None
+                 ) -> None:
+        """Plan B (of deadline ``by``, with the partners that ``joined``) is carried out, or a
+        collapse escalates: the run ends as escalation."""
         self.escalated = self.done = True
+        if by is not None:
+            self.enforced = by
+            if self.record.threats:
+                self.record.threats["escalation_by"] = self.params.threats[by].name
+                self.record.threats["plan_b_joined"] = ",".join(joined or []) or None
         self.log("escalation", f"ESCALATION: {label}")
 
     # --- the end -------------------------------------------------------------------------
@@ -196,8 +209,9 @@ class World:
         the deal's value while it holds, otherwise what no deal leaves it."""
         out = {}
         for k, p in enumerate(self.params.parties):
-            if self.escalated and not self.collapsed and p.plan_b is not None:
-                out[p.name] = p.plan_b
+            payoff = None if self.enforced is None else p.payoff(self.enforced)
+            if self.escalated and not self.collapsed and payoff is not None:
+                out[p.name] = payoff
             elif self.deal_holds() and self.deal is not None:
                 out[p.name] = float(self.params.utilities[k, self.deal])
             else:

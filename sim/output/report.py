@@ -446,7 +446,8 @@ def _no_deal_rule(s: Scenario, name: str) -> str:
     sq = party.status_quo
     text = ("offer " + ", ".join(f"{t} {x:g}" for t, x in sq.items()) if isinstance(sq, dict)
             else "lowest levels" if sq is None else _v(sq))
-    payoff = s.deadline.plan_b.payoffs.get(name) if s.deadline else None
+    first = next(iter(s.threats().values()), None)
+    payoff = first.plan_b.payoffs.get(name) if first else None
     if payoff is not None:
         text = f"(1 - c) x status quo [{text}] + c x plan B [{_v(payoff)}]"
     else:
@@ -455,15 +456,26 @@ def _no_deal_rule(s: Scenario, name: str) -> str:
 
 
 def _deadline(s: Scenario) -> list[str]:
-    d = s.deadline
-    if d is None:
-        return []
-    return ["<h3>Deadline</h3>",
-            f"<p>{e(s.actors[d.set_by].label)} set a deadline on {e(d.day)}. If no deal holds "
-            f"then, it carries out “{e(d.plan_b.label)}” with probability "
-            f"{e(_v(d.credibility))} (the run ends as escalation); otherwise the deadline lapses, "
-            f"credibility falls by {e(_v(d.credibility_decay))} and up to {d.extensions} new "
-            f"deadline(s) follow. {e(d.plan_b.description)}</p>"]
+    out = []
+    for name, d in s.threats().items():
+        partners = d.plan_b.partners
+        joined = (f" It needs {d.plan_b.requires_partners} of its partners "
+                  f"({e(', '.join(s.actors[p].label for p in partners))}) to join."
+                  if partners else "")
+        out += [f"<h3>Deadline{'' if name == 'deadline' else ' ' + e(name)}</h3>",
+                f"<p>{e(s.actors[d.set_by].label)} set a deadline on {e(_day(d.day))}. If no "
+                f"deal holds then, it carries out “{e(d.plan_b.label)}” with probability "
+                f"{e(_v(d.credibility))} (the run ends as escalation); otherwise the deadline "
+                f"lapses, credibility falls by {e(_v(d.credibility_decay))} and up to "
+                f"{d.extensions} new deadline(s) follow.{joined} {e(d.plan_b.description)}</p>"]
+    return out
+
+
+def _day(value: Any) -> str:
+    """A stated day: a date, an offset, a distribution or a reference, in words."""
+    if hasattr(value, "after"):
+        return f"{value.after} + {_v(value.plus)}" if value.plus else str(value.after)
+    return _v(value) if hasattr(value, "support") else str(value)
 
 
 def _truce(s: Scenario) -> list[str]:

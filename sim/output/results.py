@@ -144,8 +144,9 @@ class RunResult:
 
 def renewed_deadlines(plan: Plan) -> list[float]:
     """The days of the new deadlines that may follow lapses, within the horizon."""
-    d = plan.scenario.deadline
-    if d is None or not d.extension_days or not d.extensions:
+    d = next(iter(plan.threats.values()), None)
+    if d is None or not d.extension_days or not d.extensions or plan.deadline_day != \
+            plan.deadline_day:
         return []
     days = [plan.deadline_day + k * d.extension_days for k in range(1, d.extensions + 1)]
     return [day for day in days if day <= plan.horizon]

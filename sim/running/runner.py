@@ -15,7 +15,7 @@ from typing import Any, overload
 import pyarrow as pa
 
 from sim.engine import Plan, run_replication
-from sim.engine.outcomes import TEXT_COLUMNS
+from sim.engine.outcomes import is_text
 from sim.running.executor import Executor
 from sim.scenario import Scenario, budgets
 
@@ -83,7 +83,7 @@ def _typed(batch: pa.RecordBatch) -> pa.RecordBatch:
     stay nulls."""
     if not any(pa.types.is_null(f.type) for f in batch.schema):
         return batch
-    columns = [c.cast(pa.string() if name in TEXT_COLUMNS else pa.float64())
+    columns = [c.cast(pa.string() if is_text(name) else pa.float64())
                if pa.types.is_null(c.type) else c
                for name, c in zip(batch.schema.names, batch.columns, strict=True)]
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)

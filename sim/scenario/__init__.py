@@ -5,6 +5,7 @@ errors as located messages (``explain``), safe YAML reading (``yamlload``) and l
 (``inputs``), the shipped scenarios (``shipped``) and the scenario reference (``docgen``).
 May import ``sim.stats``, ``sim.store`` and ``sim.errors``; nothing that runs the model."""
 
+from sim.scenario import timing
 from sim.scenario.checks import (
     TARGET_PARAMS,
     cross_check,
@@ -17,6 +18,7 @@ from sim.scenario.loading import dumps, from_document, json_schema, load, loads
 from sim.scenario.model import (
     INF,
     Actor,
+    After,
     Aid,
     Breakdown,
     Choice,
@@ -38,6 +40,7 @@ from sim.scenario.model import (
     Negotiation,
     Normal,
     Num,
+    Partner,
     Party,
     PartyWorth,
     PlanB,
@@ -56,6 +59,7 @@ from sim.scenario.model import (
     Truce,
     TruceWorth,
     Uniform,
+    When,
 )
 from sim.scenario.yamlload import dotted
 
@@ -66,4 +70,5 @@ __all__ = ["Scenario", "load", "loads", "dumps", "from_document", "json_schema",
            "Int", "Meeting", "Mediator", "Ratifier",
            "Meetings", "Monitoring", "Negotiation", "Normal", "Num", "Party", "PlanB", "Positive",
            "Probability", "Rate", "Real", "Shock", "Signed", "Slug", "Spoiler", "Triangular",
-           "Truce", "Uniform", "Stake", "PartyWorth", "TruceWorth"]
+           "Truce", "Uniform", "Stake", "PartyWorth", "TruceWorth", "After", "Partner",
+           "When", "timing"]

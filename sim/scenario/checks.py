@@ -7,8 +7,16 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from sim.scenario import budgets
-from sim.scenario.model import INF, Deadline, Negotiation, Scenario, Stake, Truce
+from sim.scenario import budgets, timing
+from sim.scenario.model import (
+    INF,
+    After,
+    Deadline,
+    Negotiation,
+    Scenario,
+    Stake,
+    Truce,
+)
 from sim.scenario.yamlload import Loc
 
 TARGET_PARAMS = ("violation_rate", "attack_rate")
@@ -20,6 +28,8 @@ def cross_check(s: Scenario) -> Iterator[tuple[Loc, str]]:
     yield from _check_days(s)
     yield from _check_terms(s)
     yield from _check_truce(s)
+    yield from _check_threats(s)
+    yield from _check_timing(s)
     for name, eff in s.effects.items():
         yield from _check_target(s, ("effects", name, "target"), eff.target)
         if eff.via is not None:
@@ -38,7 +48,8 @@ def _actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:
         for client in actor.leverage:
             yield ("actors", aid_, "leverage", client), client
     yield from _negotiation_refs(s.negotiation)
-    yield from _deadline_refs(s.deadline)
+    for name, d in s.threats().items():
+        yield from _deadline_refs(tuple(s.threat_path(name).split(".")), d)
     yield from _truce_refs(s.truce)
     for sp in s.spoilers:
         yield ("spoilers", sp), sp
@@ -71,14 +82,17 @@ def _negotiation_refs(n: Negotiation | None) -> Iterator[tuple[Loc, str]]:
             yield ("negotiation", role, a), a
 
 
-def _deadline_refs(d: Deadline | None) -> Iterator[tuple[Loc, str]]:
-    if d is None:
-        return
-    yield ("deadline", "set_by"), d.set_by
-    for i, a in enumerate(d.plan_b.partners):
-        yield ("deadline", "plan_b", "partners", i), a
+def _deadline_refs(at: Loc, d: Deadline) -> Iterator[tuple[Loc, str]]:
+    yield (*at, "set_by"), d.set_by
+    targets = [d.target] if isinstance(d.target, str) else d.target or []
+    for i, a in enumerate(targets):
+        yield ((*at, "target") if isinstance(d.target, str) else (*at, "target", i)), a
+    partners = d.plan_b.partners
+    for i, a in enumerate(partners):
+        yield ((*at, "plan_b", "partners", a) if isinstance(partners, dict)
+               else (*at, "plan_b", "partners", i)), a
     for a in d.plan_b.payoffs:
-        yield ("deadline", "plan_b", "payoffs", a), a
+        yield (*at, "plan_b", "payoffs", a), a
 
 
 def _truce_refs(t: Truce | None) -> Iterator[tuple[Loc, str]]:
@@ -129,16 +143,63 @@ def _check_days(s: Scenario) -> Iterator[tuple[Loc, str]]:
     if s.negotiation:
         days += [(("negotiation", "meetings", "scheduled", i, "day"), m.day)
                  for i, m in enumerate(s.negotiation.meetings.scheduled)]
-    if s.deadline:
-        days.append((("deadline", "day"), s.deadline.day))
+    for name, d in s.threats().items():
+        days.append(((*s.threat_path(name).split("."), "day"), d.day))
     if s.truce and s.truce.starts != "on_deal":
         days.append((("truce", "starts"), s.truce.starts))
     days += [(("shocks", k, "day"), v.day) for k, v in s.shocks.items()]
     for loc, value in days:
-        d = s.day(value)
-        if not 0 <= d <= s.horizon_days:
-            yield loc, (f"{value} is day {d:g}, outside the horizon [0, {s.horizon_days:g}] "
-                        f"from start {s.start}")
+        if isinstance(value, After):
+            continue  # resolved per replication; a day past the window never comes
+        lo, hi = ((lower(value), upper(value)) if hasattr(value, "support")
+                  else (s.day(value), s.day(value)))
+        if not (0 <= lo and hi <= s.horizon_days):
+            shown = value if lo == hi else value.model_dump()
+            yield loc, (f"{shown} is day {_span(lo, hi)}, outside the horizon "
+                        f"[0, {s.horizon_days:g}] from start {s.start}")
+
+
+def _span(lo: float, hi: float) -> str:
+    return f"{lo:g}" if lo == hi else f"{lo:g} to {hi:g}"
+
+
+def _check_threats(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    """One deadline form; a threat is addressed to others than its setter, and can find the
+    partners it needs."""
+    if s.deadline is not None and s.deadlines:
+        yield ("deadlines",), ("give either deadline (one) or deadlines (a map), not both; "
+                               "move the single deadline into the map under a name")
+    for name, d in s.threats().items():
+        at = tuple(s.threat_path(name).split("."))
+        targets = [d.target] if isinstance(d.target, str) else d.target or []
+        if d.set_by in targets:
+            yield (*at, "target"), (f"{d.set_by!r} sets this deadline and cannot be its target; "
+                                    "a counter-threat is its own deadline set by the target")
+        need, partners = d.plan_b.requires_partners, d.plan_b.partners
+        if isinstance(need, int) and need > len(partners):
+            yield (*at, "plan_b", "requires_partners"), (
+                f"requires {need} partners but plan B names {len(partners)}"
+                f" ({', '.join(partners) or 'none'})")
+
+
+def _check_timing(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    """Every reference names an event that exists; the references form no cycle."""
+    known = timing.events(s)
+    bad = False
+    for loc, ref in timing.references(s):
+        if ref not in known:
+            bad = True
+            hint = (f"; shock {ref.split('.')[1]!r} has no duration_days, so no end"
+                    if ref.endswith(".end") and ref.replace(".end", ".start") in known
+                    else did_you_mean(ref, known))
+            yield loc, (f"unknown event {ref!r} in after{hint}; expected shocks.NAME.start, "
+                        f"shocks.NAME.end, deadlines.NAME.day or deadline.day (events: "
+                        f"{', '.join(known) or 'none'})")
+    loop = None if bad else timing.cycle(s)
+    if loop:
+        yield (*known[loop[0]][0], ), (
+            "timing references form a cycle: " + " -> ".join(loop)
+            + "; each event must be resolvable from fixed days")
 
 
 def _check_terms(s: Scenario) -> Iterator[tuple[Loc, str]]:
@@ -177,10 +238,10 @@ def _check_parties(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
             yield (*at, "reservation"), ("a literal reservation replaces the derived no-deal "
                                          "value; drop status_quo and premium, or the reservation")
     yield from _audiences(n)
-    if s.deadline is not None:
-        for actor in s.deadline.plan_b.payoffs:
+    for name, d in s.threats().items():
+        for actor in d.plan_b.payoffs:
             if actor in s.actors and actor not in n.parties:
-                yield (("deadline", "plan_b", "payoffs", actor),
+                yield ((*s.threat_path(name).split("."), "plan_b", "payoffs", actor),
                        f"{actor!r} is not a party at the table; payoffs are for "
                        f"{', '.join(n.parties)}")
 

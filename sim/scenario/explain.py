@@ -71,6 +71,8 @@ def _explain_union(value: Any, at: Loc, items: list[Any]) -> Iterator[tuple[Loc,
     if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in DIST_NAMES:
         tag = next(iter(value)).capitalize()
         chosen = [i for i in items if _branch(i[1][0]) == tag] or items
+    elif isinstance(value, dict) and "after" in value:
+        chosen = [i for i in items if _branch(i[1][0]) == "After"]
     elif isinstance(value, int | float) and not isinstance(value, bool):
         chosen = [i for i in items if _branch(i[1][0]) in ("float", "int")]
     else:
@@ -81,7 +83,8 @@ def _explain_union(value: Any, at: Loc, items: list[Any]) -> Iterator[tuple[Loc,
         return
     tags = {_branch(i[1][0]) for i in items}
     if "Uniform" in tags:
-        yield at, NUMBER_OR_DIST + _dist_hint(value)
+        also = ", or {after: EVENT, plus: DAYS}" if "After" in tags else ""
+        yield at, NUMBER_OR_DIST + also + _dist_hint(value)
     elif "date" in tags:
         yield at, f"expected an ISO date or a day offset >= 0, got {value!r}"
     else:

@@ -135,6 +135,22 @@ Signed = Annotated[Num, _in_range(-INF, INF)]
 Positive = Annotated[Num, _in_range(1e-9, INF)]
 Day = dt.date | Annotated[Real, Field(ge=0)]
 
+class After(_Model):
+    """A day tied to another event of the same replication: that event's day plus an offset."""
+
+    after: str = Field(
+        description="The event: shocks.NAME.start or shocks.NAME.end (the day a shock is "
+        "scheduled to start or to end, whether or not its probability lets it happen), "
+        "deadlines.NAME.day (a deadline's first day) or deadline.day (the single deadline's). "
+        "Resolved once per replication, in dependency order; a cycle or an unknown name is "
+        "refused (the grammar: docs/scenario-reference.md, timing references).")
+    plus: Signed = Field(
+        0.0, description="Days added to the event's day (negative: before it); the result is "
+        "clipped at day 0.")
+
+
+When = Day | Dist | After
+
 
 # --- blocks ----------------------------------------------------------------------------------
 
@@ -187,10 +203,10 @@ class Party(_Model):
     delay_cost: Rate = Field(
         0.0, description="Cost of delay per day in the party's own units (alternating protocol): "
         "subtracted, times the expected days to the next round, from the value of going on.")
-    horizon_days: Positive | None = Field(
+    horizon_days: Positive | After | None = Field(
         None, description="faratin protocol only, and required there: the party's own "
-        "concession horizon in days from the start (never defaulted to the window). A credible "
-        "deadline pulls it earlier.")
+        "concession horizon in days from the start (never defaulted to the window), a number, "
+        "a distribution or {after: EVENT, plus: DAYS}. A credible deadline pulls it earlier.")
     e: Positive = Field(
         1.0, description="Faratin concession exponent: e < 1 Boulware (concedes late), e = 1 "
         "linear, e > 1 Conceder.")
@@ -225,7 +241,8 @@ class Constraint(_Model):
 class Meeting(_Model):
     """A scheduled meeting."""
 
-    day: Day = Field(description="ISO date or day offset from the start.")
+    day: When = Field(description="ISO date, day offset from the start, a distribution of the "
+                      "offset, or {after: EVENT, plus: DAYS}.")
     label: str = Field("meeting", description="What the meeting is, e.g. 'Kerry in Moscow'.")
     host: Slug | None = Field(
         None, description="Actor hosting or convening it; when it is a mediator "
@@ -388,12 +405,32 @@ class Negotiation(_Model):
         return terms
 
 
+class Partner(_Model):
+    """An actor whose joining plan B is uncertain."""
+
+    willingness: Probability = Field(
+        1.0, description="Probability w that the partner joins plan B when the setter decides "
+        "to carry it out (a distribution: drawn once per replication; each partner's joining is "
+        "then an independent coin).")
+    note: str = Field("", description="Where the willingness comes from.")
+
+
 class PlanB(_Model):
     """What the deadline's setter threatens to do if it passes without a deal."""
 
     label: str = Field(description="Short name, e.g. 'an altogether different track'.")
     description: str = Field("", description="What it would mean.")
-    partners: list[Slug] = Field(default_factory=list, description="Actors joining it.")
+    partners: list[Slug] | dict[Slug, Partner] = Field(
+        default_factory=list, description="Actors carrying plan B out with the setter: a list "
+        "(each certain to join, willingness 1) or a map actor -> {willingness}. The threat is "
+        "carried out only if the setter decides to (credibility c) and enough partners join "
+        "(requires_partners); the parties weigh it with the effective credibility "
+        "c * P(enough partners join), the joining probability computed from the drawn "
+        "willingnesses.")
+    requires_partners: Literal["all", "any"] | Annotated[Int, Field(ge=0)] = Field(
+        "all", description="How many partners must join for plan B to be carried out: 'all', "
+        "'any' (at least one) or a number N (at least N; 0 needs none). Without partners the "
+        "setter acts alone.")
     payoffs: dict[Slug, Signed] = Field(
         default_factory=dict,
         description="Value of plan B to each negotiation party, in that party's own units. "
@@ -408,7 +445,14 @@ class Deadline(_Model):
     """A deadline with a threat behind it."""
 
     set_by: Slug = Field(description="Actor that set the deadline.")
-    day: Day = Field(description="ISO date or day offset of the deadline.")
+    target: Slug | list[Slug] | None = Field(
+        None, description="Actor(s) the threat is addressed to (named in the story); default "
+        "every party at the table other than the setter. A target may set its own deadline "
+        "against the setter (a counter-threat: another entry of `deadlines`). What plan B is "
+        "worth to each party is in plan_b.payoffs.")
+    day: When = Field(description="ISO date, day offset, a distribution of the offset, or "
+                      "{after: EVENT, plus: DAYS} (docs/scenario-reference.md, timing "
+                      "references).")
     credibility: Probability = Field(
         description="Probability c that the setter carries out plan B when the deadline passes "
         "with no deal holding. It also acts before the deadline. Alternating protocol: a "
@@ -665,7 +709,8 @@ class Effect(_Model):
 class Shock(_Model):
     """A scheduled event: a parameter multiplied for a while, or the truce broken."""
 
-    day: Day = Field(description="ISO date or day offset.")
+    day: When = Field(description="ISO date, day offset, a distribution of the offset, or "
+                      "{after: EVENT, plus: DAYS}, e.g. {after: shocks.other.end, plus: 3}.")
     label: str = Field(description="What happens.")
     probability: Probability = Field(1.0, description="Chance that the shock happens at all.")
     target: str | None = Field(
@@ -675,8 +720,10 @@ class Shock(_Model):
     shift: Signed = Field(
         0.0, description="For a PARTY.status_quo target: added to that party's no-deal value "
         "(its own units) while the shock lasts (a stalemate that starts to hurt: ripeness).")
-    duration_days: Annotated[Real, Field(gt=0)] | None = Field(
-        None, description="How long the multiplier lasts; none = to the horizon.")
+    duration_days: Positive | After | None = Field(
+        None, description="How long the multiplier lasts: days, a distribution, or "
+        "{after: EVENT, plus: DAYS}, the day it ends (a duration of max(0, that day - start)); "
+        "none = to the horizon.")
     breaks_truce: bool = Field(False, description="Whether the shock ends a running truce.")
 
     @model_validator(mode="after")
@@ -708,6 +755,12 @@ class Scenario(_Model):
     actors: dict[Slug, Actor] = Field(min_length=1, description="The actors, by id.")
     negotiation: Negotiation | None = Field(None, description="The talks, if any.")
     deadline: Deadline | None = Field(None, description="A deadline with a threat, if any.")
+    deadlines: dict[Slug, Deadline] = Field(
+        default_factory=dict, description="Several deadlines, by name, each with its setter, "
+        "day, credibility, plan B and extensions (instead of `deadline`, never both). Every "
+        "threatened party weighs all live deadlines as nested lotteries in date order "
+        "(docs/model.md, section 4); the first entry's result is also the record's "
+        "deadline_outcome.")
     truce: Truce | None = Field(None, description="A truce, if any.")
     spoilers: dict[Slug, Spoiler] = Field(
         default_factory=dict, description="Spoiler actors (attacking at their attack_rate).")
@@ -715,6 +768,16 @@ class Scenario(_Model):
     effects: dict[Slug, Effect] = Field(
         default_factory=dict, description="How agreed terms change parameters.")
     shocks: dict[Slug, Shock] = Field(default_factory=dict, description="Scheduled shocks.")
+
+    def threats(self) -> dict[str, Deadline]:
+        """Every deadline by name: the map, or the single block under the name 'deadline'."""
+        if self.deadline is not None:
+            return {"deadline": self.deadline}
+        return dict(self.deadlines)
+
+    def threat_path(self, name: str) -> str:
+        """The dotted path of a deadline's block ('deadline' or 'deadlines.NAME')."""
+        return "deadline" if self.deadline is not None else f"deadlines.{name}"
 
     def day(self, value: dt.date | float) -> float:
         """Day offset of an ISO date or offset."""

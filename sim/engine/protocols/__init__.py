@@ -5,8 +5,9 @@ rounds, the proposing order, the deadline and its renewals, breakdowns, the reco
 story. In each round the talks ask the protocol two things: ``propose(i)`` (an offer index into
 the plan's offer table, or None to pass) and ``respond(i, offer)`` (whether every other party
 accepts). A protocol reads the replication's numbers from ``talks.world.params`` (parties in
-their own units, the utility tables) and the talks' state (``talks.credibility``,
-``talks.deadline``, ``talks.shift``, the current round's position and audience costs).
+their own units, the utility tables) and the talks' state (``talks.credibility`` and
+``talks.deadline`` of the first deadline, ``talks.live(now)`` for every live deadline,
+``talks.shift``, the current round's position and audience costs).
 
 To add a protocol, write one module with a subclass of ``Protocol`` and register it::
 
@@ -43,7 +44,8 @@ class Protocol:
         self.talks = talks
 
     def threat(self, credibility: float, deadline: float) -> None:
-        """The deadline's threat changed (set, lapsed, renewed; ``deadline`` NaN when none)."""
+        """A deadline's threat changed (set, lapsed, renewed; ``deadline`` NaN when spent);
+        ``talks.live(now)`` lists every live deadline."""
 
     def moved(self) -> None:
         """A party's no-deal value moved (a shock, a breakdown)."""
@@ -76,8 +78,8 @@ class Protocol:
         """Mediator ``name``'s single text, or None when it has none to put."""
         raise NotImplementedError
 
-    def wants_last_meeting(self) -> bool:
-        """Whether some offer beats every party's value of not agreeing by the deadline."""
+    def wants_last_meeting(self, deadline: float) -> bool:
+        """Whether some offer beats every party's value of not agreeing by ``deadline``."""
         return False
 
 

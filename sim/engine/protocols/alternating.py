@@ -14,7 +14,10 @@ The rules, as the engine runs them (docs/model.md, sections 3-4):
 - Deadline. While a deadline D with credibility c is live, with ``p`` the probability that the
   next round comes before D, ``G_k = g_k - (1 - p) c (g_k - B_k)``: the lottery ``c * plan B +
   (1 - c) * going on`` weighs in when no round is left before D (``B_k`` plan B's payoff to k,
-  or ``d_k`` when none is stated).
+  or ``d_k`` when none is stated). Several live deadlines nest in date order, the latest
+  innermost: ``c1 B1 + (1 - c1) (c2 B2 + (1 - c2) g)`` at p = 0, each with its own ``p``;
+  ``c`` is a deadline's effective credibility (with partners, c times the probability that
+  enough of them join).
 - Responder. Party j accepts offer o iff ``u_j(o) >= G_j``.
 - Beliefs. Every party knows its own no-deal value; the others consider M types of it (its
   stated distributions at M quantiles), each type answering by the same rule with its own
@@ -241,6 +244,7 @@ class Alternating(Protocol):
         self.trend = np.array([0.0 if p.reservation is not None else p.trend
                                for p in self.parties])
         self.d0, self.b0 = self._scenarios(m)
+        self.bs = [self._payoffs(k, m) for k in range(len(talks.threats))]
         self.alive = [np.ones(m, dtype=bool) for _ in range(n)]
         self.floor = np.full(n, -math.inf)
         self.solved: dict[bytes, np.ndarray] = {}
@@ -262,6 +266,20 @@ class Alternating(Protocol):
                 b0[rows, j] = p.plan_b_types
         return d0, b0
 
+    def _payoffs(self, k: int, m: int) -> np.ndarray:
+        """Deadline k's plan-B payoffs in the same rows as :meth:`_scenarios` (NaN: none)."""
+        if k == 0:
+            return self.b0
+        n = self.n
+        plan_b = np.array([math.nan if p.payoff(k) is None else p.payoff(k)
+                           for p in self.parties])
+        b = np.tile(plan_b, (1 + n * m, 1))
+        for j, p in enumerate(self.parties):
+            types = p.payoff_types(k)
+            if types is not None:
+                b[1 + j * m: 1 + (j + 1) * m, j] = types
+        return b
+
     # --- what each party can expect ------------------------------------------------------
 
     def no_deal(self, audience: bool = True) -> np.ndarray:
@@ -277,8 +295,9 @@ class Alternating(Protocol):
         return (self.d0[0] + self.trend * self.talks.world.now
                 + np.array(self.talks.shift)).tolist()
 
-    def going_on(self, proposer: int, last: bool = False) -> np.ndarray:
-        """``G[s, k]``: the value of going on after a rejection in this round (module doc)."""
+    def going_on(self, proposer: int, last: float = -math.inf) -> np.ndarray:
+        """``G[s, k]``: the value of going on after a rejection in this round (module doc);
+        at a last call before the deadline on day ``last``, no round comes before it."""
         talks = self.talks
         now, d = talks.world.now, self.no_deal()
         a = talks.next_known_round() - now
@@ -290,11 +309,10 @@ class Alternating(Protocol):
             cost = self.kappa * mean
             v = self._solve(d, delta, cost)[(proposer + 1) % self.n]
             g = np.maximum(d, d + delta * (v - d) - cost)
-        c, deadline = talks.credibility, talks.deadline
-        if c > 0 and deadline > now:
-            p = 0.0 if last else (1.0 if now + a < deadline
-                                  else -math.expm1(-rate * (deadline - now)))
-            b = np.where(np.isnan(self.b0), d, self.b0)
+        for k, c, deadline in reversed(talks.live(now)):  # the earliest outermost
+            p = 0.0 if deadline <= last else (1.0 if now + a < deadline
+                                              else -math.expm1(-rate * (deadline - now)))
+            b = np.where(np.isnan(self.bs[k]), d, self.bs[k])
             g = lottery(g, b, c, p)
         return g
 
@@ -455,9 +473,9 @@ class Alternating(Protocol):
                       party=p.name, utility=u, aspiration=float(g[0, j]))
         return votes
 
-    def wants_last_meeting(self) -> bool:
-        """Some offer beats every party's value of not agreeing by the deadline."""
-        g = self.going_on(self.talks.turn % self.n, last=True)[0]
+    def wants_last_meeting(self, deadline: float) -> bool:
+        """Some offer beats every party's value of not agreeing by ``deadline``."""
+        g = self.going_on(self.talks.turn % self.n, last=deadline)[0]
         ok = (self.tab.u >= (g - self.eps)[:, None]).all(axis=0)
         if self.rule is not None:
             ok &= self.rule.ratified > 0

@@ -65,6 +65,23 @@ def effective_horizon(p: PartyParams, credibility: float, deadline: float, now: 
     return now + 1.0 / speed
 
 
+def horizon_under(p: PartyParams, live: list[tuple[int, float, float]], now: float) -> float:
+    """:func:`effective_horizon` under several live deadlines ``(index, c, D)`` in date order:
+    deadline k is the first carried out with probability ``pi_k = c_k prod_{j<k} (1 - c_j)``
+    and the speeds average with those weights, ``1 / (T_eff - t) = sum_k pi_k / (D_k - t) +
+    (1 - sum_k pi_k) / (T_own - t)``, over the deadlines that hurt the party and fall before
+    its own horizon (the others' weight goes to its own speed)."""
+    own, speed, spent, survive = p.horizon, 0.0, 0.0, 1.0
+    for k, c, day in live:
+        pi, survive = c * survive, survive * (1.0 - c)
+        if p.hurt_by(k) and now < day < own:
+            speed += pi / (day - now)
+            spent += pi
+    if spent <= 0:
+        return own
+    return now + 1.0 / (speed + (1.0 - spent) / (own - now))
+
+
 def aspiration(p: PartyParams, x: float, reservation: float) -> float:
     """Faratin, Sierra & Jennings (1998): ``a = r + (1 - F(x)) (top - r)``,
     ``F(x) = k + (1 - k) x ** (1 / e)``, with ``top`` the best feasible utility (or ``r``
@@ -110,15 +127,28 @@ class Faratin(Protocol):
         self.asp: list[float] = []
 
     def threat(self, credibility: float, deadline: float) -> None:
-        """New no-deal values and concession horizons."""
-        now = self.talks.world.now
+        """New no-deal values and concession horizons (several deadlines: the nested lottery
+        and :func:`horizon_under`)."""
+        talks = self.talks
+        now = talks.world.now
+        several = len(talks.threats) > 1
+        live = talks.live(now)
         for k, p in enumerate(self.parties):
-            self.reservations[k] = p.no_deal(credibility) + self.talks.shift[k]
-            self.clocks[k].retarget(now, effective_horizon(p, credibility, deadline, now))
+            if several:
+                end = horizon_under(p, live, now)
+            else:
+                end = effective_horizon(p, talks.credibility, talks.deadline, now)
+            self.clocks[k].retarget(now, end)
+        self.no_deal_values()
 
     def no_deal_values(self) -> list[float]:
-        c, shift = self.talks.credibility, self.talks.shift
-        self.reservations = [p.no_deal(c) + s for p, s in zip(self.parties, shift, strict=True)]
+        talks = self.talks
+        if len(talks.threats) > 1:
+            live = [(k, c) for k, c, _ in talks.live(talks.world.now)]
+            values = [p.no_deal_under(live) for p in self.parties]
+        else:
+            values = [p.no_deal(talks.credibility) for p in self.parties]
+        self.reservations = [v + s for v, s in zip(values, talks.shift, strict=True)]
         return self.reservations
 
     def aspirations(self) -> list[float]:

@@ -116,6 +116,7 @@ def test_cli_prints_the_table_and_writes_a_verified_folder(tmp_path) -> None:
     assert not (out / "tornado.png").exists()
 
 
+@pytest.mark.slow
 def test_subprocess_json(tmp_path) -> None:
     p = negsim("tornado", TORNADO, "-n", 30, "--json", "--out", tmp_path / "t", "-w", "1")
     assert p.returncode == 0, p.stderr

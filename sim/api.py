@@ -357,8 +357,8 @@ def tornado(scenario: ScenarioLike, levers: Sequence[str] | Mapping[str, Any] | 
         levers: more inputs to move: ``PATH=LOW,HIGH`` strings (or ``{PATH: [low, high]}``),
             or ``PATH={uniform: [a, b]}`` whose percentiles are used.
         outcome: the measure the ranking and chart use: an outcome name, ``deal`` or
-            ``median_deal_day`` (default: P(deal) when the scenario negotiates and it is
-            neither 0 nor 1, else the base run's most frequent outcome short of certain).
+            ``median_deal_day`` (default: the base run's most frequent outcome short of
+            certain).
         runs, seed, workers, dask: as for :func:`run` (per arm).
         out: write a tornado folder here (tornado.json, tornado.png, manifest.json).
         force: replace an existing tornado folder at ``out`` (never another kind).

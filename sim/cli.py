@@ -447,7 +447,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
               "(repeatable; replaces the scenario's own distribution at PATH).")
 @click.option("--outcome", default=None, metavar="NAME",
               help="Rank and chart by this: an outcome, deal or median_deal_day (default: "
-              "deal when the scenario negotiates, else the most frequent outcome).")
+              "the base run's most frequent outcome short of certain).")
 @click.option("-n", "--runs", type=click.IntRange(min=2), default=None,
               help="Replications per arm (default: the scenario's runs).")
 @click.option("--seed", type=click.IntRange(min=0), default=None,

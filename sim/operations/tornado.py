@@ -270,12 +270,11 @@ def _difference(a: np.ndarray, b: np.ndarray, measure: str, seed: int) -> dict[s
 
 
 def default_measure(result: dict[str, Any]) -> str:
-    """What the chart ranks by unless told: P(deal) when the scenario negotiates and its
-    base value is neither 0 nor 1; else the base run's most frequent outcome short of
-    certain (an outcome with p = 1 cannot move up)."""
+    """What the chart ranks by unless told: the base run's most frequent outcome short of
+    certain (an outcome with p = 1 cannot move up). The answer most replications give is
+    the one a reader asks about first; P(deal) is often near 1 when talks are likely to
+    close at some point, and then it barely moves (``--outcome deal`` ranks by it)."""
     base = result["base"]
-    if DEAL in base and base[DEAL] is not None and 0.0 < base[DEAL] < 1.0:
-        return DEAL
     outcomes = [m for m in result["measures"] if m not in (DEAL, MEDIAN_DAY)]
     open_ = [m for m in outcomes if (base[m] or 0.0) < 1.0] or outcomes
     return max(open_, key=lambda m: base[m] or 0.0)

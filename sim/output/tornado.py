@@ -92,12 +92,17 @@ def _signed(x: float | None, fmt: str = "+.3f") -> str:
     return "n/a" if x is None else format(x, fmt)
 
 
-def _side(d: dict[str, Any], fmt: str) -> str:
+def _side(d: dict[str, Any], fmt: str, symmetric: bool) -> str:
+    """A difference with its 95% interval: ``± half-width`` for the (symmetric) t-interval
+    of a probability, ``[low, high]`` for a median's bootstrap interval."""
     if d.get("diff") is None:
         return "n/a"
     ci = d.get("ci")
-    interval = "" if ci is None else f" [{format(ci[0], fmt)}, {format(ci[1], fmt)}]"
-    return f"{format(d['diff'], fmt)}{interval}"
+    if ci is None:
+        return format(d["diff"], fmt)
+    if symmetric:
+        return f"{format(d['diff'], fmt)} ± {(ci[1] - ci[0]) / 2:.3f}"
+    return f"{format(d['diff'], fmt)} [{format(ci[0], fmt)}, {format(ci[1], fmt)}]"
 
 
 def terminal_table(result: TornadoResult, width: int = 80) -> Any:
@@ -108,10 +113,11 @@ def terminal_table(result: TornadoResult, width: int = 80) -> Any:
     base = result.data["base"][m]
     title = (f"Tornado of {label(m)} (base {_plain_value(base, m)}): each input at its 10th "
              "and 90th percentile, the others drawn")
-    cols = [Col("input", numeric=False), Col("low | high"), Col("at low [95%]"),
-            Col("at high [95%]"), Col("swing")]
+    cols = [Col("input", numeric=False), Col("10th | 90th pct"), Col("at 10th (± 95%)"),
+            Col("at 90th (± 95%)"), Col("swing")]
+    sym = m != op.MEDIAN_DAY
     rows = [[r["path"], f"{r['low']:.3g} | {r['high']:.3g}",
-             _side(r["measures"][m]["low"], fmt), _side(r["measures"][m]["high"], fmt),
+             _side(r["measures"][m]["low"], fmt, sym), _side(r["measures"][m]["high"], fmt, sym),
              _signed(r["measures"][m]["swing"], fmt)] for r in result.ranked]
     return fitted(title, cols, rows, width)
 

@@ -19,8 +19,9 @@ from sim.errors import EngineError, NegsimError, ScenarioError, StorageError, Us
 
 __version__ = "0.1.0"
 
-__all__ = ["run", "compare", "sweep", "trace", "discover", "verify", "RunResult", "CompareResult",
-           "SweepResult", "TraceResult", "DiscoverResult", "load", "loads", "Scenario",
+__all__ = ["run", "compare", "sweep", "trace", "discover", "tornado", "verify", "RunResult",
+           "CompareResult", "SweepResult", "TraceResult", "DiscoverResult", "TornadoResult",
+           "load", "loads", "Scenario",
            "NegsimError", "ScenarioError", "UsageError", "EngineError", "StorageError",
            "__version__"]
 
@@ -36,9 +37,9 @@ def __getattr__(name: str) -> Any:
         from sim import scenario
 
         return getattr(scenario, name)
-    if name in ("run", "compare", "sweep", "trace", "discover", "verify", "RunResult",
-                "CompareResult",
-                "SweepResult", "TraceResult", "DiscoverResult"):
+    if name in ("run", "compare", "sweep", "trace", "discover", "tornado", "verify",
+                "RunResult", "CompareResult", "SweepResult", "TraceResult", "DiscoverResult",
+                "TornadoResult"):
         from sim import api
 
         return getattr(api, name)

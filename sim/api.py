@@ -31,6 +31,7 @@ from sim.output.results import (
     SweepResult,
     TraceResult,
 )
+from sim.output.tornado import TornadoResult
 from sim.running.executor import Executor
 from sim.running.runner import DEFAULT_CHUNK
 from sim.running.workers import default_workers
@@ -40,6 +41,7 @@ from sim.store import (
     PARTIAL,
     Folder,
     clean_json,
+    kind_of,
     record_written,
     refuse_existing,
     timestamped,
@@ -338,6 +340,104 @@ def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | No
     return TraceResult(world, story_lines(world))
 
 
+def tornado(scenario: ScenarioLike, levers: Sequence[str] | Mapping[str, Any] | None = None,
+            outcome: str | None = None, runs: int | None = None, seed: int | None = None,
+            workers: int = 1, out: str | Path | None = None, force: bool = False,
+            plots: bool = True, progress: Callable[[int], None] | None = None,
+            fresh_name: bool = False, dask: str | None = None) -> TornadoResult:
+    """One-at-a-time sensitivity on common random numbers (``negsim tornado``).
+
+    Every distribution in the scenario (and every lever named) is fixed in turn at its 10th
+    and its 90th percentile while the other inputs stay drawn; each arm's outcome
+    probabilities, P(deal) and median deal day are differenced, replication by replication,
+    from the base run's.
+
+    Args:
+        scenario: a path, a shipped scenario's name, YAML text or a Scenario.
+        levers: more inputs to move: ``PATH=LOW,HIGH`` strings (or ``{PATH: [low, high]}``),
+            or ``PATH={uniform: [a, b]}`` whose percentiles are used.
+        outcome: the measure the ranking and chart use: an outcome name, ``deal`` or
+            ``median_deal_day`` (default: the base run's most frequent outcome short of
+            certain).
+        runs, seed, workers, dask: as for :func:`run` (per arm).
+        out: write a tornado folder here (tornado.json, tornado.png, manifest.json).
+        force: replace an existing tornado folder at ``out`` (never another kind).
+        plots: write tornado.png into the folder.
+        progress: called with the number of replications finished, as they finish.
+        fresh_name: ``out`` is a proposed name; take ``out-2``, ... if it is taken.
+
+    Raises:
+        ScenarioError: the scenario or a lever's path or values are not valid.
+        UsageError: nothing to move, an unknown ``outcome``, or ``out`` exists (without
+            ``force``, or not a tornado folder).
+    """
+    from sim.operations import tornado as trn
+    from sim.output import tornado as view
+
+    named = _lever_texts(levers)
+    model, text, _ = resolve(scenario)
+    n, s = defaults(model, runs, seed, least_runs=2)
+    moved = trn.levers(model, named)
+    trn.check_measure(model, outcome)
+    executor = Executor(count("workers", workers, 1), dask)
+    folder = _tornado_folder(Path(out), force, fresh_name) if out is not None else None
+    try:
+        data = trn.run_tornado(model, moved, n, s, executor, progress)
+        result = view.TornadoResult(data, outcome or trn.default_measure(data))
+        trn.ranked(data, result.measure)  # an unknown outcome is refused before writing
+        if folder is not None:
+            result.folder = view.save(result, text, folder, plots)
+    except (NegsimError, KeyboardInterrupt):
+        if folder is not None:
+            folder.abandon("failed")
+        raise
+    return result
+
+
+def tornado_levers(scenario: ScenarioLike, levers: Sequence[str] | Mapping[str, Any] | None
+                   = None) -> list[str]:
+    """The dotted paths a tornado of ``scenario`` moves (to size its progress bar).
+
+    Raises:
+        ScenarioError, UsageError: as :func:`tornado` would for the same levers.
+    """
+    from sim.operations import tornado as trn
+
+    model, _, _ = resolve(scenario)
+    return [lever.path for lever in trn.levers(model, _lever_texts(levers))]
+
+
+def _lever_texts(levers: Sequence[str] | Mapping[str, Any] | None) -> list[str]:
+    """``PATH=...`` strings for levers given as strings or as a mapping."""
+    levers = as_mapping(levers)
+    if levers is None:
+        return []
+    if isinstance(levers, Mapping):
+        return [f"{p}={_flow_pair(v)}" for p, v in levers.items()]
+    if isinstance(levers, str):
+        return [levers]
+    return [str(x) for x in levers]
+
+
+def _flow_pair(value: Any) -> str:
+    from sim.scenario.yamlload import flow
+
+    return flow(value)
+
+
+def _tornado_folder(out: Path, force: bool, fresh_name: bool) -> Folder:
+    """The folder to write, an existing tornado folder removed first with ``force``.
+
+    Raises:
+        UsageError: ``out`` exists and is not a tornado folder, or ``force`` is not set.
+    """
+    if force and out.is_dir() and not out.is_symlink() and kind_of(out) == "tornado":
+        import shutil
+
+        shutil.rmtree(out)
+    return Folder(out, "tornado", unique=fresh_name)
+
+
 def report(folder: str | Path, out: str | Path | None = None, force: bool = False) -> Path:
     """Write the HTML report of a run, compare or sweep folder; returns its path.
 
@@ -441,6 +541,7 @@ def workers_note(requested: int | None, tasks: int) -> tuple[int, str]:
     return budgets.cap_workers(requested, tasks)
 
 
-__all__ = ["run", "compare", "sweep", "trace", "discover", "execute", "prepare", "report",
+__all__ = ["run", "compare", "sweep", "trace", "discover", "tornado", "TornadoResult",
+           "execute", "prepare", "report",
            "RunResult", "RunOptions", "CompareResult", "SweepResult", "TraceResult",
            "DiscoverResult", "default_workers"]

@@ -20,6 +20,7 @@ SCENARIOS = ROOT / "scenarios"
 EXAMPLES = SCENARIOS / "examples"
 FLAGSHIP = SCENARIOS / "kerry_moscow_2016.yaml"
 POISSON = EXAMPLES / "truce_poisson.yaml"
+TORNADO = ROOT / "tests" / "data" / "tornado_truce.yaml"  # two drawn inputs, a known lever
 HAWKES = EXAMPLES / "truce_hawkes.yaml"
 TRADE = EXAMPLES / "trade_talks.yaml"
 SYNTHETIC = EXAMPLES / "incidents_synthetic.csv"

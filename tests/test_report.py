@@ -273,6 +273,87 @@ def test_flagship_report_opens_in_chromium(browser, tmp_path: Path) -> None:  # 
     assert browser.execute_script("return document.images.length") == 4
 
 
+A4_PRINTABLE_PX = round((210 - 2 * 12) / 25.4 * 96)  # A4 less the report's 12 mm margins
+WIDEST = """
+const boxes = Array.from(document.querySelectorAll('table, img, pre'))
+  .map(t => [t.tagName, Math.ceil(t.getBoundingClientRect().width)]);
+return [boxes, document.documentElement.scrollWidth];
+"""
+CLIPPED_CELLS = """
+return Array.from(document.querySelectorAll('td, th'))
+  .filter(c => c.scrollWidth > c.clientWidth + 1).map(c => c.textContent);
+"""
+
+
+@pytest.fixture(scope="module")
+def flagship_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A sweep report of the flagship over two parameters: eight outcome columns and more."""
+    base = tmp_path_factory.mktemp("sweepreport")
+    result = CliRunner().invoke(main, ["sweep", str(FLAGSHIP), "--set",
+                                       "actors.russia.leverage.assad=0.3,0.8", "--set",
+                                       "deadline.credibility=0.1,0.5", "-n", "30",
+                                       "--workers", "1", "--out", str(base / "sw")])
+    assert result.exit_code == 0, result.output
+    target, _ = _report(base / "sw", base)
+    return target
+
+
+@pytest.mark.slow
+def test_sweep_and_compare_reports_fit_the_printable_width_of_an_a4_page(
+        browser, flagship_sweep: Path, flagship_compare: Path) -> None:  # type: ignore[no-untyped-def]
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": A4_PRINTABLE_PX, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+    try:
+        for target in (flagship_sweep, flagship_compare):
+            browser.get(target.as_uri())
+            assert browser.execute_script("return matchMedia('print').matches")
+            boxes, page = browser.execute_script(WIDEST)
+            assert len([b for b in boxes if b[0] == "TABLE"]) >= 3
+            wide = [b for b in boxes if b[1] > A4_PRINTABLE_PX + 1]
+            assert not wide, f"{target.name}: wider than A4's {A4_PRINTABLE_PX}px: {wide}"
+            assert page <= A4_PRINTABLE_PX + 1
+            assert browser.execute_script(CLIPPED_CELLS) == []
+        text = browser.find_element("tag name", "body").text  # the sweep's outcome columns
+        assert "p_truce_collapsed" in text or "truce_collapsed" in text
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+ARM_TABLES = """
+const h2 = Array.from(document.querySelectorAll('h2'))
+  .find(h => h.textContent.startsWith("Each scenario's outcome probabilities"));
+const out = [];
+for (let el = h2.nextElementSibling; el && el.tagName !== 'H2'; el = el.nextElementSibling) {
+  for (const t of (el.tagName === 'TABLE' ? [el] : el.querySelectorAll('table'))) {
+    out.push(Array.from(t.rows).map(r => Array.from(r.cells).map(c => c.innerText.trim())));
+  }
+}
+return out;
+"""
+
+
+def test_a_compare_report_shows_each_arms_probabilities_in_the_browser(
+        browser, flagship_compare: Path) -> None:  # type: ignore[no-untyped-def]
+    browser.get(flagship_compare.as_uri())
+    tables = browser.execute_script(ARM_TABLES)
+    assert tables, "no table under 'Each scenario's outcome probabilities'"
+    shown: dict[tuple[str, str], str] = {}
+    for rows in tables:  # blocks of columns, each repeating the outcome column
+        header = rows[0]
+        for row in rows[1:]:
+            shown.update({(row[0], arm): cell for arm, cell in zip(header[1:], row[1:],
+                                                                    strict=True)})
+    data = json.loads((flagship_compare.parent / "cmp" / "compare.json").read_text())
+    assert len(data["scenarios"]) == 3
+    for arm in data["scenarios"]:
+        for name, o in arm["outcomes"].items():
+            want = f"{o['p']:.3f} [{o['ci'][0]:.3f}, {o['ci'][1]:.3f}]"
+            got = shown[(name, arm["label"])].replace("\n", " ")
+            assert re.sub(r"\s+", " ", got) == want, (name, arm["label"])
+
+
 @pytest.mark.slow
 def test_a_run_and_a_compare_stopped_by_precision_say_so(tmp_path: Path) -> None:
     import sim

@@ -36,7 +36,7 @@ from sim.running.summary import column
 from sim.scenario import Scenario, budgets, from_document
 from sim.scenario.overrides import apply
 from sim.scenario.yamlload import flow, parse_text, plain
-from sim.stats import sensitivity
+from sim.stats import pawn, sensitivity
 from sim.store import Folder, make_dirs, read_json, refuse_links, written
 
 _POINT_FILE = re.compile(r"^\d{5}\.json$")
@@ -335,11 +335,21 @@ def _sensitivity(sweep: Sweep, points: list[dict[str, Any]]) -> dict[str, Any]:
         else:
             res = sensitivity.src(x, y, sweep.design.paths)
             res["method"] = "src"
+            _add_pawn(res, x, y, sweep.design.paths)
         res["noise_share"] = sensitivity.noise_share(y, sweep.runs)
         sensitivity.mark_noise(res, res["noise_share"])
         res["ranking"] = sensitivity.rank(res)
         out[name] = res
     return out
+
+
+def _add_pawn(res: dict[str, Any], x: np.ndarray, y: np.ndarray, paths: list[str]) -> None:
+    """PAWN beside each SRC (grids and Latin hypercubes): an effect the linear fit misses,
+    such as a peak in the middle of a range, still shows (:mod:`sim.stats.pawn`)."""
+    if res.get("constant"):
+        return
+    for name, cell in pawn.pawn(x, y, paths).items():
+        res["parameters"][name].update(cell)
 
 
 def new(base: Scenario, text: str, source: str, specs: list[str], sample: str, zipped: bool,

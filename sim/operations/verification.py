@@ -51,7 +51,8 @@ def verify(folder: Path) -> dict[str, Any]:
     listed = manifest.get("files")
     if listed is not None:
         _check_listed(folder, listed)
-    {"run": _run, "compare": _compare, "sweep": _sweep}[kind](folder, manifest)
+    {"run": _run, "compare": _compare, "sweep": _sweep, "tornado": _tornado}[kind](
+        folder, manifest)
     return {"folder": str(folder), "kind": kind, "files": len(listed or {}),
             "complete": not (folder / MARKER).exists() and not folder.name.endswith(".partial")}
 
@@ -230,3 +231,16 @@ def _point_table(parquet: Path, data: dict[str, Any], runs: int, folder: Path) -
     if table.num_rows != runs or dict(counts) != stated:
         raise DamagedFile(f"{parquet} holds {table.num_rows} replications whose outcomes do "
                           f"not match {parquet.stem}.json; delete both, then resume")
+
+
+def _tornado(folder: Path, manifest: dict[str, Any]) -> None:
+    """tornado.json against the manifest: the replications per arm and the inputs moved."""
+    where = folder / "tornado.json"
+    data = read_json(where, folder)
+    if data.get("runs") != manifest.get("runs"):
+        raise DamagedFile(f"{where}: runs is {data.get('runs')}, the manifest says "
+                          f"{manifest.get('runs')}")
+    paths = [r.get("path") for r in data.get("levers", [])]
+    if paths != manifest.get("levers"):
+        raise DamagedFile(f"{where}: the inputs moved ({', '.join(map(str, paths))}) are not "
+                          "the ones the manifest records")

@@ -567,3 +567,64 @@ def _draw_box(ax: Axes, restricted: list[dict]) -> None:
            "position within the input's range", "")
     if not restricted:
         _note(ax, "no input restricted")
+
+
+# --- tornado ---------------------------------------------------------------------------------
+
+_LOW_COLOR = "#4C72B0"
+_HIGH_COLOR = "#DD8452"
+
+
+def plot_tornado(rows: list[dict], measure: str, label: str, path: str | Path | None = None,
+                 title: str = "", *, ax: Axes | None = None) -> Path | Figure:
+    """Tornado chart: per input, the change in ``measure`` from the base run when the input
+    is at its low (10th percentile) and its high (90th percentile) value, widest swing on
+    top, with each bar's 95% paired interval.
+
+    Args:
+        rows: tornado.json's levers, already ranked (see ``sim.operations.tornado.ranked``).
+        measure: the measure drawn (an outcome, ``deal`` or ``median_deal_day``).
+        label: the measure in words, for the axis and the title.
+        path: Where to write the PNG (None: return the Figure instead).
+        title: Title above the chart (default: the question it answers).
+        ax: Draw on these axes (of a figure of yours) instead of a new figure.
+
+    Returns:
+        The path written, or the Figure when no path is given.
+    """
+    if ax is None:
+        fig = Figure(figsize=(8.0, 1.6 + 0.42 * max(1, len(rows))), layout="constrained")
+        ax = fig.add_subplot()
+    else:
+        fig = ax.get_figure()  # type: ignore[assignment]
+    for y, row in enumerate(reversed(rows)):
+        cell = row["measures"][measure]
+        for side, color in (("low", _LOW_COLOR), ("high", _HIGH_COLOR)):
+            _tornado_bar(ax, y, cell[side], color, side == "low")
+    names = [_plain(f"{r['path']}  [{r['low']:.3g} | {r['high']:.3g}]") for r in reversed(rows)]
+    ax.set_yticks(range(len(rows)), names, fontsize=9)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.legend(handles=_tornado_legend(), fontsize=9, loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    unit = "days" if measure == "median_deal_day" else "probability"
+    _label(ax, title or f"Which judgements move {label} most?",
+           f"change from the base run ({unit}; line: 95% paired interval)", "")
+    if not rows:
+        _note(ax, "no inputs to move")
+    return _finish(fig, path)
+
+
+def _tornado_bar(ax: Axes, y: int, d: dict, color: str, low: bool) -> None:
+    if d.get("diff") is None:
+        return
+    ax.barh(y, d["diff"], height=0.6, color=color, alpha=0.85)
+    if d.get("ci") is not None:
+        offset = -0.1 if low else 0.1  # the two sides' intervals side by side, not on top
+        ax.plot(d["ci"], [y + offset, y + offset], color="black", linewidth=1.2)
+
+
+def _tornado_legend() -> list:
+    from matplotlib.patches import Patch
+
+    return [Patch(color=_LOW_COLOR, label="input at its\n10th percentile"),
+            Patch(color=_HIGH_COLOR, label="input at its\n90th percentile")]

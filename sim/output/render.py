@@ -379,4 +379,5 @@ def influence(res: dict[str, Any], param: str) -> str:
                 f"{v['first_order']:.2f}){noise}")
     if v.get("src") is None:
         return f"{param} (SRC not estimable: the design does not separate it)"
-    return f"{param} (SRC {v['src']:+.2f}){noise}"
+    pawn = f", PAWN {v['pawn']:.2f}" if v.get("pawn") is not None else ""
+    return f"{param} (SRC {v['src']:+.2f}{pawn}){noise}"

@@ -81,6 +81,9 @@ def build(folder: Path, stem: str = "report") -> str:
         return _page("Sweep", _sweep(folder, stem), folder)
     if kind == "run" and (folder / "summary.json").exists():
         return _page("Run", _run(folder, stem), folder)
+    if kind == "tornado":
+        raise UsageError(f"{folder} is a tornado folder: its table is tornado.json and its "
+                         "chart tornado.png; reports are made of run, compare and sweep folders")
     raise UsageError(f"{folder} is not a negsim run, compare or sweep folder "
                      "(no summary.json, compare.json or sweep.json)")
 

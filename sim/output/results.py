@@ -218,6 +218,22 @@ def _difference(r: dict[str, Any]) -> str:
     return f"  {r['variant']} vs {r['baseline']}: {r['outcome']}{diff}{interval} *"
 
 
+IMPORTANCE_COLUMNS = ["outcome", "parameter", "rank", "method", "src", "t", "p_value", "pawn",
+                      "pawn_max", "pawn_null", "first_order", "first_ci_low", "first_ci_high",
+                      "total_order", "total_ci_low", "total_ci_high", "r2", "noise_share",
+                      "noise", "nonlinear"]
+
+
+def _importance(cell: dict[str, Any]) -> dict[str, Any]:
+    """One parameter's stored indices as the importance columns (intervals split in two)."""
+    first, total = cell.get("first_ci") or (None, None), cell.get("total_ci") or (None, None)
+    return {**{k: cell.get(k) for k in ("src", "t", "p_value", "pawn", "pawn_max",
+                                        "pawn_null", "first_order", "total_order")},
+            "first_ci_low": first[0], "first_ci_high": first[1], "total_ci_low": total[0],
+            "total_ci_high": total[1], "noise": bool(cell.get("noise")),
+            "nonlinear": bool(cell.get("nonlinear"))}
+
+
 METRIC_COLUMNS = ["n", "mean", "sd", "ci_low", "ci_high", "q05", "q50", "q95"]
 
 
@@ -275,6 +291,20 @@ class SweepResult:
     @property
     def sensitivity(self) -> dict[str, Any]:
         return self.data.get("sensitivity", {})  # type: ignore[no-any-return]
+
+    @property
+    def importance(self) -> pd.DataFrame:
+        """The sensitivity ranking as one row per outcome and swept parameter: ``rank``
+        (1: most influential), the method (``src`` or ``sobol``) and its indices (SRC with
+        t and p, PAWN with its permutation null, and R^2, for grids and Latin hypercubes;
+        first-order and total Sobol indices with intervals for Sobol samples), the noise
+        share, and the ``noise`` / ``nonlinear`` flags the text and plots show."""
+        rows = [{"outcome": outcome, "parameter": param, "rank": k + 1,
+                 "method": res.get("method"), **_importance(res["parameters"][param]),
+                 "r2": res.get("r2"), "noise_share": res.get("noise_share")}
+                for outcome, res in self.sensitivity.items()
+                for k, param in enumerate(res.get("ranking", []))]
+        return _frame(rows, IMPORTANCE_COLUMNS)
 
     def __repr__(self) -> str:
         d = self.data

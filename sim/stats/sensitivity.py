@@ -153,10 +153,11 @@ def mark_noise(result: dict[str, Any], share: float | None) -> None:
 
     SRC: not significant at 5%, or explaining (SRC squared) no more of the variance across
     points than binomial noise does, unless the fit leaves unexplained (1 - R^2) more than
-    twice what noise makes and more than MISSED of the spread: then the spread is real and
-    the weak effect is marked ``"nonlinear": True`` instead (the linear fit misses its
-    shape). Sobol: the bootstrap interval of the total index reaches 0, or the index is no
-    larger than the noise share. Not estimable effects are not flagged.
+    twice what noise makes and more than MISSED of the spread, or the parameter's PAWN index
+    (:mod:`sim.stats.pawn`, when computed) is above its permutation null: then the effect
+    is real and marked ``"nonlinear": True`` instead (the linear fit misses its shape).
+    Sobol: the bootstrap interval of the total index reaches 0, or the index is no larger
+    than the noise share. Not estimable effects are not flagged.
     """
     floor = share or 0.0
     if result.get("constant"):
@@ -173,8 +174,9 @@ def mark_noise(result: dict[str, Any], share: float | None) -> None:
         elif v.get("src") is not None:
             p = v.get("p_value")
             weak = bool(p is None or p >= 0.05 or v["src"] ** 2 <= floor)
-            v["noise"] = weak and not missed
-            v["nonlinear"] = weak and missed
+            shaped = missed or bool(v.get("pawn_real"))  # PAWN sees an effect SRC misses
+            v["noise"] = weak and not shaped
+            v["nonlinear"] = weak and shaped
 
 
 def rank(result: dict[str, Any]) -> list[str]:

@@ -126,7 +126,7 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-KINDS = ("run", "compare", "sweep")
+KINDS = ("run", "compare", "sweep", "tornado")
 
 
 class Folder:
@@ -551,12 +551,14 @@ def git_commit() -> dict[str, Any] | None:
 
 
 def kind_of(folder: Path) -> str | None:
-    """``run``, ``compare`` or ``sweep`` by the files a folder holds (None: not a negsim
-    results folder)."""
+    """``run``, ``compare``, ``sweep`` or ``tornado`` by the files a folder holds (None: not
+    a negsim results folder)."""
     if (folder / "compare.json").exists():
         return "compare"
     if (folder / "sweep.json").exists():
         return "sweep"
+    if (folder / "tornado.json").exists():
+        return "tornado"
     if (folder / "manifest.json").exists() and (
             (folder / "summary.json").exists() or (folder / "replications.parquet").exists()):
         return "run"

@@ -54,7 +54,7 @@ class Summary(_Stored):
 class Manifest(_Stored):
     """manifest.json: what reproduces a run, a comparison or a sweep."""
 
-    kind: Literal["run", "compare", "sweep"] | None = Field(
+    kind: Literal["run", "compare", "sweep", "tornado"] | None = Field(
         default=None,
         description="Which command wrote the folder (absent in folders from earlier versions).")
 

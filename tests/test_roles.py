@@ -12,9 +12,10 @@ import math
 import numpy as np
 import pytest
 
-from sim.engine import Plan, run_replication
+from sim.engine import Plan, play, run_replication
 from sim.engine.outcomes import Record
-from sim.engine.plan import ratify_probability
+from sim.engine.plan import RatifierParams, ratify_probability
+from sim.engine.ratification import mood, truncated
 from sim.scenario import json_schema, loads
 from sim.scenario.model import RATIFY
 from tests.conftest import ROOT, invoke
@@ -255,7 +256,7 @@ def test_the_trace_tells_the_mediators_text_and_the_ratifiers_refusal(tmp_path) 
         "  mediators:").replace("  m: {label: M}", "  m: {label: M}\n  c: {label: Senate}")
     path = tmp_path / "story.yaml"
     path.write_text(text)
-    result = invoke("trace", path, "--replication", "3")  # its senator refuses
+    result = invoke("trace", path, "--replication", "5")  # its senator refuses
     assert result.exit_code == 0, result.output
     # The mediator weighs ratification: R(x) = 1 / (1 + exp((x - 0.3) / 0.05)), so x = 0.25
     # (0.731 x 0.5225 = 0.382) beats x = 0 (0.998 x 0.36 = 0.359) and the Nash point x = 0.5
@@ -264,3 +265,112 @@ def test_the_trace_tells_the_mediators_text_and_the_ratifiers_refusal(tmp_path) 
         "P(ratified) 0.73)" in result.output
     assert "Senate refuses to ratify: -0.25 against no deal -0.3 (P(ratify) 0.73)" \
         in result.output
+
+
+# --- the ratifier's mood: drawn once, learnt from its votes (Iida 1993) -------------------
+
+
+def test_a_ratifier_that_refused_the_only_text_never_ratifies_it_in_many_meetings() -> None:
+    # One zone offer, about 30 meetings: the deal comes with the first vote's q = 0.731, not
+    # with 1 - (1 - q)^k (1 - 0.269^30, about 1): the mood that refused it refuses it for good.
+    text = TWO.format(extra="  ratifiers:\n    c: {weights: {x: 1.0}, status_quo: 0.3, "
+                      "tau: 0.2}", host="").replace("scheduled: [{day: 1}]",
+                                                    "rate_per_day: 1.0")
+    plan = Plan(loads(text.replace("horizon_days: 10", "horizon_days: 30")))
+    n, q = 1000, _logit(0.5, 0.3, 0.2)
+    records = _records(plan, n)
+    assert np.mean([r.meetings for r in records if not r.deal]) > 25
+    p = np.mean([r.deal for r in records])
+    assert abs(p - q) < Z * math.sqrt(q * (1 - q) / n)
+    assert {r.refusals["c"] for r in records} == {0, 1}
+    assert all(r.proposals == 1 for r in records)  # nothing is worth proposing after it
+
+
+def test_a_text_refused_once_is_never_put_to_that_ratifier_again() -> None:
+    # The sceptic of the two-level test refuses some texts; the negotiators then know its
+    # mood is below d - u of that text and never propose it (or one it likes less) again.
+    plan = Plan(loads(LEVEL.replace("  meetings:", SCEPTIC + "  meetings:")))
+    refusals = 0
+    for i in range(60):
+        world = play(plan, i, tracing=True)
+        refused: list[int] = []
+        for e in world.story:
+            if e.kind == "offer":
+                assert e.data["offer"] not in refused, (i, e.text)
+            elif e.kind == "ratification" and "refuses" in e.text:
+                refused.append(e.data["offer"])
+        assert world.record.refusals["c"] == len(refused) == len(set(refused))
+        refusals += len(refused)
+    assert refusals >= 5
+
+
+# Two zone offers for A (x >= 0.5 by its constraint): A = x 0.5, B = x 1. C likes x a little
+# (u_C = 0.2 x, d_C = 0, tau 0.1), E dislikes it (u_E = -x, d_E = -0.8, tau 0.2):
+#   R(A) = q_C(A) q_E(A) = F(1) F(1.5) = 0.731 x 0.818 = 0.598,
+#   R(B) = q_C(B) q_E(B) = F(2) F(-1) = 0.881 x 0.269 = 0.237  (F the standard logistic CDF),
+# so A offers A first (0.598 x 0.5 beats 0.237 x 1).
+LEARN = """
+format: 2
+name: learn
+title: learning a ratifier's mood
+start: 2020-01-01
+horizon_days: 10
+actors:
+  a: {label: A}
+  b: {label: B}
+  c: {label: C}
+  e: {label: E}
+negotiation:
+  parties:
+    a: {weights: {x: 1.0}, reservation: 0.0}
+    b: {weights: {x: -1.0}, reservation: -1.0}
+  terms: {x: [0, 0.5, 1]}
+  constraints: [{by: a, term: x, min: 0.5}]
+  ratifiers:
+    c: {weights: {x: 0.2}, status_quo: 0.0, tau: 0.1}
+    e: {weights: {x: -1.0}, status_quo: -0.8, tau: 0.2}
+  meetings:
+    scheduled: [{day: 1}, {day: 2}]
+"""
+
+
+def _truncated_by_hand() -> float:
+    """R(B) once C refused A (eps_C < d_C - u_C(A) = -0.1) and E ratified it (eps_E >=
+    d_E - u_E(A) = -0.3): C's mood truncated above, E's below, each a logistic."""
+    f = _logit  # F(x / tau) = _logit(x, 0, tau)
+    c = (f(-0.1, 0, 0.1) - f(-0.2, 0, 0.1)) / f(-0.1, 0, 0.1)  # x_C(B) = -0.2
+    e = (1 - f(0.2, 0, 0.2)) / (1 - f(-0.3, 0, 0.2))  # x_E(B) = 0.2
+    return c * e  # 0.5568 x 0.3290 = 0.1832
+
+
+def test_the_negotiators_learn_the_ratifiers_mood_from_a_refusal() -> None:
+    plan, hand, seen = Plan(loads(LEARN)), _truncated_by_hand(), 0
+    assert hand == pytest.approx(0.1832, abs=1e-4)
+    for i in range(40):
+        story = play(plan, i, tracing=True).story
+        votes = [e.text.split(":")[0] for e in story if e.kind == "ratification"]
+        offers = [e for e in story if e.kind == "offer"]
+        assert offers[0].data["ratified"] == pytest.approx(0.731059 * 0.817574, rel=1e-5)
+        if votes[:2] != ["C refuses to ratify", "E ratifies"]:
+            continue
+        seen += 1
+        assert "x=1 " in offers[1].text and "P(ratified) 0.18," in offers[1].text
+        assert offers[1].data["ratified"] == pytest.approx(hand, rel=1e-12)
+        assert "the negotiators learn that C's mood is below -0.1" in [e.text for e in story]
+    assert seen >= 4  # C refuses and E ratifies A with probability 0.269 x 0.818 = 0.22
+
+
+def test_the_mood_is_the_logistic_by_the_inverse_cdf_and_no_vote_means_the_logit() -> None:
+    r = RatifierParams("c", np.array([0.1, 0.5, 0.9]), 0.3, 0.3, 0.2,
+                       ratify_probability(np.array([0.1, 0.5, 0.9]), 0.3, 0.2))
+    assert truncated(r, -math.inf, math.inf) == pytest.approx(r.q, rel=1e-12)
+    # The text worth 0.5 refused (eps < d - u = -0.2): it and the one worth 0.1 get R = 0, the
+    # one worth 0.9 (d - u = -0.6) (F(-0.2) - F(-0.6)) / F(-0.2), F with scale 0.2.
+    after = truncated(r, -math.inf, -0.2)
+    assert after.tolist()[:2] == [0.0, 0.0]
+    by_hand = (_logit(-0.2, 0, 0.2) - _logit(-0.6, 0, 0.2)) / _logit(-0.2, 0, 0.2)
+    assert after[2] == pytest.approx(by_hand, rel=1e-12)  # 0.8237
+    assert mood(0.2, 0.75) == pytest.approx(0.2 * math.log(3), rel=1e-15)
+    assert mood(0.0, 0.75) == 0.0 and mood(0.2, 0.0) == -math.inf
+    for u in (1e-9, 0.1, 0.5, 0.9):  # the inverse of F: F(mood(tau, U)) = U
+        assert _logit(mood(0.2, u), 0, 0.2) == pytest.approx(u, rel=1e-9)

@@ -64,9 +64,11 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
         "bdffd903e915153ebb8bcb8f6c397643c00014891d77796f6f3df0d4934ade8e",
     ('scenarios/no_carrot.yaml', 40, None):
         "6c1f1bba3219877f92f8739e6cf8f43adfd92f2eddbc2dedc599dae3ad469d55",
-    # Issue 21 (roles at the table): frozen when the example was added.
+    # Issue 21 (roles at the table): frozen when the example was added, re-frozen when the
+    # ratifier's mood became one draw per replication that the negotiators learn about
+    # (docs/model.md, section 3.4; the votes, and so the records, changed on purpose).
     ('scenarios/examples/ratified_treaty.yaml', 40, None):
-        "bccb9969377c5430e40695645471c19f0c0ebd7690c66b7f952724ceb366e81e",
+        "c204e0fbf63adc20153da8f92d3617887008bfc667335ccbbeb7d796a653eef9",
     # Issue 21 (several threats): frozen when it was added, on the threats branch.
     ('scenarios/examples/two_threats.yaml', 40, None):
         "ccdb0ba6407f983a377281c44d9821fb5fc9786fe397b3cf9122104fa001324a",

@@ -16,6 +16,7 @@ from functools import partial
 import numpy as np
 
 from sim.engine.protocols import Protocol, make
+from sim.engine.ratification import Ratification
 from sim.engine.state import PoissonClock, after
 from sim.engine.world import World
 
@@ -71,6 +72,8 @@ class Talks:
         self.specs = list(plan.threats.values())
         self.position = Round()
         self.agenda: list[float] = []  # days of the first rounds of meetings still to come
+        self.ratification = Ratification(self.roles.ratifiers, self.roles.ratified,
+                                         world.streams)
         self.protocol: Protocol = make(n.protocol, self)
         self.protocol.threat(self.credibility, self.deadline)
         env = world.env
@@ -269,22 +272,33 @@ class Talks:
         return passed
 
     def _ratified(self, offer: int) -> bool:
-        """Each ratifier votes on its own stream: yes with probability q_r(offer); one
-        refusal and no deal is struck in this round."""
-        w, ok = self.world, True
-        for r in self.roles.ratifiers:
-            q = float(r.q[offer])
-            yes = w.streams["ratifier:" + r.name].uniform() < q
+        """Every ratifier votes by its mood (drawn once per replication); one refusal and no
+        deal is struck in this round. The negotiators learn from each vote and, when what
+        they know changed, the protocol reads the new ratification table."""
+        rat, w, ok, learned = self.ratification, self.world, True, False
+        for k, r in enumerate(self.roles.ratifiers):
+            yes = rat.vote(k, offer)
             ok &= yes
             if not yes:
                 w.record.refusals[r.name] += 1
             if w.tracing:
-                u = float(r.utilities[offer])
-                w.log("ratification", f"{w.label(r.name)} "
-                      f"{'ratifies' if yes else 'refuses to ratify'}: {u:.3g} against no deal "
-                      f"{r.no_deal:.3g} (P(ratify) {q:.2f})", party=r.name, utility=u,
-                      aspiration=r.no_deal)
+                self._story_vote(k, offer, yes)
+            if rat.learn(k, offer, yes):
+                learned = True
+                if w.tracing:
+                    w.log("learning", f"the negotiators learn that {w.label(r.name)}'s mood "
+                          f"is {rat.known(k)}", party=r.name)
+        if learned:
+            self.protocol.learned()
         return ok
+
+    def _story_vote(self, k: int, offer: int, yes: bool) -> None:
+        """A ratifier's vote, with the probability the negotiators gave it before."""
+        w, r = self.world, self.roles.ratifiers[k]
+        u, p = float(r.utilities[offer]), float(self.ratification.each[k][offer])
+        w.log("ratification", f"{w.label(r.name)} {'ratifies' if yes else 'refuses to ratify'}"
+              f": {u:.3g} against no deal {r.no_deal:.3g} (P(ratify) {p:.2f})", party=r.name,
+              utility=u, aspiration=r.no_deal, offer=offer)
 
     def after_breakdown(self) -> None:
         """Talks reopen after the truce breaks down, when the scenario says so."""

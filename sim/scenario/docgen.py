@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import types
 import typing
 from typing import Any
@@ -16,6 +17,7 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
     ("negotiation", scn.Negotiation), ("negotiation.parties.ID", scn.Party),
     ("negotiation.constraints[]", scn.Constraint), ("negotiation.meetings", scn.Meetings),
     ("negotiation.meetings.scheduled[]", scn.Meeting),
+    ("negotiation.ratifiers.ID", scn.Ratifier), ("negotiation.mediators.ID", scn.Mediator),
     ("deadline (or each of deadlines.NAME)", scn.Deadline), ("deadline.plan_b", scn.PlanB),
     ("deadline.plan_b.partners.ID", scn.Partner),
     ("{after, plus} (a timing reference)", scn.After), ("truce", scn.Truce),
@@ -61,7 +63,7 @@ def render() -> str:
     """The reference as Markdown."""
     parts = [HEADER]
     for where, model in MODELS:
-        parts.append(f"\n## `{where}`\n\n{(model.__doc__ or '').strip()}\n")
+        parts.append(f"\n## `{where}`\n\n{inspect.cleandoc(model.__doc__ or '')}\n")
         parts.append("| field | type | default | description |\n|---|---|---|---|")
         for name, f in model.model_fields.items():
             default = "required" if f.is_required() else _default(f.default, f.default_factory)

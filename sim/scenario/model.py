@@ -304,11 +304,14 @@ class Ratifier(_Model):
         0.0, description="Stated amount added to the status-quo value to give the ratifier's "
         "no-deal value d, in its own units (what ratifying costs it beyond the terms).")
     tau: Rate = Field(
-        0.0, description="Logit noise of the vote, in the ratifier's own units: it ratifies a "
-        "text worth u with probability q = " + RATIFY + " (d its no-deal value), each vote an "
-        "independent draw on its own stream; tau = 0 ratifies exactly when u >= d. The "
-        "negotiators know q for every offer and weigh their offers by it (two-level game, "
-        "Putnam 1988).")
+        0.0, description="Scale of the ratifier's mood, in its own units: the mood eps ~ "
+        "Logistic(0, tau) is drawn once per replication (inverse CDF of the first uniform of "
+        "its stream ratifier:NAME) and it ratifies a text worth u iff u - d + eps >= 0 (d its "
+        "no-deal value), so a first vote ratifies with probability q = " + RATIFY + " and the "
+        "same text always gets the same answer; tau = 0 ratifies exactly when u >= d. The "
+        "negotiators know the mood's distribution, not its draw, weigh their offers by the "
+        "probability of ratification and update it from every vote (a refused text is never "
+        "put again; two-level game with uncertainty, Putnam 1988, Iida 1993).")
     note: str = Field("", description="Who the ratifier is and where its numbers come from.")
 
 

@@ -78,6 +78,10 @@ class Protocol:
         """Mediator ``name``'s single text, or None when it has none to put."""
         raise NotImplementedError
 
+    def learned(self) -> None:
+        """A ratifier's vote changed what the negotiators know of it: the ratification table
+        ``talks.ratification.table`` is new (docs/model.md, section 3.4)."""
+
     def wants_last_meeting(self, deadline: float) -> bool:
         """Whether some offer beats every party's value of not agreeing by ``deadline``."""
         return False

@@ -250,7 +250,7 @@ class Alternating(Protocol):
         self.solved: dict[bytes, np.ndarray] = {}
         self.zone = -1
         self.g = np.zeros((1 + n * m, n))
-        self.rule = _rule(params.roles, self.tab)
+        self.rule = _rule(params.roles, talks.ratification.table, self.tab)
 
     def _scenarios(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """No-deal bases and plan-B payoffs: row 0 the truth, row 1 + j*m + t party j's type t."""
@@ -375,12 +375,19 @@ class Alternating(Protocol):
         f = int(np.flatnonzero(cand)[np.argmin(self.tab.rank[i][cand])])
         offer = int(self.tab.idx[f])
         if w.tracing:
-            ratify = ("" if self.rule is None or not self.talks.roles.ratifiers
-                      else f", P(ratified) {self.rule.ratified[f]:.2f}")
-            w.log("offer", f"{w.label(self.parties[i].name)} offers {w.describe_offer(offer)} "
-                  f"(own {u[i, f]:.3g}, believed P(accept) {prob[f]:.2f}{ratify}, going on "
-                  f"{gi:.3g})", proposer=self.parties[i].name, offer=offer)
+            self._story_offer(i, f, float(prob[f]), gi)
         return offer
+
+    def _story_offer(self, i: int, f: int, prob: float, gi: float) -> None:
+        """The offer at position ``f``, with what the proposer believed of it."""
+        w, offer, data = self.talks.world, int(self.tab.idx[f]), {}
+        ratify = ""
+        if self.rule is not None and self.talks.roles.ratifiers:
+            data["ratified"] = float(self.rule.ratified[f])
+            ratify = f", P(ratified) {data['ratified']:.2f}"
+        w.log("offer", f"{w.label(self.parties[i].name)} offers {w.describe_offer(offer)} "
+              f"(own {self.tab.u[i, f]:.3g}, believed P(accept) {prob:.2f}{ratify}, going on "
+              f"{gi:.3g})", proposer=self.parties[i].name, offer=offer, **data)
 
     def _passing(self, i: int | None, g: np.ndarray) -> np.ndarray:
         """P(the rule passes each offer) as proposer ``i`` (None: a mediator) believes it: the
@@ -425,7 +432,8 @@ class Alternating(Protocol):
                       f"{w.label(p.name)} {x:.3g}" for p, x in zip(self.parties, gains[:, f],
                                                                    strict=True))
                   + (f"; P(ratified) {r[f]:.2f})" if talks.roles.ratifiers else ")"),
-                  proposer=name, offer=offer)
+                  proposer=name, offer=offer,
+                  **({"ratified": float(r[f])} if talks.roles.ratifiers else {}))
         return offer
 
     def _believed(self, i: int, g: np.ndarray) -> float:
@@ -473,6 +481,12 @@ class Alternating(Protocol):
                       party=p.name, utility=u, aspiration=float(g[0, j]))
         return votes
 
+    def learned(self) -> None:
+        """A ratifier's vote moved the ratification table: every later choice, the
+        stationary solution included, weighs the new one (the solved cache is stale)."""
+        self.rule = _rule(self.talks.roles, self.talks.ratification.table, self.tab)
+        self.solved.clear()
+
     def wants_last_meeting(self, deadline: float) -> bool:
         """Some offer beats every party's value of not agreeing by ``deadline``."""
         g = self.going_on(self.talks.turn % self.n, last=deadline)[0]
@@ -482,11 +496,12 @@ class Alternating(Protocol):
         return bool(ok.any())
 
 
-def _rule(roles: Roles, tab: Tables) -> Rule | None:
-    """The replication's ratification and voting over the feasible offers; None for plain
-    unanimity without ratifiers (the rules of section 3.1 unchanged)."""
-    if roles.ratified is None and roles.weights is None:
+def _rule(roles: Roles, table: np.ndarray | None, tab: Tables) -> Rule | None:
+    """The replication's ratification (``table``: R over every offer, as the negotiators now
+    know the ratifiers) and voting over the feasible offers; None for plain unanimity without
+    ratifiers (the rules of section 3.1 unchanged)."""
+    if table is None and roles.weights is None:
         return None
-    ratified = (np.ones(len(tab.idx)) if roles.ratified is None
-                else np.asarray(roles.ratified[tab.idx], dtype=float))
+    ratified = (np.ones(len(tab.idx)) if table is None
+                else np.asarray(table[tab.idx], dtype=float))
     return Rule(ratified, roles.weights, roles.threshold)

@@ -16,7 +16,7 @@ from functools import partial
 import numpy as np
 
 from sim.engine.protocols import Protocol, make
-from sim.engine.state import PoissonClock, after
+from sim.engine.state import PoissonClock, after, follow
 from sim.engine.world import World
 
 MEETINGS = ("meetings", "rate")
@@ -70,7 +70,7 @@ class Talks:
         if rate > 0:
             self.clock = PoissonClock(env, world.streams["meetings"], rate, partial(
                 self.meet, n.meetings.label, n.meetings.duration_days, self.rounds))
-            world.live.subscribe(MEETINGS, lambda: self.clock.set_rate(world.live[MEETINGS]))
+            world.live.subscribe(MEETINGS, lambda: follow(world.live, MEETINGS, self.clock))
         self._deadline_meetings()
 
     def _audience(self, costs: dict[str, float]) -> dict[int, float]:

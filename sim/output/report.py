@@ -422,9 +422,9 @@ def _negotiation(s: Scenario) -> list[str]:
     out.append(_table(["party", "weights (own units)", "no-deal value", "e (tactic)", "tau",
                        "noise"], rows))
     if n.delivered_via:
+        paths = "; ".join(f"{t} via {_via(v)}" for t, v in n.delivered_via.items())
         out.append("<p>Delivered through leverage (worth to the others what the patron can "
-                   "deliver): " + e("; ".join(f"{t} via {v}" for t, v in n.delivered_via.items()))
-                   + ".</p>")
+                   "deliver): " + e(paths) + ".</p>")
     out.append(_table(["term", "levels"], [[t, ", ".join(f"{x:g}" for x in lv)]
                                            for t, lv in n.terms.items()]))
     if n.constraints:
@@ -487,12 +487,19 @@ def _beta(beta: Any) -> str:
     return "; ".join(f"{i} by {j}: {_v(b)}" for i, row in beta.items() for j, b in row.items())
 
 
+def _via(via: str | list[str] | None) -> str:
+    """One leverage path, or several joined (independent channels)."""
+    if via is None:
+        return ""
+    return via if isinstance(via, str) else " + ".join(via)
+
+
 def _effects(s: Scenario) -> list[str]:
     out = []
     if s.effects:
         out += ["<h3>Effects of an agreement (levers)</h3>", _table(
             ["effect", "term", "target", "per unit", "via", "tied to truce", "note"],
-            [[k, f.term, f.target, _v(f.per_unit), f.via or "", "yes" if f.tied_to_truce else "",
+            [[k, f.term, f.target, _v(f.per_unit), _via(f.via), "yes" if f.tied_to_truce else "",
               f.note] for k, f in s.effects.items()])]
     if s.shocks:
         out += ["<h3>Shocks</h3>", _table(

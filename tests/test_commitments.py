@@ -338,3 +338,31 @@ STAGE"""
     # no threshold, h = 0: avoided 0.5 violations a day, times 60, 40 and 30 days
     assert values == pytest.approx([-0.1 + 0.1 * 0.5 * 60, -0.1 + 0.1 * 0.5 * 40,
                                     -0.1 + 0.1 * 0.5 * 30])
+
+
+def test_a_ramped_aid_rate_is_thinned_exactly() -> None:
+    effect = """aid: {rate_per_day: 1.0}
+effects:
+  crossings:
+    term: x
+    target: aid.rate_per_day
+    per_unit: -0.5
+    starts: {after: truce}
+    ramp_days: 30
+"""
+    plan = plan_of(scenario(effect))
+    values = np.array([run_replication(plan, i).aid_deliveries for i in range(400)], dtype=float)
+    within(values, 30 * (1 + 0.5) / 2 + 0.5 * (90 - 30))  # 52.5, as for the truce's ramp
+
+
+def test_a_ramp_that_raises_a_rate_keeps_the_bound_above_it() -> None:
+    effect = """effects:
+  surge:
+    term: x
+    target: a.violation_rate
+    per_unit: 1
+    starts: {after: truce, days: 10}
+    ramp_days: 40
+"""
+    # 10 days at 1, a ramp from 1 to 2 over 40 days (mean 1.5), 40 days at 2
+    within(counts(scenario(effect), 300), 10 + 40 * 1.5 + 40 * 2)  # 150

@@ -64,6 +64,9 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
         "bdffd903e915153ebb8bcb8f6c397643c00014891d77796f6f3df0d4934ade8e",
     ('scenarios/no_carrot.yaml', 40, None):
         "6c1f1bba3219877f92f8739e6cf8f43adfd92f2eddbc2dedc599dae3ad469d55",
+    # Added with the example (issue 21, staged commitments), not on the base commit.
+    ('scenarios/examples/staged_pullback.yaml', 40, None):
+        "c03059b65c32c7574c3fcbb15d64e66e83707bef003f43b967bd544ad0c7d4fc",
 }
 
 

@@ -366,3 +366,20 @@ def test_a_ramp_that_raises_a_rate_keeps_the_bound_above_it() -> None:
 """
     # 10 days at 1, a ramp from 1 to 2 over 40 days (mean 1.5), 40 days at 2
     within(counts(scenario(effect), 300), 10 + 40 * 1.5 + 40 * 2)  # 150
+
+
+def test_a_milestone_on_the_truce_is_met_only_if_the_truce_holds_that_long() -> None:
+    effect = """effects:
+  reward:
+    term: x
+    target: a.violation_rate
+    per_unit: -0.5
+    after_truce_days: 30
+"""
+    held = play(plan_of(scenario(effect)), 0, tracing=True)
+    assert [e.day for e in held.story if e.kind == "effect"] == [30.0]
+    broken = scenario(effect).replace("monitoring: {detection: {a: 0.4}}",
+                                      "breakdown: {violations: 3}")
+    world = play(plan_of(broken), 0, tracing=True)
+    assert world.record.truce_end < 30
+    assert not [e for e in world.story if e.kind == "effect"]

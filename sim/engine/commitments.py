@@ -130,7 +130,8 @@ class Commitments:
     def _full(self, k: int, deal: int) -> None:
         """The ramp is over: the factor stays at its full value."""
         e = self.effects[k]
-        if deal == self.deal and self.applied[k] is not None and e.target in self.live.ramps:
+        ramping = "effect:" + e.name in self.live.ramps.get(e.target, {})
+        if deal == self.deal and self.applied[k] is not None and ramping:
             self.live.modify(e.target, "effect:" + e.name, self.applied[k])
 
     def _apply(self, k: int) -> None:

@@ -94,7 +94,9 @@ CONDITIONAL = """effects:
 def test_an_effect_whose_condition_fails_changes_no_record() -> None:
     inert, none = plan_of(scenario(CONDITIONAL, y=0)), plan_of(scenario("", y=0))
     for i in range(40):
-        assert run_replication(inert, i).row() == run_replication(none, i).row()
+        row = run_replication(inert, i).row()
+        assert row.pop("effect_start_pullback") is None  # it never started
+        assert row == run_replication(none, i).row()
 
 
 def test_an_effect_whose_condition_holds_acts() -> None:
@@ -226,6 +228,7 @@ def test_a_second_effect_waits_for_the_first_to_start() -> None:
     world = play(plan_of(scenario(effects)), 0, tracing=True)
     days = {e.text.split()[1].rstrip(":"): e.day for e in world.story if e.kind == "effect"}
     assert days == {"first": 20.0, "second": 50.0}
+    assert world.record.row()["effect_start_second"] == 50.0  # the record's column
     # rate 1 for 20 days, 0.5 for 30, 0.25 for 40
     within(counts(scenario(effects), 300), 20 + 0.5 * 30 + 0.25 * 40)
 

@@ -66,7 +66,7 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
         "6c1f1bba3219877f92f8739e6cf8f43adfd92f2eddbc2dedc599dae3ad469d55",
     # Added with the example (issue 21, staged commitments), not on the base commit.
     ('scenarios/examples/staged_pullback.yaml', 40, None):
-        "c03059b65c32c7574c3fcbb15d64e66e83707bef003f43b967bd544ad0c7d4fc",
+        "005ac0187ec231a0ade837fc539a8a358b706334fd1a2a8e8e6debf8a65dd53d",
 }
 
 

@@ -123,6 +123,7 @@ class Commitments:
         else:
             self._apply(k)
         self.started[k] = w.now
+        w.record.effect_starts[e.name] = w.now
         for j, other in enumerate(self.effects):
             if other.after_effect == k and self.armed[j]:
                 self._mark(j, "effect", w.now)

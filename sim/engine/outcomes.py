@@ -216,6 +216,7 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("observed_", "violations the monitor observed and attributed to {}"),
     ("utility_", "realised utility of {}"),
     ("level_", "agreed level of {} (null without a deal)"),
+    ("effect_start_", "day staged effect {} last started (null if it never did)"),
 )
 """Per-party and per-term metric columns: (column prefix, meaning with the name)."""
 FAMILY_PREFIXES: tuple[str, ...] = tuple(prefix for prefix, _ in FAMILIES)
@@ -285,6 +286,7 @@ class Record:
     end_day: float = NAN
     events: int = 0
     inputs: dict[str, float] = field(default_factory=dict)
+    effect_starts: dict[str, float] = field(default_factory=dict)  # staged effects only
 
     def row(self) -> dict[str, Any]:
         """Flat column -> value mapping (one Parquet row); NaN becomes None (a null)."""
@@ -304,7 +306,7 @@ TEXT_COLUMNS: tuple[str, ...] = ("breakdown_cause", "declared_by")
 """Text columns null where they do not apply (typed as strings even when null in a chunk)."""
 
 _PREFIX = {"levels": "level_", "violations": "violations_", "observed": "observed_",
-           "utility": "utility_", "inputs": ""}
+           "utility": "utility_", "inputs": "", "effect_starts": "effect_start_"}
 
 
 def _column(group: str, key: str) -> str:

@@ -51,6 +51,7 @@ class World:
         self.record.violations = dict.fromkeys(plan.truce_parties, 0)
         self.record.observed = dict.fromkeys(plan.truce_parties, 0)
         self.record.inputs = dict(self.params.drawn)
+        self.record.effect_starts = {e.name: math.nan for e in self.params.effects if e.staged}
         if plan.scenario.truce is not None:
             self.record.breakdowns = self.record.declared_breakdowns = 0
         self.tracing = tracing

@@ -21,7 +21,7 @@ from sim.errors import NegsimError, UsageError
 from sim.operations.run import TRACES
 from sim.operations.statistics import STATISTICS
 from sim.output.render import pvalue, sensitivity_line
-from sim.scenario import Scenario, loads
+from sim.scenario import Effect, Scenario, loads
 from sim.store import (
     kind_of,
     read_bytes,
@@ -494,13 +494,32 @@ def _via(via: str | list[str] | None) -> str:
     return via if isinstance(via, str) else " + ".join(via)
 
 
+def _when(f: Effect) -> str:
+    """When a staged effect starts, ramps and on what it depends ("at the deal" if not)."""
+    parts = []
+    if f.starts is not None:
+        parts.append(f"{_v(f.starts.days)} d after the {f.starts.after}")
+    if f.after_effect is not None:
+        parts.append(f"after {f.after_effect} starts")
+    if f.after_truce_days is not None:
+        parts.append(f"once the truce has held {_v(f.after_truce_days)} d")
+    if f.ramp_days != 0:
+        parts.append(f"ramping in over {_v(f.ramp_days)} d")
+    if f.requires is not None:
+        r = f.requires
+        bounds = [b for b in (f"{r.term} >= {r.min:g}" if r.min is not None else "",
+                              f"{r.term} <= {r.max:g}" if r.max is not None else "") if b]
+        parts.append("if " + " and ".join(bounds))
+    return "; ".join(parts) or "at the deal"
+
+
 def _effects(s: Scenario) -> list[str]:
     out = []
     if s.effects:
         out += ["<h3>Effects of an agreement (levers)</h3>", _table(
-            ["effect", "term", "target", "per unit", "via", "tied to truce", "note"],
-            [[k, f.term, f.target, _v(f.per_unit), _via(f.via), "yes" if f.tied_to_truce else "",
-              f.note] for k, f in s.effects.items()])]
+            ["effect", "term", "target", "per unit", "via", "when", "tied to truce", "note"],
+            [[k, f.term, f.target, _v(f.per_unit), _via(f.via), _when(f),
+              "yes" if f.tied_to_truce else "", f.note] for k, f in s.effects.items()])]
     if s.shocks:
         out += ["<h3>Shocks</h3>", _table(
             ["shock", "day", "what", "probability", "target × factor", "breaks truce"],

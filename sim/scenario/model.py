@@ -623,6 +623,8 @@ class Requires(_Model):
     def _bounded(self) -> Requires:
         if self.min is None and self.max is None:
             raise ValueError("requires needs min or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"requires min {self.min:g} exceeds max {self.max:g}")
         return self
 
 

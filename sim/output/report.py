@@ -496,13 +496,14 @@ def _via(via: str | list[str] | None) -> str:
 
 def _when(f: Effect) -> str:
     """When a staged effect starts, ramps and on what it depends ("at the deal" if not)."""
-    parts = []
-    if f.starts is not None:
-        parts.append(f"{_v(f.starts.days)} d after the {f.starts.after}")
+    anchors = [f"the {f.starts.after if f.starts else 'deal'}"]
     if f.after_effect is not None:
-        parts.append(f"after {f.after_effect} starts")
+        anchors.append(f"{f.after_effect}'s start")
     if f.after_truce_days is not None:
-        parts.append(f"once the truce has held {_v(f.after_truce_days)} d")
+        anchors.append(f"the truce's {_v(f.after_truce_days)}th day")
+    days = _v(f.starts.days) if f.starts else "0"
+    parts = [f"{days} d after {' and '.join(anchors) if len(anchors) < 2 else 'the last of '}"
+             f"{', '.join(anchors) if len(anchors) > 1 else ''}"]
     if f.ramp_days != 0:
         parts.append(f"ramping in over {_v(f.ramp_days)} d")
     if f.requires is not None:
@@ -510,7 +511,7 @@ def _when(f: Effect) -> str:
         bounds = [b for b in (f"{r.term} >= {r.min:g}" if r.min is not None else "",
                               f"{r.term} <= {r.max:g}" if r.max is not None else "") if b]
         parts.append("if " + " and ".join(bounds))
-    return "; ".join(parts) or "at the deal"
+    return "; ".join(parts) if f.staged else "at the deal"
 
 
 def _effects(s: Scenario) -> list[str]:

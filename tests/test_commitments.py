@@ -386,3 +386,26 @@ def test_a_milestone_on_the_truce_is_met_only_if_the_truce_holds_that_long() -> 
     world = play(plan_of(broken), 0, tracing=True)
     assert world.record.truce_end < 30
     assert not [e for e in world.story if e.kind == "effect"]
+
+
+def test_a_shock_taking_a_party_out_of_the_truce_stops_its_violations() -> None:
+    text = scenario() + """shocks:
+  walks_out:
+    day: 30
+    label: the party leaves the truce
+    target: truce.covers.a
+    shift: -1
+"""
+    within(counts(text, 300), 30.0)
+
+
+def test_an_effect_removing_retaliation_leaves_a_poisson_count() -> None:
+    effect = """effects:
+  hotline:
+    term: x
+    target: truce.alpha.a.a
+    per_unit: -1
+"""
+    text = scenario(effect).replace("monitoring: {detection: {a: 0.4}}",
+                                    "alpha: {a: {a: 0.5}}")
+    within(counts(text, 300), 90.0)  # without the effect, the Hawkes mean 180 - 2 = 178

@@ -179,6 +179,26 @@ BAD: dict[str, tuple[object, object, str]] = {
     "effect_unknown_parameter.yaml": (68, "effects.restraint_assad.target",
                                       r"unknown parameter 'violence_rate'; "
                                       r"did you mean 'violation_rate'\?"),
+    # staged and conditional effects, wider targets (issue 21)
+    "effect_cycle.yaml": (71, "effects.restraint_assad.after_effect",
+                          r"a cycle of conditions: restraint_assad -> intel_first -> "
+                          r"restraint_assad"),
+    "requires_level_outside.yaml": (71, "effects.restraint_assad.requires.min",
+                                    r"min 1\.5 is outside intel's levels \[0\.0, 0\.5, 1\.0\]"),
+    "requires_unknown_term.yaml": (71, "effects.restraint_assad.requires.term",
+                                   r"unknown term 'intell'; did you mean 'intel'\?"),
+    "after_effect_unknown.yaml": (75, "effects.intel_first.after_effect",
+                                  r"unknown effect 'restraint_asad'; did you mean "
+                                  r"'restraint_assad'\?"),
+    "target_unknown_truce_parameter.yaml": (73, "effects.monitors.target",
+                                            r"unknown truce parameter 'monitoring\.detecton\."
+                                            r"assad'; valid targets: ACTOR\.violation_rate, .*"
+                                            r"truce\.covers\.PARTY"),
+    "target_unknown_party.yaml": (73, "effects.monitors.target",
+                                  r"'asad' is not a truce party; did you mean 'assad'\?.*"
+                                  r"valid targets: "),
+    "ramp_not_a_rate.yaml": (75, "effects.calmer.ramp_days",
+                             r"truce\.beta changes at once; ramp_days applies to rates only"),
     "shock_without_target.yaml": (72, "shocks.offensive",
                                   r"a shock needs a target \(with factor\) or breaks_truce"),
     # roles at the table (docs/model.md, section 3.4) and who stands outside a truce

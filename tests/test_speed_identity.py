@@ -72,6 +72,9 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
     # Issue 21 (several threats): frozen when it was added, on the threats branch.
     ('scenarios/examples/two_threats.yaml', 40, None):
         "ccdb0ba6407f983a377281c44d9821fb5fc9786fe397b3cf9122104fa001324a",
+    # Added with the example (issue 21, staged commitments), not on the base commit.
+    ('scenarios/examples/staged_pullback.yaml', 40, None):
+        "005ac0187ec231a0ade837fc539a8a358b706334fd1a2a8e8e6debf8a65dd53d",
 }
 
 

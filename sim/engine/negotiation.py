@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.engine.protocols import Protocol, make
 from sim.engine.ratification import Ratification
-from sim.engine.state import PoissonClock, after
+from sim.engine.state import PoissonClock, after, follow
 from sim.engine.world import World
 
 MEETINGS = ("meetings", "rate")
@@ -86,7 +86,7 @@ class Talks:
             self.clock = PoissonClock(env, world.streams["meetings"], rate, partial(
                 self.meet, n.meetings.label, n.meetings.duration_days, self.rounds, None,
                 self._mediator(n.meetings.convened_by)))
-            world.live.subscribe(MEETINGS, lambda: self.clock.set_rate(world.live[MEETINGS]))
+            world.live.subscribe(MEETINGS, lambda: follow(world.live, MEETINGS, self.clock))
         for k in range(len(self.threats)):
             self._deadline_meetings(k)
 

@@ -220,6 +220,7 @@ FAMILIES: tuple[tuple[str, str], ...] = (
     ("texts_", "single texts the mediator {} put to the parties' vote"),
     ("outvoted_", "1 when {} voted against the last deal struck (which binds it under the "
      "decision rule), 0 when it voted for it (null without a deal)"),
+    ("effect_start_", "day staged effect {} last started (null if it never did)"),
 )
 """Per-party and per-term metric columns: (column prefix, meaning with the name)."""
 FAMILY_PREFIXES: tuple[str, ...] = tuple(prefix for prefix, _ in FAMILIES)
@@ -296,6 +297,7 @@ class Record:
     end_day: float = NAN
     events: int = 0
     inputs: dict[str, float] = field(default_factory=dict)
+    effect_starts: dict[str, float] = field(default_factory=dict)  # staged effects only
 
     def row(self) -> dict[str, Any]:
         """Flat column -> value mapping (one Parquet row); NaN becomes None (a null)."""
@@ -323,7 +325,7 @@ def is_text(column: str) -> bool:
 
 _PREFIX = {"levels": "level_", "violations": "violations_", "observed": "observed_",
            "utility": "utility_", "refusals": "refusals_", "texts": "texts_",
-           "outvoted": "outvoted_", "inputs": "", "threats": ""}
+           "outvoted": "outvoted_", "inputs": "", "threats": "", "effect_starts": "effect_start_"}
 
 
 def _column(group: str, key: str) -> str:

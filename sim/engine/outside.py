@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from sim.engine.plan import ShockParams, ThreatParams
-from sim.engine.state import Key, PoissonClock, after
+from sim.engine.state import Key, PoissonClock, after, follow
 from sim.engine.world import World
 
 
@@ -46,7 +46,9 @@ class AidFlow:
         return self.world.live[self.KEY] * boost
 
     def refresh(self) -> None:
-        self.clock.set_rate(self.rate())
+        truce = self.world.truce
+        boost = self.world.params.aid_multiplier if truce is not None and truce.active else 1.0
+        follow(self.world.live, self.KEY, self.clock, boost)
 
     def deliver(self) -> None:
         self.world.record.aid_deliveries += 1
@@ -55,7 +57,7 @@ class AidFlow:
 
 
 def _follow(world: World, clock: PoissonClock, key: Key) -> None:
-    clock.set_rate(world.live[key])
+    follow(world.live, key, clock)
 
 
 def schedule_shocks(world: World) -> None:
@@ -70,6 +72,12 @@ def _hit(world: World, shock: ShockParams) -> None:
     world.log("shock", f"SHOCK: {shock.label}")
     if shock.target is not None and shock.target[1] == "status_quo":
         _move(world, shock, shock.shift)
+    elif shock.target is not None and shock.target[1] == "covers":
+        world.live.shift(shock.target, "shock:" + shock.name, shock.shift)
+        world.log("shock", f"{'.'.join(shock.target)} {shock.shift:+g} "
+                  f"(now {world.live[shock.target]:.3g})")
+        if shock.duration is not None:
+            after(world.env, shock.duration, partial(_lift, world, shock))
     elif shock.target is not None:
         world.live.modify(shock.target, "shock:" + shock.name, shock.factor)
         world.log("shock", f"{'.'.join(shock.target)} x {shock.factor:g} "
@@ -91,7 +99,10 @@ def _move(world: World, shock: ShockParams, amount: float, first: bool = True) -
 
 def _lift(world: World, shock: ShockParams) -> None:
     assert shock.target is not None
-    world.live.modify(shock.target, "shock:" + shock.name, None)
+    if shock.target[1] == "covers":
+        world.live.shift(shock.target, "shock:" + shock.name, None)
+    else:
+        world.live.modify(shock.target, "shock:" + shock.name, None)
     world.log("shock", f"{shock.label} ends; {'.'.join(shock.target)} back to "
               f"{world.live[shock.target]:.3g}")
 

@@ -28,9 +28,11 @@ from sim.scenario import (
     Stake,
     Triangular,
     Uniform,
+    targets,
 )
 
 Key = tuple[str, str]
+Pairs = tuple[tuple[int, int, float], ...]  # (term a, term b, weight) of a party's interactions
 
 # The formulas stated in field descriptions and docs/model.md, as the engine computes them
 # (tests/test_docs.py evaluates each against its function and finds it in both texts).
@@ -134,12 +136,58 @@ class PartyParams:
 
 @dataclass(frozen=True)
 class EffectParams:
+    """One effect's drawn numbers and its stages (docs/model.md, section 7)."""
+
     name: str
     term: int
     target: Key
     per_unit: float
-    via: float
+    via: float  # the combined leverage, 1 - prod(1 - l_i) over its paths (1 without via)
     tied_to_truce: bool
+    additive: bool = False  # status_quo and covers move by a shift, not a factor
+    staged: bool = False  # waits, ramps or has a condition (else it acts at the deal)
+    anchor: str = "deal"  # 'deal' or 'truce'
+    delay: float = 0.0  # days from the anchor (or the last milestone) to its start
+    ramp: float = 0.0  # days over which the factor moves from 1 to its full value
+    requires: tuple[int, float, float] | None = None  # (term index, lowest, highest level)
+    after_effect: int | None = None  # index of the effect it waits for
+    after_truce: float | None = None  # days the truce must have held
+    via_keys: tuple[Key, ...] = ()  # the leverage parameters behind ``via``
+
+    def change(self, level: float, via: float | None = None) -> float:
+        """The factor ``max(0, 1 + per_unit * level * via)``, or for an additive target the
+        shift ``per_unit * level * via``, at full strength."""
+        v = self.via if via is None else via
+        if self.additive:
+            return self.per_unit * level * v
+        return max(0.0, 1.0 + self.per_unit * level * v)
+
+    def met(self, levels: np.ndarray) -> bool:
+        """Whether the agreed ``levels`` meet its condition on another term."""
+        if self.requires is None:
+            return True
+        term, lo, hi = self.requires
+        return lo - 1e-12 <= float(levels[term]) <= hi + 1e-12
+
+
+def combined(leverages: list[float]) -> float:
+    """Independent channels: ``1 - prod(1 - l_i)`` (one path: its leverage itself)."""
+    if len(leverages) == 1:
+        return leverages[0]
+    return 1.0 - math.prod(1.0 - x for x in leverages)
+
+
+def via_paths(via: str | list[str] | None) -> list[str]:
+    """The leverage paths of a ``via`` or ``delivered_via`` entry."""
+    if via is None:
+        return []
+    return [via] if isinstance(via, str) else list(via)
+
+
+def leverage_key(path: str) -> Key:
+    """``PATRON.leverage.CLIENT`` as the live parameter's key."""
+    patron, _, client = path.split(".")
+    return patron, "leverage." + client
 
 
 @dataclass(frozen=True)
@@ -326,13 +374,16 @@ class Plan:
         self._fixed: Params | None = None
         self.cache: dict[Any, Any] = {}  # derived tables keyed by the weights they depend on
 
-    def utilities(self, weights: tuple[tuple[float, ...], ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Own-unit utilities of every offer for each party's weights, and the same rescaled
-        to [0, 1] over the feasible offers (cached by weights)."""
-        key = ("utilities", weights)
+    def utilities(self, weights: tuple[tuple[float, ...], ...],
+                  interactions: tuple[Pairs, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
+        """Own-unit utilities of every offer for each party's weights (and interactions of
+        two terms), and the same rescaled to [0, 1] over the feasible offers (cached)."""
+        key = ("utilities", weights, interactions)
         tables = self.cache.get(key)
         if tables is None:
             own = np.vstack([additive_utility(self.offers, w) for w in weights])
+            for k, pairs in enumerate(interactions):
+                own[k] = with_interactions(self.offers, own[k], pairs)
             tables = own, _rescaled(own, self.feasible)
             for table in tables:
                 table.flags.writeable = False
@@ -441,6 +492,7 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
     parties, utilities, beliefs = _negotiators(plan, draw, base, when)
     threats = _threats(s, draw, when)
     truce = _truce(plan, draw)
+    _truce_keys(plan, base, truce)
     aid = draw(s.aid.truce_multiplier, "aid.truce_multiplier", 0) if s.aid else 1.0
     effects = _effects(plan, draw, base)
     shocks = _shocks(s, draw, when)
@@ -482,10 +534,9 @@ def _ratifier(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float]) -> R
     weights = []
     for t in plan.terms:
         w = draw(r.weights.get(t, 0.0), f"{at}.weights.{t}")
-        via = n.delivered_via.get(t)
-        if via is not None:
-            patron, _, client = via.split(".")
-            w *= base[(patron, "leverage." + client)]
+        paths = via_paths(n.delivered_via.get(t))
+        if paths:  # a ratifier is never the patron: it values what can be delivered
+            w *= combined([base[leverage_key(path)] for path in paths])
         weights.append(w)
     u = additive_utility(plan.offers, tuple(weights))
     if r.status_quo is None or isinstance(r.status_quo, dict):
@@ -548,6 +599,21 @@ class Timeline:
         return self.draw(value, path, 1e-9)
 
 
+def _truce_keys(plan: Plan, base: dict[Key, float], truce: dict[str, Any]) -> None:
+    """The truce's parameters an effect or shock may change, as live keys (docs/model.md,
+    section 7): detection, alpha, coverage per party, and beta as a factor on every kernel."""
+    t = plan.scenario.truce
+    if t is None:
+        return
+    names = plan.truce_parties
+    base[("truce", "beta")] = 1.0
+    for i, p in enumerate(names):
+        base[(p, "detection")] = truce["rules"].detection[i]
+        base[(p, "covers")] = float(t.covers.get(p, 1.0))
+        for j, q in enumerate(names):
+            base[(p, "alpha." + q)] = truce["alpha"][i][j]
+
+
 def _with_worth(plan: Plan, parties: list[PartyParams], utilities: np.ndarray
                 ) -> tuple[list[PartyParams], np.ndarray, np.ndarray]:
     """The parties' utility bounds and the rescaled table, with the truce's worth added."""
@@ -565,14 +631,17 @@ def _negotiators(plan: Plan, draw: _Drawer, base: dict[Key, float], when: Timeli
     if n is None:
         return [], np.zeros((0, 0)), np.zeros((0, 0))
     drawn = [_party_draws(plan, name, draw, base, when) for name in n.parties]
-    utilities, beliefs = plan.utilities(tuple(weights for weights, _ in drawn))
+    pairs = tuple(_interactions(plan, name, draw) for name in n.parties)
+    utilities, beliefs = plan.utilities(tuple(weights for weights, _ in drawn),
+                                        pairs if any(pairs) else ())
     feasible = utilities[:, plan.feasible]
     parties = []
     for k, (weights, numbers) in enumerate(drawn):
         best, low = float(feasible[k].max()), float(feasible[k].min())
         if numbers["status_quo"] is None:
-            levels = _status_quo_levels(plan, n.parties[numbers["name"]].status_quo)
-            numbers["status_quo"] = float(additive_utility(levels[None, :], weights)[0])
+            levels = _status_quo_levels(plan, n.parties[numbers["name"]].status_quo)[None, :]
+            u = with_interactions(levels, additive_utility(levels, weights), pairs[k])
+            numbers["status_quo"] = float(u[0])
         numbers["base_types"] = _base_types(plan, numbers)
         parties.append(PartyParams(best=best, low=low,
                                    span=best - low if best - low > 1e-12 else 1.0, **numbers))
@@ -588,10 +657,9 @@ def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float],
     weights = []
     for t in plan.terms:
         w = draw(p.weights.get(t, 0.0), f"{at}.weights.{t}")
-        via = n.delivered_via.get(t)
-        if via is not None and via.split(".")[0] != name:
-            patron, _, client = via.split(".")
-            w *= base[(patron, "leverage." + client)]
+        paths = via_paths(n.delivered_via.get(t))
+        if paths and name not in [path.split(".")[0] for path in paths]:
+            w *= combined([base[leverage_key(path)] for path in paths])
         weights.append(w)
     payoffs = _payoffs(plan, name, draw)
     payoff = next(iter(plan.threats.values())).plan_b.payoffs.get(name) if plan.threats else None
@@ -638,6 +706,16 @@ def _horizon(value: Any, path: str, draw: _Drawer, when: Timeline) -> float:
     return draw(value, path, 1e-9)
 
 
+def _interactions(plan: Plan, name: str, draw: _Drawer) -> Pairs:
+    """A party's interactions of two terms as (term a, term b, drawn weight)."""
+    n = plan.scenario.negotiation
+    assert n is not None
+    at = f"negotiation.parties.{name}.interactions"
+    return tuple((plan.terms.index(i.terms[0]), plan.terms.index(i.terms[1]),
+                  draw(i.weight, f"{at}.{k}.weight"))
+                 for k, i in enumerate(n.parties[name].interactions))
+
+
 def _at_quantiles(value: Any, m: int) -> np.ndarray:
     """A stated quantity at the quantiles (k + 0.5) / m of its distribution (a number: m
     copies): the types the other parties consider."""
@@ -678,6 +756,14 @@ def additive_utility(offers: np.ndarray, weights: tuple[float, ...]) -> np.ndarr
     u = np.zeros(len(offers))
     for t, w in enumerate(weights):
         u = u + w * offers[:, t]
+    return u
+
+
+def with_interactions(offers: np.ndarray, u: np.ndarray, pairs: Pairs) -> np.ndarray:
+    """``u(o) + sum w x_a(o) x_b(o)`` over a party's interactions, added after the additive
+    sum (so a term at 0 in every offer leaves ``u`` exactly as it was)."""
+    for a, b, w in pairs:
+        u = u + w * offers[:, a] * offers[:, b]
     return u
 
 
@@ -809,23 +895,40 @@ def _exits(plan: Plan, draw: _Drawer, seats: list[str]) -> list[ExitParams]:
 
 
 def _effects(plan: Plan, draw: _Drawer, base: dict[Key, float]) -> list[EffectParams]:
-    out = []
-    for name, e in plan.scenario.effects.items():
-        via = 1.0
-        if e.via is not None:
-            patron, _, client = e.via.split(".")
-            via = base[(patron, "leverage." + client)]
-        who, param = e.target.split(".")
-        out.append(EffectParams(name, plan.terms.index(e.term), (who, param),
-                                draw(e.per_unit, f"effects.{name}.per_unit"), via,
-                                e.tied_to_truce))
+    s, out = plan.scenario, []
+    names = list(s.effects)
+    for name, e in s.effects.items():
+        keys = tuple(leverage_key(path) for path in via_paths(e.via))
+        target = targets.parse(s, e.target)
+        out.append(EffectParams(
+            name, plan.terms.index(e.term), target.key,
+            draw(e.per_unit, f"effects.{name}.per_unit"),
+            combined([base[k] for k in keys]) if keys else 1.0, e.tied_to_truce,
+            additive=target.additive, via_keys=keys, **_stages(plan, draw, name, names)))
     return out
+
+
+def _stages(plan: Plan, draw: _Drawer, name: str, names: list[str]) -> dict[str, Any]:
+    """A staged effect's anchor, delay, ramp, condition and milestones (drawn)."""
+    e, at = plan.scenario.effects[name], f"effects.{name}"
+    if not e.staged:
+        return {}
+    r = e.requires
+    return {"staged": True, "anchor": e.starts.after if e.starts else "deal",
+            "delay": draw(e.starts.days, at + ".starts.days", 0) if e.starts else 0.0,
+            "ramp": draw(e.ramp_days, at + ".ramp_days", 0),
+            "requires": None if r is None else (
+                plan.terms.index(r.term), -math.inf if r.min is None else r.min,
+                math.inf if r.max is None else r.max),
+            "after_effect": None if e.after_effect is None else names.index(e.after_effect),
+            "after_truce": None if e.after_truce_days is None else draw(
+                e.after_truce_days, at + ".after_truce_days", 0)}
 
 
 def _shocks(s: Scenario, draw: _Drawer, when: Timeline) -> list[ShockParams]:
     out = []
     for name, sh in s.shocks.items():
-        target = tuple(sh.target.split(".")) if sh.target else None
+        target = targets.parse(s, sh.target).key if sh.target else None
         day = when.at(f"shocks.{name}.start")
         out.append(ShockParams(name, day, sh.label,
                                draw(sh.probability, f"shocks.{name}.probability", 0, 1),

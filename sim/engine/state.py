@@ -53,24 +53,34 @@ def after(env: simpy.Environment, delay: float, action: Callable[[], Any]) -> No
 
 
 class LiveParams:
-    """Current parameter values: a base value times every active modifier.
+    """Current parameter values: (base + shifts) times every active modifier, times ramps.
 
-    Effects and shocks register modifiers under their own name; whoever reads a parameter
-    (a truce party, a spoiler clock, the aid clock) subscribes and is told when its value changes.
+    Effects and shocks register modifiers (factors), shifts (added, for additive targets) or
+    ramps (a factor moving linearly from 1 to its full value) under their own name; whoever
+    reads a parameter (a truce party, a spoiler clock, the aid clock) subscribes and is told
+    when its value changes. A ramping parameter changes continuously without telling anyone:
+    its readers ask for its value now (:meth:`at`) and a bound over what is left
+    (:meth:`bound`), as thinning needs.
     """
 
-    def __init__(self, base: dict[Key, float]):
+    def __init__(self, base: dict[Key, float], clock: Callable[[], float] = lambda: 0.0):
         self._base = base
         self._mods: dict[Key, dict[str, float]] = {}
+        self._shifts: dict[Key, dict[str, float]] = {}
         self._value = dict(base)
         self._listeners: dict[Key, list[Callable[[], None]]] = {}
+        self.ramps: dict[Key, dict[str, tuple[float, float, float]]] = {}
+        self.clock = clock
 
     @property
     def values(self) -> dict[Key, float]:
-        """The current values (a live view: updated in place; missing keys are 0)."""
+        """The current values without ramps (a live view: updated in place; missing keys
+        are 0)."""
         return self._value
 
     def __getitem__(self, key: Key) -> float:
+        if key in self.ramps:
+            return self.at(key, self.clock())
         return self._value.get(key, 0.0)
 
     def subscribe(self, key: Key, listener: Callable[[], None]) -> None:
@@ -83,12 +93,69 @@ class LiveParams:
             mods.pop(source, None)
         else:
             mods[source] = factor
+        self._refresh(key, self._unramp(key, source))
+
+    def shift(self, key: Key, source: str, amount: float | None) -> None:
+        """Set (or with ``None`` remove) the amount ``source`` adds to ``key``'s base."""
+        shifts = self._shifts.setdefault(key, {})
+        if amount is None:
+            shifts.pop(source, None)
+        else:
+            shifts[source] = amount
+        self._refresh(key, False)
+
+    def ramp(self, key: Key, source: str, start: float, days: float, full: float) -> None:
+        """``source``'s factor on ``key`` moves from 1 at ``start`` to ``full`` at
+        ``start + days`` (then :meth:`modify` should fix it at ``full``)."""
+        self._mods.get(key, {}).pop(source, None)
+        self.ramps.setdefault(key, {})[source] = (start, days, full)
+        self._refresh(key, True)
+
+    def at(self, key: Key, t: float) -> float:
+        """The value at time ``t``, ramps included."""
+        value = self._value.get(key, 0.0)
+        for start, days, full in self.ramps.get(key, {}).values():
+            value *= 1.0 + (full - 1.0) * min(1.0, max(0.0, (t - start) / days))
+        return value
+
+    def bound(self, key: Key, t: float) -> float:
+        """An upper bound of the value from ``t`` on, until the next change it is told of:
+        each ramp's factor is linear, so its largest value ahead is now or at its end."""
+        value = self._value.get(key, 0.0)
+        for start, days, full in self.ramps.get(key, {}).values():
+            now = 1.0 + (full - 1.0) * min(1.0, max(0.0, (t - start) / days))
+            value *= max(now, full)
+        return value
+
+    def _unramp(self, key: Key, source: str) -> bool:
+        ramps = self.ramps.get(key)
+        if not ramps or ramps.pop(source, None) is None:
+            return False
+        if not ramps:
+            del self.ramps[key]
+        return True
+
+    def _refresh(self, key: Key, changed: bool) -> None:
         before = self._value.get(key, 0.0)
-        self._value[key] = self._base.get(key, 0.0) * math.prod(mods.values())
-        if self._value[key] == before:
+        base = self._base.get(key, 0.0)
+        shifts = self._shifts.get(key)
+        if shifts:
+            base = base + sum(shifts.values())
+        self._value[key] = base * math.prod(self._mods.get(key, {}).values())
+        if self._value[key] == before and not changed:
             return  # an inert modifier (x 1) reschedules nothing
         for listener in self._listeners.get(key, ()):
             listener()
+
+
+def follow(live: LiveParams, key: Key, clock: PoissonClock, scale: float = 1.0) -> None:
+    """Set ``clock``'s rate to ``scale`` times ``key``'s value; while the value ramps, the
+    clock thins candidates drawn at the bound (exact for any rate under the bound)."""
+    if key not in live.ramps:
+        clock.set_rate(live[key] * scale)
+        return
+    env = clock.env
+    clock.set_rate(live.bound(key, env.now) * scale, lambda: live.at(key, env.now) * scale)
 
 
 class PoissonClock:
@@ -96,23 +163,31 @@ class PoissonClock:
 
     Each arrival consumes one unit exponential of integrated rate. When the rate changes,
     the part already used is kept, so a rate change moves later arrivals smoothly instead of
-    redrawing them: the times stay as close as possible across scenario variants.
+    redrawing them: the times stay as close as possible across scenario variants. With a
+    varying rate (``rate_now``, under the bound ``rate``) each candidate is kept with
+    probability ``rate_now() / rate`` (Lewis & Shedler's thinning), one more uniform each.
     """
 
     def __init__(self, env: simpy.Environment, draws: Draws, rate: float,
                  fire: Callable[[], None]):
         self._env, self._draws, self._fire = env, draws, fire
         self._rate = rate
+        self._rate_now: Callable[[], float] | None = None
         self._left = draws.exp()
         self._since = env.now
         self._token = 0
         self._callbacks = (self._arrival,)
         self._schedule()
 
-    def set_rate(self, rate: float) -> None:
+    @property
+    def env(self) -> simpy.Environment:
+        return self._env
+
+    def set_rate(self, rate: float, rate_now: Callable[[], float] | None = None) -> None:
+        """A new rate from now on (or a bound, with ``rate_now`` the rate at each moment)."""
         now = self._env.now
         self._left -= self._rate * (now - self._since)
-        self._since, self._rate = now, rate
+        self._since, self._rate, self._rate_now = now, rate, rate_now
         self._token += 1
         self._schedule()
 
@@ -131,6 +206,7 @@ class PoissonClock:
         self._left, self._since = self._draws.exp(), self._env.now
         self._token += 1
         token = self._token
-        self._fire()
+        if self._rate_now is None or self._draws.uniform() * self._rate < self._rate_now():
+            self._fire()
         if token == self._token:  # fire() did not already reschedule through set_rate
             self._schedule()

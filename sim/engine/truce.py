@@ -62,10 +62,15 @@ class Truce:
         self.names = world.plan.truce_parties
         n = len(self.names)
         params = world.params
-        self.alpha, self.rules = params.alpha, params.rules
+        self.alpha, self.rules = [list(row) for row in params.alpha], params.rules
         self.rates, self.group, self.spoiler_group = _groups(params.beta, params.spoiler_beta)
+        self.base_rates = list(self.rates)
         self.excited_by = [[k for k in range(n) if self.alpha[k][j] > 0] for j in range(n)]
-        self.monitored = self.rules.monitored
+        self.monitored = list(self.rules.monitored)
+        self.detection = list(self.rules.detection)
+        self.live = world.live
+        self.ramps = world.live.ramps  # a live view: a ramping rate is read at each candidate
+        self.cover = [_unit(world.live[(p, "covers")]) for p in self.names]
         self.threshold = spec.breakdown.violations
         self.window = spec.breakdown.window_days
         self.delay = spec.delay_days
@@ -95,6 +100,7 @@ class Truce:
             e = self.rules.deterrence[i]
             if e > 0:  # being seen deters: rate x exp(-e * d) (Becker 1968)
                 world.live.modify(key, DETERRENCE, math.exp(-e * self.rules.detection[i]))
+        self._follow_targets()
         if not self.on_deal_start:
             day = world.plan.scenario.day(spec.starts)  # type: ignore[arg-type]
             after(world.env, day, self.start)
@@ -126,6 +132,47 @@ class Truce:
             w.aid.refresh()
         for i in range(len(self.names)):
             self._schedule(i)
+        w.commitments.on_truce_start()
+
+    # --- parameters that effects and shocks change (docs/model.md, section 7) -------------
+
+    def _follow_targets(self) -> None:
+        live, names = self.world.live, self.names
+        live.subscribe(("truce", "beta"), self._beta_changed)
+        for i, p in enumerate(names):
+            live.subscribe((p, "detection"), partial(self._detection_changed, i))
+            live.subscribe((p, "covers"), partial(self._cover_changed, i))
+            for j, q in enumerate(names):
+                live.subscribe((p, "alpha." + q), partial(self._alpha_changed, i, j))
+
+    def _detection_changed(self, i: int) -> None:
+        """Detection moved: the monitor sees with the new probability; deterrence follows."""
+        d = self.detection[i] = _unit(self.live[(self.names[i], "detection")])
+        self.monitored[i] = d < 1.0 or self.rules.attribution[i][i] != 1.0
+        e = self.rules.deterrence[i]
+        if e > 0:
+            self.live.modify(self.keys[i], DETERRENCE, math.exp(-e * d))
+
+    def _alpha_changed(self, i: int, j: int) -> None:
+        """A retaliation jump moved: later violations excite by the new one (what past ones
+        left only decays, so the bound stays valid)."""
+        self.alpha[i][j] = max(0.0, self.live[(self.names[i], "alpha." + self.names[j])])
+        self.excited_by[j] = [k for k in range(len(self.names)) if self.alpha[k][j] > 0]
+
+    def _beta_changed(self) -> None:
+        """Every kernel's decay rate times the factor: excitation decays at the old rates up
+        to now, at the new ones after; each party's bound is recomputed."""
+        self._decay()
+        factor = self.live[("truce", "beta")]
+        self.rates = [max(r * factor, 1e-9) for r in self.base_rates]
+        if self.active:
+            for i in range(len(self.names)):
+                self._schedule(i)
+
+    def _cover_changed(self, i: int) -> None:
+        """The share of party i bound by the truce moved: its intensity times the share."""
+        self.cover[i] = _unit(self.live[(self.names[i], "covers")])
+        self._rate_changed(i)
 
     # --- stakes ----------------------------------------------------------------------------
 
@@ -180,9 +227,11 @@ class Truce:
     def _schedule(self, i: int) -> None:
         tokens = self.tokens
         tokens[i] += 1
+        key = self.keys[i]
         # excitation(i) and live[key], inlined: this is the hot path
-        bound = self.values.get(self.keys[i], 0.0) + (
-            self.levels[0][i] if self.one_rate else self.excitation(i))
+        mu = self.values.get(key, 0.0) if key not in self.ramps else self.live.bound(
+            key, self.env._now)  # noqa: SLF001
+        bound = (mu + (self.levels[0][i] if self.one_rate else self.excitation(i))) * self.cover[i]
         if bound <= 0:
             return
         call_in(self.env, self.draws[i].exp() / bound, self._on_candidate,
@@ -193,8 +242,10 @@ class Truce:
         if token != self.tokens[i] or not self.active:
             return
         self._decay()
-        rate = self.values.get(self.keys[i], 0.0) + (
-            self.levels[0][i] if self.one_rate else self.excitation(i))
+        key = self.keys[i]
+        mu = self.values.get(key, 0.0) if key not in self.ramps else self.live.at(
+            key, self.env._now)  # noqa: SLF001
+        rate = (mu + (self.levels[0][i] if self.one_rate else self.excitation(i))) * self.cover[i]
         if self.draws[i].uniform() * bound < rate:
             self._violate(i)
         else:
@@ -252,7 +303,7 @@ class Truce:
         """The party the monitor attributes i's violation to, or None when it is missed."""
         draws = self.world.streams["monitor:" + self.names[i]]
         detected, pick = draws.uniform(), draws.uniform()  # always two: paired across variants
-        if detected >= self.rules.detection[i]:
+        if detected >= self.detection[i]:
             return None
         row, total = self.rules.attribution[i], 0.0
         for j, p in enumerate(row):
@@ -391,6 +442,11 @@ class Truce:
         censored = self.first_end != self.first_end
         rec.truce_censored = censored
         rec.truce_days = (end if censored else self.first_end) - rec.truce_start
+
+
+def _unit(x: float) -> float:
+    """A share or probability clipped to [0, 1]."""
+    return min(1.0, max(0.0, x))
 
 
 def _in_window(times: deque[float], now: float, window: float) -> int:

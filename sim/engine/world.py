@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from sim.engine.commitments import Commitments
 from sim.engine.outcomes import Record
 from sim.engine.plan import Params, Plan
 from sim.engine.rng import Streams
@@ -42,7 +43,7 @@ class World:
         self.plan = plan
         self.params: Params = plan.params(replication)
         self.env = simpy.Environment()
-        self.live = LiveParams(self.params.base)
+        self.live = LiveParams(self.params.base, lambda: self.env.now)
         self.streams = Streams(plan.seed, replication)
         self.record = Record(replication)
         # Fixed columns whatever happens, so every replication has the same row schema.
@@ -51,6 +52,7 @@ class World:
         self.record.observed = dict.fromkeys(plan.truce_parties, 0)
         self.record.inputs = dict(self.params.drawn)
         self._roles_columns()
+        self.record.effect_starts = {e.name: math.nan for e in self.params.effects if e.staged}
         if plan.scenario.truce is not None:
             self.record.breakdowns = self.record.declared_breakdowns = 0
         if plan.threat_columns:
@@ -72,6 +74,7 @@ class World:
         self.talks: Talks | None = None
         self.truce: Truce | None = None
         self.aid: AidFlow | None = None
+        self.commitments = Commitments(self)
 
     def _roles_columns(self) -> None:
         """Columns for ratifiers, mediators and votes, only when the scenario has them."""
@@ -128,13 +131,7 @@ class World:
         self.deal, self.deal_broken = offer, False
         if self.tracing:
             self.log("deal", f"DEAL: {self.describe_offer(offer)}", offer=dict(rec.levels))
-        levels = self.plan.offers[offer]
-        for e in self.params.effects:
-            factor = max(0.0, 1.0 + e.per_unit * float(levels[e.term]) * e.via)
-            self.live.modify(e.target, "effect:" + e.name, factor)
-            if self.tracing:
-                self.log("effect", f"effect {e.name}: {'.'.join(e.target)} x {factor:.3g} "
-                         f"(now {self.live[e.target]:.3g})")
+        self.commitments.on_deal(self.plan.offers[offer])
         if self.truce is not None:
             self.truce.on_deal()
 
@@ -142,10 +139,7 @@ class World:
         """The truce has ended: withdraw carrots tied to it; the collapse may escalate;
         otherwise talks may resume, from damaged trust (docs/model.md, section 5)."""
         self.deal_broken = True
-        for e in self.params.effects:
-            if e.tied_to_truce:
-                self.live.modify(e.target, "effect:" + e.name, None)
-                self.log("effect", f"carrot withdrawn: {e.name}")
+        self.commitments.on_breakdown()
         rules = self.params.rules
         if rules.escalation > 0 and self.streams["collapse"].uniform() < rules.escalation:
             self.collapsed = True

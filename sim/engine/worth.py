@@ -13,6 +13,11 @@ evaluation period ``E``: ``L = (1 - exp(-h E)) / h`` (``E`` when ``h = 0``) for 
 hazard ``h(o) = R(o) / K``, ``R`` the rate the monitor observes violations (blamed spoiler
 attacks included) and ``K`` its threshold (``h = 0`` without one). Exits, stakes and shocks are
 left out of ``h`` (they depend on the worth itself or on the calendar).
+
+A staged effect (one that starts later, ramps in or has a condition) enters at its
+survival-weighted mean factor ``1 + (f - 1) * phi(o)`` (``phi = 0`` for an offer that fails
+its condition), ``phi = int_0^E exp(-h t) r(t) dt / L`` and ``r`` its ramp profile from the
+truce's start (:func:`staged_share`), with ``h`` the hazard under the full factors.
 """
 
 from __future__ import annotations
@@ -27,14 +32,48 @@ if TYPE_CHECKING:
 Key = tuple[str, str]
 
 
-def factors(plan: Plan, effects: list[EffectParams], target: Key) -> np.ndarray:
+def factors(plan: Plan, effects: list[EffectParams], target: Key,
+            shares: dict[int, np.ndarray] | None = None) -> np.ndarray:
     """Each offer's product of effect factors ``max(0, 1 + per_unit * level * via)`` on a
-    parameter (1 where no effect targets it)."""
+    parameter (1 where no effect targets it); a staged effect's factor is ``1 + (f - 1) *
+    phi`` with its share ``phi`` per offer from ``shares``."""
     out = np.ones(len(plan.offers))
-    for e in effects:
+    for k, e in enumerate(effects):
         if e.target == target:
-            out = out * np.maximum(0.0, 1.0 + e.per_unit * plan.offers[:, e.term] * e.via)
+            f = np.maximum(0.0, 1.0 + e.per_unit * plan.offers[:, e.term] * e.via)
+            if shares is not None and k in shares:
+                f = 1.0 + (f - 1.0) * shares[k]
+            out = out * f
     return out
+
+
+def staged_share(hazard: np.ndarray, days: float, start: float, ramp: float) -> np.ndarray:
+    """``phi = int_0^E exp(-h t) r(t) dt / L``: the survival-weighted share of the evaluation
+    period an effect starting ``start`` days after the truce's start (negative: before it)
+    is in force, its factor ramping in linearly over ``ramp`` days. ``r`` is the mean over
+    start days ``u`` in ``[start, start + ramp]`` of a step at ``u``, so
+    ``phi L = (1 / ramp) int G(u) du``, ``G(u) = int_max(u, 0)^E exp(-h t) dt``."""
+    h = np.asarray(hazard, dtype=float)
+    life = expected_life(h, days)
+    if ramp <= 0:
+        return _tail(h, days, start) / life
+    before = max(0.0, min(start + ramp, 0.0) - start) * life  # start days before the truce
+    a, b = min(max(start, 0.0), days), min(max(start + ramp, 0.0), days)
+    return (before + _area(h, days, a, b)) / ramp / life
+
+
+def _tail(h: np.ndarray, days: float, start: float) -> np.ndarray:
+    """``G(s) = (exp(-h s) - exp(-h E)) / h`` (``E - s`` when ``h = 0``), ``s`` in [0, E]."""
+    s = min(max(start, 0.0), days)
+    safe = np.where(h > 1e-9, h, 1.0)
+    return np.where(h > 1e-9, (np.exp(-safe * s) - np.exp(-safe * days)) / safe, days - s)
+
+
+def _area(h: np.ndarray, days: float, a: float, b: float) -> np.ndarray:
+    """``int_a^b G(u) du`` for ``0 <= a <= b <= E``."""
+    safe = np.where(h > 1e-9, h, 1.0)
+    exact = ((np.exp(-safe * a) - np.exp(-safe * b)) / safe - (b - a) * np.exp(-safe * days)) / safe
+    return np.where(h > 1e-9, exact, (b - a) * days - (b * b - a * a) / 2.0)
 
 
 def expected_life(hazard: np.ndarray, days: float) -> np.ndarray:
@@ -57,6 +96,7 @@ class TruceModel:
         self.excites, self.spoiler_beta = truce["excites"], truce["spoiler_beta"]
         self.spoilers = list(plan.scenario.spoilers)
         self.branching = self._branching()
+        self.shares: dict[int, np.ndarray] = {}  # staged effects' shares phi, per offer
 
     def _perceived_jump(self, k: int, j: int) -> float:
         """Expected excitation integral of k per violation perceived as j's (none if k = j)."""
@@ -79,7 +119,7 @@ class TruceModel:
         """Each spoiler's attack rate per offer (with the offer's effects when ``scale``)."""
         one = np.ones(len(self.plan.offers))
         return {s: self.base[(s, "attack_rate")] * (
-            factors(self.plan, self.effects, (s, "attack_rate")) if scale else one)
+            factors(self.plan, self.effects, (s, "attack_rate"), self.shares) if scale else one)
             for s in self.spoilers}
 
     def rates(self, scale: bool) -> np.ndarray:
@@ -90,7 +130,8 @@ class TruceModel:
         mu = np.empty((len(self.plan.offers), n))
         attacks = self.attacks(scale)
         for i, p in enumerate(self.names):
-            f = factors(self.plan, self.effects, (p, "violation_rate")) if scale else 1.0
+            f = factors(self.plan, self.effects, (p, "violation_rate"),
+                        self.shares) if scale else 1.0
             mu[:, i] = self.base[(p, "violation_rate")] * f * np.exp(
                 -r.deterrence[i] * r.detection[i])
             for s, a in attacks.items():
@@ -121,9 +162,12 @@ def worth_table(plan: Plan, draw: Any, base: dict[Key, float], truce: dict[str, 
     w, at = s.truce.worth, "truce.worth"
     model = TruceModel(plan, base, truce, effects)
     rates = model.rates(True)
+    days = draw(w.evaluation_days, at + ".evaluation_days", 1e-9)
+    if any(e.staged for e in effects):
+        model.shares = _shares(plan, effects, model.hazard(rates), days)
+        rates = model.rates(True)
     avoided = rates - model.rates(False)
-    life = expected_life(model.hazard(rates), draw(w.evaluation_days, at + ".evaluation_days",
-                                                   1e-9))
+    life = expected_life(model.hazard(rates), days)
     out = np.zeros((len(s.negotiation.parties), len(plan.offers)))
     for k, name in enumerate(s.negotiation.parties):
         pw = w.parties.get(name)
@@ -137,4 +181,40 @@ def worth_table(plan: Plan, draw: Any, base: dict[Key, float], truce: dict[str, 
             if p in pw.per_violation:
                 flow = flow + draw(pw.per_violation[p], f"{at_p}.per_violation.{p}") * avoided[:, i]
         out[k] = np.nan_to_num(life * flow, nan=0.0, posinf=0.0, neginf=0.0)
+    return out
+
+
+def _shares(plan: Plan, effects: list[EffectParams], hazard: np.ndarray, days: float
+            ) -> dict[int, np.ndarray]:
+    """Each staged effect's share ``phi`` per offer: 0 where the offer fails its condition
+    (or the condition of an effect it waits for), else :func:`staged_share` from its start
+    relative to the truce's (anchor, the effect it waits for, the truce's milestone, plus its
+    delay)."""
+    s = plan.scenario
+    delay = s.truce.delay_days if s.truce is not None else 0.0
+    starts: dict[int, float] = {}
+    masks: dict[int, np.ndarray] = {}
+
+    def resolve(k: int) -> tuple[float, np.ndarray]:
+        if k not in starts:
+            e = effects[k]
+            mask = np.ones(len(plan.offers))
+            if e.requires is not None:
+                term, lo, hi = e.requires
+                col = plan.offers[:, term]
+                mask = ((col >= lo - 1e-12) & (col <= hi + 1e-12)).astype(float)
+            begin = 0.0 if e.anchor == "truce" else -delay
+            if e.after_effect is not None:
+                other, other_mask = resolve(e.after_effect)
+                begin, mask = max(begin, other), mask * other_mask
+            if e.after_truce is not None:
+                begin = max(begin, e.after_truce)
+            starts[k], masks[k] = begin + e.delay, mask
+        return starts[k], masks[k]
+
+    out = {}
+    for k, e in enumerate(effects):
+        if e.staged:
+            start, mask = resolve(k)
+            out[k] = mask * staged_share(hazard, days, start, e.ramp)
     return out

@@ -21,7 +21,7 @@ from sim.errors import NegsimError, UsageError
 from sim.operations.run import TRACES
 from sim.operations.statistics import STATISTICS
 from sim.output.render import pvalue, sensitivity_line
-from sim.scenario import Scenario, loads
+from sim.scenario import Effect, Scenario, loads
 from sim.store import (
     kind_of,
     read_bytes,
@@ -425,9 +425,9 @@ def _negotiation(s: Scenario) -> list[str]:
     out.append(_table(["party", "weights (own units)", "no-deal value", "e (tactic)", "tau",
                        "noise"], rows))
     if n.delivered_via:
+        paths = "; ".join(f"{t} via {_via(v)}" for t, v in n.delivered_via.items())
         out.append("<p>Delivered through leverage (worth to the others what the patron can "
-                   "deliver): " + e("; ".join(f"{t} via {v}" for t, v in n.delivered_via.items()))
-                   + ".</p>")
+                   "deliver): " + e(paths) + ".</p>")
     out.append(_table(["term", "levels"], [[t, ", ".join(f"{x:g}" for x in lv)]
                                            for t, lv in n.terms.items()]))
     if n.constraints:
@@ -502,13 +502,40 @@ def _beta(beta: Any) -> str:
     return "; ".join(f"{i} by {j}: {_v(b)}" for i, row in beta.items() for j, b in row.items())
 
 
+def _via(via: str | list[str] | None) -> str:
+    """One leverage path, or several joined (independent channels)."""
+    if via is None:
+        return ""
+    return via if isinstance(via, str) else " + ".join(via)
+
+
+def _when(f: Effect) -> str:
+    """When a staged effect starts, ramps and on what it depends ("at the deal" if not)."""
+    anchors = [f"the {f.starts.after if f.starts else 'deal'}"]
+    if f.after_effect is not None:
+        anchors.append(f"{f.after_effect}'s start")
+    if f.after_truce_days is not None:
+        anchors.append(f"the truce's {_v(f.after_truce_days)}th day")
+    days = _v(f.starts.days) if f.starts else "0"
+    parts = [f"{days} d after {' and '.join(anchors) if len(anchors) < 2 else 'the last of '}"
+             f"{', '.join(anchors) if len(anchors) > 1 else ''}"]
+    if f.ramp_days != 0:
+        parts.append(f"ramping in over {_v(f.ramp_days)} d")
+    if f.requires is not None:
+        r = f.requires
+        bounds = [b for b in (f"{r.term} >= {r.min:g}" if r.min is not None else "",
+                              f"{r.term} <= {r.max:g}" if r.max is not None else "") if b]
+        parts.append("if " + " and ".join(bounds))
+    return "; ".join(parts) if f.staged else "at the deal"
+
+
 def _effects(s: Scenario) -> list[str]:
     out = []
     if s.effects:
         out += ["<h3>Effects of an agreement (levers)</h3>", _table(
-            ["effect", "term", "target", "per unit", "via", "tied to truce", "note"],
-            [[k, f.term, f.target, _v(f.per_unit), f.via or "", "yes" if f.tied_to_truce else "",
-              f.note] for k, f in s.effects.items()])]
+            ["effect", "term", "target", "per unit", "via", "when", "tied to truce", "note"],
+            [[k, f.term, f.target, _v(f.per_unit), _via(f.via), _when(f),
+              "yes" if f.tied_to_truce else "", f.note] for k, f in s.effects.items()])]
     if s.shocks:
         out += ["<h3>Shocks</h3>", _table(
             ["shock", "day", "what", "probability", "target × factor", "breaks truce"],

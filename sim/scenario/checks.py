@@ -7,11 +7,12 @@ import difflib
 from collections.abc import Iterator
 from typing import Any
 
-from sim.scenario import budgets, timing
+from sim.scenario import budgets, targets, timing
 from sim.scenario.model import (
     INF,
     After,
     Deadline,
+    Effect,
     Negotiation,
     Scenario,
     Stake,
@@ -19,7 +20,7 @@ from sim.scenario.model import (
 )
 from sim.scenario.yamlload import Loc
 
-TARGET_PARAMS = ("violation_rate", "attack_rate")
+TARGET_PARAMS = targets.FORMS
 
 
 def cross_check(s: Scenario) -> Iterator[tuple[Loc, str]]:
@@ -31,15 +32,76 @@ def cross_check(s: Scenario) -> Iterator[tuple[Loc, str]]:
     yield from _check_threats(s)
     yield from _check_timing(s)
     for name, eff in s.effects.items():
-        yield from _check_target(s, ("effects", name, "target"), eff.target)
-        if eff.via is not None:
-            yield from _check_via(s, ("effects", name, "via"), eff.via)
+        yield from _check_effect(s, name, eff)
+    yield from _check_cycles(s)
     for name, shock in s.shocks.items():
-        if shock.target is not None and shock.target.endswith(".status_quo"):
-            yield from _check_status_quo_target(s, ("shocks", name, "target"), shock.target)
-        elif shock.target is not None:
+        if shock.target is not None:
             yield from _check_target(s, ("shocks", name, "target"), shock.target)
     yield from budgets.check_scenario(s)
+
+
+def _check_effect(s: Scenario, name: str, eff: Effect) -> Iterator[tuple[Loc, str]]:
+    """Its target and leverage paths exist; its stages and conditions name what exists."""
+    at: Loc = ("effects", name)
+    bad_target = list(_check_target(s, (*at, "target"), eff.target))
+    yield from bad_target
+    for loc, via in _via_paths((*at, "via"), eff.via):
+        yield from _check_via(s, loc, via)
+    if not bad_target and eff.ramp_days != 0 and not targets.parse(s, eff.target).rampable:
+        yield (*at, "ramp_days"), (f"{eff.target} changes at once; ramp_days applies to "
+                                   f"rates only ({', '.join(targets.FORMS[:2])}, "
+                                   f"{targets.FORMS[4]}, {targets.FORMS[5]})")
+    if eff.after_effect is not None and eff.after_effect not in s.effects:
+        yield (*at, "after_effect"), (f"unknown effect {eff.after_effect!r}"
+                                      f"{did_you_mean(eff.after_effect, s.effects)}; effects: "
+                                      f"{', '.join(s.effects)}")
+    truce_anchored = eff.after_truce_days is not None or (
+        eff.starts is not None and eff.starts.after == "truce")
+    if truce_anchored and s.truce is None:
+        yield (*at, "starts" if eff.after_truce_days is None else "after_truce_days"), \
+            "a milestone on the truce needs a truce block"
+    yield from _check_requires(s, at, eff)
+
+
+def _check_requires(s: Scenario, at: Loc, eff: Effect) -> Iterator[tuple[Loc, str]]:
+    """A condition names a term and levels within its range."""
+    r, terms = eff.requires, s.negotiation.terms if s.negotiation else {}
+    if r is None or r.term not in terms:
+        return  # an unknown term is reported with the other term references
+    levels = terms[r.term]
+    for bound in ("min", "max"):
+        value = getattr(r, bound)
+        if value is not None and not levels[0] <= value <= levels[-1]:
+            yield (*at, "requires", bound), (
+                f"{bound} {value:g} is outside {r.term}'s levels {levels}; expected a level "
+                f"in [{levels[0]:g}, {levels[-1]:g}]")
+
+
+def _check_cycles(s: Scenario) -> Iterator[tuple[Loc, str]]:
+    """Effects waiting on each other (A after B after A) would never start."""
+    reported: set[str] = set()
+    for name in s.effects:
+        chain, at = [name], s.effects[name].after_effect
+        while at is not None and at in s.effects and at not in chain:
+            chain.append(at)
+            at = s.effects[at].after_effect
+        if at is not None and at in chain and at not in reported:
+            cycle = chain[chain.index(at):] + [at]
+            reported.update(cycle)
+            yield (("effects", at, "after_effect"),
+                   f"a cycle of conditions: {' -> '.join(cycle)} (each waits for the next to "
+                   "start, so none ever starts)")
+
+
+def _via_paths(at: Loc, via: str | list[str] | None) -> Iterator[tuple[Loc, str]]:
+    """Each leverage path of a ``via`` (one path or a list of them), with its location."""
+    if via is None:
+        return
+    if isinstance(via, str):
+        yield at, via
+        return
+    for i, path in enumerate(via):
+        yield (*at, i), path
 
 
 def _actor_refs(s: Scenario) -> Iterator[tuple[Loc, str]]:
@@ -108,6 +170,8 @@ def _truce_refs(t: Truce | None) -> Iterator[tuple[Loc, str]]:
         yield ("truce", "monitoring", "detection", p), p
     yield from _stake_refs(t)
     yield from _valued_parties(t)
+    for p in t.covers:
+        yield ("truce", "covers", p), p
     for p in (t.worth.parties if t.worth else ()):
         yield ("truce", "worth", "parties", p), p
     for p in t.collapse.premium_shift:
@@ -215,13 +279,14 @@ def _check_terms(s: Scenario) -> Iterator[tuple[Loc, str]]:
         yield ("negotiation", "constraints"), "the constraints rule out every offer"
     yield from _check_parties(s, n)
     yield from _check_roles(s, n)
-    for term, via in n.delivered_via.items():
-        loc = ("negotiation", "delivered_via", term)
-        problems = list(_check_via(s, loc, via))
-        yield from problems
-        patron = via.split(".")[0]
-        if not problems and patron not in n.parties:
-            yield loc, f"the patron {patron!r} must be a party at the table to deliver {term!r}"
+    for term, paths in n.delivered_via.items():
+        for loc, via in _via_paths(("negotiation", "delivered_via", term), paths):
+            problems = list(_check_via(s, loc, via))
+            yield from problems
+            patron = via.split(".")[0]
+            if not problems and patron not in n.parties:
+                yield loc, (f"the patron {patron!r} must be a party at the table to deliver "
+                            f"{term!r}")
 
 
 def _check_parties(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
@@ -328,6 +393,16 @@ def _term_refs(s: Scenario, n: Negotiation) -> Iterator[tuple[Loc, str]]:
         yield ("negotiation", "delivered_via", term), term
     for name, eff in s.effects.items():
         yield ("effects", name, "term"), eff.term
+        if eff.requires is not None:
+            yield ("effects", name, "requires", "term"), eff.requires.term
+    yield from _interaction_terms(n)
+
+
+def _interaction_terms(n: Negotiation) -> Iterator[tuple[Loc, str]]:
+    for pname, party in n.parties.items():
+        for i, inter in enumerate(party.interactions):
+            for k, term in enumerate(inter.terms):
+                yield ("negotiation", "parties", pname, "interactions", i, "terms", k), term
 
 
 def _any_feasible(n: Negotiation) -> bool:
@@ -377,6 +452,8 @@ def _excited_parties(s: Scenario, t: Truce) -> Iterator[tuple[Loc, str]]:
         yield ("truce", "monitoring", "detection", p), p
     for p in t.stakes:
         yield ("truce", "stakes", p), p
+    for p in t.covers:
+        yield ("truce", "covers", p), p
     for p, ex in (t.exits.parties.items() if t.exits else ()):
         for j in ex.against or {}:
             yield ("truce", "exits", "parties", p, "against", j), j
@@ -461,30 +538,10 @@ def lower(value: Any) -> float:
 
 
 def _check_target(s: Scenario, loc: Loc, target: str) -> Iterator[tuple[Loc, str]]:
-    parts = target.split(".")
-    if len(parts) != 2:
-        yield loc, f"target {target!r} must be ACTOR.PARAMETER or aid.rate_per_day"
-        return
-    who, param = parts
-    if who == "aid":
-        if param != "rate_per_day":
-            yield loc, f"aid has one target parameter, rate_per_day; got {param!r}"
-        elif s.aid is None:
-            yield loc, "target aid.rate_per_day needs an aid block"
-        return
-    if who not in s.actors:
-        yield loc, f"unknown actor {who!r}{did_you_mean(who, list(s.actors) + ['aid'])}"
-    elif param not in TARGET_PARAMS:
-        yield loc, f"unknown parameter {param!r}{did_you_mean(param, TARGET_PARAMS)}; " \
-            f"expected one of {', '.join(TARGET_PARAMS)}"
-
-
-def _check_status_quo_target(s: Scenario, loc: Loc, target: str) -> Iterator[tuple[Loc, str]]:
-    who = target.split(".")[0]
-    parties = list(s.negotiation.parties) if s.negotiation else []
-    if who not in parties:
-        yield loc, (f"{who!r} is not a party at the table{did_you_mean(who, parties)}; a "
-                    "status_quo target names a negotiation party")
+    try:
+        targets.parse(s, target)
+    except ValueError as e:
+        yield loc, str(e)
 
 
 def _check_via(s: Scenario, loc: Loc, via: str) -> Iterator[tuple[Loc, str]]:

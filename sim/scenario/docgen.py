@@ -15,6 +15,7 @@ from sim import scenario as scn
 MODELS: list[tuple[str, type[BaseModel]]] = [
     ("Scenario (top level)", scn.Scenario), ("actors.ID", scn.Actor),
     ("negotiation", scn.Negotiation), ("negotiation.parties.ID", scn.Party),
+    ("negotiation.parties.ID.interactions[]", scn.Interaction),
     ("negotiation.constraints[]", scn.Constraint), ("negotiation.meetings", scn.Meetings),
     ("negotiation.meetings.scheduled[]", scn.Meeting),
     ("negotiation.ratifiers.ID", scn.Ratifier), ("negotiation.mediators.ID", scn.Mediator),
@@ -26,6 +27,7 @@ MODELS: list[tuple[str, type[BaseModel]]] = [
     ("truce.exits.parties.ID", scn.Exit), ("truce.degraded", scn.Degraded),
     ("truce.collapse", scn.Collapse),
     ("spoilers.ID", scn.Spoiler), ("aid", scn.Aid), ("effects.NAME", scn.Effect),
+    ("effects.NAME.starts", scn.EffectStart), ("effects.NAME.requires", scn.Requires),
     ("shocks.NAME", scn.Shock),
 ]
 

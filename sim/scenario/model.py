@@ -134,6 +134,7 @@ Rate = Annotated[Num, _in_range(0.0, INF)]
 Signed = Annotated[Num, _in_range(-INF, INF)]
 Positive = Annotated[Num, _in_range(1e-9, INF)]
 Day = dt.date | Annotated[Real, Field(ge=0)]
+Via = str | Annotated[list[str], Field(min_length=1)]  # one leverage path or several
 
 class After(_Model):
     """A day tied to another event of the same replication: that event's day plus an offset."""
@@ -169,6 +170,13 @@ class Actor(_Model):
         default_factory=dict,
         description="Leverage over client actors, 0..1: how much of a commitment made for a "
         "client reaches it (used by effects through `via`).")
+
+
+class Interaction(_Model):
+    """Two terms worth more (or less) together than apart, in one party's utility."""
+
+    terms: tuple[Slug, Slug] = Field(description="The two terms [a, b].")
+    weight: Signed = Field(description="w: adds w * level_a * level_b, in the party's units.")
 
 
 class Party(_Model):
@@ -215,6 +223,11 @@ class Party(_Model):
         0.0, description="Acceptance temperature as a fraction of the party's feasible utility "
         "range: between its no-deal value and its aspiration an offer u is accepted with "
         "probability 2 / (1 + exp((a - u) / (tau * range))); 0 accepts exactly at the aspiration.")
+    interactions: list[Interaction] = Field(
+        default_factory=list,
+        description="Interactions of two terms: each adds weight * level_a * level_b to the "
+        "party's value of an offer (complements > 0, substitutes < 0), in its own units; "
+        "after the additive sum, so a term fixed at 0 leaves every utility exactly as it was.")
     noise: Rate = Field(
         0.0, description="Standard deviation of the proposer's error when guessing another "
         "party's utility, as a fraction of that party's feasible utility range.")
@@ -349,11 +362,13 @@ class Negotiation(_Model):
         min_length=1,
         description="Terms on the table, each with its discrete levels in [0, 1], increasing.")
     constraints: list[Constraint] = Field(default_factory=list, description="Forbidden offers.")
-    delivered_via: dict[Slug, str] = Field(
+    delivered_via: dict[Slug, Via] = Field(
         default_factory=dict,
-        description="term -> PATRON.leverage.CLIENT: a term the patron delivers through its "
-        "leverage over a client. Every party but the patron values it at its weight times the "
-        "drawn leverage (what it can expect delivered); the patron bears its full cost.")
+        description="term -> PATRON.leverage.CLIENT, or a list of such paths (several "
+        "patrons): a term delivered through leverage over a client. Every party but a patron "
+        "values it at its weight times the combined drawn leverage 1 - prod(1 - l_i) "
+        "(independent channels: what it can expect delivered); each patron bears its full "
+        "cost.")
     meetings: Meetings = Field(default_factory=lambda: Meetings(),
                                description="When the parties meet.")
     rounds_per_meeting: Int = Field(1, ge=1, le=100, description="Proposals per meeting.")
@@ -647,6 +662,11 @@ class Truce(_Model):
         "added to its utility of every offer (docs/model.md, section 5).")
     collapse: Collapse = Field(default_factory=lambda: Collapse(),
                                description="Consequences of a breakdown.")
+    covers: dict[Slug, Annotated[Real, Field(ge=0, le=1)]] = Field(
+        default_factory=dict,
+        description="Share of each truce party bound by the truce (parties left out: 1): its "
+        "whole violation intensity (base and excitation) is multiplied by it. 0 lists a party "
+        "outside the truce until an effect or shock on truce.covers.PARTY brings it in.")
 
 
     def pair_beta(self, i: str, j: str) -> Any:
@@ -695,18 +715,82 @@ class Aid(_Model):
     truce_multiplier: Rate = Field(1.0, description="Rate multiplier while a truce holds.")
 
 
+class EffectStart(_Model):
+    """When a staged effect starts, counted from the deal or from the truce's start."""
+
+    after: Literal["deal", "truce"] = Field(
+        "deal", description="The anchor: 'deal' (the day the deal is struck) or 'truce' (the "
+        "start of the truce the deal starts; the one already running if there is one). An "
+        "effect anchored to a truce that never starts never starts.")
+    days: Rate = Field(
+        0.0, description="Days from the anchor (or from the last milestone, after_effect or "
+        "after_truce_days, when that comes later) to the effect's start; a distribution is "
+        "drawn once per replication.")
+
+
+class Requires(_Model):
+    """A condition on another term's agreed level: unmet, the effect never starts."""
+
+    term: Slug = Field(description="The term whose agreed level is tested.")
+    min: Real | None = Field(None, description="Lowest agreed level that meets it, inclusive.")
+    max: Real | None = Field(None, description="Highest agreed level that meets it, inclusive.")
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Requires:
+        if self.min is None and self.max is None:
+            raise ValueError("requires needs min or max")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"requires min {self.min:g} exceeds max {self.max:g}")
+        return self
+
+
 class Effect(_Model):
-    """An agreed term changes a parameter: new = old * max(0, 1 + per_unit * level * via)."""
+    """An agreed term changes a parameter: new = old * max(0, 1 + per_unit * level * via)
+    (multiplicative targets) or new = old + per_unit * level * via (status_quo, covers), from
+    its start, ramping in over ramp_days (docs/model.md, section 7)."""
 
     term: Slug = Field(description="Negotiation term whose agreed level drives the effect.")
     target: str = Field(
-        description="ACTOR.violation_rate, ACTOR.attack_rate, or aid.rate_per_day.")
-    per_unit: Signed = Field(description="Relative change per unit of the agreed level.")
-    via: str | None = Field(
-        None, description="ACTOR.leverage.CLIENT: scales the effect by that leverage strength.")
+        description="The parameter changed: ACTOR.violation_rate, ACTOR.attack_rate, "
+        "ACTOR.status_quo (a party at the table: its no-deal value moves by per_unit * level * "
+        "via, own units), ACTOR.leverage.CLIENT (clipped to [0, 1]), aid.rate_per_day, "
+        "negotiation.meetings.rate_per_day, truce.monitoring.detection.PARTY (clipped to "
+        "[0, 1]), truce.alpha.PARTY.SOURCE, truce.beta (every kernel's decay rate), or "
+        "truce.covers.PARTY (the share of the party bound by the truce, default 1, moved by "
+        "per_unit * level * via and clipped to [0, 1]).")
+    per_unit: Signed = Field(description="Change per unit of the agreed level: relative for a "
+                             "multiplicative target, absolute for status_quo and covers.")
+    via: Via | None = Field(
+        None, description="PATRON.leverage.CLIENT, or a list of them (several patrons): scales "
+        "the change by the combined leverage 1 - prod(1 - l_i) (independent channels: the "
+        "commitment reaches the client unless every channel fails).")
     tied_to_truce: bool = Field(
-        False, description="Withdrawn when the truce breaks down (a carrot tied to the truce).")
+        False, description="Withdrawn when the truce breaks down (a carrot tied to the truce); "
+        "a tied effect that has not started by then is cancelled.")
+    starts: EffectStart | None = Field(
+        None, description="When it starts; default at the deal. Staged effects are worth less "
+        "in truce.worth: their factor enters at its survival-weighted mean over the evaluation "
+        "period.")
+    ramp_days: Rate = Field(
+        0.0, description="Days over which the change ramps in linearly from its start: the "
+        "factor moves from 1 to its full value (rates only: violation_rate, attack_rate, "
+        "aid.rate_per_day, negotiation.meetings.rate_per_day). 0: at once.")
+    requires: Requires | None = Field(
+        None, description="A condition on another term's agreed level; unmet, the effect never "
+        "starts (nor does any effect after it).")
+    after_effect: Slug | None = Field(
+        None, description="A milestone: the effect waits for this other effect to start, then "
+        "its starts.days.")
+    after_truce_days: Rate | None = Field(
+        None, description="A milestone: the effect waits until the truce has held this many "
+        "days (it never starts if that truce breaks down first), then its starts.days.")
     note: str = Field("", description="Where the effect comes from.")
+
+    @property
+    def staged(self) -> bool:
+        """Whether the effect waits, ramps or has a condition (else it acts at the deal)."""
+        return (self.starts is not None or self.ramp_days != 0 or self.requires is not None
+                or self.after_effect is not None or self.after_truce_days is not None)
 
 
 class Shock(_Model):
@@ -717,12 +801,13 @@ class Shock(_Model):
     label: str = Field(description="What happens.")
     probability: Probability = Field(1.0, description="Chance that the shock happens at all.")
     target: str | None = Field(
-        None, description="Parameter multiplied, as for effects; or PARTY.status_quo, a "
-        "negotiation party's status quo, moved by `shift`.")
+        None, description="Parameter changed, any target an effect may have: multiplied by "
+        "`factor`, or for PARTY.status_quo and truce.covers.PARTY moved by `shift`.")
     factor: Rate = Field(1.0, description="Multiplier applied to the target.")
     shift: Signed = Field(
         0.0, description="For a PARTY.status_quo target: added to that party's no-deal value "
-        "(its own units) while the shock lasts (a stalemate that starts to hurt: ripeness).")
+        "(its own units) while the shock lasts (a stalemate that starts to hurt: ripeness). "
+        "For truce.covers.PARTY: added to the party's coverage (clipped to [0, 1]).")
     duration_days: Positive | After | None = Field(
         None, description="How long the multiplier lasts: days, a distribution, or "
         "{after: EVENT, plus: DAYS}, the day it ends (a duration of max(0, that day - start)); "

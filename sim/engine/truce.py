@@ -1,5 +1,6 @@
-"""The truce: multivariate Hawkes violations by thinning, what the monitor observes, and how
-the truce ends (the monitor's rule, a party's declared exit) or degrades. docs/model.md, section 5.
+"""The truce: multivariate Hawkes violations (exact next-event sampling with one decay rate,
+thinning with several), what the monitor observes, and how the truce ends (the monitor's rule,
+a party's declared exit) or degrades. docs/model.md, section 5.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import math
 from collections import deque
 from functools import partial
 
+from sim.engine.rng import Draws
 from sim.engine.state import Call, after, call_in
 from sim.engine.world import World
 
@@ -24,6 +26,20 @@ def declares(suffered: float, tolerance: float, worth: float) -> bool:
 def restraint(sensitivity: float, stake: float) -> float:
     """The factor on a party's violation rate from what it would lose: ``exp(-s * stake)``."""
     return math.exp(-sensitivity * max(stake, 0.0))
+
+
+def next_violation(mu: float, excitation: float, beta: float, draws: Draws) -> float:
+    """Days to a party's next violation, exactly, for ``lambda(t) = mu + S exp(-beta t)``
+    (Dassios & Zhao 2013): the first of the baseline's arrival ``E1 / mu`` and the excitation's
+    own, ``-log(1 - beta E2 / S) / beta`` when ``beta E2 < S`` (else never); ``E1, E2`` unit
+    exponentials, both drawn always so that variants stay paired. ``inf``: none."""
+    e1, e2 = draws.exp(), draws.exp()
+    wait = e1 / mu if mu > 0 else math.inf
+    if excitation > 0:
+        d = 1.0 - beta * e2 / excitation
+        if d > 0:
+            wait = min(wait, -math.log(d) / beta)
+    return wait
 
 
 def _groups(beta: list[list[float]], spoiler_beta: dict[str, list[float]]
@@ -47,9 +63,11 @@ class Truce:
     ``lambda_i(t) = mu_i(t) + S_i(t)``, where ``S_i`` jumps by ``alpha[i][j]`` at each
     violation by ``j`` (and by a spoiler's excitation at each attack) and decays at
     ``beta[i][j]``; excitation is kept per distinct decay rate, so each part decays exactly.
-    Each party draws its next candidate time from its own stream with the current intensity
-    as bound (valid until the next jump, since S only decays in between) and keeps it with
-    probability ``lambda_i / bound`` (Ogata's thinning). A jump or a change in ``mu_i``
+    With one decay rate each party's next violation is drawn exactly (:func:`next_violation`,
+    Dassios & Zhao 2013) from its own stream. With several, each party draws its next
+    candidate time from its own stream with the current intensity as bound (valid until the
+    next jump, since S only decays in between) and keeps it with probability
+    ``lambda_i / bound`` (Ogata's thinning). A jump or a change in ``mu_i``
     discards the pending candidate and draws afresh, which the memoryless property allows.
     The monitor sees each violation with its party's detection probability and attributes it
     by the attribution matrix, from a ``monitor:PARTY`` stream; its rules act on what it sees.
@@ -77,6 +95,7 @@ class Truce:
         self.values = world.live.values  # a live view: read in the hot path without a call
         self.one_rate = len(self.rates) == 1
         self._on_candidate = (self._candidate_event,)
+        self._on_violation = (self._violation_event,)
         self.active = self.pending = self.started = False
         self.levels = [[0.0] * n for _ in self.rates]
         self.since = 0.0
@@ -180,13 +199,24 @@ class Truce:
     def _schedule(self, i: int) -> None:
         tokens = self.tokens
         tokens[i] += 1
+        if self.one_rate:  # one decay rate: the next violation sampled exactly
+            wait = next_violation(self.values.get(self.keys[i], 0.0), self.levels[0][i],
+                                  self.rates[0], self.draws[i])
+            if wait < math.inf:
+                call_in(self.env, wait, self._on_violation, (i, tokens[i]))
+            return
         # excitation(i) and live[key], inlined: this is the hot path
-        bound = self.values.get(self.keys[i], 0.0) + (
-            self.levels[0][i] if self.one_rate else self.excitation(i))
+        bound = self.values.get(self.keys[i], 0.0) + self.excitation(i)
         if bound <= 0:
             return
         call_in(self.env, self.draws[i].exp() / bound, self._on_candidate,
                 (i, tokens[i], bound))
+
+    def _violation_event(self, event: Call) -> None:
+        i, token = event.args
+        if token == self.tokens[i] and self.active:
+            self._decay()
+            self._violate(i)
 
     def _candidate_event(self, event: Call) -> None:
         i, token, bound = event.args

@@ -220,21 +220,22 @@ class Truce:
                 (i, tokens[i], bound))
 
     def _violation_event(self, event: Call) -> None:
-        """A violation; then, while the head of SimPy's queue is this truce's next violation
-        within the horizon, take it from the queue and play it here: what ``env.step`` would
-        do next (same order, same clock), without a trip through the event loop. At most
-        ``INLINE`` in a row, so the event limit is still checked."""
+        """A violation; then, while the head of SimPy's queue is one of this truce's
+        violations (live or voided) within the horizon, take it from the queue and play it
+        here: what ``env.step`` would do next (same order, same clock), without a trip through
+        the event loop. At most ``INLINE`` in a row, so the event limit is still checked."""
         env, queue, w = self.env, self.env._queue, self.world  # noqa: SLF001
         for _ in range(INLINE):
             i, token = event.args
-            if token != self.tokens[i] or not self.active:
+            if not self.active:
                 return
-            now = env._now  # noqa: SLF001
-            if now > self.since:  # _decay with one rate, inlined
-                f = math.exp(-self.rates[0] * (now - self.since))
-                self.levels[0] = [x * f for x in self.levels[0]]
-                self.since = now
-            self._violate(i)
+            if token == self.tokens[i]:  # else voided by a later schedule: nothing to do
+                now = env._now  # noqa: SLF001
+                if now > self.since:  # _decay with one rate, inlined
+                    f = math.exp(-self.rates[0] * (now - self.since))
+                    self.levels[0] = [x * f for x in self.levels[0]]
+                    self.since = now
+                self._violate(i)
             if not queue or w.done:
                 return
             t, _, _, event = queue[0]

@@ -79,3 +79,13 @@ def test_a_stopped_command_closes_its_cluster_at_once(fake_dask: list[FakeCluste
         assert len(fake_dask) == 1 and fake_dask[0].closed
         assert list(ex.Executor(2, "local").map(abs, [-1, -2])) == [1, 2]  # a fresh one
     assert len(fake_dask) == 2 and all(c.closed for c in fake_dask)
+
+
+def test_a_command_stopped_between_batches_kills_its_cluster(
+        fake_dask: list[FakeCluster], monkeypatch: pytest.MonkeyPatch) -> None:
+    closes: list[float | None] = []
+    monkeypatch.setattr(ex, "_close", lambda client, cluster, timeout: closes.append(timeout))
+    with pytest.raises(KeyboardInterrupt), ex.command_scope():
+        assert list(ex.Executor(2, "local").map(abs, [-1])) == [1]
+        raise KeyboardInterrupt  # while the command does its own work
+    assert closes == [ex.QUICK_CLOSE]

@@ -95,15 +95,18 @@ STARTUPS: list[float] = []  # seconds each LocalCluster took to start, in order
 @contextlib.contextmanager
 def command_scope() -> Iterator[None]:
     """One command: a ``LocalCluster`` it starts (``dask="local"``) is started once, reused
-    by every map of the command (precision batches, comparison arms) and closed at its end."""
+    by every map of the command (precision batches, comparison arms) and closed at its end
+    (at once, its workers killed, when the command is stopped or fails)."""
     clusters: dict[int, tuple[Any, Any]] = {}
     _SCOPES.append(clusters)
+    stopped = True
     try:
         yield
+        stopped = False
     finally:
         _SCOPES.remove(clusters)
-        for client, cluster in clusters.values():
-            _close(client, cluster, None)
+        for client, cluster in clusters.values():  # a stopped command kills its workers
+            _close(client, cluster, QUICK_CLOSE if stopped else None)
 
 
 def _local_cluster(client_type: Any, cluster_type: Any, workers: int) -> tuple[Any, Any]:

@@ -9,6 +9,7 @@ import math
 from collections import deque
 from functools import partial
 from heapq import heappop, heappush
+from typing import Any
 
 from simpy.events import NORMAL
 
@@ -97,6 +98,7 @@ class Truce:
         self.keys = [(p, "violation_rate") for p in self.names]
         self.env = world.env
         self.horizon = world.plan.horizon
+        self.queue: list[Any] = world.env._queue  # noqa: SLF001 (SimPy's heap: the hot path)
         self.values = world.live.values  # a live view: read in the hot path without a call
         self.one_rate = len(self.rates) == 1
         self._on_candidate = (self._candidate_event,)
@@ -208,9 +210,9 @@ class Truce:
             wait = next_violation(self.values.get(self.keys[i], 0.0), self.levels[0][i],
                                   self.rates[0], self.draws[i])
             if wait < math.inf:  # call_in, inlined
-                env = self.env
-                heappush(env._queue, (env._now + wait, NORMAL, next(env._eid),  # noqa: SLF001
-                                      Call(self._on_violation, (i, tokens[i]))))
+                env, queue = self.env, self.queue
+                heappush(queue, (env._now + wait, NORMAL, next(env._eid),  # noqa: SLF001
+                                 Call(self._on_violation, (i, tokens[i]))))
             return
         # excitation(i) and live[key], inlined: this is the hot path
         bound = self.values.get(self.keys[i], 0.0) + self.excitation(i)
@@ -224,7 +226,7 @@ class Truce:
         violations (live or voided) within the horizon, take it from the queue and play it
         here: what ``env.step`` would do next (same order, same clock), without a trip through
         the event loop. At most ``INLINE`` in a row, so the event limit is still checked."""
-        env, queue, w = self.env, self.env._queue, self.world  # noqa: SLF001
+        env, queue, w = self.env, self.queue, self.world
         for _ in range(INLINE):
             i, token = event.args
             if not self.active:

@@ -35,7 +35,8 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/negmas_compare.py
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/compare.py -n 1000 -R 20 --workers 2
-	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/truce_parties.py
+	$(BIN)/python benchmarks/sweep.py --repeat 2
 
 bench-deps: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

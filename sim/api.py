@@ -32,7 +32,7 @@ from sim.output.results import (
     TraceResult,
 )
 from sim.output.tornado import TornadoResult
-from sim.running.executor import Executor
+from sim.running.executor import Executor, command_scope
 from sim.running.runner import DEFAULT_CHUNK
 from sim.running.workers import default_workers
 from sim.scenario import Scenario, budgets, shipped
@@ -126,7 +126,8 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
         UsageError: more replications than the budget allows (checked before any work).
     """
     extras = writers.run_files if opts.make_plots else None
-    return RunResult.of(run_op.execute(scenario, text, opts, progress, extras))
+    with command_scope():  # one local Dask cluster for every batch
+        return RunResult.of(run_op.execute(scenario, text, opts, progress, extras))
 
 
 def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
@@ -169,8 +170,10 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
             arms = cmp.arms(items, changes)
             assert arms[0].model is not None
             n, s = defaults(arms[0].model, runs, seed, least_runs=2)
-            result = cmp.run_comparison(arms, n, s, Executor(count("workers", workers, 1), dask),
-                                        precision, progress)
+            with command_scope():  # one local Dask cluster for every arm and batch
+                result = cmp.run_comparison(arms, n, s,
+                                            Executor(count("workers", workers, 1), dask),
+                                            precision, progress)
         saved = None
         if folder is not None:
             saved = cmp.save(arms, result, folder,
@@ -256,7 +259,8 @@ def sweep(scenario: ScenarioLike | None = None, specs: Mapping[str, SweepSpec] |
                              f"{{'deadline.credibility': [0.2, 0.5]}}, got {specs!r:.80}")
         job = new_sweep(scenario, [swp.spec_text(p, v) for p, v in (specs or {}).items()],
                         sample, zipped, design, runs, seed, out)
-    summary = swp.execute(job, count("workers", workers, 1), dask, progress)
+    with command_scope():
+        summary = swp.execute(job, count("workers", workers, 1), dask, progress)
     if plots_too:
         writers.sweep_files(job, summary)
     swp.finish(job)

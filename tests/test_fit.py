@@ -404,7 +404,7 @@ def test_json_names_every_parameter_by_its_scenario_path(report: fr.FitReport) -
         "actors.government.violation_rate", "actors.rebels.violation_rate"]
     assert data["window"] == {"start": "2024-01-01", "end": "2025-12-31", "days": 730.0}
     assert data["branching_ratio"]["stationary"] is True
-    assert data["events"] == {"government": 321, "rebels": 324, "splinter": 59}
+    assert data["events"] == {"government": 339, "rebels": 339, "splinter": 59}
 
 
 def test_slugs_are_scenario_ids_and_unique() -> None:

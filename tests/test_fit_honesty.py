@@ -97,7 +97,7 @@ def test_actor_mapping_leaves_unnamed_actors_out(tmp_path: Path) -> None:
     mapping.write_text("parties:\n  gov: [government]\n")
     data = json.loads(invoke(SYNTHETIC, "--actors", mapping, "--json").output)
     assert data["parties"] == {"gov": "gov"}
-    assert data["dropped"] == {"rebels": 324, "splinter": 59}
+    assert data["dropped"] == {"rebels": 339, "splinter": 59}
 
 
 def test_actor_mapping_and_parties_together_are_refused(tmp_path: Path) -> None:

@@ -160,5 +160,5 @@ def test_discover_suggests_a_lower_coverage_which_then_finds_a_box(
     (row,) = lower.box.to_dict("records")
     assert row["input"] == RATE and row["min"] == pytest.approx(0.4)
     assert row["qp_min"] < 1e-4 and row["qp_max"] is None
-    assert lower.data["chosen"]["coverage"] == pytest.approx(0.78, abs=0.005)
-    assert f"{RATE} &gt;= 0.4 (quasi-p 4.6e-06)" in lower._repr_html_()  # escaped
+    assert lower.data["chosen"]["coverage"] == pytest.approx(0.7625, abs=0.005)
+    assert f"{RATE} &gt;= 0.4 (quasi-p 1.8e-05)" in lower._repr_html_()  # escaped

@@ -49,10 +49,10 @@ def play(plan: Plan, replication: int, tracing: bool = False,
     while not world.done and peek() <= horizon:
         step()
         events += 1
-        if events > MAX_EVENTS:
+        if events + world.inline > MAX_EVENTS:
             raise EngineError(f"replication {replication} exceeded {MAX_EVENTS} events "
                               f"by day {env.now:.4g}; {_culprit(world)}")
-    world.finish(events)
+    world.finish(events + world.inline)
     return world
 
 

@@ -1,5 +1,6 @@
-"""The truce: multivariate Hawkes violations by thinning, what the monitor observes, and how
-the truce ends (the monitor's rule, a party's declared exit) or degrades. docs/model.md, section 5.
+"""The truce: multivariate Hawkes violations (exact next-event sampling with one decay rate,
+thinning with several), what the monitor observes, and how the truce ends (the monitor's rule,
+a party's declared exit) or degrades. docs/model.md, section 5.
 """
 
 from __future__ import annotations
@@ -7,12 +8,18 @@ from __future__ import annotations
 import math
 from collections import deque
 from functools import partial
+from heapq import heappop, heappush
+from typing import Any
 
+from simpy.events import NORMAL
+
+from sim.engine.rng import Draws
 from sim.engine.state import Call, after, call_in
 from sim.engine.world import World
 
 STAKE = "stake"  # the LiveParams modifier of a party restrained by its stake
 DETERRENCE = "deterrence"  # the LiveParams modifier of a party deterred by being seen
+INLINE = 10_000  # violations played in a row from the queue before the event loop resumes
 
 
 def declares(suffered: float, tolerance: float, worth: float) -> bool:
@@ -24,6 +31,20 @@ def declares(suffered: float, tolerance: float, worth: float) -> bool:
 def restraint(sensitivity: float, stake: float) -> float:
     """The factor on a party's violation rate from what it would lose: ``exp(-s * stake)``."""
     return math.exp(-sensitivity * max(stake, 0.0))
+
+
+def next_violation(mu: float, excitation: float, beta: float, draws: Draws) -> float:
+    """Days to a party's next violation, exactly, for ``lambda(t) = mu + S exp(-beta t)``
+    (Dassios & Zhao 2013): the first of the baseline's arrival ``E1 / mu`` and the excitation's
+    own, ``-log(1 - beta E2 / S) / beta`` when ``beta E2 < S`` (else never); ``E1, E2`` unit
+    exponentials, both drawn always so that variants stay paired. ``inf``: none."""
+    e1, e2 = draws.exp(), draws.exp()
+    wait = e1 / mu if mu > 0 else math.inf
+    if excitation > 0:
+        d = 1.0 - beta * e2 / excitation
+        if d > 0:
+            wait = min(wait, -math.log(d) / beta)
+    return wait
 
 
 def _groups(beta: list[list[float]], spoiler_beta: dict[str, list[float]]
@@ -47,9 +68,11 @@ class Truce:
     ``lambda_i(t) = mu_i(t) + S_i(t)``, where ``S_i`` jumps by ``alpha[i][j]`` at each
     violation by ``j`` (and by a spoiler's excitation at each attack) and decays at
     ``beta[i][j]``; excitation is kept per distinct decay rate, so each part decays exactly.
-    Each party draws its next candidate time from its own stream with the current intensity
-    as bound (valid until the next jump, since S only decays in between) and keeps it with
-    probability ``lambda_i / bound`` (Ogata's thinning). A jump or a change in ``mu_i``
+    With one decay rate each party's next violation is drawn exactly (:func:`next_violation`,
+    Dassios & Zhao 2013) from its own stream. With several, each party draws its next
+    candidate time from its own stream with the current intensity as bound (valid until the
+    next jump, since S only decays in between) and keeps it with probability
+    ``lambda_i / bound`` (Ogata's thinning). A jump or a change in ``mu_i``
     discards the pending candidate and draws afresh, which the memoryless property allows.
     The monitor sees each violation with its party's detection probability and attributes it
     by the attribution matrix, from a ``monitor:PARTY`` stream; its rules act on what it sees.
@@ -79,9 +102,12 @@ class Truce:
         self.draws = [world.streams["truce:" + p] for p in self.names]
         self.keys = [(p, "violation_rate") for p in self.names]
         self.env = world.env
+        self.horizon = world.plan.horizon
+        self.queue: list[Any] = world.env._queue  # noqa: SLF001 (SimPy's heap: the hot path)
         self.values = world.live.values  # a live view: read in the hot path without a call
         self.one_rate = len(self.rates) == 1
         self._on_candidate = (self._candidate_event,)
+        self._on_violation = (self._violation_event,)
         self.active = self.pending = self.started = False
         self.levels = [[0.0] * n for _ in self.rates]
         self.since = 0.0
@@ -227,15 +253,51 @@ class Truce:
     def _schedule(self, i: int) -> None:
         tokens = self.tokens
         tokens[i] += 1
-        key = self.keys[i]
+        key, cover = self.keys[i], self.cover[i]
+        if self.one_rate and key not in self.ramps:
+            # One decay rate and a base rate constant until its next change (which reschedules):
+            # the next violation sampled exactly (Dassios & Zhao 2013), coverage scaling both.
+            wait = next_violation(self.values.get(key, 0.0) * cover, self.levels[0][i] * cover,
+                                  self.rates[0], self.draws[i])
+            if wait < math.inf:  # call_in, inlined
+                env, queue = self.env, self.queue
+                heappush(queue, (env._now + wait, NORMAL, next(env._eid),  # noqa: SLF001
+                                 Call(self._on_violation, (i, tokens[i]))))
+            return
         # excitation(i) and live[key], inlined: this is the hot path
         mu = self.values.get(key, 0.0) if key not in self.ramps else self.live.bound(
             key, self.env._now)  # noqa: SLF001
-        bound = (mu + (self.levels[0][i] if self.one_rate else self.excitation(i))) * self.cover[i]
+        bound = (mu + self.excitation(i)) * cover
         if bound <= 0:
             return
         call_in(self.env, self.draws[i].exp() / bound, self._on_candidate,
                 (i, tokens[i], bound))
+
+    def _violation_event(self, event: Call) -> None:
+        """A violation; then, while the head of SimPy's queue is one of this truce's
+        violations (live or voided) within the horizon, take it from the queue and play it
+        here: what ``env.step`` would do next (same order, same clock), without a trip through
+        the event loop. At most ``INLINE`` in a row, so the event limit is still checked."""
+        env, queue, w = self.env, self.queue, self.world
+        for _ in range(INLINE):
+            i, token = event.args
+            if not self.active:
+                return
+            if token == self.tokens[i]:  # else voided by a later schedule: nothing to do
+                now = env._now  # noqa: SLF001
+                if now > self.since:  # _decay with one rate, inlined
+                    f = math.exp(-self.rates[0] * (now - self.since))
+                    self.levels[0] = [x * f for x in self.levels[0]]
+                    self.since = now
+                self._violate(i)
+            if not queue or w.done:
+                return
+            t, _, _, event = queue[0]
+            if event.callbacks is not self._on_violation or t > self.horizon:
+                return
+            heappop(queue)
+            env._now = t  # noqa: SLF001 (as env.step sets it)
+            w.inline += 1
 
     def _candidate_event(self, event: Call) -> None:
         i, token, bound = event.args

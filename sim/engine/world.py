@@ -66,6 +66,7 @@ class World:
         self.story_tail: deque[Entry] = deque(maxlen=max(story_limit or 0, 2) // 2)
         self.story_omitted = 0
         self.done = False
+        self.inline = 0  # SimPy events a mechanism took from the queue itself (Truce)
         self.escalated = False
         self.collapsed = False  # the run ended because a breakdown escalated
         self.enforced: int | None = None  # the deadline whose plan B was carried out

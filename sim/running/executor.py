@@ -12,6 +12,7 @@ import logging
 import multiprocessing as mp
 import os
 import signal
+import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -61,11 +62,13 @@ def _dask_map(fn: Callable[[T], R], tasks: Collection[T], address: str, workers:
     except ImportError:
         raise UsageError("Dask needs dask.distributed: pip install 'negsim[dask]'") from None
     cluster = None
-    if address == "local":
-        # its logs would print shutdown tracebacks on Ctrl-C: errors reach us as exceptions
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                               dashboard_address=":0", silence_logs=logging.CRITICAL + 1)
-        client = Client(cluster)
+    kept = address == "local" and bool(_SCOPES)  # the command's own cluster, kept for reuse
+    if kept and workers in _SCOPES[-1]:
+        client, cluster = _SCOPES[-1][workers]
+    elif address == "local":
+        client, cluster = _local_cluster(Client, LocalCluster, workers)
+        if kept:
+            _SCOPES[-1][workers] = (client, cluster)
     else:
         try:
             client = Client(address, timeout="10s")
@@ -78,7 +81,44 @@ def _dask_map(fn: Callable[[T], R], tasks: Collection[T], address: str, workers:
             yield future.result()
         stopped = False
     finally:
-        _close(client, cluster, QUICK_CLOSE if stopped else None)
+        if stopped or not kept:
+            if kept:
+                del _SCOPES[-1][workers]
+            _close(client, cluster, QUICK_CLOSE if stopped else None)
+
+
+# The local clusters of the commands running (innermost last), by number of workers.
+_SCOPES: list[dict[int, tuple[Any, Any]]] = []
+STARTUPS: list[float] = []  # seconds each LocalCluster took to start, in order
+
+
+@contextlib.contextmanager
+def command_scope() -> Iterator[None]:
+    """One command: a ``LocalCluster`` it starts (``dask="local"``) is started once, reused
+    by every map of the command (precision batches, comparison arms) and closed at its end
+    (at once, its workers killed, when the command is stopped or fails)."""
+    clusters: dict[int, tuple[Any, Any]] = {}
+    _SCOPES.append(clusters)
+    stopped = True
+    try:
+        yield
+        stopped = False
+    finally:
+        _SCOPES.remove(clusters)
+        for client, cluster in clusters.values():  # a stopped command kills its workers
+            _close(client, cluster, QUICK_CLOSE if stopped else None)
+
+
+def _local_cluster(client_type: Any, cluster_type: Any, workers: int) -> tuple[Any, Any]:
+    """A new LocalCluster of ``workers`` processes and its client; the start-up is timed
+    into :data:`STARTUPS`, so that it can be reported apart from the work."""
+    t0 = time.perf_counter()
+    # its logs would print shutdown tracebacks on Ctrl-C: errors reach us as exceptions
+    cluster = cluster_type(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                           dashboard_address=":0", silence_logs=logging.CRITICAL + 1)
+    client = client_type(cluster)
+    STARTUPS.append(time.perf_counter() - t0)
+    return client, cluster
 
 
 QUICK_CLOSE = 1.0  # seconds given to Dask to close when a command is stopped
@@ -118,4 +158,4 @@ def _quiet_dask() -> Iterator[None]:
         logger.setLevel(before)
 
 
-__all__ = ["Executor"]
+__all__ = ["STARTUPS", "Executor", "command_scope"]

@@ -92,7 +92,7 @@ def truce_survival(table: Columns, plan: Plan) -> dict[str, Any]:
     started = np.isfinite(days)
     censored = table.column("truce_censored").to_numpy(zero_copy_only=False).astype(bool)
     durations, observed = days[started], ~censored[started]
-    km = stats.on_grid(stats.survival(durations, observed, plan.horizon))
+    km = stats.survival(durations, observed, plan.horizon, points=400)
     km["at_risk"] = stats.at_risk(durations, km["t"]).tolist()
     km["risk"] = stats.risk_table(durations, plan.horizon)
     median = km["median"]

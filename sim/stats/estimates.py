@@ -130,13 +130,16 @@ MIN_AT_RISK = 10
 """Fewer truces at risk than this at a time: a Kaplan-Meier figure there is "not estimable"."""
 
 
-def survival(durations: np.ndarray, observed: np.ndarray, horizon: float) -> dict:
+def survival(durations: np.ndarray, observed: np.ndarray, horizon: float,
+             points: int | None = None) -> dict:
     """Kaplan-Meier survival curve with a 95% pointwise band, as step-function knots.
 
     Args:
         durations: Time to the event or to censoring, one per subject (days).
         observed: True where the event was seen, False where the subject was censored.
         horizon: Where the curve ends (days).
+        points: read the curve on a grid of ``points + 1`` times (:func:`on_grid`) before
+            any list is made, so memory holds no list as long as the subjects.
 
     Returns:
         ``{"t", "s", "lo", "hi"}`` lists of knots, from ``t = 0, s = 1`` to ``t = horizon``
@@ -154,9 +157,12 @@ def survival(durations: np.ndarray, observed: np.ndarray, horizon: float) -> dic
     knots = sf.quantiles[sf.quantiles < horizon]
     s = np.concatenate(([1.0], sf.probabilities[: knots.size], sf.evaluate([horizon])))
     lo, hi = _band(sf, knots.size, horizon, s)
-    return {"t": [0.0, *map(float, knots), float(horizon)], "s": s.tolist(), "lo": lo.tolist(),
-            "hi": hi.tolist(), "median": _median(sf), "n": int(t.size),
-            "events": int(seen.sum())}
+    curve = {"t": np.concatenate(([0.0], knots, [horizon])).astype(float), "s": s, "lo": lo,
+             "hi": hi}
+    if points is not None:
+        curve = on_grid(curve, points)
+    return {**{k: np.asarray(v, dtype=float).tolist() for k, v in curve.items()},
+            "median": _median(sf), "n": int(t.size), "events": int(seen.sum())}
 
 
 def at_risk(durations: np.ndarray, times: Any) -> np.ndarray:

@@ -221,7 +221,9 @@ class Folder:
         return sorted((self.path / "chunks").glob("*.parquet"))
 
     def merge_chunks(self, name: str = "replications.parquet") -> Path:
-        """Concatenate the chunk files into one Parquet file, one chunk in memory at a time."""
+        """Concatenate the chunk files into one Parquet file, in row groups of
+        :data:`ROW_GROUP` rows: at most that many rows in memory at a time, and a footer that
+        does not grow with every chunk (memory flat in the number of replications)."""
         files = self.chunk_files()
         target = self.path / name
         if not files:
@@ -229,11 +231,10 @@ class Folder:
         with _atomic(target, self.path) as out:
             writer: pq.ParquetWriter | None = None
             try:
-                for f in files:
-                    table = read_table(f, (), self.path)
+                for table in _row_groups(read_table(f, (), self.path) for f in files):
                     if writer is None:
                         writer = pq.ParquetWriter(out, table.schema)
-                    writer.write_table(table)
+                    writer.write_table(table, row_group_size=ROW_GROUP)
             except BaseException:
                 if writer is not None:  # closed now, not by a finaliser after its file is gone
                     with contextlib.suppress(Exception):
@@ -611,6 +612,25 @@ def _recover(path: Path) -> str:
         return (f"delete {path.name} and {path.stem}.parquet, then resume the sweep: the point "
                 "is computed again")
     return "the folder is damaged or not from negsim; run again to recreate it"
+
+
+ROW_GROUP = 5_000  # rows per row group of a merged replications file
+
+
+def _row_groups(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """The chunks' tables regrouped into tables of :data:`ROW_GROUP` rows (the last fewer)."""
+    held: list[pa.Table] = []
+    rows = 0
+    for table in tables:
+        held.append(table)
+        rows += table.num_rows
+        if rows >= ROW_GROUP:
+            whole = pa.concat_tables(held)
+            yield whole.slice(0, ROW_GROUP)
+            rest = whole.slice(ROW_GROUP)
+            held, rows = [rest], rest.num_rows
+    if rows:
+        yield pa.concat_tables(held)
 
 
 def read_table(path: Path, required: tuple[str, ...] = ("replication", "outcome"),

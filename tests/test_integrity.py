@@ -25,10 +25,12 @@ import sim
 from sim import api
 from sim.cli import main
 from sim.errors import DamagedFile
-from tests.conftest import ROOT, SCENARIOS
+from sim.scenario import load
+from tests.conftest import FLAGSHIP, ROOT, SCENARIOS, TRADE, same_table
 
 POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 RATE = "actors.side_a.violation_rate"
+WEIGHT = "negotiation.parties.russia.weights.intel_sharing"
 PROGRESS = re.compile(r"^negsim: [\d,]+ of [\d,]+ replications \(")
 
 
@@ -547,3 +549,42 @@ def test_discover_plot_is_not_overwritten_without_force(tmp_path: Path, unsealed
                     "--force")
     assert forced.exit_code == 0, forced.output
     assert mine.read_bytes().startswith(b"\x89PNG")
+
+
+# --- 5b. a plan built once per scenario shape ----------------------------------------------------
+
+
+def _flagship_points(spec: str, runs: int = 30) -> tuple[list, tuple[str, ...]]:
+    from sim.operations import sweeps as swp
+    from sim.running import design as dsg
+
+    design = dsg.build([dsg.parse_spec(spec)], "grid", False, None, 1)
+    job = swp.Sweep(Path("unused"), FLAGSHIP.read_text(), str(FLAGSHIP), design, 5, runs)
+    return list(job.scenarios()), job.outcome_names()
+
+
+def test_sweep_points_of_one_shape_share_their_offer_table_and_derived_tables() -> None:
+    from sim.engine import Plan
+    from sim.running.runner import point_plan
+
+    points, _ = _flagship_points(f"{WEIGHT}=0.2,0.35,0.5")
+    plans = [point_plan(scenario, 5) for _, scenario in points]
+    assert plans[1].offers is plans[0].offers and plans[2].cache is plans[0].cache
+    other = point_plan(load(TRADE), 5)  # another shape: its own table
+    assert other.offers is not plans[0].offers
+    assert other.offers.shape == Plan(load(TRADE), 5).offers.shape
+
+
+def test_points_sharing_a_shape_keep_the_records_of_a_plan_of_their_own() -> None:
+    import pyarrow as pa
+
+    from sim.engine import Plan
+    from sim.operations.sweeps import run_point
+    from sim.running.runner import chunks, simulate_chunk
+
+    points, names = _flagship_points(f"{WEIGHT}=0.2,0.35,0.5,0.35")
+    for _, scenario in points:  # the 4th point reuses the 2nd's tables from the shared cache
+        shared, _ = run_point(scenario, 5, 30, names)
+        own = pa.Table.from_batches([simulate_chunk(Plan(scenario, 5), c)
+                                     for c in chunks(0, 30)])
+        assert same_table(shared, own)

@@ -260,6 +260,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     prep = api.prepare(_scenario_arg(scenario_file), list(assignments), runs, seed, workers,
                        precision, out, plots, dask_address)
     _note(prep.note)
+    _note(api.run_time(prep))
     result = _with_progress(prep.options.runs, lambda tick: api.execute(
         prep.model, prep.text, prep.options, tick))
     if as_json:
@@ -421,6 +422,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     else:
         n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers)
         _note(note)
+        _note(api.compare_time(inputs[0], n, len(inputs) + len(variants), w, seed, precision))
         outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
             list(inputs), [[v] for v in variants], n, seed, w, precision,
             progress=tick, dask=dask_address, **where))
@@ -499,6 +501,7 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
     left = len(job.design.points) - len(job.done())
     w, note = api.workers_note(workers, left)
     _note(note)
+    _note(api.sweep_time(job, w))
     result = _with_progress(left * job.runs, lambda tick: api.sweep(
         job=job, workers=w, dask=dask_address, plots_too=plots, progress=tick))
     summary = result.data

@@ -588,3 +588,47 @@ def test_points_sharing_a_shape_keep_the_records_of_a_plan_of_their_own() -> Non
         own = pa.Table.from_batches([simulate_chunk(Plan(scenario, 5), c)
                                      for c in chunks(0, 30)])
         assert same_table(shared, own)
+
+
+# --- 5c. the budget states the time it implies ---------------------------------------------------
+
+
+def test_the_implied_time_reads_in_hours_and_minutes() -> None:
+    from sim.running import estimate
+
+    # 100,000 points x 500 runs at 0.24 ms a replication on one worker: 12,000 s
+    s = estimate.seconds(100_000 * 500, 0.00024, 1)
+    assert s == pytest.approx(12_000)
+    assert estimate.note("100,000 points × 500 runs", s, 1) == (
+        "100,000 points × 500 runs: about 3 h 20 min on 1 worker")
+    assert [estimate.duration(x) for x in (45, 600, 7200, 200_000)] == [
+        "45 s", "10 min", "2 h", "2 days 7 h"]
+    assert estimate.note("a short job", estimate.QUIET_S - 0.1, 1) == ""
+
+
+def test_the_pilot_stops_after_its_time_and_averages_what_it_played() -> None:
+    from sim.engine import Plan
+    from sim.running import estimate
+
+    ticks = iter(range(100))
+    per_run = estimate.per_replication(Plan(load(POISSON), 1), 1000,
+                                       clock=lambda: next(ticks) * 0.1)
+    assert per_run == pytest.approx(0.4 / 3)  # 3 replications: stopped at 0.3 s > 0.25 s
+
+
+@pytest.mark.parametrize("args", [
+    ["sweep", POISSON, "--set", "horizon_days=9,10", "-n", "20", "--no-plots"],
+    ["run", POISSON, "-n", "20", "--no-plots"],
+    ["compare", POISSON, "--vs", "horizon_days=9", "-n", "20", "--no-plots"]])
+def test_sweep_run_and_compare_state_the_time_before_starting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list) -> None:
+    from sim.running import estimate
+
+    quiet = invoke(*args, "--out", tmp_path / "quiet")
+    assert quiet.exit_code == 0 and " on 1 worker" not in quiet.output, quiet.output
+    monkeypatch.setattr(estimate, "QUIET_S", 0.0)
+    said = invoke(*args, "--out", tmp_path / "said", "-w", "1")
+    assert said.exit_code == 0, said.output
+    job = {"sweep": r"2 points × 20 runs", "run": r"20 replications",
+           "compare": r"2 arms × 20 replications"}[args[0]]
+    assert re.search(rf"^{job}: about \d+ s on 1 worker$", said.output, re.M), said.output

@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.errors import DataError, UsageError
 from sim.stats.hawkes import History
+from sim.store import Unreadable, read_input
 
 if TYPE_CHECKING:
     from sim.engine.world import World
@@ -110,15 +111,9 @@ def read(path: str | Path, time_column: str = "event_date", actor_column: str = 
 
 def _text(source: str) -> str:
     try:
-        raw = Path(source).read_bytes()
-    except FileNotFoundError:
-        raise DataError(source, None, "file not found") from None
-    except IsADirectoryError:
-        raise DataError(source, None, "is a directory, expected a CSV file") from None
-    except OSError as exc:
-        raise DataError(source, None, f"cannot read file: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        raise DataError(source, None, f"file is {len(raw)} bytes; the limit is {MAX_BYTES}")
+        raw = read_input(source, MAX_BYTES, "CSV file")
+    except Unreadable as exc:
+        raise DataError(source, None, exc.reason) from None
     if b"\x00" in raw[:65536]:
         raise DataError(source, None, "binary file (NUL bytes); expected CSV text")
     try:

@@ -8,7 +8,6 @@ can reject duplicate keys, refuse merge keys and custom tags, bound alias expans
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from sim.errors import Problem, ScenarioError
+from sim.store.inputs import Unreadable, read_input
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
@@ -40,6 +40,32 @@ class _Dumper(yaml.SafeDumper):
 _FLOAT_12 = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
 for _cls in (_Loader, _Dumper):
     _cls.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
+
+# YAML 1.1 leftovers PyYAML keeps: ``010`` is octal 8 and ``1:30`` sexagesimal 90. Under YAML
+# 1.2, as everywhere else here, ``010`` is the decimal 10 and ``1:30`` is text (refused where a
+# number is expected). The loader resolves integers and floats by 1.2 patterns (``0o``/``0x``
+# prefixes, ``_`` separators still read) and reads a leading zero as decimal.
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_INT_12 = re.compile(r"^[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
+_FLOAT_DOT = re.compile(r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?"
+                        r"|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+                        r"|\.(?:nan|NaN|NAN))$")
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT) or rx is _FLOAT_12]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(_INT, _INT_12, list("-+0123456789"))
+_Loader.add_implicit_resolver(_FLOAT, _FLOAT_DOT, list("-+0123456789."))
+
+
+def _int_12(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    digits = text.lstrip("+-")
+    if digits[:2] in ("0b", "0o", "0x"):
+        return int(text, 0)
+    return int(text, 10)  # a leading zero is decimal (YAML 1.2), not octal
+
+
+_Loader.add_constructor(_INT, _int_12)
 
 
 def dump(data: Any, **options: Any) -> str:
@@ -72,7 +98,10 @@ def plain(value: Any) -> Any:
 def flow(value: Any) -> str:
     """A value as one line of YAML flow text (what ``--set PATH=...`` reads back); numpy and
     pandas numbers and arrays are written as plain numbers and lists."""
-    return str(dump(plain(value), default_flow_style=True).strip().removesuffix("...").strip())
+    value = plain(value)
+    if type(value) is int or (type(value) is float and math.isfinite(value)):
+        return repr(value)  # what the dump gives, read back the same, without the emitter
+    return str(dump(value, default_flow_style=True).strip().removesuffix("...").strip())
 
 
 @dataclass
@@ -116,18 +145,9 @@ def read_file(path: str | Path) -> Document:
     """
     source = str(path)
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)  # bounded: /dev/zero or a huge file is not read whole
-            size = os.fstat(f.fileno()).st_size
-    except FileNotFoundError:
-        raise _fail(source, "file not found") from None
-    except IsADirectoryError:
-        raise _fail(source, "is a directory, expected a YAML file") from None
-    except OSError as exc:
-        raise _fail(source, f"cannot read file: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        shown = size if size > MAX_BYTES else f"over {MAX_BYTES}"
-        raise _fail(source, f"file is {shown} bytes; scenario files are limited to {MAX_BYTES}")
+        raw = read_input(path, MAX_BYTES, "scenario file")
+    except Unreadable as exc:
+        raise _fail(source, exc.reason) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -177,9 +197,30 @@ def parse_value(text: str, source: str) -> Any:
     """
     if not text.strip():
         return None
+    number = _plain_number(text)
+    if number is not None:
+        return number
     if len(text) > MAX_BYTES:
         raise _fail(source, f"value is {len(text)} characters; at most {MAX_BYTES}")
     return parse_text(text, source).data
+
+
+_PLAIN_INT = re.compile(r"^[-+]?[0-9]{1,18}$")
+_PLAIN_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?$")
+
+
+def _plain_number(text: str) -> int | float | None:
+    """A plain decimal number read at once, as the loader above reads it (a sweep's 100,000
+    points or a design's rows would otherwise each go through the YAML parser); None for
+    anything else, including a number too large to be finite."""
+    if len(text) > 40:
+        return None
+    if _PLAIN_INT.match(text):
+        return int(text)
+    if _PLAIN_FLOAT.match(text):
+        value = float(text)
+        return value if math.isfinite(value) else None
+    return None
 
 
 def _check_depth(text: str, source: str) -> None:

@@ -726,3 +726,56 @@ def test_a_sexagesimal_number_is_text_refused_where_a_number_is_expected(tmp_pat
     path.write_text(re.sub(r"(?m)^horizon_days: .*$", "horizon_days: 1:30", POISSON.read_text()))
     refused(invoke("validate", path), "s.yaml:", "horizon_days", "valid number")
     refused(invoke("run", POISSON, "--set", "horizon_days=1:30", "-n", "2"), "horizon_days")
+
+
+# --- 10. small things a user meets ---------------------------------------------------------------
+
+
+def test_a_set_that_breaks_the_offer_budget_is_blamed_on_the_set(tmp_path: Path) -> None:
+    levels = "[" + ",".join(str(i / 2000) for i in range(2000)) + "]"
+    result = invoke("run", TRADE, "--set", f"negotiation.terms.tariff_cut={levels}", "--set",
+                    f"negotiation.terms.quota_expansion={levels}", "-n", "2", "--out",
+                    tmp_path / "r")
+    refused(result, "--set negotiation.terms.", "offers", "the limit is 1,000,000")
+    assert "trade_talks.yaml:" not in result.output
+
+
+def test_a_sweep_past_its_budget_does_not_suggest_precision(tmp_path: Path) -> None:
+    result = invoke("sweep", POISSON, "--set", "horizon_days=5,6", "-n", "20000000", "--out",
+                    tmp_path / "sw")
+    refused(result, "at most 1,000,000 replications", "fewer replications per point")
+    assert "precision" not in result.output
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("2e308", ["2e308 is out of range"]),
+    ("a\x1bb", ["not valid YAML", "U+001B", "a control character"])])
+def test_odd_set_values_are_one_line_with_the_reason(tmp_path: Path, value: str,
+                                                     words: list[str]) -> None:
+    path = "horizon_days" if value[0].isdigit() else "title"
+    result = invoke("run", POISSON, "--set", f"{path}={value}", "-n", "2", "--out", tmp_path)
+    refused(result, *words)
+    assert "in \"<unicode string>\"" not in result.output
+
+
+@pytest.mark.parametrize("spec", ["horizon_days=,,,", "horizon_days=0:1:" + "9" * 5000])
+def test_a_sweep_spec_without_points_or_with_absurd_steps_exits_2(tmp_path: Path,
+                                                                   spec: str) -> None:
+    result = invoke("sweep", POISSON, "--set", spec, "-n", "2", "--out", tmp_path / "sw")
+    refused(result, "--set")
+    assert not (tmp_path / "sw").exists()
+
+
+@pytest.mark.parametrize("args", [["fit", SCENARIOS / "examples" / "incidents_synthetic.csv",
+                                   "--out", ""],
+                                  ["run", POISSON, "--out", ""]])
+def test_an_empty_out_name_says_the_name_is_empty(args: list) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2 and "the name is empty" in result.output, result.output
+    assert "exists" not in result.output
+
+
+def test_a_point_file_that_is_a_folder_is_one_line(unsealed: Path) -> None:
+    (unsealed / "points" / "00001.json").unlink()
+    (unsealed / "points" / "00001.json").mkdir()
+    refused(invoke("sweep", "--resume", unsealed), "00001.json is not a regular file")

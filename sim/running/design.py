@@ -58,6 +58,7 @@ class Design:
 
 _RANGE = re.compile(r"^\s*(-?[\d.eE+-]+)\s*\.\.\s*(-?[\d.eE+-]+)\s*$")
 _STEPS = re.compile(r"^\s*(-?[\d.eE+-]+)\s*:\s*(-?[\d.eE+-]+)\s*:\s*(\d+)\s*$")
+_MAX_STEP_DIGITS = 9  # more steps than this are past every budget; int() need not read them
 
 
 def parse_spec(text: str) -> Spec:
@@ -77,12 +78,18 @@ def parse_spec(text: str) -> Spec:
             raise UsageError(f"<<set>> {text!r}: range {lo:g}..{hi:g} must have lo < hi")
         return Spec(path, low=lo, high=hi)
     if m := _STEPS.match(spec):
+        if len(m[3].lstrip("0")) > _MAX_STEP_DIGITS:
+            raise UsageError(f"<<set>> {text[:60]!r}...: {len(m[3]):,}-digit steps; a sweep has "
+                             f"at most {budgets.MAX_POINTS:,} points")
         lo, hi, steps = _number(m[1], text), _number(m[2], text), int(m[3])
         if steps < 2:
             raise UsageError(f"<<set>> {text!r}: lo:hi:steps needs at least 2 steps")
         budgets.check_points(steps, f"<<set>> {text!r}")
         return Spec(path, values=[round(float(v), 12) for v in np.linspace(lo, hi, steps)])
-    return Spec(path, values=[_value(v, f"<<set>> {text!r}") for v in _split(spec)])
+    values = [_value(v, f"<<set>> {text!r}") for v in _split(spec)]
+    if not values:
+        raise UsageError(f"<<set>> {text!r}: no values between the commas; give a,b,c")
+    return Spec(path, values=values)
 
 
 def _split(spec: str) -> list[str]:

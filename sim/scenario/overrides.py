@@ -31,8 +31,10 @@ def parse_assignment(text: str, via: str = VIA) -> tuple[list[str], Any]:
     try:
         return parts, parse_value(raw, f"<<{via}>> {text}")
     except ScenarioError as exc:
-        message = exc.problems[0].message.removeprefix("invalid YAML: ")
-        raise _bad(text, f"value {raw[:40]!r} is not valid YAML: {message}", via) from None
+        message = exc.problems[0].message
+        if message.startswith("invalid YAML: "):
+            message = f"value {raw[:40]!r} is not valid YAML: {message[len('invalid YAML: '):]}"
+        raise _bad(text, message, via) from None
 
 
 def apply(doc: Document, assignments: list[str], via: str = VIA) -> Document:
@@ -43,10 +45,12 @@ def apply(doc: Document, assignments: list[str], via: str = VIA) -> Document:
     """
     data = copy.copy(doc.data)
     fresh = {id(data)}  # containers copied for this document (the rest is shared, unedited)
+    edits = dict(doc.edits)
     for text in assignments:
         parts, value = parse_assignment(text, via)
         _assign(data, parts, value, text, via, fresh)
-    return Document(data=data, source=doc.source, text=doc.text, marks=doc.marks)
+        edits[tuple(parts)] = f"<<{via}>> {text if len(text) <= 80 else text[:77] + '...'}"
+    return Document(data=data, source=doc.source, text=doc.text, marks=doc.marks, edits=edits)
 
 
 def _assign(data: Any, parts: list[str], value: Any, text: str, via: str,

@@ -112,6 +112,8 @@ class Document:
     source: str
     text: str
     marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    # values set from outside the file (--set, a design row): path -> the assignment's text
+    edits: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def position(self, loc: Loc) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the deepest known prefix of ``loc``."""
@@ -122,8 +124,22 @@ class Document:
         return None, None
 
     def problem(self, loc: Loc, message: str) -> Problem:
+        """The problem at ``loc``, blamed on the assignment that set it (or set a value
+        inside it, or a block around it) when one did, else on the file's line."""
+        edit = self.edit_at(loc)
+        if edit is not None:
+            return Problem(edit, None, None, dotted(loc), message)
         line, col = self.position(loc)
         return Problem(self.source, line, col, dotted(loc), message)
+
+    def edit_at(self, loc: Loc) -> str | None:
+        """The assignment that set ``loc``, a value inside it or a block around it."""
+        key = tuple(str(x) for x in loc)
+        for path, text in self.edits.items():
+            n = min(len(key), len(path))
+            if key and key[:n] == path[:n]:
+                return text
+        return None
 
 
 def dotted(loc: Loc) -> str:
@@ -171,8 +187,12 @@ def parse_text(text: str, source: str = "<string>") -> Document:
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         msg = f"invalid YAML: {exc.problem or exc.context}"
         raise ScenarioError([Problem(source, line, col, "", msg)]) from None
+    except yaml.reader.ReaderError as exc:  # a control character: one line, no PyYAML quote
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise _fail(source, f"invalid YAML: character U+{code:04X} at position "
+                    f"{exc.position} is not allowed (a control character?)") from None
     except yaml.YAMLError as exc:
-        raise _fail(source, f"invalid YAML: {exc}") from None
+        raise _fail(source, f"invalid YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise _fail(source, "YAML nested too deeply") from None
     nodes = [n for n in nodes if n is not None]
@@ -238,6 +258,13 @@ def _check_depth(text: str, source: str) -> None:
             depth -= 1
 
 
+def _not_finite(text: str) -> str:
+    if text.lstrip("+-").lower() in (".inf", ".nan"):
+        return (f"{text} is not a finite number; give a number (or leave the field out for "
+                "its default)")
+    return f"{text[:40]} is out of range (a number must be below about 1.8e308 in size)"
+
+
 def _fail(source: str, message: str) -> ScenarioError:
     return ScenarioError([Problem(source, None, None, "", message)])
 
@@ -289,8 +316,7 @@ class _Builder:
         except (ValueError, OverflowError) as exc:
             raise self._error(node, loc, f"cannot read value: {exc}") from None
         if isinstance(value, float) and not math.isfinite(value):
-            raise self._error(node, loc, f"{node.value} is not a finite number; give a number "
-                              "(or leave the field out for its default)")
+            raise self._error(node, loc, _not_finite(str(node.value)))
         if isinstance(value, str) and _SURROGATE.search(value):
             raise self._error(node, loc, "a lone surrogate escape (\\ud800-\\udfff) is not "
                               "text; write the character itself")

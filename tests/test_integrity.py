@@ -779,3 +779,75 @@ def test_a_point_file_that_is_a_folder_is_one_line(unsealed: Path) -> None:
     (unsealed / "points" / "00001.json").unlink()
     (unsealed / "points" / "00001.json").mkdir()
     refused(invoke("sweep", "--resume", unsealed), "00001.json is not a regular file")
+
+
+# --- 7. fit on odd inputs ------------------------------------------------------------------------
+
+
+def _fit(tmp_path: Path, text: str, *extra: str) -> Result:
+    path = tmp_path / "incidents.csv"
+    path.write_text(text)
+    return invoke("fit", path, "--time-column", "date", "--actor-column", "actor", *extra)
+
+
+def test_fit_of_a_time_before_the_calendar_in_utc_is_one_line(tmp_path: Path) -> None:
+    rows = "0001-01-01T00:00+05:00,a\n0001-01-02,b\n0001-01-03,a\n"
+    refused(_fit(tmp_path, f"date,actor\n{rows}"), "incidents.csv:2",
+            "outside the calendar")
+
+
+def test_fit_of_an_unterminated_quote_names_its_row(tmp_path: Path) -> None:
+    rows = "2020-01-01,a\n2020-01-02,\"b\n2020-01-03,a\n2020-01-04,b\n"
+    refused(_fit(tmp_path, f"date,actor\n{rows}"), "incidents.csv:3",
+            "a quote is opened and never closed")
+
+
+def test_fit_of_four_rows_from_two_actors_is_one_line(tmp_path: Path) -> None:
+    rows = "2020-01-01,a\n2020-01-02,b\n2020-01-03,a\n2020-01-04,b\n"
+    refused(_fit(tmp_path, f"date,actor\n{rows}"), "incidents.csv", "too few to fit")
+
+
+def test_fit_of_incidents_up_to_the_last_calendar_day_works(tmp_path: Path) -> None:
+    rows = "".join(f"9999-12-{d:02d},{a}\n" for d in range(1, 32) for a in "ab" for _ in "xy")
+    result = _fit(tmp_path, f"date,actor\n{rows}", "--json")
+    assert result.exit_code == 0, result.output
+    assert "window 9999-12-01 to 9999-12-31 + 1 day(s) (exclusive, 31 days)" in result.stdout
+
+
+# --- 8. slow paths an input can trigger ----------------------------------------------------------
+
+
+def test_a_description_of_a_million_spaces_is_read_in_linear_time() -> None:
+    code = ("from sim.output.report import _assumptions; "
+            "_assumptions('description: a' + ' ' * 1_000_000 + 'b')")
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60, check=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})  # quadratic: about an hour
+    assert time.monotonic() - start < 30
+
+
+def test_scenario_text_is_shortened_for_display() -> None:
+    from sim.output.text import PLOT_TEXT, for_plot, for_terminal
+
+    title = "T" * 900_000
+    assert len(for_plot(title)) < PLOT_TEXT + 40 and "899,850 more characters" in for_plot(title)
+    assert len(for_terminal(title)) < 2_100
+    assert for_terminal("short") == "short"
+
+
+@pytest.mark.slow
+def test_a_900_kb_title_leaves_run_and_report_quick(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(re.sub(r"(?m)^title: .*$", 'title: "' + "T" * 900_000 + '"',
+                           POISSON.read_text()))
+    start = time.monotonic()
+    ran = subprocess.run([sys.executable, "-m", "sim", "run", str(path), "-n", "100", "--out",
+                          "r"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, timeout=240)
+    assert ran.returncode == 0, ran.stderr
+    assert len(ran.stdout) < 20_000  # the title shown shortened, not 900 KB of table
+    reported = subprocess.run([sys.executable, "-m", "sim", "report", "r"], cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                              text=True, timeout=240)
+    assert reported.returncode == 0, reported.stderr
+    assert time.monotonic() - start < 240  # over 300 s for the run alone before

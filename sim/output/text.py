@@ -29,12 +29,14 @@ HEADING_TEXT = 300
 
 
 def shorten(value: Any, limit: int) -> str:
-    """``value`` as text of at most about ``limit`` characters, saying how much was left out
-    (scenario text is shown, not stored, here: files keep it whole)."""
+    """``value`` as text of about ``limit`` characters: its start and its end (where an error
+    message says what is wrong) with how much was left out between them (scenario text is
+    shown, not stored, here: files keep it whole)."""
     text = str(value)
     if len(text) <= limit:
         return text
-    return f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+    head, tail = text[:limit // 2], text[len(text) - limit // 2:]
+    return f"{head}… ({len(text) - len(head) - len(tail):,} characters left out) …{tail}"
 
 
 def clean(value: Any) -> str:

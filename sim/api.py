@@ -32,8 +32,9 @@ from sim.output.results import (
     TraceResult,
 )
 from sim.output.tornado import TornadoResult
+from sim.running import estimate
 from sim.running.executor import Executor, command_scope
-from sim.running.runner import DEFAULT_CHUNK
+from sim.running.runner import DEFAULT_CHUNK, plan_for
 from sim.running.workers import default_workers
 from sim.scenario import Scenario, budgets, shipped
 from sim.scenario.inputs import Overrides, ScenarioLike, as_mapping, count, defaults, resolve
@@ -216,6 +217,38 @@ def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
     opts = run_op.options(model, n, s, precision=precision)
     w, note = workers_note(requested, run_op.first_tasks(model, opts, DEFAULT_CHUNK))
     return n, w, note
+
+
+def run_time(prep: Prepared) -> str:
+    """What ``prep``'s replications imply in time, from a pilot of its first replications
+    (empty for a job of a few seconds): ``2,000 replications: about 45 s on 2 workers``."""
+    o = prep.options
+    per_run = estimate.per_replication(plan_for(prep.model, o.seed), o.runs)
+    return estimate.note(f"{o.runs:,} replications", estimate.seconds(o.runs, per_run,
+                                                                       o.workers),
+                         o.workers, at_most=o.precision is not None)
+
+
+def compare_time(first: ScenarioLike, runs: int, arms: int, workers: int,
+                 seed: int | None = None, precision: float | None = None) -> str:
+    """What a compare of ``arms`` arms of ``runs`` replications implies in time, from a pilot
+    of the first scenario (empty for a job of a few seconds)."""
+    model, _, _ = resolve(first)
+    _, s = defaults(model, runs, seed, least_runs=2)
+    per_run = estimate.per_replication(plan_for(model, s), runs)
+    return estimate.note(f"{arms} arms × {runs:,} replications",
+                         estimate.seconds(arms * runs, per_run, workers), workers,
+                         at_most=precision is not None)
+
+
+def sweep_time(job: Any, workers: int) -> str:
+    """What a sweep's unfinished points imply in time, from a pilot of its first unfinished
+    point (empty for a job of a few seconds): ``100,000 points × 500 runs: about 3 h 20 min
+    on 2 workers``."""
+    left, per_point, per_run = swp.pilot(job)
+    return estimate.note(f"{left:,} points × {job.runs:,} runs",
+                         estimate.seconds(left * job.runs, per_run, workers, left, per_point),
+                         workers)
 
 
 SweepSpec = str | Sequence[Any]

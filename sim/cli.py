@@ -32,6 +32,20 @@ from sim.errors import NegsimError, UsageError
 from sim.output.text import for_rich, for_terminal
 
 
+class _Named(click.Path):
+    """A file or folder the command writes: a path with a name (``--out ''`` would be
+    the current folder, which is never what was meant)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("the name is empty; give a file or folder name", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+_OUT = _Named(path_type=Path)
+
+
 def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -224,7 +238,7 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop once every outcome probability's 95% half-width is at most this.")
 @_set_option
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=_OUT, default=None,
               help="Run folder to write (default: results/NAME-YYYYmmdd-HHMMSS).")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json on stdout.")
 @click.option("--plots/--no-plots", default=True, help="Write PNG plots in the run folder.")
@@ -260,6 +274,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
     prep = api.prepare(_scenario_arg(scenario_file), list(assignments), runs, seed, workers,
                        precision, out, plots, dask_address)
     _note(prep.note)
+    _note(api.run_time(prep))
     result = _with_progress(prep.options.runs, lambda tick: api.execute(
         prep.model, prep.text, prep.options, tick))
     if as_json:
@@ -371,7 +386,7 @@ class _Lines:
               help="Run on a Dask cluster (a new LocalCluster, or a scheduler's address).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Stop once every paired difference's 95% half-width is at most this.")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=_OUT, default=None,
               help="Compare folder to write (default: results/compare-YYYYmmdd-HHMMSS).")
 @click.option("--json", "as_json", is_flag=True, help="Print compare.json on stdout.")
 @click.option("--plots/--no-plots", default=True, help="Write PNG plots.")
@@ -421,6 +436,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
     else:
         n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers)
         _note(note)
+        _note(api.compare_time(inputs[0], n, len(inputs) + len(variants), w, seed, precision))
         outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
             list(inputs), [[v] for v in variants], n, seed, w, precision,
             progress=tick, dask=dask_address, **where))
@@ -516,7 +532,7 @@ def tornado(scenario_file: str, levers: tuple[str, ...], outcome: str | None,
               help="Run the points on a Dask cluster (a new LocalCluster, or a scheduler).")
 @click.option("--resume", "resume_dir", type=click.Path(path_type=Path), default=None,
               help="Continue an interrupted sweep folder; finished points are not recomputed.")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=_OUT, default=None,
               help="Sweep folder (default: results/sweep-NAME-YYYYmmdd-HHMMSS).")
 @click.option("--json", "as_json", is_flag=True, help='Print {"points": [...], ...} on stdout.')
 @click.option("--plots/--no-plots", default=True, help="Write PNG plots.")
@@ -557,6 +573,7 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
     left = len(job.design.points) - len(job.done())
     w, note = api.workers_note(workers, left)
     _note(note)
+    _note(api.sweep_time(job, w))
     result = _with_progress(left * job.runs, lambda tick: api.sweep(
         job=job, workers=w, dask=dask_address, plots_too=plots, progress=tick))
     summary = result.data
@@ -579,7 +596,7 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
 
 @main.command()
 @click.argument("folder", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=_OUT, default=None,
               help="HTML file to write (default: FOLDER/report.html).")
 @click.option("--force", is_flag=True, help="Overwrite -o and its side files if they exist; "
               "read an incomplete (.partial) folder anyway.")
@@ -638,7 +655,7 @@ def verify(folder: Path, as_json: bool) -> None:
               show_default=True, help="Share of the data pasted back per step.")
 @click.option("--max-qp", type=click.FloatRange(0, 1), default=0.05, show_default=True,
               help="Drop restrictions whose quasi-p value exceeds this.")
-@click.option("--plot", "plot_path", type=click.Path(path_type=Path), default=None,
+@click.option("--plot", "plot_path", type=_OUT, default=None,
               help="PNG to write (default: FOLDER/discover-NAME.png).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--force", is_flag=True,
@@ -696,9 +713,9 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
 @click.option("--end", default=None,
               help="Last day of the window, included for dates; a time for day numbers "
               "(default: the last event's day).")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=_OUT, default=None,
               help="Write the paste-ready YAML block (actors, truce, spoilers) to this file.")
-@click.option("--plot", type=click.Path(path_type=Path), default=None,
+@click.option("--plot", type=_OUT, default=None,
               help="Write the time-rescaling QQ plot (PNG) to this file.")
 @click.option("--spread-seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the within-day placement of day-resolution times (rerun with "

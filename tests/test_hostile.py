@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -267,8 +268,9 @@ def test_ctrl_c_prints_one_line_and_keeps_the_chunks(tmp_path: Path) -> None:
             proc.communicate()
     assert proc.returncode == 130
     assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.strip() and " replications (" not in line]
-    assert len(lines) == 1 and "interrupted" in lines[0], err  # progress lines aside
+    lines = [line for line in err.splitlines() if line.strip() and " replications (" not in line
+             and not re.search(r": about .+ on \d+ workers?$", line)]
+    assert len(lines) == 1 and "interrupted" in lines[0], err  # progress and time lines aside
     assert "interrupted" in (tmp_path / "run.partial" / "INCOMPLETE").read_text()
 
 
@@ -586,7 +588,7 @@ def test_infinite_durations_are_refused(tmp_path: Path) -> None:
 
 def test_validate_dev_zero_is_bounded() -> None:
     t0 = time.perf_counter()
-    assert_refused(invoke("validate", "/dev/zero"), "limited")
+    assert_refused(invoke("validate", "/dev/zero"), "is a device")
     assert time.perf_counter() - t0 < 5
 
 
@@ -613,7 +615,7 @@ def test_design_with_a_bom_and_yaml_1_2_numbers_runs(tmp_path: Path) -> None:
     (b"horizon_days\n10\n", ["--sample", "lhs:4"], ["cannot be combined"]),
     (b"horizon_days,horizon_days\n10,12\n", [], ["appears more than once"]),
     (b"horizon_days\n\x00\x01\x02\n", [], ["binary"]),
-    (b"horizon_days\n" + b"10\n" * 400_000, [], ["limited to"]),
+    (b"horizon_days\n" + b"10\n" * 400_000, [], ["at most 100,000"]),
     (b"horizon_days\n10\n-3\n", [], ["d.csv:3", "design row 3"]),
 ])
 def test_bad_designs_are_refused(tmp_path: Path, content: bytes, extra: list[str],

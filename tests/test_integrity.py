@@ -25,11 +25,13 @@ import sim
 from sim import api
 from sim.cli import main
 from sim.errors import DamagedFile
-from tests.conftest import ROOT, SCENARIOS
+from sim.scenario import load
+from tests.conftest import FLAGSHIP, ROOT, SCENARIOS, TRADE, same_table
 
 POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 RATE = "actors.side_a.violation_rate"
-PROGRESS = re.compile(r"^negsim: [\d,]+ of [\d,]+ replications \(")
+WEIGHT = "negotiation.parties.russia.weights.intel_sharing"
+PROGRESS = re.compile(r"^negsim: [\d,]+ of [\d,]+ replications \(|: about .+ on \d+ workers?$")
 
 
 def invoke(*args: str | Path) -> Result:
@@ -336,7 +338,7 @@ def _stop(proc: subprocess.Popen[str], how: int) -> tuple[float, str, list[str]]
 
 def _one_line(err: str, word: str) -> None:
     """One line of message (progress lines, printed every 30 s without a terminal, aside)."""
-    lines = [x for x in err.splitlines() if x.strip() and not PROGRESS.match(x)]
+    lines = [x for x in err.splitlines() if x.strip() and not PROGRESS.search(x)]
     assert len(lines) == 1 and word in lines[0], err
     assert "Traceback" not in err
 
@@ -547,3 +549,306 @@ def test_discover_plot_is_not_overwritten_without_force(tmp_path: Path, unsealed
                     "--force")
     assert forced.exit_code == 0, forced.output
     assert mine.read_bytes().startswith(b"\x89PNG")
+
+
+# --- 5b. a plan built once per scenario shape ----------------------------------------------------
+
+
+def _flagship_points(spec: str, runs: int = 30) -> tuple[list, tuple[str, ...]]:
+    from sim.operations import sweeps as swp
+    from sim.running import design as dsg
+
+    design = dsg.build([dsg.parse_spec(spec)], "grid", False, None, 1)
+    job = swp.Sweep(Path("unused"), FLAGSHIP.read_text(), str(FLAGSHIP), design, 5, runs)
+    return list(job.scenarios()), job.outcome_names()
+
+
+def test_sweep_points_of_one_shape_share_their_offer_table_and_derived_tables() -> None:
+    from sim.engine import Plan
+    from sim.running.runner import point_plan
+
+    points, _ = _flagship_points(f"{WEIGHT}=0.2,0.35,0.5")
+    plans = [point_plan(scenario, 5) for _, scenario in points]
+    assert plans[1].offers is plans[0].offers and plans[2].cache is plans[0].cache
+    other = point_plan(load(TRADE), 5)  # another shape: its own table
+    assert other.offers is not plans[0].offers
+    assert other.offers.shape == Plan(load(TRADE), 5).offers.shape
+
+
+def test_points_sharing_a_shape_keep_the_records_of_a_plan_of_their_own() -> None:
+    import pyarrow as pa
+
+    from sim.engine import Plan
+    from sim.operations.sweeps import run_point
+    from sim.running.runner import chunks, simulate_chunk
+
+    points, names = _flagship_points(f"{WEIGHT}=0.2,0.35,0.5,0.35")
+    for _, scenario in points:  # the 4th point reuses the 2nd's tables from the shared cache
+        shared, _ = run_point(scenario, 5, 30, names)
+        own = pa.Table.from_batches([simulate_chunk(Plan(scenario, 5), c)
+                                     for c in chunks(0, 30)])
+        assert same_table(shared, own)
+
+
+# --- 5c. the budget states the time it implies ---------------------------------------------------
+
+
+def test_the_implied_time_reads_in_hours_and_minutes() -> None:
+    from sim.running import estimate
+
+    # 100,000 points x 500 runs at 0.24 ms a replication on one worker: 12,000 s
+    s = estimate.seconds(100_000 * 500, 0.00024, 1)
+    assert s == pytest.approx(12_000)
+    assert estimate.note("100,000 points × 500 runs", s, 1) == (
+        "100,000 points × 500 runs: about 3 h 20 min on 1 worker")
+    assert [estimate.duration(x) for x in (45, 600, 7200, 200_000)] == [
+        "45 s", "10 min", "2 h", "2 days 7 h"]
+    assert estimate.note("a short job", estimate.QUIET_S - 0.1, 1) == ""
+
+
+def test_the_pilot_stops_after_its_time_and_averages_what_it_played() -> None:
+    from sim.engine import Plan
+    from sim.running import estimate
+
+    ticks = iter(range(100))
+    per_run = estimate.per_replication(Plan(load(POISSON), 1), 1000,
+                                       clock=lambda: next(ticks) * 0.1)
+    assert per_run == pytest.approx(0.4 / 3)  # 3 replications: stopped at 0.3 s > 0.25 s
+
+
+@pytest.mark.parametrize("args", [
+    ["sweep", POISSON, "--set", "horizon_days=9,10", "-n", "20", "--no-plots"],
+    ["run", POISSON, "-n", "20", "--no-plots"],
+    ["compare", POISSON, "--vs", "horizon_days=9", "-n", "20", "--no-plots"]])
+def test_sweep_run_and_compare_state_the_time_before_starting(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list) -> None:
+    from sim.running import estimate
+
+    quiet = invoke(*args, "--out", tmp_path / "quiet")
+    assert quiet.exit_code == 0 and " on 1 worker" not in quiet.output, quiet.output
+    monkeypatch.setattr(estimate, "QUIET_S", 0.0)
+    said = invoke(*args, "--out", tmp_path / "said", "-w", "1")
+    assert said.exit_code == 0, said.output
+    job = {"sweep": r"2 points × 20 runs", "run": r"20 replications",
+           "compare": r"2 arms × 20 replications"}[args[0]]
+    assert re.search(rf"^{job}: about \d+ s on 1 worker$", said.output, re.M), said.output
+
+
+# --- 5d. large designs, bounded reads ------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_100000_point_design_is_validated_under_a_1_gb_address_space(tmp_path: Path) -> None:
+    design = tmp_path / "design.csv"
+    rows = "".join(f"{10 + i % 50},{0.1 + (i % 997) / 1000:.6f}\n" for i in range(99_999))
+    design.write_text(f"horizon_days,{RATE}\n{rows}-1,0.2\n")  # 1.2 MB; the last row is bad
+    assert design.stat().st_size > 1_000_000
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "sweep", str(POISSON), "--design", str(design), "-n", "2",
+         "--out", "sw"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=300,
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30)))
+    assert proc.returncode == 2, proc.stderr
+    _one_line(proc.stderr, "design.csv:100001: horizon_days")
+    assert "(design row 100001)" in proc.stderr
+    assert time.monotonic() - start < 120
+    assert not (tmp_path / "sw").exists()
+
+
+def _fifo(tmp_path: Path) -> Path:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    return fifo
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "fifo", "dir"])
+@pytest.mark.parametrize("command", [
+    ["validate", "FILE"],
+    ["sweep", POISSON, "--design", "FILE", "-n", "2"],
+    ["fit", "FILE", "--time-column", "t", "--actor-column", "a"]])
+def test_devices_pipes_and_folders_given_as_files_are_refused_at_once(
+        tmp_path: Path, source: str, command: list) -> None:
+    path = {"/dev/zero": Path("/dev/zero"), "fifo": _fifo(tmp_path) if source == "fifo"
+            else None, "dir": tmp_path}[source]
+    args = [str(path) if a == "FILE" else str(a) for a in command]
+    proc = subprocess.run([sys.executable, "-m", "sim", *args, *(
+        ["--out", str(tmp_path / "out")] if "sweep" in args else [])], cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+        timeout=60)  # a FIFO with no writer used to block here
+    assert proc.returncode == 2, proc.stderr
+    kind = {"/dev/zero": "is a device", "fifo": "is a pipe (FIFO)",
+            "dir": "is a directory"}[source]
+    if command[0] == "validate" and source == "dir":
+        kind = "is a directory"  # click's own check of the argument
+    assert kind in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+
+
+def test_a_scenario_file_is_counted_as_it_is_read() -> None:
+    from sim.store import Unreadable, read_input
+
+    with pytest.raises(Unreadable, match=r"^is a device, expected a scenario file$"):
+        read_input("/dev/zero", 1000, "scenario file")
+    with pytest.raises(Unreadable, match=r"file is \d+ bytes; designs are limited to 100 bytes"):
+        read_input(FLAGSHIP, 100, "design")
+
+
+def _design(tmp_path: Path, text: str) -> Result:
+    path = tmp_path / "d.csv"
+    path.write_text(text)
+    return invoke("sweep", POISSON, "--design", path, "-n", "2", "--no-plots", "--out",
+                  tmp_path / "sw")
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("horizon_days\n9\n\n10\n", ["d.csv:3: a blank line"]),
+    ("horizon_days,\n9,\n", ["d.csv:1: column 2 of the header is empty (a trailing comma?)"]),
+    (f'horizon_days,{RATE}\n9,"0.3\n10,0.4\n', ["d.csv:2: a quote is opened and never closed"]),
+    ("horizon_days,runs\n9,100\n", ["column 'runs' cannot vary by point", "-n"]),
+    ("horizon_days,seed\n9,100\n", ["column 'seed' cannot vary by point", "--seed"])])
+def test_design_csv_mistakes_are_refused_with_their_reason(tmp_path: Path, text: str,
+                                                           words: list[str]) -> None:
+    refused(_design(tmp_path, text), *words)
+    assert not (tmp_path / "sw").exists()
+
+
+# --- 9. YAML 1.1 leftovers -----------------------------------------------------------------------
+
+
+def test_a_leading_zero_is_decimal_as_in_yaml_1_2(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(re.sub(r"(?m)^horizon_days: .*$", "horizon_days: 010", POISSON.read_text()))
+    assert load(path).horizon_days == 10
+
+
+def test_a_sexagesimal_number_is_text_refused_where_a_number_is_expected(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(re.sub(r"(?m)^horizon_days: .*$", "horizon_days: 1:30", POISSON.read_text()))
+    refused(invoke("validate", path), "s.yaml:", "horizon_days", "valid number")
+    refused(invoke("run", POISSON, "--set", "horizon_days=1:30", "-n", "2"), "horizon_days")
+
+
+# --- 10. small things a user meets ---------------------------------------------------------------
+
+
+def test_a_set_that_breaks_the_offer_budget_is_blamed_on_the_set(tmp_path: Path) -> None:
+    levels = "[" + ",".join(str(i / 2000) for i in range(2000)) + "]"
+    result = invoke("run", TRADE, "--set", f"negotiation.terms.tariff_cut={levels}", "--set",
+                    f"negotiation.terms.quota_expansion={levels}", "-n", "2", "--out",
+                    tmp_path / "r")
+    refused(result, "--set negotiation.terms.", "offers", "the limit is 1,000,000")
+    assert "trade_talks.yaml:" not in result.output
+
+
+def test_a_sweep_past_its_budget_does_not_suggest_precision(tmp_path: Path) -> None:
+    result = invoke("sweep", POISSON, "--set", "horizon_days=5,6", "-n", "20000000", "--out",
+                    tmp_path / "sw")
+    refused(result, "at most 1,000,000 replications", "fewer replications per point")
+    assert "precision" not in result.output
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("2e308", ["2e308 is out of range"]),
+    ("a\x1bb", ["not valid YAML", "U+001B", "a control character"])])
+def test_odd_set_values_are_one_line_with_the_reason(tmp_path: Path, value: str,
+                                                     words: list[str]) -> None:
+    path = "horizon_days" if value[0].isdigit() else "title"
+    result = invoke("run", POISSON, "--set", f"{path}={value}", "-n", "2", "--out", tmp_path)
+    refused(result, *words)
+    assert "in \"<unicode string>\"" not in result.output
+
+
+@pytest.mark.parametrize("spec", ["horizon_days=,,,", "horizon_days=0:1:" + "9" * 5000])
+def test_a_sweep_spec_without_points_or_with_absurd_steps_exits_2(tmp_path: Path,
+                                                                   spec: str) -> None:
+    result = invoke("sweep", POISSON, "--set", spec, "-n", "2", "--out", tmp_path / "sw")
+    refused(result, "--set")
+    assert not (tmp_path / "sw").exists()
+
+
+@pytest.mark.parametrize("args", [["fit", SCENARIOS / "examples" / "incidents_synthetic.csv",
+                                   "--out", ""],
+                                  ["run", POISSON, "--out", ""]])
+def test_an_empty_out_name_says_the_name_is_empty(args: list) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2 and "the name is empty" in result.output, result.output
+    assert "exists" not in result.output
+
+
+def test_a_point_file_that_is_a_folder_is_one_line(unsealed: Path) -> None:
+    (unsealed / "points" / "00001.json").unlink()
+    (unsealed / "points" / "00001.json").mkdir()
+    refused(invoke("sweep", "--resume", unsealed), "00001.json is not a regular file")
+
+
+# --- 7. fit on odd inputs ------------------------------------------------------------------------
+
+
+def _fit(tmp_path: Path, text: str, *extra: str) -> Result:
+    path = tmp_path / "incidents.csv"
+    path.write_text(text)
+    return invoke("fit", path, "--time-column", "date", "--actor-column", "actor", *extra)
+
+
+def test_fit_of_a_time_before_the_calendar_in_utc_is_one_line(tmp_path: Path) -> None:
+    rows = "0001-01-01T00:00+05:00,a\n0001-01-02,b\n0001-01-03,a\n"
+    refused(_fit(tmp_path, f"date,actor\n{rows}"), "incidents.csv:2",
+            "outside the calendar")
+
+
+def test_fit_of_an_unterminated_quote_names_its_row(tmp_path: Path) -> None:
+    rows = "2020-01-01,a\n2020-01-02,\"b\n2020-01-03,a\n2020-01-04,b\n"
+    refused(_fit(tmp_path, f"date,actor\n{rows}"), "incidents.csv:3",
+            "a quote is opened and never closed")
+
+
+def test_fit_of_four_rows_from_two_actors_is_one_line(tmp_path: Path) -> None:
+    rows = "2020-01-01,a\n2020-01-02,b\n2020-01-03,a\n2020-01-04,b\n"
+    refused(_fit(tmp_path, f"date,actor\n{rows}"), "incidents.csv", "too few to fit")
+
+
+def test_fit_of_incidents_up_to_the_last_calendar_day_works(tmp_path: Path) -> None:
+    rows = "".join(f"9999-12-{d:02d},{a}\n" for d in range(1, 32) for a in "ab" for _ in "xy")
+    result = _fit(tmp_path, f"date,actor\n{rows}", "--json")
+    assert result.exit_code == 0, result.output
+    assert "window 9999-12-01 to 9999-12-31 + 1 day(s) (exclusive, 31 days)" in result.stdout
+
+
+# --- 8. slow paths an input can trigger ----------------------------------------------------------
+
+
+def test_a_description_of_a_million_spaces_is_read_in_linear_time() -> None:
+    code = ("from sim.output.report import _assumptions; "
+            "_assumptions('description: a' + ' ' * 1_000_000 + 'b')")
+    start = time.monotonic()
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, timeout=60, check=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})  # quadratic: about an hour
+    assert time.monotonic() - start < 30
+
+
+def test_scenario_text_is_shortened_for_display() -> None:
+    from sim.output.text import PLOT_TEXT, for_plot, for_terminal
+
+    title = "T" * 900_000
+    shown = for_plot(title)
+    assert len(shown) < PLOT_TEXT + 40 and "(899,850 characters left out)" in shown
+    assert len(for_terminal(title)) < 2_100
+    assert for_terminal("short") == "short"
+
+
+@pytest.mark.slow
+def test_a_900_kb_title_leaves_run_and_report_quick(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_text(re.sub(r"(?m)^title: .*$", 'title: "' + "T" * 900_000 + '"',
+                           POISSON.read_text()))
+    start = time.monotonic()
+    ran = subprocess.run([sys.executable, "-m", "sim", "run", str(path), "-n", "100", "--out",
+                          "r"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, timeout=240)
+    assert ran.returncode == 0, ran.stderr
+    assert len(ran.stdout) < 20_000  # the title shown shortened, not 900 KB of table
+    reported = subprocess.run([sys.executable, "-m", "sim", "report", "r"], cwd=tmp_path,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True,
+                              text=True, timeout=240)
+    assert reported.returncode == 0, reported.stderr
+    assert time.monotonic() - start < 240  # over 300 s for the run alone before

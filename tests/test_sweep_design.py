@@ -178,7 +178,7 @@ def test_design_csv_with_a_bad_value_names_file_and_line(tmp_path: Path) -> None
         build([], design_csv=csv)
 
 
-@pytest.mark.parametrize("text", ["", "a,b\n", "a,\n1,2\n"])
+@pytest.mark.parametrize("text", ["", "a,b\n"])
 def test_design_csv_without_header_or_rows_is_refused(tmp_path: Path, text: str) -> None:
     csv = tmp_path / "points.csv"
     csv.write_text(text)
@@ -188,7 +188,7 @@ def test_design_csv_without_header_or_rows_is_refused(tmp_path: Path, text: str)
 
 
 def test_missing_design_csv_is_a_usage_error(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot read design"):
+    with pytest.raises(UsageError, match="nope.csv: file not found"):
         build([], design_csv=tmp_path / "nope.csv")
 
 

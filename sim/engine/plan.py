@@ -347,18 +347,46 @@ class Params:
     roles: Roles = NO_ROLES
 
 
+class Shape:
+    """What a scenario's shape alone fixes (the terms, their levels, the constraints, the
+    bargainers in order): the offer table, the feasibility mask and the tables derived from
+    them, cached by the weights they depend on. Scenarios of one shape (the points of a
+    sweep whose swept values leave the shape alone) share one Shape, so a table built for one
+    point serves every later point with the same weights."""
+
+    def __init__(self, scenario: Scenario):
+        s = scenario
+        self.key = shape_key(s)
+        self.terms: list[str] = list(s.negotiation.terms) if s.negotiation else []
+        self.offers = _offer_table(s)
+        self.feasible = _feasible(s, self.offers, self.terms)
+        self.offers.flags.writeable = self.feasible.flags.writeable = False
+        self.cache: dict[Any, Any] = {}  # derived tables keyed by the weights they depend on
+
+
+def shape_key(s: Scenario) -> str:
+    """The shape of ``s`` as text: its term levels, constraints and bargainers (equal keys,
+    equal offer tables, masks and derived tables)."""
+    n = s.negotiation
+    if n is None:
+        return "none"
+    return repr((list(n.terms.items()),
+                 [(c.term, c.min, c.max) for c in n.constraints], list(n.parties)))
+
+
 class Plan:
     """The parts of a scenario fixed for a whole run."""
 
-    def __init__(self, scenario: Scenario, seed: int | None = None):
+    def __init__(self, scenario: Scenario, seed: int | None = None,
+                 shape: Shape | None = None):
         s = self.scenario = scenario
         self.seed = s.seed if seed is None else seed
         self.horizon = float(s.horizon_days)
         self.actors = list(s.actors)
-        n = s.negotiation
-        self.terms: list[str] = list(n.terms) if n else []
-        self.offers = _offer_table(s)
-        self.feasible = _feasible(s, self.offers, self.terms)
+        if shape is None or shape.key != shape_key(s):
+            shape = Shape(s)
+        self.shape = shape
+        self.terms, self.offers, self.feasible = shape.terms, shape.offers, shape.feasible
         self.truce_parties: list[str] = list(s.truce.parties) if s.truce else []
         self.threats = s.threats()
         first = next(iter(self.threats.values()), None)
@@ -372,7 +400,7 @@ class Plan:
             isinstance(d.plan_b.partners, dict) for d in self.threats.values())
         self.random = _has_distribution(s.model_dump())
         self._fixed: Params | None = None
-        self.cache: dict[Any, Any] = {}  # derived tables keyed by the weights they depend on
+        self.cache = shape.cache
 
     def utilities(self, weights: tuple[tuple[float, ...], ...],
                   interactions: tuple[Pairs, ...] = ()) -> tuple[np.ndarray, np.ndarray]:

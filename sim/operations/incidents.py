@@ -25,6 +25,7 @@ import numpy as np
 
 from sim.errors import DataError, UsageError
 from sim.stats.hawkes import History
+from sim.store import Unreadable, read_input
 
 if TYPE_CHECKING:
     from sim.engine.world import World
@@ -71,7 +72,10 @@ class Selection:
 def day_label(calendar: bool, day: float) -> str:
     """An ISO date (calendar days) or a day number."""
     if calendar:
-        return dt.date.fromordinal(int(math.floor(day))).isoformat()
+        ordinal = int(math.floor(day))
+        if ordinal > dt.date.max.toordinal():  # the exclusive end of a window closing 9999-12-31
+            return f"{dt.date.max.isoformat()} + {ordinal - dt.date.max.toordinal()} day(s)"
+        return dt.date.fromordinal(max(ordinal, 1)).isoformat()
     return f"{day:g}"
 
 
@@ -91,7 +95,7 @@ def read(path: str | Path, time_column: str = "event_date", actor_column: str = 
     source = str(path)
     text = _text(source)
     offset, body = _skip_comments(text)
-    reader = csv.reader(io.StringIO(body))
+    reader = csv.reader(io.StringIO(body), strict=True)  # an unterminated quote is an error
     header = _header(source, reader, offset)
     names = (time_column, actor_column) + ((type_column,) if types else ())
     cols = [_column(source, header, name, offset + 1) for name in names]
@@ -110,15 +114,9 @@ def read(path: str | Path, time_column: str = "event_date", actor_column: str = 
 
 def _text(source: str) -> str:
     try:
-        raw = Path(source).read_bytes()
-    except FileNotFoundError:
-        raise DataError(source, None, "file not found") from None
-    except IsADirectoryError:
-        raise DataError(source, None, "is a directory, expected a CSV file") from None
-    except OSError as exc:
-        raise DataError(source, None, f"cannot read file: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        raise DataError(source, None, f"file is {len(raw)} bytes; the limit is {MAX_BYTES}")
+        raw = read_input(source, MAX_BYTES, "CSV file")
+    except Unreadable as exc:
+        raise DataError(source, None, exc.reason) from None
     if b"\x00" in raw[:65536]:
         raise DataError(source, None, "binary file (NUL bytes); expected CSV text")
     try:
@@ -157,6 +155,7 @@ def _column(source: str, header: list[str], name: str, line: int) -> int:
 def _rows(source: str, reader: Any, offset: int, cols: list[int],
           width: int) -> list[tuple[Any, ...]]:
     rows = []
+    line = offset + reader.line_num  # the last row's line: a bad row starts after it
     try:
         for row in reader:
             line = offset + reader.line_num
@@ -166,6 +165,8 @@ def _rows(source: str, reader: Any, offset: int, cols: list[int],
                 raise DataError(source, line, f"{len(row)} fields where the header has {width}")
             rows.append((line, *(row[c].strip() for c in cols)))
     except csv.Error as exc:
+        if "unexpected end of data" in str(exc):  # else the rest of the file is one field
+            raise DataError(source, line + 1, "a quote is opened and never closed") from None
         raise DataError(source, offset + reader.line_num, f"not valid CSV: {exc}") from None
     return rows
 
@@ -219,7 +220,7 @@ def parse_time(text: str) -> tuple[str, float] | None:
         stamp = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
-    if stamp.tzinfo is not None:
+    if stamp.tzinfo is not None:  # OverflowError past the calendar's ends, for the caller
         stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
     seconds = stamp.hour * 3600 + stamp.minute * 60 + stamp.second + stamp.microsecond / 1e6
     return DATETIME, stamp.toordinal() + seconds / 86400
@@ -228,7 +229,11 @@ def parse_time(text: str) -> tuple[str, float] | None:
 def _stamp(source: str, line: int, text: str, column: str) -> tuple[str, float]:
     if not text:
         raise DataError(source, line, f"empty {column}")
-    parsed = parse_time(text)
+    try:
+        parsed = parse_time(text)
+    except OverflowError:
+        raise DataError(source, line, f"{column} {text!r} is outside the calendar (0001-01-01 "
+                        "to 9999-12-31, in UTC)") from None
     if parsed is None:
         raise DataError(source, line, f"cannot read {column} {text!r}: expected a date "
                         "(2016-07-15), a datetime (2016-07-15T14:30) or a day number")

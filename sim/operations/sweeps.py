@@ -24,14 +24,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import stats
-from sim.engine import Plan
 from sim.engine.outcomes import HEADLINE_METRICS, metric_range, possible_in
 from sim.errors import Interrupted, ScenarioError, StorageError
 from sim.operations import verification
 from sim.running import design as dsg
+from sim.running import estimate
 from sim.running.design import Design, assignments
 from sim.running.executor import Executor
-from sim.running.runner import chunks, simulate_chunk
+from sim.running.runner import chunks, point_plan, simulate_chunk
 from sim.running.summary import column
 from sim.scenario import Scenario, budgets, from_document
 from sim.scenario.overrides import apply
@@ -166,13 +166,26 @@ def create(folder: Path, text: str, source: str, design: Design, seed: int, runs
 def run_point(scenario: Scenario, seed: int, runs: int,
               names: tuple[str, ...]) -> tuple[pa.Table, dict[str, Any]]:
     """One point: its replications and their summary over the outcomes ``names``."""
-    plan = Plan(scenario, seed)
+    plan = point_plan(scenario, seed)
     table = pa.Table.from_batches([simulate_chunk(plan, c) for c in chunks(0, runs)])
     outcomes = stats.outcome_table(table.column("outcome").to_numpy(zero_copy_only=False),
                                    names)
     metrics = {m: stats.describe(column(table, m), *metric_range(m)) for m in HEADLINE_METRICS
                if m in table.column_names}
     return table, {"outcomes": outcomes, "metrics": metrics}
+
+
+def pilot(sweep: Sweep) -> tuple[int, float, float]:
+    """The unfinished points, the seconds one point's scenario takes to build and
+    the seconds per replication, measured on the first unfinished point."""
+    done = sweep.done()
+    left = len(sweep.design.points) - len(done)
+    if not left:
+        return 0, 0.0, 0.0
+    start = time.perf_counter()
+    _, scenario = next(sweep.scenarios(skip=done))
+    built = time.perf_counter() - start
+    return left, built, estimate.per_replication(point_plan(scenario, sweep.seed), sweep.runs)
 
 
 def _task(args: tuple[int, Scenario, int, int, tuple[str, ...]]

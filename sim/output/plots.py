@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.engine.outcomes import BY_NAME
-from sim.output.text import clean, plain_figure
+from sim.output.text import PLOT_TEXT, clean, plain_figure, shorten
 from sim.stats import MIN_AT_RISK, Z95
 from sim.store import write_bytes
 
@@ -273,7 +273,7 @@ def _label(ax: Axes, title: str, xlabel: str, ylabel: str) -> None:
 def _plain(text: str) -> str:
     """Text shown as written: control characters dropped; ``$`` stays a dollar, since every
     figure is saved through ``sim.output.text.plain_figure``, which turns mathtext off."""
-    return clean(text)
+    return clean(shorten(text, PLOT_TEXT))
 
 
 def _labels(names: list[str]) -> list[str]:

@@ -21,6 +21,7 @@ from sim.errors import NegsimError, UsageError
 from sim.operations.run import TRACES
 from sim.operations.statistics import STATISTICS
 from sim.output.render import pvalue, sensitivity_line
+from sim.output.text import HEADING_TEXT, shorten
 from sim.scenario import Effect, Scenario, loads
 from sim.store import (
     kind_of,
@@ -209,7 +210,7 @@ def _run(folder: Path, stem: str) -> list[str]:
     manifest, summary = read_manifest(folder), read_json(folder / "summary.json")
     scenario = _scenario(manifest["scenario_text"])
     file = f"{stem}-scenario.yaml"
-    out = [f"<h1>{e(scenario.title)}</h1>",
+    out = [f"<h1>{e(shorten(scenario.title, HEADING_TEXT))}</h1>",
            f"<p class=\"muted\">negsim run of <b>{e(scenario.name)}</b>: {e(summary['runs'])} "
            f"replications, seed {e(summary['seed'])}.</p>"]
     out += _stopped(summary, "half-width")
@@ -545,7 +546,24 @@ def _effects(s: Scenario) -> list[str]:
     return out
 
 
-_COMMENTED = re.compile(r"^(\s*)(-\s+)?([A-Za-z_][\w.]*)\s*:\s*([^#]+?)\s+#\s*(.+)$")
+_KEY = re.compile(r"^(\s*)(-\s+)?([A-Za-z_][\w.]*)\s*:")
+
+
+def _commented(line: str) -> tuple[int, str, str, str] | None:
+    """``(indent, key, value, comment)`` of ``key: value  # comment``, else None.
+
+    Found by position, not by one pattern: a value and the spaces before its ``#`` both
+    match whitespace, and a pattern trying every split of a long run of spaces takes time
+    quadratic in the line (minutes for a 1 MB description)."""
+    m = _KEY.match(line)
+    if not m:
+        return None
+    rest = line[m.end():]
+    at = rest.find("#")
+    value, comment = rest[:at].strip(), rest[at + 1:].strip()
+    if at < 1 or not rest[at - 1].isspace() or not value or not comment:
+        return None
+    return len(m[1]), m[3], value, comment
 
 
 def _assumptions(text: str) -> list[str]:
@@ -553,15 +571,15 @@ def _assumptions(text: str) -> list[str]:
     rows: list[list[str]] = []
     stack: list[tuple[int, str]] = []
     for line in text.splitlines():
-        m = _COMMENTED.match(line)
+        m = _commented(line)
         plain = re.match(r"^(\s*)([A-Za-z_][\w.]*)\s*:\s*(#.*)?$", line)
         if plain:
             depth = len(plain[1])
             stack = [(d, k) for d, k in stack if d < depth] + [(depth, plain[2])]
         if m:
-            depth = len(m[1])
+            depth, key, value, comment = m
             keys = [k for d, k in stack if d < depth]
-            rows.append([".".join([*keys, m[3]]), m[4], m[5]])
+            rows.append([".".join([*keys, key]), value, comment])
     if not rows:
         return []
     return ["<h2>Assumptions and their sources</h2>",
@@ -685,7 +703,7 @@ def _sweep(folder: Path, stem: str) -> list[str]:
     job = read_json(folder / "sweep.json")
     summary = read_json(folder / "summary.json") if (folder / "summary.json").exists() else None
     scenario = _scenario(job["scenario_text"])
-    out = [f"<h1>Sweep of {e(scenario.title)}</h1>",
+    out = [f"<h1>Sweep of {e(shorten(scenario.title, HEADING_TEXT))}</h1>",
            f"<p class=\"muted\">{len(job['points'])} points ({e(job['method'])}) × "
            f"{e(job['runs'])} replications, seed {e(job['seed'])}, common random numbers "
            "across points.</p>"]

@@ -8,6 +8,7 @@ scipy.stats.qmc, seeded.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import itertools
 import math
@@ -23,10 +24,11 @@ from scipy.stats import qmc
 from sim.errors import ScenarioError, UsageError
 from sim.scenario import budgets
 from sim.scenario.yamlload import flow, parse_value
+from sim.store import Unreadable, stream_input
 
 Point = dict[str, Any]
 MAX_MAGNITUDE = 1e15  # a swept number larger than this is a typo, not a parameter
-MAX_DESIGN_BYTES = 1_000_000
+MAX_DESIGN_BYTES = 50_000_000  # 100,000 points of up to 500 bytes each, streamed
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Design:
 
 _RANGE = re.compile(r"^\s*(-?[\d.eE+-]+)\s*\.\.\s*(-?[\d.eE+-]+)\s*$")
 _STEPS = re.compile(r"^\s*(-?[\d.eE+-]+)\s*:\s*(-?[\d.eE+-]+)\s*:\s*(\d+)\s*$")
+_MAX_STEP_DIGITS = 9  # more steps than this are past every budget; int() need not read them
 
 
 def parse_spec(text: str) -> Spec:
@@ -75,12 +78,18 @@ def parse_spec(text: str) -> Spec:
             raise UsageError(f"<<set>> {text!r}: range {lo:g}..{hi:g} must have lo < hi")
         return Spec(path, low=lo, high=hi)
     if m := _STEPS.match(spec):
+        if len(m[3].lstrip("0")) > _MAX_STEP_DIGITS:
+            raise UsageError(f"<<set>> {text[:60]!r}...: {len(m[3]):,}-digit steps; a sweep has "
+                             f"at most {budgets.MAX_POINTS:,} points")
         lo, hi, steps = _number(m[1], text), _number(m[2], text), int(m[3])
         if steps < 2:
             raise UsageError(f"<<set>> {text!r}: lo:hi:steps needs at least 2 steps")
         budgets.check_points(steps, f"<<set>> {text!r}")
         return Spec(path, values=[round(float(v), 12) for v in np.linspace(lo, hi, steps)])
-    return Spec(path, values=[_value(v, f"<<set>> {text!r}") for v in _split(spec)])
+    values = [_value(v, f"<<set>> {text!r}") for v in _split(spec)]
+    if not values:
+        raise UsageError(f"<<set>> {text!r}: no values between the commas; give a,b,c")
+    return Spec(path, values=values)
 
 
 def _split(spec: str) -> list[str]:
@@ -209,45 +218,94 @@ def _rows(paths: list[str], values: np.ndarray) -> list[Point]:
 
 
 def read_design(path: Path) -> Design:
-    """Points from a CSV whose header names the paths (UTF-8, with or without a BOM).
+    """Points from a CSV whose header names the paths (UTF-8, with or without a BOM), read
+    row by row as the bytes arrive (a design of MAX_POINTS points is never held as text).
 
     Raises:
-        UsageError: the file is missing, too large, not text, empty, has a duplicated column
-            or a malformed row (named by its line).
+        UsageError: the file is missing, not a regular file, too large, not text, empty, has
+            a blank or duplicated column, a ``runs`` or ``seed`` column, a blank line, an
+            unterminated quote or a malformed row (each named by its line).
         ScenarioError: a cell is not a valid value, named by its line.
     """
-    rows = list(csv.reader(_design_text(path).splitlines()))
-    if len(rows) < 2 or not all(h.strip() for h in rows[0]):
+    rows = csv.reader(_design_lines(path), strict=True)
+    ends = [0]  # the line the last complete row ended on
+    try:
+        paths = _header(path, next(rows, None))
+        ends[0] = rows.line_num
+        points = [_point(path, rows.line_num, row, paths) for row in _counted(path, rows, ends)]
+    except csv.Error as exc:  # the row that fails starts on the line after the last one
+        raise UsageError(f"{path}:{ends[0] + 1}: {_csv_reason(exc)}") from None
+    if not points:
         raise UsageError(f"{path}: a design needs a header of paths and at least one row")
-    paths = [h.strip() for h in rows[0]]
-    repeated = sorted({p for p in paths if paths.count(p) > 1})
-    if repeated:
-        raise UsageError(f"{path}:1: column {repeated[0]!r} appears more than once")
-    budgets.check_points(len(rows) - 1, str(path))
-    points = []
-    for line, row in enumerate(rows[1:], start=2):
-        if len(row) != len(paths):
-            raise UsageError(f"{path}:{line}: expected {len(paths)} values, got {len(row)}")
-        points.append({p: _value(v, f"{path}:{line}") for p, v in zip(paths, row, strict=True)})
     return Design("design", paths, points, source=str(path))
 
 
-def _design_text(path: Path) -> str:
+_NOT_SWEPT = {  # the same for every point: the points are compared on common streams
+    "runs": "every point runs the same replications (give their number with -n)",
+    "seed": "every point runs on the same random streams (give the seed with --seed)"}
+
+
+def _header(path: Path, row: list[str] | None) -> list[str]:
+    if not row:
+        raise UsageError(f"{path}: a design needs a header of paths and at least one row")
+    paths = [h.strip() for h in row]
+    if "" in paths:
+        where = "a trailing comma?" if paths[-1] == "" else "two commas in a row?"
+        raise UsageError(f"{path}:1: column {paths.index('') + 1} of the header is empty "
+                         f"({where}); the header names one scenario path per column")
+    repeated = sorted({p for p in paths if paths.count(p) > 1})
+    if repeated:
+        raise UsageError(f"{path}:1: column {repeated[0]!r} appears more than once")
+    fixed = [p for p in paths if p in _NOT_SWEPT]
+    if fixed:
+        raise UsageError(f"{path}:1: column {fixed[0]!r} cannot vary by point: "
+                         f"{_NOT_SWEPT[fixed[0]]}")
+    return paths
+
+
+def _counted(path: Path, rows: Any, ends: list[int]) -> Any:
+    """The rows, refusing a blank line and more than MAX_POINTS points as they come (each
+    row's last line kept in ``ends``)."""
+    for k, row in enumerate(rows, start=1):
+        ends[0] = rows.line_num
+        if not row:
+            raise UsageError(f"{path}:{rows.line_num}: a blank line; a design has one point "
+                             "per line (remove the blank line)")
+        if k > budgets.MAX_POINTS:
+            budgets.check_points(k, str(path))
+        yield row
+
+
+def _point(path: Path, line: int, row: list[str], paths: list[str]) -> Point:
+    if len(row) != len(paths):
+        raise UsageError(f"{path}:{line}: expected {len(paths)} values, got {len(row)}")
+    return {p: _value(v, f"{path}:{line}") for p, v in zip(paths, row, strict=True)}
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    reason = str(exc)
+    if "unexpected end of data" in reason:
+        return "a quote is opened and never closed"
+    if "NUL" in reason:
+        return "binary data (NUL byte), expected CSV text"
+    return f"not valid CSV: {reason}"
+
+
+def _design_lines(path: Path) -> Any:
+    """The design's text line by line (line ends kept, for quoted cells spanning lines)."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_DESIGN_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot read design: {exc.strerror}") from None
-    if len(raw) > MAX_DESIGN_BYTES:
-        raise UsageError(f"{path}: design files are limited to {MAX_DESIGN_BYTES:,} bytes")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UsageError(f"{path}: not UTF-8 text (bad byte at offset {exc.start}); save the "
-                         "design as CSV UTF-8") from None
-    if "\x00" in text:
-        raise UsageError(f"{path}: binary data (NUL byte), expected CSV text")
-    return text
+        tail = ""
+        decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        for block in stream_input(path, MAX_DESIGN_BYTES, "design CSV"):
+            *lines, tail = (tail + decoder.decode(block)).split("\n")
+            yield from (line + "\n" for line in lines)
+        tail += decoder.decode(b"", final=True)
+        if tail:
+            yield tail
+    except Unreadable as exc:
+        raise UsageError(f"{path}: {exc.reason}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text; save the design as CSV UTF-8") from None
 
 
 def assignments(point: Point) -> list[str]:

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from sim.engine import Plan, run_replication
 from sim.engine.outcomes import is_text
+from sim.engine.plan import Shape, shape_key
 from sim.running.executor import Executor
 from sim.scenario import Scenario, budgets
 
@@ -107,6 +108,26 @@ def plan_for(scenario: Scenario, seed: int, key: str | None = None) -> Plan:
         plan = _PLANS[(key, seed)] = Plan(scenario, seed)
         _freeze()
     return plan
+
+
+_SHAPES: list[tuple[Shape, int]] = []  # this process's current shape and its points so far
+
+
+def point_plan(scenario: Scenario, seed: int) -> Plan:
+    """The Plan of one sweep point, sharing the offer table, mask and derived tables of the
+    previous point when the shape is the same (:class:`sim.engine.plan.Shape`).
+
+    The heap is frozen at a shape's first point and again at its second (the first point
+    imports what summaries and Parquet need), so each later point's collections walk only
+    what the point made: a whole-heap collection per point cost more than the point's
+    replications."""
+    if not _SHAPES or _SHAPES[0][0].key != shape_key(scenario):
+        _SHAPES[:] = [(Shape(scenario), 0)]
+    shape, seen = _SHAPES[0]
+    if seen < 2:
+        _freeze()
+    _SHAPES[0] = shape, seen + 1
+    return Plan(scenario, seed, shape)
 
 
 def _freeze() -> None:

@@ -132,15 +132,16 @@ def _bytes(n: float) -> str:
 # --- options ---------------------------------------------------------------------------------
 
 
-def check_runs(runs: int, what: str = "<<runs>>", limit: int = MAX_RUNS) -> None:
+def check_runs(runs: int, what: str = "<<runs>>", limit: int = MAX_RUNS,
+               hint: str = "split the work or use <<precision>> to stop early") -> None:
     """Refuse more replications than ``limit``.
 
     Raises:
-        UsageError: ``runs`` is above the limit, with both numbers.
+        UsageError: ``runs`` is above the limit, with both numbers and ``hint``.
     """
     if runs > limit:
         raise UsageError(f"{what} {runs:,}: at most {limit:,} replications (see Limits in the "
-                         "README); split the work or use <<precision>> to stop early")
+                         f"README); {hint}")
 
 
 def check_points(count: int, what: str = "the sweep") -> None:
@@ -161,8 +162,9 @@ def check_sweep(points: int, runs: int) -> None:
         UsageError: too many points, replications per point, or replications in all.
     """
     check_points(points)
-    check_runs(runs, "-n (per sweep point)", MAX_RUNS_IN_MEMORY)
-    check_runs(points * runs, f"{points:,} points × {runs:,} replications =")
+    hint = "use fewer replications per point or fewer points"  # sweep has no --precision
+    check_runs(runs, "-n (per sweep point)", MAX_RUNS_IN_MEMORY, hint)
+    check_runs(points * runs, f"{points:,} points × {runs:,} replications =", hint=hint)
 
 
 def grid_size(lengths: Sequence[int]) -> int:

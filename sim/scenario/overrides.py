@@ -31,8 +31,10 @@ def parse_assignment(text: str, via: str = VIA) -> tuple[list[str], Any]:
     try:
         return parts, parse_value(raw, f"<<{via}>> {text}")
     except ScenarioError as exc:
-        message = exc.problems[0].message.removeprefix("invalid YAML: ")
-        raise _bad(text, f"value {raw[:40]!r} is not valid YAML: {message}", via) from None
+        message = exc.problems[0].message
+        if message.startswith("invalid YAML: "):
+            message = f"value {raw[:40]!r} is not valid YAML: {message[len('invalid YAML: '):]}"
+        raise _bad(text, message, via) from None
 
 
 def apply(doc: Document, assignments: list[str], via: str = VIA) -> Document:
@@ -41,14 +43,21 @@ def apply(doc: Document, assignments: list[str], via: str = VIA) -> Document:
     Raises:
         ScenarioError: a path that does not exist in the scenario, with its valid neighbours.
     """
-    data = copy.deepcopy(doc.data)
+    data = copy.copy(doc.data)
+    fresh = {id(data)}  # containers copied for this document (the rest is shared, unedited)
+    edits = dict(doc.edits)
     for text in assignments:
         parts, value = parse_assignment(text, via)
-        _assign(data, parts, value, text, via)
-    return Document(data=data, source=doc.source, text=doc.text, marks=doc.marks)
+        _assign(data, parts, value, text, via, fresh)
+        edits[tuple(parts)] = f"<<{via}>> {text if len(text) <= 80 else text[:77] + '...'}"
+    return Document(data=data, source=doc.source, text=doc.text, marks=doc.marks, edits=edits)
 
 
-def _assign(data: Any, parts: list[str], value: Any, text: str, via: str) -> None:
+def _assign(data: Any, parts: list[str], value: Any, text: str, via: str,
+            fresh: set[int]) -> None:
+    """Set ``parts`` to ``value``, copying each container on the way that is not yet this
+    document's own (copy on write: 100,000 sweep points share their base's untouched
+    blocks instead of each copying the whole scenario)."""
     node = data
     for depth, part in enumerate(parts):
         last = depth == len(parts) - 1
@@ -71,7 +80,15 @@ def _assign(data: Any, parts: list[str], value: Any, text: str, via: str) -> Non
         if last:
             node[key] = value
         else:
-            node = node[key]
+            node = _own(node, key, fresh)
+
+
+def _own(node: Any, key: Any, fresh: set[int]) -> Any:
+    child = node[key]
+    if id(child) not in fresh and isinstance(child, dict | list):
+        child = node[key] = copy.copy(child)
+        fresh.add(id(child))
+    return child
 
 
 def _known_name(data: Any, loc: Loc, part: str) -> bool:

@@ -8,7 +8,6 @@ can reject duplicate keys, refuse merge keys and custom tags, bound alias expans
 from __future__ import annotations
 
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from sim.errors import Problem, ScenarioError
+from sim.store.inputs import Unreadable, read_input
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000
@@ -40,6 +40,32 @@ class _Dumper(yaml.SafeDumper):
 _FLOAT_12 = re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9]+$")
 for _cls in (_Loader, _Dumper):
     _cls.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_12, list("-+0123456789."))
+
+# YAML 1.1 leftovers PyYAML keeps: ``010`` is octal 8 and ``1:30`` sexagesimal 90. Under YAML
+# 1.2, as everywhere else here, ``010`` is the decimal 10 and ``1:30`` is text (refused where a
+# number is expected). The loader resolves integers and floats by 1.2 patterns (``0o``/``0x``
+# prefixes, ``_`` separators still read) and reads a leading zero as decimal.
+_INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_INT_12 = re.compile(r"^[-+]?(?:0b[01_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)$")
+_FLOAT_DOT = re.compile(r"^(?:[-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+][0-9]+)?"
+                        r"|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
+                        r"|\.(?:nan|NaN|NAN))$")
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag not in (_INT, _FLOAT) or rx is _FLOAT_12]
+    for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver(_INT, _INT_12, list("-+0123456789"))
+_Loader.add_implicit_resolver(_FLOAT, _FLOAT_DOT, list("-+0123456789."))
+
+
+def _int_12(loader: yaml.SafeLoader, node: yaml.Node) -> int:
+    text = str(loader.construct_scalar(node)).replace("_", "")  # type: ignore[arg-type]
+    digits = text.lstrip("+-")
+    if digits[:2] in ("0b", "0o", "0x"):
+        return int(text, 0)
+    return int(text, 10)  # a leading zero is decimal (YAML 1.2), not octal
+
+
+_Loader.add_constructor(_INT, _int_12)
 
 
 def dump(data: Any, **options: Any) -> str:
@@ -72,7 +98,10 @@ def plain(value: Any) -> Any:
 def flow(value: Any) -> str:
     """A value as one line of YAML flow text (what ``--set PATH=...`` reads back); numpy and
     pandas numbers and arrays are written as plain numbers and lists."""
-    return str(dump(plain(value), default_flow_style=True).strip().removesuffix("...").strip())
+    value = plain(value)
+    if type(value) is int or (type(value) is float and math.isfinite(value)):
+        return repr(value)  # what the dump gives, read back the same, without the emitter
+    return str(dump(value, default_flow_style=True).strip().removesuffix("...").strip())
 
 
 @dataclass
@@ -83,6 +112,8 @@ class Document:
     source: str
     text: str
     marks: dict[Loc, tuple[int, int]] = field(default_factory=dict)
+    # values set from outside the file (--set, a design row): path -> the assignment's text
+    edits: dict[tuple[str, ...], str] = field(default_factory=dict)
 
     def position(self, loc: Loc) -> tuple[int | None, int | None]:
         """Line and column (1-based) of the deepest known prefix of ``loc``."""
@@ -93,8 +124,22 @@ class Document:
         return None, None
 
     def problem(self, loc: Loc, message: str) -> Problem:
+        """The problem at ``loc``, blamed on the assignment that set it (or set a value
+        inside it, or a block around it) when one did, else on the file's line."""
+        edit = self.edit_at(loc)
+        if edit is not None:
+            return Problem(edit, None, None, dotted(loc), message)
         line, col = self.position(loc)
         return Problem(self.source, line, col, dotted(loc), message)
+
+    def edit_at(self, loc: Loc) -> str | None:
+        """The assignment that set ``loc``, a value inside it or a block around it."""
+        key = tuple(str(x) for x in loc)
+        for path, text in self.edits.items():
+            n = min(len(key), len(path))
+            if key and key[:n] == path[:n]:
+                return text
+        return None
 
 
 def dotted(loc: Loc) -> str:
@@ -116,18 +161,9 @@ def read_file(path: str | Path) -> Document:
     """
     source = str(path)
     try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_BYTES + 1)  # bounded: /dev/zero or a huge file is not read whole
-            size = os.fstat(f.fileno()).st_size
-    except FileNotFoundError:
-        raise _fail(source, "file not found") from None
-    except IsADirectoryError:
-        raise _fail(source, "is a directory, expected a YAML file") from None
-    except OSError as exc:
-        raise _fail(source, f"cannot read file: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        shown = size if size > MAX_BYTES else f"over {MAX_BYTES}"
-        raise _fail(source, f"file is {shown} bytes; scenario files are limited to {MAX_BYTES}")
+        raw = read_input(path, MAX_BYTES, "scenario file")
+    except Unreadable as exc:
+        raise _fail(source, exc.reason) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -151,8 +187,12 @@ def parse_text(text: str, source: str = "<string>") -> Document:
         line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
         msg = f"invalid YAML: {exc.problem or exc.context}"
         raise ScenarioError([Problem(source, line, col, "", msg)]) from None
+    except yaml.reader.ReaderError as exc:  # a control character: one line, no PyYAML quote
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+        raise _fail(source, f"invalid YAML: character U+{code:04X} at position "
+                    f"{exc.position} is not allowed (a control character?)") from None
     except yaml.YAMLError as exc:
-        raise _fail(source, f"invalid YAML: {exc}") from None
+        raise _fail(source, f"invalid YAML: {str(exc).splitlines()[0]}") from None
     except RecursionError:
         raise _fail(source, "YAML nested too deeply") from None
     nodes = [n for n in nodes if n is not None]
@@ -177,9 +217,30 @@ def parse_value(text: str, source: str) -> Any:
     """
     if not text.strip():
         return None
+    number = _plain_number(text)
+    if number is not None:
+        return number
     if len(text) > MAX_BYTES:
         raise _fail(source, f"value is {len(text)} characters; at most {MAX_BYTES}")
     return parse_text(text, source).data
+
+
+_PLAIN_INT = re.compile(r"^[-+]?[0-9]{1,18}$")
+_PLAIN_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?$")
+
+
+def _plain_number(text: str) -> int | float | None:
+    """A plain decimal number read at once, as the loader above reads it (a sweep's 100,000
+    points or a design's rows would otherwise each go through the YAML parser); None for
+    anything else, including a number too large to be finite."""
+    if len(text) > 40:
+        return None
+    if _PLAIN_INT.match(text):
+        return int(text)
+    if _PLAIN_FLOAT.match(text):
+        value = float(text)
+        return value if math.isfinite(value) else None
+    return None
 
 
 def _check_depth(text: str, source: str) -> None:
@@ -195,6 +256,13 @@ def _check_depth(text: str, source: str) -> None:
                                              f"nested more than {MAX_DEPTH} levels deep")])
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+
+
+def _not_finite(text: str) -> str:
+    if text.lstrip("+-").lower() in (".inf", ".nan"):
+        return (f"{text} is not a finite number; give a number (or leave the field out for "
+                "its default)")
+    return f"{text[:40]} is out of range (a number must be below about 1.8e308 in size)"
 
 
 def _fail(source: str, message: str) -> ScenarioError:
@@ -248,8 +316,7 @@ class _Builder:
         except (ValueError, OverflowError) as exc:
             raise self._error(node, loc, f"cannot read value: {exc}") from None
         if isinstance(value, float) and not math.isfinite(value):
-            raise self._error(node, loc, f"{node.value} is not a finite number; give a number "
-                              "(or leave the field out for its default)")
+            raise self._error(node, loc, _not_finite(str(node.value)))
         if isinstance(value, str) and _SURROGATE.search(value):
             raise self._error(node, loc, "a lone surrogate escape (\\ud800-\\udfff) is not "
                               "text; write the character itself")

@@ -36,10 +36,12 @@ from sim.store.folders import (
     write_text,
     written,
 )
+from sim.store.inputs import Unreadable, read_input, stream_input
 
 __all__ = ["CLAIM_TRIES", "KINDS", "MARKER", "MAX_READ", "PARTIAL", "Folder", "claim",
            "clean_json", "file_digest", "git_commit", "kind_of", "make_dirs", "manifest",
            "provenance", "read_bytes", "read_json", "read_manifest", "read_table",
            "record_written", "refuse_existing", "refuse_links", "requirements", "seal",
-           "system", "timestamped", "versions", "write_bytes", "write_json", "write_new",
-           "write_parquet", "write_text", "written"]
+           "system", "timestamped", "Unreadable", "read_input", "stream_input",
+           "versions", "write_bytes",
+           "write_json", "write_new", "write_parquet", "write_text", "written"]

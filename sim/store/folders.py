@@ -507,9 +507,11 @@ def read_bytes(path: Path, limit: int = MAX_READ, inside: Path | None = None) ->
         DamagedFile: the file is a symlink, not a regular file, or too large.
     """
     fd = _open_own(path, inside)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a folder itself
+        os.close(fd)
+        raise DamagedFile(f"{path} is not a regular file (a folder or a device); negsim wrote "
+                          "a file there: remove it")
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise DamagedFile(f"{path} is not a regular file")
         data = f.read(limit + 1)
     if len(data) > limit:
         raise DamagedFile(f"{path} is larger than {limit:,} bytes; not a negsim file")
@@ -642,10 +644,11 @@ def read_table(path: Path, required: tuple[str, ...] = ("replication", "outcome"
         DamagedFile: the file is unreadable or lacks a required column.
     """
     fd = _open_own(path, inside, DamagedFile)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # before fdopen, which refuses a folder itself
+        os.close(fd)
+        raise DamagedFile(f"{path} is not a regular file; {_recover(path)}")
     try:
         with os.fdopen(fd, "rb") as f:
-            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise DamagedFile(f"{path} is not a regular file; {_recover(path)}")
             table = pq.read_table(f)
     except (pa.ArrowException, OSError) as exc:
         raise DamagedFile(f"{path} is not a readable Parquet file: {exc}; "

@@ -562,10 +562,7 @@ def _ratifier(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float]) -> R
     weights = []
     for t in plan.terms:
         w = draw(r.weights.get(t, 0.0), f"{at}.weights.{t}")
-        paths = via_paths(n.delivered_via.get(t))
-        if paths:  # a ratifier is never the patron: it values what can be delivered
-            w *= combined([base[leverage_key(path)] for path in paths])
-        weights.append(w)
+        weights.append(w * _delivered(n.delivered_via.get(t), base, name))
     u = additive_utility(plan.offers, tuple(weights))
     if r.status_quo is None or isinstance(r.status_quo, dict):
         levels = _status_quo_levels(plan, r.status_quo)
@@ -676,6 +673,16 @@ def _negotiators(plan: Plan, draw: _Drawer, base: dict[Key, float], when: Timeli
     return parties, utilities, beliefs
 
 
+def _delivered(via: Any, base: dict[Key, float], name: str) -> float:
+    """The share of a term delivered through patrons' leverage (``delivered_via``) that actor
+    ``name`` can expect: the patrons' combined leverage, or 1 for a patron (who bears its full
+    cost) and for a term delivered by nobody."""
+    paths = via_paths(via)
+    if not paths or name in [path.split(".")[0] for path in paths]:
+        return 1.0
+    return combined([base[leverage_key(path)] for path in paths])
+
+
 def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float],
                  when: Timeline) -> tuple[tuple[float, ...], dict[str, Any]]:
     """A party's effective weights (delivered terms scaled by leverage) and drawn numbers."""
@@ -685,10 +692,7 @@ def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float],
     weights = []
     for t in plan.terms:
         w = draw(p.weights.get(t, 0.0), f"{at}.weights.{t}")
-        paths = via_paths(n.delivered_via.get(t))
-        if paths and name not in [path.split(".")[0] for path in paths]:
-            w *= combined([base[leverage_key(path)] for path in paths])
-        weights.append(w)
+        weights.append(w * _delivered(n.delivered_via.get(t), base, name))
     payoffs = _payoffs(plan, name, draw)
     payoff = next(iter(plan.threats.values())).plan_b.payoffs.get(name) if plan.threats else None
     sq = None if p.status_quo is None or isinstance(p.status_quo, dict) else p.status_quo

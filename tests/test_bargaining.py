@@ -228,6 +228,7 @@ def test_an_empty_deadline_moved_a_month_moves_no_deal() -> None:
     assert abs(mean_day(40) - mean_day(71)) < 1.0
 
 
+@pytest.mark.slow
 def test_cheap_talk_on_the_flagship_moves_no_deal() -> None:
     def days(deadline: str) -> np.ndarray:
         plan = _flagship(**{"deadline.credibility": 0, "deadline.day": deadline})
@@ -262,6 +263,7 @@ def test_a_term_fixed_by_a_constraint_is_inert_whatever_its_weights() -> None:
     assert _rows(_plan(data), 120) == base
 
 
+@pytest.mark.slow
 def test_removing_a_term_fixed_by_a_constraint_changes_nothing() -> None:
     data = copy.deepcopy(FLAGSHIP_DATA)
     base = _rows(_plan(data), 120, drop=("level_joint_operations",))
@@ -282,6 +284,7 @@ def _doubled(value: Any) -> Any:
     return value * 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("party", ["us", "russia"])
 def test_one_partys_weights_and_payoffs_times_two_change_nothing(party: str) -> None:
     # Dropped: the party's utilities (in its units) and its own drawn inputs, which double.
@@ -335,6 +338,7 @@ def test_valuing_the_carrot_more_never_makes_a_deal_less_likely() -> None:
     assert arms[-1][0].mean() - arms[0][0].mean() > 0.3  # and the carrot matters
 
 
+@pytest.mark.slow
 def test_a_more_credible_deadline_brings_deals_earlier() -> None:
     # P(deal by 1 August, day 20) non-decreasing and the mean day of the first deal (a run
     # without one counted at the window's end, day 119: a restricted mean, so that deals a

@@ -263,6 +263,7 @@ def test_three_scenarios_make_two_comparisons_with_the_first_as_baseline(
         ("kerry_moscow_2016", "no_carrot"), ("kerry_moscow_2016", "generous_carrot")]
 
 
+@pytest.mark.slow
 def test_holm_is_applied_over_every_outcome_and_metric_of_every_comparison(
         three: tuple[dict[str, Any], Path]) -> None:
     data, _ = three

@@ -32,11 +32,13 @@ def test_dayton_states_every_role_and_stage() -> None:
     assert s.effects["ifor_serbs"].staged and s.effects["ifor_bosnia"].after_effect == "ifor_serbs"
 
 
+@pytest.mark.slow
 def test_the_mediator_opens_the_summit_and_the_ratifier_votes(runs: pd.DataFrame) -> None:
     assert (runs["texts_us"] >= 1).all()  # it hosts the summit that opens on day 0
     assert {"refusals_bosnian_serbs", "utility_bosnian_serbs"} <= set(runs.columns)
 
 
+@pytest.mark.slow
 def test_the_force_arrives_weeks_after_the_deal_and_once(runs: pd.DataFrame) -> None:
     started = runs.dropna(subset=["effect_start_ifor_serbs"])
     assert len(started) >= 30
@@ -47,6 +49,7 @@ def test_the_force_arrives_weeks_after_the_deal_and_once(runs: pd.DataFrame) -> 
         assert (started[f"effect_start_{name}"] == started["effect_start_ifor_serbs"]).all()
 
 
+@pytest.mark.slow
 def test_an_escalation_names_the_threat_carried_out(runs: pd.DataFrame) -> None:
     known = {"ceasefire_expiry", "eastern_slavonia", "collapse"}
     escalated = runs[runs["outcome"] == "escalation"]

@@ -227,6 +227,7 @@ def test_incredible_deadline_lapses_and_is_extended() -> None:
     assert sum(e.kind == "deadline" and "new deadline" in e.text for e in world.story) == 2
 
 
+@pytest.mark.slow
 def test_credibility_decays_at_each_lapse() -> None:
     # Three deadlines with credibility 0.4, 0.2, 0.1: P(escalation) = 1 - 0.6 * 0.8 * 0.9.
     n = 4000

@@ -575,6 +575,7 @@ def test_sweep_points_of_one_shape_share_their_offer_table_and_derived_tables() 
     assert other.offers.shape == Plan(load(TRADE), 5).offers.shape
 
 
+@pytest.mark.slow
 def test_points_sharing_a_shape_keep_the_records_of_a_plan_of_their_own() -> None:
     import pyarrow as pa
 

@@ -210,6 +210,7 @@ negotiation:
 """
 
 
+@pytest.mark.slow
 def test_wider_beliefs_never_shorten_delay() -> None:
     # Fearon (1995), Powell (2004): delay comes from private information. Spread 0 is complete
     # information (the first meeting); meeting times are common random numbers across arms.

@@ -240,6 +240,7 @@ def flagship_compare(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("width", [390, 1280])
 def test_no_number_cell_wraps_and_plots_come_first_at_phone_and_desktop_widths(
         browser, run_dir: Path, flagship_compare: Path, tmp_path: Path,  # type: ignore[no-untyped-def]
@@ -259,6 +260,7 @@ def test_no_number_cell_wraps_and_plots_come_first_at_phone_and_desktop_widths(
     browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
+@pytest.mark.slow
 def test_flagship_report_opens_in_chromium(browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "flag"
     proc = subprocess.run([sys.executable, "-m", "sim", "run", str(FLAGSHIP), "-n", "300",

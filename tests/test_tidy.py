@@ -80,6 +80,7 @@ def test_compare_frame_is_one_row_per_replication_and_arm() -> None:
     assert set(frame["arm"]) == {"truce_poisson", "horizon_days=20"}
 
 
+@pytest.mark.slow
 def test_trace_events_are_rows_with_actor_and_offer() -> None:
     told = sim.trace(FLAGSHIP, outcome="deal_truce_pending")
     events = told.events

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -71,6 +71,30 @@ class Tables:
     # so the first offer j accepts at threshold t is searchsorted(running, t) (None: n != 2)
     running: list[np.ndarray | None]
 
+    @property
+    def stacked_u(self) -> np.ndarray:
+        """``ordered`` as one (proposer, party, offer) array, for the compiled solve."""
+        return self._stacked()[0]
+
+    @property
+    def stacked_t(self) -> np.ndarray:
+        """``ordered_t`` as one (proposer, offer, party) array."""
+        return self._stacked()[1]
+
+    @property
+    def no_rule(self) -> np.ndarray:
+        """Every offer live: the mask when no ratification rule applies."""
+        return self._stacked()[2]
+
+    def _stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        hit = self.__dict__.get("_stacks")
+        if hit is None:
+            us = np.ascontiguousarray(np.stack(self.ordered), dtype=float)
+            hit = (us, np.ascontiguousarray(us.transpose(0, 2, 1)),
+                   np.ones(us.shape[::2], dtype=bool))
+            object.__setattr__(self, "_stacks", hit)
+        return hit  # type: ignore[no-any-return]
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -79,6 +103,33 @@ class Rule:
     ratified: np.ndarray  # R(o) per feasible position (ones without ratifiers)
     weights: np.ndarray | None  # each party's vote weight; None: unanimity
     threshold: float  # a text passes when the weight accepting exceeds threshold * total
+    _ordered: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    _rows: dict[int, np.ndarray] = field(default_factory=dict)
+    _stacks: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+    def ordered(self, tab: Tables, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """R in proposer i's order, and where it is positive (computed once per proposer)."""
+        hit = self._ordered.get(i)
+        if hit is None:
+            r = self.ratified[tab.order[i]]
+            hit = self._ordered[i] = (r, r > 0)
+        return hit
+
+    def stacked(self, tab: Tables) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`ordered` for every proposer as (proposer, offer) arrays."""
+        n = len(tab.order)
+        if n not in self._stacks:
+            pairs = [self.ordered(tab, i) for i in range(n)]
+            self._stacks[n] = (np.stack([p[0] for p in pairs]).astype(float),
+                               np.stack([p[1] for p in pairs]))
+        return self._stacks[n]
+
+    def rows(self, s: int) -> np.ndarray:
+        """``arange(s)``, kept: every round of a solve indexes its scenarios by it."""
+        hit = self._rows.get(s)
+        if hit is None:
+            hit = self._rows[s] = np.arange(s)
+        return hit
 
     def carried(self, votes: np.ndarray) -> np.ndarray:
         """Whether each column of yes/no ``votes`` (parties x cases) passes the text."""
@@ -96,7 +147,14 @@ def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
     if hit is not None and hit[0] is utilities:
         return hit[1]  # type: ignore[no-any-return]
     idx = np.flatnonzero(plan.feasible)
-    u, scaled = utilities[:, idx], beliefs[:, idx]
+    out = make_tables(idx, utilities[:, idx], beliefs[:, idx], others)
+    plan.remember(key, (utilities, out))
+    return out
+
+
+def make_tables(idx: np.ndarray, u: np.ndarray, scaled: np.ndarray,
+                others: list[np.ndarray]) -> Tables:
+    """The tables of feasible offers ``idx`` with utilities ``u`` and rescaled ``scaled``."""
     order, rank = [], []
     for i, oth in enumerate(others):
         score = scaled[oth].min(axis=0) if len(oth) else np.ones(len(idx))
@@ -108,10 +166,8 @@ def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
     ordered = [np.ascontiguousarray(u[:, o]) for o in order]
     running = [np.maximum.accumulate(ordered[i][oth[0]]) if len(oth) == 1 else None
                for i, oth in enumerate(others)]
-    out = Tables(idx, u, order, rank, others, ordered,
-                 [np.ascontiguousarray(x.T) for x in ordered], running)
-    plan.remember(key, (utilities, out))
-    return out
+    return Tables(idx, u, order, rank, others, ordered,
+                  [np.ascontiguousarray(x.T) for x in ordered], running)
 
 
 def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
@@ -128,6 +184,36 @@ def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
     (``u_j >= max(d_j, d_j + delta_j (V_j[i+1] - d_j) - cost_j)``) if it is worth its own
     value of going on; otherwise nobody agrees and everyone gets its going-on value.
     """
+    if rule is None or rule.weights is None:  # unanimity: the compiled loops, same values
+        v, status = _compiled(tab, d, delta, cost, eps, rule)
+        if status == 0:
+            return v
+    return reference(tab, d, delta, cost, eps, rule)
+
+
+def _compiled(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
+              eps: np.ndarray, rule: Rule | None) -> tuple[np.ndarray, int]:
+    """:func:`kernels.solve` on the tables' stacked arrays (its status: 0 or a cycle)."""
+    from sim.engine.protocols import kernels  # numba loads with the first solve (kernels doc)
+
+    n = len(tab.order)
+    r, live = rule.stacked(tab) if rule is not None else (tab.stacked_u[:, 0], tab.no_rule)
+    return kernels.solve(tab.stacked_u, tab.stacked_t, r, live, rule is not None,
+                         np.ascontiguousarray(d, dtype=float), _per_party(delta, n),
+                         _per_party(cost, n), np.ascontiguousarray(eps, dtype=float),
+                         MAX_CYCLES)
+
+
+def _per_party(x: np.ndarray | float, n: int) -> np.ndarray:
+    """``x`` as n contiguous floats (a number is every party's)."""
+    a = np.asarray(x, dtype=float)
+    return a if a.shape == (n,) and a.flags.c_contiguous else np.full(n, a, dtype=float)
+
+
+def reference(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
+              eps: np.ndarray, rule: Rule | None = None) -> np.ndarray:
+    """:func:`stationary` in numpy over the scenarios: the definition the compiled loops
+    reproduce, and the solve for majority and weighted rules and when the choices cycle."""
     n, s = len(tab.order), d.shape[0]
     v = np.repeat(d[None], n, axis=0)
     picks, settled = np.full((n, s), -2), False
@@ -189,16 +275,29 @@ def _round_roles(tab: Tables, i: int, thr: np.ndarray, eps: np.ndarray, v: np.nd
     own), i proposes the one that maximises ``R(o) (u_i(o) - thr_i)`` (ties: first in i's
     order), if worth its value of going on; every party then expects ``R u_k + (1 - R)
     thr_k``. With R = 1 and unanimity this is :func:`_round`'s choice."""
-    us, r = tab.ordered[i], rule.ratified[tab.order[i]]
-    votes = us[:, None, :] >= (thr - eps)[:, :, None].transpose(1, 0, 2)  # (n, s, F)
-    votes[i] = True
-    ok = rule.carried(votes.reshape(len(us), -1)).reshape(thr.shape[0], -1) & (r > 0)
-    score = np.where(ok, r * (us[i][None, :] - thr[:, i][:, None]), -np.inf)
+    us, (r, live) = tab.ordered[i], rule.ordered(tab, i)
+    ok = _passes(tab, i, thr, eps, rule) & live
+    ti = thr[:, i]
+    score = np.where(ok, r * (us[i] - ti[:, None]), -np.inf)
     first = score.argmax(axis=1)
-    agree = ok[np.arange(len(first)), first] & (us[i][first] >= thr[:, i] - eps[i])
+    agree = ok[rule.rows(len(first)), first] & (us[i][first] >= ti - eps[i])
     rf = r[first][:, None]
     v[i] = np.where(agree[:, None], rf * tab.ordered_t[i][first] + (1.0 - rf) * thr, thr)
     return np.where(agree, first, -1)
+
+
+def _passes(tab: Tables, i: int, thr: np.ndarray, eps: np.ndarray, rule: Rule) -> np.ndarray:
+    """``ok[s, f]``: the rule passes i's f-th offer in scenario s (i votes for its own). Under
+    unanimity that is every responder's ``u_j >= thr_j``, without the (parties, s, F) votes."""
+    us = tab.ordered[i]
+    if rule.weights is None:
+        ok = np.ones((thr.shape[0], us.shape[1]), dtype=bool)
+        for j in tab.others[i]:
+            ok &= us[j] >= (thr[:, j] - eps[j])[:, None]
+        return ok
+    votes = us[:, None, :] >= (thr - eps)[:, :, None].transpose(1, 0, 2)  # (n, s, F)
+    votes[i] = True
+    return rule.carried(votes.reshape(len(us), -1)).reshape(thr.shape[0], -1)
 
 
 # A party's value of going on while a deadline is live (docs/model.md, section 3.1): ``p`` is

@@ -1,0 +1,129 @@
+"""The stationary solve of the alternating protocol, compiled (numba).
+
+:func:`sim.engine.protocols.alternating.stationary` is the reference: numpy over the scenarios,
+ten or so array operations a round on arrays of a few thousand numbers, which leaves most of
+the time in numpy's per-call overhead (it was 45% of the flagship's run). This is the same
+backward induction as loops, compiled once per machine (``cache=True``), with the same
+floating-point operations in the same order, so its values are bit-identical to the
+reference's (``tests/test_protocols.py`` checks both on random tables). It covers unanimity,
+with or without ratification; when the choices cycle it says so and the reference, which
+averages over the period, takes over (rare), as it does for majority and weighted rules.
+
+numba is imported here only: the engine imports this module the first time a replication
+solves, so commands that simulate nothing do not pay for it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+CYCLED = -2  # the status when the choices cycle: the caller falls back to the reference
+
+
+@njit(cache=True, nogil=True)
+def solve(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled: bool,
+          d: np.ndarray, delta: np.ndarray, cost: np.ndarray, eps: np.ndarray,
+          max_cycles: int) -> tuple[np.ndarray, int]:  # pragma: no cover (compiled)
+    """``V[i, s, k]`` as :func:`alternating.stationary` computes it, and a status (0, or
+    :data:`CYCLED` when the choices cycle and ``V`` is not the answer).
+
+    ``us[i]`` is ``Tables.ordered[i]`` (parties x offers in i's order), ``ut[i]`` its
+    transpose, ``r[i]`` and ``live[i]`` R in i's order and where it is positive; ``ruled``
+    says whether a ratification rule applies (:func:`alternating._round_roles`) or not
+    (:func:`alternating._round`)."""
+    n, s = us.shape[0], d.shape[0]
+    v = np.empty((n, s, n))
+    for i in range(n):
+        v[i] = d
+    picks = np.full((n, s), -2, dtype=np.int64)
+    seen = [np.full((n, s), -3, dtype=np.int64)]  # typed by a first entry no choice equals
+    thr = np.empty((s, n))
+    settled = False
+    for _ in range(max_cycles):
+        before = picks.copy()
+        for i in range(n):
+            _thresholds(thr, d, delta, cost, v[(i + 1) % n])
+            _round(us[i], ut[i], r[i], live[i], ruled, i, thr, eps, v[i], picks[i])
+        if np.array_equal(picks, before):
+            if settled:
+                break
+            _never(picks, v, d)  # every scenario where nobody agrees: exactly d
+            settled = True
+            continue
+        settled = False
+        for old in seen:
+            if np.array_equal(old, picks):
+                return v, CYCLED
+        seen.append(picks.copy())
+    return v, 0
+
+
+@njit(cache=True, nogil=True)
+def _thresholds(thr: np.ndarray, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
+                vn: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """``thr = maximum(d, d + delta (V_next - d) - cost)``, in numpy's order of operations."""
+    s, n = d.shape
+    for a in range(s):
+        for k in range(n):
+            x = d[a, k] + delta[k] * (vn[a, k] - d[a, k]) - cost[k]
+            thr[a, k] = d[a, k] if d[a, k] >= x else x
+
+
+@njit(cache=True, nogil=True)
+def _round(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled: bool,
+           i: int, thr: np.ndarray, eps: np.ndarray, vi: np.ndarray,
+           picks: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """One round, i proposing, in every scenario: writes ``vi`` and ``picks``."""
+    s, n = thr.shape
+    for a in range(s):
+        first = _choice(us, r, live, ruled, i, thr[a], eps)
+        agree = first >= 0 and us[i, first] >= thr[a, i] - eps[i]
+        if agree and ruled:
+            rf = r[first]
+            for k in range(n):
+                vi[a, k] = rf * ut[first, k] + (1.0 - rf) * thr[a, k]
+        elif agree:
+            for k in range(n):
+                vi[a, k] = ut[first, k]
+        else:
+            for k in range(n):
+                vi[a, k] = thr[a, k]
+        picks[a] = first if agree else -1
+
+
+@njit(cache=True, nogil=True)
+def _choice(us: np.ndarray, r: np.ndarray, live: np.ndarray, ruled: bool, i: int,
+            t: np.ndarray, eps: np.ndarray) -> int:  # pragma: no cover (compiled)
+    """The offer i puts in one scenario (-1: none every responder accepts). Without a rule,
+    the first in i's order that every responder accepts; with one, among the offers that
+    pass, the first maximising ``R (u_i - t_i)`` (numpy's argmax over a -inf-masked score)."""
+    n, f_count = us.shape
+    best, first, first_ok = -np.inf, -1, False
+    for f in range(f_count):
+        ok = live[f] or not ruled
+        for j in range(n):
+            if ok and j != i and us[j, f] < t[j] - eps[j]:
+                ok = False
+        if not ruled:
+            if ok:
+                return f
+            continue
+        score = r[f] * (us[i, f] - t[i]) if ok else -np.inf
+        if f == 0 or score > best:
+            best, first, first_ok = score, f, ok
+    return first if first_ok else -1
+
+
+@njit(cache=True, nogil=True)
+def _never(picks: np.ndarray, v: np.ndarray, d: np.ndarray) -> None:  # pragma: no cover
+    """Where no proposer agrees, every value is exactly d (the going-on value's fixed point)."""
+    n, s = picks.shape
+    for a in range(s):
+        never = True
+        for i in range(n):
+            if picks[i, a] >= 0:
+                never = False
+        if never:
+            for i in range(n):
+                v[i, a] = d[a]

@@ -69,6 +69,7 @@ def chunks(start: int, stop: int, size: int = DEFAULT_CHUNK) -> Chunks:
 
 def simulate_chunk(plan: Plan, chunk: Chunk) -> pa.RecordBatch:
     """The records of one chunk as an Arrow batch, one row per replication."""
+    gc.freeze()  # what is alive now outlives the chunk: the collection below need not walk it
     rows = [run_replication(plan, i).row() for i in range(chunk.start, chunk.stop)]
     # A replication's processes and world refer to each other; collecting the cycles here,
     # rather than whenever Python's oldest generation fills, keeps memory flat as runs grow.

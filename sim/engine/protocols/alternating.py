@@ -495,6 +495,8 @@ class Alternating(Protocol):
         assert self.rule is not None
         voters = [j for j in range(self.n) if j != i]
         shares = np.array([self._acceptance(j, g) for j in voters])
+        if self.rule.weights is None:  # unanimity: only "everyone yes" passes
+            return np.asarray(np.prod(shares, axis=0))
         out = np.zeros(self.tab.u.shape[1])
         for pattern in itertools.product((False, True), repeat=len(voters)):
             votes = np.ones(self.n, dtype=bool)
@@ -547,7 +549,7 @@ class Alternating(Protocol):
         m = self.m
         thr = g[1 + j * m: 1 + (j + 1) * m, j][self.alive[j]]
         uj = self.tab.u[j]
-        share = (uj[None, :] >= (thr - self.eps[j])[:, None]).mean(axis=0)
+        share = np.count_nonzero(uj[None, :] >= (thr - self.eps[j])[:, None], axis=0) / len(thr)
         return share * (uj > self.floor[j] + self.eps[j])
 
     def respond(self, i: int, offer: int) -> bool:

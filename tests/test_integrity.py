@@ -767,13 +767,51 @@ def test_a_sweep_spec_without_points_or_with_absurd_steps_exits_2(tmp_path: Path
     assert not (tmp_path / "sw").exists()
 
 
-@pytest.mark.parametrize("args", [["fit", SCENARIOS / "examples" / "incidents_synthetic.csv",
-                                   "--out", ""],
-                                  ["run", POISSON, "--out", ""]])
+@pytest.mark.parametrize("args", [
+    ["fit", SCENARIOS / "examples" / "incidents_synthetic.csv", "--out", ""],
+    ["fit", SCENARIOS / "examples" / "incidents_synthetic.csv", "--plot", ""],
+    ["run", POISSON, "--out", ""], ["sweep", POISSON, "--set", "horizon_days=9,10", "--out", ""],
+    ["report", ROOT, "-o", ""], ["tornado", ROOT / "tests" / "data" / "tornado_truce.yaml",
+                                 "--out", ""],
+    ["validate", ""], ["report", ""], ["sweep", "--resume", ""], ["fit", ""]],
+    ids=["fit-out", "fit-plot", "run", "sweep", "report-o", "tornado", "validate", "report",
+         "resume", "fit"])
 def test_an_empty_out_name_says_the_name_is_empty(args: list) -> None:
+    """One negsim: line naming the option, not click's three-line usage error (nor ". exists
+    already", nor the current folder taken for the name)."""
     result = invoke(*args)
-    assert result.exit_code == 2 and "the name is empty" in result.output, result.output
-    assert "exists" not in result.output
+    refused(result, "the name is empty")
+    assert result.output.startswith("negsim: ") and "exists" not in result.output
+
+
+def _fit_out(out: Path) -> Result:
+    return invoke("fit", SCENARIOS / "examples" / "incidents_synthetic.csv", "--spoiler",
+                  "splinter", "--out", out)
+
+
+def test_fit_out_under_a_file_names_the_users_file(tmp_path: Path) -> None:
+    (tmp_path / "notes").write_text("a file, not a folder")
+    refused(_fit_out(tmp_path / "notes" / "fitted.yaml"), "notes/fitted.yaml: ",
+            "not a folder")
+    assert ".tmp" not in _fit_out(tmp_path / "notes" / "fitted.yaml").output
+
+
+def test_fit_out_into_a_read_only_folder_names_the_users_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Root ignores permissions, so the folder's refusal is what os.open says to a user."""
+    real = os.open
+
+    def read_only(path: str | Path, flags: int, *args: int) -> int:
+        if flags & os.O_CREAT and Path(path).parent == tmp_path:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", read_only)
+    result = _fit_out(tmp_path / "fitted.yaml")
+    assert result.exit_code == 1, result.output  # the environment (I/O), not the input
+    assert result.output == f"negsim: cannot write {tmp_path / 'fitted.yaml'}: Permission " \
+                            "denied\n"
+    assert not list(tmp_path.iterdir())  # no temporary file left behind
 
 
 def test_a_point_file_that_is_a_folder_is_one_line(unsealed: Path) -> None:

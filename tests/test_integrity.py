@@ -18,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
@@ -891,3 +892,103 @@ def test_a_900_kb_title_leaves_run_and_report_quick(tmp_path: Path) -> None:
                               text=True, timeout=240)
     assert reported.returncode == 0, reported.stderr
     assert time.monotonic() - start < 240  # over 300 s for the run alone before
+
+
+# --- fit: every blank interval says why ----------------------------------------------------------
+
+
+def _poisson_history(seed: int = 4) -> object:
+    """Two parties and a spoiler with no excitation at all: jumps estimated at 0."""
+    from sim.stats import hawkes
+
+    rng = np.random.default_rng(seed)
+    return hawkes.History.of([rng.uniform(0, 400, 200), rng.uniform(0, 400, 160)],
+                             [rng.uniform(0, 400, 40)], 400.0)
+
+
+def test_a_jump_at_zero_says_its_interval_needs_an_interior_estimate() -> None:
+    from sim.stats import hawkes
+
+    f = hawkes.fit(_poisson_history())
+    zero = f.params.vector() == 0
+    assert zero.any()  # Poisson data: some jump is at 0
+    assert all(f.why[k] == hawkes.AT_ZERO for k in np.flatnonzero(zero))
+    complete = np.isfinite(f.lower) & np.isfinite(f.upper)
+    assert all((why == "") == bool(ok) for why, ok in zip(f.why, complete, strict=True))
+
+
+@pytest.mark.parametrize(("hessian", "reason"), [(lambda n: np.zeros((n, n)), "SINGULAR"),
+                                                 (np.eye, "NOT_PD")], ids=["singular", "not-pd"])
+def test_a_failed_observed_information_is_named_for_each_blank(
+        monkeypatch: pytest.MonkeyPatch, hessian: object, reason: str) -> None:
+    from sim.stats import hawkes
+
+    monkeypatch.setattr(hawkes, "log_hessian", lambda x, h: hessian(x.size))  # type: ignore
+    f = hawkes.fit(_poisson_history())
+    blank = ~(np.isfinite(f.lower) & np.isfinite(f.upper))
+    assert blank.all()  # no interval at all
+    assert {f.why[k] for k in range(blank.size)} <= {getattr(hawkes, reason), hawkes.AT_ZERO}
+    assert f.why.count(getattr(hawkes, reason)) == int((f.params.vector() > 0).sum())
+    assert f.branching_why in (getattr(hawkes, reason), hawkes.NO_EXCITATION)
+
+
+def test_an_estimate_at_the_optimisers_bound_says_so() -> None:
+    from sim.stats import hawkes
+
+    x = np.array([0.0, hawkes.LOG_HI, np.log(2.0)])
+    bounds = [(hawkes.LOG_LO, hawkes.LOG_HI)] * 2 + [(np.log(2.0), hawkes.LOG_HI)]
+    why = hawkes._reasons(x, bounds, "", np.array([1.0, np.nan, np.nan]),
+                          np.array([2.0, np.nan, np.nan]))
+    assert why == ("", hawkes.AT_BOUND.format(bound=1e4), hawkes.AT_BOUND.format(bound=2.0))
+
+
+def test_an_open_profile_interval_says_the_likelihood_sets_no_limit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.stats import hawkes
+
+    h = _poisson_history()
+    # The likelihood never falls far enough above the estimate (as for a jump that the data
+    # cannot bound); below, it does.
+    monkeypatch.setattr(hawkes, "_side", lambda drop, start, way: None if way > 0 else start - 1)
+    f = hawkes.fit(h)
+    k = int(np.flatnonzero(f.params.vector() == 0)[0])
+    p = hawkes.profile(h, f, which=[k])
+    assert np.isnan(p.upper[k]) and p.why[k] == hawkes.OPEN_ABOVE
+
+
+def test_fit_json_and_table_give_one_reason_per_blank_interval(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.stats import hawkes
+
+    monkeypatch.setattr(hawkes, "log_hessian", lambda x, h: np.zeros((x.size, x.size)))
+    args = ["fit", SCENARIOS / "examples" / "incidents_synthetic.csv", "--spoiler", "splinter"]
+    data = json.loads(invoke(*args, "--json").stdout)
+    blanks = [p for p in data["parameters"] if None in p["ci"]]
+    assert blanks and all(p["why"] for p in blanks)  # one reason each
+    assert all(p["why"] is None for p in data["parameters"] if None not in p["ci"])
+    assert data["branching_ratio"]["why"] == hawkes.SINGULAR
+    shown = " ".join(invoke(*args).output.split())
+    assert f"no interval for {', '.join(p['path'] for p in blanks)}: {hawkes.SINGULAR}" in shown
+    assert f"no interval: {hawkes.SINGULAR}" in shown  # the branching ratio's
+
+
+@pytest.mark.slow
+def test_a_million_row_fit_takes_seconds(tmp_path: Path) -> None:
+    """Measured 21 s on the 2-core machine under load (95 s before the O(n) likelihood, the
+    warm start and the once-per-date parsing); every blank interval says why."""
+    rng = np.random.default_rng(1)
+    dates = (np.datetime64("2000-01-01") + np.sort(rng.integers(0, 7300, 1_000_000))
+             .astype("timedelta64[D]")).astype(str)
+    lines = np.char.add(np.char.add(dates, ","), rng.choice(["a", "b", "c"], dates.size))
+    (tmp_path / "big.csv").write_text("event_date,actor1\n" + "\n".join(lines) + "\n")
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "sim", "fit", "big.csv", "--spoiler", "c",
+                           "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    elapsed = time.monotonic() - start
+    assert done.returncode == 0, done.stderr
+    assert elapsed < 60, elapsed
+    data = json.loads(done.stdout)
+    assert sum(data["events"].values()) == 1_000_000
+    assert all(p["why"] for p in data["parameters"] if None in p["ci"])
+    assert data["branching_ratio"]["estimate"] < 0.05  # no excitation in uniform days

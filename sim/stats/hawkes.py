@@ -314,6 +314,9 @@ class Fit:
 
     ``lower``/``upper`` come from the observed information (:func:`fit`) or the profile
     likelihood (:func:`profile`); ``se_log`` is always the observed-information one.
+    ``why`` says, for each entry whose interval is not finite on both sides, why (one
+    reason each; "" when the interval is complete); ``branching_why`` the same for the
+    branching ratio's interval.
     """
 
     params: Params
@@ -324,6 +327,8 @@ class Fit:
     lower: Array
     upper: Array
     branching: tuple[float, float, float]
+    why: tuple[str, ...] = ()
+    branching_why: str = ""
 
 
 def _objective(x: Array, history: History, d: int, m: int) -> tuple[float, Array]:
@@ -358,10 +363,7 @@ def maximise(history: History, betas: Sequence[float] = (0.3, 3.0),
     hundreds).
     """
     d, m = len(history.parties), len(history.spoilers)
-    # A kernel that outlasts the window is a trend, not retaliation: its ratio alpha / beta is
-    # not identified (alpha and beta near 0 together fit any ratio), so beta decays within it.
-    slowest = np.log(1.0 / max(history.horizon, 1e-9))
-    bounds = [(LOG_LO, LOG_HI)] * (d + d * d + d * m) + [(max(LOG_LO, slowest), LOG_HI)]
+    bounds = _bounds(history)
     starts = [_start(history, beta) for beta in betas]
     if history.events > WARM:
         starts = [maximise(_first(history, WARM), betas, maxiter).x]
@@ -374,6 +376,15 @@ def maximise(history: History, betas: Sequence[float] = (0.3, 3.0),
             best = res
     assert best is not None
     return best
+
+
+def _bounds(history: History) -> list[tuple[float, float]]:
+    """The optimiser's bounds on each log-parameter."""
+    d, m = len(history.parties), len(history.spoilers)
+    # A kernel that outlasts the window is a trend, not retaliation: its ratio alpha / beta is
+    # not identified (alpha and beta near 0 together fit any ratio), so beta decays within it.
+    slowest = float(np.log(1.0 / max(history.horizon, 1e-9)))
+    return [(LOG_LO, LOG_HI)] * (d + d * d + d * m) + [(max(LOG_LO, slowest), LOG_HI)]
 
 
 def _first(history: History, events: int) -> History:
@@ -399,23 +410,56 @@ def log_hessian(x: Array, history: History, step: float = 1e-4) -> Array:
     return (h + h.T) / 2
 
 
-def _covariance(x: Array, history: History) -> Array:
-    """Inverse observed information on the log scale; boundary entries are left out (nan)."""
+SINGULAR = ("the observed information is singular (the likelihood is flat along some "
+            "direction: these parameters are not identified separately)")
+NOT_PD = ("the Hessian is not positive definite at the optimum (the likelihood does not curve "
+          "down in every direction: not identified, or not a maximum)")
+AT_ZERO = ("estimate at 0, the edge of the parameter space: a Wald interval needs an interior "
+           "estimate (profile intervals can reach 0)")
+AT_BOUND = "estimate at the optimiser's bound {bound:.3g}: not identified by the data"
+OVERFLOW = "the standard error is so large that the interval overflows: not identified"
+
+
+def _covariance(x: Array, history: History) -> tuple[Array, str]:
+    """Inverse observed information on the log scale, boundary entries left out (nan), and
+    why it is missing ("" when it is not)."""
     free = np.exp(x) >= BOUNDARY
     cov = np.full((x.size, x.size), np.nan)
     info = -log_hessian(x, history)[np.ix_(free, free)]
     try:
         inv = np.linalg.inv(info)
     except np.linalg.LinAlgError:
-        return cov
-    if np.any(np.diag(inv) <= 0):
-        return cov
+        return cov, SINGULAR
+    if np.any(np.diag(inv) <= 0) or not np.all(np.isfinite(inv)):
+        return cov, NOT_PD
     cov[np.ix_(free, free)] = inv
-    return cov
+    return cov, ""
 
 
-def _branching_interval(x: Array, cov: Array, d: int, m: int) -> tuple[float, float, float]:
-    """Branching ratio with a delta-method 95% interval on the natural scale, cut at 0.
+def _reasons(x: Array, bounds: Sequence[tuple[float, float]], problem: str,
+             lower: Array, upper: Array) -> tuple[str, ...]:
+    """Why each interval is not finite on both sides: one reason per entry ("" if it is)."""
+    out = []
+    for k, value in enumerate(x):
+        edge = [b for b in bounds[k] if abs(value - b) < 1e-6 and b > LOG_LO]
+        if np.isfinite(lower[k]) and np.isfinite(upper[k]):
+            out.append("")
+        elif np.exp(value) < BOUNDARY:
+            out.append(AT_ZERO)
+        elif edge:
+            out.append(AT_BOUND.format(bound=float(np.exp(edge[0]))))
+        else:
+            out.append(problem or OVERFLOW)
+    return tuple(out)
+
+
+NO_EXCITATION = "every jump between parties is estimated at 0: the ratio is 0, at its edge"
+
+
+def _branching_interval(x: Array, cov: Array, d: int, m: int, problem: str
+                        ) -> tuple[tuple[float, float, float], str]:
+    """Branching ratio with a delta-method 95% interval on the natural scale, cut at 0, and
+    why the interval is missing ("" when it is not).
 
     Not on the log scale: with no excitation the ratio is near 0 and its log is unbounded.
     """
@@ -423,12 +467,14 @@ def _branching_interval(x: Array, cov: Array, d: int, m: int) -> tuple[float, fl
         return Params.from_vector(np.exp(z), d, m).branching_ratio()
 
     value = rho(x)
-    if value <= 0 or not np.all(np.isfinite(np.diag(cov)[np.exp(x) >= BOUNDARY])):
-        return value, np.nan, np.nan
+    if value <= 0 or value < BOUNDARY:
+        return (value, np.nan, np.nan), NO_EXCITATION
+    if not np.all(np.isfinite(np.diag(cov)[np.exp(x) >= BOUNDARY])):
+        return (value, np.nan, np.nan), problem or OVERFLOW
     g = np.array([(rho(x + h) - rho(x - h)) / 2e-5 for h in np.eye(x.size) * 1e-5])
     ok = np.isfinite(np.diag(cov))
     se = float(np.sqrt(max(g[ok] @ cov[np.ix_(ok, ok)] @ g[ok], 0.0)))
-    return value, max(value - Z95 * se, 0.0), value + Z95 * se
+    return (value, max(value - Z95 * se, 0.0), value + Z95 * se), ""
 
 
 def fit(history: History, betas: Sequence[float] = (0.3, 3.0), maxiter: int = 500) -> Fit:
@@ -448,7 +494,7 @@ def fit(history: History, betas: Sequence[float] = (0.3, 3.0), maxiter: int = 50
     """
     d, m = len(history.parties), len(history.spoilers)
     res = maximise(history, betas, maxiter)
-    cov = _covariance(res.x, history)
+    cov, problem = _covariance(res.x, history)
     se = np.sqrt(np.diag(cov))
     theta = np.exp(res.x)
     at_zero = theta < BOUNDARY
@@ -456,8 +502,14 @@ def fit(history: History, betas: Sequence[float] = (0.3, 3.0), maxiter: int = 50
         lower = np.where(at_zero, 0.0, theta * np.exp(-Z95 * se))
         upper = np.where(at_zero, np.nan, theta * np.exp(Z95 * se))
     params = Params.from_vector(np.where(at_zero, 0.0, theta), d, m)
+    branching, branching_why = _branching_interval(res.x, cov, d, m, problem)
     return Fit(params, -res.fun * max(history.events, 1), bool(res.success), str(res.message),
-               se, lower, upper, _branching_interval(res.x, cov, d, m))
+               se, lower, upper, branching,
+               _reasons(res.x, _bounds(history), problem, lower, upper), branching_why)
+
+
+OPEN_ABOVE = ("the profile likelihood does not fall by the chi-square cut (3.84) above the "
+              "estimate within the optimiser's bounds: the data set no upper limit")
 
 
 def profile(history: History, result: Fit, which: Sequence[int] | None = None) -> Fit:
@@ -473,13 +525,15 @@ def profile(history: History, result: Fit, which: Sequence[int] | None = None) -
     x = np.log(np.maximum(result.params.vector(), np.exp(LOG_LO)))
     top = loglik(result.params, history)
     lower, upper = result.lower.copy(), result.upper.copy()
+    why = list(result.why or [""] * x.size)
     for k in range(x.size) if which is None else which:
         def drop(v: float, k: int = k) -> float:
             return 2 * (top - _profile_loglik(history, x, k, v)) - CHI2_95
         lo, hi = _side(drop, x[k], -1.0), _side(drop, x[k], 1.0)
         lower[k] = 0.0 if lo is None else np.exp(lo)
         upper[k] = np.nan if hi is None else np.exp(hi)
-    return replace(result, lower=lower, upper=upper)
+        why[k] = "" if hi is not None else OPEN_ABOVE
+    return replace(result, lower=lower, upper=upper, why=tuple(why))
 
 
 def _profile_loglik(history: History, x0: Array, k: int, value: float) -> float:

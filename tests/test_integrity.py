@@ -235,6 +235,13 @@ def test_resume_refuses_a_point_index_that_is_not_its_file_name(unsealed: Path) 
     refused(invoke("sweep", "--resume", unsealed), "00000.json", "says point 1")
 
 
+@pytest.mark.parametrize("index", ["1", True], ids=["text", "boolean"])
+def test_a_point_index_of_another_type_is_shown_as_it_is(unsealed: Path, index: object) -> None:
+    """Not "it says point 1, its name says 1": the JSON's "1" (or true) is shown as such."""
+    edit_point(unsealed, 1, {"point": index})
+    refused(invoke("sweep", "--resume", unsealed), "00001.json", f"says point {index!r}")
+
+
 def test_resume_refuses_values_outside_the_design(unsealed: Path) -> None:
     edit_point(unsealed, 2, {"values": {RATE: 0.9}})
     refused(invoke("sweep", "--resume", unsealed), "00002.json", "not the design's point 2")

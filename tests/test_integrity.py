@@ -201,6 +201,15 @@ def test_compare_of_folders_refuses_a_tampered_run(tmp_path: Path, run_template:
             "missing")
 
 
+def test_verify_of_an_interrupted_run_says_it_never_finished(tmp_path: Path) -> None:
+    """Was "not a negsim run, compare or sweep folder" for what a run leaves on Ctrl-C."""
+    folder = tmp_path / "r.partial"
+    (folder / "chunks").mkdir(parents=True)
+    (folder / "INCOMPLETE").write_text("This folder is incomplete (interrupted).\n")
+    refused(invoke("verify", folder), "r.partial: an interrupted run or compare, never finished",
+            "remove it and run again")
+
+
 def test_a_planted_file_in_a_sealed_folder_is_refused(swept: Path) -> None:
     shutil.copy(swept / "points" / "00000.json", swept / "points" / "00007.json")
     refused(invoke("verify", swept), "00007.json", "not listed")

@@ -45,6 +45,10 @@ def verify(folder: Path) -> dict[str, Any]:
     folder = Path(folder)
     refuse_links(folder)
     kind = kind_of(folder)
+    if kind is None and (folder / MARKER).is_file():
+        raise DamagedFile(f"{folder}: an interrupted run or compare, never finished (its "
+                          f"{MARKER} note says so); it cannot be resumed: remove it and run "
+                          "again")
     if kind is None:
         raise UsageError(f"{folder}: not a negsim run, compare or sweep folder")
     manifest = read_manifest(folder)

@@ -33,13 +33,18 @@ from sim.output.text import for_rich, for_terminal
 
 
 class _Named(click.Path):
-    """A file or folder the command writes: a path with a name (``--out ''`` would be
-    the current folder, which is never what was meant)."""
+    """A file or folder a command reads or writes: a path with a name (``--out ''`` would
+    be the current folder, which is never what was meant)."""
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
         if isinstance(value, str) and not value.strip():
-            self.fail("the name is empty; give a file or folder name", param, ctx)
+            # One line like every other refusal, not click's three-line usage error.
+            flag = ("the path" if param is None else param.human_readable_name
+                    if isinstance(param, click.Argument) else max(param.opts, key=len))
+            click.echo(f"negsim: {flag}: the name is empty; give a file or folder name",
+                       err=True)
+            raise click.exceptions.Exit(2)
         return super().convert(value, param, ctx)
 
 
@@ -127,7 +132,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...|NAME",
-                type=click.Path(dir_okay=False))
+                type=_Named(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object per file: ok, and each problem with its line.")
 @_handle_errors
@@ -192,7 +197,7 @@ def _set_option(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.argument("scenario_file", metavar="SCENARIO", type=_Named(dir_okay=False))
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Seed (default: the scenario's).")
 @click.option("--replication", "-r", type=click.IntRange(min=0), default=None,
@@ -226,7 +231,7 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", required=False,
-                type=click.Path(dir_okay=False))
+                type=_Named(dir_okay=False))
 @click.option("-n", "--runs", type=click.IntRange(min=1), default=None,
               help="Replications (default: the scenario's runs); the cap with --precision.")
 @click.option("--seed", type=click.IntRange(min=0), default=None,
@@ -372,7 +377,7 @@ class _Lines:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(),
+@click.argument("inputs", nargs=-1, required=True, type=_Named(),
                 metavar="A B [C ...] | A --vs PATH=VALUE | RUN_DIR RUN_DIR")
 @click.option("--vs", "variants", multiple=True, metavar="PATH=VALUE",
               help="Compare the first scenario with a copy changed by PATH=VALUE (repeatable; "
@@ -456,7 +461,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
 
 
 @main.command()
-@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@click.argument("scenario_file", metavar="SCENARIO", type=_Named(dir_okay=False))
 @click.option("--set", "levers", multiple=True, metavar="PATH=LOW,HIGH",
               help="Also move this input: between the two values named, or "
               "PATH='{uniform: [a, b]}' at that distribution's 10th and 90th percentiles "
@@ -469,7 +474,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="One seed for every arm (default: the scenario's).")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None, help="Processes.")
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=_OUT, default=None,
               help="Tornado folder to write (default: results/tornado-NAME-YYYYmmdd-HHMMSS).")
 @click.option("--force", is_flag=True, help="Replace the tornado folder --out if it exists.")
 @click.option("--json", "as_json", is_flag=True, help="Print tornado.json on stdout.")
@@ -515,11 +520,11 @@ def tornado(scenario_file: str, levers: tuple[str, ...], outcome: str | None,
 
 @main.command()
 @click.argument("scenario_file", metavar="SCENARIO", required=False,
-                type=click.Path(dir_okay=False))
+                type=_Named(dir_okay=False))
 @click.option("--set", "specs", multiple=True, metavar="PATH=SPEC",
               help="A swept parameter: a,b,c | lo:hi:steps | lo..hi (samplers). Repeatable.")
 @click.option("--zip", "zipped", is_flag=True, help="Vary the lists in lockstep, not as a grid.")
-@click.option("--design", "design_csv", type=click.Path(path_type=Path), default=None,
+@click.option("--design", "design_csv", type=_Named(path_type=Path), default=None,
               help="Explicit points: a CSV whose header names the paths.")
 @click.option("--sample", default=None, metavar="grid|lhs:N|sobol:N",
               help="How to choose points: a grid (default) or samples from lo..hi ranges "
@@ -530,7 +535,7 @@ def tornado(scenario_file: str, levers: tuple[str, ...], outcome: str | None,
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None, help="Processes.")
 @click.option("--dask", "dask_address", default=None, metavar="local|tcp://HOST:PORT",
               help="Run the points on a Dask cluster (a new LocalCluster, or a scheduler).")
-@click.option("--resume", "resume_dir", type=click.Path(path_type=Path), default=None,
+@click.option("--resume", "resume_dir", type=_Named(path_type=Path), default=None,
               help="Continue an interrupted sweep folder; finished points are not recomputed.")
 @click.option("--out", type=_OUT, default=None,
               help="Sweep folder (default: results/sweep-NAME-YYYYmmdd-HHMMSS).")
@@ -595,7 +600,7 @@ def _print_sweep(job: Any, summary: dict[str, Any]) -> None:
 
 
 @main.command()
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folder", type=_Named(path_type=Path))
 @click.option("-o", "--output", type=_OUT, default=None,
               help="HTML file to write (default: FOLDER/report.html).")
 @click.option("--force", is_flag=True, help="Overwrite -o and its side files if they exist; "
@@ -618,7 +623,7 @@ def report(folder: Path, output: Path | None, force: bool) -> None:
 
 
 @main.command()
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folder", type=_Named(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @_handle_errors
 def verify(folder: Path, as_json: bool) -> None:
@@ -643,7 +648,7 @@ def verify(folder: Path, as_json: bool) -> None:
 
 
 @main.command()
-@click.argument("folder", type=click.Path(path_type=Path))
+@click.argument("folder", type=_Named(path_type=Path))
 @click.option("--outcome", required=True, metavar="NAME",
               help="An outcome (e.g. no_deal, truce_collapsed) or a coarse group "
               "(deal_holds, no_deal_holds, escalation).")
@@ -690,7 +695,7 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
 
 
 @main.command("fit")
-@click.argument("incidents", metavar="INCIDENTS.csv", type=click.Path(dir_okay=True))
+@click.argument("incidents", metavar="INCIDENTS.csv", type=_Named(dir_okay=True))
 @click.option("--time-column", default="event_date", show_default=True,
               help="Column of the times: dates, datetimes or day numbers.")
 @click.option("--actor-column", default="actor1", show_default=True,
@@ -700,7 +705,7 @@ def discover(folder: Path, outcome: str, min_coverage: float, peel_alpha: float,
               "not a spoiler). Others are left out and counted.")
 @click.option("--spoiler", "spoilers", multiple=True, metavar="NAME",
               help="An actor whose events excite the parties but are not modelled (repeatable).")
-@click.option("--actors", "actor_map", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--actors", "actor_map", type=_Named(dir_okay=False, path_type=Path),
               default=None, metavar="MAP.yaml|MAP.csv",
               help="Which source actors are which party or spoiler: YAML 'parties: {NAME: "
               "[SOURCE, ...]}' and 'spoilers: {...}', or CSV source,actor,role. Other actors "

@@ -124,6 +124,33 @@ def test_gradient_matches_finite_differences(history: hawkes.History) -> None:
         assert grad[k] == pytest.approx((hi - lo) / 2e-6, rel=1e-5, abs=1e-4)
 
 
+@pytest.mark.parametrize("beta", [0.001, 1.0, 50.0, 5000.0])
+def test_the_blocked_recursion_is_the_sum_it_stands_for(beta: float) -> None:
+    """Ozaki's recursion by blocks (hawkes._prefix) against the O(n^2) sums, with ties, a
+    dense burst and long gaps: blocks in plain and log space, and both in one source."""
+    rng = np.random.default_rng(0)
+    for n in (1, 5, 300, 2000):
+        s = np.sort(np.concatenate([rng.uniform(0, 1000, n), [500.0] * 3,
+                                    rng.uniform(200, 200.01, n)]))
+        a, dd = hawkes._prefix(hawkes._Blocks.of(s), beta)
+        lag = s[:, None] - s[None, :]
+        kept = np.tril(np.ones(lag.shape, bool))  # i <= k, ties included once
+        e = np.where(kept, np.exp(-beta * np.where(kept, lag, 0.0)), 0.0)
+        assert a == pytest.approx(e.sum(1), rel=1e-8)  # log space: eps * beta * t
+        assert dd == pytest.approx((lag * e).sum(1), rel=1e-8, abs=1e-6)
+
+
+def test_a_long_history_starts_from_the_fit_of_its_first_events(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above hawkes.WARM party events the optimum is the same as from the usual starts."""
+    h = simulate(TRUE, SPOILER_RATE, 2000.0, np.random.default_rng(7))
+    full = hawkes.maximise(h)
+    monkeypatch.setattr(hawkes, "WARM", h.events // 4)
+    warm = hawkes.maximise(h)
+    assert -warm.fun == pytest.approx(-full.fun, rel=1e-8)
+    assert np.exp(warm.x) == pytest.approx(np.exp(full.x), rel=1e-3)
+
+
 def test_vector_round_trips_through_params() -> None:
     again = hawkes.Params.from_vector(TRUE.vector(), 2, 1)
     assert np.array_equal(again.vector(), TRUE.vector())

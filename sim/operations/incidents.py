@@ -174,12 +174,15 @@ def _rows(source: str, reader: Any, offset: int, cols: list[int],
 def _assemble(source: str, rows: list[tuple[Any, ...]], time_column: str,
               seed: int) -> Incidents:
     kinds, values = [], []
+    seen: dict[str, tuple[str, float]] = {}  # a stamp is parsed once (dates repeat a lot)
     for line, stamp, actor in rows:
         if not actor:
             raise DataError(source, line, "empty actor")
-        kind, value = _stamp(source, line, stamp, time_column)
-        kinds.append(kind)
-        values.append(value)
+        parsed = seen.get(stamp)
+        if parsed is None:
+            parsed = seen[stamp] = _stamp(source, line, stamp, time_column)
+        kinds.append(parsed[0])
+        values.append(parsed[1])
     calendar = _calendar(source, rows, kinds)
     times = np.array(values)
     whole = not calendar and bool(np.all(times == np.floor(times)))

@@ -45,6 +45,10 @@ def verify(folder: Path) -> dict[str, Any]:
     folder = Path(folder)
     refuse_links(folder)
     kind = kind_of(folder)
+    if kind is None and (folder / MARKER).is_file():
+        raise DamagedFile(f"{folder}: an interrupted run or compare, never finished (its "
+                          f"{MARKER} note says so); it cannot be resumed: remove it and run "
+                          "again")
     if kind is None:
         raise UsageError(f"{folder}: not a negsim run, compare or sweep folder")
     manifest = read_manifest(folder)
@@ -197,8 +201,8 @@ def point(path: Path, job: dict[str, Any], names: list[str] | None,
         raise DamagedFile(f"{path}: the design has {len(job['points'])} points, none numbered "
                           f"{k}; delete it")
     data = read_json(path, folder)
-    if data["point"] != k:
-        raise DamagedFile(f"{path}: it says point {data['point']}, its name says {k}; "
+    if type(data["point"]) is not int or data["point"] != k:  # "1" and true are not 1
+        raise DamagedFile(f"{path}: it says point {data['point']!r}, its name says {k}; "
                           f"delete {path.name} and {path.stem}.parquet, then resume")
     if clean_json(data["values"]) != clean_json(job["points"][k]):
         raise DamagedFile(f"{path}: values {data['values']} are not the design's point {k} "

@@ -50,6 +50,7 @@ class Estimate:
     value: float
     lower: float
     upper: float
+    why: str = ""  # why the interval is not finite on both sides ("" when it is)
 
 
 @dataclass(frozen=True)
@@ -136,15 +137,34 @@ def cautions(r: FitReport) -> list[str]:
         out.append(f"only {n / k:.1g} party events per parameter ({n} for {k}): estimates "
                    f"are weak (want {WARN_PER_PARAMETER}+)")
     b = r.fit.branching
-    if not b[0] < 1 or not np.isfinite(b[2]) or b[2] >= 1:
+    if not np.isfinite(b[2]) and b[0] < 1:
+        out.append(f"the branching ratio has no interval ({r.fit.branching_why or 'unknown'}):"
+                   " stationarity is not established")
+    elif not b[0] < 1 or b[2] >= 1:
         out.append(f"branching-ratio interval [{_num(b[1])}, {_num(b[2])}] reaches 1: "
                    "stationarity is not established")
     if not r.gof.consistent:
         out.append("time-rescaling test rejects the model (a regime shift, or the wrong "
                    "actors?): do not use these estimates as they are")
     if any(not (np.isfinite(e.lower) and np.isfinite(e.upper)) for e in r.estimates):
-        out.append("some intervals are open (?): the data cannot bound those parameters")
+        out.append("some intervals are open (?): the data cannot bound those parameters "
+                   "(why: below)")
     return out
+
+
+def blank_reasons(r: FitReport) -> list[str]:
+    """One line per reason an interval is open, naming every parameter it applies to (each
+    open interval has exactly one)."""
+    by_reason: dict[str, list[str]] = {}
+    for e in r.estimates:
+        if not (np.isfinite(e.lower) and np.isfinite(e.upper)):
+            by_reason.setdefault(e.why or "unknown", []).append(e.path)
+    return [f"no {'upper limit' if _lower_only(r, paths) else 'interval'} for "
+            f"{', '.join(paths)}: {why}" for why, paths in by_reason.items()]
+
+
+def _lower_only(r: FitReport, paths: list[str]) -> bool:
+    return all(np.isfinite(e.lower) for e in r.estimates if e.path in paths)
 
 
 def slugs(actors: list[str]) -> dict[str, str]:
@@ -167,7 +187,7 @@ def _party_estimates(r: FitReport) -> list[Estimate]:
     for k, (kind, i, j) in enumerate(hawkes.names(d, len(s.spoilers))):
         path, meaning = _describe(r, kind, i, j)
         out.append(Estimate(path, meaning, float(f.params.vector()[k]), float(f.lower[k]),
-                            float(f.upper[k])))
+                            float(f.upper[k]), f.why[k] if f.why else ""))
     return out
 
 
@@ -212,9 +232,10 @@ def to_json(r: FitReport) -> dict[str, Any]:
         "outside_window": s.outside, "dropped": s.dropped, "spread_within_day": r.spread,
         "loglik": r.fit.loglik, "converged": r.fit.converged, "intervals": r.intervals,
         "parameters": [{"path": e.path, "meaning": e.meaning, "estimate": e.value,
-                        "ci": [e.lower, e.upper]} for e in r.estimates],
+                        "ci": [e.lower, e.upper], "why": e.why or None} for e in r.estimates],
         "branching_ratio": {"estimate": b[0], "ci": [b[1], b[2]],
-                            "stationary": bool(b[0] < 1 and np.isfinite(b[2]) and b[2] < 1)},
+                            "stationary": bool(b[0] < 1 and np.isfinite(b[2]) and b[2] < 1),
+                            "why": r.fit.branching_why or None},
         "warnings": cautions(r),
         "goodness_of_fit": {"residuals": int(g.residuals.size), "ks_exponential": g.ks_exponential,
                             "p_exponential": g.p_exponential, "ks_uniform": g.ks_uniform,
@@ -319,7 +340,8 @@ def summary_lines(r: FitReport) -> list[str]:
     """Branching ratio, goodness of fit and what was left out, in words."""
     b, g, s = r.fit.branching, r.gof, r.selection
     state = ("NOT stationary (explosive)" if not b[0] < 1 else "stationary"
-             if np.isfinite(b[2]) and b[2] < 1 else "estimate below 1, interval reaching 1")
+             if np.isfinite(b[2]) and b[2] < 1 else "estimate below 1, interval reaching 1"
+             if np.isfinite(b[2]) else f"estimate below 1, no interval: {r.fit.branching_why}")
     warnings = cautions(r)
     verdict = ("REJECTS the model" if not g.consistent else "does not reject the model (see "
                "the warnings)" if warnings else "consistent with the model")
@@ -332,7 +354,7 @@ def summary_lines(r: FitReport) -> list[str]:
              f"D={g.ks_uniform:.3f} p={g.p_uniform:.3g}: {verdict}",
              f"log-likelihood {r.fit.loglik:.2f}" + ("" if r.fit.converged else
                                                      f" (optimiser: {r.fit.message})")]
-    lines = [f"warning: {c}" for c in warnings] + lines
+    lines = [f"warning: {c}" for c in warnings] + blank_reasons(r) + lines
     if r.spread:
         lines.append(f"{r.spread} day-resolution times spread within their day (sorted "
                      "seeded uniforms, file order kept; --spread-seed changes them)")

@@ -17,8 +17,11 @@ Everything here is a pure function of arrays: ``loglik``, ``fit``, ``compensator
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 from scipy import optimize, stats
@@ -56,6 +59,15 @@ class History:
     def events(self) -> int:
         """Number of party events (the modelled ones)."""
         return int(sum(p.size for p in self.parties))
+
+    @cached_property
+    def layout(self) -> _Layout:
+        """What the likelihood needs that no parameter changes, found once per history."""
+        times = np.concatenate(self.parties) if self.parties else np.zeros(0)
+        return _Layout(times, np.cumsum([0] + [p.size for p in self.parties]),
+                       tuple(_Lags.of(s, times) for s in self.sources),
+                       tuple(_Blocks.of(s) if s.size else None for s in self.sources),
+                       tuple(self.horizon - s for s in self.sources))
 
 
 @dataclass(frozen=True)
@@ -99,31 +111,148 @@ def names(d: int, m: int) -> list[tuple[str, int, int]]:
 
 # --- the likelihood -----------------------------------------------------------------------
 
+SPAN = 600.0  # a block's local exponentials exp(beta (t - t0)) stay below e^600 (finite)
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    """A sorted source cut into about sqrt(n) blocks of equal count (the last one padded),
+    with what the recursion needs that no parameter changes: each event's time since its
+    block's first (``w``), since the previous block's last (``lag``), and the gaps between
+    blocks' last events."""
+
+    n: int
+    w: Array
+    lag: Array
+    gaps: tuple[float, ...]
+
+    @classmethod
+    def of(cls, source: Array) -> _Blocks:
+        n = source.size
+        size = int(np.clip(np.sqrt(n), 16, 4096))
+        rows = -(-n // size)
+        t = np.concatenate([source, np.full(rows * size - n, source[-1])]).reshape(rows, size)
+        ends = t[:, -1]
+        lag = t - np.concatenate([t[:1, 0], ends[:-1]])[:, None]  # block 0: from itself
+        return cls(n, t - t[:, :1], lag, tuple(np.diff(ends, prepend=ends[0]).tolist()))
+
+
+def _prefix(blocks: _Blocks, beta: float) -> tuple[Array, Array]:
+    """Ozaki's (1979) recursion at each event ``k`` of a sorted source, vectorised:
+    ``A_k = sum_{i <= k} exp(-beta (t_k - t_i))`` and ``D_k = sum_{i <= k} (t_k - t_i)
+    exp(-beta (t_k - t_i))``.
+
+    Inside a block the sums are cumulative sums of ``exp(beta (t_i - t0))`` from the
+    block's first time ``t0`` (in log space for a block spanning more than SPAN decays,
+    where those would overflow); the blocks are then chained by the recursion ``A <-
+    A_block + exp(-beta gap) A_before``, one step per block. No factor exceeds 1.
+    """
+    w = blocks.w
+    v = beta * w
+    safe = v[:, -1] <= SPAN
+    if safe.all():
+        a, dd = _block_sums(w, v, blocks.n)
+    else:
+        a, dd = np.empty_like(w), np.empty_like(w)
+        real = (np.arange(w.size) < blocks.n).reshape(w.shape)
+        pad = (w.size - blocks.n) if safe[-1] else 0  # the padding is in the last block
+        a[safe], dd[safe] = _block_sums(w[safe], v[safe], w[safe].size - pad)
+        a[~safe], dd[~safe] = _block_sums_log(w[~safe], v[~safe], real[~safe])
+    _chain(blocks, a, dd, beta)
+    return a.ravel()[:blocks.n], dd.ravel()[:blocks.n]
+
+
+def _block_sums(w: Array, v: Array, n: int) -> tuple[Array, Array]:
+    e = np.exp(v)
+    e.reshape(-1)[n:] = 0.0  # the padding adds nothing
+    cs, cw = np.cumsum(e, axis=1), np.cumsum(w * e, axis=1)
+    back = np.exp(-v)
+    return back * cs, back * (w * cs - cw)
+
+
+def _block_sums_log(w: Array, v: Array, real: Array) -> tuple[Array, Array]:
+    """:func:`_block_sums` in log space, for blocks whose exponentials would overflow."""
+    vv = np.where(real, v, -np.inf)
+    with np.errstate(divide="ignore"):
+        la = np.logaddexp.accumulate(vv, axis=1)
+        lw = np.logaddexp.accumulate(vv + np.log(w), axis=1)
+    a = np.exp(la - v)
+    return a, w * a - np.exp(lw - v)
+
+
+def _chain(blocks: _Blocks, a: Array, dd: Array, beta: float) -> None:
+    """Add to each block (in place) what the events of the blocks before it contribute."""
+    rows = a.shape[0]
+    carry_a, carry_d = np.zeros(rows), np.zeros(rows)
+    end_a, end_d = a[:, -1].tolist(), dd[:, -1].tolist()  # each block's own, at its end
+    ca = cd = 0.0
+    for r in range(1, rows):  # one step per block: about sqrt(n) steps
+        gap = blocks.gaps[r - 1]
+        g = math.exp(-beta * gap)
+        ca, cd = end_a[r - 1] + g * ca, end_d[r - 1] + g * (cd + gap * ca)
+        carry_a[r], carry_d[r] = ca, cd
+    decay = np.exp(-beta * blocks.lag)
+    dd += decay * (carry_d[:, None] + blocks.lag * carry_a[:, None])
+    a += decay * carry_a[:, None]
+
 
 def _decayed(source: Array, at: Array, beta: float) -> tuple[Array, Array, Array]:
     """R(t), Q(t) = sum (t - t_k) exp(-beta (t - t_k)) and the count, over t_k < t in source.
 
-    Cumulative sums are taken in log space (``logaddexp.accumulate``), so the O(n) recursion
-    is vectorised and ``exp(beta t)`` never overflows; ``searchsorted(side="left")`` makes the
-    sums strict, so simultaneous events do not excite each other.
+    ``searchsorted(side="left")`` makes the sums strict, so simultaneous events do not
+    excite each other.
     """
     count = np.searchsorted(source, at, side="left")
     if source.size == 0:
         zero = np.zeros(at.shape)
         return zero, zero, count
-    with np.errstate(divide="ignore"):
-        log_r = np.logaddexp.accumulate(beta * source)
-        log_p = np.logaddexp.accumulate(beta * source + np.log(source))
-    last = np.maximum(count - 1, 0)
-    none = count == 0
-    r = np.exp(np.where(none, -np.inf, log_r[last] - beta * at))
-    p = np.exp(np.where(none, -np.inf, log_p[last] - beta * at))
-    return r, at * r - p, count
+    r, q = _at_times(_prefix(_Blocks.of(source), beta), _Lags.of(source, at), beta)
+    return r, q, count
 
 
-def _compensator_terms(source: Array, horizon: float, beta: float) -> tuple[float, float]:
-    """Integral over [0, horizon] of the source's kernel sum, and its beta-derivative."""
-    tau = horizon - source
+@dataclass(frozen=True)
+class _Lags:
+    """Where times fall in a source, independent of the parameters (found once per fit):
+    the last source event strictly before each time, how long before, and whether any."""
+
+    last: Array
+    lag: Array
+    some: Array
+
+    @classmethod
+    def of(cls, source: Array, at: Array) -> _Lags:
+        count = np.searchsorted(source, at, side="left")
+        last = np.maximum(count - 1, 0)
+        some = count > 0
+        lag = np.where(some, at - source[last] if source.size else 0.0, 0.0)
+        return cls(last, lag, some.astype(float))
+
+
+def _at_times(prefix: tuple[Array, Array], lags: _Lags, beta: float) -> tuple[Array, Array]:
+    """R and Q at times from the source's prefix sums: ``R(t) = exp(-beta lag) A_last``,
+    ``Q(t) = exp(-beta lag) (D_last + lag A_last)``."""
+    a, dd = prefix[0][lags.last], prefix[1][lags.last]
+    g = np.exp(-beta * lags.lag) * lags.some
+    return g * a, g * (dd + lags.lag * a)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """The party events in one array (``times``; party i's from ``starts[i]`` to
+    ``starts[i + 1]``), where they fall
+    in each source (``lags``), its blocks (``blocks``, None when empty), and each source's
+    time to the horizon (``tau``)."""
+
+    times: Array
+    starts: Array
+    lags: tuple[_Lags, ...]
+    blocks: tuple[_Blocks | None, ...]
+    tau: tuple[Array, ...]
+
+
+def _compensator_terms(tau: Array, beta: float) -> tuple[float, float]:
+    """Integral over [0, horizon] of a source's kernel sum, and its beta-derivative, from
+    each event's time to the horizon ``tau``."""
     e = np.exp(-beta * tau)
     k = float(np.sum(1.0 - e)) / beta
     return k, float(np.sum(tau * e)) / beta - k / beta
@@ -133,38 +262,42 @@ def loglik_and_grad(params: Params, history: History) -> tuple[float, Array]:
     """Log-likelihood and its gradient with respect to :meth:`Params.vector`.
 
     ``L = sum_i [sum_{t in i} log lambda_i(t) - integral_0^T lambda_i]`` (Ogata 1978), in
-    O(n log n) time (one sort-free search per source).
+    O(n) time per call: the searches are done once per history (:attr:`History.layout`), the
+    kernel sums by Ozaki's (1979) recursion (:func:`_prefix`).
     """
     d, kernel, beta = len(history.parties), params.kernel, params.beta
+    layout = history.layout
     g_mu, g_k = np.full(d, -float(history.horizon)), np.zeros(kernel.shape)
     total, g_beta = -history.horizon * float(np.sum(params.mu)), 0.0
-    for j, source in enumerate(history.sources):
-        k, dk = _compensator_terms(source, history.horizon, beta)
+    for j, tau in enumerate(layout.tau):
+        k, dk = _compensator_terms(tau, beta)
         total -= k * float(np.sum(kernel[:, j]))
         g_k[:, j] -= k
         g_beta -= dk * float(np.sum(kernel[:, j]))
-    owner = np.repeat(np.arange(d), [p.size for p in history.parties])
-    r, q = _source_sums(history, np.concatenate(history.parties), beta)
-    rows = kernel[owner]
-    lam = params.mu[owner] + np.einsum("nk,kn->n", rows, r)
-    if np.any(lam <= 0):
-        return -np.inf, np.zeros(params.vector().size)
-    inv = 1.0 / lam
-    total += float(np.sum(np.log(lam)))
-    g_mu += np.bincount(owner, inv, minlength=d)
-    for j in range(kernel.shape[1]):
-        g_k[:, j] += np.bincount(owner, r[j] * inv, minlength=d)
-    g_beta -= float(np.einsum("nk,kn->n", rows, q) @ inv)
+    r, q = _source_sums(history, beta)
+    for i, (lo, hi) in enumerate(itertools.pairwise(layout.starts)):  # party i's events
+        lam = params.mu[i] + sum(kernel[i, j] * r[j, lo:hi] for j in range(r.shape[0]))
+        if np.any(lam <= 0):
+            return -np.inf, np.zeros(params.vector().size)
+        inv = 1.0 / lam
+        total += float(np.sum(np.log(lam)))
+        g_mu[i] += float(np.sum(inv))
+        g_k[i] += r[:, lo:hi] @ inv
+        g_beta -= float(kernel[i] @ (q[:, lo:hi] @ inv))
     m = len(history.spoilers)
     grad = np.concatenate([g_mu, g_k[:, :d].ravel(), g_k[:, d:d + m].ravel(), [g_beta]])
     return total, grad
 
 
-def _source_sums(history: History, times: Array, beta: float) -> tuple[Array, Array]:
-    """R_j and Q_j of every source at ``times``, shape (d + m, len(times))."""
-    sums = [_decayed(s, times, beta)[:2] for s in history.sources]
-    return (np.array([x[0] for x in sums]).reshape(-1, times.size),
-            np.array([x[1] for x in sums]).reshape(-1, times.size))
+def _source_sums(history: History, beta: float) -> tuple[Array, Array]:
+    """R_j and Q_j of every source at every party event, shape (d + m, events)."""
+    layout = history.layout
+    n = layout.times.size
+    r, q = np.zeros((len(history.sources), n)), np.zeros((len(history.sources), n))
+    for j, (blocks, lags) in enumerate(zip(layout.blocks, layout.lags, strict=True)):
+        if blocks is not None:
+            r[j], q[j] = _at_times(_prefix(blocks, beta), lags, beta)
+    return r, q
 
 
 def loglik(params: Params, history: History) -> float:
@@ -181,6 +314,9 @@ class Fit:
 
     ``lower``/``upper`` come from the observed information (:func:`fit`) or the profile
     likelihood (:func:`profile`); ``se_log`` is always the observed-information one.
+    ``why`` says, for each entry whose interval is not finite on both sides, why (one
+    reason each; "" when the interval is complete); ``branching_why`` the same for the
+    branching ratio's interval.
     """
 
     params: Params
@@ -191,6 +327,8 @@ class Fit:
     lower: Array
     upper: Array
     branching: tuple[float, float, float]
+    why: tuple[str, ...] = ()
+    branching_why: str = ""
 
 
 def _objective(x: Array, history: History, d: int, m: int) -> tuple[float, Array]:
@@ -210,28 +348,51 @@ def _start(history: History, beta: float) -> Array:
     return np.log(np.concatenate([0.5 * rates, alpha, gamma, [beta]]))
 
 
+WARM = 50_000  # party events: a longer history starts from the fit of its first WARM events
+
+
 def maximise(history: History, betas: Sequence[float] = (0.3, 3.0),
              maxiter: int = 500) -> optimize.OptimizeResult:
     """Bounded truncated Newton (TNC) on log-parameters with the analytic gradient.
 
     Beta is bounded below by one over the observation window. One run per starting beta;
     the best optimum is kept. (L-BFGS-B finds the same optimum but its BLAS calls are slow
-    when threads contend for the cores.)
+    when threads contend for the cores.) A history of more than WARM party events starts
+    instead from the estimate on the window holding its first WARM events (a consistent
+    estimate, so near the optimum: a million events need tens of evaluations, not
+    hundreds).
     """
     d, m = len(history.parties), len(history.spoilers)
-    # A kernel that outlasts the window is a trend, not retaliation: its ratio alpha / beta is
-    # not identified (alpha and beta near 0 together fit any ratio), so beta decays within it.
-    slowest = np.log(1.0 / max(history.horizon, 1e-9))
-    bounds = [(LOG_LO, LOG_HI)] * (d + d * d + d * m) + [(max(LOG_LO, slowest), LOG_HI)]
+    bounds = _bounds(history)
+    starts = [_start(history, beta) for beta in betas]
+    if history.events > WARM:
+        starts = [maximise(_first(history, WARM), betas, maxiter).x]
     best = None
-    for beta in betas:
-        res = optimize.minimize(_objective, _start(history, beta), args=(history, d, m),
+    for x0 in starts:
+        res = optimize.minimize(_objective, x0, args=(history, d, m),
                                 jac=True, method="TNC", bounds=bounds,
                                 options={"maxfun": max(maxiter, 30 * len(bounds))})
         if best is None or res.fun < best.fun:
             best = res
     assert best is not None
     return best
+
+
+def _bounds(history: History) -> list[tuple[float, float]]:
+    """The optimiser's bounds on each log-parameter."""
+    d, m = len(history.parties), len(history.spoilers)
+    # A kernel that outlasts the window is a trend, not retaliation: its ratio alpha / beta is
+    # not identified (alpha and beta near 0 together fit any ratio), so beta decays within it.
+    slowest = float(np.log(1.0 / max(history.horizon, 1e-9)))
+    return [(LOG_LO, LOG_HI)] * (d + d * d + d * m) + [(max(LOG_LO, slowest), LOG_HI)]
+
+
+def _first(history: History, events: int) -> History:
+    """The history up to (not including) its ``events``-th party event."""
+    end = float(np.sort(np.concatenate(history.parties))[events])
+    def cut(times: Array) -> Array:
+        return times[times < end]
+    return History(tuple(map(cut, history.parties)), tuple(map(cut, history.spoilers)), end)
 
 
 def log_hessian(x: Array, history: History, step: float = 1e-4) -> Array:
@@ -249,23 +410,56 @@ def log_hessian(x: Array, history: History, step: float = 1e-4) -> Array:
     return (h + h.T) / 2
 
 
-def _covariance(x: Array, history: History) -> Array:
-    """Inverse observed information on the log scale; boundary entries are left out (nan)."""
+SINGULAR = ("the observed information is singular (the likelihood is flat along some "
+            "direction: these parameters are not identified separately)")
+NOT_PD = ("the Hessian is not positive definite at the optimum (the likelihood does not curve "
+          "down in every direction: not identified, or not a maximum)")
+AT_ZERO = ("estimate at 0, the edge of the parameter space: a Wald interval needs an interior "
+           "estimate (profile intervals can reach 0)")
+AT_BOUND = "estimate at the optimiser's bound {bound:.3g}: not identified by the data"
+OVERFLOW = "the standard error is so large that the interval overflows: not identified"
+
+
+def _covariance(x: Array, history: History) -> tuple[Array, str]:
+    """Inverse observed information on the log scale, boundary entries left out (nan), and
+    why it is missing ("" when it is not)."""
     free = np.exp(x) >= BOUNDARY
     cov = np.full((x.size, x.size), np.nan)
     info = -log_hessian(x, history)[np.ix_(free, free)]
     try:
         inv = np.linalg.inv(info)
     except np.linalg.LinAlgError:
-        return cov
-    if np.any(np.diag(inv) <= 0):
-        return cov
+        return cov, SINGULAR
+    if np.any(np.diag(inv) <= 0) or not np.all(np.isfinite(inv)):
+        return cov, NOT_PD
     cov[np.ix_(free, free)] = inv
-    return cov
+    return cov, ""
 
 
-def _branching_interval(x: Array, cov: Array, d: int, m: int) -> tuple[float, float, float]:
-    """Branching ratio with a delta-method 95% interval on the natural scale, cut at 0.
+def _reasons(x: Array, bounds: Sequence[tuple[float, float]], problem: str,
+             lower: Array, upper: Array) -> tuple[str, ...]:
+    """Why each interval is not finite on both sides: one reason per entry ("" if it is)."""
+    out = []
+    for k, value in enumerate(x):
+        edge = [b for b in bounds[k] if abs(value - b) < 1e-6 and b > LOG_LO]
+        if np.isfinite(lower[k]) and np.isfinite(upper[k]):
+            out.append("")
+        elif np.exp(value) < BOUNDARY:
+            out.append(AT_ZERO)
+        elif edge:
+            out.append(AT_BOUND.format(bound=float(np.exp(edge[0]))))
+        else:
+            out.append(problem or OVERFLOW)
+    return tuple(out)
+
+
+NO_EXCITATION = "every jump between parties is estimated at 0: the ratio is 0, at its edge"
+
+
+def _branching_interval(x: Array, cov: Array, d: int, m: int, problem: str
+                        ) -> tuple[tuple[float, float, float], str]:
+    """Branching ratio with a delta-method 95% interval on the natural scale, cut at 0, and
+    why the interval is missing ("" when it is not).
 
     Not on the log scale: with no excitation the ratio is near 0 and its log is unbounded.
     """
@@ -273,12 +467,14 @@ def _branching_interval(x: Array, cov: Array, d: int, m: int) -> tuple[float, fl
         return Params.from_vector(np.exp(z), d, m).branching_ratio()
 
     value = rho(x)
-    if value <= 0 or not np.all(np.isfinite(np.diag(cov)[np.exp(x) >= BOUNDARY])):
-        return value, np.nan, np.nan
+    if value <= 0 or value < BOUNDARY:
+        return (value, np.nan, np.nan), NO_EXCITATION
+    if not np.all(np.isfinite(np.diag(cov)[np.exp(x) >= BOUNDARY])):
+        return (value, np.nan, np.nan), problem or OVERFLOW
     g = np.array([(rho(x + h) - rho(x - h)) / 2e-5 for h in np.eye(x.size) * 1e-5])
     ok = np.isfinite(np.diag(cov))
     se = float(np.sqrt(max(g[ok] @ cov[np.ix_(ok, ok)] @ g[ok], 0.0)))
-    return value, max(value - Z95 * se, 0.0), value + Z95 * se
+    return (value, max(value - Z95 * se, 0.0), value + Z95 * se), ""
 
 
 def fit(history: History, betas: Sequence[float] = (0.3, 3.0), maxiter: int = 500) -> Fit:
@@ -298,7 +494,7 @@ def fit(history: History, betas: Sequence[float] = (0.3, 3.0), maxiter: int = 50
     """
     d, m = len(history.parties), len(history.spoilers)
     res = maximise(history, betas, maxiter)
-    cov = _covariance(res.x, history)
+    cov, problem = _covariance(res.x, history)
     se = np.sqrt(np.diag(cov))
     theta = np.exp(res.x)
     at_zero = theta < BOUNDARY
@@ -306,8 +502,14 @@ def fit(history: History, betas: Sequence[float] = (0.3, 3.0), maxiter: int = 50
         lower = np.where(at_zero, 0.0, theta * np.exp(-Z95 * se))
         upper = np.where(at_zero, np.nan, theta * np.exp(Z95 * se))
     params = Params.from_vector(np.where(at_zero, 0.0, theta), d, m)
+    branching, branching_why = _branching_interval(res.x, cov, d, m, problem)
     return Fit(params, -res.fun * max(history.events, 1), bool(res.success), str(res.message),
-               se, lower, upper, _branching_interval(res.x, cov, d, m))
+               se, lower, upper, branching,
+               _reasons(res.x, _bounds(history), problem, lower, upper), branching_why)
+
+
+OPEN_ABOVE = ("the profile likelihood does not fall by the chi-square cut (3.84) above the "
+              "estimate within the optimiser's bounds: the data set no upper limit")
 
 
 def profile(history: History, result: Fit, which: Sequence[int] | None = None) -> Fit:
@@ -323,13 +525,15 @@ def profile(history: History, result: Fit, which: Sequence[int] | None = None) -
     x = np.log(np.maximum(result.params.vector(), np.exp(LOG_LO)))
     top = loglik(result.params, history)
     lower, upper = result.lower.copy(), result.upper.copy()
+    why = list(result.why or [""] * x.size)
     for k in range(x.size) if which is None else which:
         def drop(v: float, k: int = k) -> float:
             return 2 * (top - _profile_loglik(history, x, k, v)) - CHI2_95
         lo, hi = _side(drop, x[k], -1.0), _side(drop, x[k], 1.0)
         lower[k] = 0.0 if lo is None else np.exp(lo)
         upper[k] = np.nan if hi is None else np.exp(hi)
-    return replace(result, lower=lower, upper=upper)
+        why[k] = "" if hi is not None else OPEN_ABOVE
+    return replace(result, lower=lower, upper=upper, why=tuple(why))
 
 
 def _profile_loglik(history: History, x0: Array, k: int, value: float) -> float:

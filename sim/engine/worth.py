@@ -96,6 +96,9 @@ class TruceModel:
         self.excites, self.spoiler_beta = truce["excites"], truce["spoiler_beta"]
         self.spoilers = list(plan.scenario.spoilers)
         self.branching = self._branching()
+        # explosive: a spectral radius of at least 1 (the same for every offer and call)
+        self.explosive = len(self.names) == 0 or bool(
+            max(abs(np.linalg.eigvals(self.branching))) >= 1)
         self.shares: dict[int, np.ndarray] = {}  # staged effects' shares phi, per offer
 
     def _perceived_jump(self, k: int, j: int) -> float:
@@ -139,7 +142,7 @@ class TruceModel:
                 if r.perceived:
                     mu[:, i] += a * sum(b * self._perceived_jump(i, j)
                                         for j, b in enumerate(r.blame.get(s, [])))
-        if n == 0 or max(abs(np.linalg.eigvals(self.branching))) >= 1:
+        if self.explosive:
             return np.full_like(mu, np.inf)
         return np.linalg.solve(np.eye(n) - self.branching, mu.T).T
 

@@ -185,15 +185,13 @@ def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
     value of going on; otherwise nobody agrees and everyone gets its going-on value.
     """
     if rule is None or rule.weights is None:  # unanimity: the compiled loops, same values
-        v, status = _compiled(tab, d, delta, cost, eps, rule)
-        if status == 0:
-            return v
+        return _compiled(tab, d, delta, cost, eps, rule)[0]
     return reference(tab, d, delta, cost, eps, rule)
 
 
 def _compiled(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
               eps: np.ndarray, rule: Rule | None) -> tuple[np.ndarray, int]:
-    """:func:`kernels.solve` on the tables' stacked arrays (its status: 0 or a cycle)."""
+    """:func:`kernels.solve` on the tables' stacked arrays, and its status (0 or a cycle)."""
     from sim.engine.protocols import kernels  # numba loads with the first solve (kernels doc)
 
     n = len(tab.order)
@@ -213,7 +211,7 @@ def _per_party(x: np.ndarray | float, n: int) -> np.ndarray:
 def reference(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
               eps: np.ndarray, rule: Rule | None = None) -> np.ndarray:
     """:func:`stationary` in numpy over the scenarios: the definition the compiled loops
-    reproduce, and the solve for majority and weighted rules and when the choices cycle."""
+    reproduce, and the solve for majority and weighted rules."""
     n, s = len(tab.order), d.shape[0]
     v = np.repeat(d[None], n, axis=0)
     picks, settled = np.full((n, s), -2), False

@@ -5,9 +5,9 @@ ten or so array operations a round on arrays of a few thousand numbers, which le
 the time in numpy's per-call overhead (it was 45% of the flagship's run). This is the same
 backward induction as loops, compiled once per machine (``cache=True``), with the same
 floating-point operations in the same order, so its values are bit-identical to the
-reference's (``tests/test_protocols.py`` checks both on random tables). It covers unanimity,
-with or without ratification; when the choices cycle it says so and the reference, which
-averages over the period, takes over (rare), as it does for majority and weighted rules.
+reference's (``tests/test_kernels.py`` checks both on random tables). It covers unanimity,
+with or without ratification, and choices that cycle (the mean over the period, found by a
+hash of each cycle's choices); the reference solves majority and weighted rules.
 
 numba is imported here only: the engine imports this module the first time a replication
 solves, so commands that simulate nothing do not pay for it.
@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-CYCLED = -2  # the status when the choices cycle: the caller falls back to the reference
+CYCLED = -2  # the status when the choices cycle: V is then the mean over the period
 
 
 @njit(cache=True, nogil=True)
@@ -26,7 +26,7 @@ def solve(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled
           d: np.ndarray, delta: np.ndarray, cost: np.ndarray, eps: np.ndarray,
           max_cycles: int) -> tuple[np.ndarray, int]:  # pragma: no cover (compiled)
     """``V[i, s, k]`` as :func:`alternating.stationary` computes it, and a status (0, or
-    :data:`CYCLED` when the choices cycle and ``V`` is not the answer).
+    :data:`CYCLED` when the choices cycle and ``V`` is the mean over the period).
 
     ``us[i]`` is ``Tables.ordered[i]`` (parties x offers in i's order), ``ut[i]`` its
     transpose, ``r[i]`` and ``live[i]`` R in i's order and where it is positive; ``ruled``
@@ -38,13 +38,16 @@ def solve(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled
         v[i] = d
     picks = np.full((n, s), -2, dtype=np.int64)
     seen = [np.full((n, s), -3, dtype=np.int64)]  # typed by a first entry no choice equals
+    hashes = [np.int64(0)]
+    values = [v.copy()]  # values[k]: V when seen[k] was recorded (entry 0 a placeholder)
     thr = np.empty((s, n))
+    top = _suffix_max(r)
     settled = False
     for _ in range(max_cycles):
         before = picks.copy()
         for i in range(n):
             _thresholds(thr, d, delta, cost, v[(i + 1) % n])
-            _round(us[i], ut[i], r[i], live[i], ruled, i, thr, eps, v[i], picks[i])
+            _round(us[i], ut[i], r[i], top[i], live[i], ruled, i, thr, eps, v[i], picks[i])
         if np.array_equal(picks, before):
             if settled:
                 break
@@ -52,11 +55,43 @@ def solve(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled
             settled = True
             continue
         settled = False
-        for old in seen:
-            if np.array_equal(old, picks):
-                return v, CYCLED
+        h = _hash(picks)
+        for k in range(1, len(seen)):
+            if hashes[k] == h and np.array_equal(seen[k], picks):
+                return _period_mean(values, k), CYCLED
         seen.append(picks.copy())
+        hashes.append(h)
+        values.append(v.copy())
     return v, 0
+
+
+@njit(cache=True, nogil=True)
+def _hash(picks: np.ndarray) -> np.int64:  # pragma: no cover (compiled)
+    """FNV-1a over the choices: a cheap key, equal choices equal keys (then compared whole)."""
+    h = np.int64(-3750763034362895579)
+    for x in picks.ravel():
+        h = (h ^ np.int64(x + 3)) * np.int64(1099511628211)
+    return h
+
+
+@njit(cache=True, nogil=True)
+def _period_mean(values: list[np.ndarray], start: int) -> np.ndarray:  # pragma: no cover
+    """The mean of ``values[start:]`` as numpy's ``mean(axis=0)`` adds them: in order, from
+    the first, then divided by their number."""
+    out = values[start].copy()
+    for k in range(start + 1, len(values)):
+        out += values[k]
+    return out / float(len(values) - start)
+
+
+@njit(cache=True, nogil=True)
+def _suffix_max(r: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
+    """``top[i, f] = max(r[i, f:])``: the most any later offer in i's order can be ratified."""
+    top = r.copy()
+    for i in range(r.shape[0]):
+        for f in range(r.shape[1] - 2, -1, -1):
+            top[i, f] = max(top[i, f], top[i, f + 1])
+    return top
 
 
 @njit(cache=True, nogil=True)
@@ -71,13 +106,13 @@ def _thresholds(thr: np.ndarray, d: np.ndarray, delta: np.ndarray, cost: np.ndar
 
 
 @njit(cache=True, nogil=True)
-def _round(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled: bool,
-           i: int, thr: np.ndarray, eps: np.ndarray, vi: np.ndarray,
+def _round(us: np.ndarray, ut: np.ndarray, r: np.ndarray, top: np.ndarray, live: np.ndarray,
+           ruled: bool, i: int, thr: np.ndarray, eps: np.ndarray, vi: np.ndarray,
            picks: np.ndarray) -> None:  # pragma: no cover (compiled)
     """One round, i proposing, in every scenario: writes ``vi`` and ``picks``."""
     s, n = thr.shape
     for a in range(s):
-        first = _choice(us, r, live, ruled, i, thr[a], eps)
+        first = _choice(us, r, top, live, ruled, i, thr[a], eps)
         agree = first >= 0 and us[i, first] >= thr[a, i] - eps[i]
         if agree and ruled:
             rf = r[first]
@@ -93,14 +128,24 @@ def _round(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, rule
 
 
 @njit(cache=True, nogil=True)
-def _choice(us: np.ndarray, r: np.ndarray, live: np.ndarray, ruled: bool, i: int,
-            t: np.ndarray, eps: np.ndarray) -> int:  # pragma: no cover (compiled)
+def _choice(us: np.ndarray, r: np.ndarray, top: np.ndarray, live: np.ndarray, ruled: bool,
+            i: int, t: np.ndarray, eps: np.ndarray) -> int:  # pragma: no cover (compiled)
     """The offer i puts in one scenario (-1: none every responder accepts). Without a rule,
     the first in i's order that every responder accepts; with one, among the offers that
-    pass, the first maximising ``R (u_i - t_i)`` (numpy's argmax over a -inf-masked score)."""
+    pass, the first maximising ``R (u_i - t_i)`` (numpy's argmax over a -inf-masked score).
+
+    With a rule the scan stops once no later offer can beat the best so far: i's order
+    lists offers by ``u_i`` falling, so a later offer scores at most ``top (u_i - t_i)``
+    (``top`` the largest R still to come) while that gain is positive, and less than zero
+    after; rounding is monotone, so the bound holds for the computed scores too, and a tie
+    goes to the earlier offer anyway."""
     n, f_count = us.shape
     best, first, first_ok = -np.inf, -1, False
     for f in range(f_count):
+        if ruled and first_ok and best >= 0.0:
+            gain = us[i, f] - t[i]
+            if gain < 0.0 or top[f] * gain <= best:
+                break
         ok = live[f] or not ruled
         for j in range(n):
             if ok and j != i and us[j, f] < t[j] - eps[j]:

@@ -111,8 +111,15 @@ def _round(us: np.ndarray, ut: np.ndarray, r: np.ndarray, top: np.ndarray, live:
            picks: np.ndarray) -> None:  # pragma: no cover (compiled)
     """One round, i proposing, in every scenario: writes ``vi`` and ``picks``."""
     s, n = thr.shape
+    low = np.empty(n)  # each responder's lowest acceptable utility, u_j >= t_j - eps_j
     for a in range(s):
-        first = _choice(us, r, top, live, ruled, i, thr[a], eps)
+        for j in range(n):
+            low[j] = thr[a, j] - eps[j]
+        low[i] = -np.inf  # i votes for its own offer
+        if ruled:
+            first = _best(ut, r, top, live, i, thr[a, i], low)
+        else:
+            first = _first(ut, low)
         agree = first >= 0 and us[i, first] >= thr[a, i] - eps[i]
         if agree and ruled:
             rf = r[first]
@@ -128,36 +135,44 @@ def _round(us: np.ndarray, ut: np.ndarray, r: np.ndarray, top: np.ndarray, live:
 
 
 @njit(cache=True, nogil=True)
-def _choice(us: np.ndarray, r: np.ndarray, top: np.ndarray, live: np.ndarray, ruled: bool,
-            i: int, t: np.ndarray, eps: np.ndarray) -> int:  # pragma: no cover (compiled)
-    """The offer i puts in one scenario (-1: none every responder accepts). Without a rule,
-    the first in i's order that every responder accepts; with one, among the offers that
-    pass, the first maximising ``R (u_i - t_i)`` (numpy's argmax over a -inf-masked score).
+def _passes(ut: np.ndarray, f: int, low: np.ndarray) -> bool:  # pragma: no cover
+    """Every responder accepts offer f (the proposer's ``low`` is -inf)."""
+    for j in range(ut.shape[1]):
+        if ut[f, j] < low[j]:
+            return False
+    return True
 
-    With a rule the scan stops once no later offer can beat the best so far: i's order
-    lists offers by ``u_i`` falling, so a later offer scores at most ``top (u_i - t_i)``
-    (``top`` the largest R still to come) while that gain is positive, and less than zero
-    after; rounding is monotone, so the bound holds for the computed scores too, and a tie
-    goes to the earlier offer anyway."""
-    n, f_count = us.shape
-    best, first, first_ok = -np.inf, -1, False
-    for f in range(f_count):
-        if ruled and first_ok and best >= 0.0:
-            gain = us[i, f] - t[i]
-            if gain < 0.0 or top[f] * gain <= best:
-                break
-        ok = live[f] or not ruled
-        for j in range(n):
-            if ok and j != i and us[j, f] < t[j] - eps[j]:
-                ok = False
-        if not ruled:
-            if ok:
-                return f
-            continue
-        score = r[f] * (us[i, f] - t[i]) if ok else -np.inf
-        if f == 0 or score > best:
-            best, first, first_ok = score, f, ok
-    return first if first_ok else -1
+
+@njit(cache=True, nogil=True)
+def _first(ut: np.ndarray, low: np.ndarray) -> int:  # pragma: no cover (compiled)
+    """Without a rule: the first offer in i's order that every responder accepts (-1: none)."""
+    for f in range(ut.shape[0]):
+        if _passes(ut, f, low):
+            return f
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def _best(ut: np.ndarray, r: np.ndarray, top: np.ndarray, live: np.ndarray, i: int,
+          ti: float, low: np.ndarray) -> int:  # pragma: no cover (compiled)
+    """With a rule: among the offers that pass, the first maximising ``R (u_i - t_i)``
+    (numpy's argmax over a -inf-masked score; -1 when none passes).
+
+    The scan stops once no later offer can beat the best so far: i's order lists offers by
+    ``u_i`` falling, so a later offer scores at most ``top (u_i - t_i)`` (``top`` the largest
+    R still to come) while that gain is positive, and less than zero after; rounding is
+    monotone, so the bound holds for the computed scores too, and a tie goes to the earlier
+    offer anyway."""
+    best, first = -np.inf, -1
+    for f in range(ut.shape[0]):
+        gain = ut[f, i] - ti
+        if first >= 0 and best >= 0.0 and (gain < 0.0 or top[f] * gain <= best):
+            break
+        if live[f] and _passes(ut, f, low):
+            score = r[f] * gain
+            if first < 0 or score > best:
+                best, first = score, f
+    return first
 
 
 @njit(cache=True, nogil=True)

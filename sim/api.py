@@ -34,6 +34,7 @@ from sim.output.results import (
 from sim.output.tornado import TornadoResult
 from sim.running import estimate
 from sim.running.executor import Executor, command_scope
+from sim.running.precision import Stopping
 from sim.running.runner import DEFAULT_CHUNK, plan_for
 from sim.running.workers import default_workers
 from sim.scenario import Scenario, budgets, shipped
@@ -329,22 +330,32 @@ def resume_compare(folder: str | Path, scenarios: Any = None, variants: Any = No
         ScenarioError: a stored scenario no longer validates.
     """
     job = cmp.reopen(Path(folder))
-    _agree(job.folder.path, {"runs": runs, "seed": seed, "precision": precision, "out": out},
+    found = job.folder
+    assert found is not None
+    _agree(found.path, {"runs": runs, "seed": seed, "precision": precision, "out": out},
            {"runs": job.runs, "seed": job.seed, "precision": job.precision,
-            "out": job.folder.final})
+            "out": found.final})
     if scenarios is not None or variants:
         items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else scenarios
         given = cmp.arms(list(items or []), cmp.variants(variants))
         if [(a.label, a.text) for a in given] != [(a.label, a.text) for a in job.arms]:
             raise UsageError(f"the scenarios given are not the ones the interrupted compare "
-                             f"ran (stored in {job.folder.path}); <<resume>> needs none")
+                             f"ran (stored in {found.path}); <<resume>> needs none")
     return job
+
+
+def first_tasks(job: Any) -> int:
+    """The chunks of a compare's first batch: more workers than these would have nothing
+    to do."""
+    first = Stopping(job.precision, job.runs).first_batch()
+    return -(-first // DEFAULT_CHUNK)
 
 
 def kept_chunks(job: Any) -> int:
     """Replications an interrupted compare has already, over all its arms (verified)."""
     from sim.store import arms_stored
 
+    assert job.folder is not None
     found = arms_stored(job.folder.path, DEFAULT_CHUNK, job.runs, len(job.arms))
     return sum(rows_of(d, DEFAULT_CHUNK, job.runs) for d in found)
 
@@ -377,10 +388,9 @@ def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
 def run_time(prep: Prepared) -> str:
     """What ``prep``'s replications imply in time, from a pilot of its first replications
     (empty for a job of a few seconds): ``2,000 replications: about 45 s on 2 workers``."""
-    o = prep.options
-    per_run = estimate.per_replication(plan_for(prep.model, o.seed), o.runs)
-    return estimate.note(f"{o.runs:,} replications", estimate.seconds(o.runs, per_run,
-                                                                       o.workers),
+    o, left = prep.options, prep.options.runs - prep.kept
+    per_run = estimate.per_replication(plan_for(prep.model, o.seed), left)
+    return estimate.note(f"{left:,} replications", estimate.seconds(left, per_run, o.workers),
                          o.workers, at_most=o.precision is not None)
 
 
@@ -667,6 +677,9 @@ def verify(folder: str | Path) -> dict[str, Any]:
     from sim.operations import verification
 
     folder = Path(folder)
+    partial = folder.with_name(folder.name + PARTIAL)
+    if not folder.is_dir() and partial.is_dir():
+        folder = partial  # an interrupted run or compare, named by its final name
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
     return verification.verify(folder)

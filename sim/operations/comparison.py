@@ -378,15 +378,15 @@ def request(arms: list[Arm], runs: int, seed: int, precision: float | None,
 
 @dataclass
 class Resumed:
-    """An interrupted compare, as it was asked: its arms (scenarios loaded from the stored
-    texts), replications, seed, precision target, plots and folder."""
+    """A compare with a folder, as it was asked (for an interrupted one: its arms loaded
+    from the stored texts): arms, replications, seed, precision target, plots, folder."""
 
     arms: list[Arm]
     runs: int
     seed: int
     precision: float | None
     plots: bool
-    folder: Folder
+    folder: Folder | None  # None: a compare kept in memory
 
 
 def reopen(given: Path) -> Resumed:

@@ -278,7 +278,7 @@ def test_a_run_stopped_by_sigint_resumes_to_the_uninterrupted_records(tmp_path: 
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert f"negsim run --resume r.partial" in err
+    assert "negsim run --resume r.partial" in err
     kept = len(list(chunks.glob("*.chunk.json")))
     assert 3 <= kept < 120
     result = invoke("run", "--resume", tmp_path / "r.partial")

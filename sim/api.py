@@ -34,10 +34,19 @@ from sim.output.results import (
 from sim.output.tornado import TornadoResult
 from sim.running import estimate
 from sim.running.executor import Executor, command_scope
+from sim.running.precision import Stopping
 from sim.running.runner import DEFAULT_CHUNK, plan_for
 from sim.running.workers import default_workers
 from sim.scenario import Scenario, budgets, shipped
-from sim.scenario.inputs import Overrides, ScenarioLike, as_mapping, count, defaults, resolve
+from sim.scenario.inputs import (
+    Overrides,
+    ScenarioLike,
+    as_mapping,
+    assignments,
+    count,
+    defaults,
+    resolve,
+)
 from sim.store import (
     PARTIAL,
     Folder,
@@ -45,6 +54,8 @@ from sim.store import (
     kind_of,
     record_written,
     refuse_existing,
+    rows_of,
+    stored,
     timestamped,
 )
 
@@ -52,10 +63,12 @@ RESULTS = Path("results")  # where commands write when no folder is named
 STORY_LIMIT = 20_000  # a trace keeps the first and last 10,000 entries of a story
 
 
-def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None,
-        workers: int = 1, overrides: Overrides = None, precision: float | None = None,
-        out: str | Path | None = None, plots: bool = True, dask: str | None = None,
-        progress: Callable[[int], None] | None = None, fresh_name: bool = False) -> RunResult:
+def run(scenario: ScenarioLike | None = None, runs: int | None = None,
+        seed: int | None = None, workers: int = 1, overrides: Overrides = None,
+        precision: float | None = None, out: str | Path | None = None,
+        plots: bool | None = None, dask: str | None = None,
+        progress: Callable[[int], None] | None = None, fresh_name: bool = False,
+        resume: str | Path | None = None) -> RunResult:
     """Run a scenario many times (``negsim run`` is this function with a progress bar).
 
     Args:
@@ -69,20 +82,33 @@ def run(scenario: ScenarioLike, runs: int | None = None, seed: int | None = None
         precision: stop once every outcome's 95% half-width is at most this
             (:mod:`sim.running.precision`).
         out: write a run folder here (default: keep everything in memory).
-        plots: write PNG plots into the folder.
+        plots: write PNG plots into the folder (default: yes; a resume: as first asked).
         dask: ``local`` or a Dask scheduler's address: run the replications there.
         progress: called with the number of replications finished, as they finish.
         fresh_name: ``out`` is a proposed name; take ``out-2``, ... if it is taken.
+        resume: an interrupted run's folder (``NAME.partial``, or ``NAME``) to finish: its
+            verified chunks are kept, the rest run, and the result equals an uninterrupted
+            run's. Only ``workers``, ``dask``, ``plots`` and ``progress`` may be given with it
+            (the others, if given, must equal the stored request).
 
     Returns:
         The run's summary, its records, DataFrames and plotting methods.
 
     Raises:
         ScenarioError: the scenario or an override is not valid.
-        UsageError: ``out`` exists already, or an argument is out of range.
+        UsageError: ``out`` exists already, an argument is out of range, or (with
+            ``resume``) differs from the interrupted run's.
+        DamagedFile: a stored chunk of ``resume`` is damaged or stray (named).
     """
-    model, text, _ = resolve(scenario, overrides)
-    opts = run_op.options(model, runs, seed, workers, precision, out, plots, dask, fresh_name)
+    if resume is not None:
+        prep = resume_run(resume, scenario, overrides, runs, seed, precision, workers, dask,
+                          plots, out)
+        return execute(prep.model, prep.text, prep.options, progress, prep.folder)
+    if scenario is None:
+        raise UsageError("run needs a scenario (or <<resume>> FOLDER)")
+    model, text, source = resolve(scenario, overrides)
+    opts = run_op.options(model, runs, seed, workers, precision, out, plots is not False, dask,
+                          fresh_name, source, tuple(assignments(overrides, "overrides")))
     return execute(model, text, opts, progress)
 
 
@@ -95,6 +121,8 @@ class Prepared:
     text: str
     options: RunOptions
     note: str = ""
+    folder: Folder | None = None  # a resumed run's folder
+    kept: int = 0  # replications a resumed run has already (verified)
 
 
 def prepare(scenario: ScenarioLike, overrides: Overrides = None, runs: int | None = None,
@@ -109,34 +137,81 @@ def prepare(scenario: ScenarioLike, overrides: Overrides = None, runs: int | Non
         UsageError: an argument out of range (replications before anything is loaded).
     """
     budgets.check_runs(runs or 0)
-    model, text, _ = resolve(scenario, overrides)
+    model, text, source = resolve(scenario, overrides)
     folder = Path(out) if out else timestamped(RESULTS, model.name)
     opts = run_op.options(model, runs, seed, 1, precision, folder, plots, dask,
-                          fresh_name=out is None)
+                          fresh_name=out is None, source=source,
+                          overrides=tuple(assignments(overrides, "overrides")))
     budgets.check_runs(opts.runs)
     w, note = workers_note(workers, run_op.first_tasks(model, opts))
     return Prepared(model, text, dataclasses.replace(opts, workers=w), note)
 
 
 def execute(scenario: Scenario, text: str, opts: RunOptions,
-            progress: Callable[[int], None] | None = None) -> RunResult:
+            progress: Callable[[int], None] | None = None,
+            resumed: Folder | None = None) -> RunResult:
     """Run a resolved scenario with its options (see :func:`run`); plots are written into
-    the folder before it is renamed complete.
+    the folder before it is renamed complete. ``resumed``: an interrupted run's folder
+    (:func:`resume_run`) to finish.
 
     Raises:
         UsageError: more replications than the budget allows (checked before any work).
     """
     extras = writers.run_files if opts.make_plots else None
     with command_scope():  # one local Dask cluster for every batch
-        return RunResult.of(run_op.execute(scenario, text, opts, progress, extras))
+        return RunResult.of(run_op.execute(scenario, text, opts, progress, extras, resumed))
 
 
-def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
+def resume_run(folder: str | Path, scenario: ScenarioLike | None = None,
+               overrides: Overrides = None, runs: int | None = None, seed: int | None = None,
+               precision: float | None = None, workers: int | None = None,
+               dask: str | None = None, plots: bool | None = None,
+               out: str | Path | None = None) -> Prepared:
+    """An interrupted run (``negsim run --resume``) as it was asked, its stored chunks
+    verified; the other arguments, when given, must agree with the stored request.
+
+    Raises:
+        UsageError: no interrupted run there, or an argument that differs from its request.
+        DamagedFile: a stored chunk or the request is damaged or stray (named).
+    """
+    model, text, opts, found = run_op.reopen(Path(folder), 1, dask, plots)
+    _agree(found.path, {"runs": runs, "seed": seed, "precision": precision, "out": out},
+           {"runs": opts.runs, "seed": opts.seed, "precision": opts.precision,
+            "out": opts.out})
+    if scenario is not None and resolve(scenario, overrides)[1] != text:
+        raise UsageError(f"the scenario given (with its <<overrides>>) is not the one the "
+                         f"interrupted run ran (stored in {found.path}); <<resume>> needs "
+                         "no scenario")
+    if scenario is None and overrides and tuple(assignments(overrides, "overrides")
+                                                ) != opts.overrides:
+        raise UsageError(f"<<overrides>> {', '.join(assignments(overrides, 'overrides'))} "
+                         f"differ from the interrupted run's "
+                         f"({', '.join(opts.overrides) or 'none'}); <<resume>> continues it "
+                         "as it was asked")
+    kept = rows_of(stored(found.path, opts.chunk, opts.runs), opts.chunk, opts.runs)
+    w, note = workers_note(workers, run_op.first_tasks(model, opts, opts.chunk))
+    return Prepared(model, text, dataclasses.replace(opts, workers=w), note, found, kept)
+
+
+def _agree(where: Path, given: Mapping[str, Any], asked: Mapping[str, Any]) -> None:
+    """Refuse an argument given with a resume that differs from the stored request."""
+    for name, value in given.items():
+        if value is None:
+            continue
+        same = (Path(value) == Path(asked[name]) if name == "out" else value == asked[name])
+        if not same:
+            raise UsageError(f"<<{name}>> {value}: the interrupted job in {where} was asked "
+                             f"for {asked[name]}; <<resume>> continues it as it was asked "
+                             f"(leave <<{name}>> out)")
+
+
+def compare(scenarios: ScenarioLike | Sequence[ScenarioLike] | None = None,
             variants: Sequence[Overrides] | Mapping[str, Any] | str | None = None,
             runs: int | None = None, seed: int | None = None, workers: int = 1,
             precision: float | None = None, out: str | Path | None = None,
-            plots: bool = True, progress: Callable[[int], None] | None = None,
-            fresh_name: bool = False, dask: str | None = None) -> CompareResult:
+            plots: bool | None = None, progress: Callable[[int], None] | None = None,
+            fresh_name: bool = False, dask: str | None = None,
+            resume: str | Path | None = None) -> CompareResult:
     """Compare scenarios on common random numbers; the first is the baseline.
 
     Args:
@@ -148,50 +223,141 @@ def compare(scenarios: ScenarioLike | Sequence[ScenarioLike],
             several arms.
         runs, seed, workers, precision: as for :func:`run` (the first scenario's defaults).
         out: write a compare folder here (default: keep the result in memory).
-        plots: write PNG plots into the folder.
+        plots: write PNG plots into the folder (default: yes; a resume: as first asked).
         progress: called with the number of replications finished, as they finish.
         fresh_name: ``out`` is a proposed name; take ``out-2``, ... if it is taken.
         dask: ``local`` or a Dask scheduler's address: run the replications there.
+        resume: an interrupted compare's folder (``NAME.partial``, or ``NAME``) to finish:
+            its verified chunks are kept, the rest run, and the result equals an
+            uninterrupted compare's. Only ``workers``, ``dask``, ``plots`` and ``progress``
+            may be given with it (the others, if given, must equal the stored request).
 
     Raises:
         ScenarioError: a scenario or a variant is not valid.
-        UsageError: fewer than two arms, a mix of folders and scenarios, or a RunResult
-            kept only in memory.
+        UsageError: fewer than two arms, a mix of folders and scenarios, a RunResult
+            kept only in memory, or (with ``resume``) an argument that differs from the
+            interrupted compare's.
+        DamagedFile: a stored chunk of ``resume`` is damaged or stray (named).
     """
+    if resume is not None:
+        job = resume_compare(resume, scenarios, variants, runs, seed, precision, out)
+        return _simulated(job, workers, dask, job.plots if plots is None else plots, progress)
+    if scenarios is None:
+        raise UsageError("compare needs scenarios (or <<resume>> FOLDER)")
     items = [_stored(x) for x in ([scenarios] if isinstance(scenarios, str | Path | Scenario
                                                               | RunResult) else scenarios)]
     changes = cmp.variants(variants)
+    if items and all(cmp.is_folder(x) for x in items):
+        if changes:
+            raise UsageError("<<vs>> apply to a scenario, not to stored run folders")
+        return _of_folders([str(x) for x in items], out, fresh_name, plots is not False)
+    arms = cmp.arms(items, changes)
+    assert arms[0].model is not None
+    n, s = defaults(arms[0].model, runs, seed, least_runs=2)
+    folder = Folder(Path(out), "compare", unique=fresh_name) if out is not None else None
+    job = cmp.Resumed(arms, n, s, precision, plots is not False, folder)
+    if folder is not None:
+        try:
+            folder.write_request(cmp.request(arms, n, s, precision, job.plots))
+        except NegsimError as exc:
+            raise _unfinished(exc, folder) from None
+    return _simulated(job, workers, dask, job.plots, progress)
+
+
+def _of_folders(items: list[str], out: str | Path | None, fresh_name: bool,
+                plots: bool) -> CompareResult:
+    """Stored run folders compared as they are (nothing runs, so nothing is kept on a
+    failure: the folder is removed)."""
     folder = Folder(Path(out), "compare", unique=fresh_name) if out is not None else None
     try:
-        if items and all(cmp.is_folder(x) for x in items):
-            if changes:
-                raise UsageError("<<vs>> apply to a scenario, not to stored run folders")
-            arms, result = cmp.compare_folders([str(x) for x in items])
-        else:
-            arms = cmp.arms(items, changes)
-            assert arms[0].model is not None
-            n, s = defaults(arms[0].model, runs, seed, least_runs=2)
-            with command_scope():  # one local Dask cluster for every arm and batch
-                result = cmp.run_comparison(arms, n, s,
-                                            Executor(count("workers", workers, 1), dask),
-                                            precision, progress)
-        saved = None
-        if folder is not None:
-            saved = cmp.save(arms, result, folder,
-                             writers.compare_files if plots else None)
+        arms, result = cmp.compare_folders(items)
+        saved = (cmp.save(arms, result, folder, writers.compare_files if plots else None)
+                 if folder is not None else None)
     except (NegsimError, KeyboardInterrupt) as exc:
         if folder is None:
             raise
-        folder.abandon("failed")  # a compare keeps no chunks: nothing is left behind
-        if isinstance(exc, StorageError) and not isinstance(exc, DamagedFile):
-            # a full disk or an I/O error: say that the replications that ran are lost
-            raise type(exc)(f"{exc.template}; nothing was kept: {folder.path} was removed, "
-                            f"so the same <<out>> is free") from None
-        if isinstance(exc, KeyboardInterrupt):
-            raise Interrupted(f"interrupted; nothing was kept ({folder.path} was removed, so "
-                              "the same <<out>> is free)") from None
-        raise
+        raise _unfinished(exc, folder) from None
     return CompareResult(result, cmp.pairs(arms), saved)
+
+
+def _simulated(job: Any, workers: int, dask: str | None, plots: bool,
+               progress: Callable[[int], None] | None) -> CompareResult:
+    """Run a compare's arms (a new one, or an interrupted one resumed), its chunks kept in
+    its folder as they finish, and save it."""
+    folder = job.folder
+    try:
+        with command_scope():  # one local Dask cluster for every arm and batch
+            result = cmp.run_comparison(job.arms, job.runs, job.seed,
+                                        Executor(count("workers", workers, 1), dask),
+                                        job.precision, progress, folder)
+        saved = None
+        if folder is not None:
+            saved = cmp.save(job.arms, result, folder, writers.compare_files if plots else None)
+    except (NegsimError, KeyboardInterrupt) as exc:
+        if folder is None:
+            raise
+        raise _unfinished(exc, folder) from None
+    return CompareResult(result, cmp.pairs(job.arms), saved)
+
+
+def _unfinished(exc: BaseException, folder: Folder) -> BaseException:
+    """A compare stopped by ``exc``: its finished chunks kept (resumable), or, with none,
+    its folder removed so the same ``out`` is free; the error to raise says which."""
+    stopped = isinstance(exc, KeyboardInterrupt)
+    folder.abandon("interrupted" if stopped else f"failed: {exc}")
+    lost = isinstance(exc, StorageError) and not isinstance(exc, DamagedFile)
+    if not (stopped or lost):
+        return exc
+    if folder.path.exists():
+        tail = (f"the finished chunks are kept in {folder.path}: negsim compare --resume "
+                f"{folder.path} continues it")
+    else:
+        tail = f"nothing was kept: {folder.path} was removed, so the same <<out>> is free"
+    if isinstance(exc, NegsimError):
+        return type(exc)(f"{exc.template}; {tail}")
+    return Interrupted(f"interrupted; {tail}")
+
+
+def resume_compare(folder: str | Path, scenarios: Any = None, variants: Any = None,
+                   runs: int | None = None, seed: int | None = None,
+                   precision: float | None = None, out: str | Path | None = None) -> Any:
+    """An interrupted compare (``negsim compare --resume``) as it was asked, its stored
+    chunks verified; the other arguments, when given, must agree with the stored request.
+
+    Raises:
+        UsageError: no interrupted compare there, or an argument that differs from it.
+        DamagedFile: a stored chunk or the request is damaged or stray (named).
+        ScenarioError: a stored scenario no longer validates.
+    """
+    job = cmp.reopen(Path(folder))
+    found = job.folder
+    assert found is not None
+    _agree(found.path, {"runs": runs, "seed": seed, "precision": precision, "out": out},
+           {"runs": job.runs, "seed": job.seed, "precision": job.precision,
+            "out": found.final})
+    if scenarios is not None or variants:
+        items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else scenarios
+        given = cmp.arms(list(items or []), cmp.variants(variants))
+        if [(a.label, a.text) for a in given] != [(a.label, a.text) for a in job.arms]:
+            raise UsageError(f"the scenarios given are not the ones the interrupted compare "
+                             f"ran (stored in {found.path}); <<resume>> needs none")
+    return job
+
+
+def first_tasks(job: Any) -> int:
+    """The chunks of a compare's first batch: more workers than these would have nothing
+    to do."""
+    first = Stopping(job.precision, job.runs).first_batch()
+    return -(-first // DEFAULT_CHUNK)
+
+
+def kept_chunks(job: Any) -> int:
+    """Replications an interrupted compare has already, over all its arms (verified)."""
+    from sim.store import arms_stored
+
+    assert job.folder is not None
+    found = arms_stored(job.folder.path, DEFAULT_CHUNK, job.runs, len(job.arms))
+    return sum(rows_of(d, DEFAULT_CHUNK, job.runs) for d in found)
 
 
 def _stored(item: Any) -> Any:
@@ -222,10 +388,9 @@ def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
 def run_time(prep: Prepared) -> str:
     """What ``prep``'s replications imply in time, from a pilot of its first replications
     (empty for a job of a few seconds): ``2,000 replications: about 45 s on 2 workers``."""
-    o = prep.options
-    per_run = estimate.per_replication(plan_for(prep.model, o.seed), o.runs)
-    return estimate.note(f"{o.runs:,} replications", estimate.seconds(o.runs, per_run,
-                                                                       o.workers),
+    o, left = prep.options, prep.options.runs - prep.kept
+    per_run = estimate.per_replication(plan_for(prep.model, o.seed), left)
+    return estimate.note(f"{left:,} replications", estimate.seconds(left, per_run, o.workers),
                          o.workers, at_most=o.precision is not None)
 
 
@@ -512,6 +677,9 @@ def verify(folder: str | Path) -> dict[str, Any]:
     from sim.operations import verification
 
     folder = Path(folder)
+    partial = folder.with_name(folder.name + PARTIAL)
+    if not folder.is_dir() and partial.is_dir():
+        folder = partial  # an interrupted run or compare, named by its final name
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder; expected a negsim run, compare or sweep folder")
     return verification.verify(folder)

@@ -245,12 +245,16 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
 @_set_option
 @click.option("--out", type=_OUT, default=None,
               help="Run folder to write (default: results/NAME-YYYYmmdd-HHMMSS).")
+@click.option("--resume", "resume_dir", type=_Named(path_type=Path), default=None,
+              help="Finish an interrupted run (its NAME.partial folder, or NAME): finished "
+              "chunks are verified and kept, the rest run.")
 @click.option("--json", "as_json", is_flag=True, help="Print summary.json on stdout.")
-@click.option("--plots/--no-plots", default=True, help="Write PNG plots in the run folder.")
+@click.option("--plots/--no-plots", default=None,
+              help="Write PNG plots in the run folder (default: yes; a resume: as first asked).")
 @_handle_errors
 def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: int | None,
         dask_address: str | None, precision: float | None, assignments: tuple[str, ...],
-        out: Path | None, as_json: bool, plots: bool) -> None:
+        resume_dir: Path | None, out: Path | None, as_json: bool, plots: bool | None) -> None:
     """Run SCENARIO many times and report the distribution of outcomes.
 
     SCENARIO is a YAML file or the name of a shipped scenario; without SCENARIO, list the
@@ -262,11 +266,19 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
       negsim run scenarios/kerry_moscow_2016.yaml -n 5000 --seed 7
       negsim run scenarios/kerry_moscow_2016.yaml --precision 0.01 -n 50000
       negsim run scenarios/kerry_moscow_2016.yaml --set actors.russia.leverage.assad=0.9
+      negsim run --resume results/kerry_moscow_2016-20261125-101500.partial
     """
     from sim import api  # matplotlib and pyarrow load only when running
     from sim.output import render
 
-    if scenario_file is None:
+    if resume_dir is not None:
+        prep = api.resume_run(resume_dir, _scenario_arg(scenario_file) if scenario_file else None,
+                              list(assignments) or None, runs, seed, precision, workers,
+                              dask_address, plots, out)
+        click.echo(f"resuming {for_terminal(prep.folder.path if prep.folder else resume_dir)}: "
+                   f"{prep.kept:,} of {prep.options.runs:,} replications already done",
+                   err=True)
+    elif scenario_file is None:
         shipped = api.shipped_scenarios()
         if not shipped:
             raise UsageError("give a SCENARIO file; this installation ships no scenarios")
@@ -276,12 +288,13 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         for name, title in shipped:
             click.echo(f"{for_terminal(name):34s} {for_terminal(title)}")
         return
-    prep = api.prepare(_scenario_arg(scenario_file), list(assignments), runs, seed, workers,
-                       precision, out, plots, dask_address)
+    else:
+        prep = api.prepare(_scenario_arg(scenario_file), list(assignments), runs, seed,
+                           workers, precision, out, plots is not False, dask_address)
     _note(prep.note)
     _note(api.run_time(prep))
     result = _with_progress(prep.options.runs, lambda tick: api.execute(
-        prep.model, prep.text, prep.options, tick))
+        prep.model, prep.text, prep.options, tick, prep.folder))
     if as_json:
         click.echo(api.to_json({**result.summary, "folder": str(result.folder)}))
         return
@@ -377,7 +390,7 @@ class _Lines:
 
 
 @main.command()
-@click.argument("inputs", nargs=-1, required=True, type=_Named(),
+@click.argument("inputs", nargs=-1, type=_Named(),
                 metavar="A B [C ...] | A --vs PATH=VALUE | RUN_DIR RUN_DIR")
 @click.option("--vs", "variants", multiple=True, metavar="PATH=VALUE",
               help="Compare the first scenario with a copy changed by PATH=VALUE (repeatable; "
@@ -393,14 +406,18 @@ class _Lines:
               help="Stop once every paired difference's 95% half-width is at most this.")
 @click.option("--out", type=_OUT, default=None,
               help="Compare folder to write (default: results/compare-YYYYmmdd-HHMMSS).")
+@click.option("--resume", "resume_dir", type=_Named(path_type=Path), default=None,
+              help="Finish an interrupted compare (its NAME.partial folder, or NAME): "
+              "finished chunks are verified and kept, the rest run.")
 @click.option("--json", "as_json", is_flag=True, help="Print compare.json on stdout.")
-@click.option("--plots/--no-plots", default=True, help="Write PNG plots.")
+@click.option("--plots/--no-plots", default=None,
+              help="Write PNG plots (default: yes; a resume: as first asked).")
 @_force_option
 @_handle_errors
 def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None,
             seed: int | None, workers: int | None, dask_address: str | None,
-            precision: float | None, out: Path | None, as_json: bool, plots: bool,
-            force: bool) -> None:
+            precision: float | None, out: Path | None, resume_dir: Path | None,
+            as_json: bool, plots: bool | None, force: bool) -> None:
     """Compare scenarios on common random numbers; the first is the baseline.
 
     Each replication i of every scenario uses the same random streams, so differences are
@@ -414,9 +431,57 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         scenarios/generous_carrot.yaml
       negsim compare scenarios/kerry_moscow_2016.yaml --vs actors.russia.leverage.assad=0.9
       negsim compare results/run-a results/run-b
+      negsim compare --resume results/compare-20261125-102000.partial
     """
     from sim import api
     from sim.output import render
+
+    if resume_dir is not None:
+        outcome = _resume_compare(resume_dir, inputs, variants, runs, seed, workers,
+                                  dask_address, precision, out, plots)
+    else:
+        outcome = _new_compare(inputs, variants, runs, seed, workers, dask_address, precision,
+                               out, plots, force)
+    result, folder = outcome.data, outcome.folder
+    if as_json:
+        click.echo(api.to_json({**result, "folder": str(folder)}))
+        return
+    console = Console()
+    for table in render.compare_tables(result, console.width):
+        console.print(table)
+    console.print(result["family"]["text"])
+    if "precision" in result:
+        console.print(render.precision_line(result, "half-width of a paired difference"))
+    console.print("gain (pairing gain) = variance of an unpaired difference / variance of the "
+                  "paired one")
+    console.print(f"compare folder: {for_rich(folder)}")
+
+
+def _resume_compare(resume_dir: Path, inputs: tuple[str, ...], variants: tuple[str, ...],
+                    runs: int | None, seed: int | None, workers: int | None,
+                    dask_address: str | None, precision: float | None, out: Path | None,
+                    plots: bool | None) -> Any:
+    """``compare --resume``: the interrupted compare as it was asked, only what is missing
+    run."""
+    from sim import api
+
+    job = api.resume_compare(resume_dir, [_scenario_arg(p) for p in inputs] or None,
+                             [[v] for v in variants] or None, runs, seed, precision, out)
+    kept, total = api.kept_chunks(job), job.runs * len(job.arms)
+    click.echo(f"resuming {for_terminal(job.folder.path)}: {kept:,} of {total:,} replications "
+               "already done", err=True)
+    w, note = api.workers_note(workers, api.first_tasks(job))
+    _note(note)
+    return _with_progress(total, lambda tick: api.compare(
+        resume=job.folder.path, workers=w, dask=dask_address, plots=plots, progress=tick))
+
+
+def _new_compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None,
+                 seed: int | None, workers: int | None, dask_address: str | None,
+                 precision: float | None, out: Path | None, plots: bool | None,
+                 force: bool) -> Any:
+    """A compare of scenarios (and variants) or of run folders."""
+    from sim import api
 
     inputs = tuple(_scenario_arg(p) for p in inputs)
     missing = [p for p in inputs if not Path(p).exists()]
@@ -445,19 +510,7 @@ def compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int | None
         outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
             list(inputs), [[v] for v in variants], n, seed, w, precision,
             progress=tick, dask=dask_address, **where))
-    result, folder = outcome.data, outcome.folder
-    if as_json:
-        click.echo(api.to_json({**result, "folder": str(folder)}))
-        return
-    console = Console()
-    for table in render.compare_tables(result, console.width):
-        console.print(table)
-    console.print(result["family"]["text"])
-    if "precision" in result:
-        console.print(render.precision_line(result, "half-width of a paired difference"))
-    console.print("gain (pairing gain) = variance of an unpaired difference / variance of the "
-                  "paired one")
-    console.print(f"compare folder: {for_rich(folder)}")
+    return outcome
 
 
 @main.command()
@@ -639,6 +692,11 @@ def verify(folder: Path, as_json: bool) -> None:
     found = api.verify(folder)
     if as_json:
         click.echo(api.to_json(found))
+        return
+    if "resume" in found:
+        click.echo(f"OK {for_terminal(folder)}: an interrupted {found['kind']}, incomplete; "
+                   f"its {found['files']} finished chunk(s) match their records; continue it "
+                   f"with: {for_terminal(found['resume'])}")
         return
     state = "complete" if found["complete"] else "incomplete"
     files = (f"{found['files']} file(s) match the manifest" if found["files"] else

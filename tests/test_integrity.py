@@ -373,15 +373,17 @@ def test_sigterm_stops_a_sweep_marked_interrupted_and_resumable(tmp_path: Path) 
 
 
 @pytest.mark.slow
-def test_sigterm_on_compare_leaves_the_same_out_free(tmp_path: Path) -> None:
+def test_sigterm_on_compare_keeps_its_finished_chunks_resumable(tmp_path: Path) -> None:
     proc = _start(tmp_path, "compare", str(POISSON), "--vs", "horizon_days=20", "-n", "500000",
                   "--workers", "2", "--no-plots", "--out", "cmp")
-    _wait_for(proc, tmp_path, "cmp.partial")
-    time.sleep(2)
+    _wait_for(proc, tmp_path / "cmp.partial" / "chunks" / "arm-0", "*.chunk.json")
     _, err, left = _stop(proc, signal.SIGTERM)
     assert proc.returncode == 130 and not left, err
-    _one_line(err, "nothing was kept")
-    assert not (tmp_path / "cmp.partial").exists() and not (tmp_path / "cmp").exists()
+    _one_line(err, "finished chunks are kept")
+    assert "negsim compare --resume cmp.partial" in err
+    assert "compare --resume" in (tmp_path / "cmp.partial" / "INCOMPLETE").read_text()
+    assert api.verify(tmp_path / "cmp.partial")["resume"] == "negsim compare --resume " + str(
+        tmp_path / "cmp.partial")
 
 
 def _session(pid: int) -> list[str]:

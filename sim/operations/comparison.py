@@ -22,11 +22,20 @@ from sim.operations import statistics
 from sim.operations.verification import verify
 from sim.running.executor import Executor
 from sim.running.precision import Stopping
-from sim.running.runner import Chunk, chunks, run_chunks
+from sim.running.runner import DEFAULT_CHUNK, Chunk, chunks, run_chunks
 from sim.running.summary import column
 from sim.scenario import Scenario, budgets, loads
 from sim.scenario.inputs import Overrides, ScenarioLike, as_mapping, assignments, resolve, rows
-from sim.store import Folder, kind_of, read_manifest, read_table
+from sim.store import (
+    Folder,
+    arm_part,
+    arms_stored,
+    kind_of,
+    read_manifest,
+    read_request,
+    read_table,
+    rows_of,
+)
 
 ALPHA = 0.05
 
@@ -74,24 +83,55 @@ def unique_label(label: str, arms: list[Arm]) -> str:
 
 
 def simulate(arms: list[Arm], rule: Stopping, seed: int, workers: Executor | int,
-             progress: Callable[[int], None] | None = None) -> None:
+             progress: Callable[[int], None] | None = None,
+             folder: Folder | None = None) -> None:
     """Run every arm on the same replications with one seed, batch by batch, until the
-    precision rule (:mod:`sim.running.precision`) is met or every replication has run."""
-    parts: list[list[pa.RecordBatch]] = [[] for _ in arms]
+    precision rule (:mod:`sim.running.precision`) is met or every replication has run.
+
+    With a folder, each finished chunk is stored (``chunks/arm-K/``) as it arrives; chunks
+    it holds already (an interrupted compare resumed, verified first) are read, not run, and
+    the rule is checked after each batch as the uninterrupted compare checked it."""
+    done = (arms_stored(folder.path, DEFAULT_CHUNK, rule.cap, len(arms)) if folder
+            else [{} for _ in arms])
+    kept = sum(rows_of(d, DEFAULT_CHUNK, rule.cap) for d in done)
+    if progress and kept:
+        progress(kept)
+    parts: list[list[pa.Table]] = [[] for _ in arms]
     for batch in rule.batches():
         todo = chunks(batch.start, batch.stop)
-        for arm, batches in zip(arms, parts, strict=True):
-            batches.extend(_run(arm, seed, todo, workers, progress))
-            arm.table = pa.Table.from_batches(batches)
+        for k, (arm, tables) in enumerate(zip(arms, parts, strict=True)):
+            tables.extend(_run(arm, seed, todo, workers, progress, _Store(folder, k, done[k])))
+            arm.table = pa.concat_tables(tables)
             arm.seed = seed
         if rule.reached(difference_intervals(arms)):
             break
 
 
+@dataclass
+class _Store:
+    """Where an arm's chunks are kept (no folder: nowhere) and the ones already there."""
+
+    folder: Folder | None
+    arm: int
+    done: dict[int, Path]
+
+
 def _run(arm: Arm, seed: int, todo: Sequence[Chunk], workers: Executor | int,
-         progress: Callable[[int], None] | None) -> list[pa.RecordBatch]:
+         progress: Callable[[int], None] | None, store: _Store) -> list[pa.Table]:
+    """The arm's chunks ``todo`` in order: those stored read back, the others run (and
+    stored)."""
     assert arm.model is not None
-    return list(run_chunks(arm.model, seed, todo, workers, progress))
+    missing = [c for c in todo if c.start not in store.done]
+    fresh: dict[int, pa.Table] = {}
+    for chunk, batch in zip(missing, run_chunks(arm.model, seed, missing, workers, progress),
+                            strict=True):
+        if store.folder is not None:
+            store.done[chunk.start] = store.folder.write_chunk(chunk.start, batch,
+                                                               arm_part(store.arm))
+        fresh[chunk.start] = pa.Table.from_batches([batch])
+    return [fresh[c.start] if c.start in fresh else
+            read_table(store.done[c.start], (), store.folder.path if store.folder else None)
+            for c in todo]
 
 
 def difference_intervals(arms: list[Arm]) -> Iterator[list[float] | None]:
@@ -240,8 +280,10 @@ def pairs(arms: list[Arm]) -> pa.Table:
 
 def run_comparison(arms: list[Arm], runs: int, seed: int, workers: Executor | int,
                    precision: float | None,
-                   progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-    """Simulate the arms and analyse them (paired)."""
+                   progress: Callable[[int], None] | None = None,
+                   folder: Folder | None = None) -> dict[str, Any]:
+    """Simulate the arms (their chunks kept in ``folder``, if given) and analyse them
+    (paired)."""
     if len(arms) < 2:
         raise UsageError("compare needs at least two arms: two scenarios, a scenario and a "
                          "change of it in <<vs>>, or two run folders")
@@ -249,7 +291,7 @@ def run_comparison(arms: list[Arm], runs: int, seed: int, workers: Executor | in
                        budgets.MAX_RUNS_IN_MEMORY)
     t0 = time.perf_counter()
     rule = Stopping(precision, runs)
-    simulate(arms, rule, seed, workers, progress)
+    simulate(arms, rule, seed, workers, progress, folder)
     result = analyse(arms, paired=True)
     if precision is not None:
         result["precision"] = rule.report(
@@ -322,6 +364,47 @@ def arms(items: list[ScenarioLike], changes: list[Overrides]) -> list[Arm]:
         out.append(Arm(unique_label(label, out), model.name, f"{source} {label}", text,
                        model.seed, model=model))
     return out
+
+
+def request(arms: list[Arm], runs: int, seed: int, precision: float | None,
+            plots: bool) -> dict[str, Any]:
+    """What a compare folder stores when it starts (``chunks/request.json``), so that an
+    interrupted compare can be resumed as it was asked."""
+    return {"arms": [{"label": a.label, "scenario": a.scenario, "source": a.source,
+                      "text": a.text} for a in arms],
+            "seed": seed, "runs": runs, "chunk": DEFAULT_CHUNK, "precision": precision,
+            "plots": plots}
+
+
+@dataclass
+class Resumed:
+    """A compare with a folder, as it was asked (for an interrupted one: its arms loaded
+    from the stored texts): arms, replications, seed, precision target, plots, folder."""
+
+    arms: list[Arm]
+    runs: int
+    seed: int
+    precision: float | None
+    plots: bool
+    folder: Folder | None  # None: a compare kept in memory
+
+
+def reopen(given: Path) -> Resumed:
+    """The interrupted compare ``given`` (its ``.partial`` folder or final name).
+
+    Raises:
+        UsageError: no interrupted compare there, or its final name is taken.
+        DamagedFile: its request is not what negsim writes.
+        ScenarioError: a stored scenario no longer validates.
+    """
+    folder = Folder.resume(given, "compare")
+    req = read_request(folder.path, "compare")
+    if req["chunk"] != DEFAULT_CHUNK:
+        raise UsageError(f"{folder.path}: its chunks hold {req['chunk']} replications; this "
+                         f"negsim runs compares in chunks of {DEFAULT_CHUNK}: run it again")
+    arms = [Arm(a["label"], a["scenario"], a["source"], a["text"], req["seed"],
+                model=loads(a["text"], a["source"])) for a in req["arms"]]
+    return Resumed(arms, req["runs"], req["seed"], req["precision"], req["plots"], folder)
 
 
 def save(arms: list[Arm], result: dict[str, Any], folder: Folder,

@@ -23,7 +23,20 @@ from sim.engine.outcomes import OUTCOMES, possible
 from sim.errors import DamagedFile, NegsimError, UsageError
 from sim.scenario import loads
 from sim.stats import wilson_interval
-from sim.store import MARKER, clean_json, file_digest, kind_of, read_json, read_manifest, read_table
+from sim.store import (
+    CHUNKS,
+    MARKER,
+    REQUEST,
+    arms_stored,
+    clean_json,
+    file_digest,
+    kind_of,
+    read_json,
+    read_manifest,
+    read_request,
+    read_table,
+    stored,
+)
 from sim.store.folders import UNSEALED, refuse_links
 
 _POINT = re.compile(r"^(\d{5})\.(json|parquet)$")
@@ -45,6 +58,8 @@ def verify(folder: Path) -> dict[str, Any]:
     folder = Path(folder)
     refuse_links(folder)
     kind = kind_of(folder)
+    if kind is None and (folder / CHUNKS / REQUEST).is_file():
+        return unfinished(folder)
     if kind is None and (folder / MARKER).is_file():
         raise DamagedFile(f"{folder}: an interrupted run or compare, never finished (its "
                           f"{MARKER} note says so); it cannot be resumed: remove it and run "
@@ -59,6 +74,27 @@ def verify(folder: Path) -> dict[str, Any]:
         folder, manifest)
     return {"folder": str(folder), "kind": kind, "files": len(listed or {}),
             "complete": not (folder / MARKER).exists() and not folder.name.endswith(".partial")}
+
+
+def unfinished(folder: Path) -> dict[str, Any]:
+    """An interrupted run or compare (``NAME.partial``): its request and every finished
+    chunk against the record written with it.
+
+    Returns:
+        As :func:`verify`, ``complete`` false, ``files`` the chunks checked, and ``resume``
+        the command that continues it.
+
+    Raises:
+        DamagedFile: the request, a record or a chunk is damaged, or a file is stray (named).
+    """
+    request = read_request(folder)
+    kind, size, runs = request["kind"], request["chunk"], request["runs"]
+    if kind == "run":
+        found = [stored(folder, size, runs)]
+    else:
+        found = arms_stored(folder, size, runs, len(request["arms"]))
+    return {"folder": str(folder), "kind": kind, "files": sum(len(f) for f in found),
+            "complete": False, "resume": f"negsim {kind} --resume {folder}"}
 
 
 def _check_listed(folder: Path, listed: dict[str, Any]) -> None:

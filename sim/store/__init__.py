@@ -2,12 +2,15 @@
 renamed when complete), Parquet and JSON read back with their sizes and shapes checked.
 Imports only the error family (``sim.errors``); every layer above may use it."""
 
+from sim.store.chunks import arm_part, arms_stored, read_request, rows_of, stored
 from sim.store.folders import (
+    CHUNKS,
     CLAIM_TRIES,
     KINDS,
     MARKER,
     MAX_READ,
     PARTIAL,
+    REQUEST,
     Folder,
     claim,
     clean_json,
@@ -38,7 +41,8 @@ from sim.store.folders import (
 )
 from sim.store.inputs import Unreadable, read_input, stream_input
 
-__all__ = ["CLAIM_TRIES", "KINDS", "MARKER", "MAX_READ", "PARTIAL", "Folder", "claim",
+__all__ = ["CHUNKS", "REQUEST", "arm_part", "arms_stored", "read_request", "rows_of", "stored",
+           "CLAIM_TRIES", "KINDS", "MARKER", "MAX_READ", "PARTIAL", "Folder", "claim",
            "clean_json", "file_digest", "git_commit", "kind_of", "make_dirs", "manifest",
            "provenance", "read_bytes", "read_json", "read_manifest", "read_table",
            "record_written", "refuse_existing", "refuse_links", "requirements", "seal",

@@ -43,6 +43,9 @@ from sim.store.schemas import schema_for
 
 PARTIAL = ".partial"
 MARKER = "INCOMPLETE"
+CHUNKS = "chunks"  # a run's or compare's finished chunks, until the folder is complete
+REQUEST = "request.json"  # in chunks/: what the run was asked, so that it can be resumed
+RECORD = ".chunk.json"  # beside each chunk: its rows, size and SHA-256 as written
 CLAIM_TRIES = 1000
 MAX_READ = 100_000_000  # bytes of one stored JSON or image read back
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -184,6 +187,9 @@ class Folder:
         if self.resumable:
             text = (f"This {self.kind} is incomplete ({why}); finish it with: "
                     f"negsim {self.kind} --resume {self.final}\n")
+        elif self.kind in ("run", "compare"):
+            text = (f"This {self.kind} is incomplete ({why}); its finished chunks are in "
+                    f"{CHUNKS}/; finish it with: negsim {self.kind} --resume {self.path}\n")
         else:
             text = f"This folder is incomplete ({why}). Finished chunks are in chunks/.\n"
         write_text(self.path / MARKER, text, self.path)
@@ -205,26 +211,68 @@ class Folder:
     def abandon(self, why: str) -> None:
         """A run that failed: with no finished chunk, nothing is left behind; otherwise the
         ``.partial`` folder stays, marked with the reason."""
-        if self.chunk_files() or self.resumable:
+        if self.has_chunks() or self.resumable:
             with contextlib.suppress(StorageError):  # a full disk may refuse the note too
                 self.mark_incomplete(why)
         else:
             shutil.rmtree(self.path, ignore_errors=True)
 
-    def write_chunk(self, index: int, batch: pa.RecordBatch) -> None:
-        make_dirs(self.path / "chunks")
-        write_parquet(pa.Table.from_batches([batch]),
-                      self.path / "chunks" / f"{index:06d}.parquet", self.path)
+    def write_chunk(self, index: int, batch: pa.RecordBatch, part: str = "") -> Path:
+        """A finished chunk (in ``chunks/part``): its Parquet, then its record (rows, size
+        and SHA-256 as written), which marks it done; a resume verifies the chunks that have
+        a record and runs the rest."""
+        where = self.path / CHUNKS / part if part else self.path / CHUNKS
+        make_dirs(where)
+        parquet = where / f"{index:06d}.parquet"
+        write_parquet(pa.Table.from_batches([batch]), parquet, self.path)
+        write_json(where / f"{index:06d}{RECORD}",
+                   {"start": index, "stop": index + batch.num_rows, "rows": batch.num_rows,
+                    "parquet": written(parquet)}, self.path)
+        return parquet
 
     def chunk_files(self) -> list[Path]:
-        refuse_links(self.path / "chunks")
-        return sorted((self.path / "chunks").glob("*.parquet"))
+        refuse_links(self.path / CHUNKS)
+        return sorted((self.path / CHUNKS).glob("*.parquet"))
 
-    def merge_chunks(self, name: str = "replications.parquet") -> Path:
-        """Concatenate the chunk files into one Parquet file, in row groups of
-        :data:`ROW_GROUP` rows: at most that many rows in memory at a time, and a footer that
-        does not grow with every chunk (memory flat in the number of replications)."""
-        files = self.chunk_files()
+    def has_chunks(self) -> bool:
+        """Whether any finished chunk is stored (a compare's in one folder per arm)."""
+        refuse_links(self.path / CHUNKS)
+        return any((self.path / CHUNKS).rglob("*.parquet"))
+
+    def write_request(self, request: dict[str, Any]) -> None:
+        """``chunks/request.json``: everything a resume needs to rebuild the same run."""
+        make_dirs(self.path / CHUNKS)
+        write_json(self.path / CHUNKS / REQUEST, {"kind": self.kind, **request}, self.path)
+
+    @classmethod
+    def resume(cls, given: Path, kind: str) -> Folder:
+        """The interrupted run or compare ``given`` (its ``.partial`` folder, or the final
+        name beside which it lies), to be finished and renamed.
+
+        Raises:
+            UsageError: there is no interrupted folder of this kind there, or the final
+                name is taken meanwhile.
+        """
+        path = given if given.name.endswith(PARTIAL) else _partial(given)
+        refuse_links(path)
+        if not path.is_dir() or not os.path.lexists(path / CHUNKS / REQUEST):
+            done = " (it is complete)" if kind_of(given) == kind else ""
+            raise UsageError(f"{given}: no interrupted {kind} to resume{done}; expected a "
+                             f"NAME{PARTIAL} folder that an interrupted negsim {kind} left")
+        folder = cls.__new__(cls)
+        folder.kind, folder.resumable, folder.path = kind, False, path
+        folder.final = path.with_name(path.name.removesuffix(PARTIAL))
+        if os.path.lexists(folder.final):
+            raise UsageError(f"{folder.final} exists already; move it away to finish {path}")
+        return folder
+
+    def merge_chunks(self, name: str = "replications.parquet",
+                     files: list[Path] | None = None) -> Path:
+        """Concatenate the chunk files (``files``, in order; by default every one) into one
+        Parquet file, in row groups of :data:`ROW_GROUP` rows: at most that many rows in
+        memory at a time, and a footer that does not grow with every chunk (memory flat in
+        the number of replications)."""
+        files = self.chunk_files() if files is None else files
         target = self.path / name
         if not files:
             return target

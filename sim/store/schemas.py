@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    model_validator,
+)
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -91,7 +100,44 @@ class Comparison(_Stored):
         return self
 
 
+class Arm(_Stored):
+    """One arm of a compare's request: its label and the scenario text it runs."""
+
+    label: StrictStr = Field(description="The arm's label.")
+    scenario: StrictStr = Field(description="The scenario's name.")
+    source: StrictStr = Field(description="Where the scenario came from.")
+    text: StrictStr = Field(description="The scenario text as run (overrides applied).")
+
+
+class Request(_Stored):
+    """chunks/request.json: what an unfinished run or compare was asked, so that a resume
+    rebuilds the identical request."""
+
+    kind: Literal["run", "compare"] = Field(description="The command.")
+    seed: StrictInt = Field(ge=0, description="Seed.")
+    runs: StrictInt = Field(ge=1, description="Replications (the cap with a precision).")
+    chunk: StrictInt = Field(ge=1, description="Replications per chunk.")
+    precision: StrictFloat | StrictInt | None = Field(
+        gt=0, description="The precision target, or null.")
+    plots: StrictBool = Field(description="Whether plots are written.")
+    scenario_text: StrictStr | None = Field(default=None,
+                                            description="A run's scenario text as run.")
+    source: StrictStr | None = Field(default=None, description="Where a run's scenario came "
+                                     "from.")
+    overrides: list[StrictStr] = Field(default=[], description="A run's --set assignments.")
+    arms: list[Arm] | None = Field(default=None, description="A compare's arms, in order.")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Request:
+        if self.kind == "run" and (self.scenario_text is None or self.source is None):
+            raise ValueError("a run's request needs scenario_text and source")
+        if self.kind == "compare" and (self.arms is None or len(self.arms) < 2):
+            raise ValueError("a compare's request needs two arms or more")
+        return self
+
+
 SCHEMAS: dict[str, type[BaseModel]] = {
+    "request.json": Request,
     "summary.json": Summary,
     "manifest.json": Manifest,
     "sweep.json": SweepDefinition,

@@ -17,7 +17,7 @@ import numpy as np
 
 from sim.engine.protocols import Protocol, make
 from sim.engine.ratification import Ratification
-from sim.engine.state import PoissonClock, after, follow
+from sim.engine.state import PoissonClock, after, at, follow
 from sim.engine.world import World
 
 MEETINGS = ("meetings", "rate")
@@ -207,10 +207,21 @@ class Talks:
                                         mediator if j == 1 else None)):
                     return
             return
-        for j in range(1, rounds + 1):
-            after(w.env, j * duration / rounds,
-                  partial(self.round, label, Round(j, rounds, duration, audience,
-                                                   mediator if j == 1 else None)))
+        self._next_round(w.env.now, label, Round(1, rounds, duration, audience, mediator))
+
+    def _next_round(self, start: float, label: str, position: Round) -> None:
+        """Schedule round ``position.j`` of a meeting that began on day ``start``; each
+        round schedules the next, until the last or until the talks have closed for good
+        (a deal with no truce to break down and reopen them: the rounds left would do
+        nothing but still be events)."""
+        delay = position.j * position.duration / position.rounds
+        at(self.world.env, start + delay, partial(self._play_round, start, label, position))
+
+    def _play_round(self, start: float, label: str, position: Round) -> None:
+        self.round(label, position)
+        if position.j < position.rounds and (self.open or self.world.truce is not None):
+            self._next_round(start, label, Round(position.j + 1, position.rounds,
+                                                 position.duration, position.audience))
 
     def round(self, label: str = "", position: Round | None = None) -> bool:
         """One proposal and the answers to it; True when it makes a deal."""

@@ -40,6 +40,15 @@ def call_in(env: simpy.Environment, delay: float, callbacks: Any, args: Any = No
     heappush(queue, (env._now + delay, NORMAL, next(env._eid), Call(callbacks, args)))  # noqa: SLF001
 
 
+def call_at(env: simpy.Environment, when: float, callbacks: Any, args: Any = None) -> None:
+    """Schedule a :class:`Call` on day ``when`` (not before now): the same time, to the last
+    bit, as a ``call_in`` made earlier with the delay that reaches it."""
+    if when < env._now:  # noqa: SLF001
+        raise ValueError(f"{when} is in the past")
+    queue: list[Any] = env._queue  # noqa: SLF001
+    heappush(queue, (when, NORMAL, next(env._eid), Call(callbacks, args)))  # noqa: SLF001
+
+
 def _run(event: Call) -> None:
     event.args()
 
@@ -50,6 +59,11 @@ _RUN = (_run,)
 def after(env: simpy.Environment, delay: float, action: Callable[[], Any]) -> None:
     """Run ``action`` ``delay`` days from now, as an event callback rather than a process."""
     call_in(env, delay, _RUN, action)
+
+
+def at(env: simpy.Environment, when: float, action: Callable[[], Any]) -> None:
+    """Run ``action`` on day ``when``, as an event callback rather than a process."""
+    call_at(env, when, _RUN, action)
 
 
 class LiveParams:

@@ -13,13 +13,16 @@ from typing import Any
 
 from simpy.events import NORMAL
 
-from sim.engine.rng import Draws
-from sim.engine.state import Call, after, call_in
+from sim.engine.state import after
 from sim.engine.world import World
 
 STAKE = "stake"  # the LiveParams modifier of a party restrained by its stake
 DETERRENCE = "deterrence"  # the LiveParams modifier of a party deterred by being seen
 INLINE = 10_000  # violations played in a row from the queue before the event loop resumes
+
+
+# What one violation does with one decay rate: (party, jump) pairs, then the parties rescheduled.
+Effect = tuple[tuple[tuple[int, float], ...], tuple[int, ...]]
 
 
 def declares(suffered: float, tolerance: float, worth: float) -> bool:
@@ -33,18 +36,15 @@ def restraint(sensitivity: float, stake: float) -> float:
     return math.exp(-sensitivity * max(stake, 0.0))
 
 
-def next_violation(mu: float, excitation: float, beta: float, draws: Draws) -> float:
-    """Days to a party's next violation, exactly, for ``lambda(t) = mu + S exp(-beta t)``
-    (Dassios & Zhao 2013): the first of the baseline's arrival ``E1 / mu`` and the excitation's
-    own, ``-log(1 - beta E2 / S) / beta`` when ``beta E2 < S`` (else never); ``E1, E2`` unit
-    exponentials, both drawn always so that variants stay paired. ``inf``: none."""
-    e1, e2 = draws.exp(), draws.exp()
-    wait = e1 / mu if mu > 0 else math.inf
-    if excitation > 0:
-        d = 1.0 - beta * e2 / excitation
-        if d > 0:
-            wait = min(wait, -math.log(d) / beta)
-    return wait
+class Pending:
+    """A SimPy event for a party's next violation or thinning candidate: what
+    :class:`~sim.engine.state.Call` is, with ``callbacks`` and ``args`` set after creation (no
+    ``__init__`` frame: the truce makes one per violation)."""
+
+    __slots__ = ("callbacks", "args")
+    _ok = True  # SimPy reads it after the callbacks: the event succeeded
+    callbacks: Any
+    args: Any
 
 
 def _groups(beta: list[list[float]], spoiler_beta: dict[str, list[float]]
@@ -111,7 +111,14 @@ class Truce:
         self.active = self.pending = self.started = False
         self.levels = [[0.0] * n for _ in self.rates]
         self.since = 0.0
-        self.tokens = [0] * n
+        self.next_event: list[Pending | None] = [None] * n  # each party's pending event
+        self.mu = [0.0] * n  # base rate x coverage, refreshed whenever either moves
+        self.ramped = [False] * n  # whether the base rate ramps (then thinning applies)
+        self.n = n
+        self.effects: list[list[Effect | None]] = [[None] * (n + 1) for _ in range(n)]
+        self.plain = (self.threshold is None and self.rules.degraded is None
+                      and not self.rules.exits)  # an observed violation only counts
+        self.violations, self.observed = world.record.violations, world.record.observed
         self.recent: deque[float] = deque()
         self.seen: deque[float] = deque()  # observed violation times in the degraded window
         self.suffered = [0.0] * len(self.rules.exits)
@@ -122,6 +129,7 @@ class Truce:
         self.breakdowns = self.declared = 0
         self.under = 0.0  # days under a truce, up to the last start or end
         for i, key in enumerate(self.keys):
+            self._refresh_mu(i)
             world.live.subscribe(key, partial(self._rate_changed, i))
             e = self.rules.deterrence[i]
             if e > 0:  # being seen deters: rate x exp(-e * d) (Becker 1968)
@@ -184,6 +192,7 @@ class Truce:
         left only decays, so the bound stays valid)."""
         self.alpha[i][j] = max(0.0, self.live[(self.names[i], "alpha." + self.names[j])])
         self.excited_by[j] = [k for k in range(len(self.names)) if self.alpha[k][j] > 0]
+        self.effects = [[None] * (self.n + 1) for _ in range(self.n)]
 
     def _beta_changed(self) -> None:
         """Every kernel's decay rate times the factor: excitation decays at the old rates up
@@ -238,70 +247,138 @@ class Truce:
         return sum(level[k] for level in levels)
 
     def _decay(self) -> None:
+        # In place: the violation loop holds self.levels[0] in a local variable.
         now = self.env._now  # noqa: SLF001 (the hot path: no property call)
         if now > self.since:
             dt = now - self.since
-            if self.one_rate:  # the common case, kept fast
-                f = math.exp(-self.rates[0] * dt)
-                self.levels[0] = [x * f for x in self.levels[0]]
-            else:
-                factors = [math.exp(-r * dt) for r in self.rates]
-                self.levels = [[x * f for x in level]
-                               for level, f in zip(self.levels, factors, strict=True)]
+            for level, rate in zip(self.levels, self.rates, strict=True):
+                f = math.exp(-rate * dt)
+                level[:] = [x * f for x in level]
             self.since = now
 
-    def _schedule(self, i: int) -> None:
-        tokens = self.tokens
-        tokens[i] += 1
-        key, cover = self.keys[i], self.cover[i]
-        if self.one_rate and key not in self.ramps:
-            # One decay rate and a base rate constant until its next change (which reschedules):
-            # the next violation sampled exactly (Dassios & Zhao 2013), coverage scaling both.
-            wait = next_violation(self.values.get(key, 0.0) * cover, self.levels[0][i] * cover,
-                                  self.rates[0], self.draws[i])
-            if wait < math.inf:  # call_in, inlined
-                env, queue = self.env, self.queue
-                heappush(queue, (env._now + wait, NORMAL, next(env._eid),  # noqa: SLF001
-                                 Call(self._on_violation, (i, tokens[i]))))
-            return
-        # excitation(i) and live[key], inlined: this is the hot path
-        mu = self.values.get(key, 0.0) if key not in self.ramps else self.live.bound(
-            key, self.env._now)  # noqa: SLF001
-        bound = (mu + self.excitation(i)) * cover
-        if bound <= 0:
-            return
-        call_in(self.env, self.draws[i].exp() / bound, self._on_candidate,
-                (i, tokens[i], bound))
+    def _refresh_mu(self, i: int) -> None:
+        """Cache party i's base rate times its coverage, and whether the rate ramps: every
+        change of either reaches here (``LiveParams`` tells its subscribers)."""
+        key = self.keys[i]
+        self.mu[i] = self.values.get(key, 0.0) * self.cover[i]
+        self.ramped[i] = key in self.ramps
 
-    def _violation_event(self, event: Call) -> None:
+    def _schedule(self, i: int) -> None:
+        """Party i's next violation (one decay rate, no ramp) or candidate (thinning); its
+        pending event, if any, is voided."""
+        if self.one_rate and not self.ramped[i]:
+            self._next(i)
+            return
+        key = self.keys[i]
+        mu = self.live.bound(key, self.env._now) if self.ramped[i] else self.values.get(
+            key, 0.0)  # noqa: SLF001
+        bound = (mu + self.excitation(i)) * self.cover[i]
+        if bound <= 0:
+            self.next_event[i] = None
+            return
+        event = self.next_event[i] = Pending()
+        event.callbacks, event.args = self._on_candidate, (i, bound)
+        env = self.env
+        heappush(self.queue, (env._now + self.draws[i].exp() / bound, NORMAL,  # noqa: SLF001
+                              next(env._eid), event))  # noqa: SLF001
+
+    def _next(self, i: int) -> None:
+        """Party i's next violation, exactly, with one decay rate and a base rate constant
+        until its next change (which reschedules). Its intensity ``mu + S exp(-beta t)`` from
+        now, coverage scaling both parts (Dassios & Zhao 2013): the first of the baseline's
+        arrival ``E1 / mu`` and the excitation's own, ``-log(1 - beta E2 / S) / beta`` when
+        ``beta E2 < S`` (else never); ``E1, E2`` unit exponentials from the party's stream,
+        both drawn always so that variants stay paired. Neither: no event."""
+        if self.ramped[i]:
+            self._schedule(i)
+            return
+        draw = self.draws[i].exp
+        e1, e2, mu = draw(), draw(), self.mu[i]
+        wait = e1 / mu if mu > 0 else math.inf
+        excitation = self.levels[0][i] * self.cover[i]
+        if excitation > 0:
+            beta = self.rates[0]
+            d = 1.0 - beta * e2 / excitation
+            if d > 0 and -math.log(d) / beta < wait:
+                wait = -math.log(d) / beta
+        if wait == math.inf:
+            self.next_event[i] = None
+            return
+        event = self.next_event[i] = Pending()
+        event.callbacks, event.args = self._on_violation, i
+        env = self.env
+        heappush(self.queue, (env._now + wait, NORMAL, next(env._eid), event))  # noqa: SLF001
+
+    def _violation_event(self, event: Pending) -> None:
         """A violation; then, while the head of SimPy's queue is one of this truce's
         violations (live or voided) within the horizon, take it from the queue and play it
         here: what ``env.step`` would do next (same order, same clock), without a trip through
         the event loop. At most ``INLINE`` in a row, so the event limit is still checked."""
         env, queue, w = self.env, self.queue, self.world
+        horizon, mine, pending = self.horizon, self._on_violation, self.next_event
+        play = self._traced if w.tracing else self._strike
+        taken = 0
         for _ in range(INLINE):
-            i, token = event.args
             if not self.active:
-                return
-            if token == self.tokens[i]:  # else voided by a later schedule: nothing to do
-                now = env._now  # noqa: SLF001
-                if now > self.since:  # _decay with one rate, inlined
-                    f = math.exp(-self.rates[0] * (now - self.since))
-                    self.levels[0] = [x * f for x in self.levels[0]]
-                    self.since = now
-                self._violate(i)
+                break
+            i = event.args
+            if pending[i] is event:  # else voided by a later schedule: nothing to do
+                play(i)
             if not queue or w.done:
-                return
+                break
             t, _, _, event = queue[0]
-            if event.callbacks is not self._on_violation or t > self.horizon:
-                return
+            if event.callbacks is not mine or t > horizon:
+                break
             heappop(queue)
             env._now = t  # noqa: SLF001 (as env.step sets it)
-            w.inline += 1
+            taken += 1
+        w.inline += taken
 
-    def _candidate_event(self, event: Call) -> None:
-        i, token, bound = event.args
-        if token != self.tokens[i] or not self.active:
+    def _traced(self, i: int) -> None:
+        self._decay()
+        self._violate(i)
+
+    def _strike(self, i: int) -> None:
+        """:meth:`_decay` and :meth:`_violate` with one decay rate and no story: the same
+        steps in the same order, what a violation excites taken from :meth:`_effect`."""
+        now, levels = self.env._now, self.levels[0]  # noqa: SLF001
+        if now > self.since:
+            f = math.exp(-self.rates[0] * (now - self.since))
+            levels[:] = [x * f for x in levels]
+            self.since = now
+        self.violations[self.names[i]] += 1
+        seen = self._observe(i) if self.monitored[i] else i
+        jumps, order = self.effects[i][self.n if seen is None else seen] or self._effect(i, seen)
+        for k, jump in jumps:
+            levels[k] += jump
+        if seen is not None:
+            if self.plain:  # _monitor with nothing but counting to do
+                self.observed[self.names[seen]] += 1
+                self.count += 1
+            elif self._monitor(seen):
+                return
+        for k in order:
+            self._next(k)
+
+    def _effect(self, author: int, seen: int | None) -> Effect:
+        """What a violation by ``author`` seen as ``seen``'s (None: unseen) does with one
+        decay rate: the (party, jump) pairs it excites and the parties then rescheduled, in
+        :meth:`_violate`'s order; kept in ``effects`` until an alpha moves."""
+        alpha = self.alpha
+        if self.rules.perceived:
+            own = [(author, alpha[author][author])] if alpha[author][author] > 0 else []
+            others = [] if seen is None else [(k, alpha[k][seen]) for k in self.excited_by[seen]
+                                              if k != author and k != seen]
+            jumps = own + others
+        else:
+            jumps = [(k, alpha[k][author]) for k in self.excited_by[author]]
+        effect = tuple(jumps), (author, *(k for k, _ in jumps if k != author))
+        self.effects[author][self.n if seen is None else seen] = effect
+        return effect
+
+    def _candidate_event(self, event: Pending) -> None:
+        i, bound = event.args
+        if self.next_event[i] is not event or not self.active:
             return
         self._decay()
         key = self.keys[i]
@@ -316,7 +393,7 @@ class Truce:
     def _violate(self, i: int) -> None:
         w = self.world
         name = self.names[i]
-        w.record.violations[name] += 1
+        self.violations[name] += 1
         seen = self._observe(i) if self.monitored[i] else i
         if self.rules.perceived:
             excited = self._perceive(seen, i)
@@ -377,7 +454,7 @@ class Truce:
     def _monitor(self, j: int) -> bool:
         """An observed violation attributed to j: the monitor's rule, then declared exits;
         True when the truce ended."""
-        self.world.record.observed[self.names[j]] += 1
+        self.observed[self.names[j]] += 1
         self.count += 1
         if self.rules.degraded is not None:
             self._degrade()
@@ -463,6 +540,7 @@ class Truce:
         return None
 
     def _rate_changed(self, i: int) -> None:
+        self._refresh_mu(i)
         if self.active:
             self._decay()
             self._schedule(i)
@@ -473,7 +551,7 @@ class Truce:
             return
         w = self.world
         self.active = False
-        self.tokens = [t + 1 for t in self.tokens]
+        self.next_event[:] = [None] * len(self.names)
         self._release()
         self.breakdowns += 1
         self.declared += bool(by)

@@ -9,6 +9,7 @@ import math
 from collections import deque
 from functools import partial
 from heapq import heappop, heappush
+from math import exp, inf, log
 from typing import Any
 
 from simpy.events import NORMAL
@@ -18,10 +19,12 @@ from sim.engine.world import World
 
 STAKE = "stake"  # the LiveParams modifier of a party restrained by its stake
 DETERRENCE = "deterrence"  # the LiveParams modifier of a party deterred by being seen
+INF = inf  # a module global: read without an attribute lookup in the hot path
 INLINE = 10_000  # violations played in a row from the queue before the event loop resumes
 
 
-# What one violation does with one decay rate: (party, jump) pairs, then the parties rescheduled.
+# What one violation does with one decay rate: (party, jump) pairs, and the parties other than
+# the author rescheduled.
 Effect = tuple[tuple[tuple[int, float], ...], tuple[int, ...]]
 
 
@@ -102,6 +105,7 @@ class Truce:
         self.draws = [world.streams["truce:" + p] for p in self.names]
         self.keys = [(p, "violation_rate") for p in self.names]
         self.env = world.env
+        self.eid = world.env._eid  # noqa: SLF001 (SimPy's event counter, read in the hot path)
         self.horizon = world.plan.horizon
         self.queue: list[Any] = world.env._queue  # noqa: SLF001 (SimPy's heap: the hot path)
         self.values = world.live.values  # a live view: read in the hot path without a call
@@ -114,7 +118,7 @@ class Truce:
         self.next_event: list[Pending | None] = [None] * n  # each party's pending event
         self.mu = [0.0] * n  # base rate x coverage, refreshed whenever either moves
         self.ramped = [False] * n  # whether the base rate ramps (then thinning applies)
-        self.n = n
+        self.n, self.parties = n, range(n)
         self.effects: list[list[Effect | None]] = [[None] * (n + 1) for _ in range(n)]
         self.plain = (self.threshold is None and self.rules.degraded is None
                       and not self.rules.exits)  # an observed violation only counts
@@ -252,8 +256,9 @@ class Truce:
         if now > self.since:
             dt = now - self.since
             for level, rate in zip(self.levels, self.rates, strict=True):
-                f = math.exp(-rate * dt)
-                level[:] = [x * f for x in level]
+                f = exp(-rate * dt)
+                for k in self.parties:
+                    level[k] *= f
             self.since = now
 
     def _refresh_mu(self, i: int) -> None:
@@ -282,32 +287,35 @@ class Truce:
         heappush(self.queue, (env._now + self.draws[i].exp() / bound, NORMAL,  # noqa: SLF001
                               next(env._eid), event))  # noqa: SLF001
 
-    def _next(self, i: int) -> None:
+    def _next(self, i: int, event: Pending | None = None) -> None:
         """Party i's next violation, exactly, with one decay rate and a base rate constant
         until its next change (which reschedules). Its intensity ``mu + S exp(-beta t)`` from
         now, coverage scaling both parts (Dassios & Zhao 2013): the first of the baseline's
         arrival ``E1 / mu`` and the excitation's own, ``-log(1 - beta E2 / S) / beta`` when
         ``beta E2 < S`` (else never); ``E1, E2`` unit exponentials from the party's stream,
-        both drawn always so that variants stay paired. Neither: no event."""
+        both drawn always so that variants stay paired. Neither: no event. ``event``: the
+        party's spent event (taken from the queue), used again rather than a new one."""
         if self.ramped[i]:
             self._schedule(i)
             return
         draw = self.draws[i].exp
         e1, e2, mu = draw(), draw(), self.mu[i]
-        wait = e1 / mu if mu > 0 else math.inf
+        wait = e1 / mu if mu > 0 else INF
         excitation = self.levels[0][i] * self.cover[i]
         if excitation > 0:
             beta = self.rates[0]
             d = 1.0 - beta * e2 / excitation
-            if d > 0 and -math.log(d) / beta < wait:
-                wait = -math.log(d) / beta
-        if wait == math.inf:
+            if d > 0 and -log(d) / beta < wait:  # min(), without the call
+                wait = -log(d) / beta
+        if wait == INF:
             self.next_event[i] = None
             return
-        event = self.next_event[i] = Pending()
-        event.callbacks, event.args = self._on_violation, i
-        env = self.env
-        heappush(self.queue, (env._now + wait, NORMAL, next(env._eid), event))  # noqa: SLF001
+        if event is None:
+            event = Pending()
+            event.args = i
+        event.callbacks = self._on_violation
+        self.next_event[i] = event
+        heappush(self.queue, (self.env._now + wait, NORMAL, next(self.eid), event))  # noqa: SLF001
 
     def _violation_event(self, event: Pending) -> None:
         """A violation; then, while the head of SimPy's queue is one of this truce's
@@ -321,9 +329,8 @@ class Truce:
         for _ in range(INLINE):
             if not self.active:
                 break
-            i = event.args
-            if pending[i] is event:  # else voided by a later schedule: nothing to do
-                play(i)
+            if pending[event.args] is event:  # else voided by a later schedule: nothing to do
+                play(event)
             if not queue or w.done:
                 break
             t, _, _, event = queue[0]
@@ -334,21 +341,23 @@ class Truce:
             taken += 1
         w.inline += taken
 
-    def _traced(self, i: int) -> None:
+    def _traced(self, event: Pending) -> None:
         self._decay()
-        self._violate(i)
+        self._violate(event.args)
 
-    def _strike(self, i: int) -> None:
+    def _strike(self, event: Pending) -> None:
         """:meth:`_decay` and :meth:`_violate` with one decay rate and no story: the same
-        steps in the same order, what a violation excites taken from :meth:`_effect`."""
-        now, levels = self.env._now, self.levels[0]  # noqa: SLF001
+        steps in the same order, what a violation excites taken from :meth:`_effect`; the
+        spent ``event`` carries the author's next violation."""
+        i, now, levels = event.args, self.env._now, self.levels[0]  # noqa: SLF001
         if now > self.since:
-            f = math.exp(-self.rates[0] * (now - self.since))
-            levels[:] = [x * f for x in levels]
+            f = exp(-self.rates[0] * (now - self.since))
+            for k in self.parties:  # in place, no comprehension frame
+                levels[k] *= f
             self.since = now
         self.violations[self.names[i]] += 1
         seen = self._observe(i) if self.monitored[i] else i
-        jumps, order = self.effects[i][self.n if seen is None else seen] or self._effect(i, seen)
+        jumps, others = self.effects[i][self.n if seen is None else seen] or self._effect(i, seen)
         for k, jump in jumps:
             levels[k] += jump
         if seen is not None:
@@ -357,13 +366,15 @@ class Truce:
                 self.count += 1
             elif self._monitor(seen):
                 return
-        for k in order:
+        self._next(i, event)
+        for k in others:
             self._next(k)
 
     def _effect(self, author: int, seen: int | None) -> Effect:
         """What a violation by ``author`` seen as ``seen``'s (None: unseen) does with one
-        decay rate: the (party, jump) pairs it excites and the parties then rescheduled, in
-        :meth:`_violate`'s order; kept in ``effects`` until an alpha moves."""
+        decay rate: the (party, jump) pairs it excites and the parties other than the author
+        then rescheduled, in :meth:`_violate`'s order; kept in ``effects`` until an alpha
+        moves."""
         alpha = self.alpha
         if self.rules.perceived:
             own = [(author, alpha[author][author])] if alpha[author][author] > 0 else []
@@ -372,7 +383,7 @@ class Truce:
             jumps = own + others
         else:
             jumps = [(k, alpha[k][author]) for k in self.excited_by[author]]
-        effect = tuple(jumps), (author, *(k for k, _ in jumps if k != author))
+        effect = tuple(jumps), tuple(k for k, _ in jumps if k != author)
         self.effects[author][self.n if seen is None else seen] = effect
         return effect
 

@@ -122,7 +122,9 @@ class Truce:
         self.effects: list[list[Effect | None]] = [[None] * (n + 1) for _ in range(n)]
         self.plain = (self.threshold is None and self.rules.degraded is None
                       and not self.rules.exits)  # an observed violation only counts
-        self.violations, self.observed = world.record.violations, world.record.observed
+        # Per party, true and observed violations: lists in the hot path, the record's
+        # dicts filled from them by tally().
+        self.violations, self.observed = [0] * n, [0] * n
         self.recent: deque[float] = deque()
         self.seen: deque[float] = deque()  # observed violation times in the degraded window
         self.suffered = [0.0] * len(self.rules.exits)
@@ -355,14 +357,14 @@ class Truce:
             for k in self.parties:  # in place, no comprehension frame
                 levels[k] *= f
             self.since = now
-        self.violations[self.names[i]] += 1
+        self.violations[i] += 1
         seen = self._observe(i) if self.monitored[i] else i
         jumps, others = self.effects[i][self.n if seen is None else seen] or self._effect(i, seen)
         for k, jump in jumps:
             levels[k] += jump
         if seen is not None:
             if self.plain:  # _monitor with nothing but counting to do
-                self.observed[self.names[seen]] += 1
+                self.observed[seen] += 1
                 self.count += 1
             elif self._monitor(seen):
                 return
@@ -404,7 +406,7 @@ class Truce:
     def _violate(self, i: int) -> None:
         w = self.world
         name = self.names[i]
-        self.violations[name] += 1
+        self.violations[i] += 1
         seen = self._observe(i) if self.monitored[i] else i
         if self.rules.perceived:
             excited = self._perceive(seen, i)
@@ -442,8 +444,8 @@ class Truce:
         return excited
 
     def _seen_text(self, seen: int | None) -> str:
-        rec = self.world.record  # the observed count is updated just after this line is told
-        true, observed = sum(rec.violations.values()), sum(rec.observed.values())
+        # the observed count is updated just after this line is told
+        true, observed = sum(self.violations), sum(self.observed)
         if seen is None:
             return f"not observed; {true} true, {observed} observed in the run"
         who = self.world.label(self.names[seen])
@@ -465,7 +467,7 @@ class Truce:
     def _monitor(self, j: int) -> bool:
         """An observed violation attributed to j: the monitor's rule, then declared exits;
         True when the truce ended."""
-        self.observed[self.names[j]] += 1
+        self.observed[j] += 1
         self.count += 1
         if self.rules.degraded is not None:
             self._degrade()
@@ -576,9 +578,16 @@ class Truce:
             w.aid.refresh()
         w.breakdown(cause)
 
+    def tally(self) -> None:
+        """Write the true and observed violations per party into the record."""
+        rec = self.world.record
+        rec.violations.update(zip(self.names, self.violations, strict=True))
+        rec.observed.update(zip(self.names, self.observed, strict=True))
+
     def close(self, end: float) -> None:
         """Complete the record: the first truce (censored at ``end`` if it still held), days
         under any truce, breakdowns and violations per day under a truce."""
+        self.tally()
         rec = self.world.record
         under = self.under + (end - self.since_start if self.active else 0.0)
         rec.breakdowns = self.breakdowns

@@ -48,13 +48,14 @@ def pick_representatives(records: Any, limit: int = SEARCH_LIMIT) -> dict[str, i
     choose for it, found without re-playing anything."""
     index = records.column("replication").to_numpy(zero_copy_only=False)
     order = np.argsort(index, kind="stable")[:limit]
-    outcome = records.column("outcome").to_numpy(zero_copy_only=False)[order]
+    # Only the replications searched become Python strings.
+    outcome = records.column("outcome").take(order).to_pylist()
     days = [records.column(c).to_numpy(zero_copy_only=False).astype(float)[order]
             for c in ("truce_end", "deal_day", "end_day")]
     key = np.where(np.isfinite(days[0]), days[0],
                    np.where(np.isfinite(days[1]), days[1], days[2]))
     found: dict[str, list[tuple[int, float]]] = {}
-    for i, name, day in zip(index[order].tolist(), outcome.tolist(), key.tolist(), strict=True):
+    for i, name, day in zip(index[order].tolist(), outcome, key.tolist(), strict=True):
         kept = found.setdefault(name, [])
         if len(kept) < KEEP:
             kept.append((i, day))

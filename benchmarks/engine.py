@@ -1,6 +1,7 @@
 """Engine speed against raw SimPy, each goal of issue 22 as a ratio measured in one process.
 
 Run: .venv/bin/python benchmarks/engine.py [-n N] [--hawkes-n H] [--hawkes-days D]
+                                           [--only hawkes|flagship]
 
 Three measurements, interleaved round by round (best of three each), all through
 ``sim.api.run`` (records and summary counted, plan set-up excluded by a warm-up run):
@@ -18,6 +19,7 @@ one event and one proposal, to size a study on paper.
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -74,24 +76,42 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=3000, help="flagship replications per round")
     parser.add_argument("--hawkes-n", type=int, default=40, help="Hawkes replications per round")
     parser.add_argument("--hawkes-days", type=float, default=3000.0, help="Hawkes horizon")
+    parser.add_argument("--only", choices=("hawkes", "flagship"),
+                        help="measure one of the two against raw SimPy (default: both)")
     args = parser.parse_args()
-    flagship = through_run(FLAGSHIP, args.n)
-    hawkes = through_run(HAWKES, args.hawkes_n, args.hawkes_days)
+    measures = {}
+    if args.only != "hawkes":
+        measures["flagship"] = through_run(FLAGSHIP, args.n)
+    if args.only != "flagship":
+        measures["hawkes"] = through_run(HAWKES, args.hawkes_n, args.hawkes_days)
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     raw = 0.0
     best: dict[str, dict[str, float]] = {}
     for _ in range(3):  # interleaved rounds, best of each
         raw = max(raw, raw_simpy(200_000))
-        for name, measure in (("flagship", flagship), ("hawkes", hawkes)):
+        for name, measure in measures.items():
             m = measure()
             if name not in best or m["wall"] < best[name]["wall"]:
                 best[name] = m
-    f, h = best["flagship"], best["hawkes"]
-    reps, events = f["runs"] / f["wall"], f["events"] / f["wall"]
-    violations = h["violations"] / h["wall"]
+    print(f"cores {os.cpu_count()}; load average before {load}, after "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (1, 5, 15 min)")
     print(f"timeouts/s (raw SimPy)         {raw:12,.0f}")
+    if "hawkes" in best:
+        hawkes_line(best["hawkes"], raw, args.hawkes_days)
+    if "flagship" in best:
+        flagship_lines(best["flagship"], raw)
+
+
+def hawkes_line(h: dict[str, float], raw: float, days: float) -> None:
+    violations = h["violations"] / h["wall"]
     print(f"Hawkes truce violations/s      {violations:12,.0f}   ratio {violations / raw:5.2f}x "
-          f"raw SimPy   (goal >= 0.4x; {args.hawkes_days:g} days, "
+          f"raw SimPy   (goal >= 0.4x; {days:g} days, "
           f"{h['violations'] / h['runs']:,.0f} violations/replication)")
+    print(f"Hawkes cost per violation      {1e6 / violations:12,.1f} us")
+
+
+def flagship_lines(f: dict[str, float], raw: float) -> None:
+    reps, events = f["runs"] / f["wall"], f["events"] / f["wall"]
     print(f"flagship events/s              {events:12,.0f}   ratio {events / raw:5.2f}x "
           f"raw SimPy   (goal >= 0.15x)")
     print(f"flagship replications/s        {reps:12,.0f}   on one core          "
@@ -102,7 +122,6 @@ def main() -> None:
     if f["proposals"]:
         print(f"flagship cost per proposal     {1e6 * f['wall'] / f['proposals']:12,.1f} us "
               "(upper bound: the whole replication's cost over its proposals)")
-    print(f"Hawkes cost per violation      {1e6 / violations:12,.1f} us")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim import stats
@@ -60,11 +59,19 @@ def metric_columns(table: Columns) -> list[str]:
     names = table.column_names
     extra = [c for c in names if c.startswith(FAMILY_PREFIXES) and c not in BASE_METRICS]
     wanted = [c for c in BASE_METRICS if c in names] + extra
-    return [c for c in wanted if table.column(c).null_count < table.num_rows]
+    return [c for c in wanted if _null_count(table, c) < table.num_rows]
+
+
+def _null_count(table: Columns, name: str) -> int:
+    return sum(batch.column(0).null_count for batch in batches(table, [name]))
 
 
 def column(table: Columns, name: str) -> np.ndarray:
-    return table.column(name).to_numpy(zero_copy_only=False).astype(float)
+    """A numeric column as floats (NaN for null), assembled from its pieces: the only array
+    as long as the replications is this one (Arrow holds one piece at a time)."""
+    parts = [np.asarray(b.column(0).to_numpy(zero_copy_only=False), dtype=float)
+             for b in batches(table, [name])]
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 def batches(table: Columns, names: list[str]) -> Iterator[pa.RecordBatch]:
@@ -78,6 +85,8 @@ def batches(table: Columns, names: list[str]) -> Iterator[pa.RecordBatch]:
 def tally(table: Columns, name: str) -> Counter[str]:
     """How often each value of a text column occurs, counted piece by piece in Arrow (no
     Python string per replication)."""
+    import pyarrow.compute as pc  # here: a heavy import that `negsim --help` need not pay
+
     counts: Counter[str] = Counter()
     for batch in batches(table, [name]):
         for row in pc.value_counts(batch.column(0)).to_pylist():

@@ -37,6 +37,7 @@ from sim.store.folders import (
     written,
 )
 from sim.store.inputs import Unreadable, read_input, stream_input
+from sim.store.memory import use_system_allocator
 
 __all__ = ["CLAIM_TRIES", "KINDS", "MARKER", "MAX_READ", "PARTIAL", "Folder", "claim",
            "clean_json", "file_digest", "git_commit", "kind_of", "make_dirs", "manifest",
@@ -45,3 +46,5 @@ __all__ = ["CLAIM_TRIES", "KINDS", "MARKER", "MAX_READ", "PARTIAL", "Folder", "c
            "system", "timestamped", "Unreadable", "read_input", "stream_input",
            "versions", "write_bytes",
            "write_json", "write_new", "write_parquet", "write_text", "written"]
+
+use_system_allocator()  # before any Arrow buffer is made (sim.store.memory says why)

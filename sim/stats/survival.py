@@ -44,7 +44,9 @@ class ProductLimit:
         times = np.sort(np.asarray(durations, dtype=float))
         seen = np.asarray(observed, dtype=bool)
         events = np.sort(np.asarray(durations, dtype=float)[seen])
-        first = np.flatnonzero(np.diff(times, prepend=-np.inf) > 0)
+        # The first of each run of equal durations (one byte per subject, no float copy).
+        first = np.flatnonzero(np.concatenate((np.ones(min(times.size, 1), dtype=bool),
+                                               times[1:] > times[:-1])))
         t = times[first]
         size = times.size
         del times

@@ -323,17 +323,18 @@ class Truce:
         """A violation; then, while the head of SimPy's queue is one of this truce's
         violations (live or voided) within the horizon, take it from the queue and play it
         here: what ``env.step`` would do next (same order, same clock), without a trip through
-        the event loop. At most ``INLINE`` in a row, so the event limit is still checked."""
+        the event loop. At most ``INLINE`` in a row, so the event limit is still checked.
+        A violation that ends the truce stops the loop: SimPy then plays what follows (the
+        events voided by the end find their party's pending event gone, and do nothing)."""
         env, queue, w = self.env, self.queue, self.world
         horizon, mine, pending = self.horizon, self._on_violation, self.next_event
         play = self._traced if w.tracing else self._strike
         taken = 0
         for _ in range(INLINE):
-            if not self.active:
+            # Voided by a later schedule or by the truce's end: nothing to do.
+            if pending[event.args] is event and play(event):
                 break
-            if pending[event.args] is event:  # else voided by a later schedule: nothing to do
-                play(event)
-            if not queue or w.done:
+            if not queue:
                 break
             t, _, _, event = queue[0]
             if event.callbacks is not mine or t > horizon:
@@ -343,14 +344,14 @@ class Truce:
             taken += 1
         w.inline += taken
 
-    def _traced(self, event: Pending) -> None:
+    def _traced(self, event: Pending) -> bool:
         self._decay()
-        self._violate(event.args)
+        return self._violate(event.args)
 
-    def _strike(self, event: Pending) -> None:
+    def _strike(self, event: Pending) -> bool:
         """:meth:`_decay` and :meth:`_violate` with one decay rate and no story: the same
         steps in the same order, what a violation excites taken from :meth:`_effect`; the
-        spent ``event`` carries the author's next violation."""
+        spent ``event`` carries the author's next violation. True: the truce ended."""
         i, now, levels = event.args, self.env._now, self.levels[0]  # noqa: SLF001
         if now > self.since:
             f = exp(-self.rates[0] * (now - self.since))
@@ -367,10 +368,11 @@ class Truce:
                 self.observed[seen] += 1
                 self.count += 1
             elif self._monitor(seen):
-                return
+                return True
         self._next(i, event)
         for k in others:
             self._next(k)
+        return False
 
     def _effect(self, author: int, seen: int | None) -> Effect:
         """What a violation by ``author`` seen as ``seen``'s (None: unseen) does with one
@@ -403,7 +405,8 @@ class Truce:
         else:
             self._schedule(i)
 
-    def _violate(self, i: int) -> None:
+    def _violate(self, i: int) -> bool:
+        """A violation by party i (True: it ended the truce)."""
         w = self.world
         name = self.names[i]
         self.violations[i] += 1
@@ -419,11 +422,12 @@ class Truce:
                   f"was {w.live[self.keys[i]] + self.excitation(i) - self.alpha[i][i]:.3g}/day)",
                   party=name, observed=None if seen is None else self.names[seen])
         if seen is not None and self._monitor(seen):
-            return
+            return True
         self._schedule(i)
         for k in excited:
             if k != i:
                 self._schedule(k)
+        return False
 
     def _perceive(self, source: int | None, author: int | None) -> list[int]:
         """Excite every party reacting to a violation perceived as ``source``'s (None: unseen)

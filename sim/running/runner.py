@@ -134,7 +134,11 @@ def _freeze() -> None:
     """Move everything alive now (modules, numpy, scipy, the plan) out of the collector's
     sight, after one full collection (with the previously frozen heap back in it, so nothing
     that died since is kept): the collections during and after each chunk then walk only
-    what replications made. Bit-identical: the collector frees memory, it draws nothing."""
+    what replications made. Bit-identical: the collector frees memory, it draws nothing.
+    What a chunk loads on first use is loaded first, so that it is frozen too: pyarrow
+    imports pandas (10,000-odd objects) the first time it builds a batch from rows, and
+    every later chunk's collection walked them."""
+    pa.RecordBatch.from_pylist([{"x": 0.0}])
     gc.unfreeze()
     gc.collect()
     gc.freeze()

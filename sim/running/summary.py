@@ -9,6 +9,7 @@ from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim import stats
@@ -85,8 +86,6 @@ def batches(table: Columns, names: list[str]) -> Iterator[pa.RecordBatch]:
 def tally(table: Columns, name: str) -> Counter[str]:
     """How often each value of a text column occurs, counted piece by piece in Arrow (no
     Python string per replication)."""
-    import pyarrow.compute as pc  # here: a heavy import that `negsim --help` need not pay
-
     counts: Counter[str] = Counter()
     for batch in batches(table, [name]):
         for row in pc.value_counts(batch.column(0)).to_pylist():

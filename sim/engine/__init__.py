@@ -59,6 +59,8 @@ def play(plan: Plan, replication: int, tracing: bool = False,
 def _culprit(world: World) -> str:
     """Which process made the events: the largest of the record's counters."""
     rec = world.record
+    if world.truce is not None:
+        world.truce.tally()
     counts = {"truce violations (is alpha/beta >= 1?)": sum(rec.violations.values()),
               "spoiler attacks (attack_rate too high?)": rec.spoiler_attacks,
               "aid deliveries (aid.rate_per_day too high?)": rec.aid_deliveries}

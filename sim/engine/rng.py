@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import zlib
+from collections.abc import Callable, Iterator
+from itertools import chain
 
 import numpy as np
 
@@ -36,19 +38,26 @@ def one_uniform(seed: int, replication: int, name: str) -> float:
 class Draws:
     """Block-drawn exponentials and uniforms from one stream, served as Python floats.
 
-    Drawing in blocks keeps numpy's per-call overhead out of the event loop; the sequence
-    of values served is the same whatever the block size of other streams.
+    ``exp()`` gives a standard exponential variate, ``uniform()`` a uniform on [0, 1). Each
+    serves a block of ``BLOCK`` values drawn from the stream's generator when the previous
+    block is used up (and only then, so the values served are the same whatever the block
+    size of other streams, and the same as one refill per exhausted block in any order of
+    calls). Each is the ``__next__`` of a C-level iterator over the blocks once first used:
+    a draw in the event loop costs no Python frame.
     """
 
-    __slots__ = ("_key", "_gen_", "_exp", "_uni", "_ie", "_iu")
+    __slots__ = ("_key", "_gen_", "exp", "uniform", "_exps", "_uniforms")
+
+    exp: Callable[[], float]
+    uniform: Callable[[], float]
 
     def __init__(self, seed: int, replication: int, name: str):
         self._key = (seed, replication, name)
         self._gen_: np.random.Generator | None = None
-        self._exp: list[float] = []
-        self._uni: list[float] = []
-        self._ie = 0
-        self._iu = 0
+        self._exps: Iterator[float] | None = None
+        self._uniforms: Iterator[float] | None = None
+        self.exp = self._first_exp
+        self.uniform = self._first_uniform
 
     @property
     def _gen(self) -> np.random.Generator:
@@ -61,21 +70,25 @@ class Draws:
     def generator(self) -> np.random.Generator:
         return self._gen
 
-    def exp(self) -> float:
-        """A standard exponential variate."""
-        if self._ie == len(self._exp):
-            self._exp = self._gen.standard_exponential(BLOCK).tolist()
-            self._ie = 0
-        self._ie += 1
-        return self._exp[self._ie - 1]
+    def _blocks(self, kind: str) -> Iterator[list[float]]:
+        """The stream's blocks of one kind, each drawn when the iterator asks for it."""
+        while True:
+            gen = self._gen
+            block = gen.standard_exponential(BLOCK) if kind == "exp" else gen.random(BLOCK)
+            yield block.tolist()
 
-    def uniform(self) -> float:
-        """A uniform variate on [0, 1)."""
-        if self._iu == len(self._uni):
-            self._uni = self._gen.random(BLOCK).tolist()
-            self._iu = 0
-        self._iu += 1
-        return self._uni[self._iu - 1]
+    # The first call sets up the iterator; a caller may still hold this bound method.
+    def _first_exp(self) -> float:
+        if self._exps is None:
+            self._exps = chain.from_iterable(self._blocks("exp"))
+            self.exp = self._exps.__next__
+        return next(self._exps)
+
+    def _first_uniform(self) -> float:
+        if self._uniforms is None:
+            self._uniforms = chain.from_iterable(self._blocks("uniform"))
+            self.uniform = self._uniforms.__next__
+        return next(self._uniforms)
 
 
 class Streams:

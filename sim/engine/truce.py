@@ -9,17 +9,23 @@ import math
 from collections import deque
 from functools import partial
 from heapq import heappop, heappush
+from math import exp, inf, log
 from typing import Any
 
 from simpy.events import NORMAL
 
-from sim.engine.rng import Draws
-from sim.engine.state import Call, after, call_in
+from sim.engine.state import after
 from sim.engine.world import World
 
 STAKE = "stake"  # the LiveParams modifier of a party restrained by its stake
 DETERRENCE = "deterrence"  # the LiveParams modifier of a party deterred by being seen
+INF = inf  # a module global: read without an attribute lookup in the hot path
 INLINE = 10_000  # violations played in a row from the queue before the event loop resumes
+
+
+# What one violation does with one decay rate: (party, jump) pairs, and the parties other than
+# the author rescheduled.
+Effect = tuple[tuple[tuple[int, float], ...], tuple[int, ...]]
 
 
 def declares(suffered: float, tolerance: float, worth: float) -> bool:
@@ -33,18 +39,15 @@ def restraint(sensitivity: float, stake: float) -> float:
     return math.exp(-sensitivity * max(stake, 0.0))
 
 
-def next_violation(mu: float, excitation: float, beta: float, draws: Draws) -> float:
-    """Days to a party's next violation, exactly, for ``lambda(t) = mu + S exp(-beta t)``
-    (Dassios & Zhao 2013): the first of the baseline's arrival ``E1 / mu`` and the excitation's
-    own, ``-log(1 - beta E2 / S) / beta`` when ``beta E2 < S`` (else never); ``E1, E2`` unit
-    exponentials, both drawn always so that variants stay paired. ``inf``: none."""
-    e1, e2 = draws.exp(), draws.exp()
-    wait = e1 / mu if mu > 0 else math.inf
-    if excitation > 0:
-        d = 1.0 - beta * e2 / excitation
-        if d > 0:
-            wait = min(wait, -math.log(d) / beta)
-    return wait
+class Pending:
+    """A SimPy event for a party's next violation or thinning candidate: what
+    :class:`~sim.engine.state.Call` is, with ``callbacks`` and ``args`` set after creation (no
+    ``__init__`` frame: the truce makes one per violation)."""
+
+    __slots__ = ("callbacks", "args")
+    _ok = True  # SimPy reads it after the callbacks: the event succeeded
+    callbacks: Any
+    args: Any
 
 
 def _groups(beta: list[list[float]], spoiler_beta: dict[str, list[float]]
@@ -102,6 +105,7 @@ class Truce:
         self.draws = [world.streams["truce:" + p] for p in self.names]
         self.keys = [(p, "violation_rate") for p in self.names]
         self.env = world.env
+        self.eid = world.env._eid  # noqa: SLF001 (SimPy's event counter, read in the hot path)
         self.horizon = world.plan.horizon
         self.queue: list[Any] = world.env._queue  # noqa: SLF001 (SimPy's heap: the hot path)
         self.values = world.live.values  # a live view: read in the hot path without a call
@@ -111,7 +115,16 @@ class Truce:
         self.active = self.pending = self.started = False
         self.levels = [[0.0] * n for _ in self.rates]
         self.since = 0.0
-        self.tokens = [0] * n
+        self.next_event: list[Pending | None] = [None] * n  # each party's pending event
+        self.mu = [0.0] * n  # base rate x coverage, refreshed whenever either moves
+        self.ramped = [False] * n  # whether the base rate ramps (then thinning applies)
+        self.n, self.parties = n, range(n)
+        self.effects: list[list[Effect | None]] = [[None] * (n + 1) for _ in range(n)]
+        self.plain = (self.threshold is None and self.rules.degraded is None
+                      and not self.rules.exits)  # an observed violation only counts
+        # Per party, true and observed violations: lists in the hot path, the record's
+        # dicts filled from them by tally().
+        self.violations, self.observed = [0] * n, [0] * n
         self.recent: deque[float] = deque()
         self.seen: deque[float] = deque()  # observed violation times in the degraded window
         self.suffered = [0.0] * len(self.rules.exits)
@@ -122,6 +135,7 @@ class Truce:
         self.breakdowns = self.declared = 0
         self.under = 0.0  # days under a truce, up to the last start or end
         for i, key in enumerate(self.keys):
+            self._refresh_mu(i)
             world.live.subscribe(key, partial(self._rate_changed, i))
             e = self.rules.deterrence[i]
             if e > 0:  # being seen deters: rate x exp(-e * d) (Becker 1968)
@@ -184,6 +198,7 @@ class Truce:
         left only decays, so the bound stays valid)."""
         self.alpha[i][j] = max(0.0, self.live[(self.names[i], "alpha." + self.names[j])])
         self.excited_by[j] = [k for k in range(len(self.names)) if self.alpha[k][j] > 0]
+        self.effects = [[None] * (self.n + 1) for _ in range(self.n)]
 
     def _beta_changed(self) -> None:
         """Every kernel's decay rate times the factor: excitation decays at the old rates up
@@ -238,70 +253,147 @@ class Truce:
         return sum(level[k] for level in levels)
 
     def _decay(self) -> None:
+        # In place: the violation loop holds self.levels[0] in a local variable.
         now = self.env._now  # noqa: SLF001 (the hot path: no property call)
         if now > self.since:
             dt = now - self.since
-            if self.one_rate:  # the common case, kept fast
-                f = math.exp(-self.rates[0] * dt)
-                self.levels[0] = [x * f for x in self.levels[0]]
-            else:
-                factors = [math.exp(-r * dt) for r in self.rates]
-                self.levels = [[x * f for x in level]
-                               for level, f in zip(self.levels, factors, strict=True)]
+            for level, rate in zip(self.levels, self.rates, strict=True):
+                f = exp(-rate * dt)
+                for k in self.parties:
+                    level[k] *= f
             self.since = now
 
-    def _schedule(self, i: int) -> None:
-        tokens = self.tokens
-        tokens[i] += 1
-        key, cover = self.keys[i], self.cover[i]
-        if self.one_rate and key not in self.ramps:
-            # One decay rate and a base rate constant until its next change (which reschedules):
-            # the next violation sampled exactly (Dassios & Zhao 2013), coverage scaling both.
-            wait = next_violation(self.values.get(key, 0.0) * cover, self.levels[0][i] * cover,
-                                  self.rates[0], self.draws[i])
-            if wait < math.inf:  # call_in, inlined
-                env, queue = self.env, self.queue
-                heappush(queue, (env._now + wait, NORMAL, next(env._eid),  # noqa: SLF001
-                                 Call(self._on_violation, (i, tokens[i]))))
-            return
-        # excitation(i) and live[key], inlined: this is the hot path
-        mu = self.values.get(key, 0.0) if key not in self.ramps else self.live.bound(
-            key, self.env._now)  # noqa: SLF001
-        bound = (mu + self.excitation(i)) * cover
-        if bound <= 0:
-            return
-        call_in(self.env, self.draws[i].exp() / bound, self._on_candidate,
-                (i, tokens[i], bound))
+    def _refresh_mu(self, i: int) -> None:
+        """Cache party i's base rate times its coverage, and whether the rate ramps: every
+        change of either reaches here (``LiveParams`` tells its subscribers)."""
+        key = self.keys[i]
+        self.mu[i] = self.values.get(key, 0.0) * self.cover[i]
+        self.ramped[i] = key in self.ramps
 
-    def _violation_event(self, event: Call) -> None:
+    def _schedule(self, i: int) -> None:
+        """Party i's next violation (one decay rate, no ramp) or candidate (thinning); its
+        pending event, if any, is voided."""
+        if self.one_rate and not self.ramped[i]:
+            self._next(i)
+            return
+        key = self.keys[i]
+        mu = self.live.bound(key, self.env._now) if self.ramped[i] else self.values.get(
+            key, 0.0)  # noqa: SLF001
+        bound = (mu + self.excitation(i)) * self.cover[i]
+        if bound <= 0:
+            self.next_event[i] = None
+            return
+        event = self.next_event[i] = Pending()
+        event.callbacks, event.args = self._on_candidate, (i, bound)
+        env = self.env
+        heappush(self.queue, (env._now + self.draws[i].exp() / bound, NORMAL,  # noqa: SLF001
+                              next(env._eid), event))  # noqa: SLF001
+
+    def _next(self, i: int, event: Pending | None = None) -> None:
+        """Party i's next violation, exactly, with one decay rate and a base rate constant
+        until its next change (which reschedules). Its intensity ``mu + S exp(-beta t)`` from
+        now, coverage scaling both parts (Dassios & Zhao 2013): the first of the baseline's
+        arrival ``E1 / mu`` and the excitation's own, ``-log(1 - beta E2 / S) / beta`` when
+        ``beta E2 < S`` (else never); ``E1, E2`` unit exponentials from the party's stream,
+        both drawn always so that variants stay paired. Neither: no event. ``event``: the
+        party's spent event (taken from the queue), used again rather than a new one."""
+        if self.ramped[i]:
+            self._schedule(i)
+            return
+        draw = self.draws[i].exp
+        e1, e2, mu = draw(), draw(), self.mu[i]
+        wait = e1 / mu if mu > 0 else INF
+        excitation = self.levels[0][i] * self.cover[i]
+        if excitation > 0:
+            beta = self.rates[0]
+            d = 1.0 - beta * e2 / excitation
+            if d > 0 and -log(d) / beta < wait:  # min(), without the call
+                wait = -log(d) / beta
+        if wait == INF:
+            self.next_event[i] = None
+            return
+        if event is None:
+            event = Pending()
+            event.args = i
+        event.callbacks = self._on_violation
+        self.next_event[i] = event
+        heappush(self.queue, (self.env._now + wait, NORMAL, next(self.eid), event))  # noqa: SLF001
+
+    def _violation_event(self, event: Pending) -> None:
         """A violation; then, while the head of SimPy's queue is one of this truce's
         violations (live or voided) within the horizon, take it from the queue and play it
         here: what ``env.step`` would do next (same order, same clock), without a trip through
-        the event loop. At most ``INLINE`` in a row, so the event limit is still checked."""
+        the event loop. At most ``INLINE`` in a row, so the event limit is still checked.
+        A violation that ends the truce stops the loop: SimPy then plays what follows (the
+        events voided by the end find their party's pending event gone, and do nothing)."""
         env, queue, w = self.env, self.queue, self.world
+        horizon, mine, pending = self.horizon, self._on_violation, self.next_event
+        play = self._traced if w.tracing else self._strike
+        taken = 0
         for _ in range(INLINE):
-            i, token = event.args
-            if not self.active:
-                return
-            if token == self.tokens[i]:  # else voided by a later schedule: nothing to do
-                now = env._now  # noqa: SLF001
-                if now > self.since:  # _decay with one rate, inlined
-                    f = math.exp(-self.rates[0] * (now - self.since))
-                    self.levels[0] = [x * f for x in self.levels[0]]
-                    self.since = now
-                self._violate(i)
-            if not queue or w.done:
-                return
+            # Voided by a later schedule or by the truce's end: nothing to do.
+            if pending[event.args] is event and play(event):
+                break
+            if not queue:
+                break
             t, _, _, event = queue[0]
-            if event.callbacks is not self._on_violation or t > self.horizon:
-                return
+            if event.callbacks is not mine or t > horizon:
+                break
             heappop(queue)
             env._now = t  # noqa: SLF001 (as env.step sets it)
-            w.inline += 1
+            taken += 1
+        w.inline += taken
 
-    def _candidate_event(self, event: Call) -> None:
-        i, token, bound = event.args
-        if token != self.tokens[i] or not self.active:
+    def _traced(self, event: Pending) -> bool:
+        self._decay()
+        return self._violate(event.args)
+
+    def _strike(self, event: Pending) -> bool:
+        """:meth:`_decay` and :meth:`_violate` with one decay rate and no story: the same
+        steps in the same order, what a violation excites taken from :meth:`_effect`; the
+        spent ``event`` carries the author's next violation. True: the truce ended."""
+        i, now, levels = event.args, self.env._now, self.levels[0]  # noqa: SLF001
+        if now > self.since:
+            f = exp(-self.rates[0] * (now - self.since))
+            for k in self.parties:  # in place, no comprehension frame
+                levels[k] *= f
+            self.since = now
+        self.violations[i] += 1
+        seen = self._observe(i) if self.monitored[i] else i
+        jumps, others = self.effects[i][self.n if seen is None else seen] or self._effect(i, seen)
+        for k, jump in jumps:
+            levels[k] += jump
+        if seen is not None:
+            if self.plain:  # _monitor with nothing but counting to do
+                self.observed[seen] += 1
+                self.count += 1
+            elif self._monitor(seen):
+                return True
+        self._next(i, event)
+        for k in others:
+            self._next(k)
+        return False
+
+    def _effect(self, author: int, seen: int | None) -> Effect:
+        """What a violation by ``author`` seen as ``seen``'s (None: unseen) does with one
+        decay rate: the (party, jump) pairs it excites and the parties other than the author
+        then rescheduled, in :meth:`_violate`'s order; kept in ``effects`` until an alpha
+        moves."""
+        alpha = self.alpha
+        if self.rules.perceived:
+            own = [(author, alpha[author][author])] if alpha[author][author] > 0 else []
+            others = [] if seen is None else [(k, alpha[k][seen]) for k in self.excited_by[seen]
+                                              if k != author and k != seen]
+            jumps = own + others
+        else:
+            jumps = [(k, alpha[k][author]) for k in self.excited_by[author]]
+        effect = tuple(jumps), tuple(k for k, _ in jumps if k != author)
+        self.effects[author][self.n if seen is None else seen] = effect
+        return effect
+
+    def _candidate_event(self, event: Pending) -> None:
+        i, bound = event.args
+        if self.next_event[i] is not event or not self.active:
             return
         self._decay()
         key = self.keys[i]
@@ -313,10 +405,11 @@ class Truce:
         else:
             self._schedule(i)
 
-    def _violate(self, i: int) -> None:
+    def _violate(self, i: int) -> bool:
+        """A violation by party i (True: it ended the truce)."""
         w = self.world
         name = self.names[i]
-        w.record.violations[name] += 1
+        self.violations[i] += 1
         seen = self._observe(i) if self.monitored[i] else i
         if self.rules.perceived:
             excited = self._perceive(seen, i)
@@ -329,11 +422,12 @@ class Truce:
                   f"was {w.live[self.keys[i]] + self.excitation(i) - self.alpha[i][i]:.3g}/day)",
                   party=name, observed=None if seen is None else self.names[seen])
         if seen is not None and self._monitor(seen):
-            return
+            return True
         self._schedule(i)
         for k in excited:
             if k != i:
                 self._schedule(k)
+        return False
 
     def _perceive(self, source: int | None, author: int | None) -> list[int]:
         """Excite every party reacting to a violation perceived as ``source``'s (None: unseen)
@@ -354,8 +448,8 @@ class Truce:
         return excited
 
     def _seen_text(self, seen: int | None) -> str:
-        rec = self.world.record  # the observed count is updated just after this line is told
-        true, observed = sum(rec.violations.values()), sum(rec.observed.values())
+        # the observed count is updated just after this line is told
+        true, observed = sum(self.violations), sum(self.observed)
         if seen is None:
             return f"not observed; {true} true, {observed} observed in the run"
         who = self.world.label(self.names[seen])
@@ -377,7 +471,7 @@ class Truce:
     def _monitor(self, j: int) -> bool:
         """An observed violation attributed to j: the monitor's rule, then declared exits;
         True when the truce ended."""
-        self.world.record.observed[self.names[j]] += 1
+        self.observed[j] += 1
         self.count += 1
         if self.rules.degraded is not None:
             self._degrade()
@@ -463,6 +557,7 @@ class Truce:
         return None
 
     def _rate_changed(self, i: int) -> None:
+        self._refresh_mu(i)
         if self.active:
             self._decay()
             self._schedule(i)
@@ -473,7 +568,7 @@ class Truce:
             return
         w = self.world
         self.active = False
-        self.tokens = [t + 1 for t in self.tokens]
+        self.next_event[:] = [None] * len(self.names)
         self._release()
         self.breakdowns += 1
         self.declared += bool(by)
@@ -487,9 +582,16 @@ class Truce:
             w.aid.refresh()
         w.breakdown(cause)
 
+    def tally(self) -> None:
+        """Write the true and observed violations per party into the record."""
+        rec = self.world.record
+        rec.violations.update(zip(self.names, self.violations, strict=True))
+        rec.observed.update(zip(self.names, self.observed, strict=True))
+
     def close(self, end: float) -> None:
         """Complete the record: the first truce (censored at ``end`` if it still held), days
         under any truce, breakdowns and violations per day under a truce."""
+        self.tally()
         rec = self.world.record
         under = self.under + (end - self.since_start if self.active else 0.0)
         rec.breakdowns = self.breakdowns

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,7 @@ from sim.operations.story import pick_representatives, story_lines
 from sim.running.executor import Executor
 from sim.running.precision import Stopping
 from sim.running.runner import chunk_size, chunks, plan_for, run_chunks
-from sim.running.summary import ParquetColumns, summarise
+from sim.running.summary import ParquetColumns, summarise, tally
 from sim.scenario import Scenario, budgets, loads
 from sim.scenario.inputs import count, defaults
 from sim.store import Folder, read_request, rows_of, stored
@@ -223,15 +224,18 @@ def _intervals(done: dict[int, Path], batches: list[pa.RecordBatch],
                names: tuple[str, ...]) -> Iterator[list[float]]:
     """The 95% intervals of the outcome shares over the replications so far (lazily: only
     a precision target reads them)."""
-    table = stats.outcome_table(_outcome_column(done, batches), names)
+    table = stats.outcome_table_of_counts(_outcome_counts(done, batches), names)
     yield from (row["ci"] for row in table.values())
 
 
-def _outcome_column(done: dict[int, Path], batches: list[pa.RecordBatch]) -> Any:
+def _outcome_counts(done: dict[int, Path], batches: list[pa.RecordBatch]) -> Counter[str]:
+    """The count of each outcome so far, chunk by chunk (no string per replication)."""
     if batches:
-        return pa.Table.from_batches(batches).column("outcome").to_numpy(zero_copy_only=False)
-    parts = [pq.read_table(done[k], columns=["outcome"]).column("outcome") for k in sorted(done)]
-    return pa.chunked_array([c for p in parts for c in p.chunks]).to_numpy(zero_copy_only=False)
+        return tally(pa.Table.from_batches(batches), "outcome")
+    counts: Counter[str] = Counter()
+    for k in sorted(done):
+        counts.update(tally(pq.read_table(done[k], columns=["outcome"]), "outcome"))
+    return counts
 
 
 def _store(plan: Plan, text: str, opts: RunOptions, folder: Folder, wall: float,

@@ -6,10 +6,12 @@ import math
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from sim.engine import Plan, World, play
 from sim.engine.outcomes import OUTCOMES, Record, possible
 from sim.errors import UsageError
+from sim.running.summary import batches
 
 SEARCH_LIMIT = 2000
 KEEP = 200  # replications of one outcome ranked by their timing
@@ -42,23 +44,39 @@ def representative(plan: Plan, outcome: str, limit: int = SEARCH_LIMIT) -> int:
     return _typical(found)
 
 
+SEARCHED = ["replication", "outcome", "truce_end", "deal_day", "end_day"]
+
+
 def pick_representatives(records: Any, limit: int = SEARCH_LIMIT) -> dict[str, int]:
     """For each outcome in stored records (columns ``replication``, ``outcome``,
     ``truce_end``, ``deal_day``, ``end_day``), the replication :func:`representative` would
     choose for it, found without re-playing anything."""
-    index = records.column("replication").to_numpy(zero_copy_only=False)
-    order = np.argsort(index, kind="stable")[:limit]
-    outcome = records.column("outcome").to_numpy(zero_copy_only=False)[order]
-    days = [records.column(c).to_numpy(zero_copy_only=False).astype(float)[order]
+    first = _first_replications(records, limit)
+    index = first.column("replication").to_numpy(zero_copy_only=False)
+    outcome = first.column("outcome").to_pylist()
+    days = [first.column(c).to_numpy(zero_copy_only=False).astype(float)
             for c in ("truce_end", "deal_day", "end_day")]
     key = np.where(np.isfinite(days[0]), days[0],
                    np.where(np.isfinite(days[1]), days[1], days[2]))
     found: dict[str, list[tuple[int, float]]] = {}
-    for i, name, day in zip(index[order].tolist(), outcome.tolist(), key.tolist(), strict=True):
+    for i, name, day in zip(index.tolist(), outcome, key.tolist(), strict=True):
         kept = found.setdefault(name, [])
         if len(kept) < KEEP:
             kept.append((i, day))
     return {name: _typical(kept) for name, kept in found.items()}
+
+
+def _first_replications(records: Any, limit: int) -> pa.Table:
+    """The searched columns of the ``limit`` lowest-numbered replications, in their order,
+    read a piece (row group) at a time: at most ``limit`` rows plus one piece held."""
+    kept: pa.Table | None = None
+    for batch in batches(records, SEARCHED):
+        table = pa.Table.from_batches([batch])
+        if kept is not None:
+            table = pa.concat_tables([kept, table])
+        index = table.column("replication").to_numpy(zero_copy_only=False)
+        kept = table.take(np.argsort(index, kind="stable")[:limit])
+    return kept if kept is not None else pa.table({c: [] for c in SEARCHED})
 
 
 def _typical(found: list[tuple[int, float]]) -> int:

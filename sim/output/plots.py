@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -187,7 +187,7 @@ def _bins(days: np.ndarray, horizon: float | None) -> int:
     return int(np.clip(np.ceil(span), 1, MAX_BINS))
 
 
-def plot_violations(violations: dict[str, np.ndarray], path: str | Path | None = None,
+def plot_violations(violations: Mapping[str, np.ndarray], path: str | Path | None = None,
                     title: str = "", *, ax: Axes | None = None) -> Path | Figure:
     """Mean truce violations per party with 95% intervals for the mean.
 

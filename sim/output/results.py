@@ -7,6 +7,7 @@ They read only what the operation produced or stored; nothing here runs the mode
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,10 +137,27 @@ class RunResult:
         """Mean violations per party: to ``path``, or a Figure."""
         cols = self.columns
         actors = self.plan.scenario.actors
-        violations = {actors[c.removeprefix("violations_")].label: column(cols, c)
-                      for c in cols.column_names  # per actor (not violations_per_truce_day)
-                      if c.startswith("violations_") and c.removeprefix("violations_") in actors}
-        return plots.plot_violations(violations, path, ax=ax)
+        names = {actors[c.removeprefix("violations_")].label: c
+                 for c in cols.column_names  # per actor (not violations_per_truce_day)
+                 if c.startswith("violations_") and c.removeprefix("violations_") in actors}
+        return plots.plot_violations(_ColumnsRead(cols, names), path, ax=ax)
+
+
+class _ColumnsRead(Mapping[str, Any]):
+    """Columns by label, each read when asked for (one held at a time, not every party's:
+    memory flat in the number of replications)."""
+
+    def __init__(self, columns: Any, names: dict[str, str]):
+        self._columns, self._names = columns, names
+
+    def __getitem__(self, label: str) -> Any:
+        return column(self._columns, self._names[label])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def renewed_deadlines(plan: Plan) -> list[float]:

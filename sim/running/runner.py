@@ -69,12 +69,13 @@ def chunks(start: int, stop: int, size: int = DEFAULT_CHUNK) -> Chunks:
 
 def simulate_chunk(plan: Plan, chunk: Chunk) -> pa.RecordBatch:
     """The records of one chunk as an Arrow batch, one row per replication."""
-    gc.freeze()  # what is alive now outlives the chunk: the collection below need not walk it
+    # A replication's processes and world refer to each other; collecting the cycles at the
+    # chunk's end, rather than whenever Python's oldest generation fills, keeps memory flat
+    # as runs grow. The heap is frozen when the plan is built (plan_for) and again here, so
+    # that collection walks only what the chunk made, not what an API caller holds (earlier
+    # results, say) between chunks.
+    gc.freeze()
     rows = [run_replication(plan, i).row() for i in range(chunk.start, chunk.stop)]
-    # A replication's processes and world refer to each other; collecting the cycles here,
-    # rather than whenever Python's oldest generation fills, keeps memory flat as runs grow.
-    # The heap that was there when the plan was built is frozen (plan_for), so this walks
-    # only what the chunk made.
     gc.collect()
     return _typed(pa.RecordBatch.from_pylist(rows))
 
@@ -135,7 +136,11 @@ def _freeze() -> None:
     """Move everything alive now (modules, numpy, scipy, the plan) out of the collector's
     sight, after one full collection (with the previously frozen heap back in it, so nothing
     that died since is kept): the collections during and after each chunk then walk only
-    what replications made. Bit-identical: the collector frees memory, it draws nothing."""
+    what replications made. Bit-identical: the collector frees memory, it draws nothing.
+    What a chunk loads on first use is loaded first, so that it is frozen too: pyarrow
+    imports pandas (10,000-odd objects) the first time it builds a batch from rows, and
+    every later chunk's collection walked them."""
+    pa.RecordBatch.from_pylist([{"x": 0.0}])
     gc.unfreeze()
     gc.collect()
     gc.freeze()

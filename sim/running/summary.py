@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from sim import stats
@@ -39,6 +42,12 @@ class ParquetColumns:
     def column(self, name: str) -> pa.ChunkedArray:
         return pq.read_table(self.path, columns=[name]).column(name)
 
+    def batches(self, names: list[str]) -> Iterator[pa.RecordBatch]:
+        """The named columns, one row group at a time."""
+        file = pq.ParquetFile(self.path)
+        for k in range(file.num_row_groups):
+            yield from file.read_row_group(k, columns=names).to_batches()
+
 
 Columns: TypeAlias = "pa.Table | ParquetColumns"
 
@@ -51,18 +60,43 @@ def metric_columns(table: Columns) -> list[str]:
     names = table.column_names
     extra = [c for c in names if c.startswith(FAMILY_PREFIXES) and c not in BASE_METRICS]
     wanted = [c for c in BASE_METRICS if c in names] + extra
-    return [c for c in wanted if table.column(c).null_count < table.num_rows]
+    return [c for c in wanted if _null_count(table, c) < table.num_rows]
+
+
+def _null_count(table: Columns, name: str) -> int:
+    return sum(batch.column(0).null_count for batch in batches(table, [name]))
 
 
 def column(table: Columns, name: str) -> np.ndarray:
-    return table.column(name).to_numpy(zero_copy_only=False).astype(float)
+    """A numeric column as floats (NaN for null), assembled from its pieces: the only array
+    as long as the replications is this one (Arrow holds one piece at a time)."""
+    parts = [np.asarray(b.column(0).to_numpy(zero_copy_only=False), dtype=float)
+             for b in batches(table, [name])]
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def batches(table: Columns, names: list[str]) -> Iterator[pa.RecordBatch]:
+    """The named columns in pieces (a stored file's row groups): nothing as long as the
+    replications is held but the pieces' results."""
+    if isinstance(table, ParquetColumns):
+        return table.batches(names)
+    return iter(table.select(names).to_batches())
+
+
+def tally(table: Columns, name: str) -> Counter[str]:
+    """How often each value of a text column occurs, counted piece by piece in Arrow (no
+    Python string per replication)."""
+    counts: Counter[str] = Counter()
+    for batch in batches(table, [name]):
+        for row in pc.value_counts(batch.column(0)).to_pylist():
+            counts[str(row["values"])] += row["counts"]
+    return counts
 
 
 def summarise(table: Columns, plan: Plan, wall_s: float) -> dict[str, Any]:
     """The summary of a run (summary.json as the README documents it, plus survival and deal
     timing)."""
-    outcomes = stats.outcome_table(table.column("outcome").to_numpy(zero_copy_only=False),
-                                   possible(plan.scenario))
+    outcomes = stats.outcome_table_of_counts(tally(table, "outcome"), possible(plan.scenario))
     deadline = plan.deadline_day if np.isfinite(plan.deadline_day) else None
     return {
         "scenario": plan.scenario.name,
@@ -71,8 +105,8 @@ def summarise(table: Columns, plan: Plan, wall_s: float) -> dict[str, Any]:
         "runs": table.num_rows,
         "outcomes": outcomes,
         "coarse": stats.outcome_table_from_counts(coarse(outcomes)),
-        "deadline": stats.outcome_table(
-            table.column("deadline_outcome").to_numpy(zero_copy_only=False), DEADLINE_OUTCOMES),
+        "deadline": stats.outcome_table_of_counts(tally(table, "deadline_outcome"),
+                                                  DEADLINE_OUTCOMES),
         "metrics": {c: stats.describe(column(table, c), *metric_range(c))
                     for c in metric_columns(table)},
         "survival": truce_survival(table, plan),
@@ -88,16 +122,28 @@ def truce_survival(table: Columns, plan: Plan) -> dict[str, Any]:
     number at risk at each grid time (``"at_risk"``), at round times (``"risk"``) and at the
     median (``"median_at_risk"``), and the headline: survival at ``judged_after_days``
     (``"judged"``, see :func:`sim.stats.survival_at`)."""
-    days = column(table, "truce_days")
-    started = np.isfinite(days)
-    censored = table.column("truce_censored").to_numpy(zero_copy_only=False).astype(bool)
-    durations, observed = days[started], ~censored[started]
-    km = stats.survival(durations, observed, plan.horizon, points=400)
-    km["at_risk"] = stats.at_risk(durations, km["t"]).tolist()
-    km["risk"] = stats.risk_table(durations, plan.horizon)
+    table_ = stats.ProductLimit.of(*_first_truces(table))
+    km = table_.curve(plan.horizon, points=400)
+    km["at_risk"] = table_.at_risk(km["t"]).tolist()
+    km["risk"] = table_.risk_table(plan.horizon)
     median = km["median"]
-    km["median_at_risk"] = None if median is None else int(stats.at_risk(durations, [median])[0])
+    km["median_at_risk"] = None if median is None else int(table_.at_risk([median])[0])
     truce = plan.scenario.truce
     if truce is not None:
-        km["judged"] = stats.survival_at(durations, observed, truce.judged_after_days)
+        km["judged"] = table_.at(truce.judged_after_days)
     return km
+
+
+def _first_truces(table: Columns) -> tuple[np.ndarray, np.ndarray]:
+    """The duration of every first truce that started and whether its end was seen (not
+    censored), read a piece at a time: two arrays of the truces, nothing else."""
+    days: list[np.ndarray] = []
+    seen: list[np.ndarray] = []
+    for batch in batches(table, ["truce_days", "truce_censored"]):
+        d = batch.column(0).to_numpy(zero_copy_only=False).astype(float)
+        started = np.isfinite(d)
+        days.append(d[started])
+        seen.append(~batch.column(1).to_numpy(zero_copy_only=False).astype(bool)[started])
+    if not days:
+        return np.empty(0), np.empty(0, dtype=bool)
+    return np.concatenate(days), np.concatenate(seen)

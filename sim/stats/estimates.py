@@ -1,14 +1,13 @@
 """Statistics of a run: pure functions on arrays, with no knowledge of scenarios or engines.
 
-Outcome probabilities with Wilson intervals, metric summaries with t-intervals,
-Kaplan-Meier truce survival and the timing of deals against a deadline.
+Outcome probabilities with Wilson intervals, metric summaries with t-intervals and the timing
+of deals against a deadline (Kaplan-Meier truce survival: :mod:`sim.stats.survival`).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -59,12 +58,21 @@ def outcome_table(outcomes: np.ndarray | Sequence[str], names: Sequence[str]) ->
     Raises:
         ValueError: If an outcome is not one of ``names``.
     """
-    counts = Counter(str(o) for o in outcomes)
+    return outcome_table_of_counts(Counter(str(o) for o in outcomes), names)
+
+
+def outcome_table_of_counts(counts: Mapping[str, int], names: Sequence[str]
+                            ) -> dict[str, dict]:
+    """:func:`outcome_table` from the count of each outcome that occurred.
+
+    Raises:
+        ValueError: If an outcome counted is not one of ``names``.
+    """
     unknown = sorted(set(counts) - set(names))
     if unknown:
         raise ValueError(f"outcome(={unknown[0]!r}) is not one of {list(names)}.")
     n = sum(counts.values())
-    return {name: _outcome_row(counts[name], n) for name in names}
+    return {name: _outcome_row(counts.get(name, 0), n) for name in names}
 
 
 def outcome_table_from_counts(counts: dict[str, int]) -> dict[str, dict]:
@@ -121,135 +129,6 @@ def _mean_interval(mean: float, sd: float, n: int, low: float | None,
     half = float(sps.t.ppf(0.975, n - 1) * sd / np.sqrt(n))
     lo, hi = mean - half, mean + half
     return [lo if low is None else max(lo, low), hi if high is None else min(hi, high)]
-
-
-# --- survival ---------------------------------------------------------------------------------
-
-
-MIN_AT_RISK = 10
-"""Fewer truces at risk than this at a time: a Kaplan-Meier figure there is "not estimable"."""
-
-
-def survival(durations: np.ndarray, observed: np.ndarray, horizon: float,
-             points: int | None = None) -> dict:
-    """Kaplan-Meier survival curve with a 95% pointwise band, as step-function knots.
-
-    Args:
-        durations: Time to the event or to censoring, one per subject (days).
-        observed: True where the event was seen, False where the subject was censored.
-        horizon: Where the curve ends (days).
-        points: read the curve on a grid of ``points + 1`` times (:func:`on_grid`) before
-            any list is made, so memory holds no list as long as the subjects.
-
-    Returns:
-        ``{"t", "s", "lo", "hi"}`` lists of knots, from ``t = 0, s = 1`` to ``t = horizon``
-        (the value at a knot holds until the next one), ``"median"`` (the first time the
-        survival is at most 0.5, None if it never is), ``"n"`` subjects and ``"events"``.
-        :func:`at_risk`, :func:`risk_table` and :func:`survival_at` say how much each part
-        rests on.
-    """
-    t = np.asarray(durations, dtype=float)
-    seen = np.asarray(observed, dtype=bool)
-    if t.size == 0:
-        return {"t": [0.0, float(horizon)], "s": [1.0, 1.0], "lo": [1.0, 1.0],
-                "hi": [1.0, 1.0], "median": None, "n": 0, "events": 0}
-    sf = sps.ecdf(sps.CensoredData(uncensored=t[seen], right=t[~seen])).sf
-    knots = sf.quantiles[sf.quantiles < horizon]
-    s = np.concatenate(([1.0], sf.probabilities[: knots.size], sf.evaluate([horizon])))
-    lo, hi = _band(sf, knots.size, horizon, s)
-    curve = {"t": np.concatenate(([0.0], knots, [horizon])).astype(float), "s": s, "lo": lo,
-             "hi": hi}
-    if points is not None:
-        curve = on_grid(curve, points)
-    return {**{k: np.asarray(v, dtype=float).tolist() for k, v in curve.items()},
-            "median": _median(sf), "n": int(t.size), "events": int(seen.sum())}
-
-
-def at_risk(durations: np.ndarray, times: Any) -> np.ndarray:
-    """The number of subjects at risk at each time: those whose duration is at least it."""
-    d = np.sort(np.asarray(durations, dtype=float))
-    return d.size - np.searchsorted(d, np.asarray(times, dtype=float), side="left")
-
-
-def risk_table(durations: np.ndarray, horizon: float, most: int = 8) -> dict[str, list]:
-    """The number at risk at round times (a step of 1, 2, 5, 7, 10, 14, 30, ... days giving at
-    most ``most`` intervals) from 0 to the horizon."""
-    steps = (1, 2, 5, 7, 10, 14, 15, 20, 30, 60, 90, 120, 180, 365, 730, 1825, 3650, 36500)
-    step = next((x for x in steps if horizon / x <= most), steps[-1])
-    times = np.arange(0.0, horizon + 1e-9, step)
-    return {"t": times.tolist(), "n": at_risk(durations, times).tolist()}
-
-
-def survival_at(durations: np.ndarray, observed: np.ndarray, day: float) -> dict[str, Any]:
-    """Kaplan-Meier survival at ``day`` with its 95% interval and the number at risk there.
-
-    The interval is the log-log (exponential Greenwood) one, which stays in [0, 1]
-    (Kalbfleisch & Prentice 2002); where it is undefined (S = 1 or 0) the bound is S itself.
-
-    Returns:
-        ``{"day", "s", "ci": [lo, hi], "at_risk", "n", "events"}`` (``events``: breakdowns at
-        or before ``day``), with ``"estimable"`` false when fewer than :data:`MIN_AT_RISK`
-        subjects are at risk at ``day``; ``s`` and ``ci`` are None when none is (the curve
-        is unknown beyond the oldest subject).
-    """
-    t = np.asarray(durations, dtype=float)
-    seen = np.asarray(observed, dtype=bool)
-    n_risk = int(at_risk(t, [day])[0]) if t.size else 0
-    out: dict[str, Any] = {"day": float(day), "s": None, "ci": None, "at_risk": n_risk,
-                           "n": int(t.size), "events": int((seen & (t <= day)).sum()),
-                           "estimable": n_risk >= MIN_AT_RISK}
-    if n_risk == 0:
-        return out
-    sf = sps.ecdf(sps.CensoredData(uncensored=t[seen], right=t[~seen])).sf
-    s = float(sf.evaluate([day])[0])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ci = sf.confidence_interval(0.95, method="log-log")
-        lo, hi = float(ci.low.evaluate([day])[0]), float(ci.high.evaluate([day])[0])
-    out["s"] = s
-    out["ci"] = [s if lo != lo else min(lo, s), s if hi != hi else max(hi, s)]
-    return out
-
-
-def on_grid(km: dict, points: int = 400) -> dict:
-    """A survival curve evaluated on an even grid of ``points + 1`` times from 0 to its end.
-
-    The step function is read at each grid time (the value of the last knot at or before it),
-    so summaries and plots stay the same size however many truces were observed; the median
-    and the counts are kept exact. Curves with fewer knots are returned unchanged.
-    """
-    t = np.asarray(km["t"], dtype=float)
-    if t.size <= points + 1:
-        return km
-    grid = np.linspace(0.0, t[-1], points + 1)
-    idx = np.searchsorted(t, grid, side="right") - 1
-    out = dict(km)
-    out["t"] = grid.tolist()
-    for key in ("s", "lo", "hi"):
-        out[key] = np.asarray(km[key], dtype=float)[idx].tolist()
-    return out
-
-
-def _band(sf: Any, k: int, horizon: float, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The 95% band at the knots; undefined points take the previous value, kept around s."""
-    with warnings.catch_warnings():
-        # The linear (Greenwood) band is undefined where S reaches 0; we fill those points.
-        warnings.simplefilter("ignore", RuntimeWarning)
-        ci = sf.confidence_interval(0.95)
-    lo = np.concatenate(([1.0], ci.low.probabilities[:k], ci.low.evaluate([horizon])))
-    hi = np.concatenate(([1.0], ci.high.probabilities[:k], ci.high.evaluate([horizon])))
-    return np.minimum(_fill_forward(lo), s), np.maximum(_fill_forward(hi), s)
-
-
-def _fill_forward(x: np.ndarray) -> np.ndarray:
-    """NaNs replaced by the last defined value before them (the first value must be defined)."""
-    idx = np.where(np.isnan(x), 0, np.arange(x.size))
-    return np.clip(x[np.maximum.accumulate(idx)], 0.0, 1.0)
-
-
-def _median(sf: Any) -> float | None:
-    below = np.flatnonzero(sf.probabilities <= 0.5)
-    return float(sf.quantiles[below[0]]) if below.size else None
 
 
 # --- deal timing ------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from sim.store.folders import (
     written,
 )
 from sim.store.inputs import Unreadable, read_input, stream_input
+from sim.store.memory import use_system_allocator
 
 __all__ = ["CHUNKS", "REQUEST", "arm_part", "arms_stored", "read_request", "rows_of", "stored",
            "CLAIM_TRIES", "KINDS", "MARKER", "MAX_READ", "PARTIAL", "Folder", "claim",
@@ -49,3 +50,5 @@ __all__ = ["CHUNKS", "REQUEST", "arm_part", "arms_stored", "read_request", "rows
            "system", "timestamped", "Unreadable", "read_input", "stream_input",
            "versions", "write_bytes",
            "write_json", "write_new", "write_parquet", "write_text", "written"]
+
+use_system_allocator()  # before any Arrow buffer is made (sim.store.memory says why)

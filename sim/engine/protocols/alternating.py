@@ -67,9 +67,6 @@ class Tables:
     others: list[np.ndarray]
     ordered: list[np.ndarray]  # per proposer: u with its columns in that proposer's order
     ordered_t: list[np.ndarray]  # the same, transposed (offer position, party), contiguous
-    # per proposer with one responder j: the running maximum of u_j in the proposer's order,
-    # so the first offer j accepts at threshold t is searchsorted(running, t) (None: n != 2)
-    running: list[np.ndarray | None]
 
     @property
     def stacked_u(self) -> np.ndarray:
@@ -104,7 +101,6 @@ class Rule:
     weights: np.ndarray | None  # each party's vote weight; None: unanimity
     threshold: float  # a text passes when the weight accepting exceeds threshold * total
     _ordered: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
-    _rows: dict[int, np.ndarray] = field(default_factory=dict)
     _stacks: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def ordered(self, tab: Tables, i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -123,13 +119,6 @@ class Rule:
             self._stacks[n] = (np.stack([p[0] for p in pairs]).astype(float),
                                np.stack([p[1] for p in pairs]))
         return self._stacks[n]
-
-    def rows(self, s: int) -> np.ndarray:
-        """``arange(s)``, kept: every round of a solve indexes its scenarios by it."""
-        hit = self._rows.get(s)
-        if hit is None:
-            hit = self._rows[s] = np.arange(s)
-        return hit
 
     def carried(self, votes: np.ndarray) -> np.ndarray:
         """Whether each column of yes/no ``votes`` (parties x cases) passes the text."""
@@ -164,10 +153,8 @@ def make_tables(idx: np.ndarray, u: np.ndarray, scaled: np.ndarray,
         order.append(o)
         rank.append(r)
     ordered = [np.ascontiguousarray(u[:, o]) for o in order]
-    running = [np.maximum.accumulate(ordered[i][oth[0]]) if len(oth) == 1 else None
-               for i, oth in enumerate(others)]
     return Tables(idx, u, order, rank, others, ordered,
-                  [np.ascontiguousarray(x.T) for x in ordered], running)
+                  [np.ascontiguousarray(x.T) for x in ordered])
 
 
 def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
@@ -247,21 +234,12 @@ def _round(tab: Tables, i: int, thr: np.ndarray, eps: np.ndarray,
     going on after it); updates ``v[i]``, returns the position of the offer agreed in each
     scenario (-1: none)."""
     s = v.shape[1]
-    us, others, running = tab.ordered[i], tab.others[i], tab.running[i]
-    if running is not None:
-        # One responder j: the first offer in i's order with u_j >= t is the first position
-        # where the running maximum of u_j reaches t (the same comparisons, found by
-        # bisection instead of over the whole table); F when there is none.
-        j = others[0]
-        first = np.searchsorted(running, thr[:, j] - eps[j], side="left")
-        found = first < len(running)
-        first[~found] = 0
-    else:
-        ok = np.ones((s, us.shape[1]), dtype=bool)
-        for j in others:
-            ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
-        first = ok.argmax(axis=1)  # the first acceptable offer, or 0 when none is
-        found = ok.any(axis=1)
+    us = tab.ordered[i]
+    ok = np.ones((s, us.shape[1]), dtype=bool)
+    for j in tab.others[i]:
+        ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
+    first = ok.argmax(axis=1)  # the first acceptable offer, or 0 when none is
+    found = ok.any(axis=1)
     agree = found & (us[i][first] >= thr[:, i] - eps[i])
     v[i] = np.where(agree[:, None], tab.ordered_t[i][first], thr)
     return np.where(agree, first, -1)
@@ -278,7 +256,7 @@ def _round_roles(tab: Tables, i: int, thr: np.ndarray, eps: np.ndarray, v: np.nd
     ti = thr[:, i]
     score = np.where(ok, r * (us[i] - ti[:, None]), -np.inf)
     first = score.argmax(axis=1)
-    agree = ok[rule.rows(len(first)), first] & (us[i][first] >= ti - eps[i])
+    agree = ok[np.arange(len(first)), first] & (us[i][first] >= ti - eps[i])
     rf = r[first][:, None]
     v[i] = np.where(agree[:, None], rf * tab.ordered_t[i][first] + (1.0 - rf) * thr, thr)
     return np.where(agree, first, -1)

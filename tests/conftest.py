@@ -31,6 +31,16 @@ def invoke(*args: Any, **kwargs: Any) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
 
 
+def refused(result: Result, *words: str) -> None:
+    """The command exited 2 with one line, no traceback, saying each of ``words``."""
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = [x for x in result.output.splitlines() if x.strip()]
+    assert len(lines) == 1, result.output
+    for word in words:
+        assert word in result.output, result.output
+
+
 def negsim(*args: Any, timeout: float = 180, cwd: Path = ROOT,
            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """``python -m sim ARGS`` as a real subprocess (from the checkout by default)."""

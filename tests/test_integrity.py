@@ -27,7 +27,7 @@ from sim import api
 from sim.cli import main
 from sim.errors import DamagedFile
 from sim.scenario import load
-from tests.conftest import FLAGSHIP, ROOT, SCENARIOS, TRADE, same_table
+from tests.conftest import FLAGSHIP, ROOT, SCENARIOS, TRADE, refused, same_table
 
 POISSON = SCENARIOS / "examples" / "truce_poisson.yaml"
 RATE = "actors.side_a.violation_rate"
@@ -37,15 +37,6 @@ PROGRESS = re.compile(r"^negsim: [\d,]+ of [\d,]+ replications \(|: about .+ on 
 
 def invoke(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args])
-
-
-def refused(result: Result, *words: str) -> None:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [x for x in result.output.splitlines() if x.strip()]
-    assert len(lines) == 1, result.output
-    for word in words:
-        assert word in result.output, result.output
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from click.testing import CliRunner, Result
 
 import sim
 from sim.errors import Interrupted
-from tests.conftest import POISSON, ROOT
+from tests.conftest import POISSON, ROOT, refused
 
 RUNS, SEED = 1200, 5  # POISSON runs in chunks of 250: five chunks, the last of 200
 VARIANT = {"horizon_days": 20}
@@ -34,15 +34,6 @@ VARIANT = {"horizon_days": 20}
 
 def invoke(*args: str | Path) -> Result:
     return CliRunner().invoke(sim.cli.main, [str(a) for a in args])
-
-
-def refused(result: Result, *words: str) -> None:
-    assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
-    lines = [x for x in result.output.splitlines() if x.strip()]
-    assert len(lines) == 1, result.output
-    for word in words:
-        assert word in result.output, result.output
 
 
 def stop_after(chunks: int) -> Callable[[int], None]:

@@ -106,6 +106,23 @@ def test_aspiration_runs_from_the_best_feasible_offer_to_the_no_deal_value() -> 
     assert aspiration(p, 0.3, 0.9) == pytest.approx(0.9)  # nothing beats no deal: stays there
 
 
+def test_the_protocols_inlined_aspirations_are_the_formulas() -> None:
+    # Faratin.aspirations inlines aspiration() and ConcessionClock.at for speed: it must give
+    # the same floats, bit for bit, wherever the clocks and no-deal values stand.
+    world = play(plan_of(_summit(8)), 0)
+    proto = world.talks.protocol
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        for c in proto.clocks:
+            c.x0, c.t0 = float(rng.uniform(0, 1)), float(rng.uniform(-5, 5))
+            c.end = c.t0 + float(rng.choice([-1.0, 0.0, rng.uniform(0, 10)]))
+        proto.reservations = [float(x) for x in rng.uniform(-1.5, 1.5, 2)]
+        world.env._now = float(rng.uniform(-5, 15))
+        expected = [aspiration(p, c.at(world.env.now), r) for p, c, r in
+                    zip(proto.parties, proto.clocks, proto.reservations, strict=True)]
+        assert proto.aspirations() == expected
+
+
 @pytest.mark.parametrize("tau", [0.0, 0.01, 1.0])
 def test_offers_below_the_no_deal_value_are_never_accepted(tau: float) -> None:
     assert accept_probability(0.29, a=0.3, r=0.3, temperature=tau) == 0.0

@@ -91,3 +91,31 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
 @pytest.mark.parametrize(("path", "n", "horizon"), list(FROZEN))
 def test_records_are_bit_identical(path: str, n: int, horizon: float | None) -> None:
     assert records_hash(ROOT / path, n, horizon) == FROZEN[(path, n, horizon)]
+
+
+@pytest.mark.parametrize(("path", "rounds_inline"), [
+    ("scenarios/kerry_moscow_2016.yaml", True), ("scenarios/dayton_1995.yaml", True),
+    # no round played inline (no talks; a summit of one day), the same records all the same:
+    ("scenarios/examples/ceasefire_three_party.yaml", False),
+    ("scenarios/examples/two_threats.yaml", False)])
+def test_rounds_played_inline_are_the_rounds_the_queue_plays(
+        path: str, rounds_inline: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A meeting's next round is played inside the previous one's event when it heads SimPy's
+    # queue: the records, the event count and the story (its order and days) must be those of
+    # the same rounds taken one by one from the queue (INLINE = 0).
+    from sim.engine import negotiation, play
+
+    plan = Plan(load(ROOT / path))
+
+    def story(i: int) -> tuple[dict[str, object], list[tuple[float, str, str]], int]:
+        world = play(plan, i, tracing=True)
+        return (world.record.row(), [(e.day, e.kind, e.text) for e in world.story],
+                world.inline)
+
+    inline = [story(i) for i in range(12)]
+    monkeypatch.setattr(negotiation, "INLINE", 0)
+    queued = [story(i) for i in range(12)]
+    assert [x[:2] for x in inline] == [x[:2] for x in queued]
+    assert sum(len(x[1]) for x in inline) > 12 * 5  # the stories are not empty
+    taken = sum(x[2] for x in inline) - sum(x[2] for x in queued)  # rounds played inline
+    assert taken > 0 if rounds_inline else taken == 0

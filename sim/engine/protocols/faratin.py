@@ -125,6 +125,8 @@ class Faratin(Protocol):
         self.clocks = [ConcessionClock(end=p.horizon) for p in self.parties]
         self.reservations = [0.0] * len(self.parties)
         self.asp: list[float] = []
+        # What :func:`aspiration` reads of each party, read once: (k, 1 / e, best).
+        self.shape = [(p.k, 1.0 / p.e, p.best) for p in self.parties]
 
     def threat(self, credibility: float, deadline: float) -> None:
         """New no-deal values and concession horizons (several deadlines: the nested lottery
@@ -152,9 +154,21 @@ class Faratin(Protocol):
         return self.reservations
 
     def aspirations(self) -> list[float]:
-        now = self.talks.world.now
-        return [aspiration(p, c.at(now), r)
-                for p, c, r in zip(self.parties, self.clocks, self.reservations, strict=True)]
+        """Each party's :func:`aspiration` now, at its clock's ``x`` (both inlined: they run
+        for every party in every round; tests/test_bargaining.py checks them equal)."""
+        now, out = self.talks.world.env._now, []  # noqa: SLF001
+        for (k, inv_e, best), c, r in zip(self.shape, self.clocks, self.reservations,
+                                          strict=True):
+            t0, end = c.t0, c.end
+            if end <= t0 or now >= end:
+                x = 1.0
+            else:
+                x = c.x0 + (1.0 - c.x0) * (now - t0) / (end - t0)
+                x = x if x < 1.0 else 1.0
+            f = k + (1.0 - k) * x ** inv_e
+            top = r if r > best else best  # max(best, r), ties to best as max gives
+            out.append(r + (1.0 - f) * (top - r))
+        return out
 
     def status(self) -> str:
         return "aspirations " + self._show(self.aspirations())

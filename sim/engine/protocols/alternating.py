@@ -181,12 +181,11 @@ def _compiled(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
     """:func:`kernels.solve` on the tables' stacked arrays, and its status (0 or a cycle)."""
     from sim.engine.protocols import kernels  # numba loads with the first solve (kernels doc)
 
-    n = len(tab.order)
-    r, live = rule.stacked(tab) if rule is not None else (tab.stacked_u[:, 0], tab.no_rule)
-    return kernels.solve(tab.stacked_u, tab.stacked_t, r, live, rule is not None,
-                         np.ascontiguousarray(d, dtype=float), _per_party(delta, n),
-                         _per_party(cost, n), np.ascontiguousarray(eps, dtype=float),
-                         MAX_CYCLES)
+    n, args = len(tab.order), _kernel_args(tab, rule, eps)
+    assert args is not None
+    us, ut, r, live, ruled, eps = args
+    return kernels.solve(us, ut, r, live, ruled, np.ascontiguousarray(d, dtype=float),
+                         _per_party(delta, n), _per_party(cost, n), eps, MAX_CYCLES)
 
 
 def _per_party(x: np.ndarray | float, n: int) -> np.ndarray:
@@ -320,12 +319,15 @@ class Alternating(Protocol):
                                for p in self.parties])
         self.d0, self.b0 = self._scenarios(m)
         self.bs = [self._payoffs(k, m) for k in range(len(talks.threats))]
-        self.alive = [np.ones(m, dtype=bool) for _ in range(n)]
+        self.unstated = [np.isnan(b) for b in self.bs]  # no plan B stated: d stands for it
+        self.alive = np.ones((n, m), dtype=bool)  # each party's types the others still hold
+        self.rows: dict[int, np.ndarray] = {}  # per proposer, the scenario rows of those types
         self.floor = np.full(n, -math.inf)
         self.solved: dict[bytes, np.ndarray] = {}
         self.zone = -1
         self.g = np.zeros((1 + n * m, n))
         self.rule = _rule(params.roles, talks.ratification.table, self.tab)
+        self.kernel = _kernel_args(self.tab, self.rule, self.eps)
 
     def _scenarios(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """No-deal bases and plan-B payoffs: row 0 the truth, row 1 + j*m + t party j's type t."""
@@ -387,7 +389,7 @@ class Alternating(Protocol):
         for k, c, deadline in reversed(talks.live(now)):  # the earliest outermost
             p = 0.0 if deadline <= last else (1.0 if now + a < deadline
                                               else -math.expm1(-rate * (deadline - now)))
-            b = np.where(np.isnan(self.bs[k]), d, self.bs[k])
+            b = np.where(self.unstated[k], d, self.bs[k])
             g = lottery(g, b, c, p)
         return g
 
@@ -397,7 +399,13 @@ class Alternating(Protocol):
         if v is None:
             if len(self.solved) > 64:
                 self.solved.clear()
-            v = self.solved[key] = stationary(self.tab, d, delta, cost, self.eps, self.rule)
+            if self.kernel is None:
+                v = stationary(self.tab, d, delta, cost, self.eps, self.rule)
+            else:  # what stationary() calls, its arguments ready (d, delta, cost are floats)
+                from sim.engine.protocols.kernels import solve
+                us, ut, r, live, ruled, eps = self.kernel
+                v = solve(us, ut, r, live, ruled, d, delta, cost, eps, MAX_CYCLES)[0]
+            self.solved[key] = v
         return v
 
     # --- the round -----------------------------------------------------------------------
@@ -429,29 +437,26 @@ class Alternating(Protocol):
     def propose(self, i: int) -> int | None:
         """The screening offer (module doc), or None when no offer may be accepted."""
         g = self.g = self.going_on(i)
-        u, gi = self.tab.u, self._believed(i, g)
-        if self.rule is None:
-            prob = np.ones(u.shape[1])
-            for j in self.tab.others[i]:
-                prob *= self._acceptance(j, g)
-        else:
-            prob = self._passing(i, g) * self.rule.ratified
-        eu = prob * u[i] + (1.0 - prob) * gi
-        cand = (u[i] >= gi - self.eps[i]) & (prob > 0)
+        gi = self._believed(i, g)
+        rule = self.rule
+        if self.kernel is None:  # a majority or weighted rule: every vote pattern weighed
+            assert rule is not None
+            f, prob = choose(self.tab.u[i], self._passing(i, g) * rule.ratified, gi,
+                             self.eps[i], self.tab.rank[i])
+        else:  # unanimity, with or without ratifiers: screen_reference, compiled
+            from sim.engine.protocols.kernels import screen
+            f, prob = screen(self.tab.u, i, g, self.m, self.alive, self.floor, self.eps,
+                             self.tab.u[0] if rule is None else rule.ratified,
+                             rule is not None, self.tab.rank[i], gi)
         w = self.talks.world
-        if not cand.any():
+        if f < 0:
             if w.tracing:
                 w.log("pass", f"{w.label(self.parties[i].name)} sees no offer the others may "
                       f"accept worth its value of going on {gi:.3g}")
             return None
-        best = eu[cand].max()
-        cand &= eu >= best - self.eps[i]
-        cand &= prob >= prob[cand].max() - 1e-12
-        f = int(np.flatnonzero(cand)[np.argmin(self.tab.rank[i][cand])])
-        offer = int(self.tab.idx[f])
         if w.tracing:
-            self._story_offer(i, f, float(prob[f]), gi)
-        return offer
+            self._story_offer(i, f, prob, gi)
+        return int(self.tab.idx[f])
 
     def _story_offer(self, i: int, f: int, prob: float, gi: float) -> None:
         """The offer at position ``f``, with what the proposer believed of it."""
@@ -516,17 +521,17 @@ class Alternating(Protocol):
     def _believed(self, i: int, g: np.ndarray) -> float:
         """i's own value of going on given its beliefs: the mean, over the others' surviving
         types, of its value of going on if that type were the truth."""
-        m = self.m
-        rows = [1 + j * m + np.flatnonzero(self.alive[j]) for j in self.tab.others[i]]
-        return float(g[np.concatenate(rows), i].mean())
+        rows = self.rows.get(i)
+        if rows is None:  # the rows of the others' surviving types, until an answer moves them
+            m = self.m
+            rows = self.rows[i] = np.concatenate(
+                [1 + j * m + np.flatnonzero(self.alive[j]) for j in self.tab.others[i]])
+        return float(g[rows, i].mean())
 
     def _acceptance(self, j: int, g: np.ndarray) -> np.ndarray:
-        """The share of j's surviving types that accept each offer, above j's floor."""
-        m = self.m
-        thr = g[1 + j * m: 1 + (j + 1) * m, j][self.alive[j]]
-        uj = self.tab.u[j]
-        share = np.count_nonzero(uj[None, :] >= (thr - self.eps[j])[:, None], axis=0) / len(thr)
-        return share * (uj > self.floor[j] + self.eps[j])
+        """:func:`acceptance` of responder j under the going-on values ``g``."""
+        return acceptance(self.tab.u[j], g[1 + j * self.m: 1 + (j + 1) * self.m, j],
+                          self.alive[j], self.eps[j], self.floor[j])
 
     def respond(self, i: int, offer: int) -> bool:
         """Each responder accepts iff the offer is worth its value of going on; the others
@@ -540,15 +545,16 @@ class Alternating(Protocol):
         gives ``R u + (1 - R) G``, at least ``G`` exactly when ``u >= G``."""
         w, f, g, m = self.talks.world, self.pos[offer], self.g, self.m
         votes = [True] * self.n
+        self.rows.clear()
         for j in (self.tab.others[i] if i is not None else range(self.n)):
             u = float(self.tab.u[j, f])
             yes = bool(u >= g[0, j] - self.eps[j])
             votes[j] = yes
             types = g[1 + j * m: 1 + (j + 1) * m, j]
             keep = (u >= types - self.eps[j]) == yes
-            self.alive[j] = self.alive[j] & keep
+            self.alive[j] &= keep
             if not self.alive[j].any():
-                self.alive[j][:] = True
+                self.alive[j] = True
             if not yes:
                 self.floor[j] = max(self.floor[j], u)
             if w.tracing:
@@ -562,6 +568,7 @@ class Alternating(Protocol):
         """A ratifier's vote moved the ratification table: every later choice, the
         stationary solution included, weighs the new one (the solved cache is stale)."""
         self.rule = _rule(self.talks.roles, self.talks.ratification.table, self.tab)
+        self.kernel = _kernel_args(self.tab, self.rule, self.eps)
         self.solved.clear()
 
     def wants_last_meeting(self, deadline: float) -> bool:
@@ -573,6 +580,45 @@ class Alternating(Protocol):
         return bool(ok.any())
 
 
+def acceptance(uj: np.ndarray, types: np.ndarray, alive: np.ndarray, eps: float,
+               floor: float) -> np.ndarray:
+    """The share of a responder's surviving types (``types``: each type's value of going on,
+    ``alive``: those still believed) that accept each offer, zero at or below its floor."""
+    thr = types[alive]
+    share = np.count_nonzero(uj[None, :] >= (thr - eps)[:, None], axis=0) / len(thr)
+    return share * (uj > floor + eps)  # type: ignore[no-any-return]
+
+
+def choose(ui: np.ndarray, prob: np.ndarray, gi: float, eps: float, rank: np.ndarray
+           ) -> tuple[int, float]:
+    """The proposer's choice (module doc): among the offers worth ``gi`` with ``prob > 0``, the
+    one maximising ``prob u + (1 - prob) gi``, ties to the higher prob, then the lower
+    ``rank``; its position (-1: none) and prob."""
+    eu = prob * ui + (1.0 - prob) * gi
+    cand = (ui >= gi - eps) & (prob > 0)
+    if not cand.any():
+        return -1, 0.0
+    best = eu[cand].max()
+    cand &= eu >= best - eps
+    cand &= prob >= prob[cand].max() - 1e-12
+    f = int(np.flatnonzero(cand)[np.argmin(rank[cand])])
+    return f, float(prob[f])
+
+
+def screen_reference(u: np.ndarray, i: int, g: np.ndarray, m: int, alive: np.ndarray,
+                     floor: np.ndarray, eps: np.ndarray, ratified: np.ndarray, ruled: bool,
+                     rank: np.ndarray, gi: float) -> tuple[int, float]:
+    """Proposer i's screening offer under unanimity in numpy: the definition
+    ``kernels.screen`` compiles (tests/test_kernels.py). ``P`` is the product of each other
+    party's :func:`acceptance`, times R when ``ruled``; the choice is :func:`choose`'s."""
+    prob = np.ones(u.shape[1])
+    for j in range(u.shape[0]):
+        if j != i:
+            prob *= acceptance(u[j], g[1 + j * m: 1 + (j + 1) * m, j], alive[j], eps[j],
+                               floor[j])
+    return choose(u[i], prob * ratified if ruled else prob, gi, eps[i], rank)
+
+
 def _rule(roles: Roles, table: np.ndarray | None, tab: Tables) -> Rule | None:
     """The replication's ratification (``table``: R over every offer, as the negotiators now
     know the ratifiers) and voting over the feasible offers; None for plain unanimity without
@@ -582,3 +628,16 @@ def _rule(roles: Roles, table: np.ndarray | None, tab: Tables) -> Rule | None:
     ratified = (np.ones(len(tab.idx)) if table is None
                 else np.asarray(table[tab.idx], dtype=float))
     return Rule(ratified, roles.weights, roles.threshold)
+
+
+KernelArgs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray]
+
+
+def _kernel_args(tab: Tables, rule: Rule | None, eps: np.ndarray) -> KernelArgs | None:
+    """What :func:`_compiled` passes the kernel besides d, delta and cost, computed once per
+    rule (None: a majority or weighted rule, which :func:`reference` solves)."""
+    if rule is not None and rule.weights is not None:
+        return None
+    r, live = rule.stacked(tab) if rule is not None else (tab.stacked_u[:, 0], tab.no_rule)
+    return (tab.stacked_u, tab.stacked_t, r, live, rule is not None,
+            np.ascontiguousarray(eps, dtype=float))

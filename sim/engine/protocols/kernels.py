@@ -42,12 +42,14 @@ def solve(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled
     values = [v.copy()]  # values[k]: V when seen[k] was recorded (entry 0 a placeholder)
     thr = np.empty((s, n))
     top = _suffix_max(r)
+    reach = _prefix_max(ut)
     settled = False
     for _ in range(max_cycles):
         before = picks.copy()
         for i in range(n):
             _thresholds(thr, d, delta, cost, v[(i + 1) % n])
-            _round(us[i], ut[i], r[i], top[i], live[i], ruled, i, thr, eps, v[i], picks[i])
+            _round(us[i], ut[i], r[i], top[i], live[i], ruled, i, thr, eps, v[i], picks[i],
+                   reach[i])
         if np.array_equal(picks, before):
             if settled:
                 break
@@ -95,6 +97,33 @@ def _suffix_max(r: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
 
 
 @njit(cache=True, nogil=True)
+def _prefix_max(ut: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
+    """``reach[i, j, f] = max(ut[i, :f + 1, j])``: the most party j gets from any of the
+    first f + 1 offers in i's order (non-decreasing in f, so searchable)."""
+    n, offers = ut.shape[0], ut.shape[1]
+    reach = np.empty((n, n, offers))
+    for i in range(n):
+        for j in range(n):
+            best = -np.inf
+            for f in range(offers):
+                best = max(best, ut[i, f, j])
+                reach[i, j, f] = best
+    return reach
+
+
+@njit(cache=True, nogil=True)
+def _start(reach: np.ndarray, i: int, low: np.ndarray) -> int:  # pragma: no cover (compiled)
+    """The first offer in i's order that might pass: before it, some responder j gets less
+    than ``low[j]`` from every offer (the first f with ``reach[j, f] >= low[j]``, by
+    bisection); the number of offers when none can."""
+    start = 0
+    for j in range(reach.shape[0]):
+        if j != i:
+            start = max(start, np.searchsorted(reach[j], low[j]))
+    return start
+
+
+@njit(cache=True, nogil=True)
 def _thresholds(thr: np.ndarray, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
                 vn: np.ndarray) -> None:  # pragma: no cover (compiled)
     """``thr = maximum(d, d + delta (V_next - d) - cost)``, in numpy's order of operations."""
@@ -108,18 +137,21 @@ def _thresholds(thr: np.ndarray, d: np.ndarray, delta: np.ndarray, cost: np.ndar
 @njit(cache=True, nogil=True)
 def _round(us: np.ndarray, ut: np.ndarray, r: np.ndarray, top: np.ndarray, live: np.ndarray,
            ruled: bool, i: int, thr: np.ndarray, eps: np.ndarray, vi: np.ndarray,
-           picks: np.ndarray) -> None:  # pragma: no cover (compiled)
-    """One round, i proposing, in every scenario: writes ``vi`` and ``picks``."""
+           picks: np.ndarray, reach: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """One round, i proposing, in every scenario: writes ``vi`` and ``picks``. Each scan
+    starts at :func:`_start` (the offers before it pass nobody's test, so they change
+    nothing)."""
     s, n = thr.shape
     low = np.empty(n)  # each responder's lowest acceptable utility, u_j >= t_j - eps_j
     for a in range(s):
         for j in range(n):
             low[j] = thr[a, j] - eps[j]
         low[i] = -np.inf  # i votes for its own offer
+        start = _start(reach, i, low)
         if ruled:
-            first = _best(ut, r, top, live, i, thr[a, i], low)
+            first = _best(ut, r, top, live, i, thr[a, i], low, start)
         else:
-            first = _first(ut, low)
+            first = _first(ut, low, start)
         agree = first >= 0 and us[i, first] >= thr[a, i] - eps[i]
         if agree and ruled:
             rf = r[first]
@@ -144,9 +176,9 @@ def _passes(ut: np.ndarray, f: int, low: np.ndarray) -> bool:  # pragma: no cove
 
 
 @njit(cache=True, nogil=True)
-def _first(ut: np.ndarray, low: np.ndarray) -> int:  # pragma: no cover (compiled)
+def _first(ut: np.ndarray, low: np.ndarray, start: int) -> int:  # pragma: no cover
     """Without a rule: the first offer in i's order that every responder accepts (-1: none)."""
-    for f in range(ut.shape[0]):
+    for f in range(start, ut.shape[0]):
         if _passes(ut, f, low):
             return f
     return -1
@@ -154,7 +186,7 @@ def _first(ut: np.ndarray, low: np.ndarray) -> int:  # pragma: no cover (compile
 
 @njit(cache=True, nogil=True)
 def _best(ut: np.ndarray, r: np.ndarray, top: np.ndarray, live: np.ndarray, i: int,
-          ti: float, low: np.ndarray) -> int:  # pragma: no cover (compiled)
+          ti: float, low: np.ndarray, start: int) -> int:  # pragma: no cover (compiled)
     """With a rule: among the offers that pass, the first maximising ``R (u_i - t_i)``
     (numpy's argmax over a -inf-masked score; -1 when none passes).
 
@@ -164,7 +196,7 @@ def _best(ut: np.ndarray, r: np.ndarray, top: np.ndarray, live: np.ndarray, i: i
     monotone, so the bound holds for the computed scores too, and a tie goes to the earlier
     offer anyway."""
     best, first = -np.inf, -1
-    for f in range(ut.shape[0]):
+    for f in range(start, ut.shape[0]):
         gain = ut[f, i] - ti
         if first >= 0 and best >= 0.0 and (gain < 0.0 or top[f] * gain <= best):
             break
@@ -187,3 +219,68 @@ def _never(picks: np.ndarray, v: np.ndarray, d: np.ndarray) -> None:  # pragma: 
         if never:
             for i in range(n):
                 v[i, a] = d[a]
+
+
+@njit(cache=True, nogil=True)
+def screen(u: np.ndarray, i: int, g: np.ndarray, m: int, alive: np.ndarray, floor: np.ndarray,
+           eps: np.ndarray, ratified: np.ndarray, ruled: bool, rank: np.ndarray,
+           gi: float) -> tuple[int, float]:  # pragma: no cover (compiled)
+    """Proposer i's screening offer as :func:`alternating.screen_reference` chooses it (its
+    position, -1 to pass) and its believed probability of passing, under unanimity: each
+    other party's share of surviving types that accept (above its floor), multiplied in
+    party order, times R when ``ruled``."""
+    n, offers = u.shape
+    prob = np.ones(offers)
+    for j in range(n):
+        if j != i:
+            _times_share(prob, u[j], g[1 + j * m: 1 + (j + 1) * m, j], alive[j], eps[j],
+                         floor[j])
+    if ruled:
+        for f in range(offers):
+            prob[f] = prob[f] * ratified[f]
+    pick = _choose(u[i], prob, gi, eps[i], rank)
+    return pick, prob[pick] if pick >= 0 else 0.0
+
+
+@njit(cache=True, nogil=True)
+def _choose(ui: np.ndarray, prob: np.ndarray, gi: float, eps: float,
+            rank: np.ndarray) -> int:  # pragma: no cover (compiled)
+    """:func:`alternating.choose`: the best expected offer worth ``gi``, ties to the higher
+    prob, then the lower rank (-1: none)."""
+    offers = len(ui)
+    cand = np.empty(offers, dtype=np.bool_)
+    best, ok = -np.inf, False
+    for f in range(offers):
+        cand[f] = ui[f] >= gi - eps and prob[f] > 0
+        if cand[f]:
+            eu = prob[f] * ui[f] + (1.0 - prob[f]) * gi
+            best, ok = eu if not ok or eu > best else best, True
+    if not ok:
+        return -1
+    top = -np.inf
+    for f in range(offers):
+        if cand[f]:
+            cand[f] = prob[f] * ui[f] + (1.0 - prob[f]) * gi >= best - eps
+            if cand[f] and prob[f] > top:
+                top = prob[f]
+    pick = -1
+    for f in range(offers):
+        if cand[f] and prob[f] >= top - 1e-12 and (pick < 0 or rank[f] < rank[pick]):
+            pick = f
+    return pick
+
+
+@njit(cache=True, nogil=True)
+def _times_share(prob: np.ndarray, uj: np.ndarray, types: np.ndarray, alive: np.ndarray,
+                 eps: float, floor: float) -> None:  # pragma: no cover (compiled)
+    """``prob *= share``: the share of j's surviving types whose value of going on (less
+    eps) an offer meets, zero at or below j's floor (``alternating._acceptance``)."""
+    thr = types[alive] - eps
+    k = len(thr)
+    for f in range(len(uj)):
+        c = 0
+        for t in range(k):
+            if uj[f] >= thr[t]:
+                c += 1
+        share = c / k
+        prob[f] = prob[f] * (share if uj[f] > floor + eps else 0.0)

@@ -128,3 +128,35 @@ def test_the_compiled_screening_offer_is_the_references(seed: int, n: int, offer
         want = screen_reference(u, i, g, m, alive, floor, eps, ratified, ruled, rank, gi)
         got = kernels.screen(u, i, g, m, alive, floor, eps, ratified, ruled, rank, gi)
         assert (int(got[0]), float(got[1]).hex()) == (want[0], float(want[1]).hex())
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), s=st.integers(1, 20),
+       deadlines=st.integers(0, 3), solved=st.booleans(), audience=st.booleans())
+def test_the_compiled_value_of_going_on_is_the_references(seed: int, n: int, s: int,
+                                                          deadlines: int, solved: bool,
+                                                          audience: bool) -> None:
+    """``kernels.no_deal`` and ``kernels.going_on`` against the numpy definitions (the
+    no-deal sums of ``Alternating.no_deal``, ``going_reference``), bit for bit: nested
+    lotteries, plan B unstated in places, certain and impossible rounds before a deadline."""
+    from sim.engine.protocols.alternating import going_reference
+
+    rng = np.random.default_rng(seed)
+    d0, trend = rng.normal(0, 1, (s, n)), rng.normal(0, 0.01, n)
+    now, shift = float(rng.uniform(0, 200)), rng.normal(0, 0.3, n) * rng.integers(0, 2, n)
+    cut = rng.uniform(0, 0.5, n) * rng.integers(0, 2, n) if audience else np.zeros(n)
+    want_d = d0 + trend * now + np.array(shift.tolist())
+    for k in np.flatnonzero(cut):
+        want_d[:, k] -= cut[k]
+    d = kernels.no_deal(d0, trend, now, shift, cut)
+    assert d.tobytes() == want_d.tobytes()
+    delta, cost = rng.uniform(0.5, 1, n), rng.uniform(0, 0.1, n)
+    v = rng.normal(0, 1, (s, n))
+    bs = np.where(rng.random((max(deadlines, 1), s, n)) < 0.3, np.nan,
+                  rng.normal(0, 1, (max(deadlines, 1), s, n)))
+    lots = [(int(k), float(rng.uniform(0, 1)), float(rng.choice([0.0, 1.0, rng.random()])))
+            for k in rng.permutation(deadlines)]
+    want = going_reference(d, delta, cost, v if solved else None, lots, bs, np.isnan(bs))
+    got = kernels.going_on(d, delta, cost, v, solved,
+                           np.array(lots, dtype=float).reshape(-1, 3), bs, np.isnan(bs))
+    assert got.tobytes() == want.tobytes()

@@ -285,6 +285,22 @@ def lottery(g: Any, b: Any, c: float, p: float) -> Any:
     return g - (1.0 - p) * c * (g - b)
 
 
+NO_LOTS = np.zeros((0, 3))  # no live deadline: no lottery
+
+
+def going_reference(d: np.ndarray, delta: np.ndarray, cost: np.ndarray, v: np.ndarray | None,
+                    lots: list[tuple[int, float, float]], bs: np.ndarray,
+                    unstated: np.ndarray) -> np.ndarray:
+    """The value of going on in numpy (module doc), the definition ``kernels.going_on``
+    compiles: ``max(d, d + delta (v - d) - cost)`` (``d`` when ``v`` is None: no round will
+    ever come), then for each live deadline ``(k, c, p)``, latest first, :func:`lottery`
+    against its plan B (``d`` where none is stated)."""
+    g = d if v is None else np.maximum(d, d + delta * (v - d) - cost)
+    for k, c, p in lots:
+        g = lottery(g, np.where(unstated[k], d, bs[k]), c, p)
+    return g
+
+
 def expected_delay(rate: float, rho: np.ndarray, a: float) -> tuple[np.ndarray, float]:
     """``E[exp(-rho dt)]`` per party and ``E[dt]`` for ``dt = min(X, a)``, ``X`` exponential
     with ``rate`` (the next unscheduled meeting) and ``a`` the days to the next known round.
@@ -319,7 +335,10 @@ class Alternating(Protocol):
                                for p in self.parties])
         self.d0, self.b0 = self._scenarios(m)
         self.bs = [self._payoffs(k, m) for k in range(len(talks.threats))]
-        self.unstated = [np.isnan(b) for b in self.bs]  # no plan B stated: d stands for it
+        # Every deadline's plan-B payoffs stacked, and where none is stated (d stands for it).
+        self.b_all = np.stack(self.bs) if self.bs else np.zeros((0, 1 + n * m, n))
+        self.unstated = np.isnan(self.b_all)
+        self.no_cut = np.zeros(n)
         self.alive = np.ones((n, m), dtype=bool)  # each party's types the others still hold
         self.rows: dict[int, np.ndarray] = {}  # per proposer, the scenario rows of those types
         self.floor = np.full(n, -math.inf)
@@ -360,11 +379,14 @@ class Alternating(Protocol):
     # --- what each party can expect ------------------------------------------------------
 
     def no_deal(self, audience: bool = True) -> np.ndarray:
-        """``d[s, k]`` now: base + trend * t + breakdown shifts, minus audience costs."""
-        d = self.d0 + self.trend * self.talks.world.now + np.array(self.talks.shift)
-        for k, a in (self.talks.position.audience.items() if audience else ()):
-            d[:, k] -= a
-        return d
+        """``d[s, k]`` now: base + trend * t + breakdown shifts, minus audience costs
+        (``kernels.no_deal``)."""
+        from sim.engine.protocols import kernels
+
+        talks = self.talks
+        return kernels.no_deal(self.d0, self.trend, talks.world.env._now,  # noqa: SLF001
+                               np.array(talks.shift),
+                               self._cut(talks.position.audience) if audience else self.no_cut)
 
     def no_deal_values(self) -> list[float]:
         # Row 0 of no_deal(audience=False), the same sums computed for that row alone: the
@@ -374,24 +396,35 @@ class Alternating(Protocol):
 
     def going_on(self, proposer: int, last: float = -math.inf) -> np.ndarray:
         """``G[s, k]``: the value of going on after a rejection in this round (module doc);
-        at a last call before the deadline on day ``last``, no round comes before it."""
+        at a last call before the deadline on day ``last``, no round comes before it.
+        Computed by :func:`going_reference`, compiled (``kernels.no_deal`` and
+        ``kernels.going_on``)."""
+        from sim.engine.protocols import kernels
+
         talks = self.talks
-        now, d = talks.world.now, self.no_deal()
+        now, d = talks.world.env._now, self.no_deal()  # noqa: SLF001 (no property call)
         a = talks.next_known_round() - now
         rate = talks.meeting_rate()
+        lots = [(k, c, 0.0 if deadline <= last else (
+            1.0 if now + a < deadline else -math.expm1(-rate * (deadline - now))))
+            for k, c, deadline in reversed(talks.live(now))]  # the earliest outermost
+        lots_a = np.array(lots, dtype=float) if lots else NO_LOTS
         if rate <= 0 and math.isinf(a):
-            g = d
-        else:
-            delta, mean = expected_delay(rate, self.rho, a)
-            cost = self.kappa * mean
-            v = self._solve(d, delta, cost)[(proposer + 1) % self.n]
-            g = np.maximum(d, d + delta * (v - d) - cost)
-        for k, c, deadline in reversed(talks.live(now)):  # the earliest outermost
-            p = 0.0 if deadline <= last else (1.0 if now + a < deadline
-                                              else -math.expm1(-rate * (deadline - now)))
-            b = np.where(self.unstated[k], d, self.bs[k])
-            g = lottery(g, b, c, p)
-        return g
+            return kernels.going_on(d, self.rho, self.rho, d, False, lots_a, self.b_all,
+                                    self.unstated)
+        delta, mean = expected_delay(rate, self.rho, a)
+        cost = self.kappa * mean
+        v = self._solve(d, delta, cost)[(proposer + 1) % self.n]
+        return kernels.going_on(d, delta, cost, v, True, lots_a, self.b_all, self.unstated)
+
+    def _cut(self, audience: dict[int, float]) -> np.ndarray:
+        """The meeting's audience costs as one number per party (0: none)."""
+        if not audience:
+            return self.no_cut
+        cut = np.zeros(self.n)
+        for k, a in audience.items():
+            cut[k] = a
+        return cut
 
     def _solve(self, d: np.ndarray, delta: np.ndarray, cost: np.ndarray) -> np.ndarray:
         key = d.tobytes() + delta.tobytes() + cost.tobytes()

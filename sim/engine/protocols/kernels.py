@@ -284,3 +284,45 @@ def _times_share(prob: np.ndarray, uj: np.ndarray, types: np.ndarray, alive: np.
                 c += 1
         share = c / k
         prob[f] = prob[f] * (share if uj[f] > floor + eps else 0.0)
+
+
+@njit(cache=True, nogil=True)
+def no_deal(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray,
+            cut: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
+    """``d[s, k] = d0[s, k] + trend[k] now + shift[k] - cut[k]`` in numpy's order of
+    operations (:meth:`alternating.Alternating.no_deal`; ``cut`` the audience costs, 0 for a
+    party without one)."""
+    s, n = d0.shape
+    d = np.empty((s, n))
+    for k in range(n):
+        t = trend[k] * now
+        for a in range(s):
+            x = d0[a, k] + t + shift[k]
+            d[a, k] = x - cut[k] if cut[k] != 0.0 else x
+    return d
+
+
+@njit(cache=True, nogil=True)
+def going_on(d: np.ndarray, delta: np.ndarray, cost: np.ndarray, v: np.ndarray, solved: bool,
+             lots: np.ndarray, bs: np.ndarray, unstated: np.ndarray
+             ) -> np.ndarray:  # pragma: no cover (compiled)
+    """:func:`alternating.going_reference`: ``g = max(d, d + delta (v - d) - cost)`` (``d``
+    when not ``solved``: no round will ever come), then each lottery ``(k, c, p)`` of ``lots``
+    in turn, ``g - (1 - p) c (g - b)`` with ``b`` deadline k's plan-B payoffs (``d`` where
+    ``unstated``)."""
+    s, n = d.shape
+    g = np.empty((s, n))
+    for a in range(s):
+        for k in range(n):
+            if solved:
+                x = d[a, k] + delta[k] * (v[a, k] - d[a, k]) - cost[k]
+                g[a, k] = d[a, k] if d[a, k] >= x else x
+            else:
+                g[a, k] = d[a, k]
+    for row in range(lots.shape[0]):
+        dk, w = int(lots[row, 0]), (1.0 - lots[row, 2]) * lots[row, 1]
+        for a in range(s):
+            for k in range(n):
+                b = d[a, k] if unstated[dk, a, k] else bs[dk, a, k]
+                g[a, k] = g[a, k] - w * (g[a, k] - b)
+    return g

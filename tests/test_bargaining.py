@@ -169,6 +169,22 @@ def test_a_summit_concedes_round_by_round_and_closes_halfway(rounds: int) -> Non
     assert rec.proposals == rounds / 2 and rec.meetings == 1
 
 
+def test_a_summits_rounds_played_inline_are_the_queues(monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    # The summit's rounds are each the head of SimPy's queue: all but the first are played
+    # inside the previous one's event, with the same story, record and event count as when
+    # each is taken from the queue (INLINE = 0).
+    from sim.engine import negotiation
+
+    plan = plan_of(_summit(20))
+    inline = play(plan, 0, tracing=True)
+    monkeypatch.setattr(negotiation, "INLINE", 0)
+    queued = play(plan, 0, tracing=True)
+    assert inline.record.row() == queued.record.row()
+    assert [(e.day, e.text) for e in inline.story] == [(e.day, e.text) for e in queued.story]
+    assert (inline.inline, queued.inline) == (9, 0)  # rounds 2-10 of the 10 until the deal
+
+
 DETERMINISTIC = """
 format: 2
 name: det

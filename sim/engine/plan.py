@@ -9,6 +9,7 @@ pydantic inside the event loop.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import math
 from dataclasses import dataclass, field, replace
@@ -184,6 +185,7 @@ def via_paths(via: str | list[str] | None) -> list[str]:
     return [via] if isinstance(via, str) else list(via)
 
 
+@functools.cache
 def leverage_key(path: str) -> Key:
     """``PATRON.leverage.CLIENT`` as the live parameter's key."""
     patron, _, client = path.split(".")
@@ -401,6 +403,25 @@ class Plan:
         self.random = _has_distribution(s.model_dump())
         self._fixed: Params | None = None
         self.cache = shape.cache
+        self._targets: dict[str, targets.Target] = {}
+        self._types: dict[tuple[str, str], np.ndarray] = {}
+
+    def target(self, path: str) -> targets.Target:
+        """``targets.parse`` of a target path of this scenario (parsed once per run)."""
+        hit = self._targets.get(path)
+        if hit is None:
+            hit = self._targets[path] = targets.parse(self.scenario, path)
+        return hit
+
+    def types(self, path: str, value: Any, m: int) -> np.ndarray:
+        """:func:`_at_quantiles` of the stated ``value`` at ``path`` (the scenario fixes it:
+        computed once per run; read-only)."""
+        key = (path, repr(m))
+        hit = self._types.get(key)
+        if hit is None:
+            hit = self._types[key] = _at_quantiles(value, m)
+            hit.flags.writeable = False
+        return hit
 
     def utilities(self, weights: tuple[tuple[float, ...], ...],
                   interactions: tuple[Pairs, ...] = ()) -> tuple[np.ndarray, np.ndarray]:
@@ -706,7 +727,9 @@ def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float],
         "rho": draw(p.discount_rate, at + ".discount_rate", 0),
         "delay_cost": draw(p.delay_cost, at + ".delay_cost", 0),
         "trend": draw(p.status_quo_trend, at + ".status_quo_trend"),
-        "plan_b_types": None if payoff is None else _at_quantiles(payoff, n.belief_types),
+        "plan_b_types": None if payoff is None else plan.types(
+            f"{plan.scenario.threat_path(next(iter(plan.threats)))}.plan_b.payoffs.{name}",
+            payoff, n.belief_types),
         "e": draw(p.e, at + ".e", 1e-9), "k": draw(p.k, at + ".k", 0, 1),
         "tau": draw(p.tau, at + ".tau", 0), "noise": draw(p.noise, at + ".noise", 0)}
     if len(payoffs) > 1:
@@ -725,7 +748,7 @@ def _payoffs(plan: Plan, name: str, draw: _Drawer
         value = d.plan_b.payoffs.get(name)
         path = f"{plan.scenario.threat_path(key)}.plan_b.payoffs.{name}"
         out.append((None, None) if value is None else
-                   (draw(value, path), _at_quantiles(value, n.belief_types)))
+                   (draw(value, path), plan.types(path, value, n.belief_types)))
     return out
 
 
@@ -761,14 +784,15 @@ def _base_types(plan: Plan, numbers: dict[str, Any]) -> np.ndarray:
     n = plan.scenario.negotiation
     assert n is not None
     p, m = n.parties[numbers["name"]], n.belief_types
+    at = f"negotiation.parties.{numbers['name']}"
     if p.reservation is not None:
-        return _at_quantiles(p.reservation, m)
+        return plan.types(at + ".reservation", p.reservation, m)
     believed = p.believed_status_quo if p.believed_status_quo is not None else p.status_quo
     if believed is None or isinstance(believed, dict):
         sq = np.full(m, numbers["status_quo"])
     else:
-        sq = _at_quantiles(believed, m)
-    return sq + _at_quantiles(p.premium, m)
+        sq = plan.types(at + ".believed_status_quo", believed, m)
+    return sq + plan.types(at + ".premium", p.premium, m)
 
 
 def _status_quo_levels(plan: Plan, stated: Any) -> np.ndarray:
@@ -931,7 +955,7 @@ def _effects(plan: Plan, draw: _Drawer, base: dict[Key, float]) -> list[EffectPa
     names = list(s.effects)
     for name, e in s.effects.items():
         keys = tuple(leverage_key(path) for path in via_paths(e.via))
-        target = targets.parse(s, e.target)
+        target = plan.target(e.target)
         out.append(EffectParams(
             name, plan.terms.index(e.term), target.key,
             draw(e.per_unit, f"effects.{name}.per_unit"),

@@ -96,10 +96,16 @@ class TruceModel:
         self.excites, self.spoiler_beta = truce["excites"], truce["spoiler_beta"]
         self.spoilers = list(plan.scenario.spoilers)
         self.branching = self._branching()
-        # explosive: a spectral radius of at least 1 (the same for every offer and call)
-        self.explosive = len(self.names) == 0 or bool(
-            max(abs(np.linalg.eigvals(self.branching))) >= 1)
+        # explosive: a spectral radius of at least 1 (the same for every offer and call; the
+        # branching matrix often repeats across replications, so the answer is cached by it)
+        key = ("explosive", self.branching.tobytes())
+        hit = plan.cache.get(key)
+        if hit is None:
+            hit = len(self.names) == 0 or bool(max(abs(np.linalg.eigvals(self.branching))) >= 1)
+            plan.remember(key, hit)
+        self.explosive: bool = hit
         self.shares: dict[int, np.ndarray] = {}  # staged effects' shares phi, per offer
+        self._attacks: dict[bool, tuple[dict[int, np.ndarray], dict[str, np.ndarray]]] = {}
 
     def _perceived_jump(self, k: int, j: int) -> float:
         """Expected excitation integral of k per violation perceived as j's (none if k = j)."""
@@ -119,11 +125,17 @@ class TruceModel:
         return g
 
     def attacks(self, scale: bool) -> dict[str, np.ndarray]:
-        """Each spoiler's attack rate per offer (with the offer's effects when ``scale``)."""
+        """Each spoiler's attack rate per offer (with the offer's effects when ``scale``;
+        kept until the staged shares change)."""
+        hit = self._attacks.get(scale)
+        if hit is not None and hit[0] is self.shares:
+            return hit[1]
         one = np.ones(len(self.plan.offers))
-        return {s: self.base[(s, "attack_rate")] * (
+        out = {s: self.base[(s, "attack_rate")] * (
             factors(self.plan, self.effects, (s, "attack_rate"), self.shares) if scale else one)
             for s in self.spoilers}
+        self._attacks[scale] = (self.shares, out)
+        return out
 
     def rates(self, scale: bool) -> np.ndarray:
         """Mean violation rates (offers x parties): ``(I - G)^-1`` times the base rates (with

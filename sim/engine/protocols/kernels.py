@@ -44,16 +44,20 @@ def solve(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled
     top = _suffix_max(r)
     reach = _prefix_max(ut)
     settled = False
+    # fixed[a]: scenario a's values came out of the last cycle bit for bit as they went in,
+    # so every later cycle gives them (and its choices) again: it is not computed anew.
+    fixed = np.zeros(s, dtype=np.bool_)
     for _ in range(max_cycles):
-        before = picks.copy()
+        before, prev = picks.copy(), v.copy()
         for i in range(n):
             _thresholds(thr, d, delta, cost, v[(i + 1) % n])
             _round(us[i], ut[i], r[i], top[i], live[i], ruled, i, thr, eps, v[i], picks[i],
-                   reach[i])
+                   reach[i], fixed)
+        _mark_fixed(fixed, v, prev)
         if np.array_equal(picks, before):
             if settled:
                 break
-            _never(picks, v, d)  # every scenario where nobody agrees: exactly d
+            _never(picks, v, d, fixed)  # every scenario where nobody agrees: exactly d
             settled = True
             continue
         settled = False
@@ -137,13 +141,16 @@ def _thresholds(thr: np.ndarray, d: np.ndarray, delta: np.ndarray, cost: np.ndar
 @njit(cache=True, nogil=True)
 def _round(us: np.ndarray, ut: np.ndarray, r: np.ndarray, top: np.ndarray, live: np.ndarray,
            ruled: bool, i: int, thr: np.ndarray, eps: np.ndarray, vi: np.ndarray,
-           picks: np.ndarray, reach: np.ndarray) -> None:  # pragma: no cover (compiled)
-    """One round, i proposing, in every scenario: writes ``vi`` and ``picks``. Each scan
-    starts at :func:`_start` (the offers before it pass nobody's test, so they change
-    nothing)."""
+           picks: np.ndarray, reach: np.ndarray, fixed: np.ndarray
+           ) -> None:  # pragma: no cover (compiled)
+    """One round, i proposing, in every scenario not ``fixed``: writes ``vi`` and ``picks``.
+    Each scan starts at :func:`_start` (the offers before it pass nobody's test, so they
+    change nothing)."""
     s, n = thr.shape
     low = np.empty(n)  # each responder's lowest acceptable utility, u_j >= t_j - eps_j
     for a in range(s):
+        if fixed[a]:
+            continue
         for j in range(n):
             low[j] = thr[a, j] - eps[j]
         low[i] = -np.inf  # i votes for its own offer
@@ -208,8 +215,28 @@ def _best(ut: np.ndarray, r: np.ndarray, top: np.ndarray, live: np.ndarray, i: i
 
 
 @njit(cache=True, nogil=True)
-def _never(picks: np.ndarray, v: np.ndarray, d: np.ndarray) -> None:  # pragma: no cover
-    """Where no proposer agrees, every value is exactly d (the going-on value's fixed point)."""
+def _mark_fixed(fixed: np.ndarray, v: np.ndarray, prev: np.ndarray
+                ) -> None:  # pragma: no cover (compiled)
+    """``fixed[a]`` once scenario a's values after a cycle equal those before it, bit for bit
+    (the sign of a zero included; NaN never equals)."""
+    n, s, m = v.shape
+    for a in range(s):
+        if fixed[a]:
+            continue
+        same = True
+        for i in range(n):
+            for k in range(m):
+                x, y = v[i, a, k], prev[i, a, k]
+                if not (x == y and np.signbit(x) == np.signbit(y)):
+                    same = False
+        fixed[a] = same
+
+
+@njit(cache=True, nogil=True)
+def _never(picks: np.ndarray, v: np.ndarray, d: np.ndarray,
+           fixed: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """Where no proposer agrees, every value is exactly d (the going-on value's fixed point);
+    a scenario whose values this changes is computed again."""
     n, s = picks.shape
     for a in range(s):
         never = True
@@ -218,7 +245,11 @@ def _never(picks: np.ndarray, v: np.ndarray, d: np.ndarray) -> None:  # pragma: 
                 never = False
         if never:
             for i in range(n):
-                v[i, a] = d[a]
+                for k in range(d.shape[1]):
+                    x, y = v[i, a, k], d[a, k]
+                    if not (x == y and np.signbit(x) == np.signbit(y)):
+                        fixed[a] = False
+                    v[i, a, k] = y
 
 
 @njit(cache=True, nogil=True)

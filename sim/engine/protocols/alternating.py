@@ -347,6 +347,10 @@ class Alternating(Protocol):
         self.g = np.zeros((1 + n * m, n))
         self.rule = _rule(params.roles, talks.ratification.table, self.tab)
         self.kernel = _kernel_args(self.tab, self.rule, self.eps)
+        from sim.engine.protocols import kernels  # numba loads with the first talks
+
+        self.k = kernels
+        self.delays: dict[tuple[float, float], tuple[np.ndarray, float]] = {}
 
     def _scenarios(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """No-deal bases and plan-B payoffs: row 0 the truth, row 1 + j*m + t party j's type t."""
@@ -381,10 +385,8 @@ class Alternating(Protocol):
     def no_deal(self, audience: bool = True) -> np.ndarray:
         """``d[s, k]`` now: base + trend * t + breakdown shifts, minus audience costs
         (``kernels.no_deal``)."""
-        from sim.engine.protocols import kernels
-
         talks = self.talks
-        return kernels.no_deal(self.d0, self.trend, talks.world.env._now,  # noqa: SLF001
+        return self.k.no_deal(self.d0, self.trend, talks.world.env._now,  # noqa: SLF001
                                np.array(talks.shift),
                                self._cut(talks.position.audience) if audience else self.no_cut)
 
@@ -399,9 +401,7 @@ class Alternating(Protocol):
         at a last call before the deadline on day ``last``, no round comes before it.
         Computed by :func:`going_reference`, compiled (``kernels.no_deal`` and
         ``kernels.going_on``)."""
-        from sim.engine.protocols import kernels
-
-        talks = self.talks
+        kernels, talks = self.k, self.talks
         now, d = talks.world.env._now, self.no_deal()  # noqa: SLF001 (no property call)
         a = talks.next_known_round() - now
         rate = talks.meeting_rate()
@@ -412,7 +412,12 @@ class Alternating(Protocol):
         if rate <= 0 and math.isinf(a):
             return kernels.going_on(d, self.rho, self.rho, d, False, lots_a, self.b_all,
                                     self.unstated)
-        delta, mean = expected_delay(rate, self.rho, a)
+        delay = self.delays.get((rate, a))
+        if delay is None:  # the same within a meeting: its rounds are evenly spaced
+            if len(self.delays) > 64:
+                self.delays.clear()
+            delay = self.delays[(rate, a)] = expected_delay(rate, self.rho, a)
+        delta, mean = delay
         cost = self.kappa * mean
         v = self._solve(d, delta, cost)[(proposer + 1) % self.n]
         return kernels.going_on(d, delta, cost, v, True, lots_a, self.b_all, self.unstated)
@@ -435,9 +440,8 @@ class Alternating(Protocol):
             if self.kernel is None:
                 v = stationary(self.tab, d, delta, cost, self.eps, self.rule)
             else:  # what stationary() calls, its arguments ready (d, delta, cost are floats)
-                from sim.engine.protocols.kernels import solve
                 us, ut, r, live, ruled, eps = self.kernel
-                v = solve(us, ut, r, live, ruled, d, delta, cost, eps, MAX_CYCLES)[0]
+                v = self.k.solve(us, ut, r, live, ruled, d, delta, cost, eps, MAX_CYCLES)[0]
             self.solved[key] = v
         return v
 
@@ -477,8 +481,7 @@ class Alternating(Protocol):
             f, prob = choose(self.tab.u[i], self._passing(i, g) * rule.ratified, gi,
                              self.eps[i], self.tab.rank[i])
         else:  # unanimity, with or without ratifiers: screen_reference, compiled
-            from sim.engine.protocols.kernels import screen
-            f, prob = screen(self.tab.u, i, g, self.m, self.alive, self.floor, self.eps,
+            f, prob = self.k.screen(self.tab.u, i, g, self.m, self.alive, self.floor, self.eps,
                              self.tab.u[0] if rule is None else rule.ratified,
                              rule is not None, self.tab.rank[i], gi)
         w = self.talks.world

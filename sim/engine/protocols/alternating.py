@@ -65,31 +65,27 @@ class Tables:
     order: list[np.ndarray]  # per proposer: positions sorted by own utility, others', index
     rank: list[np.ndarray]  # per proposer: each position's rank in that order
     others: list[np.ndarray]
-    ordered: list[np.ndarray]  # per proposer: u with its columns in that proposer's order
-    ordered_t: list[np.ndarray]  # the same, transposed (offer position, party), contiguous
+    stacked_u: np.ndarray  # (proposer, party, offer): u with its columns in i's order
+    stacked_t: np.ndarray  # (proposer, offer, party): the same, transposed, contiguous
+    orders: np.ndarray  # (proposer, offer): ``order`` as one array
 
     @property
-    def stacked_u(self) -> np.ndarray:
-        """``ordered`` as one (proposer, party, offer) array, for the compiled solve."""
-        return self._stacked()[0]
+    def ordered(self) -> np.ndarray:
+        """Per proposer: u with its columns in that proposer's order (``stacked_u[i]``)."""
+        return self.stacked_u
 
     @property
-    def stacked_t(self) -> np.ndarray:
-        """``ordered_t`` as one (proposer, offer, party) array."""
-        return self._stacked()[1]
+    def ordered_t(self) -> np.ndarray:
+        """Per proposer: the same, transposed (offer position, party)."""
+        return self.stacked_t
 
     @property
     def no_rule(self) -> np.ndarray:
         """Every offer live: the mask when no ratification rule applies."""
-        return self._stacked()[2]
-
-    def _stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        hit = self.__dict__.get("_stacks")
+        hit = self.__dict__.get("_no_rule")
         if hit is None:
-            us = np.ascontiguousarray(np.stack(self.ordered), dtype=float)
-            hit = (us, np.ascontiguousarray(us.transpose(0, 2, 1)),
-                   np.ones(us.shape[::2], dtype=bool))
-            object.__setattr__(self, "_stacks", hit)
+            hit = np.ones(self.orders.shape, dtype=bool)
+            object.__setattr__(self, "_no_rule", hit)
         return hit  # type: ignore[no-any-return]
 
 
@@ -115,9 +111,8 @@ class Rule:
         """:meth:`ordered` for every proposer as (proposer, offer) arrays."""
         n = len(tab.order)
         if n not in self._stacks:
-            pairs = [self.ordered(tab, i) for i in range(n)]
-            self._stacks[n] = (np.stack([p[0] for p in pairs]).astype(float),
-                               np.stack([p[1] for p in pairs]))
+            r = np.asarray(self.ratified[tab.orders], dtype=float)
+            self._stacks[n] = (r, r > 0)
         return self._stacks[n]
 
     def carried(self, votes: np.ndarray) -> np.ndarray:
@@ -152,9 +147,10 @@ def make_tables(idx: np.ndarray, u: np.ndarray, scaled: np.ndarray,
         r[o] = np.arange(len(idx))
         order.append(o)
         rank.append(r)
-    ordered = [np.ascontiguousarray(u[:, o]) for o in order]
-    return Tables(idx, u, order, rank, others, ordered,
-                  [np.ascontiguousarray(x.T) for x in ordered])
+    orders = np.array(order, dtype=np.intp).reshape(len(others), len(idx))
+    stacked = np.ascontiguousarray(np.asarray(u, dtype=float)[:, orders].transpose(1, 0, 2))
+    return Tables(idx, u, order, rank, others, stacked,
+                  np.ascontiguousarray(stacked.transpose(0, 2, 1)), orders)
 
 
 def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,

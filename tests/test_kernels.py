@@ -160,3 +160,24 @@ def test_the_compiled_value_of_going_on_is_the_references(seed: int, n: int, s: 
     got = kernels.going_on(d, delta, cost, v, solved,
                            np.array(lots, dtype=float).reshape(-1, 3), bs, np.isnan(bs))
     assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), size=st.integers(1, 1200), n=st.integers(1, 4),
+       m=st.integers(1, 40), grid=st.booleans())
+def test_the_compiled_means_are_numpys(seed: int, size: int, n: int, m: int,
+                                       grid: bool) -> None:
+    """``kernels.mean_at`` and ``kernels.type_means`` against numpy's mean, bit for bit
+    (numpy sums float64 pairwise: a plain loop under 8 numbers, eight running sums up to 128,
+    halves above; the test covers all three), on values of very different sizes, with ties
+    and zeros."""
+    rng = np.random.default_rng(seed)
+    g = rng.normal(0, 1, (size, n)) * 10.0 ** rng.integers(-6, 6, (size, n))
+    if grid:
+        g = np.round(g, 1)  # ties, and zeros of either sign
+    rows = rng.choice(size, int(rng.integers(1, size + 1)))
+    for col in range(n):
+        assert kernels.mean_at(g, rows, col).hex() == float(g[rows, col].mean()).hex()
+    d = rng.normal(0, 1, (1 + n * m, n)) * 10.0 ** rng.integers(-3, 3, (1 + n * m, n))
+    want = np.array([d[1 + k * m: 1 + (k + 1) * m, k].mean() for k in range(n)])
+    assert kernels.type_means(d, m).tobytes() == want.tobytes()

@@ -526,7 +526,7 @@ class Alternating(Protocol):
         talks, w, m = self.talks, self.talks.world, self.m
         self.g = self.going_on((talks.turn - 1) % self.n)
         d = self.no_deal()
-        believed = np.array([d[1 + k * m: 1 + (k + 1) * m, k].mean() for k in range(self.n)])
+        believed = self.k.type_means(d, m)  # each party's mean over its types
         gains = self.tab.u - believed[:, None]
         ok = (gains > self.eps[:, None]).all(axis=0)
         r = np.ones(len(ok)) if self.rule is None else self.rule.ratified
@@ -558,7 +558,7 @@ class Alternating(Protocol):
             m = self.m
             rows = self.rows[i] = np.concatenate(
                 [1 + j * m + np.flatnonzero(self.alive[j]) for j in self.tab.others[i]])
-        return float(g[rows, i].mean())
+        return self.k.mean_at(g, rows, i)  # type: ignore[no-any-return]  # g[rows, i].mean()
 
     def _acceptance(self, j: int, g: np.ndarray) -> np.ndarray:
         """:func:`acceptance` of responder j under the going-on values ``g``."""

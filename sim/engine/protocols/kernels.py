@@ -357,3 +357,78 @@ def going_on(d: np.ndarray, delta: np.ndarray, cost: np.ndarray, v: np.ndarray, 
                 b = d[a, k] if unstated[dk, a, k] else bs[dk, a, k]
                 g[a, k] = g[a, k] - w * (g[a, k] - b)
     return g
+
+
+@njit(cache=True, nogil=True)
+def _block(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover (compiled)
+    """numpy's float64 sum of up to 128 numbers ``a[lo:lo + n]``: a plain loop under 8,
+    else eight running sums combined as a tree, then the rest one by one."""
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r = a[lo: lo + 8].copy()
+    i = 8
+    while i < n - (n % 8):
+        for k in range(8):
+            r[k] += a[lo + i + k]
+        i += 8
+    res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True, nogil=True)
+def _pairwise(a: np.ndarray, lo: int, n: int) -> float:  # pragma: no cover (compiled)
+    """The sum of ``a[lo:lo + n]`` as numpy's float64 ``add.reduce`` adds it (pairwise
+    summation: :func:`_block` up to 128 numbers, above that the sum of two halves, the
+    first a multiple of 8). The halving is walked with a stack, not by recursion: numba's
+    cache does not keep recursive functions reliably."""
+    if n <= 128:
+        return _block(a, lo, n)
+    seg = np.empty((64, 3), dtype=np.int64)  # (start, length, halves done) per open segment
+    vals = np.empty(64)  # sums of finished segments, awaiting their sibling
+    top, nv = 0, 0
+    seg[0, 0], seg[0, 1], seg[0, 2] = lo, n, 0
+    while top >= 0:
+        start, length, done = seg[top, 0], seg[top, 1], seg[top, 2]
+        if length <= 128:
+            vals[nv] = _block(a, start, length)
+            nv, top = nv + 1, top - 1
+            continue
+        half = length // 2
+        half -= half % 8
+        if done < 2:  # open the first half, then the second
+            seg[top, 2] = done + 1
+            top += 1
+            seg[top, 0] = start if done == 0 else start + half
+            seg[top, 1] = half if done == 0 else length - half
+            seg[top, 2] = 0
+        else:  # both halves summed: first + second
+            vals[nv - 2] = vals[nv - 2] + vals[nv - 1]
+            nv, top = nv - 1, top - 1
+    return vals[0]
+
+
+@njit(cache=True, nogil=True)
+def mean_at(g: np.ndarray, rows: np.ndarray, col: int) -> float:  # pragma: no cover
+    """``g[rows, col].mean()`` as numpy computes it (the sum of :func:`_pairwise` over the
+    count)."""
+    a = np.empty(len(rows))
+    for t in range(len(rows)):
+        a[t] = g[rows[t], col]
+    return _pairwise(a, 0, len(a)) / len(a)
+
+
+@njit(cache=True, nogil=True)
+def type_means(d: np.ndarray, m: int) -> np.ndarray:  # pragma: no cover (compiled)
+    """Each party k's mean over its m types, ``d[1 + k m: 1 + (k + 1) m, k].mean()``, as
+    numpy computes it."""
+    n = d.shape[1]
+    out = np.empty(n)
+    for k in range(n):
+        out[k] = mean_at(d, np.arange(1 + k * m, 1 + (k + 1) * m), k)
+    return out

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python benchmarks/sweep.py [-n RUNS] [--workers W] [--repeat R]
 
-The design is actors.russia.leverage.assad=0:1:4 x
+The design is actors.russia.leverage.assad=0:1:5 x
 negotiation.parties.russia.weights.intel_sharing=0.2,0.4,0.6,0.8 (20 points), -n 100
 replications per point, seed 20160712. Each configuration goes through
 sim.operations.sweeps.create and sim.operations.sweeps.execute into its own folder in a
@@ -33,7 +33,7 @@ from sim.scenario.overrides import load_with
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "kerry_moscow_2016.yaml"
-SPECS = ("actors.russia.leverage.assad=0:1:4",
+SPECS = ("actors.russia.leverage.assad=0:1:5",
          "negotiation.parties.russia.weights.intel_sharing=0.2,0.4,0.6,0.8")
 
 

@@ -14,8 +14,8 @@ its peak RSS (``resource.getrusage``) starts from the same imports each time.
      table's ``nbytes`` / runs); peak RSS of the command's process (the workers apart) for N
      and L replications on 2 workers, and its growth per extra replication (goal: <= 100 B
      from 10,000 to 50,000: chunks go to disk, the summary and the Kaplan-Meier curve are
-     read from the stored columns one at a time). One pair's peaks move by a few MiB from
-     run to run with the heap's layout (a few tens of bytes per replication over 40,000):
+     read from the stored columns one at a time). A size's peak moves by up to 1.5 MiB from
+     run to run with the heap's layout (about 40 B per replication over 40,000):
      ``--memory-repeat R`` runs each size R times and compares the least peaks.
   3. ``--precision P`` (default 0.01) with a cap C against the fixed N that guarantees the same
      95% half-width whatever the probabilities (worst case p = 0.5): n = (1.96 * 0.5 / P)^2,
@@ -150,8 +150,8 @@ def main() -> None:
                         help="the larger run for RSS growth, against N (default 50,000)")
     parser.add_argument("--memory-repeat", type=int, default=1, metavar="R",
                         help="run N and L R times each (fresh processes) and compare the "
-                             "least peak of each: one pair's peaks move by a few MiB with "
-                             "the heap's layout (default 1)")
+                             "least peak of each: a size's peak moves by up to 1.5 MiB "
+                             "from run to run (default 1)")
     parser.add_argument("--precision", type=float, default=0.01)
     parser.add_argument("--cap", type=int, default=50_000, help="the cap with --precision")
     parser.add_argument("--measure", nargs=2, type=int, metavar=("RUNS", "WORKERS"),

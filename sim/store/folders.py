@@ -279,7 +279,7 @@ class Folder:
             return target
         with _atomic(target, self.path) as out:
             _concatenate(files, out, self.path)
-        release()  # what the merge freed, back to the system before the summary and plots
+        release()  # what the merge freed, back to the system before the summary
         return target
 
     def complete(self) -> Path:

@@ -39,9 +39,11 @@ _TRIM = _malloc_trim()
 def release() -> None:
     """Hand the free pages of the C heap back to the operating system (glibc only).
 
-    With the system allocator, merging the chunk files leaves the heap fragmented: buffers of
-    a row group's many chunks freed among the writer's, in holes too small for the next phase
-    to reuse whole, so the process's peak grew by about 60 bytes per replication merged
-    (issue 22). ``malloc_trim`` returns every free page, wherever it lies in the heap."""
+    A run's last phases (merging the chunk files, the summary, the representative stories,
+    the plots) each read columns the length of the run and free them; with the system
+    allocator, what they free stays in the process among the live buffers, in holes the next
+    phase does not reuse whole, so each phase's peak stacks on the last. ``malloc_trim``
+    returns every free page, wherever it lies in the heap; called between the phases
+    (issue 22: peak memory flat in the number of replications, ``benchmarks/run.py``)."""
     if _TRIM is not None:
         _TRIM(0)

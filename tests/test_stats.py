@@ -57,6 +57,22 @@ def test_wilson_interval_with_all_successes_ends_at_one() -> None:
     assert lo == pytest.approx(closed_form_wilson(20, 20, Z95)[0], abs=1e-9)
 
 
+@pytest.mark.parametrize("confidence", [0.5, 0.9, 0.95, 0.99])
+def test_wilson_interval_is_scipys_bit_for_bit(confidence: float) -> None:
+    # Summaries stored before the interval was written out (issue 22) keep their values.
+    rng = np.random.default_rng(3)
+    ns = [*range(1, 40), *rng.integers(40, 10**7, 400).tolist()]
+    for n in ns:
+        for k in {0, 1, n // 3, n // 2, n - 1, n, int(rng.integers(0, n + 1))}:
+            ci = sps.binomtest(k, n).proportion_ci(confidence, method="wilson")
+            assert wilson_interval(k, n, confidence) == (float(ci.low), float(ci.high))
+
+
+def test_wilson_interval_refuses_a_confidence_outside_zero_one() -> None:
+    with pytest.raises(ValueError, match="confidence"):
+        wilson_interval(3, 10, 1.5)
+
+
 def test_wilson_interval_honours_the_confidence_level() -> None:
     z90 = float(sps.norm.ppf(0.95))
     assert wilson_interval(3, 12, 0.90) == pytest.approx(closed_form_wilson(3, 12, z90), abs=1e-9)

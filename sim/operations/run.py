@@ -26,7 +26,7 @@ from sim.running.runner import chunk_size, chunks, plan_for, run_chunks
 from sim.running.summary import ParquetColumns, summarise, tally
 from sim.scenario import Scenario, budgets, loads
 from sim.scenario.inputs import count, defaults
-from sim.store import Folder, read_request, rows_of, stored
+from sim.store import Folder, read_request, release, rows_of, stored
 
 TRACES = "traces.json"
 TRACE_LINES = 80  # lines kept of each stored story: its head, a note of the gap, its end
@@ -245,11 +245,13 @@ def _store(plan: Plan, text: str, opts: RunOptions, folder: Folder, wall: float,
     records = folder.merge_chunks(files=files)
     columns = ParquetColumns(records)
     summary = _summary(columns, plan, opts, wall)
+    release()  # the columns the summary read, each the length of the run
     folder.write_json("summary.json", summary)
     folder.write_manifest(text, seed=opts.seed, runs=columns.num_rows,
                           extra={"scenario": plan.scenario.name, "workers": opts.workers,
                                  "precision": opts.precision, "chunk": opts.chunk})
     folder.write_json(TRACES, traces(plan, columns))
+    release()
     done = Finished(summary, plan, source=records)
     if extras is not None:
         done.extras = extras(done, folder.path)

@@ -6,12 +6,14 @@ of deals against a deadline (Kaplan-Meier truce survival: :mod:`sim.stats.surviv
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from scipy import stats as sps
+from scipy.special import ndtri
 
 Z95: float = float(sps.norm.ppf(0.975))
 
@@ -38,10 +40,19 @@ def wilson_interval(count: int, n: int, confidence: float = 0.95) -> tuple[float
     """
     if not 0 <= count <= n:
         raise ValueError(f"count(={count}) must be between 0 and n(={n}).")
+    if not 0 <= confidence <= 1:
+        raise ValueError(f"confidence(={confidence}) must be in [0, 1].")
     if n == 0:
         return 0.0, 1.0
-    ci = sps.binomtest(int(count), int(n)).proportion_ci(confidence, method="wilson")
-    return float(ci.low), float(ci.high)
+    # Newcombe (1998), method 3, with scipy's operations in scipy's order (its
+    # ``binomtest(k, n).proportion_ci(method="wilson")``, bit for bit), without the test's
+    # p-value, which summed the binomial pmf: most of a small run's summary.
+    k, n = int(count), int(n)
+    p, z = k / n, ndtri(0.5 + 0.5 * confidence)
+    denom = 2 * (n + z**2)
+    center = (2 * n * p + z**2) / denom
+    delta = z / denom * math.sqrt(4 * n * p * (1 - p) + z**2)
+    return (0.0 if k == 0 else float(center - delta)), (1.0 if k == n else float(center + delta))
 
 
 def outcome_table(outcomes: np.ndarray | Sequence[str], names: Sequence[str]) -> dict[str, dict]:

@@ -40,13 +40,13 @@ from sim.store.folders import (
     written,
 )
 from sim.store.inputs import Unreadable, read_input, stream_input
-from sim.store.memory import use_system_allocator
+from sim.store.memory import release, use_system_allocator
 
 __all__ = ["CHUNKS", "REQUEST", "arm_part", "arms_stored", "read_request", "rows_of", "stored",
            "CLAIM_TRIES", "KINDS", "MARKER", "MAX_READ", "PARTIAL", "Folder", "claim",
            "clean_json", "file_digest", "git_commit", "kind_of", "make_dirs", "manifest",
            "provenance", "read_bytes", "read_json", "read_manifest", "read_table",
-           "record_written", "refuse_existing", "refuse_links", "requirements", "seal",
+           "record_written", "refuse_existing", "release", "refuse_links", "requirements", "seal",
            "system", "timestamped", "Unreadable", "read_input", "stream_input",
            "versions", "write_bytes",
            "write_json", "write_new", "write_parquet", "write_text", "written"]

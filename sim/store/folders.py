@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from sim.errors import DamagedFile, StorageError, UsageError
+from sim.store.memory import release
 from sim.store.schemas import schema_for
 
 PARTIAL = ".partial"
@@ -277,19 +278,8 @@ class Folder:
         if not files:
             return target
         with _atomic(target, self.path) as out:
-            writer: pq.ParquetWriter | None = None
-            try:
-                for table in _row_groups(read_table(f, (), self.path) for f in files):
-                    if writer is None:
-                        writer = pq.ParquetWriter(out, table.schema)
-                    writer.write_table(table, row_group_size=ROW_GROUP)
-            except BaseException:
-                if writer is not None:  # closed now, not by a finaliser after its file is gone
-                    with contextlib.suppress(Exception):
-                        writer.close()
-                raise
-            assert writer is not None
-            writer.close()
+            _concatenate(files, out, self.path)
+        release()  # what the merge freed, back to the system before the summary
         return target
 
     def complete(self) -> Path:
@@ -299,6 +289,7 @@ class Folder:
             StorageError: the final name appeared meanwhile (the results stay where they are).
         """
         shutil.rmtree(self.path / "chunks", ignore_errors=True)
+        forget(self.path / "chunks")
         (self.path / MARKER).unlink(missing_ok=True)
         seal(self.path)
         if self.path != self.final:
@@ -306,6 +297,7 @@ class Folder:
                 raise StorageError(f"{self.final} appeared while running; results left in "
                                    f"{self.path}")
             os.replace(self.path, self.final)
+            forget(self.path)
             self.path = self.final
         return self.final
 
@@ -409,6 +401,15 @@ def _atomic(path: Path, inside: Path | None = None) -> Iterator[BinaryIO]:
 
 
 _WRITTEN: dict[str, dict[str, Any]] = {}  # absolute path -> size and SHA-256 as written
+
+
+def forget(folder: Path) -> None:
+    """Drop what :func:`written` remembers of the files under ``folder``, removed or renamed:
+    two entries per chunk, kept for the whole process, were memory growing with the number of
+    replications (and with every run of a notebook or a sweep)."""
+    prefix = str(Path(os.path.abspath(folder))) + os.sep
+    for key in [k for k in _WRITTEN if k.startswith(prefix)]:
+        del _WRITTEN[key]
 
 
 def written(path: Path) -> dict[str, Any] | None:
@@ -665,6 +666,25 @@ def _recover(path: Path) -> str:
 
 
 ROW_GROUP = 5_000  # rows per row group of a merged replications file
+
+
+def _concatenate(files: list[Path], out: BinaryIO, inside: Path) -> None:
+    """Write the Parquet ``files``' rows to ``out`` in row groups of :data:`ROW_GROUP`; the
+    writer and the last row group die with this call, so that what they held can be
+    released."""
+    writer: pq.ParquetWriter | None = None
+    try:
+        for table in _row_groups(read_table(f, (), inside) for f in files):
+            if writer is None:
+                writer = pq.ParquetWriter(out, table.schema)
+            writer.write_table(table, row_group_size=ROW_GROUP)
+    except BaseException:
+        if writer is not None:  # closed now, not by a finaliser after its file is gone
+            with contextlib.suppress(Exception):
+                writer.close()
+        raise
+    assert writer is not None
+    writer.close()
 
 
 def _row_groups(tables: Iterator[pa.Table]) -> Iterator[pa.Table]:

@@ -10,7 +10,9 @@ memory flat in the number of replications (``benchmarks/run.py``).
 
 from __future__ import annotations
 
+import ctypes
 import os
+from collections.abc import Callable
 
 import pyarrow as pa
 
@@ -21,3 +23,27 @@ def use_system_allocator() -> None:
     """Make the system allocator Arrow's default in this process, unless ``ENV`` is set."""
     if not os.environ.get(ENV):
         pa.set_memory_pool(pa.system_memory_pool())
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (macOS, musl, Windows)."""
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
+    except (OSError, AttributeError):
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def release() -> None:
+    """Hand the free pages of the C heap back to the operating system (glibc only).
+
+    A run's last phases (merging the chunk files, the summary, the representative stories,
+    the plots) each read columns the length of the run and free them; with the system
+    allocator, what they free stays in the process among the live buffers, in holes the next
+    phase does not reuse whole, so each phase's peak stacks on the last. ``malloc_trim``
+    returns every free page, wherever it lies in the heap; called between the phases
+    (issue 22: peak memory flat in the number of replications, ``benchmarks/run.py``)."""
+    if _TRIM is not None:
+        _TRIM(0)

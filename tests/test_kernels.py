@@ -28,9 +28,11 @@ def _case(seed: int, n: int, offers: int, types: int, levels: int | None
     u = rng.random((n, offers))
     if levels is not None:
         u = np.round(u * levels) / levels
+    shift = float(rng.choice([0.0, 0.0, 0.6, 3.0]))  # own units: negative values too
+    u = u - shift
     others = [np.array([j for j in range(n) if j != i]) for i in range(n)]
-    tab = make_tables(np.arange(offers), u, u, others)
-    d = rng.uniform(0.0, 0.8, (types, n))
+    tab = make_tables(np.arange(offers), u, u + shift, others)
+    d = rng.uniform(0.0, 0.8, (types, n)) - shift
     delta = rng.uniform(0.5, 1.0, n)
     cost = rng.uniform(0.0, 0.05, n) * rng.integers(0, 2, n)
     return tab, d, delta, cost, np.full(n, EPS)

@@ -41,7 +41,7 @@ def solve(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled
     hashes = [np.int64(0)]
     values = [v.copy()]  # values[k]: V when seen[k] was recorded (entry 0 a placeholder)
     thr = np.empty((s, n))
-    top = _suffix_max(r)
+    top = _suffix_bounds(r, ut, live)
     reach = _prefix_max(ut)
     settled = False
     # fixed[a]: scenario a's values came out of the last cycle bit for bit as they went in,
@@ -91,12 +91,23 @@ def _period_mean(values: list[np.ndarray], start: int) -> np.ndarray:  # pragma:
 
 
 @njit(cache=True, nogil=True)
-def _suffix_max(r: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
-    """``top[i, f] = max(r[i, f:])``: the most any later offer in i's order can be ratified."""
-    top = r.copy()
-    for i in range(r.shape[0]):
-        for f in range(r.shape[1] - 2, -1, -1):
-            top[i, f] = max(top[i, f], top[i, f + 1])
+def _suffix_bounds(r: np.ndarray, ut: np.ndarray, live: np.ndarray
+                   ) -> np.ndarray:  # pragma: no cover (compiled)
+    """What the offers from f on in i's order can score, ``top[i, :, f]``: the largest R
+    (``top[i, 0]``), the largest ``R u_i`` and the smallest R among the live ones
+    (``top[i, 1]``, ``top[i, 2]``; -inf and inf when none is live), and in ``top[i, 3, 0]``
+    the largest ``|u_i|`` of all, the scale of the rounding margin."""
+    n, offers = r.shape
+    top = np.empty((n, 4, offers))
+    for i in range(n):
+        hi, ru, lo, scale = -np.inf, -np.inf, np.inf, 0.0
+        for f in range(offers - 1, -1, -1):
+            hi = max(hi, r[i, f])
+            if live[i, f]:
+                ru, lo = max(ru, r[i, f] * ut[i, f, i]), min(lo, r[i, f])
+            scale = max(scale, abs(ut[i, f, i]))
+            top[i, 0, f], top[i, 1, f], top[i, 2, f] = hi, ru, lo
+        top[i, 3, :] = scale
     return top
 
 
@@ -201,11 +212,19 @@ def _best(ut: np.ndarray, r: np.ndarray, top: np.ndarray, live: np.ndarray, i: i
     ``u_i`` falling, so a later offer scores at most ``top (u_i - t_i)`` (``top`` the largest
     R still to come) while that gain is positive, and less than zero after; rounding is
     monotone, so the bound holds for the computed scores too, and a tie goes to the earlier
-    offer anyway."""
+    offer anyway. It also stops once the live offers still to come score at most
+    ``max(R u) - t min(R)`` (``- t max(R)`` for a negative t) and that, plus a margin a
+    million times the rounding of either side, is below the best so far."""
     best, first = -np.inf, -1
+    margin = 1e-9 * (top[3, 0] + abs(ti))  # far above the rounding of either side
     for f in range(start, ut.shape[0]):
         gain = ut[f, i] - ti
-        if first >= 0 and best >= 0.0 and (gain < 0.0 or top[f] * gain <= best):
+        if first >= 0 and best >= 0.0 and (gain < 0.0 or top[0, f] * gain <= best):
+            break
+        # Also: R (u - t) <= max(R u) - t min(R) over the live offers still to come (t >= 0;
+        # t < 0: - t max(R)), exact arithmetic, so a margin covers the rounding.
+        if first >= 0 and top[1, f] - ti * (top[2, f] if ti >= 0.0 else top[0, f]) \
+                + margin < best:
             break
         if live[f] and _passes(ut, f, low):
             score = r[f] * gain

@@ -183,3 +183,30 @@ def test_the_compiled_means_are_numpys(seed: int, size: int, n: int, m: int,
     d = rng.normal(0, 1, (1 + n * m, n)) * 10.0 ** rng.integers(-3, 3, (1 + n * m, n))
     want = np.array([d[1 + k * m: 1 + (k + 1) * m, k].mean() for k in range(n)])
     assert kernels.type_means(d, m).tobytes() == want.tobytes()
+
+
+@pytest.mark.slow
+def test_every_shipped_protocol_setting_compiles_each_kernel_once() -> None:
+    """The kernels get one array type whatever the scenario (C-ordered tables, R = 1 as an
+    array of its own without ratifiers): a second type would compile the kernel again, seconds
+    on a user's first run. In a fresh process, since other tests call the kernels directly."""
+    import subprocess
+    import sys
+
+    code = """
+from sim.engine import Plan, run_replication
+from sim.engine.protocols import kernels as K
+from sim.scenario import load
+for path in ["kerry_moscow_2016", "dayton_1995", "examples/trade_talks",
+             "examples/ratified_treaty", "examples/two_threats"]:
+    plan = Plan(load(f"scenarios/{path}.yaml"))
+    for i in range(5):
+        run_replication(plan, i)
+print(*(len(getattr(K, k).signatures) for k in
+        ("solve", "screen", "going_on", "no_deal", "mean_at", "type_means")))
+"""
+    from tests.conftest import ROOT
+
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["1"] * 6

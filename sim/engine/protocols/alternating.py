@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -82,10 +83,23 @@ class Tables:
     @property
     def no_rule(self) -> np.ndarray:
         """Every offer live: the mask when no ratification rule applies."""
-        hit = self.__dict__.get("_no_rule")
+        return self._lazy("_no_rule", lambda: np.ones(self.orders.shape, dtype=bool))
+
+    @property
+    def certain(self) -> np.ndarray:
+        """R = 1 for every offer in every proposer's order (no ratification rule)."""
+        return self._lazy("_certain", lambda: np.ones(self.orders.shape))
+
+    @property
+    def uc(self) -> np.ndarray:
+        """``u`` in C order, as the kernels read it (one array type, one compilation)."""
+        return self._lazy("_uc", lambda: np.ascontiguousarray(self.u, dtype=float))
+
+    def _lazy(self, name: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+        hit = self.__dict__.get(name)
         if hit is None:
-            hit = np.ones(self.orders.shape, dtype=bool)
-            object.__setattr__(self, "_no_rule", hit)
+            hit = make()
+            object.__setattr__(self, name, hit)
         return hit  # type: ignore[no-any-return]
 
 
@@ -477,8 +491,9 @@ class Alternating(Protocol):
             f, prob = choose(self.tab.u[i], self._passing(i, g) * rule.ratified, gi,
                              self.eps[i], self.tab.rank[i])
         else:  # unanimity, with or without ratifiers: screen_reference, compiled
-            f, prob = self.k.screen(self.tab.u, i, g, self.m, self.alive, self.floor, self.eps,
-                             self.tab.u[0] if rule is None else rule.ratified,
+            f, prob = self.k.screen(self.tab.uc, i, g, self.m, self.alive, self.floor,
+                                    self.eps, self.tab.certain[0] if rule is None
+                                    else rule.ratified,
                              rule is not None, self.tab.rank[i], gi)
         w = self.talks.world
         if f < 0:
@@ -670,6 +685,6 @@ def _kernel_args(tab: Tables, rule: Rule | None, eps: np.ndarray) -> KernelArgs 
     rule (None: a majority or weighted rule, which :func:`reference` solves)."""
     if rule is not None and rule.weights is not None:
         return None
-    r, live = rule.stacked(tab) if rule is not None else (tab.stacked_u[:, 0], tab.no_rule)
+    r, live = rule.stacked(tab) if rule is not None else (tab.certain, tab.no_rule)
     return (tab.stacked_u, tab.stacked_t, r, live, rule is not None,
             np.ascontiguousarray(eps, dtype=float))

@@ -404,7 +404,7 @@ class Plan:
         self._fixed: Params | None = None
         self.cache = shape.cache
         self._targets: dict[str, targets.Target] = {}
-        self._types: dict[tuple[str, str], np.ndarray] = {}
+        self._types: dict[tuple[str, int], np.ndarray] = {}
 
     def target(self, path: str) -> targets.Target:
         """``targets.parse`` of a target path of this scenario (parsed once per run)."""
@@ -416,7 +416,7 @@ class Plan:
     def types(self, path: str, value: Any, m: int) -> np.ndarray:
         """:func:`_at_quantiles` of the stated ``value`` at ``path`` (the scenario fixes it:
         computed once per run; read-only)."""
-        key = (path, repr(m))
+        key = (path, m)
         hit = self._types.get(key)
         if hit is None:
             hit = self._types[key] = _at_quantiles(value, m)
@@ -715,7 +715,6 @@ def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float],
         w = draw(p.weights.get(t, 0.0), f"{at}.weights.{t}")
         weights.append(w * _delivered(n.delivered_via.get(t), base, name))
     payoffs = _payoffs(plan, name, draw)
-    payoff = next(iter(plan.threats.values())).plan_b.payoffs.get(name) if plan.threats else None
     sq = None if p.status_quo is None or isinstance(p.status_quo, dict) else p.status_quo
     numbers: dict[str, Any] = {
         "name": name,
@@ -727,9 +726,7 @@ def _party_draws(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float],
         "rho": draw(p.discount_rate, at + ".discount_rate", 0),
         "delay_cost": draw(p.delay_cost, at + ".delay_cost", 0),
         "trend": draw(p.status_quo_trend, at + ".status_quo_trend"),
-        "plan_b_types": None if payoff is None else plan.types(
-            f"{plan.scenario.threat_path(next(iter(plan.threats)))}.plan_b.payoffs.{name}",
-            payoff, n.belief_types),
+        "plan_b_types": payoffs[0][1] if payoffs else None,
         "e": draw(p.e, at + ".e", 1e-9), "k": draw(p.k, at + ".k", 0, 1),
         "tau": draw(p.tau, at + ".tau", 0), "noise": draw(p.noise, at + ".noise", 0)}
     if len(payoffs) > 1:

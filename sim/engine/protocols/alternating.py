@@ -71,16 +71,6 @@ class Tables:
     orders: np.ndarray  # (proposer, offer): ``order`` as one array
 
     @property
-    def ordered(self) -> np.ndarray:
-        """Per proposer: u with its columns in that proposer's order (``stacked_u[i]``)."""
-        return self.stacked_u
-
-    @property
-    def ordered_t(self) -> np.ndarray:
-        """Per proposer: the same, transposed (offer position, party)."""
-        return self.stacked_t
-
-    @property
     def no_rule(self) -> np.ndarray:
         """Every offer live: the mask when no ratification rule applies."""
         return self._lazy("_no_rule", lambda: np.ones(self.orders.shape, dtype=bool))
@@ -110,19 +100,16 @@ class Rule:
     ratified: np.ndarray  # R(o) per feasible position (ones without ratifiers)
     weights: np.ndarray | None  # each party's vote weight; None: unanimity
     threshold: float  # a text passes when the weight accepting exceeds threshold * total
-    _ordered: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     _stacks: dict[int, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def ordered(self, tab: Tables, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """R in proposer i's order, and where it is positive (computed once per proposer)."""
-        hit = self._ordered.get(i)
-        if hit is None:
-            r = self.ratified[tab.order[i]]
-            hit = self._ordered[i] = (r, r > 0)
-        return hit
+        """R in proposer i's order, and where it is positive (rows of :meth:`stacked`)."""
+        r, live = self.stacked(tab)
+        return r[i], live[i]
 
     def stacked(self, tab: Tables) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`ordered` for every proposer as (proposer, offer) arrays."""
+        """R in every proposer's order and where it is positive, as (proposer, offer)
+        arrays (computed once)."""
         n = len(tab.order)
         if n not in self._stacks:
             r = np.asarray(self.ratified[tab.orders], dtype=float)
@@ -243,14 +230,14 @@ def _round(tab: Tables, i: int, thr: np.ndarray, eps: np.ndarray,
     going on after it); updates ``v[i]``, returns the position of the offer agreed in each
     scenario (-1: none)."""
     s = v.shape[1]
-    us = tab.ordered[i]
+    us = tab.stacked_u[i]
     ok = np.ones((s, us.shape[1]), dtype=bool)
     for j in tab.others[i]:
         ok &= us[j][None, :] >= (thr[:, j] - eps[j])[:, None]
     first = ok.argmax(axis=1)  # the first acceptable offer, or 0 when none is
     found = ok.any(axis=1)
     agree = found & (us[i][first] >= thr[:, i] - eps[i])
-    v[i] = np.where(agree[:, None], tab.ordered_t[i][first], thr)
+    v[i] = np.where(agree[:, None], tab.stacked_t[i][first], thr)
     return np.where(agree, first, -1)
 
 
@@ -260,21 +247,21 @@ def _round_roles(tab: Tables, i: int, thr: np.ndarray, eps: np.ndarray, v: np.nd
     own), i proposes the one that maximises ``R(o) (u_i(o) - thr_i)`` (ties: first in i's
     order), if worth its value of going on; every party then expects ``R u_k + (1 - R)
     thr_k``. With R = 1 and unanimity this is :func:`_round`'s choice."""
-    us, (r, live) = tab.ordered[i], rule.ordered(tab, i)
+    us, (r, live) = tab.stacked_u[i], rule.ordered(tab, i)
     ok = _passes(tab, i, thr, eps, rule) & live
     ti = thr[:, i]
     score = np.where(ok, r * (us[i] - ti[:, None]), -np.inf)
     first = score.argmax(axis=1)
     agree = ok[np.arange(len(first)), first] & (us[i][first] >= ti - eps[i])
     rf = r[first][:, None]
-    v[i] = np.where(agree[:, None], rf * tab.ordered_t[i][first] + (1.0 - rf) * thr, thr)
+    v[i] = np.where(agree[:, None], rf * tab.stacked_t[i][first] + (1.0 - rf) * thr, thr)
     return np.where(agree, first, -1)
 
 
 def _passes(tab: Tables, i: int, thr: np.ndarray, eps: np.ndarray, rule: Rule) -> np.ndarray:
     """``ok[s, f]``: the rule passes i's f-th offer in scenario s (i votes for its own). Under
     unanimity that is every responder's ``u_j >= thr_j``, without the (parties, s, F) votes."""
-    us = tab.ordered[i]
+    us = tab.stacked_u[i]
     if rule.weights is None:
         ok = np.ones((thr.shape[0], us.shape[1]), dtype=bool)
         for j in tab.others[i]:

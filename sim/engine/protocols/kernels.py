@@ -28,7 +28,7 @@ def solve(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled
     """``V[i, s, k]`` as :func:`alternating.stationary` computes it, and a status (0, or
     :data:`CYCLED` when the choices cycle and ``V`` is the mean over the period).
 
-    ``us[i]`` is ``Tables.ordered[i]`` (parties x offers in i's order), ``ut[i]`` its
+    ``us[i]`` is ``Tables.stacked_u[i]`` (parties x offers in i's order), ``ut[i]`` its
     transpose, ``r[i]`` and ``live[i]`` R in i's order and where it is positive; ``ruled``
     says whether a ratification rule applies (:func:`alternating._round_roles`) or not
     (:func:`alternating._round`)."""

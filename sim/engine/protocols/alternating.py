@@ -675,3 +675,26 @@ def _kernel_args(tab: Tables, rule: Rule | None, eps: np.ndarray) -> KernelArgs 
     r, live = rule.stacked(tab) if rule is not None else (tab.certain, tab.no_rule)
     return (tab.stacked_u, tab.stacked_t, r, live, rule is not None,
             np.ascontiguousarray(eps, dtype=float))
+
+
+def warm() -> None:
+    """Compile every kernel at the array types the engine passes them, or load it from
+    numba's cache when it is there, on a two-party problem of two offers: the compiler's
+    seconds are spent once at installation (``make``, ``python -m sim.engine.protocols``)
+    instead of in a user's first run (tests/test_kernels.py checks that the engine then
+    compiles nothing more)."""
+    from sim.engine.protocols import kernels
+
+    n, m = 2, 1
+    u = np.array([[1.0, 0.0], [0.0, 1.0]])
+    tab = make_tables(np.arange(2), u, u, [np.array([1]), np.array([0])])
+    eps, zeros = np.full(n, EPS), np.zeros(n)
+    d = kernels.no_deal(np.zeros((1 + n * m, n)), zeros, 0.0, zeros, zeros)
+    v = _compiled(tab, d, np.full(n, 0.9), zeros, eps, None)[0][1]
+    bs = np.zeros((1, 1 + n * m, n))
+    g = kernels.going_on(d, np.full(n, 0.9), zeros, v, True, np.array([[0.0, 0.5, 1.0]]), bs,
+                         np.isnan(bs))
+    gi = kernels.mean_at(g, np.arange(1 + m, 1 + 2 * m), 0)
+    kernels.screen(tab.uc, 0, g, m, np.ones((n, m), dtype=bool), np.full(n, -math.inf), eps,
+                   tab.certain[0], False, tab.rank[0], gi)
+    kernels.type_means(d, m)

@@ -185,6 +185,33 @@ def test_the_compiled_means_are_numpys(seed: int, size: int, n: int, m: int,
     assert kernels.type_means(d, m).tobytes() == want.tobytes()
 
 
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), m=st.integers(1, 12),
+       offers=st.integers(1, 40), levels=st.sampled_from([None, 2, 5]),
+       ruled=st.booleans())
+def test_the_compiled_mediator_candidates_are_the_references(seed: int, n: int, m: int,
+                                                             offers: int, levels: int | None,
+                                                             ruled: bool) -> None:
+    """``kernels.candidates`` against ``candidates_reference``: the same offers and whether
+    there is any, with gains tied to eps on a grid, negative utilities, NaN no-deal values
+    and ratification zeros."""
+    from sim.engine.protocols.alternating import candidates_reference
+
+    rng = np.random.default_rng(seed)
+    u = rng.uniform(-1.0, 1.0, (n, offers))
+    d = rng.uniform(-1.0, 1.0, (1 + n * m, n))
+    if levels is not None:  # gains exactly at eps: means of grid values, eps on the grid
+        u, d = np.round(u * levels) / levels, np.round(d * levels) / levels
+    if rng.random() < 0.2:
+        d[rng.integers(0, 1 + n * m), rng.integers(0, n)] = np.nan
+    eps = np.full(n, 0.0 if levels is not None else EPS)
+    r = np.round(rng.random(offers) * 3) / 3 if ruled else np.ones(offers)
+    ok, some = kernels.candidates(np.ascontiguousarray(u), d, m, eps, r)
+    want = candidates_reference(u, d, m, eps, r)
+    assert ok.tolist() == want.tolist()
+    assert some == bool(want.any())
+
+
 @pytest.mark.slow
 def test_every_shipped_protocol_setting_compiles_each_kernel_once() -> None:
     """The kernels get one array type whatever the scenario (C-ordered tables, R = 1 as an
@@ -200,7 +227,8 @@ from sim.engine import Plan, run_replication
 from sim.engine.protocols import kernels as K
 from sim.engine.protocols.alternating import warm
 from sim.scenario import load
-names = ("solve", "screen", "going_on", "no_deal", "mean_at", "type_means")
+names = ("solve", "screen", "going_on", "no_deal", "mean_at", "type_means",
+         "candidates")
 warm()
 print(*(len(getattr(K, k).signatures) for k in names))
 for path in ["kerry_moscow_2016", "dayton_1995", "examples/trade_talks",
@@ -214,4 +242,4 @@ print(*(len(getattr(K, k).signatures) for k in names))
 
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.split()
-    assert out == ["1"] * 12  # warm() compiled each kernel at the engine's types: no more
+    assert out == ["1"] * 14  # warm() compiled each kernel at the engine's types: no more

@@ -9,6 +9,7 @@ it is accepted. See docs/model.md, sections 3-4.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from functools import partial
@@ -81,6 +82,7 @@ class Talks:
         self.ratification = Ratification(self.roles.ratifiers, self.roles.ratified,
                                          world.streams)
         self.protocol: Protocol = make(n.protocol, self)
+        self._threats_changed()
         self.protocol.threat(self.credibility, self.deadline)
         env = world.env
         for m, day in zip(n.meetings.scheduled, params.meeting_days, strict=True):
@@ -109,9 +111,16 @@ class Talks:
     def live(self, now: float) -> list[tuple[int, float, float]]:
         """The live threats ``(index, credibility, day)``, credible and still ahead, in date
         order (ties in the scenario's order)."""
-        out = [(k, t.credibility, t.day) for k, t in enumerate(self.threats)
-               if t.credibility > 0 and t.day > now]
-        return sorted(out, key=lambda x: (x[2], x[0]))
+        return [x for x in self._credible if x[2] > now]
+
+    def _threats_changed(self) -> None:
+        """The credible threats in date order and their last calls' days, read at every
+        round, computed again whenever a threat changes."""
+        self._credible = sorted(((k, t.credibility, t.day) for k, t in enumerate(self.threats)
+                                 if t.credibility > 0), key=lambda x: (x[2], x[0]))
+        self._calls = [t.day - d.last_call_days
+                       for d, t in zip(self.specs, self.threats, strict=True)
+                       if t.credibility > 0] if self.protocol.calls_last_meeting else []
 
     def _audience(self, costs: dict[str, float]) -> dict[int, float]:
         return {self.index[p]: float(a) for p, a in costs.items() if a}
@@ -153,12 +162,8 @@ class Talks:
         now, gap = self.world.now, self.position.gap
         if gap is not None:
             return now + gap
-        ahead = [t for t in self.agenda if t > now]
-        if self.protocol.calls_last_meeting:
-            for d, t in zip(self.specs, self.threats, strict=True):
-                if t.credibility > 0 and t.day - d.last_call_days > now:
-                    ahead.append(t.day - d.last_call_days)
-        return min(ahead, default=math.inf)
+        return min((t for t in itertools.chain(self.agenda, self._calls) if t > now),
+                   default=math.inf)
 
     def meeting_rate(self) -> float:
         """The current rate of unscheduled meetings, per day."""
@@ -172,6 +177,7 @@ class Talks:
     def retime(self, k: int, credibility: float, deadline: float) -> None:
         """Deadline ``k``'s threat changed (lapsed, renewed, spent)."""
         self.threats[k] = Threat(credibility, deadline)
+        self._threats_changed()
         self.protocol.threat(credibility, deadline)
         self._deadline_meetings(k)
 

@@ -163,10 +163,22 @@ class TruceModel:
         k = self.plan.scenario.truce.breakdown.violations  # type: ignore[union-attr]
         if k is None:
             return np.zeros(len(rates))
-        seen = rates @ np.asarray(self.rules.detection)
+        seen = weighted_sum(rates.T, self.rules.detection)
         for s, a in self.attacks(True).items():
             seen = seen + a * sum(self.rules.blame.get(s, []))
         return np.asarray(seen / k)
+
+
+def weighted_sum(columns: np.ndarray, weights: Any) -> np.ndarray:
+    """``sum_i weights[i] * columns[i]``, added in order, each product rounded: the same
+    floats on every machine, where a matrix product (BLAS) rounds by the CPU's kernel (an
+    AVX-512 machine's differed from an AVX2 machine's in the last bit)."""
+    if not len(weights):
+        return np.zeros(columns.shape[1])
+    out = columns[0] * weights[0]
+    for i in range(1, len(weights)):
+        out = out + columns[i] * weights[i]
+    return out  # type: ignore[no-any-return]
 
 
 def worth_table(plan: Plan, draw: Any, base: dict[Key, float], truce: dict[str, Any],

@@ -49,6 +49,7 @@ import numpy as np
 
 from sim.engine.plan import Plan, Roles
 from sim.engine.protocols import Protocol, register
+from sim.engine.worth import weighted_sum
 
 if TYPE_CHECKING:
     from sim.engine.negotiation import Talks
@@ -336,6 +337,8 @@ class Alternating(Protocol):
         self.b_all = np.stack(self.bs) if self.bs else np.zeros((0, 1 + n * m, n))
         self.unstated = np.isnan(self.b_all)
         self.no_cut = np.zeros(n)
+        self.shifted: list[float] = []  # talks.shift when self.shift was made from it
+        self.shift = np.zeros(0)
         self.alive = np.ones((n, m), dtype=bool)  # each party's types the others still hold
         self.rows: dict[int, np.ndarray] = {}  # per proposer, the scenario rows of those types
         self.floor = np.full(n, -math.inf)
@@ -383,8 +386,10 @@ class Alternating(Protocol):
         """``d[s, k]`` now: base + trend * t + breakdown shifts, minus audience costs
         (``kernels.no_deal``)."""
         talks = self.talks
+        if talks.shift != self.shifted:  # the breakdown shifts as an array, kept until they move
+            self.shifted, self.shift = list(talks.shift), np.array(talks.shift)
         return self.k.no_deal(self.d0, self.trend, talks.world.env._now,  # noqa: SLF001
-                               np.array(talks.shift),
+                               self.shift,
                                self._cut(talks.position.audience) if audience else self.no_cut)
 
     def no_deal_values(self) -> list[float]:
@@ -528,18 +533,17 @@ class Alternating(Protocol):
         talks, w, m = self.talks, self.talks.world, self.m
         self.g = self.going_on((talks.turn - 1) % self.n)
         d = self.no_deal()
-        believed = self.k.type_means(d, m)  # each party's mean over its types
-        gains = self.tab.u - believed[:, None]
-        ok = (gains > self.eps[:, None]).all(axis=0)
-        r = np.ones(len(ok)) if self.rule is None else self.rule.ratified
-        ok &= r > 0
-        if not ok.any():
+        r = self.tab.certain[0] if self.rule is None else self.rule.ratified
+        ok, some = self.k.candidates(self.tab.uc, d, m, self.eps, r)  # candidates_reference
+        if not some:
             w.log("pass", f"{w.label(name)} sees no text that gains every party over its "
                   "believed no-deal value")
             return None
+        believed = self.k.type_means(d, m)  # each party's mean over its types
+        gains = self.tab.u - believed[:, None]
         bias = talks.roles.mediators[name]
         logs = np.log(np.where(ok, gains, 1.0))
-        score = np.where(ok, bias @ logs + np.log(np.where(ok, r, 1.0)), -np.inf)
+        score = np.where(ok, weighted_sum(logs, bias) + np.log(np.where(ok, r, 1.0)), -np.inf)
         f = int(score.argmax())
         offer = int(self.tab.idx[f])
         if w.tracing:
@@ -639,6 +643,16 @@ def choose(ui: np.ndarray, prob: np.ndarray, gi: float, eps: float, rank: np.nda
     return f, float(prob[f])
 
 
+def candidates_reference(u: np.ndarray, d: np.ndarray, m: int, eps: np.ndarray,
+                         r: np.ndarray) -> np.ndarray:
+    """The offers a mediator may put forward (:meth:`Alternating.mediate`), in numpy: every
+    party's gain over its believed no-deal value (the mean over its types) above ``eps``, and
+    ``R > 0``; the definition ``kernels.candidates`` compiles."""
+    believed = np.array([d[1 + k * m: 1 + (k + 1) * m, k].mean() for k in range(len(u))])
+    gains = u - believed[:, None]
+    return (gains > eps[:, None]).all(axis=0) & (r > 0)  # type: ignore[no-any-return]
+
+
 def screen_reference(u: np.ndarray, i: int, g: np.ndarray, m: int, alive: np.ndarray,
                      floor: np.ndarray, eps: np.ndarray, ratified: np.ndarray, ruled: bool,
                      rank: np.ndarray, gi: float) -> tuple[int, float]:
@@ -698,3 +712,4 @@ def warm() -> None:
     kernels.screen(tab.uc, 0, g, m, np.ones((n, m), dtype=bool), np.full(n, -math.inf), eps,
                    tab.certain[0], False, tab.rank[0], gi)
     kernels.type_means(d, m)
+    kernels.candidates(tab.uc, d, m, eps, tab.certain[0])

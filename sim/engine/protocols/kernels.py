@@ -451,3 +451,23 @@ def type_means(d: np.ndarray, m: int) -> np.ndarray:  # pragma: no cover (compil
     for k in range(n):
         out[k] = mean_at(d, np.arange(1 + k * m, 1 + (k + 1) * m), k)
     return out
+
+
+@njit(cache=True, nogil=True)
+def candidates(u: np.ndarray, d: np.ndarray, m: int, eps: np.ndarray,
+               r: np.ndarray) -> tuple[np.ndarray, bool]:  # pragma: no cover (compiled)
+    """:func:`alternating.candidates_reference`: the offers a mediator may put forward, each
+    party's utility more than ``eps`` above its mean no-deal value over its types and
+    ``r > 0``; and whether there is any."""
+    believed = type_means(d, m)
+    n, offers = u.shape
+    ok = np.empty(offers, dtype=np.bool_)
+    some = False
+    for f in range(offers):
+        good = r[f] > 0
+        for k in range(n):
+            if not u[k, f] - believed[k] > eps[k]:
+                good = False
+        ok[f] = good
+        some = some or good
+    return ok, some

@@ -225,21 +225,23 @@ def test_every_shipped_protocol_setting_compiles_each_kernel_once() -> None:
     code = """
 from sim.engine import Plan, run_replication
 from sim.engine.protocols import kernels as K
+from sim.engine import seeding
 from sim.engine.protocols.alternating import warm
 from sim.scenario import load
 names = ("solve", "screen", "going_on", "no_deal", "mean_at", "type_means",
          "candidates")
 warm()
-print(*(len(getattr(K, k).signatures) for k in names))
+seeding.warm()
+print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.signatures))
 for path in ["kerry_moscow_2016", "dayton_1995", "examples/trade_talks",
              "examples/ratified_treaty", "examples/two_threats"]:
     plan = Plan(load(f"scenarios/{path}.yaml"))
     for i in range(5):
         run_replication(plan, i)
-print(*(len(getattr(K, k).signatures) for k in names))
+print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.signatures))
 """
     from tests.conftest import ROOT
 
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.split()
-    assert out == ["1"] * 14  # warm() compiled each kernel at the engine's types: no more
+    assert out == ["1"] * 16  # warm() compiled each kernel at the engine's types: no more

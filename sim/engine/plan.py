@@ -405,6 +405,7 @@ class Plan:
         self.cache = shape.cache
         self._targets: dict[str, targets.Target] = {}
         self._types: dict[tuple[str, int], np.ndarray] = {}
+        self._effects_on: dict[Key, tuple[int, ...]] | None = None
 
     def target(self, path: str) -> targets.Target:
         """``targets.parse`` of a target path of this scenario (parsed once per run)."""
@@ -412,6 +413,16 @@ class Plan:
         if hit is None:
             hit = self._targets[path] = targets.parse(self.scenario, path)
         return hit
+
+    def effects_on(self, target: Key) -> tuple[int, ...]:
+        """The positions, in the scenario's order, of the effects on the live parameter
+        ``target`` (the scenario fixes them: found once per run)."""
+        if self._effects_on is None:
+            found: dict[Key, list[int]] = {}
+            for k, e in enumerate(self.scenario.effects.values()):
+                found.setdefault(self.target(e.target).key, []).append(k)
+            self._effects_on = {key: tuple(ks) for key, ks in found.items()}
+        return self._effects_on.get(target, ())
 
     def types(self, path: str, value: Any, m: int) -> np.ndarray:
         """:func:`_at_quantiles` of the stated ``value`` at ``path`` (the scenario fixes it:

@@ -8,21 +8,66 @@ result depends on which worker ran which replication.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import zlib
 from collections.abc import Callable, Iterator
 from itertools import chain
+from typing import Any
 
 import numpy as np
+from numpy.random.bit_generator import ISeedSequence
 
 BLOCK = 128
 
 
 def stream(seed: int, replication: int, name: str) -> np.random.Generator:
-    """The generator for one named stream of one replication."""
-    key = zlib.crc32(name.encode("utf-8"))
-    seq = np.random.SeedSequence(seed, spawn_key=(replication, key))
-    return np.random.Generator(np.random.PCG64(seq))
+    """The generator for one named stream of one replication: PCG64 seeded by
+    ``SeedSequence(seed, spawn_key=(replication, crc32(name)))``, its state words computed by
+    ``sim.engine.seeding`` (numpy's own SeedSequence beyond what that handles)."""
+    key = _crc(name)
+    if seed < 0 or not 0 <= replication < 2**63:
+        return np.random.Generator(np.random.PCG64(
+            np.random.SeedSequence(seed, spawn_key=(replication, key))))
+    from sim.engine.seeding import pcg64_state  # numba loads with the first stream
+
+    seeded = _Seeded(pcg64_state(_seed_words(seed), replication, key))
+    return np.random.Generator(np.random.PCG64(seeded))  # type: ignore[arg-type]
+
+
+class _Seeded(ISeedSequence):
+    """A seed sequence whose state words are already computed (``seeding.pcg64_state``),
+    handed to PCG64, which asks for exactly those four uint64 words."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: np.ndarray):
+        self.words = words
+
+    def generate_state(self, n_words: int, dtype: Any = np.uint32) -> np.ndarray:
+        if n_words != len(self.words) or np.dtype(dtype) != np.uint64:
+            raise ValueError("a precomputed PCG64 state is four uint64 words")
+        return self.words
+
+
+@functools.cache
+def _crc(name: str) -> int:
+    return zlib.crc32(name.encode("utf-8"))
+
+
+@functools.cache
+def _seed_words(seed: int) -> np.ndarray:
+    """A non-negative seed's 32-bit words as numpy's SeedSequence reads it (0 is one word),
+    least significant first."""
+    words, x = [], seed
+    while True:
+        words.append(x & 0xFFFFFFFF)
+        x >>= 32
+        if not x:
+            break
+    out = np.array(words, dtype=np.uint64)
+    out.flags.writeable = False
+    return out
 
 
 def one_uniform(seed: int, replication: int, name: str) -> float:

@@ -38,12 +38,12 @@ def factors(plan: Plan, effects: list[EffectParams], target: Key,
     parameter (1 where no effect targets it); a staged effect's factor is ``1 + (f - 1) *
     phi`` with its share ``phi`` per offer from ``shares``."""
     out = np.ones(len(plan.offers))
-    for k, e in enumerate(effects):
-        if e.target == target:
-            f = np.maximum(0.0, 1.0 + e.per_unit * plan.offers[:, e.term] * e.via)
-            if shares is not None and k in shares:
-                f = 1.0 + (f - 1.0) * shares[k]
-            out = out * f
+    for k in plan.effects_on(target):
+        e = effects[k]
+        f = np.maximum(0.0, 1.0 + e.per_unit * plan.offers[:, e.term] * e.via)
+        if shares is not None and k in shares:
+            f = 1.0 + (f - 1.0) * shares[k]
+        out = out * f
     return out
 
 
@@ -105,6 +105,7 @@ class TruceModel:
             plan.remember(key, hit)
         self.explosive: bool = hit
         self.shares: dict[int, np.ndarray] = {}  # staged effects' shares phi, per offer
+        self._constants()
         self._attacks: dict[bool, tuple[dict[int, np.ndarray], dict[str, np.ndarray]]] = {}
 
     def _perceived_jump(self, k: int, j: int) -> float:
@@ -141,22 +142,34 @@ class TruceModel:
         """Mean violation rates (offers x parties): ``(I - G)^-1`` times the base rates (with
         deterrence and, when ``scale``, effects) plus what spoiler attacks add; inf when the
         process is explosive."""
-        n, r = len(self.names), self.rules
-        mu = np.empty((len(self.plan.offers), n))
+        n = len(self.names)
+        mu = np.empty((n, len(self.plan.offers)))  # a row per party: contiguous updates
         attacks = self.attacks(scale)
         for i, p in enumerate(self.names):
             f = factors(self.plan, self.effects, (p, "violation_rate"),
                         self.shares) if scale else 1.0
-            mu[:, i] = self.base[(p, "violation_rate")] * f * np.exp(
-                -r.deterrence[i] * r.detection[i])
+            row = mu[i]
+            row[:] = self.base[(p, "violation_rate")] * f * self.deterred[i]
             for s, a in attacks.items():
-                mu[:, i] += a * self.excites[s][i] / self.spoiler_beta[s][i]
-                if r.perceived:
-                    mu[:, i] += a * sum(b * self._perceived_jump(i, j)
-                                        for j, b in enumerate(r.blame.get(s, [])))
+                row += a * self.excites[s][i] / self.spoiler_beta[s][i]
+                blamed = self.blamed[s][i]
+                if blamed is not None:
+                    row += a * blamed
         if self.explosive:
-            return np.full_like(mu, np.inf)
-        return np.linalg.solve(np.eye(n) - self.branching, mu.T).T
+            return np.full((mu.shape[1], n), np.inf)
+        return np.linalg.solve(self.resolvent, mu).T
+
+    def _constants(self) -> None:
+        """What :meth:`rates` reads for every offer and both calls: each party's deterrence
+        factor, the excitation a spoiler attack blamed on the parties adds to each party
+        (None without perceived retaliation), and ``I - G``."""
+        n, r = len(self.names), self.rules
+        self.deterred = [np.exp(-r.deterrence[i] * r.detection[i]) for i in range(n)]
+        self.blamed = {s: [sum(b * self._perceived_jump(i, j)
+                               for j, b in enumerate(r.blame.get(s, [])))
+                           if r.perceived else None for i in range(n)]
+                       for s in self.spoilers}
+        self.resolvent = np.eye(n) - self.branching
 
     def hazard(self, rates: np.ndarray) -> np.ndarray:
         """``h = R / K``: observed violations per day over the monitor's threshold."""
@@ -207,7 +220,9 @@ def worth_table(plan: Plan, draw: Any, base: dict[Key, float], truce: dict[str, 
         for i, p in enumerate(plan.truce_parties):
             if p in pw.per_violation:
                 flow = flow + draw(pw.per_violation[p], f"{at_p}.per_violation.{p}") * avoided[:, i]
-        out[k] = np.nan_to_num(life * flow, nan=0.0, posinf=0.0, neginf=0.0)
+        value = life * flow
+        value[~np.isfinite(value)] = 0.0  # nan_to_num's zeros, without its Python wrapper
+        out[k] = value
     return out
 
 

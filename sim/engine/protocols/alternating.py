@@ -325,7 +325,11 @@ class Alternating(Protocol):
         n, m = len(self.parties), talks.spec.belief_types
         self.n, self.m = n, m
         self.tab = tables(world.plan, params.utilities, params.beliefs, talks.others)
-        self.pos = {int(o): f for f, o in enumerate(self.tab.idx)}
+        pos = world.plan.cache.get(("positions", self.tab.idx.tobytes()))
+        if pos is None:  # an offer's position among the feasible ones (the same every run)
+            pos = {int(o): f for f, o in enumerate(self.tab.idx)}
+            world.plan.remember(("positions", self.tab.idx.tobytes()), pos)
+        self.pos: dict[int, int] = pos
         self.eps = np.array([EPS * p.span for p in self.parties])
         self.rho = np.array([p.rho for p in self.parties])
         self.kappa = np.array([p.delay_cost for p in self.parties])

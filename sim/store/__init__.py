@@ -17,6 +17,7 @@ from sim.store.folders import (
     clean_json,
     file_digest,
     git_commit,
+    held,
     kind_of,
     make_dirs,
     manifest,
@@ -41,12 +42,13 @@ from sim.store.folders import (
     written,
 )
 from sim.store.inputs import Unreadable, read_input, stream_input
+from sim.store.locks import LOCK
 from sim.store.memory import release, use_system_allocator
 
 __all__ = ["CHUNKS", "REQUEST", "arm_part", "arms_stored", "read_request", "rows_of", "stored",
-           "Difference", "difference",
+           "Difference", "difference", "LOCK",
            "CLAIM_TRIES", "KINDS", "MARKER", "MAX_READ", "PARTIAL", "Folder", "claim",
-           "clean_json", "file_digest", "git_commit", "kind_of", "make_dirs", "manifest",
+           "clean_json", "file_digest", "git_commit", "held", "kind_of", "make_dirs", "manifest",
            "provenance", "read_bytes", "read_json", "read_manifest", "read_table",
            "record_written", "refuse_existing", "release", "refuse_links", "requirements", "seal",
            "system", "timestamped", "Unreadable", "read_input", "stream_input",

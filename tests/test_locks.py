@@ -14,7 +14,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,23 +22,11 @@ import pytest
 import sim
 from sim.errors import Interrupted
 from sim.store import LOCK
-from tests.conftest import POISSON, ROOT, invoke, negsim
+from tests.conftest import POISSON, ROOT, invoke, negsim, stop_after
 
 fcntl = pytest.importorskip("fcntl")
 
 RUNS, SEED = 1200, 5  # POISSON runs in chunks of 250
-
-
-def stop_after(chunks: int) -> Callable[[int], None]:
-    """A progress callback that interrupts (as Ctrl-C) once ``chunks`` ticks came."""
-    seen = [0]
-
-    def tick(n: int) -> None:
-        seen[0] += 1
-        if seen[0] > chunks:
-            raise KeyboardInterrupt
-
-    return tick
 
 
 def interrupted(kind: str, out: Path) -> Path:

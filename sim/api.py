@@ -51,6 +51,7 @@ from sim.store import (
     PARTIAL,
     Folder,
     clean_json,
+    held,
     kind_of,
     record_written,
     refuse_existing,
@@ -175,21 +176,22 @@ def resume_run(folder: str | Path, scenario: ScenarioLike | None = None,
         DamagedFile: a stored chunk or the request is damaged or stray (named).
     """
     model, text, opts, found = run_op.reopen(Path(folder), 1, dask, plots)
-    _agree(found.path, {"runs": runs, "seed": seed, "precision": precision, "out": out},
-           {"runs": opts.runs, "seed": opts.seed, "precision": opts.precision,
-            "out": opts.out})
-    if scenario is not None and resolve(scenario, overrides)[1] != text:
-        raise UsageError(f"the scenario given (with its <<overrides>>) is not the one the "
-                         f"interrupted run ran (stored in {found.path}); <<resume>> needs "
-                         "no scenario")
-    if scenario is None and overrides and tuple(assignments(overrides, "overrides")
-                                                ) != opts.overrides:
-        raise UsageError(f"<<overrides>> {', '.join(assignments(overrides, 'overrides'))} "
-                         f"differ from the interrupted run's "
-                         f"({', '.join(opts.overrides) or 'none'}); <<resume>> continues it "
-                         "as it was asked")
-    kept = rows_of(stored(found.path, opts.chunk, opts.runs), opts.chunk, opts.runs)
-    w, note = workers_note(workers, run_op.first_tasks(model, opts, opts.chunk))
+    with held(found, on_error_only=True):  # locked until execute() ends
+        _agree(found.path, {"runs": runs, "seed": seed, "precision": precision, "out": out},
+               {"runs": opts.runs, "seed": opts.seed, "precision": opts.precision,
+                "out": opts.out})
+        if scenario is not None and resolve(scenario, overrides)[1] != text:
+            raise UsageError(f"the scenario given (with its <<overrides>>) is not the one the "
+                             f"interrupted run ran (stored in {found.path}); <<resume>> needs "
+                             "no scenario")
+        if scenario is None and overrides and tuple(assignments(overrides, "overrides")
+                                                    ) != opts.overrides:
+            raise UsageError(f"<<overrides>> {', '.join(assignments(overrides, 'overrides'))} "
+                             f"differ from the interrupted run's "
+                             f"({', '.join(opts.overrides) or 'none'}); <<resume>> continues "
+                             "it as it was asked")
+        kept = rows_of(stored(found.path, opts.chunk, opts.runs), opts.chunk, opts.runs)
+        w, note = workers_note(workers, run_op.first_tasks(model, opts, opts.chunk))
     return Prepared(model, text, dataclasses.replace(opts, workers=w), note, found, kept)
 
 
@@ -269,14 +271,15 @@ def _of_folders(items: list[str], out: str | Path | None, fresh_name: bool,
     """Stored run folders compared as they are (nothing runs, so nothing is kept on a
     failure: the folder is removed)."""
     folder = Folder(Path(out), "compare", unique=fresh_name) if out is not None else None
-    try:
-        arms, result = cmp.compare_folders(items)
-        saved = (cmp.save(arms, result, folder, writers.compare_files if plots else None)
-                 if folder is not None else None)
-    except (NegsimError, KeyboardInterrupt) as exc:
-        if folder is None:
-            raise
-        raise _unfinished(exc, folder) from None
+    with held(folder):
+        try:
+            arms, result = cmp.compare_folders(items)
+            saved = (cmp.save(arms, result, folder, writers.compare_files if plots else None)
+                     if folder is not None else None)
+        except (NegsimError, KeyboardInterrupt) as exc:
+            if folder is None:
+                raise
+            raise _unfinished(exc, folder) from None
     return CompareResult(result, cmp.pairs(arms), saved)
 
 
@@ -285,18 +288,20 @@ def _simulated(job: Any, workers: int, dask: str | None, plots: bool,
     """Run a compare's arms (a new one, or an interrupted one resumed), its chunks kept in
     its folder as they finish, and save it."""
     folder = job.folder
-    try:
-        with command_scope():  # one local Dask cluster for every arm and batch
-            result = cmp.run_comparison(job.arms, job.runs, job.seed,
-                                        Executor(count("workers", workers, 1), dask),
-                                        job.precision, progress, folder)
-        saved = None
-        if folder is not None:
-            saved = cmp.save(job.arms, result, folder, writers.compare_files if plots else None)
-    except (NegsimError, KeyboardInterrupt) as exc:
-        if folder is None:
-            raise
-        raise _unfinished(exc, folder) from None
+    with held(folder):  # the folder's lock, released however the compare ends
+        try:
+            with command_scope():  # one local Dask cluster for every arm and batch
+                result = cmp.run_comparison(job.arms, job.runs, job.seed,
+                                            Executor(count("workers", workers, 1), dask),
+                                            job.precision, progress, folder)
+            saved = None
+            if folder is not None:
+                saved = cmp.save(job.arms, result, folder,
+                                 writers.compare_files if plots else None)
+        except (NegsimError, KeyboardInterrupt) as exc:
+            if folder is None:
+                raise
+            raise _unfinished(exc, folder) from None
     return CompareResult(result, cmp.pairs(job.arms), saved)
 
 
@@ -332,15 +337,16 @@ def resume_compare(folder: str | Path, scenarios: Any = None, variants: Any = No
     job = cmp.reopen(Path(folder))
     found = job.folder
     assert found is not None
-    _agree(found.path, {"runs": runs, "seed": seed, "precision": precision, "out": out},
-           {"runs": job.runs, "seed": job.seed, "precision": job.precision,
-            "out": found.final})
-    if scenarios is not None or variants:
-        items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else scenarios
-        given = cmp.arms(list(items or []), cmp.variants(variants))
-        if [(a.label, a.text) for a in given] != [(a.label, a.text) for a in job.arms]:
-            raise UsageError(f"the scenarios given are not the ones the interrupted compare "
-                             f"ran (stored in {found.path}); <<resume>> needs none")
+    with held(found, on_error_only=True):  # locked until the compare ends
+        _agree(found.path, {"runs": runs, "seed": seed, "precision": precision, "out": out},
+               {"runs": job.runs, "seed": job.seed, "precision": job.precision,
+                "out": found.final})
+        if scenarios is not None or variants:
+            items = [scenarios] if isinstance(scenarios, str | Path | Scenario) else scenarios
+            given = cmp.arms(list(items or []), cmp.variants(variants))
+            if [(a.label, a.text) for a in given] != [(a.label, a.text) for a in job.arms]:
+                raise UsageError(f"the scenarios given are not the ones the interrupted "
+                                 f"compare ran (stored in {found.path}); <<resume>> needs none")
     return job
 
 
@@ -457,11 +463,12 @@ def sweep(scenario: ScenarioLike | None = None, specs: Mapping[str, SweepSpec] |
                              f"{{'deadline.credibility': [0.2, 0.5]}}, got {specs!r:.80}")
         job = new_sweep(scenario, [swp.spec_text(p, v) for p, v in (specs or {}).items()],
                         sample, zipped, design, runs, seed, out)
-    with command_scope():
-        summary = swp.execute(job, count("workers", workers, 1), dask, progress)
-    if plots_too:
-        writers.sweep_files(job, summary)
-    swp.finish(job)
+    with held(job.out()):  # the folder's lock, released however the sweep ends
+        with command_scope():
+            summary = swp.execute(job, count("workers", workers, 1), dask, progress)
+        if plots_too:
+            writers.sweep_files(job, summary)
+        swp.finish(job)
     return SweepResult(summary, list(job.design.paths), job.folder)
 
 
@@ -583,16 +590,17 @@ def tornado(scenario: ScenarioLike, levers: Sequence[str] | Mapping[str, Any] | 
     trn.check_measure(model, outcome)
     executor = Executor(count("workers", workers, 1), dask)
     folder = _tornado_folder(Path(out), force, fresh_name) if out is not None else None
-    try:
-        data = trn.run_tornado(model, moved, n, s, executor, progress)
-        result = view.TornadoResult(data, outcome or trn.default_measure(data))
-        trn.ranked(data, result.measure)  # an unknown outcome is refused before writing
-        if folder is not None:
-            result.folder = view.save(result, text, folder, plots)
-    except (NegsimError, KeyboardInterrupt):
-        if folder is not None:
-            folder.abandon("failed")
-        raise
+    with held(folder):
+        try:
+            data = trn.run_tornado(model, moved, n, s, executor, progress)
+            result = view.TornadoResult(data, outcome or trn.default_measure(data))
+            trn.ranked(data, result.measure)  # an unknown outcome is refused before writing
+            if folder is not None:
+                result.folder = view.save(result, text, folder, plots)
+        except (NegsimError, KeyboardInterrupt):
+            if folder is not None:
+                folder.abandon("failed")
+            raise
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,19 @@ def negsim(*args: Any, timeout: float = 180, cwd: Path = ROOT,
     """``python -m sim ARGS`` as a real subprocess (from the checkout by default)."""
     return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], capture_output=True,
                           text=True, cwd=cwd, env=env, timeout=timeout)
+
+
+def stop_after(chunks: int) -> Callable[[int], None]:
+    """A progress callback that interrupts (as Ctrl-C) once ``chunks`` chunks (or sweep
+    points) finished."""
+    seen = [0]
+
+    def tick(n: int) -> None:
+        seen[0] += 1
+        if seen[0] > chunks:
+            raise KeyboardInterrupt
+
+    return tick
 
 
 @pytest.fixture

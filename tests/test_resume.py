@@ -26,7 +26,7 @@ from click.testing import CliRunner, Result
 
 import sim
 from sim.errors import Interrupted
-from tests.conftest import POISSON, ROOT, refused
+from tests.conftest import POISSON, ROOT, refused, stop_after
 
 RUNS, SEED = 1200, 5  # POISSON runs in chunks of 250: five chunks, the last of 200
 VARIANT = {"horizon_days": 20}
@@ -34,18 +34,6 @@ VARIANT = {"horizon_days": 20}
 
 def invoke(*args: str | Path) -> Result:
     return CliRunner().invoke(sim.cli.main, [str(a) for a in args])
-
-
-def stop_after(chunks: int) -> Callable[[int], None]:
-    """A progress callback that interrupts (as Ctrl-C) once ``chunks`` chunks finished."""
-    seen = [0]
-
-    def tick(n: int) -> None:
-        seen[0] += 1
-        if seen[0] > chunks:
-            raise KeyboardInterrupt
-
-    return tick
 
 
 def interrupted_run(out: Path, chunks: int = 2, **kwargs: Any) -> Path:

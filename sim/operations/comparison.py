@@ -30,6 +30,7 @@ from sim.store import (
     Folder,
     arm_part,
     arms_stored,
+    held,
     kind_of,
     read_manifest,
     read_request,
@@ -393,17 +394,20 @@ def reopen(given: Path) -> Resumed:
     """The interrupted compare ``given`` (its ``.partial`` folder or final name).
 
     Raises:
-        UsageError: no interrupted compare there, or its final name is taken.
+        UsageError: no interrupted compare there, its final name is taken, or another
+            negsim process is writing it (the folder, locked, is this process's until the
+            compare ends).
         DamagedFile: its request is not what negsim writes.
         ScenarioError: a stored scenario no longer validates.
     """
-    folder = Folder.resume(given, "compare")
-    req = read_request(folder.path, "compare")
-    if req["chunk"] != DEFAULT_CHUNK:
-        raise UsageError(f"{folder.path}: its chunks hold {req['chunk']} replications; this "
-                         f"negsim runs compares in chunks of {DEFAULT_CHUNK}: run it again")
-    arms = [Arm(a["label"], a["scenario"], a["source"], a["text"], req["seed"],
-                model=loads(a["text"], a["source"])) for a in req["arms"]]
+    with held(Folder.resume(given, "compare"), on_error_only=True) as folder:
+        req = read_request(folder.path, "compare")
+        if req["chunk"] != DEFAULT_CHUNK:
+            raise UsageError(f"{folder.path}: its chunks hold {req['chunk']} replications; "
+                             f"this negsim runs compares in chunks of {DEFAULT_CHUNK}: run it "
+                             "again")
+        arms = [Arm(a["label"], a["scenario"], a["source"], a["text"], req["seed"],
+                    model=loads(a["text"], a["source"])) for a in req["arms"]]
     return Resumed(arms, req["runs"], req["seed"], req["precision"], req["plots"], folder)
 
 

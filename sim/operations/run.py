@@ -26,7 +26,7 @@ from sim.running.runner import chunk_size, chunks, plan_for, run_chunks
 from sim.running.summary import ParquetColumns, summarise, tally
 from sim.scenario import Scenario, budgets, loads
 from sim.scenario.inputs import count, defaults
-from sim.store import Folder, read_request, release, rows_of, stored
+from sim.store import Folder, held, read_request, release, rows_of, stored
 
 TRACES = "traces.json"
 TRACE_LINES = 80  # lines kept of each stored story: its head, a note of the gap, its end
@@ -114,32 +114,32 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
     if opts.chunk <= 0:
         opts = dataclasses.replace(opts, chunk=chunk_size(scenario))
     plan = plan_for(scenario, opts.seed)
-    folder = resumed or _claim(text, opts)
-    t0 = time.perf_counter()
-    batches: list[pa.RecordBatch] = []
-    try:
-        done = _simulate(scenario, opts, folder, batches, progress)
-    except KeyboardInterrupt:
+    with held(resumed or _claim(text, opts)) as folder:  # its lock released at the end
+        t0 = time.perf_counter()
+        batches: list[pa.RecordBatch] = []
+        try:
+            done = _simulate(scenario, opts, folder, batches, progress)
+        except KeyboardInterrupt:
+            if folder is None:
+                raise Interrupted("interrupted; nothing was saved (no run folder)") from None
+            folder.mark_incomplete("interrupted")  # resumable, even before its first chunk
+            raise Interrupted(_kept("interrupted", folder)) from None
+        except NegsimError as exc:
+            if folder is not None:
+                folder.abandon(f"failed: {exc}")
+            raise
+        wall = time.perf_counter() - t0
         if folder is None:
-            raise Interrupted("interrupted; nothing was saved (no run folder)") from None
-        folder.mark_incomplete("interrupted")  # resumable, even before its first chunk
-        raise Interrupted(_kept("interrupted", folder)) from None
-    except NegsimError as exc:
-        if folder is not None:
+            table = pa.Table.from_batches(batches)
+            return Finished(_summary(table, plan, opts, wall), plan, table=table)
+        try:
+            return _store(plan, text, opts, folder, wall, extras, [done[k] for k in sorted(done)])
+        except StorageError as exc:  # disk full, I/O error: the chunks stay, and we say so
             folder.abandon(f"failed: {exc}")
-        raise
-    wall = time.perf_counter() - t0
-    if folder is None:
-        table = pa.Table.from_batches(batches)
-        return Finished(_summary(table, plan, opts, wall), plan, table=table)
-    try:
-        return _store(plan, text, opts, folder, wall, extras, [done[k] for k in sorted(done)])
-    except StorageError as exc:  # disk full, I/O error: the chunks stay, and we say so
-        folder.abandon(f"failed: {exc}")
-        raise type(exc)(_kept(exc.template, folder)) from None
-    except KeyboardInterrupt:
-        folder.abandon("interrupted")
-        raise Interrupted(_kept("interrupted", folder)) from None
+            raise type(exc)(_kept(exc.template, folder)) from None
+        except KeyboardInterrupt:
+            folder.abandon("interrupted")
+            raise Interrupted(_kept("interrupted", folder)) from None
 
 
 def _kept(what: str, folder: Folder) -> str:
@@ -169,17 +169,19 @@ def reopen(given: Path, workers: int = 1, dask: str | None = None,
     options and folder; only the workers, Dask and the plots may differ.
 
     Raises:
-        UsageError: no interrupted run there, or its final name is taken.
+        UsageError: no interrupted run there, its final name is taken, or another negsim
+            process is writing it (the folder, locked, is this process's until its run
+            ends: :func:`execute` releases it).
         DamagedFile: its request is not what negsim writes.
         ScenarioError: the stored scenario no longer validates.
     """
-    folder = Folder.resume(given, "run")
-    req = read_request(folder.path, "run")
-    model = loads(req["scenario_text"], req["source"])
-    opts = RunOptions(req["runs"], req["seed"], count("workers", workers, 1), req["precision"],
-                      folder.final, chunk=req["chunk"],
-                      make_plots=req["plots"] if plots is None else plots, dask=dask,
-                      source=req["source"], overrides=tuple(req["overrides"]))
+    with held(Folder.resume(given, "run"), on_error_only=True) as folder:
+        req = read_request(folder.path, "run")
+        model = loads(req["scenario_text"], req["source"])
+        opts = RunOptions(req["runs"], req["seed"], count("workers", workers, 1),
+                          req["precision"], folder.final, chunk=req["chunk"],
+                          make_plots=req["plots"] if plots is None else plots, dask=dask,
+                          source=req["source"], overrides=tuple(req["overrides"]))
     return model, req["scenario_text"], opts, folder
 
 

@@ -37,7 +37,7 @@ from sim.scenario import Scenario, budgets, from_document
 from sim.scenario.overrides import apply
 from sim.scenario.yamlload import flow, parse_text, plain
 from sim.stats import pawn, sensitivity
-from sim.store import Folder, make_dirs, read_json, refuse_links, written
+from sim.store import Folder, held, make_dirs, read_json, refuse_links, written
 
 _POINT_FILE = re.compile(r"^\d{5}\.json$")
 
@@ -63,16 +63,19 @@ class Sweep:
 
     @classmethod
     def from_folder(cls, folder: Path) -> Sweep:
-        """The sweep stored in ``folder``, verified first (:mod:`verification`).
+        """The sweep stored in ``folder``, locked (its writer holds the lock until the sweep
+        ends) and verified first (:mod:`verification`).
 
         Raises:
+            UsageError: another negsim process is writing the folder.
             DamagedFile: the folder fails verification (the file and what differs named).
         """
         data = read_json(folder / "sweep.json", folder)
-        verification.verify(folder)
+        with held(Folder.reopen(folder, "sweep"), on_error_only=True) as writer:
+            verification.verify(folder)
         design = Design(data["method"], data["paths"], data["points"], data.get("sobol", {}))
         return cls(folder, data["scenario_text"], data["source"], design, data["seed"],
-                   data["runs"])
+                   data["runs"], writer)
 
     def scenarios(self, skip: Container[int] = ()) -> Iterator[tuple[int, Scenario]]:
         """Each point's index and validated scenario, one at a time (memory stays flat in
@@ -153,13 +156,14 @@ def create(folder: Path, text: str, source: str, design: Design, seed: int, runs
     budgets.check_sweep(len(design.points), runs)
     sweep = Sweep(folder, text, source, design, seed, runs)
     first, _ = sweep.check()  # validate every point before creating anything
-    writer = Folder(folder, "sweep", unique=unique, resumable=True)
-    sweep.folder, sweep.writer = writer.path, writer
-    make_dirs(writer.path / "points")
-    writer.write_json("sweep.json", sweep.to_json())
-    writer.write_manifest(text, seed=seed, runs=runs, extra={
-        "scenario": first, "source": source,
-        "points": len(design.points)})
+    with held(Folder(folder, "sweep", unique=unique, resumable=True),
+              on_error_only=True) as writer:
+        sweep.folder, sweep.writer = writer.path, writer
+        make_dirs(writer.path / "points")
+        writer.write_json("sweep.json", sweep.to_json())
+        writer.write_manifest(text, seed=seed, runs=runs, extra={
+            "scenario": first, "source": source,
+            "points": len(design.points)})
     return sweep
 
 

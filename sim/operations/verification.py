@@ -29,7 +29,7 @@ from sim.store import (
     REQUEST,
     arms_stored,
     clean_json,
-    file_digest,
+    difference,
     kind_of,
     read_json,
     read_manifest,
@@ -103,19 +103,9 @@ def _check_listed(folder: Path, listed: dict[str, Any]) -> None:
         if not isinstance(want, dict) or Path(rel).is_absolute() or ".." in Path(rel).parts:
             raise DamagedFile(f"{folder / 'manifest.json'}: files: {rel!r} is not a file of "
                               "the folder")
-        refuse_links(path, folder)
-        try:
-            got = file_digest(path)
-        except FileNotFoundError:
-            raise DamagedFile(f"{path} is missing (the manifest lists it)") from None
-        except OSError as exc:
-            raise DamagedFile(f"{path}: cannot read it ({exc.strerror or exc})") from None
-        if got["size"] != want.get("size"):
-            raise DamagedFile(f"{path} has {got['size']} bytes; the manifest recorded "
-                              f"{want.get('size')} (truncated or replaced)")
-        if got["sha256"] != want.get("sha256"):
-            raise DamagedFile(f"{path} differs from what negsim wrote (SHA-256 "
-                              f"{got['sha256'][:12]}…, recorded {str(want.get('sha256'))[:12]}…)")
+        found = difference(path, want, folder)
+        if found is not None:
+            raise DamagedFile(found.says("the manifest lists it", "the manifest recorded"))
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
         if path.suffix in _READ and rel not in listed and rel not in UNSEALED:
@@ -254,16 +244,14 @@ def point(path: Path, job: dict[str, Any], names: list[str] | None,
 def _point_table(parquet: Path, data: dict[str, Any], runs: int, folder: Path) -> None:
     want = data.get("parquet")
     if isinstance(want, dict):
-        refuse_links(parquet, folder)
-        try:
-            got = file_digest(parquet)
-        except OSError:
+        found = difference(parquet, want, folder)
+        if found is not None and found.unread:
             raise DamagedFile(f"{parquet} is missing or unreadable; delete "
-                              f"{parquet.stem}.json and resume") from None
-        if got != {"size": want.get("size"), "sha256": want.get("sha256")}:
-            raise DamagedFile(f"{parquet} differs from what negsim wrote ({got['size']} bytes, "
-                              f"recorded {want.get('size')}); delete it and {parquet.stem}.json, "
-                              "then resume")
+                              f"{parquet.stem}.json and resume")
+        if found is not None:  # its size or its SHA-256
+            raise DamagedFile(f"{parquet} differs from what negsim wrote ({found.found['size']} "
+                              f"bytes, recorded {want.get('size')}); delete it and "
+                              f"{parquet.stem}.json, then resume")
         return
     table = read_table(parquet, ("outcome",), folder)
     counts = Counter(str(o) for o in table.column("outcome").to_pylist())

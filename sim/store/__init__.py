@@ -3,6 +3,7 @@ renamed when complete), Parquet and JSON read back with their sizes and shapes c
 Imports only the error family (``sim.errors``); every layer above may use it."""
 
 from sim.store.chunks import arm_part, arms_stored, read_request, rows_of, stored
+from sim.store.digests import Difference, difference
 from sim.store.folders import (
     CHUNKS,
     CLAIM_TRIES,
@@ -16,6 +17,7 @@ from sim.store.folders import (
     clean_json,
     file_digest,
     git_commit,
+    held,
     kind_of,
     make_dirs,
     manifest,
@@ -40,11 +42,13 @@ from sim.store.folders import (
     written,
 )
 from sim.store.inputs import Unreadable, read_input, stream_input
+from sim.store.locks import LOCK
 from sim.store.memory import release, use_system_allocator
 
 __all__ = ["CHUNKS", "REQUEST", "arm_part", "arms_stored", "read_request", "rows_of", "stored",
+           "Difference", "difference", "LOCK",
            "CLAIM_TRIES", "KINDS", "MARKER", "MAX_READ", "PARTIAL", "Folder", "claim",
-           "clean_json", "file_digest", "git_commit", "kind_of", "make_dirs", "manifest",
+           "clean_json", "file_digest", "git_commit", "held", "kind_of", "make_dirs", "manifest",
            "provenance", "read_bytes", "read_json", "read_manifest", "read_table",
            "record_written", "refuse_existing", "release", "refuse_links", "requirements", "seal",
            "system", "timestamped", "Unreadable", "read_input", "stream_input",

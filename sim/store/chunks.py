@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import DamagedFile, UsageError
-from sim.store.folders import CHUNKS, RECORD, REQUEST, file_digest, read_json, refuse_links
+from sim.store.digests import difference
+from sim.store.folders import CHUNKS, RECORD, REQUEST, read_json, refuse_links
 
 _CHUNK = re.compile(r"^(\d{6,8})(\.parquet|" + re.escape(RECORD) + r")$")
 _ARM = re.compile(r"^arm-(\d+)$")
@@ -103,22 +104,15 @@ def _checked(record: Path, start: int, stop: int, folder: Path) -> Path:
 
 
 def _matches(parquet: Path, recorded: dict[str, Any], record: str, folder: Path) -> None:
-    refuse_links(parquet, folder)
-    try:
-        got = file_digest(parquet)
-    except FileNotFoundError:
-        raise DamagedFile(f"{parquet} is missing (its record {record} lists it); remove "
-                          f"{record} to run the chunk again") from None
-    except OSError as exc:
-        raise DamagedFile(f"{parquet}: cannot read it ({exc.strerror or exc})") from None
-    if got["size"] != recorded.get("size"):
-        raise DamagedFile(f"{parquet} has {got['size']} bytes; its record says "
-                          f"{recorded.get('size')} (truncated or replaced); remove it and "
-                          f"{record} to run the chunk again")
-    if got["sha256"] != recorded.get("sha256"):
-        raise DamagedFile(f"{parquet} differs from what negsim wrote (SHA-256 "
-                          f"{got['sha256'][:12]}…, recorded {str(recorded.get('sha256'))[:12]}…)"
-                          f"; remove it and {record} to run the chunk again")
+    found = difference(parquet, recorded, folder)
+    if found is None:
+        return
+    message = found.says(f"its record {record} lists it", "its record says")
+    if found.what == "missing":
+        message += f"; remove {record} to run the chunk again"
+    elif found.what != "unreadable":
+        message += f"; remove it and {record} to run the chunk again"
+    raise DamagedFile(message)
 
 
 def arms_stored(folder: Path, size: int, runs: int, arms: int) -> list[dict[int, Path]]:

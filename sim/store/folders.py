@@ -11,7 +11,8 @@ written, it is marked incomplete in one of two ways:
   resume it, removed when the sweep is complete.
 
 Every file is written to a temporary name and renamed, never through a symlink, so no file
-is ever half written.
+is ever half written. While a command writes a folder it holds the folder's lock
+(:mod:`sim.store.locks`), so that no other negsim process writes it at the same time.
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ import sys
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import ValidationError
 
 from sim.errors import DamagedFile, StorageError, UsageError
+from sim.store.locks import LOCK, Lock, acquire
 from sim.store.memory import release
 from sim.store.schemas import schema_for
 
@@ -139,7 +141,12 @@ class Folder:
     Attributes:
         final: The folder's name once complete.
         path: Where files are written now (``final.partial``, or ``final`` when resumable).
+
+    The folder is locked against other negsim processes from its creation (or reopening)
+    until :meth:`complete`, :meth:`abandon` or :meth:`release` (:mod:`sim.store.locks`).
     """
+
+    _lock: Lock | None = None
 
     def __init__(self, final: Path, kind: str, *, unique: bool = False,
                  resumable: bool = False):
@@ -152,7 +159,8 @@ class Folder:
             resumable: write in place, marked incomplete until :meth:`complete`.
 
         Raises:
-            UsageError: the folder (or its ``.partial``) exists and ``unique`` is not set.
+            UsageError: the folder (or its ``.partial``) exists and ``unique`` is not set,
+                or another negsim process locked it as soon as it was created.
             StorageError: the folder cannot be created.
         """
         assert kind in KINDS, kind
@@ -166,6 +174,7 @@ class Folder:
                              "choose another <<out>>")
         self.final = claimed
         self.path = claimed if resumable else _partial(claimed)
+        self._lock = acquire(self.path)  # before anything is written: see sim.store.locks
         self.mark_incomplete("running")
 
     def _taken(self, final: Path) -> str:
@@ -179,10 +188,20 @@ class Folder:
 
     @classmethod
     def reopen(cls, path: Path, kind: str) -> Folder:
-        """A resumable folder left incomplete, to be finished in place."""
+        """A resumable folder left incomplete, to be finished in place (locked first).
+
+        Raises:
+            UsageError: another negsim process is writing the folder.
+        """
         folder = cls.__new__(cls)
         folder.kind, folder.resumable, folder.final, folder.path = kind, True, path, path
+        folder._lock = acquire(path)
         return folder
+
+    def release(self) -> None:
+        """Let the folder's lock go (:mod:`sim.store.locks`): done writing into it."""
+        if self._lock is not None:
+            self._lock.release(self.path)
 
     def mark_incomplete(self, why: str) -> None:
         if self.resumable:
@@ -217,6 +236,7 @@ class Folder:
                 self.mark_incomplete(why)
         else:
             shutil.rmtree(self.path, ignore_errors=True)
+        self.release()
 
     def write_chunk(self, index: int, batch: pa.RecordBatch, part: str = "") -> Path:
         """A finished chunk (in ``chunks/part``): its Parquet, then its record (rows, size
@@ -251,8 +271,8 @@ class Folder:
         name beside which it lies), to be finished and renamed.
 
         Raises:
-            UsageError: there is no interrupted folder of this kind there, or the final
-                name is taken meanwhile.
+            UsageError: there is no interrupted folder of this kind there, the final name
+                is taken meanwhile, or another negsim process is writing the folder.
         """
         path = given if given.name.endswith(PARTIAL) else _partial(given)
         refuse_links(path)
@@ -265,6 +285,7 @@ class Folder:
         folder.final = path.with_name(path.name.removesuffix(PARTIAL))
         if os.path.lexists(folder.final):
             raise UsageError(f"{folder.final} exists already; move it away to finish {path}")
+        folder._lock = acquire(path)  # before its request and chunks are read
         return folder
 
     def merge_chunks(self, name: str = "replications.parquet",
@@ -299,10 +320,28 @@ class Folder:
             os.replace(self.path, self.final)
             forget(self.path)
             self.path = self.final
+        self.release()
         return self.final
 
 
-UNSEALED = ("manifest.json", MARKER)  # files the manifest does not list
+_Held = TypeVar("_Held", bound="Folder | None")
+
+
+@contextlib.contextmanager
+def held(folder: _Held, on_error_only: bool = False) -> Iterator[_Held]:
+    """Release ``folder``'s lock when the block ends, however it ends (``on_error_only``:
+    only when it raises, the folder then being handed on to the code that writes it)."""
+    try:
+        yield folder
+    except BaseException:
+        if folder is not None:
+            folder.release()
+        raise
+    if folder is not None and not on_error_only:
+        folder.release()
+
+
+UNSEALED = ("manifest.json", MARKER, LOCK)  # files the manifest does not list
 
 
 def seal(folder: Path) -> None:

@@ -535,7 +535,6 @@ class Alternating(Protocol):
         no-deal value positive that maximises ``R(o) prod_k gain_k(o) ** b_k`` (ties: the first
         in the table); None when no offer gains every party."""
         talks, w, m = self.talks, self.talks.world, self.m
-        self.g = self.going_on((talks.turn - 1) % self.n)
         d = self.no_deal()
         r = self.tab.certain[0] if self.rule is None else self.rule.ratified
         ok, some = self.k.candidates(self.tab.uc, d, m, self.eps, r)  # candidates_reference
@@ -543,6 +542,9 @@ class Alternating(Protocol):
             w.log("pass", f"{w.label(name)} sees no text that gains every party over its "
                   "believed no-deal value")
             return None
+        # The parties answer a text by their values of going on (answers() reads them): only
+        # a text put to the vote needs them.
+        self.g = self.going_on((talks.turn - 1) % self.n)
         believed = self.k.type_means(d, m)  # each party's mean over its types
         gains = self.tab.u - believed[:, None]
         bias = talks.roles.mediators[name]

@@ -391,6 +391,26 @@ def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
     return n, w, note
 
 
+def compile_kernels(notice: Callable[[], None] | None = None, after: float = 1.0) -> None:
+    """Compile the engine's kernels for this machine, or load them from numba's cache
+    (``sim.engine.compile_kernels``); when that takes longer than ``after`` seconds (the
+    compiler runs: about 10 s, once per machine), ``notice`` is called once, from another
+    thread, while it goes on."""
+    import threading
+
+    from sim.engine import compile_kernels as compile_now
+
+    timer = threading.Timer(after, notice) if notice is not None else None
+    if timer is not None:
+        timer.daemon = True
+        timer.start()
+    try:
+        compile_now()
+    finally:
+        if timer is not None:
+            timer.cancel()
+
+
 def run_time(prep: Prepared) -> str:
     """What ``prep``'s replications imply in time, from a pilot of its first replications
     (empty for a job of a few seconds): ``2,000 replications: about 45 s on 2 workers``."""

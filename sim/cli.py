@@ -218,6 +218,7 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
     """
     from sim import api
 
+    _kernels()
     told = api.trace(_scenario_arg(scenario_file), seed, replication, outcome, list(assignments))
     world = told.world
     if as_json:
@@ -292,6 +293,7 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         prep = api.prepare(_scenario_arg(scenario_file), list(assignments), runs, seed,
                            workers, precision, out, plots is not False, dask_address)
     _note(prep.note)
+    _kernels()
     _note(api.run_time(prep))
     result = _with_progress(prep.options.runs, lambda tick: api.execute(
         prep.model, prep.text, prep.options, tick, prep.folder))
@@ -318,6 +320,21 @@ def _scenario_arg(arg: str) -> str:
 def _note(note: str) -> None:
     if note:
         click.echo(note, err=True)
+
+
+COMPILING_AFTER = 2.0
+"""Seconds of getting the kernels ready after which the compiler must be running (loading
+them from numba's cache takes a fraction of a second): then a line says so."""
+
+
+def _kernels() -> None:
+    """The engine's compiled kernels ready before a job or its pilot, with a line on stderr
+    when the compiler runs (a machine's first run, unless ``make`` compiled them)."""
+    from sim import api
+
+    api.compile_kernels(lambda: click.echo(
+        "negsim: compiling the engine's kernels for this machine, once (about 10 s)",
+        err=True), after=COMPILING_AFTER)
 
 
 @main.command()
@@ -360,6 +377,7 @@ def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> A
     columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
                MofNCompleteColumn(), TaskProgressColumn(), _RateColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+    _kernels()
     console = Console(stderr=True)
     if not console.is_terminal:
         return job(_Lines(total))
@@ -506,6 +524,7 @@ def _new_compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int |
     else:
         n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers)
         _note(note)
+        _kernels()
         _note(api.compare_time(inputs[0], n, len(inputs) + len(variants), w, seed, precision))
         outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
             list(inputs), [[v] for v in variants], n, seed, w, precision,
@@ -631,6 +650,7 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
     left = len(job.design.points) - len(job.done())
     w, note = api.workers_note(workers, left)
     _note(note)
+    _kernels()
     _note(api.sweep_time(job, w))
     result = _with_progress(left * job.runs, lambda tick: api.sweep(
         job=job, workers=w, dask=dask_address, plots_too=plots, progress=tick))

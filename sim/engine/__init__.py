@@ -18,7 +18,25 @@ from sim.errors import EngineError
 
 MAX_EVENTS = 5_000_000
 
-__all__ = ["Plan", "run_replication", "play", "Entry", "World"]
+__all__ = ["Plan", "run_replication", "play", "Entry", "World", "compile_kernels"]
+
+_compiled = False
+
+
+def compile_kernels() -> None:
+    """Compile the engine's numba kernels for this machine (the streams' seeding and the
+    bargaining kernels, about 10 s), or load them from numba's cache (a fraction of a
+    second); nothing the second time in a process. ``make`` does it after installing
+    (``python -m sim.engine.protocols``); a pilot does it before its clock starts."""
+    global _compiled
+    if _compiled:
+        return
+    from sim.engine import seeding
+    from sim.engine.protocols.alternating import warm
+
+    warm()
+    seeding.warm()
+    _compiled = True
 
 
 def build(plan: Plan, replication: int, tracing: bool = False,

@@ -1,0 +1,84 @@
+"""The engine's compiled kernels on a machine's first run: compiled before any pilot or job
+starts its clock, with one line on stderr while the compiler runs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+import sim.engine as engine
+from sim import api, cli
+from sim.running import estimate
+from tests.conftest import POISSON, invoke
+
+NOTICE = "negsim: compiling the engine's kernels for this machine, once (about 10 s)"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_the_pilot_does_not_time_the_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A compile of 10 s (on the pilot's clock) before the first replication is not counted:
+    the pilot times only the replications."""
+    clock = _Clock()
+
+    def compile_for_ten_seconds() -> None:
+        clock.t += 10.0
+
+    def one_ms(plan: object, k: int) -> None:
+        clock.t += 0.001
+
+    monkeypatch.setattr(estimate, "compile_kernels", compile_for_ten_seconds)
+    monkeypatch.setattr(estimate, "run_replication", one_ms)
+    assert estimate.per_replication(object(), 5, clock) == pytest.approx(0.001)  # type: ignore[arg-type]
+
+
+def test_a_slow_compile_is_announced_once_and_a_quick_one_not(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    told: list[str] = []
+    monkeypatch.setattr(engine, "compile_kernels", lambda: time.sleep(0.4))
+    api.compile_kernels(lambda: told.append("slow"), after=0.05)
+    assert told == ["slow"]
+    monkeypatch.setattr(engine, "compile_kernels", lambda: None)
+    api.compile_kernels(lambda: told.append("quick"), after=0.2)
+    time.sleep(0.3)  # a timer left running would fire by now
+    assert told == ["slow"]
+
+
+def test_compiling_twice_in_a_process_is_nothing() -> None:
+    engine.compile_kernels()
+    start = time.perf_counter()
+    engine.compile_kernels()
+    assert time.perf_counter() - start < 0.01
+
+
+@pytest.mark.parametrize("command", ["run", "trace"])
+def test_the_command_line_says_when_it_compiles(command: str, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def slow_once() -> None:  # as the real one: compiled the first time, nothing after
+        if not calls:
+            time.sleep(0.6)
+        calls.append(1)
+
+    monkeypatch.setattr(engine, "compile_kernels", slow_once)
+    monkeypatch.setattr(cli, "COMPILING_AFTER", 0.2)
+    args = [command, POISSON, "--seed", "1"] + (
+        ["-n", "20", "--out", tmp_path / "run", "--no-plots"] if command == "run" else [])
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines().count(NOTICE) == 1
+
+
+def test_a_quick_load_says_nothing(tmp_path: Path) -> None:
+    result = invoke("run", POISSON, "-n", "20", "--out", tmp_path / "run", "--no-plots")
+    assert result.exit_code == 0, result.output
+    assert NOTICE not in result.stderr

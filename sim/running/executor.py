@@ -48,9 +48,24 @@ class Executor:
         return _pool_map(fn, tasks, workers, ordered)
 
 
+PRELOAD = ["__main__", "sim.running.preload"]
+"""What the fork server imports before it forks a worker (the main module, as by default,
+then :mod:`sim.running.preload`)."""
+
+
+def _context() -> Any:
+    """The pool's start method: a fork server (spawn on Windows) that imports
+    :data:`PRELOAD` once, before it forks the first worker."""
+    if os.name == "nt":
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
 def _pool_map(fn: Callable[[T], R], tasks: Collection[T], workers: int, ordered: bool
               ) -> Iterator[R]:
-    ctx = mp.get_context("spawn" if os.name == "nt" else "forkserver")
+    ctx = _context()
     with ctx.Pool(workers, initializer=guard_worker, initargs=(os.getpid(),)) as pool:
         yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
 

@@ -12,15 +12,47 @@ import pytest
 from sim.running.executor import PRELOAD, Executor
 
 
-def _inherited(_: int) -> tuple[bool, bool]:
+def _inherited(_: int) -> tuple[bool, bool, int]:
     """Whether this worker holds the runner and the compiled kernels (set only by
-    ``sim.engine.compile_kernels``) before its task does anything."""
+    ``sim.engine.compile_kernels``) before its task does anything, and its pid."""
     engine = sys.modules.get("sim.engine")
-    return "sim.running.runner" in sys.modules, bool(engine and engine._compiled)  # noqa: SLF001
+    return ("sim.running.runner" in sys.modules, bool(engine and engine._compiled),  # noqa: SLF001
+            os.getpid())
 
 
 @pytest.mark.skipif(os.name == "nt", reason="a fork server: not on Windows")
 def test_workers_inherit_the_preloaded_runner_and_kernels() -> None:
     assert "sim.running.preload" in PRELOAD
     for _ in range(2):  # the second pool forks from the same server
-        assert list(Executor(2).map(_inherited, [0, 1, 2, 3])) == [(True, True)] * 4
+        out = list(Executor(2).map(_inherited, [0, 1, 2, 3, 4]))
+        workers = [(runner, kernels) for runner, kernels, pid in out if pid != os.getpid()]
+        assert workers == [(True, True)] * 4  # the first task ran here (below)
+
+
+def _where(k: int) -> tuple[int, int]:
+    if k == -1:
+        raise ValueError("the first task fails")
+    return k, os.getpid()
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a fork server: not on Windows")
+def test_this_process_runs_the_first_task_while_the_pool_starts() -> None:
+    """The first task runs here (instead of waiting a second for the workers), the others on
+    the pool; the results keep the tasks' order."""
+    out = list(Executor(2).map(_where, list(range(8))))
+    assert [k for k, _ in out] == list(range(8))
+    assert out[0][1] == os.getpid()
+    assert all(pid != os.getpid() for _, pid in out[1:])
+
+
+def test_a_failing_first_task_raises_and_stops_the_pool() -> None:
+    import multiprocessing
+
+    before = set(multiprocessing.active_children())
+    with pytest.raises(ValueError, match="first task fails"):
+        list(Executor(2).map(_where, [-1, 1, 2, 3]))
+    assert set(multiprocessing.active_children()) <= before  # no worker left behind
+
+
+def test_one_task_runs_here_without_a_pool() -> None:
+    assert list(Executor(2).map(_where, [5])) == [(5, os.getpid())]

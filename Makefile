@@ -34,7 +34,7 @@ bench: $(STAMP)
 	@echo "cores: $$(nproc)"
 	$(BIN)/python benchmarks/engine.py -n 3000
 	$(BIN)/python benchmarks/negmas_compare.py
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/run.py --large 100000
 	$(BIN)/python benchmarks/compare.py -n 1000 -R 20 --workers 2
 	$(BIN)/python benchmarks/truce_parties.py
 	$(BIN)/python benchmarks/sweep.py --repeat 2

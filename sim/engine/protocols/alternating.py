@@ -325,10 +325,11 @@ class Alternating(Protocol):
         n, m = len(self.parties), talks.spec.belief_types
         self.n, self.m = n, m
         self.tab = tables(world.plan, params.utilities, params.beliefs, talks.others)
-        pos = world.plan.cache.get(("positions", self.tab.idx.tobytes()))
+        key = ("positions", self.tab.idx.tobytes())
+        pos = world.plan.cache.get(key)
         if pos is None:  # an offer's position among the feasible ones (the same every run)
             pos = {int(o): f for f, o in enumerate(self.tab.idx)}
-            world.plan.remember(("positions", self.tab.idx.tobytes()), pos)
+            world.plan.remember(key, pos)
         self.pos: dict[int, int] = pos
         self.eps = np.array([EPS * p.span for p in self.parties])
         self.rho = np.array([p.rho for p in self.parties])

@@ -212,6 +212,53 @@ def test_the_compiled_mediator_candidates_are_the_references(seed: int, n: int, 
     assert some == bool(want.any())
 
 
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 4), offers=st.integers(1, 30),
+       m=st.integers(1, 6), levels=st.sampled_from([None, 3, 8]), ruled=st.booleans(),
+       deadlines=st.integers(0, 2), kept=st.sampled_from(["solve", "kept", "no rounds"]))
+def test_a_compiled_turn_is_the_calls_one_by_one(seed: int, n: int, offers: int, m: int,
+                                                 levels: int | None, ruled: bool,
+                                                 deadlines: int, kept: str) -> None:
+    """``kernels.propose`` (a proposer's turn in one call) gives what ``no_deal``, ``solve``,
+    ``going_on``, ``mean_at`` and ``screen`` give one after another, bit for bit: solving
+    there, reusing a kept solution, and with no round ever to come."""
+    tab, d0, delta, cost, eps = _case(seed, n, offers, 1 + n * m, levels)
+    rng = np.random.default_rng(seed + 2)
+    rule = _rule(seed, offers) if ruled else None
+    r, live = rule.stacked(tab) if rule is not None else (tab.certain, tab.no_rule)
+    ratified = rule.ratified if rule is not None else tab.certain[0]
+    trend, now = rng.normal(0, 0.01, n), float(rng.uniform(0, 100))
+    shift, cut = rng.normal(0, 0.1, n) * rng.integers(0, 2, n), np.zeros(n)
+    bs = np.where(rng.random((max(deadlines, 1), 1 + n * m, n)) < 0.3, np.nan,
+                  rng.normal(0, 1, (max(deadlines, 1), 1 + n * m, n)))
+    lots = np.array([(k, rng.uniform(0, 1), rng.choice([0.0, 1.0, rng.random()]))
+                     for k in range(deadlines)], dtype=float).reshape(-1, 3)
+    alive = rng.random((n, m)) < 0.7
+    alive[np.arange(n), rng.integers(0, m, n)] = True
+    floor = np.where(rng.random(n) < 0.5, -np.inf, rng.random(n) - 0.5)
+    i = int(rng.integers(0, n))
+    rows = np.concatenate([1 + j * m + np.flatnonzero(alive[j]) for j in range(n) if j != i])
+    d = kernels.no_deal(d0, trend, now, shift, cut)
+    v = kernels.solve(tab.stacked_u, tab.stacked_t, r, live, ruled, d, delta, cost, eps,
+                      MAX_CYCLES)[0]
+    rounds = kept != "no rounds"
+    g = (kernels.going_on(d, delta, cost, v[(i + 1) % n], True, lots, bs, np.isnan(bs))
+         if rounds else kernels.going_on(d, delta, cost, d, False, lots, bs, np.isnan(bs)))
+    gi = kernels.mean_at(g, rows, i)
+    f, prob = kernels.screen(tab.uc, i, g, m, alive, floor, eps, ratified, ruled, tab.rank[i],
+                             gi)
+    v_in = v.copy() if kept == "kept" else np.zeros((0, 0, 0))
+    got = kernels.propose(d0, trend, now, shift, cut, delta, cost, v_in, kept == "solve",
+                          rounds, tab.stacked_u, tab.stacked_t, r, live, ruled, eps,
+                          MAX_CYCLES, lots, bs, np.isnan(bs), rows, i, tab.uc, m, alive, floor,
+                          ratified, tab.rank[i])
+    assert (int(got[0]), float(got[1]).hex(), float(got[2]).hex()) == (
+        int(f), float(prob).hex(), float(gi).hex())
+    assert got[3].tobytes() == g.tobytes()
+    if rounds:
+        assert got[4].tobytes() == v.tobytes()
+
+
 @pytest.mark.slow
 def test_every_shipped_protocol_setting_compiles_each_kernel_once() -> None:
     """The kernels get one array type whatever the scenario (C-ordered tables, R = 1 as an
@@ -229,7 +276,7 @@ from sim.engine import seeding
 from sim.engine.protocols.alternating import warm
 from sim.scenario import load
 names = ("solve", "screen", "going_on", "no_deal", "mean_at", "type_means",
-         "candidates")
+         "candidates", "propose")
 warm()
 seeding.warm()
 print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.signatures))
@@ -244,4 +291,4 @@ print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.s
 
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.split()
-    assert out == ["1"] * 16  # warm() compiled each kernel at the engine's types: no more
+    assert out == ["1"] * 18  # warm() compiled each kernel at the engine's types: no more

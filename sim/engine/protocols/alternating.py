@@ -336,6 +336,7 @@ class Alternating(Protocol):
         self.kappa = np.array([p.delay_cost for p in self.parties])
         self.trend = np.array([0.0 if p.reservation is not None else p.trend
                                for p in self.parties])
+        self.moving = bool(self.trend.any())  # the no-deal values move with the clock
         self.d0, self.b0 = self._scenarios(m)
         self.bs = [self._payoffs(k, m) for k in range(len(talks.threats))]
         # Every deadline's plan-B payoffs stacked, and where none is stated (d stands for it).
@@ -347,15 +348,16 @@ class Alternating(Protocol):
         self.alive = np.ones((n, m), dtype=bool)  # each party's types the others still hold
         self.rows: dict[int, np.ndarray] = {}  # per proposer, the scenario rows of those types
         self.floor = np.full(n, -math.inf)
-        self.solved: dict[bytes, np.ndarray] = {}
+        self.solved: dict[tuple[Any, ...], np.ndarray] = {}  # keys: _situation()
         self.zone = -1
         self.g = np.zeros((1 + n * m, n))
+        self.no_v = np.zeros((0, 0, 0))  # no stationary solution to hand the kernel
         self.rule = _rule(params.roles, talks.ratification.table, self.tab)
         self.kernel = _kernel_args(self.tab, self.rule, self.eps)
         from sim.engine.protocols import kernels  # numba loads with the first talks
 
         self.k = kernels
-        self.delays: dict[tuple[float, float], tuple[np.ndarray, float]] = {}
+        self.delays: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
 
     def _scenarios(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """No-deal bases and plan-B payoffs: row 0 the truth, row 1 + j*m + t party j's type t."""
@@ -408,8 +410,30 @@ class Alternating(Protocol):
         at a last call before the deadline on day ``last``, no round comes before it.
         Computed by :func:`going_reference`, compiled (``kernels.no_deal`` and
         ``kernels.going_on``)."""
-        kernels, talks = self.k, self.talks
-        now, d = talks.world.env._now, self.no_deal()  # noqa: SLF001 (no property call)
+        kernels = self.k
+        d = self.no_deal()
+        delta, cost, lots, key = self._situation(last)
+        if key is None:
+            return kernels.going_on(d, delta, cost, d, False, lots, self.b_all, self.unstated)
+        v = self.solved.get(key)
+        if v is None:
+            v = self._solve(key, d, delta, cost)
+        return kernels.going_on(d, delta, cost, v[(proposer + 1) % self.n], True, lots,
+                                self.b_all, self.unstated)
+
+    def _situation(self, last: float = -math.inf
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[Any, ...] | None]:
+        """What the value of going on reads besides the no-deal values: each party's expected
+        discount and cost of the wait for the next round (``rho`` twice when no round will
+        ever come), the live deadlines' lotteries ``(k, c, p)``, the earliest outermost, and
+        the key of the stationary solution these imply (None: no round will ever come).
+
+        The key names what fixes the solve's inputs: the no-deal values are ``d0 + trend *
+        now + shifts - audience costs`` (``now`` leaves them alone when no party has a
+        trend), and the discounts and costs follow from the meeting rate and the days to the
+        next known round."""
+        talks = self.talks
+        now = talks.world.env._now  # noqa: SLF001 (no property call)
         a = talks.next_known_round() - now
         rate = talks.meeting_rate()
         lots = [(k, c, 0.0 if deadline <= last else (
@@ -417,17 +441,17 @@ class Alternating(Protocol):
             for k, c, deadline in reversed(talks.live(now))]  # the earliest outermost
         lots_a = np.array(lots, dtype=float) if lots else NO_LOTS
         if rate <= 0 and math.isinf(a):
-            return kernels.going_on(d, self.rho, self.rho, d, False, lots_a, self.b_all,
-                                    self.unstated)
+            return self.rho, self.rho, lots_a, None
         delay = self.delays.get((rate, a))
         if delay is None:  # the same within a meeting: its rounds are evenly spaced
             if len(self.delays) > 64:
                 self.delays.clear()
-            delay = self.delays[(rate, a)] = expected_delay(rate, self.rho, a)
-        delta, mean = delay
-        cost = self.kappa * mean
-        v = self._solve(d, delta, cost)[(proposer + 1) % self.n]
-        return kernels.going_on(d, delta, cost, v, True, lots_a, self.b_all, self.unstated)
+            delta, mean = expected_delay(rate, self.rho, a)
+            delay = self.delays[(rate, a)] = delta, self.kappa * mean
+        audience = talks.position.audience
+        key = (now if self.moving else None, *talks.shift,
+               *(audience.items() if audience else ()), rate, a)
+        return delay[0], delay[1], lots_a, key
 
     def _cut(self, audience: dict[int, float]) -> np.ndarray:
         """The meeting's audience costs as one number per party (0: none)."""
@@ -438,19 +462,22 @@ class Alternating(Protocol):
             cut[k] = a
         return cut
 
-    def _solve(self, d: np.ndarray, delta: np.ndarray, cost: np.ndarray) -> np.ndarray:
-        key = d.tobytes() + delta.tobytes() + cost.tobytes()
-        v = self.solved.get(key)
-        if v is None:
-            if len(self.solved) > 64:
-                self.solved.clear()
-            if self.kernel is None:
-                v = stationary(self.tab, d, delta, cost, self.eps, self.rule)
-            else:  # what stationary() calls, its arguments ready (d, delta, cost are floats)
-                us, ut, r, live, ruled, eps = self.kernel
-                v = self.k.solve(us, ut, r, live, ruled, d, delta, cost, eps, MAX_CYCLES)[0]
-            self.solved[key] = v
+    def _solve(self, key: tuple[Any, ...], d: np.ndarray, delta: np.ndarray,
+               cost: np.ndarray) -> np.ndarray:
+        """The stationary solution of ``d``, ``delta`` and ``cost``, kept under ``key``
+        (:meth:`_situation`) until the ratification table moves."""
+        if self.kernel is None:
+            v = stationary(self.tab, d, delta, cost, self.eps, self.rule)
+        else:  # what stationary() calls, its arguments ready (d, delta, cost are floats)
+            us, ut, r, live, ruled, eps = self.kernel
+            v = self.k.solve(us, ut, r, live, ruled, d, delta, cost, eps, MAX_CYCLES)[0]
+        self._keep(key, v)
         return v
+
+    def _keep(self, key: tuple[Any, ...], v: np.ndarray) -> None:
+        if len(self.solved) > 64:
+            self.solved.clear()
+        self.solved[key] = v
 
     # --- the round -----------------------------------------------------------------------
 
@@ -480,18 +507,15 @@ class Alternating(Protocol):
 
     def propose(self, i: int) -> int | None:
         """The screening offer (module doc), or None when no offer may be accepted."""
-        g = self.g = self.going_on(i)
-        gi = self._believed(i, g)
         rule = self.rule
         if self.kernel is None:  # a majority or weighted rule: every vote pattern weighed
             assert rule is not None
+            g = self.g = self.going_on(i)
+            gi = self._believed(i, g)
             f, prob = choose(self.tab.u[i], self._passing(i, g) * rule.ratified, gi,
                              self.eps[i], self.tab.rank[i])
-        else:  # unanimity, with or without ratifiers: screen_reference, compiled
-            f, prob = self.k.screen(self.tab.uc, i, g, self.m, self.alive, self.floor,
-                                    self.eps, self.tab.certain[0] if rule is None
-                                    else rule.ratified,
-                             rule is not None, self.tab.rank[i], gi)
+        else:  # unanimity, with or without ratifiers: going_on, _believed and screen_reference
+            f, prob, gi = self._compiled_turn(i)
         w = self.talks.world
         if f < 0:
             if w.tracing:
@@ -501,6 +525,28 @@ class Alternating(Protocol):
         if w.tracing:
             self._story_offer(i, f, prob, gi)
         return int(self.tab.idx[f])
+
+    def _compiled_turn(self, i: int) -> tuple[int, float, float]:
+        """Proposer i's turn under unanimity as one compiled call (``kernels.propose``): the
+        no-deal values, the stationary solution (kept under its key), the value of going on,
+        i's believed value of it and the screening offer."""
+        talks, kernels = self.talks, self.k
+        if talks.shift != self.shifted:
+            self.shifted, self.shift = list(talks.shift), np.array(talks.shift)
+        delta, cost, lots, key = self._situation()
+        v = self.solved.get(key) if key is not None else None
+        us, ut, r, live, ruled, eps = self.kernel  # type: ignore[misc]
+        rule = self.rule
+        f, prob, gi, self.g, v_out = kernels.propose(
+            self.d0, self.trend, talks.world.env._now, self.shift,  # noqa: SLF001
+            self._cut(talks.position.audience), delta, cost, self.no_v if v is None else v,
+            key is not None and v is None, key is not None, us, ut, r, live, ruled, eps,
+            MAX_CYCLES, lots, self.b_all, self.unstated, self._rows(i), i, self.tab.uc,
+            self.m, self.alive, self.floor,
+            self.tab.certain[0] if rule is None else rule.ratified, self.tab.rank[i])
+        if key is not None and v is None:
+            self._keep(key, v_out)
+        return f, prob, gi
 
     def _story_offer(self, i: int, f: int, prob: float, gi: float) -> None:
         """The offer at position ``f``, with what the proposer believed of it."""
@@ -566,12 +612,17 @@ class Alternating(Protocol):
     def _believed(self, i: int, g: np.ndarray) -> float:
         """i's own value of going on given its beliefs: the mean, over the others' surviving
         types, of its value of going on if that type were the truth."""
+        return self.k.mean_at(g, self._rows(i), i)  # type: ignore[no-any-return]
+
+    def _rows(self, i: int) -> np.ndarray:
+        """The scenario rows of the others' types that i still holds possible (kept until an
+        answer moves them)."""
         rows = self.rows.get(i)
-        if rows is None:  # the rows of the others' surviving types, until an answer moves them
+        if rows is None:
             m = self.m
             rows = self.rows[i] = np.concatenate(
                 [1 + j * m + np.flatnonzero(self.alive[j]) for j in self.tab.others[i]])
-        return self.k.mean_at(g, rows, i)  # type: ignore[no-any-return]  # g[rows, i].mean()
+        return rows
 
     def _acceptance(self, j: int, g: np.ndarray) -> np.ndarray:
         """:func:`acceptance` of responder j under the going-on values ``g``."""
@@ -720,3 +771,10 @@ def warm() -> None:
                    tab.certain[0], False, tab.rank[0], gi)
     kernels.type_means(d, m)
     kernels.candidates(tab.uc, d, m, eps, tab.certain[0])
+    us, ut, r, live, ruled, eps = _kernel_args(tab, None, eps)  # type: ignore[misc]
+    for v_in, solve_now in ((np.zeros((0, 0, 0)), True), (np.zeros((n, 1 + n * m, n)), False)):
+        kernels.propose(np.zeros((1 + n * m, n)), zeros, 0.0, zeros, zeros, np.full(n, 0.9),
+                        zeros, v_in, solve_now, True, us, ut, r, live, ruled, eps, MAX_CYCLES,
+                        NO_LOTS, bs, np.isnan(bs), np.arange(1 + m, 1 + 2 * m), 0, tab.uc, m,
+                        np.ones((n, m), dtype=bool), np.full(n, -math.inf), tab.certain[0],
+                        tab.rank[0])

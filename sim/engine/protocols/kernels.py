@@ -471,3 +471,30 @@ def candidates(u: np.ndarray, d: np.ndarray, m: int, eps: np.ndarray,
         ok[f] = good
         some = some or good
     return ok, some
+
+
+@njit(cache=True, nogil=True)
+def propose(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, cut: np.ndarray,
+            delta: np.ndarray, cost: np.ndarray, v: np.ndarray, solve_now: bool, rounds: bool,
+            us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled: bool,
+            eps: np.ndarray, max_cycles: int, lots: np.ndarray, bs: np.ndarray,
+            unstated: np.ndarray, rows: np.ndarray, i: int, u: np.ndarray, m: int,
+            alive: np.ndarray, floor: np.ndarray, ratified: np.ndarray, rank: np.ndarray
+            ) -> tuple[int, float, float, np.ndarray, np.ndarray]:  # pragma: no cover
+    """A proposer's turn under unanimity in one call: :func:`no_deal`, the stationary values
+    ``v`` (:func:`solve`, when ``solve_now``; else ``v`` is the kept solution, or unused when
+    no round will ever come: ``rounds`` false), :func:`going_on` with the next proposer's
+    values, i's believed value of going on (:func:`mean_at` over ``rows``) and
+    :func:`screen`. Returns the offer's position (-1: pass), its believed probability, i's
+    value of going on, ``g`` and ``v`` (to keep). The same operations in the same order as
+    the calls one by one (``Alternating.going_on``, ``_believed``, ``kernels.screen``)."""
+    d = no_deal(d0, trend, now, shift, cut)
+    if not rounds:
+        g = going_on(d, delta, cost, d, False, lots, bs, unstated)
+    else:
+        if solve_now:
+            v = solve(us, ut, r, live, ruled, d, delta, cost, eps, max_cycles)[0]
+        g = going_on(d, delta, cost, v[(i + 1) % us.shape[0]], True, lots, bs, unstated)
+    gi = mean_at(g, rows, i)
+    f, prob = screen(u, i, g, m, alive, floor, eps, ratified, ruled, rank, gi)
+    return f, prob, gi, g, v

@@ -159,9 +159,9 @@ class Talks:
 
     def next_known_round(self) -> float:
         """The day of the next round already known (in this meeting or a planned one)."""
-        now, gap = self.world.now, self.position.gap
-        if gap is not None:
-            return now + gap
+        now, p = self.world.env._now, self.position  # noqa: SLF001 (no property calls)
+        if p.j < p.rounds:  # Round.gap, inline: it is read at every turn
+            return now + p.duration / p.rounds
         return min((t for t in itertools.chain(self.agenda, self._calls) if t > now),
                    default=math.inf)
 

@@ -12,7 +12,8 @@ import datetime as dt
 import functools
 import itertools
 import math
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -406,6 +407,7 @@ class Plan:
         self._targets: dict[str, targets.Target] = {}
         self._types: dict[tuple[str, int], np.ndarray] = {}
         self._effects_on: dict[Key, tuple[int, ...]] | None = None
+        self.parts: dict[str, Any] = {}  # parts of Params no replication draws (_unless_drawn)
 
     def target(self, path: str) -> targets.Target:
         """``targets.parse`` of a target path of this scenario (parsed once per run)."""
@@ -441,14 +443,24 @@ class Plan:
         key = ("utilities", weights, interactions)
         tables = self.cache.get(key)
         if tables is None:
+            own = self.own_utilities(weights, interactions)
+            tables = own, _rescaled(own, self.feasible)
+            tables[1].flags.writeable = False
+            self.remember(key, tables)
+        return tables  # type: ignore[no-any-return]
+
+    def own_utilities(self, weights: tuple[tuple[float, ...], ...],
+                      interactions: tuple[Pairs, ...] = ()) -> np.ndarray:
+        """:meth:`utilities`' own-unit table alone (cached, read-only)."""
+        key = ("own", weights, interactions)
+        own = self.cache.get(key)
+        if own is None:
             own = np.vstack([additive_utility(self.offers, w) for w in weights])
             for k, pairs in enumerate(interactions):
                 own[k] = with_interactions(self.offers, own[k], pairs)
-            tables = own, _rescaled(own, self.feasible)
-            for table in tables:
-                table.flags.writeable = False
-            self.remember(key, tables)
-        return tables  # type: ignore[no-any-return]
+            own.flags.writeable = False
+            self.remember(key, own)
+        return own  # type: ignore[no-any-return]
 
     def remember(self, key: Any, value: Any) -> None:
         """Cache a derived table; the cache is bounded when weights vary by replication."""
@@ -505,11 +517,13 @@ class _Drawer:
     def __init__(self, seed: int, replication: int, fixed: bool):
         self.seed, self.replication, self.fixed = seed, replication, fixed
         self.drawn: dict[str, float] = {}
+        self.random = 0  # how many distributions have been drawn
 
     def __call__(self, value: Any, path: str, lo: float = -math.inf,
                  hi: float = math.inf) -> float:
         if isinstance(value, int | float):
             return float(value)
+        self.random += 1
         u = one_uniform(self.seed, self.replication, "param:" + path)
         x = min(max(quantile(value, u), lo), hi)
         self.drawn[path] = x
@@ -549,9 +563,9 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
     if s.aid:
         base[("aid", "rate_per_day")] = draw(s.aid.rate_per_day, "aid.rate_per_day", 0)
     when = Timeline(s, draw)
-    parties, utilities, beliefs = _negotiators(plan, draw, base, when)
+    pending = _negotiators(plan, draw, base, when)
     threats = _threats(s, draw, when)
-    truce = _truce(plan, draw)
+    truce = _unless_drawn(plan, "truce", draw, _truce)
     _truce_keys(plan, base, truce)
     aid = draw(s.aid.truce_multiplier, "aid.truce_multiplier", 0) if s.aid else 1.0
     effects = _effects(plan, draw, base)
@@ -559,13 +573,28 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
     meetings = s.negotiation.meetings.scheduled if s.negotiation else []
     meeting_days = [when.day(m.day, f"negotiation.meetings.scheduled.{i}.day")
                     for i, m in enumerate(meetings)]
-    if s.truce is not None and s.truce.worth is not None and parties:
-        parties, utilities, beliefs = _with_worth(
-            plan, parties, utilities + worth_table(plan, draw, base, truce, effects))
+    if s.truce is not None and s.truce.worth is not None and pending is not None:
+        pending.worth = worth_table(plan, draw, base, truce, effects)
+    parties, utilities, beliefs = _parties(plan, pending)
     return Params(base=base, parties=parties, utilities=utilities, beliefs=beliefs,
                   threats=threats, meeting_days=meeting_days, **truce, aid_multiplier=aid,
                   effects=effects, shocks=shocks, drawn=draw.drawn,
                   roles=_roles(plan, draw, base))
+
+
+def _unless_drawn(plan: Plan, part: str, draw: _Drawer,
+                  make: Callable[[Plan, _Drawer], Any]) -> Any:
+    """``make(plan, draw)``, kept for the whole run when it drew no distribution (it then
+    reads nothing a replication draws: the scenario fixes it). The kept value is shared by
+    every replication, as a deterministic scenario's parameters are: nothing changes it."""
+    hit = plan.parts.get(part)
+    if hit is not None:
+        return hit
+    before = draw.random
+    out = make(plan, draw)
+    if draw.random == before:
+        plan.parts[part] = out
+    return out
 
 
 def _roles(plan: Plan, draw: _Drawer, base: dict[Key, float]) -> Roles:
@@ -671,33 +700,51 @@ def _truce_keys(plan: Plan, base: dict[Key, float], truce: dict[str, Any]) -> No
             base[(p, "alpha." + q)] = truce["alpha"][i][j]
 
 
-def _with_worth(plan: Plan, parties: list[PartyParams], utilities: np.ndarray
-                ) -> tuple[list[PartyParams], np.ndarray, np.ndarray]:
-    """The parties' utility bounds and the rescaled table, with the truce's worth added."""
-    feasible = utilities[:, plan.feasible]
-    out = []
-    for k, p in enumerate(parties):
-        best, low = float(feasible[k].max()), float(feasible[k].min())
-        out.append(replace(p, best=best, low=low, span=best - low if best - low > 1e-12 else 1.0))
-    return out, utilities, _rescaled(utilities, plan.feasible)
+@dataclass
+class _Pending:
+    """The negotiators' drawn weights and numbers, before the truce's worth (when the
+    scenario states one) is added to their utilities and the parties are made."""
+
+    drawn: list[tuple[tuple[float, ...], dict[str, Any]]]
+    pairs: tuple[Pairs, ...]
+    worth: np.ndarray | None = None
 
 
 def _negotiators(plan: Plan, draw: _Drawer, base: dict[Key, float], when: Timeline
-                 ) -> tuple[list[PartyParams], np.ndarray, np.ndarray]:
+                 ) -> _Pending | None:
+    """Every negotiator's draws (None without a negotiation): weights, numbers, interactions."""
     n = plan.scenario.negotiation
     if n is None:
-        return [], np.zeros((0, 0)), np.zeros((0, 0))
+        return None
     drawn = [_party_draws(plan, name, draw, base, when) for name in n.parties]
     pairs = tuple(_interactions(plan, name, draw) for name in n.parties)
-    utilities, beliefs = plan.utilities(tuple(weights for weights, _ in drawn),
-                                        pairs if any(pairs) else ())
+    return _Pending(drawn, pairs if any(pairs) else ())
+
+
+def _parties(plan: Plan, pending: _Pending | None
+             ) -> tuple[list[PartyParams], np.ndarray, np.ndarray]:
+    """The parties, their utility table (the truce's worth added) and the same rescaled: each
+    party's utility bounds over the feasible offers, its status quo's utility when stated as
+    levels and the others' types of its no-deal base."""
+    if pending is None:
+        return [], np.zeros((0, 0)), np.zeros((0, 0))
+    n = plan.scenario.negotiation
+    assert n is not None
+    weights = tuple(w for w, _ in pending.drawn)
+    if pending.worth is None:
+        utilities, beliefs = plan.utilities(weights, pending.pairs)
+    else:
+        utilities = plan.own_utilities(weights, pending.pairs) + pending.worth
+        beliefs = _rescaled(utilities, plan.feasible)
     feasible = utilities[:, plan.feasible]
+    best_of, low_of = feasible.max(axis=1).tolist(), feasible.min(axis=1).tolist()
     parties = []
-    for k, (weights, numbers) in enumerate(drawn):
-        best, low = float(feasible[k].max()), float(feasible[k].min())
+    for k, (w, numbers) in enumerate(pending.drawn):
+        best, low = best_of[k], low_of[k]
         if numbers["status_quo"] is None:
             levels = _status_quo_levels(plan, n.parties[numbers["name"]].status_quo)[None, :]
-            u = with_interactions(levels, additive_utility(levels, weights), pairs[k])
+            pairs = pending.pairs[k] if pending.pairs else ()
+            u = with_interactions(levels, additive_utility(levels, w), pairs)
             numbers["status_quo"] = float(u[0])
         numbers["base_types"] = _base_types(plan, numbers)
         parties.append(PartyParams(best=best, low=low,
@@ -835,10 +882,10 @@ def _rescaled(own: np.ndarray, feasible: np.ndarray) -> np.ndarray:
     """Each party's utilities mapped to [0, 1] over the feasible offers (the proposer's common
     scale for comparing responders); a party indifferent among them gets 1 everywhere."""
     out = np.ones_like(own)
-    for k, u in enumerate(own):
-        lo, hi = u[feasible].min(), u[feasible].max()
+    inside = own[:, feasible]
+    for k, (lo, hi) in enumerate(zip(inside.min(axis=1), inside.max(axis=1), strict=True)):
         if hi - lo > 1e-12:
-            out[k] = (u - lo) / (hi - lo)
+            out[k] = (own[k] - lo) / (hi - lo)
     return out
 
 

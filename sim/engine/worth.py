@@ -95,17 +95,26 @@ class TruceModel:
         self.alpha, self.beta = truce["alpha"], truce["beta"]
         self.excites, self.spoiler_beta = truce["excites"], truce["spoiler_beta"]
         self.spoilers = list(plan.scenario.spoilers)
-        self.branching = self._branching()
-        # explosive: a spectral radius of at least 1 (the same for every offer and call; the
-        # branching matrix often repeats across replications, so the answer is cached by it)
-        key = ("explosive", self.branching.tobytes())
-        hit = plan.cache.get(key)
-        if hit is None:
-            hit = len(self.names) == 0 or bool(max(abs(np.linalg.eigvals(self.branching))) >= 1)
-            plan.remember(key, hit)
-        self.explosive: bool = hit
+        kept = plan.parts.get("truce model")
+        self.explosive: bool
+        if kept is not None and kept[0] is truce:  # the truce's numbers are the run's
+            self.branching, self.explosive, self.deterred, self.blamed, self.resolvent = kept[1]
+        else:
+            self.branching = self._branching()
+            # explosive: a spectral radius of at least 1 (the same for every offer and call;
+            # the branching matrix often repeats across replications: cached by it)
+            key = ("explosive", self.branching.tobytes())
+            hit = plan.cache.get(key)
+            if hit is None:
+                hit = len(self.names) == 0 or bool(
+                    max(abs(np.linalg.eigvals(self.branching))) >= 1)
+                plan.remember(key, hit)
+            self.explosive = hit
+            self._constants()
+            if plan.parts.get("truce") is truce:  # drew nothing: the same in every replication
+                plan.parts["truce model"] = (truce, (
+                    self.branching, self.explosive, self.deterred, self.blamed, self.resolvent))
         self.shares: dict[int, np.ndarray] = {}  # staged effects' shares phi, per offer
-        self._constants()
         self._attacks: dict[bool, tuple[dict[int, np.ndarray], dict[str, np.ndarray]]] = {}
 
     def _perceived_jump(self, k: int, j: int) -> float:

@@ -436,10 +436,10 @@ class Alternating(Protocol):
         now = talks.world.env._now  # noqa: SLF001 (no property call)
         a = talks.next_known_round() - now
         rate = talks.meeting_rate()
-        lots = [(k, c, 0.0 if deadline <= last else (
+        live = talks.live(now)
+        lots_a = np.array([(k, c, 0.0 if deadline <= last else (
             1.0 if now + a < deadline else -math.expm1(-rate * (deadline - now))))
-            for k, c, deadline in reversed(talks.live(now))]  # the earliest outermost
-        lots_a = np.array(lots, dtype=float) if lots else NO_LOTS
+            for k, c, deadline in reversed(live)], dtype=float) if live else NO_LOTS
         if rate <= 0 and math.isinf(a):
             return self.rho, self.rho, lots_a, None
         delay = self.delays.get((rate, a))

@@ -250,8 +250,9 @@ def test_a_compiled_turn_is_the_calls_one_by_one(seed: int, n: int, offers: int,
     v_in = v.copy() if kept == "kept" else np.zeros((0, 0, 0))
     got = kernels.propose(d0, trend, now, shift, cut, delta, cost, v_in, kept == "solve",
                           rounds, tab.stacked_u, tab.stacked_t, r, live, ruled, eps,
-                          MAX_CYCLES, lots, bs, np.isnan(bs), rows, i, tab.uc, m, alive, floor,
-                          ratified, tab.rank[i])
+                          MAX_CYCLES, kernels.bounds(r, tab.stacked_t, live),
+                          kernels.reaches(tab.stacked_t), lots, bs, np.isnan(bs), rows, i,
+                          tab.uc, m, alive, floor, ratified, tab.rank[i])
     assert (int(got[0]), float(got[1]).hex(), float(got[2]).hex()) == (
         int(f), float(prob).hex(), float(gi).hex())
     assert got[3].tobytes() == g.tobytes()
@@ -275,8 +276,8 @@ from sim.engine.protocols import kernels as K
 from sim.engine import seeding
 from sim.engine.protocols.alternating import warm
 from sim.scenario import load
-names = ("solve", "screen", "going_on", "no_deal", "mean_at", "type_means",
-         "candidates", "propose")
+names = ("solve_within", "bounds", "reaches", "screen", "going_on", "no_deal", "mean_at",
+         "type_means", "candidates", "propose")
 warm()
 seeding.warm()
 print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.signatures))
@@ -291,4 +292,4 @@ print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.s
 
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.split()
-    assert out == ["1"] * 18  # warm() compiled each kernel at the engine's types: no more
+    assert out == ["1"] * 22  # warm() compiled each kernel at the engine's types: no more

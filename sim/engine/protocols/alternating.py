@@ -181,9 +181,10 @@ def _compiled(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
 
     n, args = len(tab.order), _kernel_args(tab, rule, eps)
     assert args is not None
-    us, ut, r, live, ruled, eps = args
-    return kernels.solve(us, ut, r, live, ruled, np.ascontiguousarray(d, dtype=float),
-                         _per_party(delta, n), _per_party(cost, n), eps, MAX_CYCLES)
+    us, ut, r, live, ruled, eps, top, reach = args
+    return kernels.solve_within(us, ut, r, live, ruled, np.ascontiguousarray(d, dtype=float),
+                                _per_party(delta, n), _per_party(cost, n), eps, MAX_CYCLES,
+                                top, reach)
 
 
 def _per_party(x: np.ndarray | float, n: int) -> np.ndarray:
@@ -469,8 +470,9 @@ class Alternating(Protocol):
         if self.kernel is None:
             v = stationary(self.tab, d, delta, cost, self.eps, self.rule)
         else:  # what stationary() calls, its arguments ready (d, delta, cost are floats)
-            us, ut, r, live, ruled, eps = self.kernel
-            v = self.k.solve(us, ut, r, live, ruled, d, delta, cost, eps, MAX_CYCLES)[0]
+            us, ut, r, live, ruled, eps, top, reach = self.kernel
+            v = self.k.solve_within(us, ut, r, live, ruled, d, delta, cost, eps, MAX_CYCLES,
+                                    top, reach)[0]
         self._keep(key, v)
         return v
 
@@ -535,13 +537,13 @@ class Alternating(Protocol):
             self.shifted, self.shift = list(talks.shift), np.array(talks.shift)
         delta, cost, lots, key = self._situation()
         v = self.solved.get(key) if key is not None else None
-        us, ut, r, live, ruled, eps = self.kernel  # type: ignore[misc]
+        us, ut, r, live, ruled, eps, top, reach = self.kernel  # type: ignore[misc]
         rule = self.rule
         f, prob, gi, self.g, v_out = kernels.propose(
             self.d0, self.trend, talks.world.env._now, self.shift,  # noqa: SLF001
             self._cut(talks.position.audience), delta, cost, self.no_v if v is None else v,
             key is not None and v is None, key is not None, us, ut, r, live, ruled, eps,
-            MAX_CYCLES, lots, self.b_all, self.unstated, self._rows(i), i, self.tab.uc,
+            MAX_CYCLES, top, reach, lots, self.b_all, self.unstated, self._rows(i), i, self.tab.uc,
             self.m, self.alive, self.floor,
             self.tab.certain[0] if rule is None else rule.ratified, self.tab.rank[i])
         if key is not None and v is None:
@@ -620,8 +622,8 @@ class Alternating(Protocol):
         rows = self.rows.get(i)
         if rows is None:
             m = self.m
-            rows = self.rows[i] = np.concatenate(
-                [1 + j * m + np.flatnonzero(self.alive[j]) for j in self.tab.others[i]])
+            parts = [1 + j * m + np.flatnonzero(self.alive[j]) for j in self.tab.others[i]]
+            rows = self.rows[i] = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return rows
 
     def _acceptance(self, j: int, g: np.ndarray) -> np.ndarray:
@@ -736,17 +738,28 @@ def _rule(roles: Roles, table: np.ndarray | None, tab: Tables) -> Rule | None:
     return Rule(ratified, roles.weights, roles.threshold)
 
 
-KernelArgs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray]
+KernelArgs = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, bool, np.ndarray,
+                   np.ndarray, np.ndarray]
 
 
 def _kernel_args(tab: Tables, rule: Rule | None, eps: np.ndarray) -> KernelArgs | None:
-    """What :func:`_compiled` passes the kernel besides d, delta and cost, computed once per
-    rule (None: a majority or weighted rule, which :func:`reference` solves)."""
+    """What the solve reads besides d, delta and cost, computed once per rule (None: a
+    majority or weighted rule, which :func:`reference` solves): the tables, R and where it is
+    positive, whether a rule applies, eps, and the scan's bounds (``kernels.bounds``,
+    ``kernels.reaches``)."""
     if rule is not None and rule.weights is not None:
         return None
+    from sim.engine.protocols import kernels  # numba loads with the first talks
+
     r, live = rule.stacked(tab) if rule is not None else (tab.certain, tab.no_rule)
     return (tab.stacked_u, tab.stacked_t, r, live, rule is not None,
-            np.ascontiguousarray(eps, dtype=float))
+            np.ascontiguousarray(eps, dtype=float), kernels.bounds(r, tab.stacked_t, live),
+            _reach(tab, kernels))
+
+
+def _reach(tab: Tables, kernels: Any) -> np.ndarray:
+    """``kernels.reaches`` of the tables (the same whatever the rule: computed once)."""
+    return tab._lazy("_reach", lambda: kernels.reaches(tab.stacked_t))  # noqa: SLF001
 
 
 def warm() -> None:
@@ -771,10 +784,10 @@ def warm() -> None:
                    tab.certain[0], False, tab.rank[0], gi)
     kernels.type_means(d, m)
     kernels.candidates(tab.uc, d, m, eps, tab.certain[0])
-    us, ut, r, live, ruled, eps = _kernel_args(tab, None, eps)  # type: ignore[misc]
+    us, ut, r, live, ruled, eps, top, reach = _kernel_args(tab, None, eps)  # type: ignore[misc]
     for v_in, solve_now in ((np.zeros((0, 0, 0)), True), (np.zeros((n, 1 + n * m, n)), False)):
         kernels.propose(np.zeros((1 + n * m, n)), zeros, 0.0, zeros, zeros, np.full(n, 0.9),
                         zeros, v_in, solve_now, True, us, ut, r, live, ruled, eps, MAX_CYCLES,
-                        NO_LOTS, bs, np.isnan(bs), np.arange(1 + m, 1 + 2 * m), 0, tab.uc, m,
-                        np.ones((n, m), dtype=bool), np.full(n, -math.inf), tab.certain[0],
-                        tab.rank[0])
+                        top, reach, NO_LOTS, bs, np.isnan(bs), np.arange(1 + m, 1 + 2 * m), 0,
+                        tab.uc, m, np.ones((n, m), dtype=bool), np.full(n, -math.inf),
+                        tab.certain[0], tab.rank[0])

@@ -32,6 +32,17 @@ def solve(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled
     transpose, ``r[i]`` and ``live[i]`` R in i's order and where it is positive; ``ruled``
     says whether a ratification rule applies (:func:`alternating._round_roles`) or not
     (:func:`alternating._round`)."""
+    return solve_within(us, ut, r, live, ruled, d, delta, cost, eps, max_cycles,
+                        bounds(r, ut, live), reaches(ut))
+
+
+@njit(cache=True, nogil=True)
+def solve_within(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled: bool,
+                 d: np.ndarray, delta: np.ndarray, cost: np.ndarray, eps: np.ndarray,
+                 max_cycles: int, top: np.ndarray, reach: np.ndarray
+                 ) -> tuple[np.ndarray, int]:  # pragma: no cover (compiled)
+    """:func:`solve` with what the tables alone fix found beforehand: ``top``
+    (:func:`bounds`) and ``reach`` (:func:`reaches`), the same for every solve of a rule."""
     n, s = us.shape[0], d.shape[0]
     v = np.empty((n, s, n))
     for i in range(n):
@@ -41,8 +52,6 @@ def solve(us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled
     hashes = [np.int64(0)]
     values = [v.copy()]  # values[k]: V when seen[k] was recorded (entry 0 a placeholder)
     thr = np.empty((s, n))
-    top = _suffix_bounds(r, ut, live)
-    reach = _prefix_max(ut)
     settled = False
     # fixed[a]: scenario a's values came out of the last cycle bit for bit as they went in,
     # so every later cycle gives them (and its choices) again: it is not computed anew.
@@ -91,8 +100,8 @@ def _period_mean(values: list[np.ndarray], start: int) -> np.ndarray:  # pragma:
 
 
 @njit(cache=True, nogil=True)
-def _suffix_bounds(r: np.ndarray, ut: np.ndarray, live: np.ndarray
-                   ) -> np.ndarray:  # pragma: no cover (compiled)
+def bounds(r: np.ndarray, ut: np.ndarray, live: np.ndarray
+           ) -> np.ndarray:  # pragma: no cover (compiled)
     """What the offers from f on in i's order can score, ``top[i, :, f]``: the largest R
     (``top[i, 0]``), the largest ``R u_i`` and the smallest R among the live ones
     (``top[i, 1]``, ``top[i, 2]``; -inf and inf when none is live), and in ``top[i, 3, 0]``
@@ -112,7 +121,7 @@ def _suffix_bounds(r: np.ndarray, ut: np.ndarray, live: np.ndarray
 
 
 @njit(cache=True, nogil=True)
-def _prefix_max(ut: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
+def reaches(ut: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
     """``reach[i, j, f] = max(ut[i, :f + 1, j])``: the most party j gets from any of the
     first f + 1 offers in i's order (non-decreasing in f, so searchable)."""
     n, offers = ut.shape[0], ut.shape[1]
@@ -477,13 +486,15 @@ def candidates(u: np.ndarray, d: np.ndarray, m: int, eps: np.ndarray,
 def propose(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, cut: np.ndarray,
             delta: np.ndarray, cost: np.ndarray, v: np.ndarray, solve_now: bool, rounds: bool,
             us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled: bool,
-            eps: np.ndarray, max_cycles: int, lots: np.ndarray, bs: np.ndarray,
+            eps: np.ndarray, max_cycles: int, top: np.ndarray, reach: np.ndarray,
+            lots: np.ndarray, bs: np.ndarray,
             unstated: np.ndarray, rows: np.ndarray, i: int, u: np.ndarray, m: int,
             alive: np.ndarray, floor: np.ndarray, ratified: np.ndarray, rank: np.ndarray
             ) -> tuple[int, float, float, np.ndarray, np.ndarray]:  # pragma: no cover
     """A proposer's turn under unanimity in one call: :func:`no_deal`, the stationary values
     ``v`` (:func:`solve`, when ``solve_now``; else ``v`` is the kept solution, or unused when
-    no round will ever come: ``rounds`` false), :func:`going_on` with the next proposer's
+    no round will ever come: ``rounds`` false; ``top`` and ``reach`` as :func:`solve_within`
+    reads them), :func:`going_on` with the next proposer's
     values, i's believed value of going on (:func:`mean_at` over ``rows``) and
     :func:`screen`. Returns the offer's position (-1: pass), its believed probability, i's
     value of going on, ``g`` and ``v`` (to keep). The same operations in the same order as
@@ -493,7 +504,8 @@ def propose(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, cu
         g = going_on(d, delta, cost, d, False, lots, bs, unstated)
     else:
         if solve_now:
-            v = solve(us, ut, r, live, ruled, d, delta, cost, eps, max_cycles)[0]
+            v = solve_within(us, ut, r, live, ruled, d, delta, cost, eps, max_cycles, top,
+                             reach)[0]
         g = going_on(d, delta, cost, v[(i + 1) % us.shape[0]], True, lots, bs, unstated)
     gi = mean_at(g, rows, i)
     f, prob = screen(u, i, g, m, alive, floor, eps, ratified, ruled, rank, gi)

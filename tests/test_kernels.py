@@ -210,6 +210,12 @@ def test_the_compiled_mediator_candidates_are_the_references(seed: int, n: int, 
     want = candidates_reference(u, d, m, eps, r)
     assert ok.tolist() == want.tolist()
     assert some == bool(want.any())
+    # the mediator's one call: the no-deal values (here d itself: no trend, shift or cut)
+    zeros = np.zeros(n)
+    got_d, ok, some = kernels.mediation(d, zeros, 0.0, zeros, zeros, np.ascontiguousarray(u),
+                                        m, eps, r)
+    assert got_d.tobytes() == kernels.no_deal(d, zeros, 0.0, zeros, zeros).tobytes()
+    assert ok.tolist() == want.tolist() and some == bool(want.any())
 
 
 @settings(max_examples=150, deadline=None)
@@ -277,7 +283,7 @@ from sim.engine import seeding
 from sim.engine.protocols.alternating import warm
 from sim.scenario import load
 names = ("solve_within", "bounds", "reaches", "screen", "going_on", "no_deal", "mean_at",
-         "type_means", "candidates", "propose")
+         "type_means", "candidates", "propose", "mediation")
 warm()
 seeding.warm()
 print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.signatures))
@@ -292,4 +298,4 @@ print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.s
 
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.split()
-    assert out == ["1"] * 22  # warm() compiled each kernel at the engine's types: no more
+    assert out == ["1"] * 24  # warm() compiled each kernel at the engine's types: no more

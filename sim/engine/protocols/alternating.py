@@ -584,12 +584,16 @@ class Alternating(Protocol):
         no-deal value positive that maximises ``R(o) prod_k gain_k(o) ** b_k`` (ties: the first
         in the table); None when no offer gains every party."""
         talks, w, m = self.talks, self.talks.world, self.m
-        d = self.no_deal()
+        if talks.shift != self.shifted:
+            self.shifted, self.shift = list(talks.shift), np.array(talks.shift)
         r = self.tab.certain[0] if self.rule is None else self.rule.ratified
-        ok, some = self.k.candidates(self.tab.uc, d, m, self.eps, r)  # candidates_reference
+        d, ok, some = self.k.mediation(  # no_deal(), then candidates_reference
+            self.d0, self.trend, w.env._now, self.shift,  # noqa: SLF001
+            self._cut(talks.position.audience), self.tab.uc, m, self.eps, r)
         if not some:
-            w.log("pass", f"{w.label(name)} sees no text that gains every party over its "
-                  "believed no-deal value")
+            if w.tracing:
+                w.log("pass", f"{w.label(name)} sees no text that gains every party over its "
+                      "believed no-deal value")
             return None
         # The parties answer a text by their values of going on (answers() reads them): only
         # a text put to the vote needs them.
@@ -784,6 +788,8 @@ def warm() -> None:
                    tab.certain[0], False, tab.rank[0], gi)
     kernels.type_means(d, m)
     kernels.candidates(tab.uc, d, m, eps, tab.certain[0])
+    kernels.mediation(np.zeros((1 + n * m, n)), zeros, 0.0, zeros, zeros, tab.uc, m, eps,
+                      tab.certain[0])
     us, ut, r, live, ruled, eps, top, reach = _kernel_args(tab, None, eps)  # type: ignore[misc]
     for v_in, solve_now in ((np.zeros((0, 0, 0)), True), (np.zeros((n, 1 + n * m, n)), False)):
         kernels.propose(np.zeros((1 + n * m, n)), zeros, 0.0, zeros, zeros, np.full(n, 0.9),

@@ -510,3 +510,14 @@ def propose(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, cu
     gi = mean_at(g, rows, i)
     f, prob = screen(u, i, g, m, alive, floor, eps, ratified, ruled, rank, gi)
     return f, prob, gi, g, v
+
+
+@njit(cache=True, nogil=True)
+def mediation(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, cut: np.ndarray,
+              u: np.ndarray, m: int, eps: np.ndarray, r: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, bool]:  # pragma: no cover (compiled)
+    """A mediator's look at the table in one call: :func:`no_deal`, then :func:`candidates`
+    on it; returns the no-deal values, the candidate texts and whether there is any."""
+    d = no_deal(d0, trend, now, shift, cut)
+    ok, some = candidates(u, d, m, eps, r)
+    return d, ok, some

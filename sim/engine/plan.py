@@ -1006,17 +1006,19 @@ def _exits(plan: Plan, draw: _Drawer, seats: list[str]) -> list[ExitParams]:
 
 
 def _effects(plan: Plan, draw: _Drawer, base: dict[Key, float]) -> list[EffectParams]:
-    s, out = plan.scenario, []
-    names = list(s.effects)
-    for name, e in s.effects.items():
-        keys = tuple(leverage_key(path) for path in via_paths(e.via))
-        target = plan.target(e.target)
-        out.append(EffectParams(
-            name, plan.terms.index(e.term), target.key,
-            draw(e.per_unit, f"effects.{name}.per_unit"),
-            combined([base[k] for k in keys]) if keys else 1.0, e.tied_to_truce,
-            additive=target.additive, via_keys=keys, **_stages(plan, draw, name, names)))
-    return out
+    fixed = plan.parts.get("effects")
+    if fixed is None:  # what the scenario fixes of each effect, found once per run
+        fixed = plan.parts["effects"] = [
+            (name, e, tuple(leverage_key(path) for path in via_paths(e.via)),
+             plan.target(e.target), plan.terms.index(e.term), e.staged)
+            for name, e in plan.scenario.effects.items()]
+    names = list(plan.scenario.effects)
+    return [EffectParams(
+        name, term, target.key, draw(e.per_unit, f"effects.{name}.per_unit"),
+        combined([base[k] for k in keys]) if keys else 1.0, e.tied_to_truce,
+        additive=target.additive, via_keys=keys,
+        **(_stages(plan, draw, name, names) if staged else {}))
+        for name, e, keys, target, term, staged in fixed]
 
 
 def _stages(plan: Plan, draw: _Drawer, name: str, names: list[str]) -> dict[str, Any]:

@@ -115,25 +115,31 @@ class Draws:
     def generator(self) -> np.random.Generator:
         return self._gen
 
-    def _blocks(self, kind: str) -> Iterator[list[float]]:
-        """The stream's blocks of one kind, each drawn when the iterator asks for it."""
-        while True:
-            gen = self._gen
-            block = gen.standard_exponential(BLOCK) if kind == "exp" else gen.random(BLOCK)
-            yield block.tolist()
-
-    # The first call sets up the iterator; a caller may still hold this bound method.
+    # The first call draws the first block and sets up the iterator over it and the blocks
+    # after (:func:`_blocks`, which holds the generator, not this object: no reference cycle
+    # for the collector to find); a caller may still hold this bound method.
     def _first_exp(self) -> float:
         if self._exps is None:
-            self._exps = chain.from_iterable(self._blocks("exp"))
+            gen = self._gen
+            self._exps = chain(gen.standard_exponential(BLOCK).tolist(),
+                               chain.from_iterable(_blocks(gen, True)))
             self.exp = self._exps.__next__
         return next(self._exps)
 
     def _first_uniform(self) -> float:
         if self._uniforms is None:
-            self._uniforms = chain.from_iterable(self._blocks("uniform"))
+            gen = self._gen
+            self._uniforms = chain(gen.random(BLOCK).tolist(),
+                                   chain.from_iterable(_blocks(gen, False)))
             self.uniform = self._uniforms.__next__
         return next(self._uniforms)
+
+
+def _blocks(gen: np.random.Generator, exp: bool) -> Iterator[list[float]]:
+    """A stream's blocks of one kind after the first (exponentials, or uniforms), each drawn
+    when the iterator asks for it."""
+    while True:
+        yield (gen.standard_exponential(BLOCK) if exp else gen.random(BLOCK)).tolist()
 
 
 class Streams:

@@ -408,6 +408,7 @@ class Plan:
         self._types: dict[tuple[str, int], np.ndarray] = {}
         self._effects_on: dict[Key, tuple[int, ...]] | None = None
         self.parts: dict[str, Any] = {}  # parts of Params no replication draws (_unless_drawn)
+        self._targeted: set[Key] | None = None
 
     def target(self, path: str) -> targets.Target:
         """``targets.parse`` of a target path of this scenario (parsed once per run)."""
@@ -425,6 +426,16 @@ class Plan:
                 found.setdefault(self.target(e.target).key, []).append(k)
             self._effects_on = {key: tuple(ks) for key, ks in found.items()}
         return self._effects_on.get(target, ())
+
+    def targeted(self, key: Key) -> bool:
+        """Whether an effect or a shock of the scenario can change the live parameter ``key``
+        (nothing else changes the truce's alpha, beta, detection and coverage)."""
+        hit = self._targeted
+        if hit is None:
+            s = self.scenario
+            hit = self._targeted = {self.target(e.target).key for e in s.effects.values()} | {
+                targets.parse(s, sh.target).key for sh in s.shocks.values() if sh.target}
+        return key in hit
 
     def types(self, path: str, value: Any, m: int) -> np.ndarray:
         """:func:`_at_quantiles` of the stated ``value`` at ``path`` (the scenario fixes it:

@@ -178,13 +178,19 @@ class Truce:
     # --- parameters that effects and shocks change (docs/model.md, section 7) -------------
 
     def _follow_targets(self) -> None:
-        live, names = self.world.live, self.names
-        live.subscribe(("truce", "beta"), self._beta_changed)
+        """Follow the truce's parameters that an effect or a shock of the scenario can move
+        (nothing else moves them)."""
+        live, names, plan = self.world.live, self.names, self.world.plan
+        if plan.targeted(("truce", "beta")):
+            live.subscribe(("truce", "beta"), self._beta_changed)
         for i, p in enumerate(names):
-            live.subscribe((p, "detection"), partial(self._detection_changed, i))
-            live.subscribe((p, "covers"), partial(self._cover_changed, i))
+            if plan.targeted((p, "detection")):
+                live.subscribe((p, "detection"), partial(self._detection_changed, i))
+            if plan.targeted((p, "covers")):
+                live.subscribe((p, "covers"), partial(self._cover_changed, i))
             for j, q in enumerate(names):
-                live.subscribe((p, "alpha." + q), partial(self._alpha_changed, i, j))
+                if plan.targeted((p, "alpha." + q)):
+                    live.subscribe((p, "alpha." + q), partial(self._alpha_changed, i, j))
 
     def _detection_changed(self, i: int) -> None:
         """Detection moved: the monitor sees with the new probability; deterrence follows."""

@@ -614,7 +614,8 @@ def _roles(plan: Plan, draw: _Drawer, base: dict[Key, float]) -> Roles:
     if n is None or not (n.ratifiers or n.mediators or n.decision_rule != "unanimity"):
         return NO_ROLES
     ratifiers = [_ratifier(plan, name, draw, base) for name in n.ratifiers]
-    ratified = np.prod([r.q for r in ratifiers], axis=0) if ratifiers else None
+    ratified = np.prod([r.q for r in ratifiers], axis=0) if len(ratifiers) > 1 else (
+        ratifiers[0].q.copy() if ratifiers else None)
     mediators = {m: np.array([v.bias.get(p, 1.0) for p in n.parties], dtype=float)
                  for m, v in n.mediators.items()}
     weights = None

@@ -56,6 +56,12 @@ def truncated(r: RatifierParams, lo: float, hi: float) -> np.ndarray:
     return np.asarray(mass(np.maximum(x, lo), hi, r.tau) / total, dtype=float)
 
 
+def product(tables: list[np.ndarray]) -> np.ndarray:
+    """``R(o) = prod_r R_r(o)``: numpy's product over the ratifiers (one ratifier's table is
+    the product itself, copied, without stacking the list)."""
+    return tables[0].copy() if len(tables) == 1 else np.prod(tables, axis=0)
+
+
 class Ratification:
     """The ratifiers' moods (hidden) and the negotiators' ratification table ``R(o)``."""
 
@@ -89,7 +95,7 @@ class Ratification:
         else:
             self.hi[k] = x
         self.each[k] = truncated(r, self.lo[k], self.hi[k])
-        self.table = np.prod(self.each, axis=0)
+        self.table = product(self.each)
         return True
 
     def known(self, k: int) -> str:

@@ -326,6 +326,7 @@ class Alternating(Protocol):
         n, m = len(self.parties), talks.spec.belief_types
         self.n, self.m = n, m
         self.tab = tables(world.plan, params.utilities, params.beliefs, talks.others)
+        self.uc, self.sure = self.tab.uc, self.tab.certain[0]  # as the kernels read them
         key = ("positions", self.tab.idx.tobytes())
         pos = world.plan.cache.get(key)
         if pos is None:  # an offer's position among the feasible ones (the same every run)
@@ -543,9 +544,9 @@ class Alternating(Protocol):
             self.d0, self.trend, talks.world.env._now, self.shift,  # noqa: SLF001
             self._cut(talks.position.audience), delta, cost, self.no_v if v is None else v,
             key is not None and v is None, key is not None, us, ut, r, live, ruled, eps,
-            MAX_CYCLES, top, reach, lots, self.b_all, self.unstated, self._rows(i), i, self.tab.uc,
+            MAX_CYCLES, top, reach, lots, self.b_all, self.unstated, self._rows(i), i, self.uc,
             self.m, self.alive, self.floor,
-            self.tab.certain[0] if rule is None else rule.ratified, self.tab.rank[i])
+            self.sure if rule is None else rule.ratified, self.tab.rank[i])
         if key is not None and v is None:
             self._keep(key, v_out)
         return f, prob, gi
@@ -586,10 +587,10 @@ class Alternating(Protocol):
         talks, w, m = self.talks, self.talks.world, self.m
         if talks.shift != self.shifted:
             self.shifted, self.shift = list(talks.shift), np.array(talks.shift)
-        r = self.tab.certain[0] if self.rule is None else self.rule.ratified
+        r = self.sure if self.rule is None else self.rule.ratified
         d, ok, some = self.k.mediation(  # no_deal(), then candidates_reference
             self.d0, self.trend, w.env._now, self.shift,  # noqa: SLF001
-            self._cut(talks.position.audience), self.tab.uc, m, self.eps, r)
+            self._cut(talks.position.audience), self.uc, m, self.eps, r)
         if not some:
             if w.tracing:
                 w.log("pass", f"{w.label(name)} sees no text that gains every party over its "

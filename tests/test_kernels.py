@@ -257,11 +257,12 @@ def test_a_compiled_turn_is_the_calls_one_by_one(seed: int, n: int, offers: int,
     got = kernels.propose(d0, trend, now, shift, cut, delta, cost, v_in, kept == "solve",
                           rounds, tab.stacked_u, tab.stacked_t, r, live, ruled, eps,
                           MAX_CYCLES, kernels.bounds(r, tab.stacked_t, live),
-                          kernels.reaches(tab.stacked_t), lots, bs, np.isnan(bs), rows, i,
+                          kernels.reaches(tab.stacked_t), lots, bs, np.isnan(bs), i,
                           tab.uc, m, alive, floor, ratified, tab.rank[i])
     assert (int(got[0]), float(got[1]).hex(), float(got[2]).hex()) == (
         int(f), float(prob).hex(), float(gi).hex())
     assert got[3].tobytes() == g.tobytes()
+    assert kernels.believed_rows(alive, i, m).tolist() == rows.tolist()
     if rounds:
         assert got[4].tobytes() == v.tobytes()
 

@@ -544,7 +544,7 @@ class Alternating(Protocol):
             self.d0, self.trend, talks.world.env._now, self.shift,  # noqa: SLF001
             self._cut(talks.position.audience), delta, cost, self.no_v if v is None else v,
             key is not None and v is None, key is not None, us, ut, r, live, ruled, eps,
-            MAX_CYCLES, top, reach, lots, self.b_all, self.unstated, self._rows(i), i, self.uc,
+            MAX_CYCLES, top, reach, lots, self.b_all, self.unstated, i, self.uc,
             self.m, self.alive, self.floor,
             self.sure if rule is None else rule.ratified, self.tab.rank[i])
         if key is not None and v is None:
@@ -795,6 +795,6 @@ def warm() -> None:
     for v_in, solve_now in ((np.zeros((0, 0, 0)), True), (np.zeros((n, 1 + n * m, n)), False)):
         kernels.propose(np.zeros((1 + n * m, n)), zeros, 0.0, zeros, zeros, np.full(n, 0.9),
                         zeros, v_in, solve_now, True, us, ut, r, live, ruled, eps, MAX_CYCLES,
-                        top, reach, NO_LOTS, bs, np.isnan(bs), np.arange(1 + m, 1 + 2 * m), 0,
-                        tab.uc, m, np.ones((n, m), dtype=bool), np.full(n, -math.inf),
-                        tab.certain[0], tab.rank[0])
+                        top, reach, NO_LOTS, bs, np.isnan(bs), 0, tab.uc, m,
+                        np.ones((n, m), dtype=bool), np.full(n, -math.inf), tab.certain[0],
+                        tab.rank[0])

@@ -487,18 +487,18 @@ def propose(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, cu
             delta: np.ndarray, cost: np.ndarray, v: np.ndarray, solve_now: bool, rounds: bool,
             us: np.ndarray, ut: np.ndarray, r: np.ndarray, live: np.ndarray, ruled: bool,
             eps: np.ndarray, max_cycles: int, top: np.ndarray, reach: np.ndarray,
-            lots: np.ndarray, bs: np.ndarray,
-            unstated: np.ndarray, rows: np.ndarray, i: int, u: np.ndarray, m: int,
-            alive: np.ndarray, floor: np.ndarray, ratified: np.ndarray, rank: np.ndarray
+            lots: np.ndarray, bs: np.ndarray, unstated: np.ndarray, i: int, u: np.ndarray,
+            m: int, alive: np.ndarray, floor: np.ndarray, ratified: np.ndarray,
+            rank: np.ndarray
             ) -> tuple[int, float, float, np.ndarray, np.ndarray]:  # pragma: no cover
     """A proposer's turn under unanimity in one call: :func:`no_deal`, the stationary values
     ``v`` (:func:`solve`, when ``solve_now``; else ``v`` is the kept solution, or unused when
     no round will ever come: ``rounds`` false; ``top`` and ``reach`` as :func:`solve_within`
-    reads them), :func:`going_on` with the next proposer's
-    values, i's believed value of going on (:func:`mean_at` over ``rows``) and
-    :func:`screen`. Returns the offer's position (-1: pass), its believed probability, i's
-    value of going on, ``g`` and ``v`` (to keep). The same operations in the same order as
-    the calls one by one (``Alternating.going_on``, ``_believed``, ``kernels.screen``)."""
+    reads them), :func:`going_on` with the next proposer's values, i's believed value of
+    going on (:func:`mean_at` over :func:`believed_rows`) and :func:`screen`. Returns the
+    offer's position (-1: pass), its believed probability, i's value of going on, ``g`` and
+    ``v`` (to keep). The same operations in the same order as the calls one by one
+    (``Alternating.going_on``, ``_believed``, ``kernels.screen``)."""
     d = no_deal(d0, trend, now, shift, cut)
     if not rounds:
         g = going_on(d, delta, cost, d, False, lots, bs, unstated)
@@ -507,9 +507,30 @@ def propose(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, cu
             v = solve_within(us, ut, r, live, ruled, d, delta, cost, eps, max_cycles, top,
                              reach)[0]
         g = going_on(d, delta, cost, v[(i + 1) % us.shape[0]], True, lots, bs, unstated)
-    gi = mean_at(g, rows, i)
+    gi = mean_at(g, believed_rows(alive, i, m), i)
     f, prob = screen(u, i, g, m, alive, floor, eps, ratified, ruled, rank, gi)
     return f, prob, gi, g, v
+
+
+@njit(cache=True, nogil=True)
+def believed_rows(alive: np.ndarray, i: int, m: int) -> np.ndarray:  # pragma: no cover
+    """The scenario rows of the other parties' types that i still holds possible, party by
+    party in index order, each party's types in order (``Alternating._rows``)."""
+    n = alive.shape[0]
+    count = 0
+    for j in range(n):
+        if j != i:
+            for t in range(m):
+                count += alive[j, t]
+    rows = np.empty(count, dtype=np.int64)
+    k = 0
+    for j in range(n):
+        if j != i:
+            for t in range(m):
+                if alive[j, t]:
+                    rows[k] = 1 + j * m + t
+                    k += 1
+    return rows
 
 
 @njit(cache=True, nogil=True)

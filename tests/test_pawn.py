@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.stats import qmc
 
 import sim
@@ -71,3 +73,39 @@ def test_a_sweep_reports_pawn_beside_src_in_its_importance_table(tmp_path) -> No
     assert row["method"] == "src" and row["rank"] == 1
     assert row["src"] < 0 and row["pawn"] > row["pawn_null"]  # rate lowers P(held)
     assert 0.9 < row["r2"] <= 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80), m=st.integers(1, 80),
+       grid=st.sampled_from([None, 1, 2, 5]), nan=st.booleans())
+def test_the_ks_distance_is_scipys_statistic(seed: int, n: int, m: int, grid: int | None,
+                                             nan: bool) -> None:
+    """``ks_distance`` against ``scipy.stats.ks_2samp(...).statistic``, bit for bit: ties
+    (values on a grid, shares of 0 and 1 as a sweep's outcomes are), one sample inside the
+    other (a slice against all outputs, as PAWN asks), and NaN."""
+    from scipy.stats import ks_2samp
+
+    from sim.stats.pawn import ks_distance
+
+    rng = np.random.default_rng(seed)
+    b = rng.normal(0, 1, m)
+    if grid is not None:
+        b = np.round(b * grid) / grid
+    a = b[rng.choice(m, min(n, m), replace=False)] if n <= m else rng.normal(0, 1, n)
+    if nan:
+        b[rng.integers(0, m)] = np.nan
+    want = float(ks_2samp(a, b).statistic)
+    got = ks_distance(a, b)
+    assert got.hex() == want.hex() or (np.isnan(got) and np.isnan(want))
+
+
+def test_the_ks_distance_beyond_scipys_exact_mode_is_its_statistic() -> None:
+    """Above 10,000 points scipy leaves the distance unrounded (its asymptotic mode)."""
+    from scipy.stats import ks_2samp
+
+    from sim.stats.pawn import KS_EXACT, ks_distance
+
+    rng = np.random.default_rng(7)
+    b = np.round(rng.normal(0, 1, KS_EXACT + 1), 2)
+    for a in (b[:777], b[::3], rng.normal(0.1, 1, 600)):
+        assert ks_distance(a, b).hex() == float(ks_2samp(a, b).statistic).hex()

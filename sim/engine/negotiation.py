@@ -45,11 +45,6 @@ class Round:
     audience: dict[int, float] = field(default_factory=dict)
     mediator: str | None = None  # a mediator who puts its text to this round's vote
 
-    @property
-    def gap(self) -> float | None:
-        """Days to the meeting's next round, or None after its last."""
-        return self.duration / self.rounds if self.j < self.rounds else None
-
 
 def _day(start: float, position: Round) -> float:
     """The day of round ``position.j`` of a meeting that began on day ``start``."""
@@ -160,7 +155,7 @@ class Talks:
     def next_known_round(self) -> float:
         """The day of the next round already known (in this meeting or a planned one)."""
         now, p = self.world.env._now, self.position  # noqa: SLF001 (no property calls)
-        if p.j < p.rounds:  # Round.gap, inline: it is read at every turn
+        if p.j < p.rounds:  # the meeting's next round: its rounds are evenly spaced
             return now + p.duration / p.rounds
         return min((t for t in itertools.chain(self.agenda, self._calls) if t > now),
                    default=math.inf)

@@ -420,21 +420,23 @@ class Plan:
     def effects_on(self, target: Key) -> tuple[int, ...]:
         """The positions, in the scenario's order, of the effects on the live parameter
         ``target`` (the scenario fixes them: found once per run)."""
+        return self._effect_targets().get(target, ())
+
+    def _effect_targets(self) -> dict[Key, tuple[int, ...]]:
         if self._effects_on is None:
             found: dict[Key, list[int]] = {}
             for k, e in enumerate(self.scenario.effects.values()):
                 found.setdefault(self.target(e.target).key, []).append(k)
             self._effects_on = {key: tuple(ks) for key, ks in found.items()}
-        return self._effects_on.get(target, ())
+        return self._effects_on
 
     def targeted(self, key: Key) -> bool:
         """Whether an effect or a shock of the scenario can change the live parameter ``key``
         (nothing else changes the truce's alpha, beta, detection and coverage)."""
         hit = self._targeted
         if hit is None:
-            s = self.scenario
-            hit = self._targeted = {self.target(e.target).key for e in s.effects.values()} | {
-                targets.parse(s, sh.target).key for sh in s.shocks.values() if sh.target}
+            hit = self._targeted = set(self._effect_targets()) | {
+                self.target(sh.target).key for sh in self.scenario.shocks.values() if sh.target}
         return key in hit
 
     def types(self, path: str, value: Any, m: int) -> np.ndarray:
@@ -580,7 +582,7 @@ def _realise(plan: Plan, draw: _Drawer) -> Params:
     _truce_keys(plan, base, truce)
     aid = draw(s.aid.truce_multiplier, "aid.truce_multiplier", 0) if s.aid else 1.0
     effects = _effects(plan, draw, base)
-    shocks = _shocks(s, draw, when)
+    shocks = _shocks(plan, draw, when)
     meetings = s.negotiation.meetings.scheduled if s.negotiation else []
     meeting_days = [when.day(m.day, f"negotiation.meetings.scheduled.{i}.day")
                     for i, m in enumerate(meetings)]
@@ -614,8 +616,7 @@ def _roles(plan: Plan, draw: _Drawer, base: dict[Key, float]) -> Roles:
     if n is None or not (n.ratifiers or n.mediators or n.decision_rule != "unanimity"):
         return NO_ROLES
     ratifiers = [_ratifier(plan, name, draw, base) for name in n.ratifiers]
-    ratified = np.prod([r.q for r in ratifiers], axis=0) if len(ratifiers) > 1 else (
-        ratifiers[0].q.copy() if ratifiers else None)
+    ratified = ratified_product([r.q for r in ratifiers]) if ratifiers else None
     mediators = {m: np.array([v.bias.get(p, 1.0) for p in n.parties], dtype=float)
                  for m, v in n.mediators.items()}
     weights = None
@@ -624,6 +625,12 @@ def _roles(plan: Plan, draw: _Drawer, base: dict[Key, float]) -> Roles:
     elif n.decision_rule == "weighted":
         weights = np.array([n.capability[p] for p in n.parties], dtype=float)
     return Roles(ratifiers, ratified, mediators, weights, float(n.threshold))
+
+
+def ratified_product(tables: list[np.ndarray]) -> np.ndarray:
+    """``R(o) = prod_r R_r(o)``: numpy's product over the ratifiers (one ratifier's table is
+    the product itself, copied, without stacking the list)."""
+    return tables[0].copy() if len(tables) == 1 else np.prod(tables, axis=0)
 
 
 def _ratifier(plan: Plan, name: str, draw: _Drawer, base: dict[Key, float]) -> RatifierParams:
@@ -1050,10 +1057,10 @@ def _stages(plan: Plan, draw: _Drawer, name: str, names: list[str]) -> dict[str,
                 e.after_truce_days, at + ".after_truce_days", 0)}
 
 
-def _shocks(s: Scenario, draw: _Drawer, when: Timeline) -> list[ShockParams]:
+def _shocks(plan: Plan, draw: _Drawer, when: Timeline) -> list[ShockParams]:
     out = []
-    for name, sh in s.shocks.items():
-        target = targets.parse(s, sh.target).key if sh.target else None
+    for name, sh in plan.scenario.shocks.items():
+        target = plan.target(sh.target).key if sh.target else None
         day = when.at(f"shocks.{name}.start")
         out.append(ShockParams(name, day, sh.label,
                                draw(sh.probability, f"shocks.{name}.probability", 0, 1),

@@ -26,7 +26,7 @@ import math
 import numpy as np
 from scipy.special import expit
 
-from sim.engine.plan import RatifierParams
+from sim.engine.plan import RatifierParams, ratified_product
 from sim.engine.rng import Streams
 
 
@@ -54,12 +54,6 @@ def truncated(r: RatifierParams, lo: float, hi: float) -> np.ndarray:
     if total <= 0:  # both bounds deep in one tail: the mood is as good as known
         return (x <= lo).astype(float)
     return np.asarray(mass(np.maximum(x, lo), hi, r.tau) / total, dtype=float)
-
-
-def product(tables: list[np.ndarray]) -> np.ndarray:
-    """``R(o) = prod_r R_r(o)``: numpy's product over the ratifiers (one ratifier's table is
-    the product itself, copied, without stacking the list)."""
-    return tables[0].copy() if len(tables) == 1 else np.prod(tables, axis=0)
 
 
 class Ratification:
@@ -95,7 +89,7 @@ class Ratification:
         else:
             self.hi[k] = x
         self.each[k] = truncated(r, self.lo[k], self.hi[k])
-        self.table = product(self.each)
+        self.table = ratified_product(self.each)
         return True
 
     def known(self, k: int) -> str:

@@ -395,11 +395,16 @@ class Alternating(Protocol):
         """``d[s, k]`` now: base + trend * t + breakdown shifts, minus audience costs
         (``kernels.no_deal``)."""
         talks = self.talks
-        if talks.shift != self.shifted:  # the breakdown shifts as an array, kept until they move
-            self.shifted, self.shift = list(talks.shift), np.array(talks.shift)
         return self.k.no_deal(self.d0, self.trend, talks.world.env._now,  # noqa: SLF001
-                               self.shift,
+                               self._shifts(),
                                self._cut(talks.position.audience) if audience else self.no_cut)
+
+    def _shifts(self) -> np.ndarray:
+        """The talks' breakdown shifts as an array, made again only when they moved."""
+        shift = self.talks.shift
+        if shift != self.shifted:
+            self.shifted, self.shift = list(shift), np.array(shift)
+        return self.shift
 
     def no_deal_values(self) -> list[float]:
         # Row 0 of no_deal(audience=False), the same sums computed for that row alone: the
@@ -534,14 +539,12 @@ class Alternating(Protocol):
         no-deal values, the stationary solution (kept under its key), the value of going on,
         i's believed value of it and the screening offer."""
         talks, kernels = self.talks, self.k
-        if talks.shift != self.shifted:
-            self.shifted, self.shift = list(talks.shift), np.array(talks.shift)
         delta, cost, lots, key = self._situation()
         v = self.solved.get(key) if key is not None else None
         us, ut, r, live, ruled, eps, top, reach = self.kernel  # type: ignore[misc]
         rule = self.rule
         f, prob, gi, self.g, v_out = kernels.propose(
-            self.d0, self.trend, talks.world.env._now, self.shift,  # noqa: SLF001
+            self.d0, self.trend, talks.world.env._now, self._shifts(),  # noqa: SLF001
             self._cut(talks.position.audience), delta, cost, self.no_v if v is None else v,
             key is not None and v is None, key is not None, us, ut, r, live, ruled, eps,
             MAX_CYCLES, top, reach, lots, self.b_all, self.unstated, i, self.uc,
@@ -585,11 +588,9 @@ class Alternating(Protocol):
         no-deal value positive that maximises ``R(o) prod_k gain_k(o) ** b_k`` (ties: the first
         in the table); None when no offer gains every party."""
         talks, w, m = self.talks, self.talks.world, self.m
-        if talks.shift != self.shifted:
-            self.shifted, self.shift = list(talks.shift), np.array(talks.shift)
         r = self.sure if self.rule is None else self.rule.ratified
         d, ok, some = self.k.mediation(  # no_deal(), then candidates_reference
-            self.d0, self.trend, w.env._now, self.shift,  # noqa: SLF001
+            self.d0, self.trend, w.env._now, self._shifts(),  # noqa: SLF001
             self._cut(talks.position.audience), self.uc, m, self.eps, r)
         if not some:
             if w.tracing:

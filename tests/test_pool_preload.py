@@ -4,8 +4,13 @@ loading them itself, for every pool a command starts (one per ``--precision`` ba
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -13,22 +18,31 @@ from sim.running import executor
 from sim.running.executor import PRELOAD, Executor
 
 
-def _inherited(_: int) -> tuple[bool, bool, int]:
-    """Whether this worker holds the runner and the compiled kernels (set only by
-    ``sim.engine.compile_kernels``) before its task does anything, and its pid."""
+def _inherited(_: int) -> tuple[bool, bool, bool, bool, int]:
+    """Whether this worker holds the runner, the compiled kernels (set only by
+    ``sim.engine.compile_kernels``), the statistics and a frozen heap before its task does
+    anything, and its pid."""
     engine = sys.modules.get("sim.engine")
     return ("sim.running.runner" in sys.modules, bool(engine and engine._compiled),  # noqa: SLF001
-            os.getpid())
+            "scipy.stats" in sys.modules, gc.get_freeze_count() > 10_000, os.getpid())
 
 
 @pytest.mark.skipif(os.name == "nt", reason="a fork server: not on Windows")
-def test_workers_inherit_the_preloaded_runner_and_kernels() -> None:
+def test_the_fork_server_also_imports_the_module_of_the_first_pools_task() -> None:
+    from multiprocessing import forkserver
+
+    executor._context(_where)  # noqa: SLF001
+    assert forkserver._forkserver._preload_modules == [*PRELOAD, __name__]  # noqa: SLF001
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a fork server: not on Windows")
+def test_workers_inherit_the_preloaded_runner_kernels_statistics_and_frozen_heap() -> None:
     assert "sim.running.preload" in PRELOAD
-    for _ in range(2):  # the second pool forks from the same server
+    list(Executor(2).map(_inherited, [0, 1, 2]))  # a first pool may leave every task here
+    for _ in range(2):  # later pools fork from the same server and take every task
         out = list(Executor(2).map(_inherited, [0, 1, 2, 3, 4]))
-        workers = [(runner, kernels) for runner, kernels, pid in out if pid != os.getpid()]
-        assert len(workers) >= 4  # a first pool leaves one task to this process (below)
-        assert set(workers) == {(True, True)}
+        assert all(pid != os.getpid() for *_, pid in out)
+        assert {tuple(flags) for *flags, _ in out} == {(True, True, True, True)}
 
 
 def _where(k: int) -> tuple[int, int]:
@@ -37,17 +51,82 @@ def _where(k: int) -> tuple[int, int]:
     return k, os.getpid()
 
 
+class _FakeContext:
+    """A pool context whose pool starts when a task run here sets ``ready`` and computes in
+    the caller's thread, recording the indices it took: the hand-over made deterministic."""
+
+    def __init__(self, ready: threading.Event | None = None):
+        self.ready = ready
+        self.pooled: list[int] = []
+        self.terminated = threading.Event()
+
+    def Pool(self, *_: object, **__: object) -> _FakeContext:  # noqa: N802 (multiprocessing's name)
+        if self.ready is not None:
+            self.ready.wait(10)
+        return self
+
+    def imap_unordered(self, fn: Callable[[Any], Any], items: Iterator[Any]
+                       ) -> Iterator[Any]:
+        for item in items:
+            self.pooled.append(item[0])
+            yield fn(item)
+
+    def terminate(self) -> None:
+        self.terminated.set()
+
+    def __enter__(self) -> _FakeContext:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.terminate()
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_this_process_runs_tasks_until_the_pool_is_up_then_the_pool_the_rest(
+        ordered: bool) -> None:
+    ready = threading.Event()
+    here: list[int] = []
+
+    def task(k: int) -> int:
+        here.append(k)
+        if k == 3:
+            ready.set()  # the pool is up from now on
+        time.sleep(0.01)
+        return k * k
+
+    ctx = _FakeContext(ready)
+    out = list(executor._while_starting(ctx, task, list(range(12)), 2, ordered))  # noqa: SLF001
+    assert (out if ordered else sorted(out)) == [k * k for k in range(12)]
+    assert here[:4] == [0, 1, 2, 3]  # this process took tasks in order until then
+    assert ctx.pooled and sorted(set(ctx.pooled) | set(here) - set(ctx.pooled)) == list(range(12))
+    assert not set(ctx.pooled) & (set(here) - set(ctx.pooled)) and len(out) == 12
+
+
+def test_a_pool_that_started_too_late_for_any_task_is_stopped() -> None:
+    ready = threading.Event()
+    ctx = _FakeContext(ready)
+    out = list(executor._while_starting(ctx, lambda k: -k, [1, 2, 3], 2, True))  # noqa: SLF001
+    assert out == [-1, -2, -3] and not ctx.pooled
+    ready.set()  # the pool comes up after the last task: it is stopped at once
+    assert ctx.terminated.wait(5)
+
+
+def test_a_task_failing_here_raises_once_the_starting_pool_is_up_and_stopped() -> None:
+    ready = threading.Event()
+    ctx = _FakeContext(ready)
+    threading.Timer(0.2, ready.set).start()
+    with pytest.raises(ValueError, match="first task fails"):
+        list(executor._while_starting(ctx, _where, [0, -1, 2], 2, True))  # noqa: SLF001
+    assert ready.is_set() and ctx.terminated.is_set() and not ctx.pooled
+
+
 @pytest.mark.skipif(os.name == "nt", reason="a fork server: not on Windows")
-def test_this_process_runs_the_first_task_while_the_first_pool_starts(
+def test_a_first_pool_keeps_the_tasks_order_wherever_they_run(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A process's first pool: the first task runs here (instead of waiting a second for the
-    fork server), the others on the pool; a later pool takes every task. The results keep
-    the tasks' order."""
     monkeypatch.setattr(executor, "_server_up", False)
     out = list(Executor(2).map(_where, list(range(8))))
     assert [k for k, _ in out] == list(range(8))
     assert out[0][1] == os.getpid()
-    assert all(pid != os.getpid() for _, pid in out[1:])
     later = list(Executor(2).map(_where, list(range(8))))
     assert [k for k, _ in later] == list(range(8))
     assert all(pid != os.getpid() for _, pid in later)

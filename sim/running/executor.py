@@ -13,6 +13,7 @@ import logging
 import multiprocessing as mp
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
@@ -51,16 +52,19 @@ class Executor:
 
 PRELOAD = ["__main__", "sim.running.preload"]
 """What the fork server imports before it forks a worker (the main module, as by default,
-then :mod:`sim.running.preload`)."""
+then :mod:`sim.running.preload`); the module of the first pool's task is added to them."""
 
 
-def _context() -> Any:
+def _context(fn: Callable[..., Any]) -> Any:
     """The pool's start method: a fork server (spawn on Windows) that imports
-    :data:`PRELOAD` once, before it forks the first worker."""
+    :data:`PRELOAD` and the module defining ``fn`` once, before it forks the first worker
+    (a later pool forks from the same server: what it preloaded stays as it was)."""
     if os.name == "nt":
         return mp.get_context("spawn")
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
+    module = getattr(fn, "__module__", None)
+    ctx.set_forkserver_preload(PRELOAD + ([module] if module and module not in PRELOAD
+                                          else []))
     return ctx
 
 
@@ -69,13 +73,12 @@ _server_up = False  # whether this process has started its fork server (its firs
 
 def _pool_map(fn: Callable[[T], R], tasks: Collection[T], workers: int, ordered: bool
               ) -> Iterator[R]:
-    """``fn`` over ``tasks`` on a pool of ``workers``. The first pool of a process starts in a
-    thread and takes every task but the first (the fork server's imports take about a
-    second), while this process runs the first instead of waiting: the same results, in the
-    same order, sooner. Later pools fork from the running server at once and take every
-    task (this process working too would only crowd the workers)."""
+    """``fn`` over ``tasks`` on a pool of ``workers``. A process's first pool starts its fork
+    server, whose imports take a second or two: until the pool is up, this process runs tasks
+    itself (:func:`_while_starting`). Later pools fork from the running server at once and take
+    every task (this process working too would only crowd the workers)."""
     global _server_up
-    ctx = _context()
+    ctx = _context(fn)
     if len(tasks) < 2:
         yield from map(fn, tasks)
         return
@@ -84,26 +87,86 @@ def _pool_map(fn: Callable[[T], R], tasks: Collection[T], workers: int, ordered:
             yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
         return
     _server_up = True
-    rest = iter(tasks)
-    head = next(rest)
+    yield from _while_starting(ctx, fn, tasks, workers, ordered)
 
-    def start() -> tuple[Any, Iterator[R]]:
+
+def _while_starting(ctx: Any, fn: Callable[[T], R], tasks: Collection[T], workers: int,
+                    ordered: bool) -> Iterator[R]:
+    """The first pool starts in a thread while this process takes tasks one at a time, in
+    order, and runs them; once the pool is up, it takes the rest from the same queue
+    (:class:`_Queue`). The results are those of ``map(fn, tasks)``, in task order when
+    ``ordered``, whoever computed them."""
+    queue = _Queue(tasks)
+
+    def start() -> tuple[Any, Iterator[tuple[int, R]]]:
         pool = ctx.Pool(workers, initializer=guard_worker, initargs=(os.getpid(),))
-        return pool, (pool.imap if ordered else pool.imap_unordered)(fn, rest)
+        return pool, pool.imap_unordered(_Indexed(fn), iter(queue.take, None))
 
     starting = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="negsim-pool")
     pending = starting.submit(start)
     starting.shutdown(wait=False)
+    pairs = _here_then_pool(queue, fn, pending)
+    yield from (_in_order(pairs) if ordered else (result for _, result in pairs))
+
+
+def _here_then_pool(queue: _Queue, fn: Callable[[T], R],
+                    pending: concurrent.futures.Future[tuple[Any, Iterator[tuple[int, R]]]]
+                    ) -> Iterator[tuple[int, R]]:
+    """Indexed results: this process's while the pool starts, then the pool's."""
     try:
-        first = fn(head)
-    except BaseException:
-        with contextlib.suppress(Exception):
-            pending.result()[0].terminate()
-        raise
+        while not pending.done():
+            item = queue.take()
+            if item is None:  # every task was taken here: the pool is not needed
+                pending.add_done_callback(_terminate)
+                return
+            yield item[0], fn(item[1])
+    except BaseException:  # a task failed here, or the command was stopped: the pool is
+        _terminate(pending)  # stopped once started (a worker half-started by the server
+        raise  # after this process left would print a traceback of the pool's locks)
     pool, results = pending.result()
     with pool:
-        yield first
         yield from results
+
+
+def _in_order(pairs: Iterator[tuple[int, R]]) -> Iterator[R]:
+    """The results of indexed pairs in index order (0, 1, 2, ...), each as soon as it can."""
+    early: dict[int, R] = {}
+    turn = 0
+    for k, result in pairs:
+        early[k] = result
+        while turn in early:
+            yield early.pop(turn)
+            turn += 1
+
+
+def _terminate(future: concurrent.futures.Future[Any]) -> None:
+    """Stop a pool that has no task to run (or whose command failed) once it has started
+    (waiting for that)."""
+    with contextlib.suppress(Exception):
+        future.result()[0].terminate()
+
+
+class _Queue:
+    """Tasks handed out one at a time with their index, to this process and to the pool's
+    feeder thread alike (a lock keeps a lazy collection's iteration in one thread at once)."""
+
+    def __init__(self, tasks: Collection[T]):
+        self._items = enumerate(tasks)
+        self._lock = threading.Lock()
+
+    def take(self) -> tuple[int, Any] | None:
+        with self._lock:
+            return next(self._items, None)
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    """``fn`` on an indexed task, the index kept with the result (picklable when ``fn`` is)."""
+
+    fn: Callable[[Any], Any]
+
+    def __call__(self, item: tuple[int, Any]) -> tuple[int, Any]:
+        return item[0], self.fn(item[1])
 
 
 def _dask_map(fn: Callable[[T], R], tasks: Collection[T], address: str, workers: int,

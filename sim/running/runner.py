@@ -113,7 +113,7 @@ def plan_for(scenario: Scenario, seed: int, key: str | None = None) -> Plan:
         while len(_PLANS) >= PLANS_KEPT:
             del _PLANS[next(iter(_PLANS))]  # the least recently used
         plan = Plan(scenario, seed)
-        _freeze()
+        freeze()
     _PLANS[(key, seed)] = plan
     return plan
 
@@ -133,12 +133,12 @@ def point_plan(scenario: Scenario, seed: int) -> Plan:
         _SHAPES[:] = [(Shape(scenario), 0)]
     shape, seen = _SHAPES[0]
     if seen < 2:
-        _freeze()
+        freeze()
     _SHAPES[0] = shape, seen + 1
     return Plan(scenario, seed, shape)
 
 
-def _freeze() -> None:
+def freeze() -> None:
     """Move everything alive now (modules, numpy, scipy, the plan) out of the collector's
     sight, after a collection (a full one, with the previously frozen heap back in it, when
     that heap has doubled since the last: see ``_FULL``): the collections during and after

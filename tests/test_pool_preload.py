@@ -32,7 +32,8 @@ def test_the_fork_server_also_imports_the_module_of_the_first_pools_task() -> No
     from multiprocessing import forkserver
 
     executor._context(_where)  # noqa: SLF001
-    assert forkserver._forkserver._preload_modules == [*PRELOAD, __name__]  # noqa: SLF001
+    preload = forkserver._forkserver._preload_modules  # type: ignore[attr-defined]  # noqa: SLF001
+    assert preload == [*PRELOAD, __name__]
 
 
 @pytest.mark.skipif(os.name == "nt", reason="a fork server: not on Windows")

@@ -411,6 +411,13 @@ def compile_kernels(notice: Callable[[], None] | None = None, after: float = 1.0
             timer.cancel()
 
 
+def start_workers(workers: int, dask: str | None = None) -> None:
+    """Start, in the background, the process pool's server that ``workers`` processes will
+    fork from (:meth:`Executor.start`), so that it is ready by the time a command's pilot is
+    done; nothing for one worker or Dask."""
+    Executor(workers, dask).start()
+
+
 def run_time(prep: Prepared) -> str:
     """What ``prep``'s replications imply in time, from a pilot of its first replications
     (empty for a job of a few seconds): ``2,000 replications: about 45 s on 2 workers``."""

@@ -146,3 +146,22 @@ def test_a_failing_first_task_raises_and_stops_the_pool(monkeypatch: pytest.Monk
 
 def test_one_task_runs_here_without_a_pool() -> None:
     assert list(Executor(2).map(_where, [5])) == [(5, os.getpid())]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a fork server: not on Windows")
+def test_a_command_starts_the_fork_server_early_only_when_a_pool_will_run(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from multiprocessing import forkserver
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(forkserver, "ensure_running", lambda: started.append(
+        list(forkserver._forkserver._preload_modules)))  # type: ignore[attr-defined]  # noqa: SLF001
+    monkeypatch.setattr(executor, "_server_up", False)
+    Executor(1).start()
+    Executor(2, dask="local").start()
+    assert started == []
+    Executor(2).start()
+    assert started == [PRELOAD]
+    monkeypatch.setattr(executor, "_server_up", True)  # a pool has run: the server is up
+    Executor(2).start()
+    assert started == [PRELOAD]

@@ -49,13 +49,24 @@ class Executor:
             return map(fn, tasks)
         return _pool_map(fn, tasks, workers, ordered)
 
+    def start(self) -> None:
+        """Start the pool's fork server now, in the background, when :meth:`map` will use a
+        pool: its imports take a second or two, which a command's own set-up (the kernels,
+        the pilot) then covers. Nothing for one worker or Dask, or once a pool has run."""
+        if self.dask or self.workers <= 1 or os.name == "nt" or _server_up:
+            return
+        from multiprocessing import forkserver
+
+        _context()  # the task's module is added at its map, if the server is not up by then
+        forkserver.ensure_running()  # spawns the server; returns before its imports end
+
 
 PRELOAD = ["__main__", "sim.running.preload"]
 """What the fork server imports before it forks a worker (the main module, as by default,
 then :mod:`sim.running.preload`); the module of the first pool's task is added to them."""
 
 
-def _context(fn: Callable[..., Any]) -> Any:
+def _context(fn: Callable[..., Any] | None = None) -> Any:
     """The pool's start method: a fork server (spawn on Windows) that imports
     :data:`PRELOAD` and the module defining ``fn`` once, before it forks the first worker
     (a later pool forks from the same server: what it preloaded stays as it was)."""

@@ -236,11 +236,14 @@ def command_scope() -> Iterator[None]:
 
 def _local_cluster(client_type: Any, cluster_type: Any, workers: int) -> tuple[Any, Any]:
     """A new LocalCluster of ``workers`` processes and its client; the start-up is timed
-    into :data:`STARTUPS`, so that it can be reported apart from the work."""
+    into :data:`STARTUPS`, so that it can be reported apart from the work. Each worker loads
+    what a pool's worker inherits (:data:`PRELOAD`: the runner, the kernels, the statistics)
+    as it starts, not at its first task."""
     t0 = time.perf_counter()
     # its logs would print shutdown tracebacks on Ctrl-C: errors reach us as exceptions
     cluster = cluster_type(n_workers=max(1, workers), threads_per_worker=1, processes=True,
-                           dashboard_address=":0", silence_logs=logging.CRITICAL + 1)
+                           dashboard_address=":0", silence_logs=logging.CRITICAL + 1,
+                           preload=PRELOAD[1:])  # what the pool's fork server loads
     client = client_type(cluster)
     STARTUPS.append(time.perf_counter() - t0)
     return client, cluster

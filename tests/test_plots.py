@@ -163,3 +163,19 @@ def test_violations_are_plotted_per_actor_under_the_actors_labels(
     sim.run(path, runs=20, workers=1).plot_violations(tmp_path / "v.png")
     scenario = load(path)
     assert set(seen) == {scenario.actors[p].label for p in scenario.truce.parties}  # type: ignore[union-attr]
+
+
+def test_a_command_that_draws_nothing_does_not_import_matplotlib(tmp_path: Path) -> None:
+    """matplotlib (about 0.3 s) loads when a plot is drawn, not with the API or a run
+    without plots; drawing one then works."""
+    code = ("import sys\n"
+            "from sim import api\n"
+            "r = api.run('kerry_moscow_2016', runs=5, plots=False)\n"
+            "assert 'matplotlib' not in sys.modules, 'imported without a plot'\n"
+            "r.plot_outcomes(sys.argv[1])\n"
+            "assert 'matplotlib' in sys.modules\n")
+    out = tmp_path / "o.png"
+    proc = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -10,16 +10,18 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from sim.engine.outcomes import BY_NAME
 from sim.output.text import PLOT_TEXT, clean, plain_figure, shorten
 from sim.stats import MIN_AT_RISK, Z95
 from sim.store import write_bytes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 DPI = 120
 _SIZE = (7.0, 4.5)
@@ -172,6 +174,8 @@ def plot_deal_days(deal_days: np.ndarray, path: str | Path | None = None,
                        label="renewed deadline (if one lapses): day "
                        + ", ".join(f"{d:g}" for d in renewed) if k == 0 else None)
         ax.legend(loc="upper left")
+    from matplotlib.ticker import MaxNLocator
+
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole replications
     if horizon is not None and horizon > 0:
         ax.set_xlim(0.0, horizon)
@@ -245,10 +249,18 @@ MAX_BINS = 30
 MIN_FONT = 9  # points: no label in a figure is smaller (tests/test_report_layout.py)
 
 
+def _new_figure(**kwargs: Any) -> Figure:
+    """A matplotlib Figure, matplotlib imported on the first (about 0.3 s that a command
+    drawing nothing does not pay)."""
+    from matplotlib.figure import Figure
+
+    return Figure(**kwargs)
+
+
 def _figure(ax: Axes | None = None) -> tuple[Figure, Axes]:
     if ax is not None:
         return ax.get_figure(), ax  # type: ignore[return-value]
-    fig = Figure(figsize=_SIZE, layout="constrained")
+    fig = _new_figure(figsize=_SIZE, layout="constrained")
     return fig, fig.add_subplot()
 
 
@@ -348,7 +360,7 @@ def plot_forest(comparisons: list[dict], path: str | Path | None = None, title: 
     rows = [(f"{c['variant']}: {_labels([name])[0]}", d) for c in comparisons
             for name, d in c["diff"]["outcomes"].items() if d.get("diff") is not None]
     if ax is None:
-        fig = Figure(figsize=(7.0, 1.2 + 0.32 * max(1, len(rows))), layout="constrained")
+        fig = _new_figure(figsize=(7.0, 1.2 + 0.32 * max(1, len(rows))), layout="constrained")
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()  # type: ignore[assignment]
@@ -414,7 +426,7 @@ def plot_heatmaps(points: list[dict], paths: list[str], out: str | Path, title: 
     names = list(points[0]["outcomes"]) if points else []
     cols = max(1, math.ceil(math.sqrt(len(names))))
     rows = max(1, math.ceil(len(names) / cols))
-    fig = Figure(figsize=(4.5 * cols, 3.75 * rows), layout="constrained")
+    fig = _new_figure(figsize=(4.5 * cols, 3.75 * rows), layout="constrained")
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for ax, name in zip(axes, names, strict=False):
         grid = np.full((len(ys), len(xs)), np.nan)
@@ -520,7 +532,7 @@ def plot_discovery(result: dict, path: str | Path | None = None, title: str = ""
         The path written, or the Figure when no path is given.
     """
     if axes is None:
-        fig = Figure(figsize=(11.0, 4.5), layout="constrained")
+        fig = _new_figure(figsize=(11.0, 4.5), layout="constrained")
         left, right = fig.subplots(1, 2)
     else:
         left, right = axes
@@ -593,7 +605,7 @@ def plot_tornado(rows: list[dict], measure: str, label: str, path: str | Path | 
         The path written, or the Figure when no path is given.
     """
     if ax is None:
-        fig = Figure(figsize=(8.0, 1.6 + 0.42 * max(1, len(rows))), layout="constrained")
+        fig = _new_figure(figsize=(8.0, 1.6 + 0.42 * max(1, len(rows))), layout="constrained")
         ax = fig.add_subplot()
     else:
         fig = ax.get_figure()  # type: ignore[assignment]

@@ -16,7 +16,8 @@ before its kernels and pilot, ``Executor.start``; every pool of the command fork
 "pool 1 worker" and "pool W workers" are then the sweep's work. "--dask local" starts its own
 LocalCluster once for the command: its start-up is timed apart
 (sim.running.executor.STARTUPS) and the ratio to the pool is taken on the work alone (the
-total is printed too); "dask tcp" runs on a LocalCluster started beforehand. Each speed-up
+total is printed too); "dask tcp" runs on a LocalCluster started beforehand, its workers
+preloading ``sim.running.preload`` as the README starts remote ones. Each speed-up
 is also printed with the start-up added, as if nothing of the command covered it.
 
 Goals: 2 workers at least 1.8x as fast as 1 (parallel efficiency >= 0.9); Dask within 15%
@@ -37,7 +38,7 @@ from typing import Any
 from sim.engine.outcomes import possible_in
 from sim.operations import sweeps as swp
 from sim.running.design import build, parse_spec
-from sim.running.executor import STARTUPS, Executor, command_scope
+from sim.running.executor import STARTUPS, WORKER_PRELOAD, Executor, command_scope
 from sim.scenario.overrides import load_with
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -106,7 +107,8 @@ def main() -> None:
         cluster = None
         if not args.no_tcp:
             cluster = LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
-                                   dashboard_address=None)
+                                   dashboard_address=None,  # workers as the README starts them
+                                   preload=[WORKER_PRELOAD])
             configs.append((f"dask tcp {w}", w, cluster.scheduler_address))
         try:
             for rep in range(args.repeat):

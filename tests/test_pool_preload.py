@@ -165,3 +165,38 @@ def test_a_command_starts_the_fork_server_early_only_when_a_pool_will_run(
     monkeypatch.setattr(executor, "_server_up", True)  # a pool has run: the server is up
     Executor(2).start()
     assert started == [PRELOAD]
+
+
+def _pid(k: int) -> int:
+    if k == -1:
+        raise ValueError("a task fails")
+    time.sleep(0.02)
+    return os.getpid()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
+def test_a_command_keeps_its_pool_for_its_later_maps_and_stops_it_at_its_end() -> None:
+    from sim.running.executor import command_scope
+
+    list(Executor(2).map(_pid, range(3)))  # the fork server up, outside any command
+    with command_scope():
+        first = set(Executor(2).map(_pid, range(20)))
+        again = set(Executor(2).map(_pid, range(20)))
+        workers = (first | again) - {os.getpid()}
+        assert len(workers) == 2 and again == workers  # the same two processes, warm
+        with pytest.raises(ValueError, match="a task fails"):
+            list(Executor(2).map(_pid, [0, -1, 2, 3]))
+        after = set(Executor(2).map(_pid, range(20)))
+        assert after - {os.getpid()} and not after & workers  # a failed map's pool is gone
+    deadline = time.monotonic() + 10
+    while any(_running(p) for p in after - {os.getpid()}) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(p) for p in after - {os.getpid()})  # stopped with the command
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]  # noqa: PTH123, SIM115
+    except OSError:
+        return False
+    return state not in ("Z", "X")

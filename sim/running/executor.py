@@ -16,7 +16,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sim.errors import UsageError
@@ -61,9 +61,13 @@ class Executor:
         forkserver.ensure_running()  # spawns the server; returns before its imports end
 
 
-PRELOAD = ["__main__", "sim.running.preload"]
+WORKER_PRELOAD = "sim.running.preload"
+"""What a worker loads before its first task (:mod:`sim.running.preload`): the pool's fork
+server imports it, and so does each worker of a LocalCluster as it starts."""
+
+PRELOAD = ["__main__", WORKER_PRELOAD]
 """What the fork server imports before it forks a worker (the main module, as by default,
-then :mod:`sim.running.preload`); the module of the first pool's task is added to them."""
+then :data:`WORKER_PRELOAD`); the module of the first pool's task is added to them."""
 
 
 def _context(fn: Callable[..., Any] | None = None) -> Any:
@@ -87,22 +91,48 @@ def _pool_map(fn: Callable[[T], R], tasks: Collection[T], workers: int, ordered:
     """``fn`` over ``tasks`` on a pool of ``workers``. A process's first pool starts its fork
     server, whose imports take a second or two: until the pool is up, this process runs tasks
     itself (:func:`_while_starting`). Later pools fork from the running server at once and take
-    every task (this process working too would only crowd the workers)."""
+    every task (this process working too would only crowd the workers). Within a command
+    (:func:`command_scope`) the pool is kept for the command's later maps (precision batches,
+    comparison arms), whose tasks then find its workers warm (their plans built)."""
     global _server_up
     ctx = _context(fn)
     if len(tasks) < 2:
         yield from map(fn, tasks)
         return
+    scope = _SCOPES[-1] if _SCOPES else None
+    if scope is not None and workers in scope.pools:
+        yield from _kept_pool(scope, workers, fn, tasks, ordered)
+        return
     if _server_up:
-        with ctx.Pool(workers, initializer=guard_worker, initargs=(os.getpid(),)) as pool:
+        pool = ctx.Pool(workers, initializer=guard_worker, initargs=(os.getpid(),))
+        if scope is not None:
+            scope.pools[workers] = pool
+            yield from _kept_pool(scope, workers, fn, tasks, ordered)
+            return
+        with pool:
             yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
         return
     _server_up = True
-    yield from _while_starting(ctx, fn, tasks, workers, ordered)
+    yield from _while_starting(ctx, fn, tasks, workers, ordered, scope)
+
+
+def _kept_pool(scope: _Scope, workers: int, fn: Callable[[T], R], tasks: Collection[T],
+               ordered: bool) -> Iterator[R]:
+    """``fn`` over ``tasks`` on the command's pool; a map that does not finish (a task
+    failed, the caller stopped early) takes the pool with it, whatever it still runs."""
+    pool = scope.pools[workers]
+    finished = False
+    try:
+        yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
+        finished = True
+    finally:
+        if not finished:
+            del scope.pools[workers]
+            pool.terminate()
 
 
 def _while_starting(ctx: Any, fn: Callable[[T], R], tasks: Collection[T], workers: int,
-                    ordered: bool) -> Iterator[R]:
+                    ordered: bool, scope: _Scope | None = None) -> Iterator[R]:
     """The first pool starts in a thread while this process takes tasks one at a time, in
     order, and runs them; once the pool is up, it takes the rest from the same queue
     (:class:`_Queue`). The results are those of ``map(fn, tasks)``, in task order when
@@ -116,14 +146,15 @@ def _while_starting(ctx: Any, fn: Callable[[T], R], tasks: Collection[T], worker
     starting = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="negsim-pool")
     pending = starting.submit(start)
     starting.shutdown(wait=False)
-    pairs = _here_then_pool(queue, fn, pending)
+    pairs = _here_then_pool(queue, fn, pending, scope, workers)
     yield from (_in_order(pairs) if ordered else (result for _, result in pairs))
 
 
 def _here_then_pool(queue: _Queue, fn: Callable[[T], R],
-                    pending: concurrent.futures.Future[tuple[Any, Iterator[tuple[int, R]]]]
-                    ) -> Iterator[tuple[int, R]]:
-    """Indexed results: this process's while the pool starts, then the pool's."""
+                    pending: concurrent.futures.Future[tuple[Any, Iterator[tuple[int, R]]]],
+                    scope: _Scope | None, workers: int) -> Iterator[tuple[int, R]]:
+    """Indexed results: this process's while the pool starts, then the pool's (the pool then
+    kept in ``scope``, when its map finishes)."""
     try:
         while not pending.done():
             item = queue.take()
@@ -135,8 +166,19 @@ def _here_then_pool(queue: _Queue, fn: Callable[[T], R],
         _terminate(pending)  # stopped once started (a worker half-started by the server
         raise  # after this process left would print a traceback of the pool's locks)
     pool, results = pending.result()
-    with pool:
+    if scope is None:
+        with pool:
+            yield from results
+        return
+    finished = False
+    try:
         yield from results
+        finished = True
+    finally:
+        if finished:
+            scope.pools[workers] = pool
+        else:
+            pool.terminate()
 
 
 def _in_order(pairs: Iterator[tuple[int, R]]) -> Iterator[R]:
@@ -188,12 +230,12 @@ def _dask_map(fn: Callable[[T], R], tasks: Collection[T], address: str, workers:
         raise UsageError("Dask needs dask.distributed: pip install 'negsim[dask]'") from None
     cluster = None
     kept = address == "local" and bool(_SCOPES)  # the command's own cluster, kept for reuse
-    if kept and workers in _SCOPES[-1]:
-        client, cluster = _SCOPES[-1][workers]
+    if kept and workers in _SCOPES[-1].clusters:
+        client, cluster = _SCOPES[-1].clusters[workers]
     elif address == "local":
         client, cluster = _local_cluster(Client, LocalCluster, workers)
         if kept:
-            _SCOPES[-1][workers] = (client, cluster)
+            _SCOPES[-1].clusters[workers] = (client, cluster)
     else:
         try:
             client = Client(address, timeout="10s")
@@ -208,42 +250,54 @@ def _dask_map(fn: Callable[[T], R], tasks: Collection[T], address: str, workers:
     finally:
         if stopped or not kept:
             if kept:
-                del _SCOPES[-1][workers]
+                del _SCOPES[-1].clusters[workers]
             _close(client, cluster, QUICK_CLOSE if stopped else None)
 
 
-# The local clusters of the commands running (innermost last), by number of workers.
-_SCOPES: list[dict[int, tuple[Any, Any]]] = []
+@dataclass
+class _Scope:
+    """What one command keeps for its later maps, by number of workers: the LocalCluster it
+    started (client and cluster) and its process pool."""
+
+    clusters: dict[int, tuple[Any, Any]] = field(default_factory=dict)
+    pools: dict[int, Any] = field(default_factory=dict)
+
+
+# The scopes of the commands running (innermost last).
+_SCOPES: list[_Scope] = []
 STARTUPS: list[float] = []  # seconds each LocalCluster took to start, in order
 
 
 @contextlib.contextmanager
 def command_scope() -> Iterator[None]:
-    """One command: a ``LocalCluster`` it starts (``dask="local"``) is started once, reused
-    by every map of the command (precision batches, comparison arms) and closed at its end
-    (at once, its workers killed, when the command is stopped or fails)."""
-    clusters: dict[int, tuple[Any, Any]] = {}
-    _SCOPES.append(clusters)
+    """One command: a ``LocalCluster`` it starts (``dask="local"``) or its process pool is
+    started once, reused by every map of the command (precision batches, comparison arms)
+    and closed at its end (at once, its workers killed, when the command is stopped or
+    fails)."""
+    scope = _Scope()
+    _SCOPES.append(scope)
     stopped = True
     try:
         yield
         stopped = False
     finally:
-        _SCOPES.remove(clusters)
-        for client, cluster in clusters.values():  # a stopped command kills its workers
+        _SCOPES.remove(scope)
+        for pool in scope.pools.values():  # every task of the command has finished
+            pool.terminate()
+        for client, cluster in scope.clusters.values():  # a stopped command kills its workers
             _close(client, cluster, QUICK_CLOSE if stopped else None)
 
 
 def _local_cluster(client_type: Any, cluster_type: Any, workers: int) -> tuple[Any, Any]:
     """A new LocalCluster of ``workers`` processes and its client; the start-up is timed
     into :data:`STARTUPS`, so that it can be reported apart from the work. Each worker loads
-    what a pool's worker inherits (:data:`PRELOAD`: the runner, the kernels, the statistics)
-    as it starts, not at its first task."""
+    what a pool's worker inherits (:data:`WORKER_PRELOAD`: the runner, the kernels, the
+    statistics) as it starts, not at its first task."""
     t0 = time.perf_counter()
     # its logs would print shutdown tracebacks on Ctrl-C: errors reach us as exceptions
     cluster = cluster_type(n_workers=max(1, workers), threads_per_worker=1, processes=True,
                            dashboard_address=":0", silence_logs=logging.CRITICAL + 1,
-                           preload=PRELOAD[1:])  # what the pool's fork server loads
+                           preload=[WORKER_PRELOAD])
     client = client_type(cluster)
     STARTUPS.append(time.perf_counter() - t0)
     return client, cluster

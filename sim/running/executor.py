@@ -55,10 +55,8 @@ class Executor:
         the pilot) then covers. Nothing for one worker or Dask, or once a pool has run."""
         if self.dask or self.workers <= 1 or os.name == "nt" or _server_up:
             return
-        from multiprocessing import forkserver
-
         _context()  # the task's module is added at its map, if the server is not up by then
-        forkserver.ensure_running()  # spawns the server; returns before its imports end
+        _spawn_server()
 
 
 WORKER_PRELOAD = "sim.running.preload"
@@ -84,6 +82,25 @@ def _context(fn: Callable[..., Any] | None = None) -> Any:
 
 
 _server_up = False  # whether this process has started its fork server (its first pool)
+
+
+def _spawn_server() -> None:
+    """Start the fork server (when it does not run yet) with Ctrl-C ignored from its first
+    instruction: a signal ignored stays ignored across ``exec``, and Python then installs no
+    KeyboardInterrupt handler. A Ctrl-C while the server imports its preload (a second or
+    two, while this process already runs tasks) would otherwise print the server's
+    traceback; the server ignores it afterwards anyway, and so do the workers it forks.
+    Returns before the server's imports end."""
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():  # signals: main thread only
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _pool_map(fn: Callable[[T], R], tasks: Collection[T], workers: int, ordered: bool
@@ -113,6 +130,8 @@ def _pool_map(fn: Callable[[T], R], tasks: Collection[T], workers: int, ordered:
             yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
         return
     _server_up = True
+    if os.name != "nt":
+        _spawn_server()  # here, not in the thread that starts the pool (signals)
     yield from _while_starting(ctx, fn, tasks, workers, ordered, scope)
 
 

@@ -12,7 +12,7 @@ the LocalCluster and assembling the results.
 What a command pays once is timed apart, as for Dask: this process is warmed first by one
 point (imports and the compiled kernels, which a command loads before its pilot), and the
 pool's fork server is started and timed before the configurations run (a command starts it
-before its kernels and pilot, ``Executor.start``; every pool of the command forks from it):
+before its pilot, ``Executor.start``; every pool of the command forks from it):
 "pool 1 worker" and "pool W workers" are then the sweep's work. "--dask local" starts its own
 LocalCluster once for the command: its start-up is timed apart
 (sim.running.executor.STARTUPS) and the ratio to the pool is taken on the work alone (the
@@ -130,7 +130,7 @@ def main() -> None:
         print(f"{label:22s} {wall:8.2f} {startup[label]:10.2f} {n_points / wall:9.2f} "
               f"{n_points * args.runs / wall:8.0f}")
     print(f"{'fork server start-up':22s} {'':8s} {server:10.2f}   (once per command; "
-          "negsim starts it before its kernels and pilot)")
+          "negsim starts it before its pilot)")
     t1, tw = times["pool 1 worker"], times[f"pool {w} workers"]
     speedup = t1 / tw
     print(f"speedup pool {w} vs 1     {speedup:6.2f}x   (goal >= {0.9 * w:.1f}x)"

@@ -293,8 +293,8 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         prep = api.prepare(_scenario_arg(scenario_file), list(assignments), runs, seed,
                            workers, precision, out, plots is not False, dask_address)
     _note(prep.note)
-    api.start_workers(prep.options.workers, prep.options.dask)
     _kernels()
+    api.start_workers(prep.options.workers, prep.options.dask)  # overlaps the pilot
     _note(api.run_time(prep))
     result = _with_progress(prep.options.runs, lambda tick: api.execute(
         prep.model, prep.text, prep.options, tick, prep.folder))
@@ -525,8 +525,8 @@ def _new_compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int |
     else:
         n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers)
         _note(note)
-        api.start_workers(w, dask_address)
         _kernels()
+        api.start_workers(w, dask_address)  # overlaps the pilot
         _note(api.compare_time(inputs[0], n, len(inputs) + len(variants), w, seed, precision))
         outcome = _with_progress(n * (len(inputs) + len(variants)), lambda tick: api.compare(
             list(inputs), [[v] for v in variants], n, seed, w, precision,
@@ -652,8 +652,8 @@ def sweep(scenario_file: str | None, specs: tuple[str, ...], zipped: bool,
     left = len(job.design.points) - len(job.done())
     w, note = api.workers_note(workers, left)
     _note(note)
-    api.start_workers(w, dask_address)
     _kernels()
+    api.start_workers(w, dask_address)  # overlaps the pilot
     _note(api.sweep_time(job, w))
     result = _with_progress(left * job.runs, lambda tick: api.sweep(
         job=job, workers=w, dask=dask_address, plots_too=plots, progress=tick))

@@ -1,11 +1,13 @@
-"""Pool workers start from a fork server that has already imported the runner and loaded the
-engine's compiled kernels (``sim.running.preload``): a worker inherits them instead of
-loading them itself, for every pool a command starts (one per ``--precision`` batch)."""
+"""The process pool: workers fork from a server that has already imported the runner, the
+statistics and the engine's compiled kernels (``sim.running.preload``) and inherit them; a
+process's first pool lets the process itself take tasks until the pool is up; a command keeps
+its pool for its later maps (precision batches, comparison arms) and stops it at its end."""
 
 from __future__ import annotations
 
 import gc
 import os
+import queue
 import sys
 import threading
 import time
@@ -52,12 +54,17 @@ def _where(k: int) -> tuple[int, int]:
     return k, os.getpid()
 
 
-class _FakeContext:
-    """A pool context whose pool starts when a task run here sets ``ready`` and computes in
-    the caller's thread, recording the indices it took: the hand-over made deterministic."""
+_END = object()
 
-    def __init__(self, ready: threading.Event | None = None):
-        self.ready = ready
+
+class _FakeContext:
+    """A pool context whose pool starts when ``ready`` is set and whose feeder thread, as a
+    real pool's, takes the remaining tasks at once and runs them (one thread of this process
+    standing for the workers), recording the indices it took. ``hold`` keeps the start
+    pending that long after the feeder began."""
+
+    def __init__(self, ready: threading.Event | None = None, hold: float = 0.0):
+        self.ready, self.hold = ready, hold
         self.pooled: list[int] = []
         self.terminated = threading.Event()
 
@@ -68,9 +75,17 @@ class _FakeContext:
 
     def imap_unordered(self, fn: Callable[[Any], Any], items: Iterator[Any]
                        ) -> Iterator[Any]:
-        for item in items:
-            self.pooled.append(item[0])
-            yield fn(item)
+        results: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+        def feed() -> None:
+            for item in items:
+                self.pooled.append(item[0])
+                results.put(fn(item))
+            results.put(_END)
+
+        threading.Thread(target=feed, daemon=True).start()
+        time.sleep(self.hold)
+        return iter(results.get, _END)
 
     def terminate(self) -> None:
         self.terminated.set()
@@ -82,6 +97,10 @@ class _FakeContext:
         self.terminate()
 
 
+def _here() -> bool:
+    return threading.current_thread() is threading.main_thread()
+
+
 @pytest.mark.parametrize("ordered", [True, False])
 def test_this_process_runs_tasks_until_the_pool_is_up_then_the_pool_the_rest(
         ordered: bool) -> None:
@@ -89,18 +108,42 @@ def test_this_process_runs_tasks_until_the_pool_is_up_then_the_pool_the_rest(
     here: list[int] = []
 
     def task(k: int) -> int:
-        here.append(k)
+        if _here():
+            here.append(k)
         if k == 3:
             ready.set()  # the pool is up from now on
         time.sleep(0.01)
         return k * k
 
     ctx = _FakeContext(ready)
-    out = list(executor._while_starting(ctx, task, list(range(12)), 2, ordered))  # noqa: SLF001
-    assert (out if ordered else sorted(out)) == [k * k for k in range(12)]
+    out = list(executor._while_starting(ctx, task, list(range(40)), 2, ordered))  # noqa: SLF001
+    assert (out if ordered else sorted(out)) == [k * k for k in range(40)]
     assert here[:4] == [0, 1, 2, 3]  # this process took tasks in order until then
-    assert ctx.pooled and sorted(set(ctx.pooled) | set(here) - set(ctx.pooled)) == list(range(12))
-    assert not set(ctx.pooled) & (set(here) - set(ctx.pooled)) and len(out) == 12
+    assert ctx.pooled  # then the pool took the rest
+    assert sorted(here + ctx.pooled) == list(range(40))  # each task run once
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_the_last_tasks_taken_by_a_pool_coming_up_are_read_not_dropped(ordered: bool) -> None:
+    """The pool's feeder takes the last tasks while its start is still pending: this process
+    then finds the queue empty, and must read the pool's results, not give up on them."""
+    ready = threading.Event()
+
+    def task(k: int) -> int:
+        if k == 0:
+            ready.set()
+            time.sleep(0.05)  # the feeder drains tasks 1-5 meanwhile
+        return -k
+
+    ctx = _FakeContext(ready, hold=0.3)
+    out = list(executor._while_starting(ctx, task, list(range(6)), 2, ordered))  # noqa: SLF001
+    assert (out if ordered else sorted(out, reverse=True)) == [0, -1, -2, -3, -4, -5]
+    assert sorted(ctx.pooled) == [1, 2, 3, 4, 5]
+
+
+def test_a_missing_result_is_an_error_not_a_short_answer() -> None:
+    with pytest.raises(RuntimeError, match="task 1 returned no result"):
+        list(executor._in_order(iter([(0, "a"), (2, "c")])))  # noqa: SLF001
 
 
 def test_a_pool_that_started_too_late_for_any_task_is_stopped() -> None:
@@ -118,7 +161,7 @@ def test_a_task_failing_here_raises_once_the_starting_pool_is_up_and_stopped() -
     threading.Timer(0.2, ready.set).start()
     with pytest.raises(ValueError, match="first task fails"):
         list(executor._while_starting(ctx, _where, [0, -1, 2], 2, True))  # noqa: SLF001
-    assert ready.is_set() and ctx.terminated.is_set() and not ctx.pooled
+    assert ready.is_set() and ctx.terminated.is_set()
 
 
 @pytest.mark.skipif(os.name == "nt", reason="a fork server: not on Windows")
@@ -180,18 +223,22 @@ def test_a_command_keeps_its_pool_for_its_later_maps_and_stops_it_at_its_end() -
 
     list(Executor(2).map(_pid, range(3)))  # the fork server up, outside any command
     with command_scope():
-        first = set(Executor(2).map(_pid, range(20)))
-        again = set(Executor(2).map(_pid, range(20)))
-        workers = (first | again) - {os.getpid()}
-        assert len(workers) == 2 and again == workers  # the same two processes, warm
+        list(Executor(2).map(_pid, range(6)))
+        pool = executor._SCOPES[-1].pools[2]  # noqa: SLF001
+        workers = {p.pid for p in pool._pool}  # noqa: SLF001
+        again = set(Executor(2).map(_pid, range(6)))
+        assert executor._SCOPES[-1].pools[2] is pool and again <= workers  # noqa: SLF001
         with pytest.raises(ValueError, match="a task fails"):
             list(Executor(2).map(_pid, [0, -1, 2, 3]))
-        after = set(Executor(2).map(_pid, range(20)))
-        assert after - {os.getpid()} and not after & workers  # a failed map's pool is gone
+        assert 2 not in executor._SCOPES[-1].pools  # noqa: SLF001 (a failed map's pool is gone)
+        list(Executor(2).map(_pid, range(6)))
+        later = executor._SCOPES[-1].pools[2]  # noqa: SLF001
+        assert later is not pool
+        stopped = workers | {p.pid for p in later._pool}  # noqa: SLF001
     deadline = time.monotonic() + 10
-    while any(_running(p) for p in after - {os.getpid()}) and time.monotonic() < deadline:
+    while any(_running(p) for p in stopped) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not any(_running(p) for p in after - {os.getpid()})  # stopped with the command
+    assert not any(_running(p) for p in stopped)  # stopped with the command (or the map)
 
 
 def _running(pid: int) -> bool:

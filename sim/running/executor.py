@@ -51,11 +51,12 @@ class Executor:
 
     def start(self) -> None:
         """Start the pool's fork server now, in the background, when :meth:`map` will use a
-        pool: its imports take a second or two, which a command's own set-up (the kernels,
-        the pilot) then covers. Nothing for one worker or Dask, or once a pool has run."""
+        pool: its imports take a second or two, which a command's pilot then covers (a command
+        starts it once its own kernels are ready: on a machine's first run both would compile
+        them at once). Nothing for one worker or Dask, or once a pool has run."""
         if self.dask or self.workers <= 1 or os.name == "nt" or _server_up:
             return
-        _context()  # the task's module is added at its map, if the server is not up by then
+        _context()  # PRELOAD only: the server is up before the command's first map
         _spawn_server()
 
 
@@ -93,10 +94,11 @@ def _spawn_server() -> None:
     Returns before the server's imports end."""
     from multiprocessing import forkserver
 
-    if threading.current_thread() is not threading.main_thread():  # signals: main thread only
-        forkserver.ensure_running()
+    previous = signal.getsignal(signal.SIGINT)
+    if threading.current_thread() is not threading.main_thread() or previous is None:
+        forkserver.ensure_running()  # signals: main thread only; None: a handler set in C
         return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         forkserver.ensure_running()
     finally:
@@ -160,7 +162,7 @@ def _while_starting(ctx: Any, fn: Callable[[T], R], tasks: Collection[T], worker
 
     def start() -> tuple[Any, Iterator[tuple[int, R]]]:
         pool = ctx.Pool(workers, initializer=guard_worker, initargs=(os.getpid(),))
-        return pool, pool.imap_unordered(_Indexed(fn), iter(queue.take, None))
+        return pool, pool.imap_unordered(_Indexed(fn), iter(queue.take_for_pool, None))
 
     starting = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="negsim-pool")
     pending = starting.submit(start)
@@ -172,13 +174,15 @@ def _while_starting(ctx: Any, fn: Callable[[T], R], tasks: Collection[T], worker
 def _here_then_pool(queue: _Queue, fn: Callable[[T], R],
                     pending: concurrent.futures.Future[tuple[Any, Iterator[tuple[int, R]]]],
                     scope: _Scope | None, workers: int) -> Iterator[tuple[int, R]]:
-    """Indexed results: this process's while the pool starts, then the pool's (the pool then
-    kept in ``scope``, when its map finishes)."""
+    """Indexed results: this process's while the pool starts, then the pool's (the pool kept
+    in ``scope`` from the moment it is up, for the command's later maps)."""
     try:
         while not pending.done():
             item = queue.take()
-            if item is None:  # every task was taken here: the pool is not needed
-                pending.add_done_callback(_terminate)
+            if item is None:
+                if queue.pooled:  # the pool, up meanwhile, took the last tasks: read them
+                    break
+                pending.add_done_callback(_terminate)  # every task was taken here
                 return
             yield item[0], fn(item[1])
     except BaseException:  # a task failed here, or the command was stopped: the pool is
@@ -189,14 +193,15 @@ def _here_then_pool(queue: _Queue, fn: Callable[[T], R],
         with pool:
             yield from results
         return
+    scope.pools.setdefault(workers, pool)  # the command's end stops it, whatever happens
     finished = False
     try:
         yield from results
         finished = True
     finally:
-        if finished:
-            scope.pools[workers] = pool
-        else:
+        if not finished:  # a task failed or the caller stopped: the pool goes with the map
+            if scope.pools.get(workers) is pool:
+                del scope.pools[workers]
             pool.terminate()
 
 
@@ -209,6 +214,8 @@ def _in_order(pairs: Iterator[tuple[int, R]]) -> Iterator[R]:
         while turn in early:
             yield early.pop(turn)
             turn += 1
+    if early:  # a result is missing: an error, never a short answer
+        raise RuntimeError(f"task {turn} returned no result (tasks {sorted(early)} did)")
 
 
 def _terminate(future: concurrent.futures.Future[Any]) -> None:
@@ -220,15 +227,23 @@ def _terminate(future: concurrent.futures.Future[Any]) -> None:
 
 class _Queue:
     """Tasks handed out one at a time with their index, to this process and to the pool's
-    feeder thread alike (a lock keeps a lazy collection's iteration in one thread at once)."""
+    feeder thread alike (a lock keeps a lazy collection's iteration in one thread at once),
+    counting what the pool took."""
 
     def __init__(self, tasks: Collection[T]):
         self._items = enumerate(tasks)
         self._lock = threading.Lock()
+        self.pooled = 0
 
     def take(self) -> tuple[int, Any] | None:
         with self._lock:
             return next(self._items, None)
+
+    def take_for_pool(self) -> tuple[int, Any] | None:
+        with self._lock:
+            item = next(self._items, None)
+            self.pooled += item is not None
+            return item
 
 
 @dataclass(frozen=True)
@@ -301,7 +316,7 @@ def command_scope() -> Iterator[None]:
         stopped = False
     finally:
         _SCOPES.remove(scope)
-        for pool in scope.pools.values():  # every task of the command has finished
+        for pool in scope.pools.values():  # its workers stop, whatever they still run
             pool.terminate()
         for client, cluster in scope.clusters.values():  # a stopped command kills its workers
             _close(client, cluster, QUICK_CLOSE if stopped else None)

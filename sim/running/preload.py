@@ -4,7 +4,8 @@ summarise a chunk or a sweep point (scipy.stats). The heap is then collected and
 (:func:`sim.running.runner.freeze`, which also imports what pyarrow loads the first time it
 builds a batch from rows). Each worker starts with all of it in memory, out of its
 collector's sight, instead of importing, loading and walking it itself: about a second and a
-half for every worker of every pool (a run with ``--precision`` starts one per batch)."""
+half for every worker of every pool (a command keeps its pool for its later maps, but each
+command, and each ``negsim`` process, starts its own)."""
 
 from __future__ import annotations
 

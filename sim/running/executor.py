@@ -120,35 +120,35 @@ def _pool_map(fn: Callable[[T], R], tasks: Collection[T], workers: int, ordered:
         return
     scope = _SCOPES[-1] if _SCOPES else None
     if scope is not None and workers in scope.pools:
-        yield from _kept_pool(scope, workers, fn, tasks, ordered)
-        return
-    if _server_up:
+        pool = scope.pools[workers]
+    elif _server_up:
         pool = ctx.Pool(workers, initializer=guard_worker, initargs=(os.getpid(),))
-        if scope is not None:
-            scope.pools[workers] = pool
-            yield from _kept_pool(scope, workers, fn, tasks, ordered)
-            return
-        with pool:
-            yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
+    else:
+        _server_up = True
+        if os.name != "nt":
+            _spawn_server()  # here, not in the thread that starts the pool (signals)
+        yield from _while_starting(ctx, fn, tasks, workers, ordered, scope)
         return
-    _server_up = True
-    if os.name != "nt":
-        _spawn_server()  # here, not in the thread that starts the pool (signals)
-    yield from _while_starting(ctx, fn, tasks, workers, ordered, scope)
+    yield from _served(pool, (pool.imap if ordered else pool.imap_unordered)(fn, tasks),
+                       scope, workers)
 
 
-def _kept_pool(scope: _Scope, workers: int, fn: Callable[[T], R], tasks: Collection[T],
-               ordered: bool) -> Iterator[R]:
-    """``fn`` over ``tasks`` on the command's pool; a map that does not finish (a task
-    failed, the caller stopped early) takes the pool with it, whatever it still runs."""
-    pool = scope.pools[workers]
+def _served(pool: Any, results: Iterator[R], scope: _Scope | None, workers: int
+            ) -> Iterator[R]:
+    """A map's ``results`` from ``pool``. Within a command the pool is kept in ``scope`` for
+    the command's later maps (its end stops it); a map that does not finish (a task failed,
+    the caller stopped early) takes the pool with it, whatever it still runs. Outside a
+    command the pool stops with its map."""
+    if scope is not None:
+        scope.pools.setdefault(workers, pool)
     finished = False
     try:
-        yield from (pool.imap if ordered else pool.imap_unordered)(fn, tasks)
+        yield from results
         finished = True
     finally:
-        if not finished:
-            del scope.pools[workers]
+        if scope is None or not finished:
+            if scope is not None and scope.pools.get(workers) is pool:
+                del scope.pools[workers]
             pool.terminate()
 
 
@@ -174,8 +174,8 @@ def _while_starting(ctx: Any, fn: Callable[[T], R], tasks: Collection[T], worker
 def _here_then_pool(queue: _Queue, fn: Callable[[T], R],
                     pending: concurrent.futures.Future[tuple[Any, Iterator[tuple[int, R]]]],
                     scope: _Scope | None, workers: int) -> Iterator[tuple[int, R]]:
-    """Indexed results: this process's while the pool starts, then the pool's (the pool kept
-    in ``scope`` from the moment it is up, for the command's later maps)."""
+    """Indexed results: this process's while the pool starts, then the pool's (kept in
+    ``scope`` from the moment it is up, :func:`_served`)."""
     try:
         while not pending.done():
             item = queue.take()
@@ -189,20 +189,7 @@ def _here_then_pool(queue: _Queue, fn: Callable[[T], R],
         _terminate(pending)  # stopped once started (a worker half-started by the server
         raise  # after this process left would print a traceback of the pool's locks)
     pool, results = pending.result()
-    if scope is None:
-        with pool:
-            yield from results
-        return
-    scope.pools.setdefault(workers, pool)  # the command's end stops it, whatever happens
-    finished = False
-    try:
-        yield from results
-        finished = True
-    finally:
-        if not finished:  # a task failed or the caller stopped: the pool goes with the map
-            if scope.pools.get(workers) is pool:
-                del scope.pools[workers]
-            pool.terminate()
+    yield from _served(pool, results, scope, workers)
 
 
 def _in_order(pairs: Iterator[tuple[int, R]]) -> Iterator[R]:

@@ -68,10 +68,17 @@ def play(plan: Plan, replication: int, tracing: bool = False,
         step()
         events += 1
         if events + world.inline > MAX_EVENTS:
-            raise EngineError(f"replication {replication} exceeded {MAX_EVENTS} events "
-                              f"by day {env.now:.4g}; {_culprit(world)}")
+            _exceeded(world, replication)
+    world.settle()
+    if events + world.inline > MAX_EVENTS:
+        _exceeded(world, replication)
     world.finish(events + world.inline)
     return world
+
+
+def _exceeded(world: World, replication: int) -> None:
+    raise EngineError(f"replication {replication} exceeded {MAX_EVENTS} events "
+                      f"by day {world.env.now:.4g}; {_culprit(world)}")
 
 
 def _culprit(world: World) -> str:

@@ -26,8 +26,15 @@ def start_spoilers(world: World) -> None:
             if hits:
                 world.truce.excite(jumps, name)  # type: ignore[union-attr]
 
-        clock = PoissonClock(world.env, world.streams["spoiler:" + name], world.live[key], attack)
+        def counted(arrivals: int, events: int) -> None:
+            world.record.spoiler_attacks += arrivals
+            world.inline += events
+
+        # Quiet (counted, no event each) while no truce holds for an attack to excite.
+        clock = PoissonClock(world.env, world.streams["spoiler:" + name], world.live[key], attack,
+                             None if world.tracing else counted, quiet=True)
         world.live.subscribe(key, partial(_follow, world, clock, key))
+        world.spoilers.append(clock)
 
 
 class AidFlow:
@@ -37,8 +44,11 @@ class AidFlow:
 
     def __init__(self, world: World):
         self.world = world
-        self.clock = PoissonClock(world.env, world.streams["aid"], self.rate(), self.deliver)
+        # Quiet (counted, no event each) unless a story is told: a delivery changes nothing.
+        self.clock = PoissonClock(world.env, world.streams["aid"], self.rate(), self.deliver,
+                                  None if world.tracing else self._counted, quiet=True)
         world.live.subscribe(self.KEY, self.refresh)
+        world.counting.append(self.clock)
 
     def rate(self) -> float:
         truce = self.world.truce
@@ -49,6 +59,10 @@ class AidFlow:
         truce = self.world.truce
         boost = self.world.params.aid_multiplier if truce is not None and truce.active else 1.0
         follow(self.world.live, self.KEY, self.clock, boost)
+
+    def _counted(self, arrivals: int, events: int) -> None:
+        self.world.record.aid_deliveries += arrivals
+        self.world.inline += events
 
     def deliver(self) -> None:
         self.world.record.aid_deliveries += 1

@@ -180,17 +180,31 @@ class PoissonClock:
     redrawing them: the times stay as close as possible across scenario variants. With a
     varying rate (``rate_now``, under the bound ``rate``) each candidate is kept with
     probability ``rate_now() / rate`` (Lewis & Shedler's thinning), one more uniform each.
+
+    A clock given ``tally`` may run *quiet* (:meth:`hush`) while its owner says an arrival
+    would only be counted (a spoiler's attack with no truce to excite, an aid delivery):
+    it then schedules no event per arrival but counts the arrivals up to a day when asked
+    (:meth:`catch_up`: before its rate changes, when it is made loud again, at the run's
+    end), with the same exponentials, the same float operations and so the same days. Each
+    counted arrival is still one event of the replication, and so is each arrival a rate
+    change superseded (a loud clock's stale event, popped and ignored), when its day comes:
+    ``tally(arrivals, events)`` receives both counts, so the record is what one event per
+    arrival gives.
     """
 
     def __init__(self, env: simpy.Environment, draws: Draws, rate: float,
-                 fire: Callable[[], None]):
-        self._env, self._draws, self._fire = env, draws, fire
+                 fire: Callable[[], None], tally: Callable[[int, int], None] | None = None,
+                 quiet: bool = False) -> None:
+        self._env, self._draws, self._fire, self._tally = env, draws, fire, tally
         self._rate = rate
         self._rate_now: Callable[[], float] | None = None
         self._left = draws.exp()
         self._since = env.now
         self._token = 0
         self._callbacks = (self._arrival,)
+        self._quiet = quiet and tally is not None  # arrivals are only counted (hush)
+        self._dormant = False  # quiet, and no event is scheduled for the next arrival
+        self._stale: list[float] = []  # days of superseded arrivals a loud clock would pop
         self._schedule()
 
     @property
@@ -200,16 +214,60 @@ class PoissonClock:
     def set_rate(self, rate: float, rate_now: Callable[[], float] | None = None) -> None:
         """A new rate from now on (or a bound, with ``rate_now`` the rate at each moment)."""
         now = self._env.now
+        if self._dormant:
+            self.catch_up(now)
+            if self._rate > 0:  # the arrival a loud clock had scheduled is now stale
+                self._stale.append(self._since + max(self._left, 0.0) / self._rate)
         self._left -= self._rate * (now - self._since)
         self._since, self._rate, self._rate_now = now, rate, rate_now
         self._token += 1
         self._schedule()
 
+    def hush(self, quiet: bool) -> None:
+        """Count arrivals without an event each (``quiet``), or fire each again. A clock made
+        loud counts what came before now and schedules its next arrival; one made quiet
+        goes dormant after the arrival already scheduled."""
+        if self._tally is None or quiet == self._quiet:
+            return
+        self._quiet = quiet
+        if not quiet and self._dormant:
+            self.catch_up(self._env.now)
+            self._dormant = False
+            self._push(self._token)
+
+    def catch_up(self, until: float) -> None:
+        """Count a dormant clock's arrivals (and stale events) on days up to ``until``."""
+        arrivals, stale = 0, 0
+        if self._stale:
+            stale = sum(t <= until for t in self._stale)
+            self._stale = [t for t in self._stale if t > until]
+        if self._dormant and self._rate > 0:
+            draws, rate = self._draws, self._rate
+            left, since = self._left, self._since
+            while arrivals < CATCH_UP_LIMIT:
+                t = since + max(left, 0.0) / rate
+                if t > until:
+                    break
+                arrivals += 1
+                left, since = draws.exp(), t
+            self._left, self._since = left, since
+            self._token += arrivals
+        if arrivals or stale:
+            self._tally(arrivals, arrivals + stale)  # type: ignore[misc]
+
     def _schedule(self) -> None:
+        if self._quiet and self._rate_now is None:
+            self._dormant = True
+            return
+        self._dormant = False
+        self._push(self._token)
+
+    def _push(self, token: int) -> None:
+        """Schedule the next arrival: ``since + left / rate``, the day a loud clock computed
+        when it last drew (``since`` is now, except for a dormant clock made loud)."""
         if self._rate > 0:
-            token = self._token
             delay = max(self._left, 0.0) / self._rate
-            call_in(self._env, delay, self._callbacks, token)
+            call_at(self._env, self._since + delay, self._callbacks, token)
 
     def _arrival(self, event: Call) -> None:
         self._arrive(event.args)
@@ -224,3 +282,8 @@ class PoissonClock:
             self._fire()
         if token == self._token:  # fire() did not already reschedule through set_rate
             self._schedule()
+
+
+# At most this many arrivals are counted in one catch-up: a clock past the event budget
+# (sim.engine.MAX_EVENTS) stops there, and the replication's event guard names it.
+CATCH_UP_LIMIT = 5_000_001

@@ -171,6 +171,7 @@ class Truce:
                 for p, k in zip(self.names, self.keys, strict=True)))
         if w.aid is not None:
             w.aid.refresh()
+        w.hush_spoilers(False)
         for i in range(len(self.names)):
             self._schedule(i)
         w.commitments.on_truce_start()
@@ -640,6 +641,7 @@ class Truce:
             w.record.truce_end, w.record.breakdown_cause = w.now, cause
             w.record.declared_by = by
         w.log("breakdown", f"TRUCE BREAKS DOWN: {cause}")
+        w.hush_spoilers(True)
         if w.aid is not None:
             w.aid.refresh()
         w.breakdown(cause)

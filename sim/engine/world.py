@@ -14,7 +14,7 @@ from sim.engine.commitments import Commitments
 from sim.engine.outcomes import Record
 from sim.engine.plan import Params, Plan
 from sim.engine.rng import Streams
-from sim.engine.state import LiveParams
+from sim.engine.state import LiveParams, PoissonClock
 
 if TYPE_CHECKING:
     from sim.engine.negotiation import Talks
@@ -67,6 +67,10 @@ class World:
         self.story_omitted = 0
         self.done = False
         self.inline = 0  # SimPy events a mechanism took from the queue itself (Truce)
+        # Clocks that may count their arrivals without an event each (state.PoissonClock),
+        # the spoilers' among them (loud while a truce holds).
+        self.counting: list[PoissonClock] = []
+        self.spoilers: list[PoissonClock] = []
         self.escalated = False
         self.collapsed = False  # the run ended because a breakdown escalated
         self.enforced: int | None = None  # the deadline whose plan B was carried out
@@ -168,12 +172,29 @@ class World:
                 self.record.threats["plan_b_joined"] = ",".join(joined or []) or None
         self.log("escalation", f"ESCALATION: {label}")
 
+    def hush_spoilers(self, quiet: bool) -> None:
+        """Spoilers' attacks excite a truce only while it holds: count them quietly otherwise."""
+        for clock in self.spoilers:
+            clock.hush(quiet)
+
     # --- the end -------------------------------------------------------------------------
+
+    def end_day(self) -> float:
+        """The day the run ends: its escalation's, or the horizon."""
+        return self.now if self.escalated else self.plan.horizon
+
+    def settle(self) -> None:
+        """Count the quiet clocks' arrivals up to the run's end (their events included)."""
+        end = self.end_day()
+        for clock in self.counting:
+            clock.catch_up(end)
+        for clock in self.spoilers:
+            clock.catch_up(end)
 
     def finish(self, events: int) -> Record:
         """Classify the outcome and complete the record."""
         rec = self.record
-        end = self.now if self.escalated else self.plan.horizon
+        end = self.end_day()
         rec.end_day, rec.events = end, events
         if self.truce is not None:
             self.truce.close(end)

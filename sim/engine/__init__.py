@@ -68,17 +68,18 @@ def play(plan: Plan, replication: int, tracing: bool = False,
         step()
         events += 1
         if events + world.inline > MAX_EVENTS:
-            _exceeded(world, replication)
+            world.settle(env.now)  # the quiet clocks' counts so far, for the culprit
+            _exceeded(world, replication, env.now)
     world.settle()
     if events + world.inline > MAX_EVENTS:
-        _exceeded(world, replication)
+        _exceeded(world, replication, world.end_day())
     world.finish(events + world.inline)
     return world
 
 
-def _exceeded(world: World, replication: int) -> None:
+def _exceeded(world: World, replication: int, day: float) -> None:
     raise EngineError(f"replication {replication} exceeded {MAX_EVENTS} events "
-                      f"by day {world.env.now:.4g}; {_culprit(world)}")
+                      f"by day {day:.4g}; {_culprit(world)}")
 
 
 def _culprit(world: World) -> str:

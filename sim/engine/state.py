@@ -11,6 +11,7 @@ import simpy
 from simpy.events import NORMAL
 
 from sim.engine.rng import Draws
+from sim.errors import EngineError
 
 Key = tuple[str, str]
 
@@ -244,11 +245,15 @@ class PoissonClock:
         if self._dormant and self._rate > 0:
             draws, rate = self._draws, self._rate
             left, since = self._left, self._since
-            while arrivals < CATCH_UP_LIMIT:
+            while True:
                 t = since + max(left, 0.0) / rate
                 if t > until:
                     break
                 arrivals += 1
+                if arrivals > CATCH_UP_LIMIT:
+                    raise EngineError(f"a Poisson clock at {rate:.4g}/day passed "
+                                      f"{CATCH_UP_LIMIT:,} arrivals by day {t:.4g}: is its rate "
+                                      "(a spoiler's attack_rate, aid.rate_per_day) too high?")
                 left, since = draws.exp(), t
             self._left, self._since = left, since
             self._token += arrivals
@@ -284,6 +289,7 @@ class PoissonClock:
             self._schedule()
 
 
-# At most this many arrivals are counted in one catch-up: a clock past the event budget
-# (sim.engine.MAX_EVENTS) stops there, and the replication's event guard names it.
+# A quiet clock that counts more arrivals than this in one catch-up raises: beyond the event
+# budget (sim.engine.MAX_EVENTS, 5,000,000), whose guard would stop the replication anyway,
+# and a bound on the loop whatever that budget is set to (never a count cut short).
 CATCH_UP_LIMIT = 5_000_001

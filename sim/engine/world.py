@@ -183,9 +183,10 @@ class World:
         """The day the run ends: its escalation's, or the horizon."""
         return self.now if self.escalated else self.plan.horizon
 
-    def settle(self) -> None:
-        """Count the quiet clocks' arrivals up to the run's end (their events included)."""
-        end = self.end_day()
+    def settle(self, until: float | None = None) -> None:
+        """Count the quiet clocks' arrivals up to ``until`` (by default the run's end), their
+        events included."""
+        end = self.end_day() if until is None else until
         for clock in self.counting:
             clock.catch_up(end)
         for clock in self.spoilers:

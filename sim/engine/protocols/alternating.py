@@ -359,7 +359,15 @@ class Alternating(Protocol):
         from sim.engine.protocols import kernels  # numba loads with the first talks
 
         self.k = kernels
-        self.delays: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
+        # Expected discounts and costs of the wait for the next round, by (rate, days to the
+        # next known round): shared by every replication with the same discount rates and
+        # delay costs (a meeting's evenly spaced rounds repeat across replications).
+        key = ("delays", self.rho.tobytes(), self.kappa.tobytes())
+        delays = world.plan.cache.get(key)
+        if delays is None:
+            delays = {}
+            world.plan.remember(key, delays)
+        self.delays: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = delays
 
     def _scenarios(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """No-deal bases and plan-B payoffs: row 0 the truth, row 1 + j*m + t party j's type t."""
@@ -451,7 +459,7 @@ class Alternating(Protocol):
             return self.rho, self.rho, lots_a, None
         delay = self.delays.get((rate, a))
         if delay is None:  # the same within a meeting: its rounds are evenly spaced
-            if len(self.delays) > 64:
+            if len(self.delays) > 1024:
                 self.delays.clear()
             delta, mean = expected_delay(rate, self.rho, a)
             delay = self.delays[(rate, a)] = delta, self.kappa * mean

@@ -362,11 +362,11 @@ class Alternating(Protocol):
         # Expected discounts and costs of the wait for the next round, by (rate, days to the
         # next known round): shared by every replication with the same discount rates and
         # delay costs (a meeting's evenly spaced rounds repeat across replications).
-        key = ("delays", self.rho.tobytes(), self.kappa.tobytes())
-        delays = world.plan.cache.get(key)
+        shared = ("delays", self.rho.tobytes(), self.kappa.tobytes())
+        delays = world.plan.cache.get(shared)
         if delays is None:
             delays = {}
-            world.plan.remember(key, delays)
+            world.plan.remember(shared, delays)
         self.delays: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = delays
 
     def _scenarios(self, m: int) -> tuple[np.ndarray, np.ndarray]:

@@ -247,7 +247,8 @@ deadline:
 def test_deadline_effect_deals_cluster_just_before_a_credible_deadline() -> None:
     # Roth, Murnighan & Schoumaker (1988): Boulware parties under a certain threat, a non-empty
     # zone (status quo 0.1..0.3 for A, B's leaves x <= 0.7..0.9), deterministic acceptance.
-    recs = [run_replication(plan_of(_deadline_effect(1.0)), i) for i in range(100)]
+    plan = plan_of(_deadline_effect(1.0))
+    recs = [run_replication(plan, i) for i in range(100)]
     days = np.array([r.deal_day for r in recs])
     assert np.isfinite(days).all() and (days <= 40).all()
     assert not any(r.outcome == "escalation" for r in recs)

@@ -216,7 +216,8 @@ def test_wider_beliefs_never_shorten_delay() -> None:
     # information (the first meeting); meeting times are common random numbers across arms.
     means = []
     for spread in (0.0, 0.05, 0.1, 0.2):
-        recs = [run_replication(plan_of(_private(spread)), i) for i in range(200)]
+        plan = plan_of(_private(spread))
+        recs = [run_replication(plan, i) for i in range(200)]
         if spread == 0:
             assert all(r.deal and r.meetings == 1 for r in recs)
         means.append(float(np.mean([r.deal_day for r in recs])))
@@ -253,7 +254,8 @@ deadline:
 
 
 def _by_deadline(text: str, n: int = 300) -> tuple[np.ndarray, np.ndarray]:
-    recs = [run_replication(plan_of(text), i) for i in range(n)]
+    plan = plan_of(text)
+    recs = [run_replication(plan, i) for i in range(n)]
     days = np.nan_to_num(np.array([r.deal_day for r in recs], dtype=float), nan=np.inf)
     return days <= DEADLINE, np.array([r.outcome == "escalation" for r in recs])
 

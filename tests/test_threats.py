@@ -57,7 +57,8 @@ def _within(share: float, p: float, n: int = N) -> bool:
 @pytest.mark.slow
 def test_two_independent_threats_escalate_by_the_second_with_one_minus_both_lapsing() -> None:
     c1, c2 = 0.3, 0.4
-    recs = [run_replication(_two(c1, c2), i) for i in range(N)]
+    plan = _two(c1, c2)
+    recs = [run_replication(plan, i) for i in range(N)]
     by = [r.threats["escalation_by"] for r in recs]
     assert _within(np.mean([r.outcome == "escalation" for r in recs]), 1 - (1 - c1) * (1 - c2))
     assert _within(np.mean([b == "first" for b in by]), c1)
@@ -81,7 +82,8 @@ def test_adding_a_second_threat_leaves_the_first_ones_draws_alone() -> None:
 @pytest.mark.slow
 def test_a_counter_threat_set_earlier_escalates_first_with_its_own_credibility() -> None:
     # b's deadline against a on day 10 (credibility 0.25), a's against b on day 20 (0.5).
-    recs = [run_replication(_two(0.25, 0.5, setter="b"), i) for i in range(N)]
+    plan = _two(0.25, 0.5, setter="b")
+    recs = [run_replication(plan, i) for i in range(N)]
     by = [r.threats["escalation_by"] for r in recs]
     assert _within(np.mean([b == "first" for b in by]), 0.25)
     assert _within(np.mean([b == "second" for b in by]), 0.75 * 0.5)

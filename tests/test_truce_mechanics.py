@@ -87,7 +87,8 @@ truce:
 
 
 def test_attribution_blames_the_named_share_on_the_other_party() -> None:
-    recs = [run_replication(plan_of(MISATTRIBUTED), i) for i in range(20)]
+    plan = plan_of(MISATTRIBUTED)
+    recs = [run_replication(plan, i) for i in range(20)]
     blamed = sum(r.observed["a"] for r in recs)
     total = sum(r.violations["b"] for r in recs)
     assert sum(r.violations["a"] for r in recs) == 0

@@ -146,7 +146,8 @@ def test_blamed_attacks_count_for_exits_and_retaliation() -> None:
         "  c: {label: C}", "  c: {label: C}\n  s: {label: S, attack_rate: 1.0}") + \
         "spoilers:\n  s: {blamed_on: {a: 1}}\n"
     quiet = text.replace("a: {label: A, violation_rate: 0.3}", "a: {label: A}")
-    recs = [run_replication(plan_of(quiet), i) for i in range(20)]
+    plan = plan_of(quiet)
+    recs = [run_replication(plan, i) for i in range(20)]
     assert all(r.violations["a"] == 0 for r in recs)
     assert all(r.declared_by == "c" and r.observed["a"] == r.blamed_attacks for r in recs)
 

@@ -34,6 +34,7 @@ def start_spoilers(world: World) -> None:
         clock = PoissonClock(world.env, world.streams["spoiler:" + name], world.live[key], attack,
                              None if world.tracing else counted, quiet=True)
         world.live.subscribe(key, partial(_follow, world, clock, key))
+        world.counting.append(clock)
         world.spoilers.append(clock)
 
 

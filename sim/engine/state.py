@@ -234,7 +234,7 @@ class PoissonClock:
         if not quiet and self._dormant:
             self.catch_up(self._env.now)
             self._dormant = False
-            self._push(self._token)
+            self._push()
 
     def catch_up(self, until: float) -> None:
         """Count a dormant clock's arrivals (and stale events) on days up to ``until``."""
@@ -265,14 +265,14 @@ class PoissonClock:
             self._dormant = True
             return
         self._dormant = False
-        self._push(self._token)
+        self._push()
 
-    def _push(self, token: int) -> None:
+    def _push(self) -> None:
         """Schedule the next arrival: ``since + left / rate``, the day a loud clock computed
         when it last drew (``since`` is now, except for a dormant clock made loud)."""
         if self._rate > 0:
             delay = max(self._left, 0.0) / self._rate
-            call_at(self._env, self._since + delay, self._callbacks, token)
+            call_at(self._env, self._since + delay, self._callbacks, self._token)
 
     def _arrival(self, event: Call) -> None:
         self._arrive(event.args)

@@ -68,7 +68,7 @@ class World:
         self.done = False
         self.inline = 0  # SimPy events a mechanism took from the queue itself (Truce)
         # Clocks that may count their arrivals without an event each (state.PoissonClock),
-        # the spoilers' among them (loud while a truce holds).
+        # and the spoilers' among them (loud while a truce holds).
         self.counting: list[PoissonClock] = []
         self.spoilers: list[PoissonClock] = []
         self.escalated = False
@@ -188,8 +188,6 @@ class World:
         events included."""
         end = self.end_day() if until is None else until
         for clock in self.counting:
-            clock.catch_up(end)
-        for clock in self.spoilers:
             clock.catch_up(end)
 
     def finish(self, events: int) -> Record:

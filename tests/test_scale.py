@@ -34,8 +34,13 @@ class FakeCluster:
 class FakeClient:
     def __init__(self, cluster: FakeCluster):
         self.cluster = cluster
+        self.submitted = 0
+
+    def nthreads(self) -> dict[str, int]:
+        return {f"w{k}": 1 for k in range(self.cluster.n_workers)}
 
     def submit(self, fn: Any, task: Any, pure: bool = True) -> FakeFuture:
+        self.submitted += 1
         return FakeFuture(fn(task))
 
     def close(self, timeout: float | None = None) -> None:
@@ -89,3 +94,36 @@ def test_a_command_stopped_between_batches_kills_its_cluster(
         assert list(ex.Executor(2, "local").map(abs, [-1])) == [1]
         raise KeyboardInterrupt  # while the command does its own work
     assert closes == [ex.QUICK_CLOSE]
+
+
+class FinishingAnyOrder:
+    """``as_completed`` over fake futures, handing them back last submitted first."""
+
+    def __init__(self, futures: list[FakeFuture]):
+        self.futures = list(futures)
+
+    def add(self, future: FakeFuture) -> None:
+        self.futures.append(future)
+
+    def __iter__(self) -> FinishingAnyOrder:
+        return self
+
+    def __next__(self) -> FakeFuture:
+        if not self.futures:
+            raise StopIteration
+        return self.futures.pop()
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_a_cluster_holds_a_bounded_window_of_tasks_however_many_there_are(
+        fake_dask: list[FakeCluster], ordered: bool) -> None:
+    client = FakeClient(FakeCluster(n_workers=3))
+    window = ex.IN_FLIGHT * 3
+    tasks = list(range(1000))
+    out, in_flight = [], []
+    for value in ex._windowed(client, FinishingAnyOrder, abs, tasks, ordered):
+        in_flight.append(client.submitted - len(out))  # submitted and not yet taken
+        out.append(value)
+    assert (out == tasks) if ordered else (sorted(out) == tasks and out != tasks)
+    assert client.submitted == len(tasks)
+    assert max(in_flight) <= window + 1 and in_flight[0] >= window  # the cluster is kept busy

@@ -9,7 +9,11 @@ its peak RSS (``resource.getrusage``) starts from the same imports each time.
 
   1. N flagship replications with 1 and with 2 workers: wall seconds, replications/s and the
      speed-up 2w/1w, with the load average (goal: >= 1.8x on an idle 2-core machine; N =
-     10,000 with 2 workers in at most 10 s).
+     10,000 with 2 workers in at most 10 s). Beside it, the machine's own ceiling: the same
+     replications played by ``run_replication`` in one process alone, then in two
+     independent processes at once (no pool, no files, nothing shared): two cores that
+     share a physical core, a cache or a host give less than 2x there, and no executor can
+     do better than that ceiling.
   2. Bytes per replication on disk (replications.parquet / runs) and in memory (the records
      table's ``nbytes`` / runs); peak RSS of the command's process (the workers apart) for N
      and L replications on 2 workers, and its growth per extra replication (goal: <= 100 B
@@ -81,10 +85,48 @@ def in_child(scenario: Path, runs: int, workers: int, precision: float | None = 
     return json.loads(proc.stdout.splitlines()[-1])
 
 
+def play(scenario: Path, runs: int) -> float:
+    """Wall seconds of ``runs`` replications played in this process (after a warm-up
+    of 100), nothing stored: the work a worker does, without the pool."""
+    from sim.engine import run_replication
+    from sim.running.runner import plan_for
+    from sim.scenario import load
+
+    model = load(scenario)
+    plan = plan_for(model, model.seed)
+    for i in range(100):
+        run_replication(plan, i)
+    t0 = time.perf_counter()
+    for i in range(runs):
+        run_replication(plan, i)
+    return time.perf_counter() - t0
+
+
+def ceiling(scenario: Path, runs: int) -> tuple[float, float, float]:
+    """The machine's parallel ceiling: seconds of ``runs`` replications in one process alone,
+    then the slower of two independent processes playing them at once, and the speed-up
+    ``2 * alone / together`` that two perfectly independent workers reach on this machine."""
+    cmd = [sys.executable, __file__, str(scenario), "--play", str(runs)]
+
+    def wall(proc: subprocess.Popen[str]) -> float:
+        out, err = proc.communicate()
+        if proc.returncode != 0:
+            raise SystemExit(f"measurement failed: {' '.join(cmd)}\n{err}")
+        return float(out.split()[-1])
+
+    alone = wall(subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True))
+    pair = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    together = max(wall(p) for p in pair)
+    return alone, together, 2 * alone / together
+
+
 def report(args: argparse.Namespace) -> None:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     one = in_child(args.scenario, args.n, 1)
     two = in_child(args.scenario, args.n, 2)
+    alone, together, top = ceiling(args.scenario, args.n // 2)
     large = in_child(args.scenario, args.large, 2)
     small = two
     for _ in range(args.memory_repeat - 1):  # the least peak of each size: noise only adds
@@ -108,6 +150,9 @@ def report(args: argparse.Namespace) -> None:
     speedup = one["wall_s"] / two["wall_s"]
     print(f"  speed-up 2w/1w: {speedup:.2f}x   (goal >= 1.8x on an idle 2-core machine; "
           f"{'met' if speedup >= 1.8 else 'NOT met'} at this load)")
+    print(f"  the machine's ceiling: {args.n // 2:,} replications played alone in "
+          f"{alone:.2f} s, by each of two independent processes at once in {together:.2f} s: "
+          f"{top:.2f}x; 2 workers reach {speedup / top:.2f} of it")
     print(f"  {args.n:,} with 2 workers: {two['wall_s']:.2f} s   (goal <= 10 s: "
           f"{'met' if two['wall_s'] <= 10 else 'NOT met'})\n")
 
@@ -156,7 +201,11 @@ def main() -> None:
     parser.add_argument("--cap", type=int, default=50_000, help="the cap with --precision")
     parser.add_argument("--measure", nargs=2, type=int, metavar=("RUNS", "WORKERS"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--play", type=int, metavar="RUNS", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.play:
+        print(f"{play(args.scenario, args.play):.4f}")
+        return
     if args.measure:
         runs, workers = args.measure
         precision = args.precision if "--precision" in sys.argv else None

@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,dask]'
-	$(BIN)/python -m sim.engine.protocols  # compile the bargaining kernels once (about 10 s)
+	$(BIN)/python -m sim.engine.protocols  # compile the engine's kernels once (under a minute)
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/compare.py -n 1000 -R 20 --workers 2
 	$(BIN)/python benchmarks/truce_parties.py
 	$(BIN)/python benchmarks/sweep.py --repeat 2
+	$(BIN)/python benchmarks/fit.py
 
 bench-deps: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'

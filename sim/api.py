@@ -381,21 +381,24 @@ def _stored(item: Any) -> Any:
 
 
 def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
-                  precision: float | None, requested: int | None) -> tuple[int, int, str]:
-    """How ``negsim compare`` starts on ``first`` and its variants: replications per arm,
-    the workers worth starting, and a note when the number asked for was capped."""
+                  precision: float | None, requested: int | None, arms: int = 2
+                  ) -> tuple[int, int, str]:
+    """How ``negsim compare`` starts on ``first`` and its variants (``arms`` in all):
+    replications per arm, the workers worth starting, and a note when the number asked for
+    was capped."""
     model, _, _ = resolve(first)
     n, s = defaults(model, runs, seed, least_runs=2)
     opts = run_op.options(model, n, s, precision=precision)
-    w, note = workers_note(requested, run_op.first_tasks(model, opts, DEFAULT_CHUNK))
+    w, note = workers_note(requested, arms * run_op.first_tasks(model, opts, DEFAULT_CHUNK))
     return n, w, note
 
 
-def compile_kernels(notice: Callable[[], None] | None = None, after: float = 1.0) -> None:
+def compile_kernels(notice: Callable[[], None] | None = None, after: float = 1.0,
+                    bargaining: bool = True) -> None:
     """Compile the engine's kernels for this machine, or load them from numba's cache
-    (``sim.engine.compile_kernels``); when that takes longer than ``after`` seconds (the
-    compiler runs: about 10 s, once per machine), ``notice`` is called once, from another
-    thread, while it goes on."""
+    (``sim.engine.compile_kernels``; the bargaining kernels only when ``bargaining``); when
+    that takes longer than ``after`` seconds (the compiler runs: under a minute, once per
+    machine), ``notice`` is called once, from another thread, while it goes on."""
     import threading
 
     from sim.engine import compile_kernels as compile_now
@@ -405,7 +408,7 @@ def compile_kernels(notice: Callable[[], None] | None = None, after: float = 1.0
         timer.daemon = True
         timer.start()
     try:
-        compile_now()
+        compile_now(bargaining)
     finally:
         if timer is not None:
             timer.cancel()
@@ -774,10 +777,12 @@ def schema() -> dict[str, Any]:
 
 
 def workers_note(requested: int | None, tasks: int) -> tuple[int, str]:
-    """Workers for ``tasks`` points or chunks: the number of cores when none is asked for,
-    else ``requested`` capped, with a note when it was."""
+    """Workers for ``tasks`` points or chunks: the number of cores when none is asked for, at
+    most ``tasks`` (a pool for one task would start its server, its imports and on a fresh
+    installation the compiler for nothing), else ``requested`` capped, with a note when it
+    was."""
     if requested is None:
-        return default_workers(), ""
+        return min(default_workers(), max(1, tasks)), ""
     return budgets.cap_workers(requested, tasks)
 
 

@@ -238,7 +238,8 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
 @click.option("--seed", type=click.IntRange(min=0), default=None,
               help="Seed (default: the scenario's).")
 @click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
-              help="Processes (default: the number of cores). Results do not depend on it.")
+              help="Processes (default: the number of cores, at most one per chunk of the first "
+              "batch). Results do not depend on it.")
 @click.option("--dask", "dask_address", default=None, metavar="local|tcp://HOST:PORT",
               help="Run on a Dask cluster (a new LocalCluster, or a scheduler's address).")
 @click.option("--precision", type=click.FloatRange(min=0, min_open=True), default=None,
@@ -293,11 +294,12 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         prep = api.prepare(_scenario_arg(scenario_file), list(assignments), runs, seed,
                            workers, precision, out, plots is not False, dask_address)
     _note(prep.note)
-    _kernels()
+    talks = prep.model.negotiation is not None
+    _kernels(talks)
     api.start_workers(prep.options.workers, prep.options.dask)  # overlaps the pilot
     _note(api.run_time(prep))
     result = _with_progress(prep.options.runs, lambda tick: api.execute(
-        prep.model, prep.text, prep.options, tick, prep.folder))
+        prep.model, prep.text, prep.options, tick, prep.folder), talks)
     if as_json:
         click.echo(api.to_json({**result.summary, "folder": str(result.folder)}))
         return
@@ -328,14 +330,15 @@ COMPILING_AFTER = 2.0
 them from numba's cache takes a fraction of a second): then a line says so."""
 
 
-def _kernels() -> None:
-    """The engine's compiled kernels ready before a job or its pilot, with a line on stderr
+def _kernels(bargaining: bool = True) -> None:
+    """The engine's compiled kernels ready before a job or its pilot (the bargaining ones only
+    when ``bargaining``: a scenario without talks never needs them), with a line on stderr
     when the compiler runs (a machine's first run, unless ``make`` compiled them)."""
     from sim import api
 
     api.compile_kernels(lambda: click.echo(
-        "negsim: compiling the engine's kernels for this machine, once (about 10 s)",
-        err=True), after=COMPILING_AFTER)
+        "negsim: compiling the engine's kernels for this machine, once (under a minute)",
+        err=True), after=COMPILING_AFTER, bargaining=bargaining)
 
 
 @main.command()
@@ -372,13 +375,15 @@ class _RateColumn(TextColumn):
         return Text(f"{speed:,.0f}/s" if speed else "…/s")
 
 
-def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any]) -> Any:
+def _with_progress(total: int, job: Callable[[Callable[[int], None]], Any],
+                   bargaining: bool = True) -> Any:
     """Run ``job`` with a progress bar (rate, ETA) on stderr when stderr is a terminal
-    (redirected, a bar is noise, and it would leave a blank line before an error)."""
+    (redirected, a bar is noise, and it would leave a blank line before an error), the
+    kernels it needs compiled first (:func:`_kernels`)."""
     columns = (TextColumn("[progress.description]{task.description}"), BarColumn(),
                MofNCompleteColumn(), TaskProgressColumn(), _RateColumn(),
                TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    _kernels()
+    _kernels(bargaining)
     console = Console(stderr=True)
     if not console.is_terminal:
         return job(_Lines(total))
@@ -523,7 +528,8 @@ def _new_compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int |
             click.echo(f"warning: {for_terminal(outcome.data['warning'])}, with wider "
                        "intervals", err=True)
     else:
-        n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers)
+        n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers,
+                                       len(inputs) + len(variants))
         _note(note)
         _kernels()
         api.start_workers(w, dask_address)  # overlaps the pilot
@@ -574,10 +580,11 @@ def tornado(scenario_file: str, levers: tuple[str, ...], outcome: str | None,
     from sim.output import tornado as view
 
     path = _scenario_arg(scenario_file)
-    n, w, note = api.compare_start(path, runs, seed, None, workers)
+    arms = 1 + 2 * len(api.tornado_levers(path, list(levers)))
+    n, w, note = api.compare_start(path, runs, seed, None, workers, arms)
     _note(note)
     folder = out or api.results_folder(f"tornado-{Path(path).stem}")
-    result = _with_progress(n * (1 + 2 * len(api.tornado_levers(path, list(levers)))),
+    result = _with_progress(n * arms,
                             lambda tick: api.tornado(
         path, list(levers), outcome, n, seed, w, folder, force, plots, tick,
         fresh_name=out is None))

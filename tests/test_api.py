@@ -98,13 +98,14 @@ def test_trace_tells_the_same_story_as_the_cli() -> None:
 def test_run_and_compare_give_identical_numbers_serially_on_a_pool_and_on_dask() -> None:
     from tests.conftest import same_table
 
-    runs = [sim.run(FLAGSHIP, runs=600, workers=1), sim.run(FLAGSHIP, runs=600, workers=2),
-            sim.run(FLAGSHIP, runs=600, workers=2, dask="local")]
+    # 300 replications are two chunks (250 and 50): a pool and a cluster each share them out
+    runs = [sim.run(FLAGSHIP, runs=300, workers=1), sim.run(FLAGSHIP, runs=300, workers=2),
+            sim.run(FLAGSHIP, runs=300, workers=2, dask="local")]
     assert same_table(runs[0].records, runs[1].records)
     assert same_table(runs[0].records, runs[2].records)
     variant = [{"actors.russia.leverage.assad": 0.7}]
-    compares = [sim.compare(FLAGSHIP, variant, runs=300, workers=1),
-                sim.compare(FLAGSHIP, variant, runs=300, workers=2, dask="local")]
+    compares = [sim.compare(FLAGSHIP, variant, runs=150, workers=1),
+                sim.compare(FLAGSHIP, variant, runs=150, workers=2, dask="local")]
     assert compares[0].data["comparisons"] == compares[1].data["comparisons"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -13,7 +14,7 @@ from sim import api, cli
 from sim.running import estimate
 from tests.conftest import POISSON, invoke
 
-NOTICE = "negsim: compiling the engine's kernels for this machine, once (about 10 s)"
+NOTICE = "negsim: compiling the engine's kernels for this machine, once (under a minute)"
 
 
 class _Clock:
@@ -29,7 +30,7 @@ def test_the_pilot_does_not_time_the_compiler(monkeypatch: pytest.MonkeyPatch) -
     the pilot times only the replications."""
     clock = _Clock()
 
-    def compile_for_ten_seconds() -> None:
+    def compile_for_ten_seconds(bargaining: bool = True) -> None:
         clock.t += 10.0
 
     def one_ms(plan: object, k: int) -> None:
@@ -37,16 +38,17 @@ def test_the_pilot_does_not_time_the_compiler(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(estimate, "compile_kernels", compile_for_ten_seconds)
     monkeypatch.setattr(estimate, "run_replication", one_ms)
-    assert estimate.per_replication(object(), 5, clock) == pytest.approx(0.001)  # type: ignore[arg-type]
+    plan = SimpleNamespace(scenario=SimpleNamespace(negotiation=None))
+    assert estimate.per_replication(plan, 5, clock) == pytest.approx(0.001)  # type: ignore[arg-type]
 
 
 def test_a_slow_compile_is_announced_once_and_a_quick_one_not(
         monkeypatch: pytest.MonkeyPatch) -> None:
     told: list[str] = []
-    monkeypatch.setattr(engine, "compile_kernels", lambda: time.sleep(0.4))
+    monkeypatch.setattr(engine, "compile_kernels", lambda bargaining=True: time.sleep(0.4))
     api.compile_kernels(lambda: told.append("slow"), after=0.05)
     assert told == ["slow"]
-    monkeypatch.setattr(engine, "compile_kernels", lambda: None)
+    monkeypatch.setattr(engine, "compile_kernels", lambda bargaining=True: None)
     api.compile_kernels(lambda: told.append("quick"), after=0.2)
     time.sleep(0.3)  # a timer left running would fire by now
     assert told == ["slow"]
@@ -64,7 +66,7 @@ def test_the_command_line_says_when_it_compiles(command: str, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
 
-    def slow_once() -> None:  # as the real one: compiled the first time, nothing after
+    def slow_once(bargaining: bool = True) -> None:  # compiled the first time, nothing after
         if not calls:
             time.sleep(0.6)
         calls.append(1)

@@ -982,22 +982,22 @@ def test_fit_json_and_table_give_one_reason_per_blank_interval(
 
 
 @pytest.mark.slow
-def test_a_million_row_fit_takes_seconds(tmp_path: Path) -> None:
-    """Measured 21 s on the 2-core machine under load (95 s before the O(n) likelihood, the
-    warm start and the once-per-date parsing); every blank interval says why."""
+def test_a_fit_past_the_warm_start_reads_every_row_and_says_why_an_interval_is_blank(
+        tmp_path: Path) -> None:
+    """200,000 incidents, four times the 50,000 party events past which the fit starts from
+    the estimate on a window (docs/model.md); the million-row time is a benchmark's
+    (``benchmarks/fit.py``: 35 s on this round's 2-core machine), not a timed test's."""
     rng = np.random.default_rng(1)
-    dates = (np.datetime64("2000-01-01") + np.sort(rng.integers(0, 7300, 1_000_000))
+    rows = 200_000
+    dates = (np.datetime64("2000-01-01") + np.sort(rng.integers(0, 7300, rows))
              .astype("timedelta64[D]")).astype(str)
     lines = np.char.add(np.char.add(dates, ","), rng.choice(["a", "b", "c"], dates.size))
     (tmp_path / "big.csv").write_text("event_date,actor1\n" + "\n".join(lines) + "\n")
-    start = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "sim", "fit", "big.csv", "--spoiler", "c",
                            "--json"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
-    elapsed = time.monotonic() - start
     assert done.returncode == 0, done.stderr
-    assert elapsed < 60, elapsed
     data = json.loads(done.stdout)
-    assert sum(data["events"].values()) == 1_000_000
+    assert sum(data["events"].values()) == rows
     assert all(p["why"] for p in data["parameters"] if None in p["ci"])
     assert data["branching_ratio"]["estimate"] < 0.05  # no excitation in uniform days

@@ -326,7 +326,8 @@ def test_workers_and_dask_local_give_identical_results(flagship_grid: tuple,
 # --- resume -------------------------------------------------------------------------------------
 
 
-RESUME_ARGS = ["sweep", "scenarios/kerry_moscow_2016.yaml", "-n", "150",
+RESUME_RUNS = 60
+RESUME_ARGS = ["sweep", "scenarios/kerry_moscow_2016.yaml", "-n", str(RESUME_RUNS),
                "--set", f"{LEVERAGE}=0:1:6", "--set", f"{INTEL}=0.2,0.35,0.5,0.65",
                "--workers", "1"]
 
@@ -367,7 +368,7 @@ def test_resume_after_a_killed_sweep_reuses_finished_points_and_matches(tmp_path
     assert not (killed / "summary.json").exists()
     assert not (killed / "sweep.parquet").exists()
     for f in (killed / "points").glob("*.parquet"):
-        assert pq.read_table(f).num_rows == 150, f
+        assert pq.read_table(f).num_rows == RESUME_RUNS, f
     done = _finished(killed / "points")
     assert 3 <= len(done) < 24
     for stem in done:

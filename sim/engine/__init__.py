@@ -20,23 +20,26 @@ MAX_EVENTS = 5_000_000
 
 __all__ = ["Plan", "run_replication", "play", "Entry", "World", "compile_kernels"]
 
-_compiled = False
+_compiled: set[bool] = set()  # the parts loaded in this process (True: the bargaining kernels)
 
 
-def compile_kernels() -> None:
-    """Compile the engine's numba kernels for this machine (the streams' seeding and the
-    bargaining kernels, about 10 s), or load them from numba's cache (a fraction of a
-    second); nothing the second time in a process. ``make`` does it after installing
-    (``python -m sim.engine.protocols``); a pilot does it before its clock starts."""
-    global _compiled
-    if _compiled:
-        return
-    from sim.engine import seeding
-    from sim.engine.protocols.alternating import warm
+def compile_kernels(bargaining: bool = True) -> None:
+    """Compile the engine's numba kernels for this machine, or load them from numba's cache (a
+    fraction of a second); nothing the second time in a process. The streams' seeding is
+    every scenario's; the bargaining kernels (most of the compiler's time: 10 to 40 s) only
+    a scenario with talks needs, so ``bargaining`` false leaves them to be compiled when a
+    scenario first needs them. ``make`` compiles both after installing (``python -m
+    sim.engine.protocols``); a pilot does what its scenario needs before its clock starts."""
+    if False not in _compiled:
+        from sim.engine import seeding
 
-    warm()
-    seeding.warm()
-    _compiled = True
+        seeding.warm()
+        _compiled.add(False)
+    if bargaining and True not in _compiled:
+        from sim.engine.protocols.alternating import warm
+
+        warm()
+        _compiled.add(True)
 
 
 def build(plan: Plan, replication: int, tracing: bool = False,

@@ -27,7 +27,7 @@ def per_replication(plan: Plan, runs: int, clock: Callable[[], float] = time.per
     """Seconds per replication of ``plan`` over its first replications (at most ``runs``),
     the kernels compiled first: a machine's first run would otherwise count the compiler's
     seconds as the first replication's and overstate the job many times over."""
-    compile_kernels()
+    compile_kernels(plan.scenario.negotiation is not None)
     start, k = clock(), 0
     while k < min(runs, PILOT_RUNS) and (k == 0 or clock() - start < PILOT_S):
         run_replication(plan, k)

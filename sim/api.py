@@ -381,15 +381,14 @@ def _stored(item: Any) -> Any:
 
 
 def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
-                  precision: float | None, requested: int | None, arms: int = 2
-                  ) -> tuple[int, int, str]:
-    """How ``negsim compare`` starts on ``first`` and its variants (``arms`` in all):
-    replications per arm, the workers worth starting, and a note when the number asked for
-    was capped."""
+                  precision: float | None, requested: int | None) -> tuple[int, int, str]:
+    """How ``negsim compare`` starts on ``first`` and its variants: replications per arm,
+    the workers worth starting (for one arm's first batch: the arms run one after another),
+    and a note when the number asked for was capped."""
     model, _, _ = resolve(first)
     n, s = defaults(model, runs, seed, least_runs=2)
     opts = run_op.options(model, n, s, precision=precision)
-    w, note = workers_note(requested, arms * run_op.first_tasks(model, opts, DEFAULT_CHUNK))
+    w, note = workers_note(requested, run_op.first_tasks(model, opts, DEFAULT_CHUNK))
     return n, w, note
 
 

@@ -294,7 +294,10 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         prep = api.prepare(_scenario_arg(scenario_file), list(assignments), runs, seed,
                            workers, precision, out, plots is not False, dask_address)
     _note(prep.note)
-    talks = prep.model.negotiation is not None
+    # A pool's fork server and a cluster's workers load every kernel (sim.running.preload):
+    # compiled here first, they load them from numba's cache instead of compiling them again
+    talks = (prep.model.negotiation is not None or prep.options.workers > 1
+             or prep.options.dask is not None)
     _kernels(talks)
     api.start_workers(prep.options.workers, prep.options.dask)  # overlaps the pilot
     _note(api.run_time(prep))
@@ -528,8 +531,7 @@ def _new_compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int |
             click.echo(f"warning: {for_terminal(outcome.data['warning'])}, with wider "
                        "intervals", err=True)
     else:
-        n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers,
-                                       len(inputs) + len(variants))
+        n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers)
         _note(note)
         _kernels()
         api.start_workers(w, dask_address)  # overlaps the pilot
@@ -581,7 +583,7 @@ def tornado(scenario_file: str, levers: tuple[str, ...], outcome: str | None,
 
     path = _scenario_arg(scenario_file)
     arms = 1 + 2 * len(api.tornado_levers(path, list(levers)))
-    n, w, note = api.compare_start(path, runs, seed, None, workers, arms)
+    n, w, note = api.compare_start(path, runs, seed, None, workers)
     _note(note)
     folder = out or api.results_folder(f"tornado-{Path(path).stem}")
     result = _with_progress(n * arms,

@@ -98,9 +98,8 @@ def test_trace_tells_the_same_story_as_the_cli() -> None:
 def test_run_and_compare_give_identical_numbers_serially_on_a_pool_and_on_dask() -> None:
     from tests.conftest import same_table
 
-    # 300 replications are two chunks (250 and 50): a pool and a cluster each share them out
-    runs = [sim.run(FLAGSHIP, runs=300, workers=1), sim.run(FLAGSHIP, runs=300, workers=2),
-            sim.run(FLAGSHIP, runs=300, workers=2, dask="local")]
+    runs = [sim.run(FLAGSHIP, runs=600, workers=1), sim.run(FLAGSHIP, runs=600, workers=2),
+            sim.run(FLAGSHIP, runs=600, workers=2, dask="local")]
     assert same_table(runs[0].records, runs[1].records)
     assert same_table(runs[0].records, runs[2].records)
     variant = [{"actors.russia.leverage.assad": 0.7}]

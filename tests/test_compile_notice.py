@@ -3,6 +3,8 @@ starts its clock, with one line on stderr while the compiler runs."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -12,7 +14,7 @@ import pytest
 import sim.engine as engine
 from sim import api, cli
 from sim.running import estimate
-from tests.conftest import POISSON, invoke
+from tests.conftest import POISSON, ROOT, invoke
 
 NOTICE = "negsim: compiling the engine's kernels for this machine, once (under a minute)"
 
@@ -25,12 +27,17 @@ class _Clock:
         return self.t
 
 
-def test_the_pilot_does_not_time_the_compiler(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("talks", [False, True])
+def test_the_pilot_does_not_time_the_compiler(talks: bool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """A compile of 10 s (on the pilot's clock) before the first replication is not counted:
-    the pilot times only the replications."""
+    the pilot times only the replications, and compiles the bargaining kernels only for a
+    scenario with talks."""
     clock = _Clock()
+    asked: list[bool] = []
 
     def compile_for_ten_seconds(bargaining: bool = True) -> None:
+        asked.append(bargaining)
         clock.t += 10.0
 
     def one_ms(plan: object, k: int) -> None:
@@ -38,8 +45,23 @@ def test_the_pilot_does_not_time_the_compiler(monkeypatch: pytest.MonkeyPatch) -
 
     monkeypatch.setattr(estimate, "compile_kernels", compile_for_ten_seconds)
     monkeypatch.setattr(estimate, "run_replication", one_ms)
-    plan = SimpleNamespace(scenario=SimpleNamespace(negotiation=None))
+    plan = SimpleNamespace(scenario=SimpleNamespace(negotiation=object() if talks else None))
     assert estimate.per_replication(plan, 5, clock) == pytest.approx(0.001)  # type: ignore[arg-type]
+    assert asked == [talks]
+
+
+def test_the_bargaining_kernels_are_loaded_only_when_asked_for() -> None:
+    """In a fresh process: the streams' seeding alone leaves the bargaining kernels'
+    module unloaded; asked for next, they are loaded, and then both parts are done."""
+    code = ("import sys; from sim import engine; engine.compile_kernels(False); "
+            "a = 'sim.engine.protocols.kernels' in sys.modules; "
+            "engine.compile_kernels(True); "
+            "print(a, 'sim.engine.protocols.kernels' in sys.modules, "
+            "sorted(engine._compiled))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split(None, 2) == ["False", "True", "[False, True]\n"]
 
 
 def test_a_slow_compile_is_announced_once_and_a_quick_one_not(

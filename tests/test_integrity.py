@@ -986,7 +986,7 @@ def test_a_fit_past_the_warm_start_reads_every_row_and_says_why_an_interval_is_b
         tmp_path: Path) -> None:
     """200,000 incidents, four times the 50,000 party events past which the fit starts from
     the estimate on a window (docs/model.md); the million-row time is a benchmark's
-    (``benchmarks/fit.py``: 35 s on this round's 2-core machine), not a timed test's."""
+    (``benchmarks/fit.py``: 33 s on this round's 2-core machine), not a timed test's."""
     rng = np.random.default_rng(1)
     rows = 200_000
     dates = (np.datetime64("2000-01-01") + np.sort(rng.integers(0, 7300, rows))

@@ -327,8 +327,9 @@ def test_workers_and_dask_local_give_identical_results(flagship_grid: tuple,
 
 
 RESUME_RUNS = 60
+RESUME_POINTS = 12  # 3 leverages x 4 values
 RESUME_ARGS = ["sweep", "scenarios/kerry_moscow_2016.yaml", "-n", str(RESUME_RUNS),
-               "--set", f"{LEVERAGE}=0:1:6", "--set", f"{INTEL}=0.2,0.35,0.5,0.65",
+               "--set", f"{LEVERAGE}=0:1:3", "--set", f"{INTEL}=0.2,0.35,0.5,0.65",
                "--workers", "1"]
 
 
@@ -370,7 +371,7 @@ def test_resume_after_a_killed_sweep_reuses_finished_points_and_matches(tmp_path
     for f in (killed / "points").glob("*.parquet"):
         assert pq.read_table(f).num_rows == RESUME_RUNS, f
     done = _finished(killed / "points")
-    assert 3 <= len(done) < 24
+    assert 3 <= len(done) < RESUME_POINTS
     for stem in done:
         assert json.loads((killed / "points" / f"{stem}.json").read_text())["point"] == int(stem)
 
@@ -385,14 +386,15 @@ def test_resume_after_a_killed_sweep_reuses_finished_points_and_matches(tmp_path
 
     resumed = negsim("sweep", "--resume", killed)
     assert resumed.returncode == 0, resumed.stderr
-    assert f"resuming {killed}: {len(done)} of 24 points already done" in resumed.stderr
+    told = f"resuming {killed}: {len(done)} of {RESUME_POINTS} points already done"
+    assert told in resumed.stderr
     assert reference.wait(timeout=300) == 0, reference.stderr.read() if reference.stderr else ""
 
     # Finished points were not recomputed or rewritten; every point now exists.
     after = _finished(killed / "points")
     assert {k: after[k] for k in done} == done
-    assert sorted(after) == [f"{k:05d}" for k in range(24)]
-    assert len(list((killed / "points").glob("*.parquet"))) == 24
+    assert sorted(after) == [f"{k:05d}" for k in range(RESUME_POINTS)]
+    assert len(list((killed / "points").glob("*.parquet"))) == RESUME_POINTS
     assert not (killed / "INCOMPLETE").exists()
     assert not list((killed / "points").glob("*.tmp"))
 
@@ -402,7 +404,7 @@ def test_resume_after_a_killed_sweep_reuses_finished_points_and_matches(tmp_path
     assert comparable(resumed_summary) == comparable(whole_summary)
     assert_same_table(pq.read_table(killed / "sweep.parquet"),
                       pq.read_table(whole / "sweep.parquet"))
-    for k in range(24):
+    for k in range(RESUME_POINTS):
         assert_same_table(pq.read_table(killed / "points" / f"{k:05d}.parquet"),
                           pq.read_table(whole / "points" / f"{k:05d}.parquet"))
     assert (killed / "heatmaps.png").is_file()

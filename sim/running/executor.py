@@ -54,8 +54,9 @@ class Executor:
     def start(self) -> None:
         """Start the pool's fork server now, in the background, when :meth:`map` will use a
         pool: its imports take a second or two, which a command's pilot then covers (a command
-        starts it once its own kernels are ready: on a machine's first run both would compile
-        them at once). Nothing for one worker or Dask, or once a pool has run."""
+        starts it once every kernel its preload loads is compiled: on a machine's first run
+        both would otherwise compile them at once). Nothing for one worker or Dask, or once
+        a pool has run."""
         if self.dask or self.workers <= 1 or os.name == "nt" or _server_up:
             return
         _context()  # PRELOAD only: the server is up before the command's first map

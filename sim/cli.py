@@ -294,8 +294,8 @@ def run(scenario_file: str | None, runs: int | None, seed: int | None, workers: 
         prep = api.prepare(_scenario_arg(scenario_file), list(assignments), runs, seed,
                            workers, precision, out, plots is not False, dask_address)
     _note(prep.note)
-    # A pool's fork server and a cluster's workers load every kernel (sim.running.preload):
-    # compiled here first, they load them from numba's cache instead of compiling them again
+    # A pool's fork server and a cluster's workers load every kernel, so the executor
+    # compiles them all before it starts them; here first, the notice covers that compile too
     talks = (prep.model.negotiation is not None or prep.options.workers > 1
              or prep.options.dask is not None)
     _kernels(talks)
@@ -582,11 +582,10 @@ def tornado(scenario_file: str, levers: tuple[str, ...], outcome: str | None,
     from sim.output import tornado as view
 
     path = _scenario_arg(scenario_file)
-    arms = 1 + 2 * len(api.tornado_levers(path, list(levers)))
     n, w, note = api.compare_start(path, runs, seed, None, workers)
     _note(note)
     folder = out or api.results_folder(f"tornado-{Path(path).stem}")
-    result = _with_progress(n * arms,
+    result = _with_progress(n * (1 + 2 * len(api.tornado_levers(path, list(levers)))),
                             lambda tick: api.tornado(
         path, list(levers), outcome, n, seed, w, folder, force, plots, tick,
         fresh_name=out is None))

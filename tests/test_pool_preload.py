@@ -25,7 +25,7 @@ def _inherited(_: int) -> tuple[bool, bool, bool, bool, int]:
     ``sim.engine.compile_kernels``), the statistics and a frozen heap before its task does
     anything, and its pid."""
     engine = sys.modules.get("sim.engine")
-    return ("sim.running.runner" in sys.modules, bool(engine and True in engine._compiled),  # noqa: SLF001
+    return ("sim.running.runner" in sys.modules, bool(engine and "bargaining" in engine._compiled),  # noqa: SLF001
             "scipy.stats" in sys.modules, gc.get_freeze_count() > 10_000, os.getpid())
 
 

@@ -20,7 +20,7 @@ MAX_EVENTS = 5_000_000
 
 __all__ = ["Plan", "run_replication", "play", "Entry", "World", "compile_kernels"]
 
-_compiled: set[bool] = set()  # the parts loaded in this process (True: the bargaining kernels)
+_compiled: set[str] = set()  # the parts loaded in this process: "streams", "bargaining"
 
 
 def compile_kernels(bargaining: bool = True) -> None:
@@ -31,16 +31,16 @@ def compile_kernels(bargaining: bool = True) -> None:
     them to be compiled when a scenario first needs them. ``make`` compiles both after
     installing (``python -m sim.engine.protocols``); a pilot does what its scenario needs
     before its clock starts."""
-    if False not in _compiled:
+    if "streams" not in _compiled:
         from sim.engine import seeding
 
         seeding.warm()
-        _compiled.add(False)
-    if bargaining and True not in _compiled:
+        _compiled.add("streams")
+    if bargaining and "bargaining" not in _compiled:
         from sim.engine.protocols.alternating import warm
 
         warm()
-        _compiled.add(True)
+        _compiled.add("bargaining")
 
 
 def build(plan: Plan, replication: int, tracing: bool = False,

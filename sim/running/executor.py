@@ -94,8 +94,11 @@ def _spawn_server() -> None:
     KeyboardInterrupt handler. A Ctrl-C while the server imports its preload (a second or
     two, while this process already runs tasks) would otherwise print the server's
     traceback; the server ignores it afterwards anyway, and so do the workers it forks.
-    Returns before the server's imports end."""
+    Returns before the server's imports end. Every kernel the preload loads is compiled here
+    first (:func:`_kernels_first`)."""
     from multiprocessing import forkserver
+
+    _kernels_first()
 
     previous = signal.getsignal(signal.SIGINT)
     if threading.current_thread() is not threading.main_thread() or previous is None:
@@ -106,6 +109,17 @@ def _spawn_server() -> None:
         forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _kernels_first() -> None:
+    """Every kernel compiled (or loaded from numba's cache) in this process before a fork
+    server or a LocalCluster starts: their preload (:data:`WORKER_PRELOAD`) loads them all,
+    and on a machine's first run each would otherwise compile them itself, in the background,
+    for up to a minute, even after this process had done every task (a scenario without talks
+    compiles only the streams' seeding here). Nothing once done."""
+    from sim.engine import compile_kernels
+
+    compile_kernels()
 
 
 def _pool_map(fn: Callable[[T], R], tasks: Collection[T], workers: int, ordered: bool
@@ -343,6 +357,7 @@ def _local_cluster(client_type: Any, cluster_type: Any, workers: int) -> tuple[A
     into :data:`STARTUPS`, so that it can be reported apart from the work. Each worker loads
     what a pool's worker inherits (:data:`WORKER_PRELOAD`: the runner, the kernels, the
     statistics) as it starts, not at its first task."""
+    _kernels_first()
     t0 = time.perf_counter()
     # its logs would print shutdown tracebacks on Ctrl-C: errors reach us as exceptions
     cluster = cluster_type(n_workers=max(1, workers), threads_per_worker=1, processes=True,

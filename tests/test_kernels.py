@@ -218,16 +218,11 @@ def test_the_compiled_mediator_candidates_are_the_references(seed: int, n: int, 
     assert ok.tolist() == want.tolist() and some == bool(want.any())
 
 
-@settings(max_examples=150, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 4), offers=st.integers(1, 30),
-       m=st.integers(1, 6), levels=st.sampled_from([None, 3, 8]), ruled=st.booleans(),
-       deadlines=st.integers(0, 2), kept=st.sampled_from(["solve", "kept", "no rounds"]))
-def test_a_compiled_turn_is_the_calls_one_by_one(seed: int, n: int, offers: int, m: int,
-                                                 levels: int | None, ruled: bool,
-                                                 deadlines: int, kept: str) -> None:
-    """``kernels.propose`` (a proposer's turn in one call) gives what ``no_deal``, ``solve``,
-    ``going_on``, ``mean_at`` and ``screen`` give one after another, bit for bit: solving
-    there, reusing a kept solution, and with no round ever to come."""
+def _turn(seed: int, n: int, offers: int, m: int, levels: int | None, ruled: bool,
+          deadlines: int, kept: str) -> tuple[tuple, tuple]:  # type: ignore[type-arg]
+    """A random proposer's turn: ``kernels.propose``'s arguments but the last (``exact``),
+    and what ``no_deal``, ``solve``, ``going_on``, ``mean_at`` and ``screen`` give one after
+    another: ``(f, prob, gi, g, v)``."""
     tab, d0, delta, cost, eps = _case(seed, n, offers, 1 + n * m, levels)
     rng = np.random.default_rng(seed + 2)
     rule = _rule(seed, offers) if ruled else None
@@ -253,18 +248,79 @@ def test_a_compiled_turn_is_the_calls_one_by_one(seed: int, n: int, offers: int,
     gi = kernels.mean_at(g, rows, i)
     f, prob = kernels.screen(tab.uc, i, g, m, alive, floor, eps, ratified, ruled, tab.rank[i],
                              gi)
+    assert kernels.believed_rows(alive, i, m).tolist() == rows.tolist()
     v_in = v.copy() if kept == "kept" else np.zeros((0, 0, 0))
-    got = kernels.propose(d0, trend, now, shift, cut, delta, cost, v_in, kept == "solve",
-                          rounds, tab.stacked_u, tab.stacked_t, r, live, ruled, eps,
-                          MAX_CYCLES, kernels.bounds(r, tab.stacked_t, live),
-                          kernels.reaches(tab.stacked_t), lots, bs, np.isnan(bs), i,
-                          tab.uc, m, alive, floor, ratified, tab.rank[i])
+    args = (d0, trend, now, shift, cut, delta, cost, v_in, kept == "solve", rounds,
+            tab.stacked_u, tab.stacked_t, r, live, ruled, eps, MAX_CYCLES,
+            kernels.bounds(r, tab.stacked_t, live), kernels.reaches(tab.stacked_t), lots, bs,
+            np.isnan(bs), i, tab.uc, m, alive, floor, ratified, tab.rank[i])
+    return args, (f, prob, gi, g, v)
+
+
+TURNS = dict(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 4), offers=st.integers(1, 30),
+             m=st.integers(1, 6), levels=st.sampled_from([None, 3, 8]), ruled=st.booleans(),
+             deadlines=st.integers(0, 2), kept=st.sampled_from(["solve", "kept", "no rounds"]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(**TURNS)
+def test_a_compiled_turn_is_the_calls_one_by_one(seed: int, n: int, offers: int, m: int,
+                                                 levels: int | None, ruled: bool,
+                                                 deadlines: int, kept: str) -> None:
+    """``kernels.propose`` (a proposer's turn in one call), asked to be ``exact``, gives what
+    ``no_deal``, ``solve``, ``going_on``, ``mean_at`` and ``screen`` give one after another,
+    bit for bit: solving there, reusing a kept solution, and with no round ever to come; it
+    says it solved exactly when it was asked to."""
+    args, (f, prob, gi, g, v) = _turn(seed, n, offers, m, levels, ruled, deadlines, kept)
+    got = kernels.propose(*args, True)
     assert (int(got[0]), float(got[1]).hex(), float(got[2]).hex()) == (
         int(f), float(prob).hex(), float(gi).hex())
     assert got[3].tobytes() == g.tobytes()
-    assert kernels.believed_rows(alive, i, m).tolist() == rows.tolist()
-    if rounds:
+    if kept != "no rounds":
         assert got[4].tobytes() == v.tobytes()
+    assert got[5] is (kept == "solve")
+
+
+@settings(max_examples=300, deadline=None)
+@given(**TURNS)
+def test_a_turn_skips_the_solve_only_when_the_proposer_passes_whatever_it_gives(
+        seed: int, n: int, offers: int, m: int, levels: int | None, ruled: bool,
+        deadlines: int, kept: str) -> None:
+    """Not ``exact``, a turn that would solve first checks whether the proposer passes on a
+    lower bound of the values of going on (:func:`kernels.certain_pass`). When it skips the
+    solve, the full turn passes too, and the bound is below the true values; otherwise the
+    turn is the exact one bit for bit."""
+    args, (f, prob, gi, g, v) = _turn(seed, n, offers, m, levels, ruled, deadlines, kept)
+    got = kernels.propose(*args, False)
+    if kept == "solve" and not got[5]:  # skipped: a certain pass
+        assert (int(got[0]), float(got[1]), int(f)) == (-1, 0.0, -1)
+        assert np.isnan(got[2])
+        assert (got[3] <= g).all()
+        return
+    assert (int(got[0]), float(got[1]).hex(), float(got[2]).hex()) == (
+        int(f), float(prob).hex(), float(gi).hex())
+    assert got[3].tobytes() == g.tobytes()
+
+
+def test_certain_pass_finds_the_passes_it_can_prove() -> None:
+    """A proposer whose no-deal value is above every offer passes whatever the others do,
+    and so does one whose responder accepts none: the bound proves both (and returns ``d``
+    lowered by the slack); a proposer with an offer above its no-deal value that the
+    responder's types accept is not a certain pass."""
+    n, m, offers = 2, 2, 4
+    u = np.array([[0.1, 0.2, 0.3, 0.4], [0.4, 0.3, 0.2, 0.1]])
+    d = np.full((1 + n * m, n), 0.05)
+    d[:, 0] = 0.5  # party 0's no-deal value beats every offer
+    args = (np.ones(n), np.zeros(n), np.zeros((0, 3)), np.zeros((1, 1 + n * m, n)),
+            np.ones((1, 1 + n * m, n), dtype=bool))
+    rest = (m, np.ones((n, m), dtype=bool), np.full(n, -np.inf), np.full(n, EPS),
+            np.ones(offers), False, np.arange(offers))
+    for proposer in (0, 1):
+        low = kernels.certain_pass(d, *args, proposer, u, *rest)
+        assert low.shape == d.shape and (low < d).all() and (low > d - 1e-8).all()
+    d[:, 0] = 0.05  # now offer 3 gives each more than its no-deal value
+    assert kernels.certain_pass(d, *args, 1, u, *rest).shape == (0, 0)
+    assert kernels.certain_pass(d, *args, 0, u, *rest).shape == (0, 0)
 
 
 @pytest.mark.slow

@@ -119,3 +119,31 @@ def test_rounds_played_inline_are_the_rounds_the_queue_plays(
     assert sum(len(x[1]) for x in inline) > 12 * 5  # the stories are not empty
     taken = sum(x[2] for x in inline) - sum(x[2] for x in queued)  # rounds played inline
     assert taken > 0 if rounds_inline else taken == 0
+
+
+@pytest.mark.parametrize(("path", "kept"), [("scenarios/kerry_moscow_2016.yaml", 0.5),
+                                            ("scenarios/dayton_1995.yaml", 1.0)])
+def test_a_certain_pass_skips_the_solve_and_changes_no_record(
+        path: str, kept: float, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proposer who passes whatever the stationary values are skips the solve (issue 22:
+    # most of the flagship's turns are such passes; Dayton's parties mostly have offers to
+    # make); a story (tracing) prints each pass's value of going on, so it always solves.
+    # Both give the same records, and the flagship makes fewer than half the solves.
+    from sim.engine import play
+    from sim.engine.protocols import kernels
+
+    plan = Plan(load(ROOT / path))
+    turns = {True: [0, 0], False: [0, 0]}  # exact -> [solves due, solves made]
+    real = kernels.propose
+
+    def counted(*args):  # type: ignore[no-untyped-def]
+        out = real(*args)
+        turns[args[-1]][0] += args[8]
+        turns[args[-1]][1] += out[5]
+        return out
+
+    monkeypatch.setattr(kernels, "propose", counted)
+    for i in range(25):
+        assert play(plan, i, tracing=True).record.row() == play(plan, i).record.row()
+    assert turns[True][1] == turns[True][0] > 25  # a story solves every time
+    assert turns[False][1] <= kept * turns[True][1]

@@ -551,15 +551,16 @@ class Alternating(Protocol):
         v = self.solved.get(key) if key is not None else None
         us, ut, r, live, ruled, eps, top, reach = self.kernel  # type: ignore[misc]
         rule = self.rule
-        f, prob, gi, self.g, v_out = kernels.propose(
+        f, prob, gi, self.g, v_out, solved = kernels.propose(
             self.d0, self.trend, talks.world.env._now, self._shifts(),  # noqa: SLF001
             self._cut(talks.position.audience), delta, cost, self.no_v if v is None else v,
             key is not None and v is None, key is not None, us, ut, r, live, ruled, eps,
             MAX_CYCLES, top, reach, lots, self.b_all, self.unstated, i, self.uc,
             self.m, self.alive, self.floor,
-            self.sure if rule is None else rule.ratified, self.tab.rank[i])
-        if key is not None and v is None:
-            self._keep(key, v_out)
+            self.sure if rule is None else rule.ratified, self.tab.rank[i],
+            talks.world.tracing)  # a story prints gi: it solves even for a certain pass
+        if solved:
+            self._keep(key, v_out)  # type: ignore[arg-type]
         return f, prob, gi
 
     def _story_offer(self, i: int, f: int, prob: float, gi: float) -> None:
@@ -806,4 +807,4 @@ def warm() -> None:
                         zeros, v_in, solve_now, True, us, ut, r, live, ruled, eps, MAX_CYCLES,
                         top, reach, NO_LOTS, bs, np.isnan(bs), 0, tab.uc, m,
                         np.ones((n, m), dtype=bool), np.full(n, -math.inf), tab.certain[0],
-                        tab.rank[0])
+                        tab.rank[0], False)

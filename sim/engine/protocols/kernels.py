@@ -489,27 +489,82 @@ def propose(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, cu
             eps: np.ndarray, max_cycles: int, top: np.ndarray, reach: np.ndarray,
             lots: np.ndarray, bs: np.ndarray, unstated: np.ndarray, i: int, u: np.ndarray,
             m: int, alive: np.ndarray, floor: np.ndarray, ratified: np.ndarray,
-            rank: np.ndarray
-            ) -> tuple[int, float, float, np.ndarray, np.ndarray]:  # pragma: no cover
+            rank: np.ndarray, exact: bool
+            ) -> tuple[int, float, float, np.ndarray, np.ndarray, bool]:  # pragma: no cover
     """A proposer's turn under unanimity in one call: :func:`no_deal`, the stationary values
     ``v`` (:func:`solve`, when ``solve_now``; else ``v`` is the kept solution, or unused when
     no round will ever come: ``rounds`` false; ``top`` and ``reach`` as :func:`solve_within`
     reads them), :func:`going_on` with the next proposer's values, i's believed value of
     going on (:func:`mean_at` over :func:`believed_rows`) and :func:`screen`. Returns the
-    offer's position (-1: pass), its believed probability, i's value of going on, ``g`` and
-    ``v`` (to keep). The same operations in the same order as the calls one by one
-    (``Alternating.going_on``, ``_believed``, ``kernels.screen``)."""
+    offer's position (-1: pass), its believed probability, i's value of going on, ``g``,
+    ``v`` and whether ``v`` is a new solution to keep. The same operations in the same order
+    as the calls one by one (``Alternating.going_on``, ``_believed``, ``kernels.screen``).
+
+    Unless ``exact``, a turn that would solve first asks :func:`certain_pass`; when i passes
+    whatever the solution, the turn returns the pass without solving (the same choice, so the
+    same replication): ``gi`` is then NaN, ``g`` the lower bound it screened and ``v`` the one
+    passed in (not a solution: not to keep). ``exact`` (a story that prints ``gi``) always
+    solves."""
     d = no_deal(d0, trend, now, shift, cut)
+    solved = False
     if not rounds:
         g = going_on(d, delta, cost, d, False, lots, bs, unstated)
     else:
         if solve_now:
+            if not exact:
+                low = certain_pass(d, delta, cost, lots, bs, unstated, i, u, m, alive, floor,
+                                   eps, ratified, ruled, rank)
+                if low.shape[0] > 0:
+                    return -1, 0.0, np.nan, low, v, False
             v = solve_within(us, ut, r, live, ruled, d, delta, cost, eps, max_cycles, top,
                              reach)[0]
+            solved = True
         g = going_on(d, delta, cost, v[(i + 1) % us.shape[0]], True, lots, bs, unstated)
     gi = mean_at(g, believed_rows(alive, i, m), i)
     f, prob = screen(u, i, g, m, alive, floor, eps, ratified, ruled, rank, gi)
-    return f, prob, gi, g, v
+    return f, prob, gi, g, v, solved
+
+
+SLACK = 1e-9  # of the values' scale: far above the rounding of either side of a comparison
+
+
+@njit(cache=True, nogil=True)
+def certain_pass(d: np.ndarray, delta: np.ndarray, cost: np.ndarray, lots: np.ndarray,
+                 bs: np.ndarray, unstated: np.ndarray, i: int, u: np.ndarray, m: int,
+                 alive: np.ndarray, floor: np.ndarray, eps: np.ndarray, ratified: np.ndarray,
+                 ruled: bool, rank: np.ndarray) -> np.ndarray:  # pragma: no cover (compiled)
+    """A lower bound of the values of going on under which proposer i passes, when i passes
+    whatever the stationary values are; an empty array when that is not certain.
+
+    The value of going on is ``max(d, d + delta (v - d) - cost)`` with each lottery applied,
+    ``g - w (g - b)`` for a weight ``w`` in [0, 1]: at least ``d`` with the lotteries applied,
+    whatever ``v``. Screening is monotone in those values: a higher value of going on for i
+    leaves fewer offers worth making, and for a responder's types fewer types that accept an
+    offer (its floor and R do not depend on them). So when :func:`screen` finds no offer on
+    the bound, lowered by a slack far above rounding, it finds none on the true values: the
+    stationary solve can be skipped. Weights outside [0, 1] or values that are not finite
+    leave it uncertain."""
+    for row in range(lots.shape[0]):
+        w = (1.0 - lots[row, 2]) * lots[row, 1]
+        if not 0.0 <= w <= 1.0:
+            return np.empty((0, 0))
+    low = going_on(d, delta, cost, d, False, lots, bs, unstated)
+    scale = 1.0
+    for a in range(d.shape[0]):
+        for k in range(d.shape[1]):
+            scale = max(scale, abs(d[a, k]), abs(low[a, k]))
+            for dk in range(bs.shape[0]):
+                if not unstated[dk, a, k]:
+                    scale = max(scale, abs(bs[dk, a, k]))
+    for k in range(u.shape[0]):
+        for f in range(u.shape[1]):
+            scale = max(scale, abs(u[k, f]))
+    if not np.isfinite(scale):
+        return np.empty((0, 0))
+    low -= SLACK * scale
+    f, _ = screen(u, i, low, m, alive, floor, eps, ratified, ruled, rank,
+                  mean_at(low, believed_rows(alive, i, m), i))
+    return low if f < 0 else np.empty((0, 0))
 
 
 @njit(cache=True, nogil=True)

@@ -356,3 +356,37 @@ print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.s
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["1"] * 24  # warm() compiled each kernel at the engine's types: no more
+
+
+@settings(max_examples=200, deadline=None)
+@given(**TURNS)
+def test_the_bounds_of_going_on_hold_whatever_the_solution(
+        seed: int, n: int, offers: int, m: int, levels: int | None, ruled: bool,
+        deadlines: int, kept: str) -> None:
+    """``kernels.going_on_bounds`` brackets the value of going on of every proposer's next
+    round, computed with the stationary solution, in every scenario and for every party."""
+    args, _ = _turn(seed, n, offers, m, levels, ruled, deadlines, kept)
+    d0, trend, now, shift, cut, delta, cost = args[:7]
+    lots, bs, unstated, u = args[19], args[20], args[21], args[23]
+    us, ut, r, live, ruled_, eps = args[10:16]
+    d = kernels.no_deal(d0, trend, now, shift, cut)
+    v = kernels.solve(us, ut, r, live, ruled_, d, delta, cost, eps, MAX_CYCLES)[0]
+    low, high = kernels.going_on_bounds(d, delta, cost, lots, bs, unstated, u.max(axis=1))
+    assert low.shape == high.shape == d.shape  # discounts in [0, 1], costs >= 0: bounded
+    for i in range(n):
+        g = kernels.going_on(d, delta, cost, v[(i + 1) % n], True, lots, bs, unstated)
+        assert (low <= g).all() and (g <= high).all()
+
+
+def test_no_bounds_when_a_discount_or_a_lottery_is_out_of_range() -> None:
+    """A discount above 1, a negative cost or a lottery weight above 1 makes ``going_on``
+    non-monotone in what it bounds: no bounds, so the caller solves."""
+    d, umax = np.zeros((3, 2)), np.ones(2)
+    bs = np.zeros((1, 3, 2))
+    ok = (np.full(2, 0.9), np.zeros(2), np.array([[0.0, 0.5, 0.0]]))
+    assert kernels.going_on_bounds(d, *ok, bs, np.isnan(bs), umax)[0].shape == (3, 2)
+    for k, bad in ((0, np.array([1.1, 0.9])), (1, np.array([0.0, -0.1])),
+                   (2, np.array([[0.0, 1.5, 0.0]]))):
+        args = list(ok)
+        args[k] = bad
+        assert kernels.going_on_bounds(d, *args, bs, np.isnan(bs), umax)[0].shape == (0, 0)

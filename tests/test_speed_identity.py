@@ -147,3 +147,37 @@ def test_a_certain_pass_skips_the_solve_and_changes_no_record(
         assert play(plan, i, tracing=True).record.row() == play(plan, i).record.row()
     assert turns[True][1] == turns[True][0] > 25  # a story solves every time
     assert turns[False][1] <= kept * turns[True][1]
+
+
+def test_a_last_call_settled_by_bounds_is_the_solved_one(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    # Whether a last meeting is called before a deadline is settled without the stationary
+    # solve when the bounds of the values of going on decide it (some offer beats them at
+    # their upper bound, or none at their lower): the same calls as solving every time.
+    from sim.engine import play
+    from sim.engine.protocols.alternating import Alternating
+
+    plan = Plan(load(ROOT / "scenarios/kerry_moscow_2016.yaml"))
+    calls: list[bool] = []
+    real = Alternating.wants_last_meeting
+
+    def called(self: Alternating, deadline: float) -> bool:
+        calls.append(real(self, deadline))
+        return calls[-1]
+
+    solves = [0]
+    solve = Alternating._solve
+
+    def counted(self: Alternating, *args):  # type: ignore[no-untyped-def]
+        solves[0] += 1
+        return solve(self, *args)
+
+    monkeypatch.setattr(Alternating, "wants_last_meeting", called)
+    monkeypatch.setattr(Alternating, "_solve", counted)
+    rows = [play(plan, i).record.row() for i in range(40)]
+    bounded, solved = list(calls), solves[0]
+    calls.clear()
+    monkeypatch.setattr(Alternating, "_called", lambda self, low, high: None)  # always solve
+    assert [play(plan, i).record.row() for i in range(40)] == rows
+    assert calls == bounded and True in calls and False in calls
+    assert solves[0] - solved > 10  # the bounds settled more than ten calls

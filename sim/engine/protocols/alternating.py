@@ -353,6 +353,7 @@ class Alternating(Protocol):
         self.solved: dict[tuple[Any, ...], np.ndarray] = {}  # keys: _situation()
         self.zone = -1
         self.g = np.zeros((1 + n * m, n))
+        self.umax: np.ndarray | None = None  # each party's best offer (going_on_bounds)
         self.no_v = np.zeros((0, 0, 0))  # no stationary solution to hand the kernel
         self.rule = _rule(params.roles, talks.ratification.table, self.tab)
         self.kernel = _kernel_args(self.tab, self.rule, self.eps)
@@ -420,17 +421,32 @@ class Alternating(Protocol):
         return (self.d0[0] + self.trend * self.talks.world.now
                 + np.array(self.talks.shift)).tolist()
 
-    def going_on(self, proposer: int, last: float = -math.inf) -> np.ndarray:
+    def going_on(self, proposer: int, last: float = -math.inf,
+                 decide: Callable[[np.ndarray, np.ndarray], np.ndarray | None] | None = None
+                 ) -> np.ndarray:
         """``G[s, k]``: the value of going on after a rejection in this round (module doc);
         at a last call before the deadline on day ``last``, no round comes before it.
         Computed by :func:`going_reference`, compiled (``kernels.no_deal`` and
-        ``kernels.going_on``)."""
+        ``kernels.going_on``).
+
+        A caller that reads ``G`` only through comparisons that are monotone in it may pass
+        ``decide``: before a stationary solve, it gets a lower and an upper bound of ``G``
+        (``kernels.going_on_bounds``) and returns values its comparisons read as they would
+        read ``G`` (the bounds settle them), or None; the solve is then skipped."""
         kernels = self.k
         d = self.no_deal()
         delta, cost, lots, key = self._situation(last)
         if key is None:
             return kernels.going_on(d, delta, cost, d, False, lots, self.b_all, self.unstated)
         v = self.solved.get(key)
+        if v is None and decide is not None:
+            if self.umax is None:
+                self.umax = self.tab.u.max(axis=1)
+            low, high = kernels.going_on_bounds(d, delta, cost, lots, self.b_all,
+                                                self.unstated, self.umax)
+            g = decide(low, high) if low.shape[0] else None
+            if g is not None:
+                return g
         if v is None:
             v = self._solve(key, d, delta, cost)
         return kernels.going_on(d, delta, cost, v[(proposer + 1) % self.n], True, lots,
@@ -686,11 +702,22 @@ class Alternating(Protocol):
 
     def wants_last_meeting(self, deadline: float) -> bool:
         """Some offer beats every party's value of not agreeing by ``deadline``."""
-        g = self.going_on(self.talks.turn % self.n, last=deadline)[0]
-        ok = (self.tab.u >= (g - self.eps)[:, None]).all(axis=0)
+        g = self.going_on(self.talks.turn % self.n, last=deadline, decide=self._called)
+        return bool(self._acceptable(g).any())
+
+    def _acceptable(self, g: np.ndarray) -> np.ndarray:
+        """The offers every party's value of going on ``g`` (row 0) accepts, R > 0."""
+        ok = (self.tab.u >= (g[0] - self.eps)[:, None]).all(axis=0)
         if self.rule is not None:
             ok &= self.rule.ratified > 0
-        return bool(ok.any())
+        return ok  # type: ignore[no-any-return]
+
+    def _called(self, low: np.ndarray, high: np.ndarray) -> np.ndarray | None:
+        """Bounds that settle :meth:`wants_last_meeting` (fewer offers are acceptable the
+        higher the values): an offer acceptable at the upper bound, or none at the lower."""
+        if self._acceptable(high).any():
+            return high
+        return None if self._acceptable(low).any() else low
 
 
 def acceptance(uj: np.ndarray, types: np.ndarray, alive: np.ndarray, eps: float,
@@ -797,6 +824,8 @@ def warm() -> None:
     gi = kernels.mean_at(g, np.arange(1 + m, 1 + 2 * m), 0)
     kernels.screen(tab.uc, 0, g, m, np.ones((n, m), dtype=bool), np.full(n, -math.inf), eps,
                    tab.certain[0], False, tab.rank[0], gi)
+    kernels.going_on_bounds(d, np.full(n, 0.9), zeros, np.array([[0.0, 0.5, 1.0]]), bs,
+                            np.isnan(bs), u.max(axis=1))
     kernels.type_means(d, m)
     kernels.candidates(tab.uc, d, m, eps, tab.certain[0])
     kernels.mediation(np.zeros((1 + n * m, n)), zeros, 0.0, zeros, zeros, tab.uc, m, eps,

@@ -544,27 +544,80 @@ def certain_pass(d: np.ndarray, delta: np.ndarray, cost: np.ndarray, lots: np.nd
     the bound, lowered by a slack far above rounding, it finds none on the true values: the
     stationary solve can be skipped. Weights outside [0, 1] or values that are not finite
     leave it uncertain."""
-    for row in range(lots.shape[0]):
-        w = (1.0 - lots[row, 2]) * lots[row, 1]
-        if not 0.0 <= w <= 1.0:
-            return np.empty((0, 0))
+    if not _weighted(lots):
+        return np.empty((0, 0))
     low = going_on(d, delta, cost, d, False, lots, bs, unstated)
-    scale = 1.0
-    for a in range(d.shape[0]):
-        for k in range(d.shape[1]):
-            scale = max(scale, abs(d[a, k]), abs(low[a, k]))
-            for dk in range(bs.shape[0]):
-                if not unstated[dk, a, k]:
-                    scale = max(scale, abs(bs[dk, a, k]))
-    for k in range(u.shape[0]):
-        for f in range(u.shape[1]):
-            scale = max(scale, abs(u[k, f]))
+    scale = max(1.0, _magnitude(d), _magnitude(low), _stated(bs, unstated), _magnitude(u))
     if not np.isfinite(scale):
         return np.empty((0, 0))
     low -= SLACK * scale
     f, _ = screen(u, i, low, m, alive, floor, eps, ratified, ruled, rank,
                   mean_at(low, believed_rows(alive, i, m), i))
     return low if f < 0 else np.empty((0, 0))
+
+
+@njit(cache=True, nogil=True)
+def going_on_bounds(d: np.ndarray, delta: np.ndarray, cost: np.ndarray, lots: np.ndarray,
+                    bs: np.ndarray, unstated: np.ndarray, umax: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover (compiled)
+    """Bounds of the value of going on :func:`going_on` gives with any stationary solution:
+    below, the lotteries applied to ``d`` (``g >= d`` by its max); above, ``v`` replaced by
+    ``max(d, umax)`` (a solution's values are offers' utilities, values of going on and their
+    mixtures and means, none above both ``d`` and the best offer ``umax`` of its party, when
+    the discounts are in [0, 1] and the costs not negative; ``going_on`` is increasing in
+    ``v``, its lotteries in ``g`` for weights in [0, 1]). Each is moved out by a slack far
+    above rounding (:data:`SLACK` of the values' scale). Empty arrays when a condition fails
+    or a value is not finite."""
+    none = (np.empty((0, 0)), np.empty((0, 0)))
+    for k in range(d.shape[1]):
+        if not (0.0 <= delta[k] <= 1.0 and cost[k] >= 0.0):
+            return none
+    if not _weighted(lots):
+        return none
+    s, n = d.shape
+    top = np.empty((s, n))
+    for a in range(s):
+        for k in range(n):
+            top[a, k] = max(d[a, k], umax[k])
+    low = going_on(d, delta, cost, d, False, lots, bs, unstated)
+    high = going_on(d, delta, cost, top, True, lots, bs, unstated)
+    scale = max(1.0, _magnitude(top), _magnitude(low), _magnitude(high),
+                _stated(bs, unstated))
+    if not np.isfinite(scale):
+        return none
+    return low - SLACK * scale, high + SLACK * scale
+
+
+@njit(cache=True, nogil=True)
+def _weighted(lots: np.ndarray) -> bool:  # pragma: no cover (compiled)
+    """Every lottery's weight ``(1 - p) c`` is in [0, 1] (the lottery is increasing in g)."""
+    for row in range(lots.shape[0]):
+        w = (1.0 - lots[row, 2]) * lots[row, 1]
+        if not 0.0 <= w <= 1.0:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _magnitude(x: np.ndarray) -> float:  # pragma: no cover (compiled)
+    """The largest ``|x|`` of a table (NaN when it holds one: then no bound is kept)."""
+    out = 0.0
+    for a in range(x.shape[0]):
+        for k in range(x.shape[1]):
+            v = abs(x[a, k])
+            if np.isnan(v):
+                return np.nan
+            out = max(out, v)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _stated(bs: np.ndarray, unstated: np.ndarray) -> float:  # pragma: no cover (compiled)
+    """The largest ``|b|`` of the plan-B payoffs stated."""
+    out = 0.0
+    for dk in range(bs.shape[0]):
+        out = max(out, _magnitude(np.where(unstated[dk], 0.0, bs[dk])))
+    return out
 
 
 @njit(cache=True, nogil=True)

@@ -82,6 +82,11 @@ class Tables:
         return self._lazy("_certain", lambda: np.ones(self.orders.shape))
 
     @property
+    def best(self) -> np.ndarray:
+        """Each party's utility of its best feasible offer (``kernels.going_on_bounds``)."""
+        return self._lazy("_best", lambda: self.u.max(axis=1))
+
+    @property
     def uc(self) -> np.ndarray:
         """``u`` in C order, as the kernels read it (one array type, one compilation)."""
         return self._lazy("_uc", lambda: np.ascontiguousarray(self.u, dtype=float))
@@ -353,7 +358,6 @@ class Alternating(Protocol):
         self.solved: dict[tuple[Any, ...], np.ndarray] = {}  # keys: _situation()
         self.zone = -1
         self.g = np.zeros((1 + n * m, n))
-        self.umax: np.ndarray | None = None  # each party's best offer (going_on_bounds)
         self.no_v = np.zeros((0, 0, 0))  # no stationary solution to hand the kernel
         self.rule = _rule(params.roles, talks.ratification.table, self.tab)
         self.kernel = _kernel_args(self.tab, self.rule, self.eps)
@@ -440,10 +444,8 @@ class Alternating(Protocol):
             return kernels.going_on(d, delta, cost, d, False, lots, self.b_all, self.unstated)
         v = self.solved.get(key)
         if v is None and decide is not None:
-            if self.umax is None:
-                self.umax = self.tab.u.max(axis=1)
             low, high = kernels.going_on_bounds(d, delta, cost, lots, self.b_all,
-                                                self.unstated, self.umax)
+                                                self.unstated, self.tab.best)
             g = decide(low, high) if low.shape[0] else None
             if g is not None:
                 return g
@@ -825,7 +827,7 @@ def warm() -> None:
     kernels.screen(tab.uc, 0, g, m, np.ones((n, m), dtype=bool), np.full(n, -math.inf), eps,
                    tab.certain[0], False, tab.rank[0], gi)
     kernels.going_on_bounds(d, np.full(n, 0.9), zeros, np.array([[0.0, 0.5, 1.0]]), bs,
-                            np.isnan(bs), u.max(axis=1))
+                            np.isnan(bs), tab.best)
     kernels.type_means(d, m)
     kernels.candidates(tab.uc, d, m, eps, tab.certain[0])
     kernels.mediation(np.zeros((1 + n * m, n)), zeros, 0.0, zeros, zeros, tab.uc, m, eps,

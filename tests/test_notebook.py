@@ -11,7 +11,12 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytest.importorskip("ema_workbench")
+
+@pytest.fixture(autouse=True)
+def _ema_workbench() -> None:
+    """Both tests need EMA Workbench; imported when they run, not when the fast loop collects
+    this file (about 3 s)."""
+    pytest.importorskip("ema_workbench")
 
 
 @pytest.mark.slow

@@ -245,11 +245,14 @@ def test_run_folders_with_different_replications_compare_unpaired_with_a_warning
 # --- three scenarios: Holm ------------------------------------------------------------------
 
 
+THREE_RUNS = 200  # paired replications per arm of the three-scenario compare
+
+
 @pytest.fixture(scope="module")
 def three(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Path]:
     """The flagship against no_carrot and generous_carrot: compare.json and its folder."""
     out = tmp_path_factory.mktemp("three") / "cmp"
-    return compare_json(FLAGSHIP, NO_CARROT, GENEROUS, "-n", 400, "--seed", 5, out=out), out
+    return compare_json(FLAGSHIP, NO_CARROT, GENEROUS, "-n", THREE_RUNS, "--seed", 5, out=out), out
 
 
 @pytest.mark.slow
@@ -289,13 +292,13 @@ def test_holm_is_applied_over_every_outcome_and_metric_of_every_comparison(
 def test_every_comparison_has_outcome_and_metric_differences(
         three: tuple[dict[str, Any], Path]) -> None:
     data, _ = three
-    assert data["runs"] == 400 and data["seed"] == 5 and data["paired"] is True
+    assert data["runs"] == THREE_RUNS and data["seed"] == 5 and data["paired"] is True
     assert "wall_s" in data
     scen = {s["label"]: s["outcomes"] for s in data["scenarios"]}
     for s in data["scenarios"]:
-        assert s["runs"] == 400
+        assert s["runs"] == THREE_RUNS
         assert list(s["outcomes"]) == list(FLAGSHIP_OUTCOMES)
-        assert sum(row["count"] for row in s["outcomes"].values()) == 400
+        assert sum(row["count"] for row in s["outcomes"].values()) == THREE_RUNS
     for c in data["comparisons"]:
         outcomes, metrics = c["diff"]["outcomes"], c["diff"]["metrics"]
         assert list(outcomes) == list(FLAGSHIP_OUTCOMES)
@@ -306,7 +309,7 @@ def test_every_comparison_has_outcome_and_metric_differences(
             keys = {"diff", "ci", "p_value", "n", "test", "pairing_gain", "unpaired_ci",
                     "p_holm", "significant"}
             assert keys <= set(d), (name, d)
-            assert d["test"] == "mcnemar" and d["n"] == 400
+            assert d["test"] == "mcnemar" and d["n"] == THREE_RUNS
             # The paired difference of indicators is the difference of the probabilities.
             expected = scen[c["variant"]][name]["p"] - scen[c["baseline"]][name]["p"]
             assert d["diff"] == pytest.approx(expected, abs=1e-12), name
@@ -335,7 +338,7 @@ def test_compare_folder_holds_json_manifest_pairs_and_pngs(
 
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["kind"] == "compare"
-    assert manifest["seed"] == 5 and manifest["runs"] == 400
+    assert manifest["seed"] == 5 and manifest["runs"] == THREE_RUNS
     assert [a["label"] for a in manifest["arms"]] == [s["label"] for s in data["scenarios"]]
     for arm, path in zip(manifest["arms"], (FLAGSHIP, NO_CARROT, GENEROUS), strict=True):
         assert arm["source"] == str(path)
@@ -343,7 +346,7 @@ def test_compare_folder_holds_json_manifest_pairs_and_pngs(
 
     pairs = pq.read_table(folder / "pairs.parquet")
     assert pairs.num_rows == data["runs"]
-    assert pairs.column("replication").to_pylist() == list(range(400))
+    assert pairs.column("replication").to_pylist() == list(range(THREE_RUNS))
     for k, s in enumerate(data["scenarios"]):
         outcomes = pairs.column(f"outcome__{k}").to_pylist()
         for name in FLAGSHIP_OUTCOMES:

@@ -233,7 +233,7 @@ def flagship_compare(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("cmpreport")
     names = ("kerry_moscow_2016", "no_carrot", "generous_carrot")
     result = CliRunner().invoke(main, ["compare", *(str(SCENARIOS / f"{n}.yaml") for n in names),
-                                       "-n", "300", "--workers", "1", "--out",
+                                       "-n", "150", "--workers", "1", "--out",
                                        str(base / "cmp")])
     assert result.exit_code == 0, result.output
     target, _ = _report(base / "cmp", base)

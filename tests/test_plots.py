@@ -167,11 +167,13 @@ def test_violations_are_plotted_per_actor_under_the_actors_labels(
 
 def test_a_command_that_draws_nothing_does_not_import_matplotlib(tmp_path: Path) -> None:
     """matplotlib (about 0.3 s) loads when a plot is drawn, not with the API or a run
-    without plots; drawing one then works."""
+    without plots; drawing one then works. scipy.stats (about a second) does not load with a
+    run either: its summary's t and normal quantiles come from scipy.special."""
     code = ("import sys\n"
             "from sim import api\n"
             "r = api.run('kerry_moscow_2016', runs=5, plots=False)\n"
             "assert 'matplotlib' not in sys.modules, 'imported without a plot'\n"
+            "assert 'scipy.stats' not in sys.modules, 'a run needs scipy.special only'\n"
             "r.plot_outcomes(sys.argv[1])\n"
             "assert 'matplotlib' in sys.modules\n")
     out = tmp_path / "o.png"

@@ -276,3 +276,22 @@ def test_survival_on_a_grid_reads_the_step_function_and_keeps_the_median() -> No
     for g, v in zip(thin["t"], thin["s"], strict=True):
         assert v == s[np.searchsorted(t, g, side="right") - 1]
     assert on_grid(thin, points=100) is thin  # already small: unchanged
+
+
+def test_t_and_normal_quantiles_are_scipy_stats_bit_for_bit() -> None:
+    # estimates.py reads the t and normal laws from scipy.special (scipy.stats, a second of
+    # import, loads only for a comparison's McNemar test): the same floats as before.
+    from sim.stats import estimates
+
+    assert Z95 == float(sps.norm.ppf(0.975))
+    rng = np.random.default_rng(7)
+    for dof in [*range(1, 400), *rng.integers(400, 10**7, 100).tolist(),
+                *(rng.random(200) * 500 + 0.5).tolist()]:
+        assert float(estimates.stdtrit(dof, 0.975)) == float(sps.t.ppf(0.975, dof)), dof
+        for t in rng.standard_normal(5) * rng.choice([0.1, 2.0, 40.0]):
+            assert estimates._t_p(float(t), dof) == float(  # noqa: SLF001
+                min(1.0, 2.0 * sps.t.sf(abs(t), dof))), (dof, t)
+    x = rng.standard_normal(37)
+    mean, sd = float(x.mean()), float(x.std(ddof=1))
+    half = float(sps.t.ppf(0.975, 36) * sd / np.sqrt(37))
+    assert describe(x)["ci"] == [mean - half, mean + half]

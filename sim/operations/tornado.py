@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
 from sim import stats
 from sim.engine.outcomes import possible
@@ -56,6 +55,8 @@ def quantiles(dist: dict[str, Any]) -> tuple[float, float]:
     A ``choice`` is a discrete uniform over its sorted values: its p-quantile is the
     smallest value whose cumulative share reaches p.
     """
+    from scipy import stats as sps  # loaded by a tornado, not with every command
+
     kind, args = next(iter(dist.items()))
     values = [float(x) for x in args]
     if kind == "choice":
@@ -70,6 +71,8 @@ def quantiles(dist: dict[str, Any]) -> tuple[float, float]:
 
 def _law(kind: str, values: list[float]) -> Any:
     """The scipy.stats law of a continuous scenario distribution (None: zero width)."""
+    from scipy import stats as sps
+
     if kind == "uniform":
         return sps.uniform(values[0], values[1] - values[0]) if values[1] > values[0] else None
     if kind == "normal":

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 from sim.errors import ScenarioError, UsageError
 from sim.scenario import budgets
@@ -160,6 +159,8 @@ def build(specs: list[Spec], sample: str = "grid", zipped: bool = False,
     hi = np.array([s.high for s in specs], dtype=float)
     paths = [s.path for s in specs]
     unit, info = sampler.draw(n, len(specs), seed)
+    from scipy.stats import qmc  # scipy.stats loads with a sampled sweep (a second's import)
+
     return Design(method, paths, _rows(paths, qmc.scale(unit, lo, hi)), info)
 
 
@@ -194,6 +195,8 @@ class Sampler:
 
 
 def _lhs(n: int, d: int, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
+    from scipy.stats import qmc
+
     return qmc.LatinHypercube(d=d, seed=seed).random(n), {}
 
 
@@ -201,6 +204,8 @@ def _saltelli(n: int, d: int, seed: int) -> tuple[np.ndarray, dict[str, Any]]:
     """Saltelli's design for Sobol indices: A, B and each A with one column from B."""
     if n & (n - 1):
         raise UsageError(f"<<sample>> sobol:{n}: N must be a power of two (e.g. 64, 128)")
+    from scipy.stats import qmc
+
     base = qmc.Sobol(d=2 * d, seed=seed).random(n)
     a, b = base[:, :d], base[:, d:]
     ab = [np.where(np.arange(d) == i, b, a) for i in range(d)]

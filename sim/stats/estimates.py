@@ -12,10 +12,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
-from scipy.special import ndtri
+from scipy.special import ndtri, stdtr, stdtrit
 
-Z95: float = float(sps.norm.ppf(0.975))
+# The normal and t quantiles and tails come from scipy.special, the functions scipy.stats'
+# norm and t call themselves (the same floats: tests/test_stats.py): importing scipy.stats
+# would add about a second to every command's start (it loads scipy.optimize and more).
+Z95: float = float(ndtri(0.975))
 
 _QUANTILES = (0.05, 0.5, 0.95)
 _LAST_FIFTH = 0.8
@@ -137,7 +139,7 @@ def _mean_interval(mean: float, sd: float, n: int, low: float | None,
                    high: float | None) -> list[float] | None:
     if n < 2:
         return None
-    half = float(sps.t.ppf(0.975, n - 1) * sd / np.sqrt(n))
+    half = float(stdtrit(n - 1, 0.975) * sd / np.sqrt(n))
     lo, hi = mean - half, mean + half
     return [lo if low is None else max(lo, low), hi if high is None else min(hi, high)]
 
@@ -198,7 +200,7 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
     if sd == 0.0:
         return {"diff": mean, "ci": [mean, mean], "p_value": 1.0 if mean == 0 else 0.0, "n": n}
     se = sd / np.sqrt(n)
-    half = float(sps.t.ppf(0.975, n - 1)) * se
+    half = float(stdtrit(n - 1, 0.975)) * se
     return {"diff": mean, "ci": [mean - half, mean + half], "p_value": _t_p(mean / se, n - 1),
             "n": n}
 
@@ -206,7 +208,7 @@ def paired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
 def _t_p(t: float, dof: float) -> float:
     """Two-sided p-value of a t statistic (what scipy's t-tests return, computed from the
     statistic we already have, so nearly identical samples raise no precision warning)."""
-    return float(min(1.0, 2.0 * sps.t.sf(abs(t), dof)))
+    return float(min(1.0, 2.0 * stdtr(dof, -abs(t))))
 
 
 def mcnemar(a: np.ndarray, b: np.ndarray) -> float:
@@ -219,7 +221,9 @@ def mcnemar(a: np.ndarray, b: np.ndarray) -> float:
     only_a, only_b = int(np.sum(a & ~b)), int(np.sum(~a & b))
     if only_a + only_b == 0:
         return 1.0
-    return float(sps.binomtest(only_b, only_a + only_b, 0.5).pvalue)
+    from scipy.stats import binomtest  # loaded by a comparison only (see Z95)
+
+    return float(binomtest(only_b, only_a + only_b, 0.5).pvalue)
 
 
 def unpaired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
@@ -234,7 +238,7 @@ def unpaired_difference(a: np.ndarray, b: np.ndarray) -> dict[str, Any]:
         return {"diff": diff, "ci": [diff, diff], "p_value": 1.0 if diff == 0 else 0.0,
                 "n": int(min(a.size, b.size))}
     dof = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1))
-    half = float(sps.t.ppf(0.975, dof)) * se
+    half = float(stdtrit(dof, 0.975)) * se
     return {"diff": diff, "ci": [diff - half, diff + half], "p_value": _t_p(diff / se, dof),
             "n": int(min(a.size, b.size))}
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
+from scipy.special import stdtr
 
 MISSED = 0.1
 """Unexplained share (1 - R^2) of the spread across points above which, when it is also well
@@ -86,7 +86,7 @@ def _separable(z: np.ndarray) -> np.ndarray:
 
 def _coefficient(coef: float, se: float, dof: int) -> dict[str, Any]:
     t = coef / se if se > 0 else float("inf")
-    return {"src": coef, "t": t, "p_value": float(2 * sps.t.sf(abs(t), dof))}
+    return {"src": coef, "t": t, "p_value": float(2 * stdtr(dof, -abs(t)))}  # t.sf
 
 
 def sobol(y: np.ndarray, n: int, names: list[str], resamples: int = 200,
@@ -117,6 +117,8 @@ def _unit(x: float) -> float:
 
 
 def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    from scipy import stats as sps  # loaded when a sweep is analysed, not with every command
+
     res = sps.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=f_a.shape[1])
     return np.atleast_2d(res.first_order)[0], np.atleast_2d(res.total_order)[0]
 
@@ -129,6 +131,8 @@ def _bootstrap(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray, resamples: in
         idx = idx.astype(int)
         first, total = _indices(f_a[:, idx], f_b[:, idx], f_ab[..., idx])
         return np.concatenate([first, total])
+
+    from scipy import stats as sps
 
     with np.errstate(invalid="ignore", divide="ignore"):  # a constant resample has no variance
         res = sps.bootstrap((np.arange(f_a.shape[1]),), statistic, n_resamples=resamples,

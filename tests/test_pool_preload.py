@@ -26,7 +26,7 @@ def _inherited(_: int) -> tuple[bool, bool, bool, bool, int]:
     anything, and its pid."""
     engine = sys.modules.get("sim.engine")
     return ("sim.running.runner" in sys.modules, bool(engine and "bargaining" in engine._compiled),  # noqa: SLF001
-            "scipy.stats" in sys.modules, gc.get_freeze_count() > 10_000, os.getpid())
+            "sim.stats.estimates" in sys.modules, gc.get_freeze_count() > 10_000, os.getpid())
 
 
 @pytest.mark.skipif(os.name == "nt", reason="a fork server: not on Windows")

@@ -104,9 +104,9 @@ def test_edge_texts_compose_the_same_or_take_pyyamls_way(text: str) -> None:
 SAMPLE = (ROOT / "scenarios/kerry_moscow_2016.yaml").read_text()
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(at=st.integers(0, len(SAMPLE)), cut=st.integers(0, 40),
-       insert=st.text(alphabet=st.sampled_from(list(" \t\n:-#'\"[]{},&*!|>?%@`ab1.é")),
+       insert=st.text(alphabet=st.sampled_from(list(" \t\n\r:-#'\"[]{},&*!|>?%@`\\~<=ab1.é😀")),
                       max_size=6))
 def test_mutated_flagship_texts_compose_the_same_or_take_pyyamls_way(
         at: int, cut: int, insert: str) -> None:

@@ -90,10 +90,11 @@ def _libyaml_loader() -> type | None:
 _C_LOADER = _libyaml_loader()
 
 # What PyYAML's reader refuses, the line breaks beyond \n that YAML 1.1 adds (NEL, the
-# Unicode line and paragraph separators), carriage returns and byte order marks: text with any
-# of them takes PyYAML's way.
-_PYYAML_ONLY = re.compile("[^\x09\x0A\x20-\x7E\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]"
-                          "|[\u2028\u2029\uFEFF]")
+# Unicode line and paragraph separators), carriage returns, byte order marks, tabs, tags (!)
+# and directives (% at a line's start): text with any of them takes PyYAML's way (libyaml
+# reads "!<tab>" as a tag where PyYAML refuses it, for one; no scenario needs any of them).
+_PYYAML_ONLY = re.compile("[^\x0A\x20-\x7E\xA0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]"
+                          "|[\u2028\u2029\uFEFF!]|^%", re.MULTILINE)
 
 
 def dump(data: Any, **options: Any) -> str:

@@ -111,3 +111,19 @@ SAMPLE = (ROOT / "scenarios/kerry_moscow_2016.yaml").read_text()
 def test_mutated_flagship_texts_compose_the_same_or_take_pyyamls_way(
         at: int, cut: int, insert: str) -> None:
     agree(SAMPLE[:at] + insert + SAMPLE[at + cut:])
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 200 + "]" * 200, "{a: " * 150 + "1" + "}" * 150,
+    "a:\n" + "".join("  " * i + "b:\n" for i in range(1, 120)) + "  " * 120 + "c: 1\n"])
+def test_deep_nesting_is_refused_at_the_same_place_both_ways(
+        text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as fast:
+        yamlload.parse_text(text, "t")
+    monkeypatch.setattr(yamlload, "_C_LOADER", None)
+    with pytest.raises(ScenarioError) as slow:
+        yamlload.parse_text(text, "t")
+    assert str(fast.value) == str(slow.value)
+    assert "nested more than" in str(fast.value)

@@ -69,7 +69,7 @@ _Loader.add_constructor(_INT, _int_12)
 
 # libyaml's parser, where PyYAML was built with it, reads a scenario about twenty times faster
 # (the flagship's 38 KB: 9 ms against 160 ms). Its nodes carry the same tags (the resolver
-# above, in Python, resolves them), values and marks; tests/test_scenario_format.py holds the
+# above, in Python, resolves them), values and marks; tests/test_yaml_parsers.py holds the
 # two to the same trees. Only text that it reads whole takes this way: anything it refuses,
 # and text with a character the two might count or accept differently, is read again by
 # PyYAML's parser, so that every error and its message are PyYAML's, as before.

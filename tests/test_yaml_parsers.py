@@ -17,6 +17,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.errors import ScenarioError
 from sim.scenario import yamlload
 from tests.conftest import ROOT
 
@@ -47,21 +48,16 @@ def pyyaml(text: str) -> list[Any] | None:
     try:
         yamlload._check_depth(text, "t", yamlload._Loader)  # noqa: SLF001
         return [tree(n) for n in yaml.compose_all(text, Loader=yamlload._Loader)]  # noqa: SLF001
-    except (yaml.YAMLError, ValueError, RecursionError):
+    except (yaml.YAMLError, ValueError, RecursionError, ScenarioError):  # ScenarioError: depth
         return None
-    except Exception as exc:  # the depth check's ScenarioError
-        return None if type(exc).__name__ == "ScenarioError" else _raise(exc)
-
-
-def _raise(exc: Exception) -> Any:
-    raise exc
 
 
 def libyaml(text: str) -> list[Any] | None:
+    """libyaml's way's trees, or None where the text takes PyYAML's way or is too deep."""
     try:
         nodes = yamlload._fast(text, "t")  # noqa: SLF001
-    except Exception as exc:  # the depth check's ScenarioError
-        return None if type(exc).__name__ == "ScenarioError" else _raise(exc)
+    except ScenarioError:  # the depth check
+        return None
     return None if nodes is None else [tree(n) for n in nodes]
 
 
@@ -120,8 +116,6 @@ def test_mutated_scenario_texts_compose_the_same_or_take_pyyamls_way(
     "a:\n" + "".join("  " * i + "b:\n" for i in range(1, 120)) + "  " * 120 + "c: 1\n"])
 def test_deep_nesting_is_refused_at_the_same_place_both_ways(
         text: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sim.errors import ScenarioError
-
     with pytest.raises(ScenarioError) as fast:
         yamlload.parse_text(text, "t")
     monkeypatch.setattr(yamlload, "_C_LOADER", None)

@@ -22,6 +22,7 @@ truce's start (:func:`staged_share`), with ``h`` the hazard under the full facto
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,15 +33,18 @@ if TYPE_CHECKING:
 Key = tuple[str, str]
 
 
-def factors(plan: Plan, effects: list[EffectParams], target: Key,
+def factors(plan: Plan, effects: list[list[EffectParams]], target: Key,
             shares: dict[int, np.ndarray] | None = None) -> np.ndarray:
     """Each offer's product of effect factors ``max(0, 1 + per_unit * level * via)`` on a
-    parameter (1 where no effect targets it); a staged effect's factor is ``1 + (f - 1) *
-    phi`` with its share ``phi`` per offer from ``shares``."""
-    out = np.ones(len(plan.offers))
+    parameter (1 where no effect targets it), one row per replication (``effects``: each
+    replication's); a staged effect's factor is ``1 + (f - 1) * phi`` with its share ``phi``
+    per replication and offer from ``shares``."""
+    out = np.ones((len(effects), len(plan.offers)))
     for k in plan.effects_on(target):
-        e = effects[k]
-        f = np.maximum(0.0, 1.0 + e.per_unit * plan.offers[:, e.term] * e.via)
+        e = effects[0][k]  # the term is the scenario's; the numbers are each replication's
+        per_unit = np.array([drawn[k].per_unit for drawn in effects])[:, None]
+        via = np.array([drawn[k].via for drawn in effects])[:, None]
+        f = np.maximum(0.0, 1.0 + per_unit * plan.offers[:, e.term] * via)
         if shares is not None and k in shares:
             f = 1.0 + (f - 1.0) * shares[k]
         out = out * f
@@ -76,8 +80,9 @@ def _area(h: np.ndarray, days: float, a: float, b: float) -> np.ndarray:
     return np.where(h > 1e-9, exact, (b - a) * days - (b * b - a * a) / 2.0)
 
 
-def expected_life(hazard: np.ndarray, days: float) -> np.ndarray:
-    """``L = (1 - exp(-h E)) / h``, the mean days an exponential truce holds within ``E``."""
+def expected_life(hazard: np.ndarray, days: float | np.ndarray) -> np.ndarray:
+    """``L = (1 - exp(-h E)) / h``, the mean days an exponential truce holds within ``E``
+    (``days``: a number, or one per row of ``hazard``, a column)."""
     h = np.asarray(hazard, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         life = -np.expm1(-h * days) / h
@@ -85,54 +90,34 @@ def expected_life(hazard: np.ndarray, days: float) -> np.ndarray:
 
 
 class TruceModel:
-    """The truce's mean violation rates per offer, from the drawn parameters (Hawkes 1971)."""
+    """The truce's mean violation rates per offer (Hawkes 1971) for a batch of replications
+    of one plan, computed together: every array has one row per replication first, and
+    each replication's numbers come from the same floating-point operations, in the same
+    order, as the batch of that replication alone (its linear solve included: numpy solves
+    a stack of systems one by one)."""
 
-    def __init__(self, plan: Plan, base: dict[Key, float], truce: dict[str, Any],
-                 effects: list[EffectParams]):
-        self.plan, self.base, self.effects = plan, base, effects
-        self.names = plan.truce_parties
-        self.rules: TruceRules = truce["rules"]
-        self.alpha, self.beta = truce["alpha"], truce["beta"]
-        self.excites, self.spoiler_beta = truce["excites"], truce["spoiler_beta"]
-        self.spoilers = list(plan.scenario.spoilers)
-        kept = plan.parts.get("truce model")
-        self.explosive: bool
-        if kept is not None and kept[0] is truce:  # the truce's numbers are the run's
-            self.branching, self.explosive, self.deterred, self.blamed, self.resolvent = kept[1]
-        else:
-            self.branching = self._branching()
-            # explosive: a spectral radius of at least 1 (the same for every offer and call;
-            # the branching matrix often repeats across replications: cached by it)
-            key = ("explosive", self.branching.tobytes())
-            hit = plan.cache.get(key)
-            if hit is None:
-                hit = len(self.names) == 0 or bool(
-                    max(abs(np.linalg.eigvals(self.branching))) >= 1)
-                plan.remember(key, hit)
-            self.explosive = hit
-            self._constants()
-            if plan.parts.get("truce") is truce:  # drew nothing: the same in every replication
-                plan.parts["truce model"] = (truce, (
-                    self.branching, self.explosive, self.deterred, self.blamed, self.resolvent))
+    def __init__(self, plan: Plan, items: list[tuple[dict[Key, float], dict[str, Any],
+                                                     list[EffectParams]]]):
+        self.plan = plan
+        self.names = names = plan.truce_parties
+        self.spoilers = spoilers = list(plan.scenario.spoilers)
+        self.effects = [effects for _, _, effects in items]
+        self.rules: list[TruceRules] = [truce["rules"] for _, truce, _ in items]
+        kept = [_constants(plan, truce) for _, truce, _ in items]
+        self.explosive = np.array([k.explosive for k in kept], dtype=bool)
+        self.resolvent = np.stack([k.resolvent for k in kept])
+        self.deterred = np.array([k.deterred for k in kept]).reshape(len(items), len(names))
+        self.violation = np.array([[base[(p, "violation_rate")] for p in names]
+                                   for base, _, _ in items]).reshape(len(items), len(names))
+        self.attack = {s: np.array([base[(s, "attack_rate")] for base, _, _ in items])[:, None]
+                       for s in spoilers}
+        # spoiler -> (excitation jump, its decay, blamed excitation or None), per party
+        self.excitation = {s: (_column(truce["excites"][s] for _, truce, _ in items),
+                               _column(truce["spoiler_beta"][s] for _, truce, _ in items),
+                               _column(k.blamed[s] for k in kept) if self.rules[0].perceived
+                               else None) for s in spoilers}
         self.shares: dict[int, np.ndarray] = {}  # staged effects' shares phi, per offer
         self._attacks: dict[bool, tuple[dict[int, np.ndarray], dict[str, np.ndarray]]] = {}
-
-    def _perceived_jump(self, k: int, j: int) -> float:
-        """Expected excitation integral of k per violation perceived as j's (none if k = j)."""
-        return 0.0 if k == j else self.alpha[k][j] / self.beta[k][j]
-
-    def _branching(self) -> np.ndarray:
-        """``G[k][i]``: violations of k triggered by one true violation of i."""
-        n, r = len(self.names), self.rules
-        g = np.zeros((n, n))
-        for k in range(n):
-            for i in range(n):
-                if k == i or not r.perceived:
-                    g[k, i] = self.alpha[k][i] / self.beta[k][i]
-                else:
-                    g[k, i] = r.detection[i] * sum(r.attribution[i][j] * self._perceived_jump(k, j)
-                                                   for j in range(n))
-        return g
 
     def attacks(self, scale: bool) -> dict[str, np.ndarray]:
         """Each spoiler's attack rate per offer (with the offer's effects when ``scale``;
@@ -140,55 +125,106 @@ class TruceModel:
         hit = self._attacks.get(scale)
         if hit is not None and hit[0] is self.shares:
             return hit[1]
-        one = np.ones(len(self.plan.offers))
-        out = {s: self.base[(s, "attack_rate")] * (
+        one = np.ones((1, len(self.plan.offers)))
+        out = {s: self.attack[s] * (
             factors(self.plan, self.effects, (s, "attack_rate"), self.shares) if scale else one)
             for s in self.spoilers}
         self._attacks[scale] = (self.shares, out)
         return out
 
     def rates(self, scale: bool) -> np.ndarray:
-        """Mean violation rates (offers x parties): ``(I - G)^-1`` times the base rates (with
-        deterrence and, when ``scale``, effects) plus what spoiler attacks add; inf when the
-        process is explosive."""
-        n = len(self.names)
-        mu = np.empty((n, len(self.plan.offers)))  # a row per party: contiguous updates
+        """Mean violation rates (replications x offers x parties): ``(I - G)^-1`` times the
+        base rates (with deterrence and, when ``scale``, effects) plus what spoiler attacks
+        add; inf where the process is explosive."""
+        n, offers = len(self.names), len(self.plan.offers)
+        mu = np.empty((len(self.effects), n, offers))
         attacks = self.attacks(scale)
         for i, p in enumerate(self.names):
             f = factors(self.plan, self.effects, (p, "violation_rate"),
                         self.shares) if scale else 1.0
-            row = mu[i]
-            row[:] = self.base[(p, "violation_rate")] * f * self.deterred[i]
+            row = mu[:, i]
+            row[:] = self.violation[:, i, None] * f * self.deterred[:, i, None]
             for s, a in attacks.items():
-                row += a * self.excites[s][i] / self.spoiler_beta[s][i]
-                blamed = self.blamed[s][i]
+                jump, decay, blamed = self.excitation[s]
+                row += a * jump[:, i, None] / decay[:, i, None]
                 if blamed is not None:
-                    row += a * blamed
-        if self.explosive:
-            return np.full((mu.shape[1], n), np.inf)
-        return np.linalg.solve(self.resolvent, mu).T
-
-    def _constants(self) -> None:
-        """What :meth:`rates` reads for every offer and both calls: each party's deterrence
-        factor, the excitation a spoiler attack blamed on the parties adds to each party
-        (None without perceived retaliation), and ``I - G``."""
-        n, r = len(self.names), self.rules
-        self.deterred = [np.exp(-r.deterrence[i] * r.detection[i]) for i in range(n)]
-        self.blamed = {s: [sum(b * self._perceived_jump(i, j)
-                               for j, b in enumerate(r.blame.get(s, [])))
-                           if r.perceived else None for i in range(n)]
-                       for s in self.spoilers}
-        self.resolvent = np.eye(n) - self.branching
+                    row += a * blamed[:, i, None]
+        out = np.full((len(self.effects), offers, n), np.inf)
+        calm = ~self.explosive
+        if calm.any():
+            out[calm] = np.linalg.solve(self.resolvent[calm], mu[calm]).transpose(0, 2, 1)
+        return out
 
     def hazard(self, rates: np.ndarray) -> np.ndarray:
-        """``h = R / K``: observed violations per day over the monitor's threshold."""
+        """``h = R / K``: observed violations per day over the monitor's threshold
+        (replications x offers)."""
         k = self.plan.scenario.truce.breakdown.violations  # type: ignore[union-attr]
         if k is None:
-            return np.zeros(len(rates))
-        seen = weighted_sum(rates.T, self.rules.detection)
+            return np.zeros(rates.shape[:2])
+        seen = np.zeros(rates.shape[:2])
+        if self.names:
+            detection = np.array([r.detection for r in self.rules])
+            seen = weighted_sum(rates.transpose(2, 0, 1), detection.T[:, :, None])
         for s, a in self.attacks(True).items():
-            seen = seen + a * sum(self.rules.blame.get(s, []))
+            seen = seen + a * np.array([sum(r.blame.get(s, [])) for r in self.rules])[:, None]
         return np.asarray(seen / k)
+
+
+@dataclass(frozen=True)
+class _Constants:
+    """What the rates read of a replication's truce besides its base rates: whether it is
+    explosive, each party's deterrence factor, the excitation a spoiler attack blamed on the
+    parties adds to each (None without perceived retaliation) and ``I - G``."""
+
+    explosive: bool
+    deterred: list[float]
+    blamed: dict[str, list[float | None]]
+    resolvent: np.ndarray
+
+
+def _constants(plan: Plan, truce: dict[str, Any]) -> _Constants:
+    """The truce's constants, kept for the run when no replication draws the truce."""
+    kept = plan.parts.get("truce model")
+    if kept is not None and kept[0] is truce:  # the truce's numbers are the run's
+        return kept[1]  # type: ignore[no-any-return]
+    names, r = plan.truce_parties, truce["rules"]
+    alpha, beta = truce["alpha"], truce["beta"]
+    n = len(names)
+
+    def jump(k: int, j: int) -> float:
+        """Expected excitation integral of k per violation perceived as j's (none if k = j)."""
+        return 0.0 if k == j else alpha[k][j] / beta[k][j]
+
+    g = np.zeros((n, n))  # G[k][i]: violations of k triggered by one true violation of i
+    for k in range(n):
+        for i in range(n):
+            if k == i or not r.perceived:
+                g[k, i] = alpha[k][i] / beta[k][i]
+            else:
+                g[k, i] = r.detection[i] * sum(r.attribution[i][j] * jump(k, j)
+                                               for j in range(n))
+    # explosive: a spectral radius of at least 1 (the same for every offer and call; the
+    # branching matrix often repeats across replications: cached by it)
+    key = ("explosive", g.tobytes())
+    explosive = plan.cache.get(key)
+    if explosive is None:
+        explosive = n == 0 or bool(max(abs(np.linalg.eigvals(g))) >= 1)
+        plan.remember(key, explosive)
+    out = _Constants(
+        explosive, [np.exp(-r.deterrence[i] * r.detection[i]) for i in range(n)],
+        {s: [sum(b * jump(i, j) for j, b in enumerate(r.blame.get(s, [])))
+             if r.perceived else None for i in range(n)] for s in plan.scenario.spoilers},
+        np.eye(n) - g)
+    if plan.parts.get("truce") is truce:  # drew nothing: the same in every replication
+        plan.parts["truce model"] = (truce, out)
+    return out
+
+
+def _column(rows: Any) -> np.ndarray:
+    """Per-replication lists of one number per truce party, as a (replications, parties)
+    array."""
+    rows = list(rows)
+    return np.array(rows, dtype=float).reshape(len(rows), -1)
 
 
 def weighted_sum(columns: np.ndarray, weights: Any) -> np.ndarray:
@@ -205,34 +241,55 @@ def weighted_sum(columns: np.ndarray, weights: Any) -> np.ndarray:
 
 def worth_table(plan: Plan, draw: Any, base: dict[Key, float], truce: dict[str, Any],
                 effects: list[EffectParams]) -> np.ndarray:
-    """``W`` (negotiation parties x offers) in each party's own units (module docstring)."""
+    """``W`` (negotiation parties x offers) of one replication: :func:`worth_tables` of it
+    alone."""
+    return worth_tables(plan, [(draw, base, truce, effects)])[0]
+
+
+def worth_tables(plan: Plan, items: list[tuple[Any, dict[Key, float], dict[str, Any],
+                                              list[EffectParams]]]) -> np.ndarray:
+    """``W`` (replications x negotiation parties x offers) in each party's own units (module
+    docstring), for replications given as ``(draw, base, truce, effects)``: each drawn in its
+    own ``draw``, in the order one replication alone draws."""
     s = plan.scenario
     assert s.truce is not None and s.truce.worth is not None and s.negotiation is not None
     w, at = s.truce.worth, "truce.worth"
-    model = TruceModel(plan, base, truce, effects)
+    model = TruceModel(plan, [(base, truce, effects) for _, base, truce, effects in items])
     rates = model.rates(True)
-    days = draw(w.evaluation_days, at + ".evaluation_days", 1e-9)
-    if any(e.staged for e in effects):
-        model.shares = _shares(plan, effects, model.hazard(rates), days)
+    days = np.array([draw(w.evaluation_days, at + ".evaluation_days", 1e-9)
+                     for draw, *_ in items])[:, None]
+    effects = [e for *_, e in items]
+    if any(e.staged for e in effects[0]):
+        hazard = model.hazard(rates)
+        each = [_shares(plan, e, h, float(d)) for e, h, d in zip(effects, hazard, days[:, 0],
+                                                                 strict=True)]
+        model.shares = {k: np.stack([x[k] for x in each]) for k in each[0]}
         rates = model.rates(True)
     avoided = rates - model.rates(False)
     life = expected_life(model.hazard(rates), days)
-    out = np.zeros((len(s.negotiation.parties), len(plan.offers)))
+    out = np.zeros((len(items), len(s.negotiation.parties), len(plan.offers)))
     for k, name in enumerate(s.negotiation.parties):
         pw = w.parties.get(name)
         if pw is None:
             continue
         at_p = f"{at}.parties.{name}"
-        flow = np.zeros(len(plan.offers))
+        flow = np.zeros((len(items), len(plan.offers)))
         for t, v in pw.per_day.items():
-            flow = flow + draw(v, f"{at_p}.per_day.{t}") * plan.offers[:, plan.terms.index(t)]
+            level = plan.offers[:, plan.terms.index(t)]
+            flow = flow + _each(items, v, f"{at_p}.per_day.{t}") * level
         for i, p in enumerate(plan.truce_parties):
             if p in pw.per_violation:
-                flow = flow + draw(pw.per_violation[p], f"{at_p}.per_violation.{p}") * avoided[:, i]
+                flow = flow + _each(items, pw.per_violation[p],
+                                    f"{at_p}.per_violation.{p}") * avoided[:, :, i]
         value = life * flow
         value[~np.isfinite(value)] = 0.0  # nan_to_num's zeros, without its Python wrapper
-        out[k] = value
+        out[:, k] = value
     return out
+
+
+def _each(items: list[tuple[Any, ...]], value: Any, path: str) -> np.ndarray:
+    """``value`` at ``path`` as each replication draws it, a column."""
+    return np.array([item[0](value, path) for item in items])[:, None]
 
 
 def _shares(plan: Plan, effects: list[EffectParams], hazard: np.ndarray, days: float

@@ -75,6 +75,7 @@ def simulate_chunk(plan: Plan, chunk: Chunk) -> pa.RecordBatch:
     # that collection walks only what the chunk made, not what an API caller holds (earlier
     # results, say) between chunks.
     gc.freeze()
+    plan.prepare(range(chunk.start, chunk.stop))  # the chunk's parameters, set up together
     rows = [run_replication(plan, i).row() for i in range(chunk.start, chunk.stop)]
     gc.collect()
     return _typed(pa.RecordBatch.from_pylist(rows))

@@ -1,0 +1,128 @@
+"""A chunk's parameters set up together (``Plan.prepare``) are those of each replication set up
+alone, bit for bit and in the same order of draws (issue 22).
+
+The runner prepares every chunk: its replications' draws, then the truce's worth of every
+offer as arrays over all of them (``sim.engine.worth.worth_tables``), then each one's parties
+and roles. Nothing a record holds may depend on it; the frozen hashes of
+tests/test_speed_identity.py are computed one replication at a time, and here the two ways
+are compared directly, on every shipped scenario that draws and on variants that reach the
+worth's other branches (a truce drawn per replication, explosive in some replications,
+retaliation on actual violations, no breakdown threshold, staged effects).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.engine import Plan, run_replication
+from sim.running.runner import Chunk, simulate_chunk
+from sim.scenario import load
+from sim.scenario.overrides import load_with
+from tests.conftest import FLAGSHIP, ROOT
+
+DRAWING = sorted(p for p in [*ROOT.glob("scenarios/*.yaml"), *ROOT.glob("scenarios/*/*.yaml")]
+                 if Plan(load(p)).random)
+REPLICATIONS = range(7, 47)
+
+
+def same(a: Any, b: Any, where: str = "params") -> None:
+    """``a`` and ``b`` hold the same values, bit for bit (NaN where NaN), in the same order."""
+    if isinstance(a, np.ndarray):
+        assert isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape, where
+        assert a.tobytes() == b.tobytes(), where
+    elif dataclasses.is_dataclass(a) and not isinstance(a, type):
+        assert type(a) is type(b), where
+        for f in dataclasses.fields(a):
+            same(getattr(a, f.name), getattr(b, f.name), f"{where}.{f.name}")
+    elif isinstance(a, dict):
+        assert isinstance(b, dict) and list(a) == list(b), where
+        for k in a:
+            same(a[k], b[k], f"{where}[{k!r}]")
+    elif isinstance(a, list | tuple):
+        assert type(a) is type(b) and len(a) == len(b), where
+        for k, (x, y) in enumerate(zip(a, b, strict=True)):
+            same(x, y, f"{where}[{k}]")
+    elif isinstance(a, float) and math.isnan(a):
+        assert isinstance(b, float) and math.isnan(b), where
+    else:
+        assert type(a) is type(b) and a == b, (where, a, b)
+
+
+def prepared_and_alone(plan_a: Plan, plan_b: Plan) -> None:
+    plan_a.prepare(REPLICATIONS)
+    for r in REPLICATIONS:
+        same(plan_a.params(r), plan_b.params(r), f"replication {r}")
+
+
+def test_the_shipped_scenarios_that_draw_are_found() -> None:
+    names = {p.name for p in DRAWING}
+    assert {"kerry_moscow_2016.yaml", "staged_pullback.yaml", "generous_carrot.yaml"} <= names
+
+
+@pytest.mark.parametrize("path", DRAWING, ids=lambda p: p.stem)
+def test_prepared_parameters_are_each_replications_own(path: Path) -> None:
+    scenario = load(path)
+    prepared_and_alone(Plan(scenario), Plan(scenario))
+
+
+VARIANTS = {
+    # alpha/beta of the regime on itself up to 1.5: some replications explosive, their rates inf
+    "drawn and sometimes explosive": ["truce.alpha.assad.assad={uniform: [0.1, 1.5]}"],
+    "actual retaliation": ["truce.retaliation=actual",
+                           "truce.monitoring.deterrence.assad={uniform: [0, 2]}"],
+    "no breakdown threshold": ["truce.breakdown.violations=null",
+                               "truce.breakdown.window_days=null"],
+}
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in subtract")  # inf - inf
+@pytest.mark.parametrize("changes", VARIANTS.values(), ids=list(VARIANTS))
+def test_prepared_worth_reaches_every_branch(changes: list[str]) -> None:
+    scenario, _ = load_with(str(FLAGSHIP), changes)
+    plan = Plan(scenario)
+    prepared_and_alone(plan, Plan(scenario))
+    if changes is VARIANTS["drawn and sometimes explosive"]:  # both kinds in one batch
+        self_excited = [Plan(scenario).params(r).alpha[0][0] >= 1.0 for r in REPLICATIONS]
+        assert 0 < sum(self_excited) < len(REPLICATIONS)
+
+
+def test_prepared_parameters_are_handed_over_once() -> None:
+    scenario = load(FLAGSHIP)
+    plan, alone = Plan(scenario), Plan(scenario)
+    plan.prepare(range(3, 6))
+    first = plan.params(4)
+    again = plan.params(4)  # set up afresh: equal, not the object handed over
+    assert again is not first
+    same(first, again)
+    same(again, alone.params(4))
+    plan.prepare(range(10, 12))  # a later call drops what was left of the earlier one
+    assert 3 not in plan._prepared and 5 not in plan._prepared  # noqa: SLF001
+
+
+def test_a_deterministic_scenario_is_set_up_once() -> None:
+    scenario = load(ROOT / "scenarios/examples/labour_strike.yaml")
+    plan = Plan(scenario)
+    assert not plan.random
+    plan.prepare(range(0, 5))
+    assert plan.params(0) is plan.params(3)
+
+
+def test_a_chunk_gives_the_records_of_its_replications_alone() -> None:
+    plan = Plan(load(FLAGSHIP))
+    rows = simulate_chunk(plan, Chunk(20, 60)).to_pylist()
+    alone = Plan(load(FLAGSHIP))
+    for r, row in zip(range(20, 60), rows, strict=True):
+        expected = run_replication(alone, r).row()
+        assert row.keys() == expected.keys()
+        for key, value in expected.items():
+            got = row[key]
+            if isinstance(value, float) and math.isnan(value):
+                assert got is None or math.isnan(got), (r, key)
+            else:
+                assert got == value, (r, key, got, value)

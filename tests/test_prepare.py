@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.engine import Plan, run_replication
+from sim.engine import Plan, World, build, prepare, run_replication
 from sim.running.runner import Chunk, simulate_chunk
 from sim.scenario import load
 from sim.scenario.overrides import load_with
@@ -126,3 +126,51 @@ def test_a_chunk_gives_the_records_of_its_replications_alone() -> None:
                 assert got is None or math.isnan(got), (r, key)
             else:
                 assert got == value, (r, key, got, value)
+
+
+def tables_alone(idx: np.ndarray, u: np.ndarray, scaled: np.ndarray,
+                 others: list[np.ndarray]) -> tuple[Any, ...]:
+    """The tables of one replication, proposer by proposer (their definition): positions
+    sorted by own utility, then the others' lowest rescaled utility, then the index."""
+    order, rank = [], []
+    for i, oth in enumerate(others):
+        score = scaled[oth].min(axis=0) if len(oth) else np.ones(len(idx))
+        o = np.lexsort((np.arange(len(idx)), -score, -u[i]))
+        r = np.empty(len(idx), dtype=int)
+        r[o] = np.arange(len(idx))
+        order.append(o)
+        rank.append(r)
+    orders = np.array(order, dtype=np.intp).reshape(len(others), len(idx))
+    stacked = np.ascontiguousarray(u[:, orders].transpose(1, 0, 2))
+    return (idx, u, order, rank, others, stacked,
+            np.ascontiguousarray(stacked.transpose(0, 2, 1)), orders)
+
+
+ALTERNATING = [p for p in DRAWING if (s := load(p)).negotiation is not None
+               and s.negotiation.protocol == "alternating"]
+
+
+@pytest.mark.parametrize("path", ALTERNATING, ids=lambda p: p.stem)
+def test_prepared_tables_are_each_replications_own(path: Path) -> None:
+    plan = Plan(load(path))
+    prepare(plan, REPLICATIONS)
+    idx = np.flatnonzero(plan.feasible)
+    for r in REPLICATIONS:
+        params = plan.params(r)
+        tab = params.derived["alternating"]
+        n = len(params.parties)
+        others = [np.array([j for j in range(n) if j != i]) for i in range(n)]
+        expected = tables_alone(idx, params.utilities[:, idx], params.beliefs[:, idx], others)
+        for field, want in zip(dataclasses.fields(tab), expected, strict=True):
+            same(getattr(tab, field.name), want, f"replication {r}: {field.name}")
+        for got in (tab.stacked_u, tab.stacked_t, *tab.rank):  # as the kernels read them
+            assert got.flags.c_contiguous
+
+
+def test_the_talks_take_the_prepared_tables() -> None:
+    plan = Plan(load(FLAGSHIP))
+    prepare(plan, range(3, 5))
+    params = plan._prepared[3]  # noqa: SLF001 (what build will be handed)
+    world: World = build(plan, 3)
+    assert world.params is params and world.talks is not None
+    assert world.talks.protocol.tab is params.derived["alternating"]  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ May import ``sim.scenario``, ``sim.stats``, ``sim.store`` and ``sim.errors``."""
 
 from __future__ import annotations
 
+from sim.engine import protocols
 from sim.engine.negotiation import Talks
 from sim.engine.outcomes import Record
 from sim.engine.outside import AidFlow, deadline, schedule_shocks, start_spoilers
@@ -18,7 +19,7 @@ from sim.errors import EngineError
 
 MAX_EVENTS = 5_000_000
 
-__all__ = ["Plan", "run_replication", "play", "Entry", "World", "compile_kernels"]
+__all__ = ["Plan", "run_replication", "play", "prepare", "Entry", "World", "compile_kernels"]
 
 _compiled: set[str] = set()  # the parts loaded in this process: "streams", "bargaining"
 
@@ -41,6 +42,16 @@ def compile_kernels(bargaining: bool = True) -> None:
 
         warm()
         _compiled.add("bargaining")
+
+
+def prepare(plan: Plan, replications: range) -> None:
+    """Set up the replications of a chunk together before they are played: their parameters
+    (``Plan.prepare``) and what the scenario's protocol derives from them
+    (``Protocol.prepare``). Every replication is then what it is when set up alone."""
+    params = plan.prepare(replications)
+    n = plan.scenario.negotiation
+    if n is not None and params:
+        protocols.prepare(n.protocol, plan, params)
 
 
 def build(plan: Plan, replication: int, tracing: bool = False,

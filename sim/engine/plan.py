@@ -348,6 +348,9 @@ class Params:
     shocks: list[ShockParams]
     drawn: dict[str, float]  # every distribution-valued draw, by dotted path
     roles: Roles = NO_ROLES
+    # What a protocol derives from these numbers, set up with the replication's chunk
+    # (Protocol.prepare), by the protocol's name: the same values it would compute itself.
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 class Shape:
@@ -494,14 +497,19 @@ class Plan:
             return ready
         return _realise(self, [_Drawer(self.seed, replication, fixed=False)])[0]
 
-    def prepare(self, replications: range) -> None:
+    def prepare(self, replications: range) -> list[Params]:
         """Set up the parameters of ``replications`` together, for :meth:`params` to hand
         over: the same numbers as one by one, in a fraction of the time (the truce's worth
-        is computed as arrays over them). Any left from an earlier call are dropped."""
+        is computed as arrays over them). Any left from an earlier call are dropped. Returns
+        the distinct parameters set up (the shared ones of a scenario that draws nothing)."""
         self._prepared = {}
-        if self.random and len(replications):
-            self._prepared = dict(zip(replications, _realise(
-                self, [_Drawer(self.seed, r, fixed=False) for r in replications]), strict=True))
+        if not len(replications):
+            return []
+        if not self.random:
+            return [self.params(replications[0])]
+        self._prepared = dict(zip(replications, _realise(
+            self, [_Drawer(self.seed, r, fixed=False) for r in replications]), strict=True))
+        return list(self._prepared.values())
 
 
 def _offer_table(s: Scenario) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import Any, overload
 
 import pyarrow as pa
 
-from sim.engine import Plan, run_replication
+from sim.engine import Plan, prepare, run_replication
 from sim.engine.outcomes import is_text
 from sim.engine.plan import Shape, shape_key
 from sim.running.executor import Executor
@@ -75,7 +75,7 @@ def simulate_chunk(plan: Plan, chunk: Chunk) -> pa.RecordBatch:
     # that collection walks only what the chunk made, not what an API caller holds (earlier
     # results, say) between chunks.
     gc.freeze()
-    plan.prepare(range(chunk.start, chunk.stop))  # the chunk's parameters, set up together
+    prepare(plan, range(chunk.start, chunk.stop))  # the chunk's set-up, done together
     rows = [run_replication(plan, i).row() for i in range(chunk.start, chunk.stop)]
     gc.collect()
     return _typed(pa.RecordBatch.from_pylist(rows))

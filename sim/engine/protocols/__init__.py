@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from sim.engine.negotiation import Talks
+    from sim.engine.plan import Params, Plan
 
-__all__ = ["Protocol", "REGISTRY", "register", "make"]
+__all__ = ["Protocol", "REGISTRY", "register", "make", "prepare"]
 
 
 class Protocol:
@@ -42,6 +43,13 @@ class Protocol:
 
     def __init__(self, talks: Talks):
         self.talks = talks
+
+    @classmethod
+    def prepare(cls, plan: Plan, params: list[Params]) -> None:
+        """Set up what the protocol derives from each replication's parameters for a chunk
+        of replications together, into ``Params.derived`` (``sim.engine.prepare``); the
+        protocol of one replication then takes it from there instead of computing it. The
+        same values either way; nothing by default."""
 
     def threat(self, credibility: float, deadline: float) -> None:
         """A deadline's threat changed (set, lapsed, renewed; ``deadline`` NaN when spent);
@@ -98,6 +106,11 @@ def register(name: str) -> Callable[[type[Protocol]], type[Protocol]]:
         return cls
 
     return add
+
+
+def prepare(name: str, plan: Plan, params: list[Params]) -> None:
+    """:meth:`Protocol.prepare` of the protocol ``name``."""
+    REGISTRY[name].prepare(plan, params)
 
 
 def make(name: str, talks: Talks) -> Protocol:

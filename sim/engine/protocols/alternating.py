@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.engine.plan import Plan, Roles
+from sim.engine.plan import Params, Plan, Roles
 from sim.engine.protocols import Protocol, register
 from sim.engine.worth import weighted_sum
 
@@ -146,18 +146,30 @@ def tables(plan: Plan, utilities: np.ndarray, beliefs: np.ndarray,
 def make_tables(idx: np.ndarray, u: np.ndarray, scaled: np.ndarray,
                 others: list[np.ndarray]) -> Tables:
     """The tables of feasible offers ``idx`` with utilities ``u`` and rescaled ``scaled``."""
-    order, rank = [], []
+    return tables_of(idx, u[None], scaled[None], others)[0]
+
+
+def tables_of(idx: np.ndarray, u: np.ndarray, scaled: np.ndarray,
+              others: list[np.ndarray]) -> list[Tables]:
+    """:func:`make_tables` of several utility tables at once (``u`` and ``scaled``:
+    replications x parties x feasible offers), as arrays over them: each proposer's order is
+    by its own utility, then the others' lowest rescaled utility, then the index (all
+    descending but the index), sorted row by row; the same tables as one by one."""
+    reps, n, size = u.shape
+    orders = np.empty((reps, n, size), dtype=np.intp)
+    index = np.broadcast_to(np.arange(size), (reps, size))
     for i, oth in enumerate(others):
-        score = scaled[oth].min(axis=0) if len(oth) else np.ones(len(idx))
-        o = np.lexsort((np.arange(len(idx)), -score, -u[i]))
-        r = np.empty(len(idx), dtype=int)
-        r[o] = np.arange(len(idx))
-        order.append(o)
-        rank.append(r)
-    orders = np.array(order, dtype=np.intp).reshape(len(others), len(idx))
-    stacked = np.ascontiguousarray(np.asarray(u, dtype=float)[:, orders].transpose(1, 0, 2))
-    return Tables(idx, u, order, rank, others, stacked,
-                  np.ascontiguousarray(stacked.transpose(0, 2, 1)), orders)
+        score = scaled[:, oth].min(axis=1) if len(oth) else np.ones((reps, size))
+        orders[:, i] = np.lexsort((index, -score, -u[:, i]), axis=-1)
+    ranks = np.empty((reps, n, size), dtype=int)
+    np.put_along_axis(ranks, orders, np.arange(size), axis=-1)
+    u = np.asarray(u, dtype=float)
+    # stacked[r, i, k, f]: party k's utility of the offer at place f of proposer i's order
+    stacked = u[np.arange(reps)[:, None, None, None], np.arange(n)[None, None, :, None],
+                orders[:, :, None, :]]
+    stacked_t = np.ascontiguousarray(stacked.transpose(0, 1, 3, 2))
+    return [Tables(idx, u[r], list(orders[r]), list(ranks[r]), others, stacked[r],
+                   stacked_t[r], orders[r]) for r in range(reps)]
 
 
 def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
@@ -330,7 +342,8 @@ class Alternating(Protocol):
         self.parties = params.parties
         n, m = len(self.parties), talks.spec.belief_types
         self.n, self.m = n, m
-        self.tab = tables(world.plan, params.utilities, params.beliefs, talks.others)
+        self.tab = params.derived.get("alternating") or tables(
+            world.plan, params.utilities, params.beliefs, talks.others)
         self.uc, self.sure = self.tab.uc, self.tab.certain[0]  # as the kernels read them
         key = ("positions", self.tab.idx.tobytes())
         pos = world.plan.cache.get(key)
@@ -373,6 +386,19 @@ class Alternating(Protocol):
             delays = {}
             world.plan.remember(shared, delays)
         self.delays: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = delays
+
+    @classmethod
+    def prepare(cls, plan: Plan, params: list[Params]) -> None:
+        """The tables of a chunk's replications (:func:`tables_of`), each into its
+        ``Params.derived``."""
+        if not params or not params[0].parties:
+            return
+        n, idx = len(params[0].parties), np.flatnonzero(plan.feasible)
+        others = [np.array([j for j in range(n) if j != i]) for i in range(n)]
+        made = tables_of(idx, np.stack([p.utilities[:, idx] for p in params]),
+                         np.stack([p.beliefs[:, idx] for p in params]), others)
+        for p, tab in zip(params, made, strict=True):
+            p.derived["alternating"] = tab
 
     def _scenarios(self, m: int) -> tuple[np.ndarray, np.ndarray]:
         """No-deal bases and plan-B payoffs: row 0 the truth, row 1 + j*m + t party j's type t."""

@@ -19,7 +19,10 @@ To add a protocol, write one module with a subclass of ``Protocol`` and register
         def respond(self, i, offer): ...
 
 then name it in a scenario (``negotiation.protocol: mine``). The shipped protocols are
-imported at the end of this file (one line each).
+imported at the end of this file (one line each). A protocol that derives tables from each
+replication's numbers may also override the class method ``prepare``, which the runner calls
+with the parameters of a whole chunk before it is played, to compute them for all of it at
+once into ``Params.derived``.
 """
 
 from __future__ import annotations

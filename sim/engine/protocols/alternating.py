@@ -342,7 +342,8 @@ class Alternating(Protocol):
         self.parties = params.parties
         n, m = len(self.parties), talks.spec.belief_types
         self.n, self.m = n, m
-        self.tab = params.derived.get("alternating") or tables(
+        tab = params.derived.get("alternating")  # prepared with the chunk (prepare)
+        self.tab: Tables = tab if tab is not None else tables(
             world.plan, params.utilities, params.beliefs, talks.others)
         self.uc, self.sure = self.tab.uc, self.tab.certain[0]  # as the kernels read them
         key = ("positions", self.tab.idx.tobytes())

@@ -106,12 +106,13 @@ class TruceModel:
         kept = [_constants(plan, truce) for _, truce, _ in items]
         self.explosive = np.array([k.explosive for k in kept], dtype=bool)
         self.resolvent = np.stack([k.resolvent for k in kept])
-        self.deterred = np.array([k.deterred for k in kept]).reshape(len(items), len(names))
-        self.violation = np.array([[base[(p, "violation_rate")] for p in names]
-                                   for base, _, _ in items]).reshape(len(items), len(names))
+        self.deterred = _column(k.deterred for k in kept)
+        self.violation = _column([base[(p, "violation_rate")] for p in names]
+                                 for base, _, _ in items)
         self.attack = {s: np.array([base[(s, "attack_rate")] for base, _, _ in items])[:, None]
                        for s in spoilers}
-        # spoiler -> (excitation jump, its decay, blamed excitation or None), per party
+        # spoiler -> (excitation jump, its decay, blamed excitation or None), per party; how
+        # retaliation is excited is the scenario's, the same in every replication
         self.excitation = {s: (_column(truce["excites"][s] for _, truce, _ in items),
                                _column(truce["spoiler_beta"][s] for _, truce, _ in items),
                                _column(k.blamed[s] for k in kept) if self.rules[0].perceived
@@ -222,7 +223,7 @@ def _constants(plan: Plan, truce: dict[str, Any]) -> _Constants:
 
 def _column(rows: Any) -> np.ndarray:
     """Per-replication lists of one number per truce party, as a (replications, parties)
-    array."""
+    array (parties may be none)."""
     rows = list(rows)
     return np.array(rows, dtype=float).reshape(len(rows), -1)
 
@@ -258,11 +259,10 @@ def worth_tables(plan: Plan, items: list[tuple[Any, dict[Key, float], dict[str, 
     rates = model.rates(True)
     days = np.array([draw(w.evaluation_days, at + ".evaluation_days", 1e-9)
                      for draw, *_ in items])[:, None]
-    effects = [e for *_, e in items]
-    if any(e.staged for e in effects[0]):
+    if any(e.staged for e in model.effects[0]):
         hazard = model.hazard(rates)
-        each = [_shares(plan, e, h, float(d)) for e, h, d in zip(effects, hazard, days[:, 0],
-                                                                 strict=True)]
+        each = [_shares(plan, e, h, float(d))
+                for e, h, d in zip(model.effects, hazard, days[:, 0], strict=True)]
         model.shares = {k: np.stack([x[k] for x in each]) for k in each[0]}
         rates = model.rates(True)
     avoided = rates - model.rates(False)

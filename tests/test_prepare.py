@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 from sim.engine import Plan, World, build, prepare, run_replication
+from sim.engine.protocols.alternating import fixed, make_tables
 from sim.running.runner import Chunk, simulate_chunk
 from sim.scenario import load
 from sim.scenario.overrides import load_with
@@ -157,7 +158,7 @@ def test_prepared_tables_are_each_replications_own(path: Path) -> None:
     idx = np.flatnonzero(plan.feasible)
     for r in REPLICATIONS:
         params = plan.params(r)
-        tab = params.derived["alternating"]
+        tab = params.derived["alternating"].tab
         n = len(params.parties)
         others = [np.array([j for j in range(n) if j != i]) for i in range(n)]
         expected = tables_alone(idx, params.utilities[:, idx], params.beliefs[:, idx], others)
@@ -167,10 +168,26 @@ def test_prepared_tables_are_each_replications_own(path: Path) -> None:
             assert got.flags.c_contiguous
 
 
+@pytest.mark.parametrize("path", ALTERNATING, ids=lambda p: p.stem)
+def test_what_a_replication_fixes_for_its_talks_is_the_same_prepared(path: Path) -> None:
+    """``alternating.Fixed`` set up with the chunk equals the one the talks make alone: the
+    no-deal and plan-B rows, tolerances, rates, the rule and the solve's arguments."""
+    plan, alone = Plan(load(path)), Plan(load(path))
+    prepare(plan, REPLICATIONS)
+    idx = np.flatnonzero(alone.feasible)
+    for r in REPLICATIONS:
+        params, own = plan.params(r), alone.params(r)
+        n = len(own.parties)
+        others = [np.array([j for j in range(n) if j != i]) for i in range(n)]
+        want = fixed(alone, own, make_tables(idx, own.utilities[:, idx], own.beliefs[:, idx],
+                                             others))
+        same(params.derived["alternating"], want, f"replication {r}")
+
+
 def test_the_talks_take_the_prepared_tables() -> None:
     plan = Plan(load(FLAGSHIP))
     prepare(plan, range(3, 5))
     params = plan._prepared[3]  # noqa: SLF001 (what build will be handed)
     world: World = build(plan, 3)
     assert world.params is params and world.talks is not None
-    assert world.talks.protocol.tab is params.derived["alternating"]  # type: ignore[attr-defined]
+    assert world.talks.protocol.tab is params.derived["alternating"].tab  # type: ignore[attr-defined]

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.engine.plan import Params, Plan, Roles
+from sim.engine.plan import Params, PartyParams, Plan, Roles
 from sim.engine.protocols import Protocol, register
 from sim.engine.worth import weighted_sum
 
@@ -170,6 +170,81 @@ def tables_of(idx: np.ndarray, u: np.ndarray, scaled: np.ndarray,
     stacked_t = np.ascontiguousarray(stacked.transpose(0, 1, 3, 2))
     return [Tables(idx, u[r], list(orders[r]), list(ranks[r]), others, stacked[r],
                    stacked_t[r], orders[r]) for r in range(reps)]
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """What one replication's parameters fix for its talks: the tables, each offer's position
+    among the feasible ones, each party's tolerance, discount rate, delay cost and trend, the
+    no-deal and plan-B rows of every scenario (:func:`scenarios`), every deadline's plan-B
+    payoffs stacked and where none is stated, and the rule with the solve's arguments as the
+    first ratification table gives them (the talks replace both when it moves)."""
+
+    tab: Tables
+    uc: np.ndarray
+    sure: np.ndarray
+    pos: dict[int, int]
+    eps: np.ndarray
+    rho: np.ndarray
+    kappa: np.ndarray
+    trend: np.ndarray
+    moving: bool
+    d0: np.ndarray
+    b0: np.ndarray
+    bs: list[np.ndarray]
+    b_all: np.ndarray
+    unstated: np.ndarray
+    rule: Rule | None
+    kernel: KernelArgs | None
+
+
+def fixed(plan: Plan, params: Params, tab: Tables) -> Fixed:
+    """:class:`Fixed` of one replication with tables ``tab``."""
+    parties = params.parties
+    n = len(parties)
+    assert plan.scenario.negotiation is not None
+    m = plan.scenario.negotiation.belief_types
+    key = ("positions", tab.idx.tobytes())
+    pos = plan.cache.get(key)
+    if pos is None:  # an offer's position among the feasible ones (the same every run)
+        pos = {int(o): f for f, o in enumerate(tab.idx)}
+        plan.remember(key, pos)
+    eps = np.array([EPS * p.span for p in parties])
+    trend = np.array([0.0 if p.reservation is not None else p.trend for p in parties])
+    d0, b0 = scenarios(parties, m)
+    bs = [b0 if k == 0 else payoffs(parties, k, m) for k in range(len(params.threats))]
+    b_all = np.stack(bs) if bs else np.zeros((0, 1 + n * m, n))
+    rule = _rule(params.roles, params.roles.ratified, tab)
+    return Fixed(tab, tab.uc, tab.certain[0], pos, eps, np.array([p.rho for p in parties]),
+                 np.array([p.delay_cost for p in parties]), trend, bool(trend.any()), d0, b0,
+                 bs, b_all, np.isnan(b_all), rule, _kernel_args(tab, rule, eps))
+
+
+def scenarios(parties: list[PartyParams], m: int) -> tuple[np.ndarray, np.ndarray]:
+    """No-deal bases and plan-B payoffs: row 0 the truth, row 1 + j*m + t party j's type t."""
+    n = len(parties)
+    base = np.array([p.base for p in parties])
+    plan_b = np.array([math.nan if p.plan_b is None else p.plan_b for p in parties])
+    d0, b0 = np.tile(base, (1 + n * m, 1)), np.tile(plan_b, (1 + n * m, 1))
+    for j, p in enumerate(parties):
+        rows = slice(1 + j * m, 1 + (j + 1) * m)
+        if len(p.base_types) == m:
+            d0[rows, j] = p.base_types
+        if p.plan_b_types is not None:
+            b0[rows, j] = p.plan_b_types
+    return d0, b0
+
+
+def payoffs(parties: list[PartyParams], k: int, m: int) -> np.ndarray:
+    """Deadline k's plan-B payoffs (k > 0) in the rows of :func:`scenarios` (NaN: none)."""
+    n = len(parties)
+    plan_b = np.array([math.nan if p.payoff(k) is None else p.payoff(k) for p in parties])
+    b = np.tile(plan_b, (1 + n * m, 1))
+    for j, p in enumerate(parties):
+        types = p.payoff_types(k)
+        if types is not None:
+            b[1 + j * m: 1 + (j + 1) * m, j] = types
+    return b
 
 
 def stationary(tab: Tables, d: np.ndarray, delta: np.ndarray, cost: np.ndarray,
@@ -338,31 +413,22 @@ class Alternating(Protocol):
     def __init__(self, talks: Talks):
         super().__init__(talks)
         world = talks.world
-        params = world.params
+        plan, params = world.plan, world.params
         self.parties = params.parties
         n, m = len(self.parties), talks.spec.belief_types
         self.n, self.m = n, m
-        tab = params.derived.get("alternating")  # prepared with the chunk (prepare)
-        self.tab: Tables = tab if tab is not None else tables(
-            world.plan, params.utilities, params.beliefs, talks.others)
-        self.uc, self.sure = self.tab.uc, self.tab.certain[0]  # as the kernels read them
-        key = ("positions", self.tab.idx.tobytes())
-        pos = world.plan.cache.get(key)
-        if pos is None:  # an offer's position among the feasible ones (the same every run)
-            pos = {int(o): f for f, o in enumerate(self.tab.idx)}
-            world.plan.remember(key, pos)
-        self.pos: dict[int, int] = pos
-        self.eps = np.array([EPS * p.span for p in self.parties])
-        self.rho = np.array([p.rho for p in self.parties])
-        self.kappa = np.array([p.delay_cost for p in self.parties])
-        self.trend = np.array([0.0 if p.reservation is not None else p.trend
-                               for p in self.parties])
-        self.moving = bool(self.trend.any())  # the no-deal values move with the clock
-        self.d0, self.b0 = self._scenarios(m)
-        self.bs = [self._payoffs(k, m) for k in range(len(talks.threats))]
-        # Every deadline's plan-B payoffs stacked, and where none is stated (d stands for it).
-        self.b_all = np.stack(self.bs) if self.bs else np.zeros((0, 1 + n * m, n))
-        self.unstated = np.isnan(self.b_all)
+        fx = params.derived.get("alternating")  # prepared with the chunk (prepare)
+        if fx is None:
+            fx = fixed(plan, params, tables(plan, params.utilities, params.beliefs,
+                                            talks.others))
+        self.tab: Tables = fx.tab
+        self.uc, self.sure = fx.uc, fx.sure  # as the kernels read them
+        self.pos: dict[int, int] = fx.pos
+        self.eps, self.rho, self.kappa, self.trend = fx.eps, fx.rho, fx.kappa, fx.trend
+        self.moving = fx.moving  # the no-deal values move with the clock
+        self.d0, self.b0, self.bs = fx.d0, fx.b0, fx.bs
+        self.b_all, self.unstated = fx.b_all, fx.unstated
+        self.rule, self.kernel = fx.rule, fx.kernel
         self.no_cut = np.zeros(n)
         self.shifted: list[float] = []  # talks.shift when self.shift was made from it
         self.shift = np.zeros(0)
@@ -373,8 +439,6 @@ class Alternating(Protocol):
         self.zone = -1
         self.g = np.zeros((1 + n * m, n))
         self.no_v = np.zeros((0, 0, 0))  # no stationary solution to hand the kernel
-        self.rule = _rule(params.roles, talks.ratification.table, self.tab)
-        self.kernel = _kernel_args(self.tab, self.rule, self.eps)
         from sim.engine.protocols import kernels  # numba loads with the first talks
 
         self.k = kernels
@@ -382,15 +446,16 @@ class Alternating(Protocol):
         # next known round): shared by every replication with the same discount rates and
         # delay costs (a meeting's evenly spaced rounds repeat across replications).
         shared = ("delays", self.rho.tobytes(), self.kappa.tobytes())
-        delays = world.plan.cache.get(shared)
+        delays = plan.cache.get(shared)
         if delays is None:
             delays = {}
-            world.plan.remember(shared, delays)
+            plan.remember(shared, delays)
         self.delays: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = delays
 
     @classmethod
     def prepare(cls, plan: Plan, params: list[Params]) -> None:
-        """The tables of a chunk's replications (:func:`tables_of`), each into its
+        """What each of a chunk's replications fixes for its talks (:func:`fixed`), its
+        tables sorted for all of them at once (:func:`tables_of`), each into its
         ``Params.derived``."""
         if not params or not params[0].parties:
             return
@@ -399,35 +464,7 @@ class Alternating(Protocol):
         made = tables_of(idx, np.stack([p.utilities[:, idx] for p in params]),
                          np.stack([p.beliefs[:, idx] for p in params]), others)
         for p, tab in zip(params, made, strict=True):
-            p.derived["alternating"] = tab
-
-    def _scenarios(self, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """No-deal bases and plan-B payoffs: row 0 the truth, row 1 + j*m + t party j's type t."""
-        n = self.n
-        base = np.array([p.base for p in self.parties])
-        plan_b = np.array([math.nan if p.plan_b is None else p.plan_b for p in self.parties])
-        d0, b0 = np.tile(base, (1 + n * m, 1)), np.tile(plan_b, (1 + n * m, 1))
-        for j, p in enumerate(self.parties):
-            rows = slice(1 + j * m, 1 + (j + 1) * m)
-            if len(p.base_types) == m:
-                d0[rows, j] = p.base_types
-            if p.plan_b_types is not None:
-                b0[rows, j] = p.plan_b_types
-        return d0, b0
-
-    def _payoffs(self, k: int, m: int) -> np.ndarray:
-        """Deadline k's plan-B payoffs in the same rows as :meth:`_scenarios` (NaN: none)."""
-        if k == 0:
-            return self.b0
-        n = self.n
-        plan_b = np.array([math.nan if p.payoff(k) is None else p.payoff(k)
-                           for p in self.parties])
-        b = np.tile(plan_b, (1 + n * m, 1))
-        for j, p in enumerate(self.parties):
-            types = p.payoff_types(k)
-            if types is not None:
-                b[1 + j * m: 1 + (j + 1) * m, j] = types
-        return b
+            p.derived["alternating"] = fixed(plan, p, tab)
 
     # --- what each party can expect ------------------------------------------------------
 

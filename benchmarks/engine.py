@@ -13,7 +13,10 @@ Three measurements, interleaved round by round (best of three each), all through
 Goals: Hawkes violations/s >= 0.4x raw SimPy timeouts/s; flagship events/s >= 0.15x raw
 SimPy; flagship replications/s >= 1,000 on one core (an absolute figure: it depends on
 the machine and its load, unlike the ratios). Also printed: the cost of one replication,
-one event and one proposal, to size a study on paper.
+one event and one proposal, to size a study on paper, and the part of a flagship
+replication spent in the bargaining's compiled kernels (numba), each call timed where the
+engine makes it: the rate the flagship could not pass on this machine were every line of
+Python around them free.
 
 Each ratio is printed on wall time and on the process's CPU time (both runs are single
 threaded in this process): on a machine shared with other work, the wall-time ratio moves
@@ -75,6 +78,42 @@ def through_run(path: Path, n: int, horizon: float | None = None
     return once
 
 
+def in_kernels(path: Path, n: int) -> dict[str, float]:
+    """One more ``sim.api.run`` of ``n`` replications with every compiled kernel of the
+    bargaining (``sim.engine.protocols.kernels``) timed at each call from Python, its
+    arguments' unboxing included: wall seconds of the run, of the kernels and their calls."""
+    from sim import api
+    from sim.engine.protocols import kernels
+    from sim.scenario import load
+
+    model = load(path)
+    spent = {"kernels": 0.0, "calls": 0.0}
+    clock = time.perf_counter
+    compiled = {name: f for name, f in vars(kernels).items() if hasattr(f, "py_func")}
+
+    def timed(f: Callable[..., object]) -> Callable[..., object]:
+        def call(*args: object) -> object:
+            t0 = clock()
+            try:
+                return f(*args)
+            finally:
+                spent["kernels"] += clock() - t0
+                spent["calls"] += 1
+
+        return call
+
+    for name, f in compiled.items():
+        setattr(kernels, name, timed(f))
+    try:
+        t0 = clock()
+        api.run(model, runs=n, plots=False)
+        spent["wall"] = clock() - t0
+    finally:
+        for name, f in compiled.items():
+            setattr(kernels, name, f)
+    return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=3000, help="flagship replications per round")
@@ -106,6 +145,7 @@ def main() -> None:
         hawkes_line(best["hawkes"], best_cpu["hawkes"], raw, args.hawkes_days)
     if "flagship" in best:
         flagship_lines(best["flagship"], best_cpu["flagship"], raw)
+        kernel_line(in_kernels(FLAGSHIP, args.n), args.n)
 
 
 def hawkes_line(h: dict[str, float], cpu: float, raw: dict[str, float], days: float) -> None:
@@ -134,6 +174,13 @@ def flagship_lines(f: dict[str, float], cpu: float, raw: dict[str, float]) -> No
     if f["proposals"]:
         print(f"flagship cost per proposal     {1e6 * f['wall'] / f['proposals']:12,.1f} us "
               "(upper bound: the whole replication's cost over its proposals)")
+
+
+def kernel_line(k: dict[str, float], n: int) -> None:
+    per = k["kernels"] / n
+    print(f"flagship in compiled kernels   {1e6 * per:12,.0f} us per replication "
+          f"({100 * k['kernels'] / k['wall']:.0f}% of it, {k['calls'] / n:.1f} calls): at most "
+          f"{1 / per:,.0f} replications/s with everything else free")
 
 
 if __name__ == "__main__":

@@ -738,22 +738,13 @@ class Alternating(Protocol):
         text, which every party answers), each by the responder rule; the others learn from
         every answer (module doc). A text's ratification does not change the rule: accepting
         gives ``R u + (1 - R) G``, at least ``G`` exactly when ``u >= G``."""
-        w, f, g, m = self.talks.world, self.pos[offer], self.g, self.m
-        votes = [True] * self.n
+        w, f, g = self.talks.world, self.pos[offer], self.g
         self.rows.clear()
-        for j in (self.tab.others[i] if i is not None else range(self.n)):
-            u = float(self.tab.u[j, f])
-            yes = bool(u >= g[0, j] - self.eps[j])
-            votes[j] = yes
-            types = g[1 + j * m: 1 + (j + 1) * m, j]
-            keep = (u >= types - self.eps[j]) == yes
-            self.alive[j] &= keep
-            if not self.alive[j].any():
-                self.alive[j] = True
-            if not yes:
-                self.floor[j] = max(self.floor[j], u)
-            if w.tracing:
-                p = self.parties[j]
+        votes: list[bool] = self.k.answer(self.uc, f, g, self.m, self.eps, self.alive,
+                                          self.floor, -1 if i is None else i).tolist()
+        if w.tracing:
+            for j in (self.tab.others[i] if i is not None else range(self.n)):
+                p, u, yes = self.parties[j], float(self.tab.u[j, f]), votes[j]
                 w.log("response", f"{w.label(p.name)} {'accepts' if yes else 'declines'}: "
                       f"{u:.3g} {'>=' if yes else '<'} going on {g[0, j]:.3g}",
                       party=p.name, utility=u, aspiration=float(g[0, j]))
@@ -809,6 +800,24 @@ def choose(ui: np.ndarray, prob: np.ndarray, gi: float, eps: float, rank: np.nda
     cand &= prob >= prob[cand].max() - 1e-12
     f = int(np.flatnonzero(cand)[np.argmin(rank[cand])])
     return f, float(prob[f])
+
+
+def answers_reference(u: np.ndarray, f: int, g: np.ndarray, m: int, eps: np.ndarray,
+                      alive: np.ndarray, floor: np.ndarray, i: int | None) -> list[bool]:
+    """Every party's vote on the offer at position ``f`` in numpy (:meth:`Alternating.answers`;
+    ``i`` the proposer, who votes yes, or None for a mediator's text): the definition
+    ``kernels.answer`` compiles. Updates ``alive`` and ``floor`` as the kernel does."""
+    votes = [True] * u.shape[0]
+    for j in (j for j in range(u.shape[0]) if j != i):
+        x = float(u[j, f])
+        yes = bool(x >= g[0, j] - eps[j])
+        votes[j] = yes
+        alive[j] &= (x >= g[1 + j * m: 1 + (j + 1) * m, j] - eps[j]) == yes
+        if not alive[j].any():
+            alive[j] = True
+        if not yes:
+            floor[j] = max(floor[j], x)
+    return votes
 
 
 def candidates_reference(u: np.ndarray, d: np.ndarray, m: int, eps: np.ndarray,
@@ -893,6 +902,7 @@ def warm() -> None:
     kernels.going_on_bounds(d, np.full(n, 0.9), zeros, np.array([[0.0, 0.5, 1.0]]), bs,
                             np.isnan(bs), tab.best)
     kernels.type_means(d, m)
+    kernels.answer(tab.uc, 0, g, m, eps, np.ones((n, m), dtype=bool), np.full(n, -math.inf), -1)
     kernels.candidates(tab.uc, d, m, eps, tab.certain[0])
     kernels.mediation(np.zeros((1 + n * m, n)), zeros, 0.0, zeros, zeros, tab.uc, m, eps,
                       tab.certain[0])

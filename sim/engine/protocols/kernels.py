@@ -642,6 +642,34 @@ def believed_rows(alive: np.ndarray, i: int, m: int) -> np.ndarray:  # pragma: n
 
 
 @njit(cache=True, nogil=True)
+def answer(u: np.ndarray, f: int, g: np.ndarray, m: int, eps: np.ndarray, alive: np.ndarray,
+           floor: np.ndarray, i: int) -> np.ndarray:  # pragma: no cover (compiled)
+    """Every party's vote on the offer at position ``f`` (``Alternating.answers``): j accepts
+    iff ``u_j >= g[0, j] - eps_j``; the types of j the others still hold are those that would
+    have answered the same (all of them again when none would), and a refusal raises j's
+    floor to ``u_j``. The proposer ``i`` votes yes (-1: a mediator's text, every party
+    answers). Updates ``alive`` and ``floor``; returns the votes."""
+    n = u.shape[0]
+    votes = np.ones(n, dtype=np.bool_)
+    for j in range(n):
+        if j == i:
+            continue
+        x = u[j, f]
+        yes = x >= g[0, j] - eps[j]
+        votes[j] = yes
+        left = False
+        for t in range(m):
+            keep = (x >= g[1 + j * m + t, j] - eps[j]) == yes
+            alive[j, t] = alive[j, t] and keep
+            left = left or alive[j, t]
+        if not left:
+            alive[j, :] = True
+        if not yes and x > floor[j]:  # Python's max(floor, x): floor unless x is larger
+            floor[j] = x
+    return votes
+
+
+@njit(cache=True, nogil=True)
 def mediation(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, cut: np.ndarray,
               u: np.ndarray, m: int, eps: np.ndarray, r: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray, bool]:  # pragma: no cover (compiled)

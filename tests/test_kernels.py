@@ -421,3 +421,25 @@ def test_the_compiled_answers_are_the_references(seed: int, n: int, offers: int,
     assert votes.tolist() == want
     assert alive.tolist() == want_alive.tolist()
     assert floor.tobytes() == want_floor.tobytes()  # signed zeros kept as Python's max keeps them
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), offers=st.integers(1, 20),
+       levels=st.sampled_from([None, 2, 4]), ruled=st.booleans())
+def test_the_compiled_last_call_test_is_the_references(seed: int, n: int, offers: int,
+                                                       levels: int | None, ruled: bool) -> None:
+    """``kernels.acceptable`` is ``acceptable_reference(...).any()``: utilities tied with
+    the values of going on on a grid, NaN values, ratification zeros."""
+    from sim.engine.protocols.alternating import acceptable_reference
+
+    rng = np.random.default_rng(seed)
+    u = rng.uniform(-1.0, 1.0, (n, offers))
+    g = rng.uniform(-1.0, 0.5, (3, n))
+    if levels is not None:
+        u, g = np.round(u * levels) / levels, np.round(g * levels) / levels
+    if rng.random() < 0.2:
+        g[0, rng.integers(0, n)] = np.nan
+    eps = np.full(n, 0.0 if levels is not None else EPS)
+    r = np.round(rng.random(offers) * 2) / 2
+    want = acceptable_reference(u, g, eps, r if ruled else None).any()
+    assert kernels.acceptable(np.ascontiguousarray(u), g, eps, r, ruled) is bool(want)

@@ -760,21 +760,21 @@ class Alternating(Protocol):
     def wants_last_meeting(self, deadline: float) -> bool:
         """Some offer beats every party's value of not agreeing by ``deadline``."""
         g = self.going_on(self.talks.turn % self.n, last=deadline, decide=self._called)
-        return bool(self._acceptable(g).any())
+        return self._acceptable(g)
 
-    def _acceptable(self, g: np.ndarray) -> np.ndarray:
-        """The offers every party's value of going on ``g`` (row 0) accepts, R > 0."""
-        ok = (self.tab.u >= (g[0] - self.eps)[:, None]).all(axis=0)
-        if self.rule is not None:
-            ok &= self.rule.ratified > 0
-        return ok  # type: ignore[no-any-return]
+    def _acceptable(self, g: np.ndarray) -> bool:
+        """Some offer is worth every party's value of going on ``g`` (row 0), with R > 0
+        (``kernels.acceptable``; the definition :func:`acceptable_reference`)."""
+        rule = self.rule
+        return self.k.acceptable(  # type: ignore[no-any-return]
+            self.uc, g, self.eps, self.sure if rule is None else rule.ratified, rule is not None)
 
     def _called(self, low: np.ndarray, high: np.ndarray) -> np.ndarray | None:
         """Bounds that settle :meth:`wants_last_meeting` (fewer offers are acceptable the
         higher the values): an offer acceptable at the upper bound, or none at the lower."""
-        if self._acceptable(high).any():
+        if self._acceptable(high):
             return high
-        return None if self._acceptable(low).any() else low
+        return None if self._acceptable(low) else low
 
 
 def acceptance(uj: np.ndarray, types: np.ndarray, alive: np.ndarray, eps: float,
@@ -818,6 +818,16 @@ def answers_reference(u: np.ndarray, f: int, g: np.ndarray, m: int, eps: np.ndar
         if not yes:
             floor[j] = max(floor[j], x)
     return votes
+
+
+def acceptable_reference(u: np.ndarray, g: np.ndarray, eps: np.ndarray,
+                         ratified: np.ndarray | None) -> np.ndarray:
+    """The offers every party's value of going on ``g`` (row 0) accepts, with R > 0 when a
+    rule applies (``ratified`` not None), in numpy: ``kernels.acceptable`` is its ``any``."""
+    ok = (u >= (g[0] - eps)[:, None]).all(axis=0)
+    if ratified is not None:
+        ok &= ratified > 0
+    return ok  # type: ignore[no-any-return]
 
 
 def candidates_reference(u: np.ndarray, d: np.ndarray, m: int, eps: np.ndarray,
@@ -902,6 +912,7 @@ def warm() -> None:
     kernels.going_on_bounds(d, np.full(n, 0.9), zeros, np.array([[0.0, 0.5, 1.0]]), bs,
                             np.isnan(bs), tab.best)
     kernels.type_means(d, m)
+    kernels.acceptable(tab.uc, g, eps, tab.certain[0], False)
     kernels.answer(tab.uc, 0, g, m, eps, np.ones((n, m), dtype=bool), np.full(n, -math.inf), -1)
     kernels.candidates(tab.uc, d, m, eps, tab.certain[0])
     kernels.mediation(np.zeros((1 + n * m, n)), zeros, 0.0, zeros, zeros, tab.uc, m, eps,

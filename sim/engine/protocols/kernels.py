@@ -670,6 +670,26 @@ def answer(u: np.ndarray, f: int, g: np.ndarray, m: int, eps: np.ndarray, alive:
 
 
 @njit(cache=True, nogil=True)
+def acceptable(u: np.ndarray, g: np.ndarray, eps: np.ndarray, ratified: np.ndarray,
+               ruled: bool) -> bool:  # pragma: no cover (compiled)
+    """Whether some offer is worth every party's value of going on ``g`` (row 0:
+    ``u_k >= g[0, k] - eps_k``) and, when ``ruled``, has R > 0
+    (``alternating.acceptable_reference``)."""
+    n, offers = u.shape
+    for f in range(offers):
+        if ruled and not ratified[f] > 0:
+            continue
+        ok = True
+        for k in range(n):
+            if not u[k, f] >= g[0, k] - eps[k]:
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+@njit(cache=True, nogil=True)
 def mediation(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, cut: np.ndarray,
               u: np.ndarray, m: int, eps: np.ndarray, r: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray, bool]:  # pragma: no cover (compiled)

@@ -33,9 +33,10 @@ def compile_kernels(bargaining: bool = True) -> None:
     installing (``python -m sim.engine.protocols``); a pilot does what its scenario needs
     before its clock starts."""
     if "streams" not in _compiled:
-        from sim.engine import seeding
+        from sim.engine import pcg, seeding
 
         seeding.warm()
+        pcg.warm()
         _compiled.add("streams")
     if bargaining and "bargaining" not in _compiled:
         from sim.engine.protocols.alternating import warm

@@ -84,62 +84,101 @@ class Draws:
     """Block-drawn exponentials and uniforms from one stream, served as Python floats.
 
     ``exp()`` gives a standard exponential variate, ``uniform()`` a uniform on [0, 1). Each
-    serves a block of ``BLOCK`` values drawn from the stream's generator when the previous
-    block is used up (and only then, so the values served are the same whatever the block
-    size of other streams, and the same as one refill per exhausted block in any order of
-    calls). Each is the ``__next__`` of a C-level iterator over the blocks once first used:
-    a draw in the event loop costs no Python frame.
+    serves a block of ``BLOCK`` values drawn from the stream when the previous block is used
+    up (and only then, so the values served are the same whatever the block size of other
+    streams, and the same as one refill per exhausted block in any order of calls). Each is
+    the ``__next__`` of a C-level iterator over the blocks once first used: a draw in the
+    event loop costs no Python frame.
+
+    The stream is numpy's PCG64 of :func:`stream`, drawn by ``sim.engine.pcg`` (the same
+    variates) until someone asks for :attr:`generator`: the numpy Generator then takes the
+    stream over where it stands, and later blocks come from it.
     """
 
-    __slots__ = ("_key", "_gen_", "exp", "uniform", "_exps", "_uniforms")
+    __slots__ = ("_key", "_source", "exp", "uniform", "_exps", "_uniforms")
 
     exp: Callable[[], float]
     uniform: Callable[[], float]
 
     def __init__(self, seed: int, replication: int, name: str):
         self._key = (seed, replication, name)
-        self._gen_: np.random.Generator | None = None
+        # [the stream's state words, or the Generator that took it over]; shared with the
+        # block iterators, which hold it and not this object (no reference cycle)
+        self._source: list[Any] | None = None
         self._exps: Iterator[float] | None = None
         self._uniforms: Iterator[float] | None = None
         self.exp = self._first_exp
         self.uniform = self._first_uniform
 
     @property
-    def _gen(self) -> np.random.Generator:
-        # Created on first use: many replications never touch most of their streams.
-        if self._gen_ is None:
-            self._gen_ = stream(*self._key)
-        return self._gen_
-
-    @property
     def generator(self) -> np.random.Generator:
-        return self._gen
+        """A numpy Generator of this stream, from where its draws stand."""
+        if self._source is None:
+            self._source = [_state(*self._key)]
+        if isinstance(self._source[0], np.ndarray):
+            self._source[0] = _pcg().generator(self._source[0])
+        return self._source[0]  # type: ignore[no-any-return]
 
-    # The first call draws the first block and sets up the iterator over it and the blocks
-    # after (:func:`_blocks`, which holds the generator, not this object: no reference cycle
-    # for the collector to find); a caller may still hold this bound method.
+    def _first(self, exponential: bool) -> Iterator[float]:
+        """The iterator over the stream's blocks of one kind, its first block drawn (with
+        the stream itself when nothing has drawn from it yet: one compiled call)."""
+        if self._source is None:
+            seed, replication, name = self._key
+            if seed >= 0 and 0 <= replication < 2**63:
+                state, block = _pcg().first(_seed_words(seed), replication, _crc(name), BLOCK,
+                                            exponential)
+                self._source = [state]
+                return chain(block.tolist(), chain.from_iterable(
+                    _blocks(self._source, exponential)))
+            self._source = [_state(seed, replication, name)]
+        return chain.from_iterable(_blocks(self._source, exponential))
+
     def _first_exp(self) -> float:
         if self._exps is None:
-            gen = self._gen
-            self._exps = chain(gen.standard_exponential(BLOCK).tolist(),
-                               chain.from_iterable(_blocks(gen, True)))
+            self._exps = self._first(True)
             self.exp = self._exps.__next__
         return next(self._exps)
 
     def _first_uniform(self) -> float:
         if self._uniforms is None:
-            gen = self._gen
-            self._uniforms = chain(gen.random(BLOCK).tolist(),
-                                   chain.from_iterable(_blocks(gen, False)))
+            self._uniforms = self._first(False)
             self.uniform = self._uniforms.__next__
         return next(self._uniforms)
 
 
-def _blocks(gen: np.random.Generator, exp: bool) -> Iterator[list[float]]:
-    """A stream's blocks of one kind after the first (exponentials, or uniforms), each drawn
-    when the iterator asks for it."""
+def _blocks(source: list[Any], exponential: bool) -> Iterator[list[float]]:
+    """A stream's blocks of one kind (exponentials, or uniforms), each drawn when the
+    iterator asks for it from the stream's source as it is then (``Draws._source``)."""
+    fill = _pcg().fill
     while True:
-        yield (gen.standard_exponential(BLOCK) if exp else gen.random(BLOCK)).tolist()
+        s = source[0]
+        if isinstance(s, np.ndarray):
+            out = np.empty(BLOCK)
+            fill(s, out, exponential)
+            yield out.tolist()
+        else:
+            yield (s.standard_exponential(BLOCK) if exponential else s.random(BLOCK)).tolist()
+
+
+def _state(seed: int, replication: int, name: str) -> np.ndarray:
+    """The state words of :func:`stream`'s generator, before any draw."""
+    key = _crc(name)
+    if seed < 0 or not 0 <= replication < 2**63:
+        words = np.random.SeedSequence(seed, spawn_key=(replication, key)).generate_state(
+            4, np.uint64)
+    else:
+        from sim.engine.seeding import pcg64_state
+
+        words = pcg64_state(_seed_words(seed), replication, key)
+    return _pcg().seeded(words)  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _pcg() -> Any:
+    """``sim.engine.pcg``, imported with the first stream (it loads numba)."""
+    from sim.engine import pcg
+
+    return pcg
 
 
 class Streams:

@@ -191,3 +191,36 @@ def test_the_talks_take_the_prepared_tables() -> None:
     world: World = build(plan, 3)
     assert world.params is params and world.talks is not None
     assert world.talks.protocol.tab is params.derived["alternating"].tab  # type: ignore[attr-defined]
+
+
+def alone(path: Path, replications: range) -> list[dict[str, Any]]:
+    plan = Plan(load(path))
+    return [run_replication(plan, r).row() for r in replications]
+
+
+@pytest.mark.parametrize("path", [FLAGSHIP, ROOT / "scenarios/examples/truce_hawkes.yaml"],
+                         ids=lambda p: p.stem)
+def test_streams_drawn_ahead_give_the_records_of_replications_alone(path: Path) -> None:
+    """After a first chunk, the next one's streams take first blocks drawn ahead for them
+    (``rng.Ahead``): the records are those of its replications played alone."""
+    plan = Plan(load(path))
+    simulate_chunk(plan, Chunk(0, 8))  # what the replications draw first is learned
+    prepare(plan, range(30, 50))
+    ahead = plan.ahead._ready  # noqa: SLF001
+    assert set(ahead) == set(range(30, 50)) and all(ahead.values())
+    assert plan.ahead.take(30) is not None and plan.ahead.take(30) is None  # once
+    rows = simulate_chunk(plan, Chunk(30, 50)).to_pylist()
+    assert rows == alone(path, range(30, 50))
+
+
+def test_blocks_drawn_ahead_of_the_wrong_kind_or_never_used_change_nothing() -> None:
+    """A stream first drawn otherwise than predicted draws its own first block, and blocks
+    drawn for streams a replication never uses are dropped."""
+    plan = Plan(load(FLAGSHIP))
+    simulate_chunk(plan, Chunk(0, 8))
+    kinds = plan.ahead._kinds  # noqa: SLF001
+    for name in kinds:
+        kinds[name] = not kinds[name]
+    plan.ahead._kinds["never drawn"], plan.ahead._counts["never drawn"] = True, 10**6  # noqa: SLF001
+    rows = simulate_chunk(plan, Chunk(30, 45)).to_pylist()
+    assert rows == alone(FLAGSHIP, range(30, 45))

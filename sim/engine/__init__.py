@@ -47,9 +47,11 @@ def compile_kernels(bargaining: bool = True) -> None:
 
 def prepare(plan: Plan, replications: range) -> None:
     """Set up the replications of a chunk together before they are played: their parameters
-    (``Plan.prepare``) and what the scenario's protocol derives from them
-    (``Protocol.prepare``). Every replication is then what it is when set up alone."""
+    (``Plan.prepare``), the first blocks of their streams (``rng.Ahead``) and what the
+    scenario's protocol derives from them (``Protocol.prepare``). Every replication is then
+    what it is when set up alone."""
     params = plan.prepare(replications)
+    plan.ahead.draw(plan.seed, replications)
     n = plan.scenario.negotiation
     if n is not None and params:
         protocols.prepare(n.protocol, plan, params)
@@ -90,6 +92,7 @@ def play(plan: Plan, replication: int, tracing: bool = False,
     if events + world.inline > MAX_EVENTS:
         _exceeded(world, replication, world.end_day())
     world.finish(events + world.inline)
+    plan.ahead.note(world.streams)
     return world
 
 

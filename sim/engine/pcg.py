@@ -119,6 +119,22 @@ def first(seed_words: np.ndarray, replication: int, key: int, n: int, exponentia
     return st, out
 
 
+@njit(cache=True, nogil=True)
+def firsts(seed_words: np.ndarray, replications: np.ndarray, keys: np.ndarray,
+           exponential: np.ndarray, n: int
+           ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover (compiled)
+    """:func:`first` of several streams (``replications[k]``, ``keys[k]``, ``exponential[k]``)
+    in one call: their states after it, one row each, and their first ``n`` variates."""
+    m = replications.shape[0]
+    states = np.empty((m, 4), dtype=np.uint64)
+    blocks = np.empty((m, n))
+    for k in range(m):
+        st = seeded(pcg64_state(seed_words, replications[k], keys[k]))
+        fill(st, blocks[k], exponential[k])
+        states[k] = st
+    return states, blocks
+
+
 def generator(st: np.ndarray) -> np.random.Generator:
     """A numpy Generator that goes on from stream ``st`` (its next output is the stream's)."""
     bits = np.random.PCG64()
@@ -138,3 +154,6 @@ def warm() -> None:
         st, _ = first(words, 0, 0, 2, exponential)
         fill(st, np.empty(2), exponential)
     seeded(np.zeros(4, dtype=np.uint64))
+    states, _ = firsts(words, np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int64),
+                       np.array([True, False]), 2)
+    fill(states[0], np.empty(2), True)

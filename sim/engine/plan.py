@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, ndtri
 
-from sim.engine.rng import one_uniform
+from sim.engine.rng import Ahead, one_uniform
 from sim.engine.worth import worth_tables
 from sim.scenario import (
     After,
@@ -407,6 +407,7 @@ class Plan:
         self.random = _has_distribution(s.model_dump())
         self._fixed: Params | None = None
         self._prepared: dict[int, Params] = {}  # set up by prepare(), each handed over once
+        self.ahead = Ahead()  # the first blocks of a chunk's streams, drawn together
         self.cache = shape.cache
         self._targets: dict[str, targets.Target] = {}
         self._types: dict[tuple[str, int], np.ndarray] = {}

@@ -95,13 +95,16 @@ class Draws:
     stream over where it stands, and later blocks come from it.
     """
 
-    __slots__ = ("_key", "_source", "exp", "uniform", "_exps", "_uniforms")
+    __slots__ = ("_key", "_source", "_ready", "first_kind", "exp", "uniform", "_exps",
+                 "_uniforms")
 
     exp: Callable[[], float]
     uniform: Callable[[], float]
 
-    def __init__(self, seed: int, replication: int, name: str):
+    def __init__(self, seed: int, replication: int, name: str, ready: Ready | None = None):
         self._key = (seed, replication, name)
+        self._ready = ready  # its first block, drawn ahead with the chunk's (Ahead)
+        self.first_kind: bool | None = None  # whether its first draw was an exponential
         # [the stream's state words, or the Generator that took it over]; shared with the
         # block iterators, which hold it and not this object (no reference cycle)
         self._source: list[Any] | None = None
@@ -123,6 +126,12 @@ class Draws:
         """The iterator over the stream's blocks of one kind, its first block drawn (with
         the stream itself when nothing has drawn from it yet: one compiled call)."""
         if self._source is None:
+            self.first_kind = exponential
+            ready, self._ready = self._ready, None
+            if ready is not None and ready[0] == exponential:
+                self._source = [ready[1]]
+                return chain(ready[2], chain.from_iterable(
+                    _blocks(self._source, exponential)))
             seed, replication, name = self._key
             if seed >= 0 and 0 <= replication < 2**63:
                 state, block = _pcg().first(_seed_words(seed), replication, _crc(name), BLOCK,
@@ -182,15 +191,74 @@ def _pcg() -> Any:
 
 
 class Streams:
-    """The lazily created named streams of one replication."""
+    """The lazily created named streams of one replication (with first blocks drawn ahead,
+    ``ready``, by :class:`Ahead`)."""
 
-    def __init__(self, seed: int, replication: int):
+    def __init__(self, seed: int, replication: int, ready: dict[str, Ready] | None = None):
         self.seed = seed
         self.replication = replication
         self._draws: dict[str, Draws] = {}
+        self._ready = ready or {}
 
     def __getitem__(self, name: str) -> Draws:
         draws = self._draws.get(name)
         if draws is None:
-            draws = self._draws[name] = Draws(self.seed, self.replication, name)
+            draws = self._draws[name] = Draws(self.seed, self.replication, name,
+                                              self._ready.get(name))
         return draws
+
+    def used(self) -> Iterator[tuple[str, bool]]:
+        """The streams drawn from, each with whether its first draw was an exponential."""
+        for name, draws in self._draws.items():
+            if draws.first_kind is not None:
+                yield name, draws.first_kind
+
+
+# A stream's first block drawn ahead: whether it holds exponentials, the stream's state after
+# it and the block.
+Ready = tuple[bool, np.ndarray, list[float]]
+
+
+class Ahead:
+    """The first blocks of a chunk's streams, drawn together before it is played (one
+    compiled call, ``pcg.firsts``): for the streams that at least half of the replications
+    played so far drew from, of the kind they drew first. A replication's streams take
+    theirs (:meth:`take`); a stream first drawn otherwise draws its own, so nothing but the
+    time depends on what was drawn ahead."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, bool] = {}
+        self._counts: dict[str, int] = {}
+        self._played = 0
+        self._ready: dict[int, dict[str, Ready]] = {}
+
+    def note(self, streams: Streams) -> None:
+        """What a replication played drew first from each stream."""
+        self._played += 1
+        for name, kind in streams.used():
+            self._kinds[name] = kind
+            self._counts[name] = self._counts.get(name, 0) + 1
+
+    def draw(self, seed: int, replications: range) -> None:
+        """Draw the first blocks of ``replications`` (dropping any left from before)."""
+        self._ready = {}
+        names = [n for n, c in self._counts.items() if 2 * c >= self._played]
+        if not names or not len(replications) or seed < 0 or replications[-1] >= 2**63 \
+                or replications[0] < 0:
+            return
+        reps = np.repeat(np.arange(replications.start, replications.stop, replications.step,
+                                   dtype=np.int64), len(names))
+        count = len(replications)
+        keys = np.tile(np.array([_crc(n) for n in names], dtype=np.int64), count)
+        kinds = np.tile(np.array([self._kinds[n] for n in names]), count)
+        states, blocks = _pcg().firsts(_seed_words(seed), reps, keys, kinds, BLOCK)
+        rows, k = blocks.tolist(), 0
+        for r in replications:
+            ready = self._ready[r] = {}
+            for name in names:
+                ready[name] = (bool(kinds[k]), states[k], rows[k])
+                k += 1
+
+    def take(self, replication: int) -> dict[str, Ready] | None:
+        """The first blocks drawn ahead for ``replication`` (once)."""
+        return self._ready.pop(replication, None)

@@ -44,7 +44,7 @@ class World:
         self.params: Params = plan.params(replication)
         self.env = simpy.Environment()
         self.live = LiveParams(self.params.base, lambda: self.env.now)
-        self.streams = Streams(plan.seed, replication)
+        self.streams = Streams(plan.seed, replication, plan.ahead.take(replication))
         self.record = Record(replication)
         # Fixed columns whatever happens, so every replication has the same row schema.
         self.record.levels = dict.fromkeys(plan.terms, math.nan)

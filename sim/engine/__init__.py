@@ -26,12 +26,12 @@ _compiled: set[str] = set()  # the parts loaded in this process: "streams", "bar
 
 def compile_kernels(bargaining: bool = True) -> None:
     """Compile the engine's numba kernels for this machine, or load them from numba's cache (a
-    fraction of a second); nothing the second time in a process. The streams' seeding is
-    every scenario's; the bargaining kernels (most of the compiler's time: 41 s on this
-    round's 2-core machine) only a scenario with talks needs, so ``bargaining`` false leaves
-    them to be compiled when a scenario first needs them. ``make`` compiles both after
-    installing (``python -m sim.engine.protocols``); a pilot does what its scenario needs
-    before its clock starts."""
+    fraction of a second); nothing the second time in a process. The streams' kernels (their
+    seeding and draws, ``seeding`` and ``pcg``) are every scenario's; the bargaining kernels
+    (most of the compiler's time: 41 s on this round's 2-core machine) only a scenario with
+    talks needs, so ``bargaining`` false leaves them to be compiled when a scenario first
+    needs them. ``make`` compiles both after installing (``python -m sim.engine.protocols``);
+    a pilot does what its scenario needs before its clock starts."""
     if "streams" not in _compiled:
         from sim.engine import pcg, seeding
 

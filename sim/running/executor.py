@@ -116,7 +116,7 @@ def _kernels_first() -> None:
     server or a LocalCluster starts: their preload (:data:`WORKER_PRELOAD`) loads them all,
     and on a machine's first run each would otherwise compile them itself, in the background,
     for up to a minute, even after this process had done every task (a scenario without talks
-    compiles only the streams' seeding here). Nothing once done."""
+    compiles only the streams' kernels here). Nothing once done."""
     from sim.engine import compile_kernels
 
     compile_kernels()

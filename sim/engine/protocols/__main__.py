@@ -1,4 +1,4 @@
-"""``python -m sim.engine.protocols``: compile the bargaining kernels and the streams' seeding
+"""``python -m sim.engine.protocols``: compile the bargaining kernels and the streams' kernels
 once for this machine (``sim.engine.compile_kernels``), as ``make`` does after
 installing."""
 

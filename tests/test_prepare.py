@@ -224,3 +224,19 @@ def test_blocks_drawn_ahead_of_the_wrong_kind_or_never_used_change_nothing() -> 
     plan.ahead._kinds["never drawn"], plan.ahead._counts["never drawn"] = True, 10**6  # noqa: SLF001
     rows = simulate_chunk(plan, Chunk(30, 45)).to_pylist()
     assert rows == alone(FLAGSHIP, range(30, 45))
+
+
+SHIPPED = sorted([*ROOT.glob("scenarios/*.yaml"), *ROOT.glob("scenarios/*/*.yaml")])
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_scenarios_second_chunk_is_its_replications_alone(path: Path) -> None:
+    """A chunk played after another (its streams' first blocks drawn ahead, its parameters
+    and talks set up together; one set-up shared by every replication of a scenario that
+    draws nothing) gives the records of its replications played alone."""
+    plan = Plan(load(path))
+    simulate_chunk(plan, Chunk(0, 4))
+    rows = simulate_chunk(plan, Chunk(10, 16)).to_pylist()
+    want = alone(path, range(10, 16))
+    for row, expected in zip(rows, want, strict=True):
+        same(row, expected, path.stem)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -25,6 +26,13 @@ TORNADO = ROOT / "tests" / "data" / "tornado_truce.yaml"  # two drawn inputs, a 
 HAWKES = EXAMPLES / "truce_hawkes.yaml"
 TRADE = EXAMPLES / "trade_talks.yaml"
 SYNTHETIC = EXAMPLES / "incidents_synthetic.csv"
+
+# A suite started as a background job of a shell without job control (`make test &` in a
+# script) inherits Ctrl-C ignored, and so would every negsim process it starts: the tests
+# that stop one by SIGINT would see it run to its end. A handler, unlike an ignored signal,
+# is reset at exec, so the processes these tests start take Ctrl-C as a terminal's user's.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def invoke(*args: Any, **kwargs: Any) -> Result:

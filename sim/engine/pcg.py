@@ -129,9 +129,7 @@ def firsts(seed_words: np.ndarray, replications: np.ndarray, keys: np.ndarray,
     states = np.empty((m, 4), dtype=np.uint64)
     blocks = np.empty((m, n))
     for k in range(m):
-        st = seeded(pcg64_state(seed_words, replications[k], keys[k]))
-        fill(st, blocks[k], exponential[k])
-        states[k] = st
+        states[k], blocks[k] = first(seed_words, replications[k], keys[k], n, exponential[k])
     return states, blocks
 
 

@@ -26,13 +26,20 @@ def stream(seed: int, replication: int, name: str) -> np.random.Generator:
     ``SeedSequence(seed, spawn_key=(replication, crc32(name)))``, its state words computed by
     ``sim.engine.seeding`` (numpy's own SeedSequence beyond what that handles)."""
     key = _crc(name)
-    if seed < 0 or not 0 <= replication < 2**63:
+    if not compiled_seeding(seed, replication):
         return np.random.Generator(np.random.PCG64(
             np.random.SeedSequence(seed, spawn_key=(replication, key))))
     from sim.engine.seeding import pcg64_state  # numba loads with the first stream
 
     seeded = _Seeded(pcg64_state(_seed_words(seed), replication, key))
     return np.random.Generator(np.random.PCG64(seeded))  # type: ignore[arg-type]
+
+
+def compiled_seeding(seed: int, replication: int) -> bool:
+    """Whether ``sim.engine.seeding`` seeds the streams of ``(seed, replication)`` (a
+    replication below 2**63; numpy's SeedSequence otherwise, and it refuses a negative
+    seed)."""
+    return seed >= 0 and 0 <= replication < 2**63
 
 
 class _Seeded(ISeedSequence):
@@ -133,7 +140,7 @@ class Draws:
                 return chain(ready[2], chain.from_iterable(
                     _blocks(self._source, exponential)))
             seed, replication, name = self._key
-            if seed >= 0 and 0 <= replication < 2**63:
+            if compiled_seeding(seed, replication):
                 state, block = _pcg().first(_seed_words(seed), replication, _crc(name), BLOCK,
                                             exponential)
                 self._source = [state]
@@ -172,7 +179,7 @@ def _blocks(source: list[Any], exponential: bool) -> Iterator[list[float]]:
 def _state(seed: int, replication: int, name: str) -> np.ndarray:
     """The state words of :func:`stream`'s generator, before any draw."""
     key = _crc(name)
-    if seed < 0 or not 0 <= replication < 2**63:
+    if not compiled_seeding(seed, replication):
         words = np.random.SeedSequence(seed, spawn_key=(replication, key)).generate_state(
             4, np.uint64)
     else:
@@ -243,8 +250,8 @@ class Ahead:
         """Draw the first blocks of ``replications`` (dropping any left from before)."""
         self._ready = {}
         names = [n for n, c in self._counts.items() if 2 * c >= self._played]
-        if not names or not len(replications) or seed < 0 or replications[-1] >= 2**63 \
-                or replications[0] < 0:
+        if not names or not len(replications) or not compiled_seeding(seed, replications[0]) \
+                or not compiled_seeding(seed, replications[-1]):
             return
         reps = np.repeat(np.arange(replications.start, replications.stop, replications.step,
                                    dtype=np.int64), len(names))

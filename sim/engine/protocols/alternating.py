@@ -176,9 +176,9 @@ def tables_of(idx: np.ndarray, u: np.ndarray, scaled: np.ndarray,
 class Fixed:
     """What one replication's parameters fix for its talks: the tables, each offer's position
     among the feasible ones, each party's tolerance, discount rate, delay cost and trend, the
-    no-deal and plan-B rows of every scenario (:func:`scenarios`), every deadline's plan-B
-    payoffs stacked and where none is stated, and the rule with the solve's arguments as the
-    first ratification table gives them (the talks replace both when it moves)."""
+    no-deal rows of every scenario (:func:`scenarios`), every deadline's plan-B payoffs in
+    the same rows, stacked, and where none is stated, and the rule with the solve's arguments
+    as the first ratification table gives them (the talks replace both when it moves)."""
 
     tab: Tables
     uc: np.ndarray
@@ -190,8 +190,6 @@ class Fixed:
     trend: np.ndarray
     moving: bool
     d0: np.ndarray
-    b0: np.ndarray
-    bs: list[np.ndarray]
     b_all: np.ndarray
     unstated: np.ndarray
     rule: Rule | None
@@ -216,8 +214,8 @@ def fixed(plan: Plan, params: Params, tab: Tables) -> Fixed:
     b_all = np.stack(bs) if bs else np.zeros((0, 1 + n * m, n))
     rule = _rule(params.roles, params.roles.ratified, tab)
     return Fixed(tab, tab.uc, tab.certain[0], pos, eps, np.array([p.rho for p in parties]),
-                 np.array([p.delay_cost for p in parties]), trend, bool(trend.any()), d0, b0,
-                 bs, b_all, np.isnan(b_all), rule, _kernel_args(tab, rule, eps))
+                 np.array([p.delay_cost for p in parties]), trend, bool(trend.any()), d0,
+                 b_all, np.isnan(b_all), rule, _kernel_args(tab, rule, eps))
 
 
 def scenarios(parties: list[PartyParams], m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -426,8 +424,7 @@ class Alternating(Protocol):
         self.pos: dict[int, int] = fx.pos
         self.eps, self.rho, self.kappa, self.trend = fx.eps, fx.rho, fx.kappa, fx.trend
         self.moving = fx.moving  # the no-deal values move with the clock
-        self.d0, self.b0, self.bs = fx.d0, fx.b0, fx.bs
-        self.b_all, self.unstated = fx.b_all, fx.unstated
+        self.d0, self.b_all, self.unstated = fx.d0, fx.b_all, fx.unstated
         self.rule, self.kernel = fx.rule, fx.kernel
         self.no_cut = np.zeros(n)
         self.shifted: list[float] = []  # talks.shift when self.shift was made from it

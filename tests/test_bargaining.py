@@ -288,6 +288,7 @@ def test_a_lapsed_deadline_continues_the_concession_curve() -> None:
 # --- invariance, exact on common random numbers ----------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_term_fixed_by_a_constraint_is_inert_whatever_its_weights() -> None:
     data = copy.deepcopy(FLAGSHIP_DATA)
     base = _rows(_plan(data), 120)

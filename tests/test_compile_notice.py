@@ -50,6 +50,7 @@ def test_the_pilot_does_not_time_the_compiler(talks: bool,
     assert asked == [talks]
 
 
+@pytest.mark.slow
 def test_the_bargaining_kernels_are_loaded_only_when_asked_for() -> None:
     """In a fresh process: the streams' seeding alone leaves the bargaining kernels'
     module unloaded; asked for next, they are loaded, and then both parts are done."""

@@ -294,6 +294,7 @@ def test_the_chosen_box_is_numbered_on_the_trajectory(known_result: dict) -> Non
     assert f"box {chosen['index']} of {len(trajectory)} on the trajectory" in head
 
 
+@pytest.mark.slow
 def test_a_rerun_with_other_settings_does_not_overwrite_without_force(tmp_path: Path) -> None:
     path = tmp_path / "known_box.yaml"
     path.write_text(KNOWN_BOX)

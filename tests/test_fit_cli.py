@@ -46,6 +46,7 @@ def test_fit_json_is_machine_readable() -> None:
     assert data["yaml"].startswith("# negsim fit incidents_synthetic.csv")
 
 
+@pytest.mark.slow
 def test_fit_writes_yaml_and_plot_and_refuses_to_overwrite(tmp_path: Path) -> None:
     out, plot = tmp_path / "fit.yaml", tmp_path / "qq.png"
     result = invoke(str(SYNTHETIC), *WINDOW, "--out", str(out), "--plot", str(plot))

@@ -280,6 +280,7 @@ HOSTILE_TITLE = ("Aid of $5m to $10m $\\foo$ [/] [link=https://example.com]x[/li
                  "\x1b]0;pwn\x07\x1b[2J")
 
 
+@pytest.mark.slow
 def test_hostile_title_runs_prints_and_plots_as_text(tmp_path: Path) -> None:
     path = edited(tmp_path, POISSON, {"title": HOSTILE_TITLE})
     result = invoke("run", path, "-n", "20", "--workers", "1", "--out", tmp_path / "run")
@@ -434,6 +435,7 @@ def test_report_and_compare_refuse_partial_folders_unless_forced(tmp_path: Path)
     assert invoke("report", partial, "--force").exit_code == 0
 
 
+@pytest.mark.slow
 def test_compare_checks_the_parquet_schema(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq

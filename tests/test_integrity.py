@@ -673,7 +673,8 @@ def _fifo(tmp_path: Path) -> Path:
     return fifo
 
 
-@pytest.mark.parametrize("source", ["/dev/zero", "fifo", "dir"])
+@pytest.mark.parametrize("source", [  # a FIFO waits on a child: `make test` only
+    "/dev/zero", pytest.param("fifo", marks=pytest.mark.slow), "dir"])
 @pytest.mark.parametrize("command", [
     ["validate", "FILE"],
     ["sweep", POISSON, "--design", "FILE", "-n", "2"],
@@ -869,6 +870,7 @@ def test_fit_of_incidents_up_to_the_last_calendar_day_works(tmp_path: Path) -> N
 # --- 8. slow paths an input can trigger ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_description_of_a_million_spaces_is_read_in_linear_time() -> None:
     code = ("from sim.output.report import _assumptions; "
             "_assumptions('description: a' + ' ' * 1_000_000 + 'b')")

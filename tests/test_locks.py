@@ -65,6 +65,7 @@ def hold(folder: Path, fds: list[int]) -> None:
     fds.append(fd)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["run", "compare", "sweep"])
 def test_a_resume_of_a_folder_another_process_writes_is_refused_and_changes_nothing(
         kind: str, tmp_path: Path, holding: list[int]) -> None:
@@ -87,6 +88,7 @@ def test_a_resume_of_a_folder_another_process_writes_is_refused_and_changes_noth
     assert sim.verify(final)["complete"]
 
 
+@pytest.mark.slow
 def test_a_fresh_run_holds_its_folder_against_a_resume(tmp_path: Path) -> None:
     """The lock is taken when the folder is created, not only on a resume: a resume of the
     ``.partial`` folder a fresh run is still writing is refused."""
@@ -110,6 +112,7 @@ def test_a_fresh_run_holds_its_folder_against_a_resume(tmp_path: Path) -> None:
         proc.wait()
 
 
+@pytest.mark.slow
 def test_a_lock_file_left_by_a_killed_process_does_not_block_a_resume(tmp_path: Path) -> None:
     partial = interrupted("run", tmp_path / "r")
     proc = _locker(partial)

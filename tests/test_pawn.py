@@ -65,6 +65,7 @@ def test_grid_levels_are_the_slices() -> None:
     assert [s.size for s in slices(np.arange(35.0))] == [12, 11, 12]  # 3 of >= 10 points
 
 
+@pytest.mark.slow
 def test_a_sweep_reports_pawn_beside_src_in_its_importance_table(tmp_path) -> None:
     result = sim.sweep(POISSON, {"actors.side_a.violation_rate": "0.1..1.0"},
                        sample="lhs:40", runs=100, out=tmp_path / "s", plots_too=False)
@@ -75,6 +76,7 @@ def test_a_sweep_reports_pawn_beside_src_in_its_importance_table(tmp_path) -> No
     assert 0.9 < row["r2"] <= 1.0
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80), m=st.integers(1, 80),
        grid=st.sampled_from([None, 1, 2, 5]), nan=st.booleans())

@@ -165,6 +165,7 @@ def test_violations_are_plotted_per_actor_under_the_actors_labels(
     assert set(seen) == {scenario.actors[p].label for p in scenario.truce.parties}  # type: ignore[union-attr]
 
 
+@pytest.mark.slow
 def test_a_command_that_draws_nothing_does_not_import_matplotlib(tmp_path: Path) -> None:
     """matplotlib (about 0.3 s) loads when a plot is drawn, not with the API or a run
     without plots; drawing one then works. scipy.stats (about a second) does not load with a

@@ -38,6 +38,7 @@ def test_the_fork_server_also_imports_the_module_of_the_first_pools_task() -> No
     assert preload == [*PRELOAD, __name__]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name == "nt", reason="a fork server: not on Windows")
 def test_workers_inherit_the_preloaded_runner_kernels_statistics_and_frozen_heap() -> None:
     assert "sim.running.preload" in PRELOAD
@@ -217,6 +218,7 @@ def _pid(k: int) -> int:
     return os.getpid()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc")
 def test_a_command_keeps_its_pool_for_its_later_maps_and_stops_it_at_its_end() -> None:
     from sim.running.executor import command_scope

@@ -48,6 +48,7 @@ def records_hash(plan: Plan, n: int) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.slow
 def test_faratin_records_are_frozen() -> None:
     assert records_hash(Plan(load(FARATIN_FLAGSHIP)), 300) == FARATIN_HASH
 
@@ -61,6 +62,7 @@ ALTERNATING_ONLY = ["negotiation.belief_types=3",
                     "negotiation.parties.russia.status_quo_trend=0.001"]
 
 
+@pytest.mark.slow
 def test_what_format_2_added_is_read_by_the_alternating_protocol_only() -> None:
     # The roles at the table (section 3.4) need the alternating protocol: read without them.
     faratin = ["negotiation.protocol=faratin", "negotiation.ratifiers={}",

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.text import Text
 
@@ -57,6 +58,7 @@ def test_report_options_never_break_inside_a_flag(tmp_path: Path) -> None:
     assert ".nb{white-space:nowrap}" in page
 
 
+@pytest.mark.slow
 def test_run_plots_ask_their_question_and_keep_labels_at_9_points() -> None:
     run = sim.run(SCENARIOS / "kerry_moscow_2016.yaml", runs=60, seed=3)
     figures = {"outcomes": run.plot_outcomes(), "survival": run.plot_survival(),

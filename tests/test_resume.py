@@ -94,6 +94,7 @@ def test_a_resumed_run_equals_an_uninterrupted_one(partial: Path, uninterrupted:
     assert sim.verify(final)["complete"]
 
 
+@pytest.mark.slow
 def test_a_resumed_precision_run_stops_where_the_uninterrupted_one_stops(
         tmp_path: Path) -> None:
     """The rule is checked after each batch of 1,000 on the chunks of that batch and before:

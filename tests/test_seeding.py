@@ -17,6 +17,7 @@ def _numpy(seed: int, replication: int, key: int) -> np.ndarray:
         4, np.uint64)
 
 
+@pytest.mark.slow
 @settings(max_examples=2000, deadline=None)
 @given(seed=st.one_of(st.integers(0, 2**32), st.integers(0, 2**200)),
        replication=st.one_of(st.integers(0, 2**32 + 5), st.integers(0, 2**63 - 1)),

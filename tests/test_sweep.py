@@ -520,6 +520,7 @@ def test_two_parameter_grid_gives_heatmaps_png_and_ranking_png(flagship_grid: tu
     assert not (out / "sweep.png").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:No artists with labels found to put in legend")
 def test_plot_functions_write_decodable_pngs(hawkes_grid: tuple, flagship_grid: tuple,
                                              tmp_path: Path) -> None:

@@ -190,6 +190,7 @@ deadlines:
 """
 
 
+@pytest.mark.slow
 def test_a_harsher_plan_b_of_the_second_threat_never_lowers_deals_by_its_day() -> None:
     n, shares = 300, []
     for harsh in (-0.3, -0.6, -1.0, -2.0):

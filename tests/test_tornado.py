@@ -97,6 +97,7 @@ def test_a_negotiating_scenario_ranks_by_p_deal_with_a_median_deal_day() -> None
     assert {"deal", "median_deal_day"} <= set(result.data["measures"])
 
 
+@pytest.mark.slow
 def test_cli_prints_the_table_and_writes_a_verified_folder(tmp_path) -> None:
     out = tmp_path / "t"
     r = invoke("tornado", TORNADO, "-n", 60, "--seed", 5, "--out", out, "--workers", 1)

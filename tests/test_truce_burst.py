@@ -21,7 +21,7 @@ CASES = [  # (scenario, replications, horizon or None)
     ("scenarios/examples/truce_fit_truth.yaml", 20, None),  # two parties exciting each other
     ("scenarios/examples/truce_poisson.yaml", 40, None),  # a threshold ends it
     ("scenarios/kerry_moscow_2016.yaml", 60, None),  # monitored, attributed, rules, talks
-    ("scenarios/dayton_1995.yaml", 40, None),
+    pytest.param("scenarios/dayton_1995.yaml", 40, None, marks=pytest.mark.slow),  # 2 s
 ]
 
 

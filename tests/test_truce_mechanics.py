@@ -287,6 +287,7 @@ truce:
 """
 
 
+@pytest.mark.slow
 def test_per_pair_beta_gives_the_cross_excitation_mean_count() -> None:
     mu_a, mu_b, alpha, beta, t = 0.2, 0.5, 0.6, 0.4, 30.0
     plan = plan_of(PAIR.replace("BETA", "{a: {b: 0.4}, b: {a: 9}}"))
@@ -328,6 +329,7 @@ BEFORE_DIGEST = "f8f0ae0bfea8629801d291785b002f616e0d4aed4f585edaf5f380d4f429df4
 RENAMED = {"first_truce_too_young": "first_truce_held"}
 
 
+@pytest.mark.slow
 def test_defaults_leave_the_flagship_records_identical() -> None:
     plan = Plan(load(BEFORE))
     digest = hashlib.sha256()

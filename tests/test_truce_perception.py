@@ -187,6 +187,7 @@ def _held(detection: float, elasticity: float, n: int, text: str = DETERRED) -> 
     return np.array([run_replication(plan, i).outcome == "first_truce_held" for i in range(n)])
 
 
+@pytest.mark.slow
 def test_with_deterrence_better_detection_does_not_shorten_truces() -> None:
     n = 1000
     half, full = _held(0.5, 2.0, n), _held(1.0, 2.0, n)  # common random numbers

@@ -115,6 +115,7 @@ def test_validate_without_files_is_a_usage_error() -> None:
 # --- validate, as a subprocess --------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_validate_subprocess_accepts_every_shipped_scenario() -> None:
     proc = negsim("validate", *map(str, SHIPPED))
     assert proc.returncode == 0, proc.stderr
@@ -122,6 +123,7 @@ def test_validate_subprocess_accepts_every_shipped_scenario() -> None:
     assert proc.stderr == ""
 
 
+@pytest.mark.slow
 def test_validate_subprocess_refuses_the_whole_bad_corpus_without_traceback() -> None:
     paths = [BAD_DIR / name for name in sorted(BAD)]
     proc = negsim("validate", *map(str, paths))
@@ -148,11 +150,13 @@ def test_validate_subprocess_refuses_a_missing_file(tmp_path: Path) -> None:
     assert proc.stderr.strip() == f"{tmp_path / 'nope.yaml'}: file not found"
 
 
+@pytest.mark.slow
 def test_validate_subprocess_alias_bomb_does_not_hang() -> None:
     proc = negsim("validate", str(BAD_DIR / "alias_bomb.yaml"), timeout=20)
     assert proc.returncode == 2
 
 
+@pytest.mark.slow
 def test_validate_subprocess_refuses_deep_nesting_without_traceback(tmp_path: Path) -> None:
     # 3000 nested lists: 6 kB of brackets blow Python's recursion limit in PyYAML's composer.
     deep = tmp_path / "deep.yaml"

@@ -102,6 +102,7 @@ def test_edge_texts_compose_the_same_or_take_pyyamls_way(text: str) -> None:
 SAMPLE = (ROOT / "scenarios/examples/labour_strike.yaml").read_text()
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(at=st.integers(0, len(SAMPLE)), cut=st.integers(0, 40),
        insert=st.text(alphabet=st.sampled_from(list(" \t\n\r:-#'\"[]{},&*!|>?%@`\\~<=ab1.é😀")),

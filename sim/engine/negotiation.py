@@ -16,7 +16,7 @@ from functools import partial
 
 import numpy as np
 
-from sim.engine.protocols import Protocol, make
+from sim.engine.protocols import Protocol, make, others
 from sim.engine.ratification import Ratification
 from sim.engine.state import PoissonClock, after, at, follow
 from sim.engine.world import World
@@ -65,8 +65,7 @@ class Talks:
         self.index = {p.name: k for k, p in enumerate(self.parties)}
         self.rounds = n.rounds_per_meeting
         self.resume_delay = n.resume_delay_days if n.resume_after_breakdown else None
-        self.others = [np.array([j for j in range(len(self.parties)) if j != i])
-                       for i in range(len(self.parties))]
+        self.others = others(len(self.parties))
         self.turn = 0
         self.open = True
         self.shift = [0.0] * len(self.parties)  # damaged trust: premiums added at breakdowns

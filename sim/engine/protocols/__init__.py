@@ -30,11 +30,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
+
 if TYPE_CHECKING:
     from sim.engine.negotiation import Talks
     from sim.engine.plan import Params, Plan
 
-__all__ = ["Protocol", "REGISTRY", "register", "make", "prepare"]
+__all__ = ["Protocol", "REGISTRY", "register", "make", "prepare", "others"]
+
+
+def others(n: int) -> list[np.ndarray]:
+    """For each of ``n`` parties, the positions of the other parties, in order."""
+    return [np.array([j for j in range(n) if j != i]) for i in range(n)]
 
 
 class Protocol:

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.engine.plan import Params, PartyParams, Plan, Roles
-from sim.engine.protocols import Protocol, register
+from sim.engine.protocols import Protocol, others, register
 from sim.engine.worth import weighted_sum
 
 if TYPE_CHECKING:
@@ -457,9 +457,8 @@ class Alternating(Protocol):
         if not params or not params[0].parties:
             return
         n, idx = len(params[0].parties), np.flatnonzero(plan.feasible)
-        others = [np.array([j for j in range(n) if j != i]) for i in range(n)]
         made = tables_of(idx, np.stack([p.utilities[:, idx] for p in params]),
-                         np.stack([p.beliefs[:, idx] for p in params]), others)
+                         np.stack([p.beliefs[:, idx] for p in params]), others(n))
         for p, tab in zip(params, made, strict=True):
             p.derived["alternating"] = fixed(plan, p, tab)
 

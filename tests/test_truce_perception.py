@@ -21,7 +21,7 @@ from sim.errors import ScenarioError
 from sim.scenario import loads
 from sim.scenario.overrides import load_with
 from sim.stats import survival_at
-from tests.conftest import FLAGSHIP, plan_of
+from tests.conftest import EXAMPLES, FLAGSHIP, plan_of
 
 # --- perception drives retaliation ----------------------------------------------------------
 
@@ -199,6 +199,73 @@ def test_with_deterrence_better_detection_does_not_shorten_truces() -> None:
     assert _held(1.0, 0.0, n, calmer).mean() < _held(0.5, 0.0, n, calmer).mean() - 0.2
 
 
+SELF_DETERRED = """
+format: 2
+name: self_deterred
+title: one party feeding on its own violations, seen with probability D, deterred by E
+start: 2020-01-01
+horizon_days: 30
+seed: 8
+actors:
+  a: {label: A, violation_rate: 1.0}
+truce:
+  parties: [a]
+  starts: 0
+  alpha: {a: {a: 0.5}}
+  beta: 1.0
+  monitoring: {detection: {a: 0.5}, deterrence: {a: E}}
+"""
+
+
+def _self_exciting_count(mu: float, alpha: float, beta: float, t: float) -> float:
+    """E N(T) of a Hawkes process started empty, lambda = mu + alpha sum exp(-beta (t - t_m)):
+    the mean intensity m solves m' = beta mu - (beta - alpha) m, m(0) = mu."""
+    kappa = beta - alpha
+    m_inf = beta * mu / kappa
+    return m_inf * t + (mu - m_inf) * (1.0 - math.exp(-kappa * t)) / kappa
+
+
+@pytest.mark.parametrize("e", [0.0, 2.0])
+def test_deterrence_scales_provoked_violations_too_in_closed_form(e: float) -> None:
+    """Being seen deters every violation (Becker 1968), its own provoked ones included:
+    with f = exp(-e d), the party is a Hawkes process of base f mu and jump f alpha."""
+    n = 2000
+    plan = plan_of(SELF_DETERRED.replace("E}", f"{e}}}"))
+    counts = np.array([run_replication(plan, i).violations["a"] for i in range(n)])
+    f = math.exp(-e * 0.5)
+    expected = _self_exciting_count(f * 1.0, f * 0.5, 1.0, 30.0)  # e = 2: 13.42; 21.4 if
+    assert abs(counts.mean() - expected) < 4 * counts.std(ddof=1) / math.sqrt(n)  # base only
+
+
+def _ceasefire(detection: float, elasticity: float) -> Plan:
+    parties = ("government", "rebels", "militia")
+    scenario, _ = load_with(str(EXAMPLES / "ceasefire_three_party.yaml"), [
+        *(f"truce.monitoring.detection.{p}={detection}" for p in parties),
+        *(f"truce.monitoring.deterrence.{p}={elasticity}" for p in parties)])
+    return Plan(scenario, scenario.seed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("e", "low", "high", "sign"), [(2.0, 0.7, 1.0, -1), (1.0, 0.5, 0.9, 1)])
+def test_with_spoilers_and_perceived_retaliation_deterrence_sets_the_sign_of_monitoring(
+        e: float, low: float, high: float, sign: int) -> None:
+    """Three parties retaliating against what they perceive, a spoiler provoking them: a
+    party's observed rate d f mu and what it spreads, d f alpha, fall with d where e d > 1 and
+    rise where e d < 1 (d exp(-e d) peaks at d = 1 / e). So better detection lowers observed
+    violations, and does not shorten first truces, when e d > 1 over the whole range; it
+    raises them when e d < 1 throughout. On common random numbers, 4 standard errors."""
+    n = 300
+    plans = [_ceasefire(d, e) for d in (low, high)]
+    runs = [[run_replication(plan, i) for i in range(n)] for plan in plans]
+    seen = np.array([[sum(r.observed.values()) for r in rs] for rs in runs], dtype=float)
+    diff = seen[1] - seen[0]
+    assert sign * diff.mean() > 4 * diff.std(ddof=1) / math.sqrt(n)
+    if sign < 0:
+        held = np.array([[r.outcome == "first_truce_held" for r in rs] for rs in runs], float)
+        shorter = held[0] - held[1]
+        assert shorter.mean() <= 4 * max(shorter.std(ddof=1), 1 / n) / math.sqrt(n)
+
+
 def test_no_deterrence_changes_nothing() -> None:
     base = plan_of(DETERRED.replace("    deterrence: {a: E, b: E}\n", "")
                    .replace("D,", "0.5,").replace("D}", "0.5}"))
@@ -336,6 +403,24 @@ def test_the_worth_is_the_stated_flow_times_the_expected_life() -> None:
     assert table[1] == pytest.approx(life * 0.02 * x)
     assert expected_life(np.array([0.0]), 90.0)[0] == 90.0
     assert plan.params(0).utilities == pytest.approx(np.vstack([x, -x]) + table)
+
+
+def test_the_worth_prices_deterrence_on_every_violation() -> None:
+    """B feeds on its own violations (jump 0.5, decay 1) and is seen half the time with
+    elasticity 2: f = exp(-1) scales its base rate and its jump alike, so its mean rate is
+    f mu_B / (1 - 0.5 f), and the monitor sees half of it."""
+    text = WORTH.replace("  breakdown: {violations: 6}\n", "  breakdown: {violations: 6}\n"
+                         "  alpha: {b: {b: 0.5}}\n  beta: 1.0\n"
+                         "  monitoring: {detection: {b: 0.5}, deterrence: {b: 2}}\n")
+    plan = plan_of(text)
+    p = plan.params(0)
+    table = worth_table(plan, lambda v, *_a, **_k: float(v), p.base,
+                        {k: getattr(p, k) for k in
+                         ("alpha", "beta", "excites", "spoiler_beta", "rules")}, p.effects)
+    x, f = plan.offers[:, 0], math.exp(-1.0)
+    rate_b = f * 1.0 * (1 - 0.5 * x) / (1 - 0.5 * f)  # 0.497 at x = 0; 0.813 if base only
+    life = expected_life((0.5 + 0.5 * rate_b) / 6, 90.0)
+    assert table[1] == pytest.approx(life * 0.02 * x)
 
 
 def test_doubling_a_partys_own_unit_values_with_the_worth_changes_nothing() -> None:

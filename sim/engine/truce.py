@@ -18,7 +18,6 @@ from sim.engine.state import after
 from sim.engine.world import World
 
 STAKE = "stake"  # the LiveParams modifier of a party restrained by its stake
-DETERRENCE = "deterrence"  # the LiveParams modifier of a party deterred by being seen
 INF = inf  # a module global: read without an attribute lookup in the hot path
 INLINE = 10_000  # violations played in a row from the queue before the event loop resumes
 
@@ -97,6 +96,11 @@ class Truce:
         self.live = world.live
         self.ramps = world.live.ramps  # a live view: a ramping rate is read at each candidate
         self.cover = [_unit(world.live[(p, "covers")]) for p in self.names]
+        # Being seen deters every violation of party i, spontaneous or provoked (Becker 1968):
+        # exp(-e_i d_i) times its whole intensity, as its coverage is.
+        self.deterred = [math.exp(-e * d) if e > 0 else 1.0
+                         for e, d in zip(self.rules.deterrence, self.detection, strict=True)]
+        self.scale = [c * f for c, f in zip(self.cover, self.deterred, strict=True)]
         self.threshold = spec.breakdown.violations
         self.window = spec.breakdown.window_days
         self.delay = spec.delay_days
@@ -116,7 +120,7 @@ class Truce:
         self.levels = [[0.0] * n for _ in self.rates]
         self.since = 0.0
         self.next_event: list[Pending | None] = [None] * n  # each party's pending event
-        self.mu = [0.0] * n  # base rate x coverage, refreshed whenever either moves
+        self.mu = [0.0] * n  # base rate x scale, refreshed whenever either moves
         self.fast = False  # whether violations take _burst's way (set by _refresh_mu)
         self.ramped = [False] * n  # whether the base rate ramps (then thinning applies)
         self.n, self.parties = n, range(n)
@@ -138,9 +142,6 @@ class Truce:
         for i, key in enumerate(self.keys):
             self._refresh_mu(i)
             world.live.subscribe(key, partial(self._rate_changed, i))
-            e = self.rules.deterrence[i]
-            if e > 0:  # being seen deters: rate x exp(-e * d) (Becker 1968)
-                world.live.modify(key, DETERRENCE, math.exp(-e * self.rules.detection[i]))
         self._follow_targets()
         if not self.on_deal_start:
             day = world.plan.scenario.day(spec.starts)  # type: ignore[arg-type]
@@ -167,8 +168,9 @@ class Truce:
         self.seen.clear()
         if w.tracing:
             w.log("truce", "truce starts; base rates " + ", ".join(
-                f"{w.label(p)} {w.live[k]:.3g}/day"
-                for p, k in zip(self.names, self.keys, strict=True)))
+                f"{w.label(p)} {w.live[k]:.3g}/day" + (
+                    f" (deterred: every violation x {f:.3g})" if f != 1.0 else "")
+                for p, k, f in zip(self.names, self.keys, self.deterred, strict=True)))
         if w.aid is not None:
             w.aid.refresh()
         w.hush_spoilers(False)
@@ -199,7 +201,8 @@ class Truce:
         self.monitored[i] = d < 1.0 or self.rules.attribution[i][i] != 1.0
         e = self.rules.deterrence[i]
         if e > 0:
-            self.live.modify(self.keys[i], DETERRENCE, math.exp(-e * d))
+            self.deterred[i] = math.exp(-e * d)
+            self._rescale(i)
 
     def _alpha_changed(self, i: int, j: int) -> None:
         """A retaliation jump moved: later violations excite by the new one (what past ones
@@ -221,6 +224,11 @@ class Truce:
     def _cover_changed(self, i: int) -> None:
         """The share of party i bound by the truce moved: its intensity times the share."""
         self.cover[i] = _unit(self.live[(self.names[i], "covers")])
+        self._rescale(i)
+
+    def _rescale(self, i: int) -> None:
+        """Party i's coverage or deterrence moved: its whole intensity times the new factor."""
+        self.scale[i] = self.cover[i] * self.deterred[i]
         self._rate_changed(i)
 
     # --- stakes ----------------------------------------------------------------------------
@@ -272,10 +280,10 @@ class Truce:
             self.since = now
 
     def _refresh_mu(self, i: int) -> None:
-        """Cache party i's base rate times its coverage, and whether the rate ramps: every
-        change of either reaches here (``LiveParams`` tells its subscribers)."""
+        """Cache party i's base rate times its scale (coverage, deterrence), and whether the
+        rate ramps: every change of either reaches here (``LiveParams`` tells its subscribers)."""
         key = self.keys[i]
-        self.mu[i] = self.values.get(key, 0.0) * self.cover[i]
+        self.mu[i] = self.values.get(key, 0.0) * self.scale[i]
         self.ramped[i] = key in self.ramps
         self.fast = (self.one_rate and not self.world.tracing and not any(self.ramped)
                      and min(self.mu) > 0)
@@ -289,7 +297,7 @@ class Truce:
         key = self.keys[i]
         mu = self.live.bound(key, self.env._now) if self.ramped[i] else self.values.get(
             key, 0.0)  # noqa: SLF001
-        bound = (mu + self.excitation(i)) * self.cover[i]
+        bound = (mu + self.excitation(i)) * self.scale[i]
         if bound <= 0:
             self.next_event[i] = None
             return
@@ -313,7 +321,7 @@ class Truce:
         draw = self.draws[i].exp
         e1, e2, mu = draw(), draw(), self.mu[i]
         wait = e1 / mu if mu > 0 else INF
-        excitation = self.levels[0][i] * self.cover[i]
+        excitation = self.levels[0][i] * self.scale[i]
         if excitation > 0:
             beta = self.rates[0]
             d = 1.0 - beta * e2 / excitation
@@ -365,7 +373,7 @@ class Truce:
         cost. What a violation excites comes from :meth:`_effect`, the monitor's rule from
         :meth:`_monitor`, the other parties' next violations from :meth:`_next`."""
         env, queue, mine, pending = self.env, self.queue, self._on_violation, self.next_event
-        levels, beta, mus, cover, draws = self.levels[0], self.rates[0], self.mu, self.cover, \
+        levels, beta, mus, scale, draws = self.levels[0], self.rates[0], self.mu, self.scale, \
             self.draws
         eid, effects, n, monitored = self.eid, self.effects, self.n, self.monitored
         observed, plain, horizon, parties = self.observed, self.plain, self.horizon, self.parties
@@ -390,7 +398,7 @@ class Truce:
                     elif self._monitor(seen):
                         break  # the truce ended
                 draw = draws[i].exp
-                e1, e2, excitation = draw(), draw(), levels[i] * cover[i]
+                e1, e2, excitation = draw(), draw(), levels[i] * scale[i]
                 wait = e1 / mus[i]  # every base rate positive here: the baseline's arrival
                 d = 1.0 - beta * e2 / excitation if excitation > 0 else 0.0
                 x = -log(d) / beta if d > 0 else INF  # the excitation's own arrival
@@ -462,7 +470,7 @@ class Truce:
         key = self.keys[i]
         mu = self.values.get(key, 0.0) if key not in self.ramps else self.live.at(
             key, self.env._now)  # noqa: SLF001
-        rate = (mu + (self.levels[0][i] if self.one_rate else self.excitation(i))) * self.cover[i]
+        rate = (mu + (self.levels[0][i] if self.one_rate else self.excitation(i))) * self.scale[i]
         if self.draws[i].uniform() * bound < rate:
             self._violate(i)
         else:
@@ -481,8 +489,9 @@ class Truce:
             for k in excited:
                 self.levels[self.group[k][i]][k] += self.alpha[k][i]
         if w.tracing:
+            was = (w.live[self.keys[i]] + self.excitation(i) - self.alpha[i][i]) * self.scale[i]
             w.log("violation", f"violation by {w.label(name)} ({self._seen_text(seen)}; rate "
-                  f"was {w.live[self.keys[i]] + self.excitation(i) - self.alpha[i][i]:.3g}/day)",
+                  f"was {was:.3g}/day)",
                   party=name, observed=None if seen is None else self.names[seen])
         if seen is not None and self._monitor(seen):
             return True

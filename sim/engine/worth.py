@@ -136,7 +136,8 @@ class TruceModel:
     def rates(self, scale: bool) -> np.ndarray:
         """Mean violation rates (replications x offers x parties): ``(I - G)^-1`` times the
         base rates (with deterrence and, when ``scale``, effects) plus what spoiler attacks
-        add; inf where the process is explosive."""
+        add; inf where the process is explosive. Deterrence scales a party's whole intensity:
+        its base rate, what attacks add, and its row of ``G`` (:func:`_constants`)."""
         n, offers = len(self.names), len(self.plan.offers)
         mu = np.empty((len(self.effects), n, offers))
         attacks = self.attacks(scale)
@@ -144,12 +145,13 @@ class TruceModel:
             f = factors(self.plan, self.effects, (p, "violation_rate"),
                         self.shares) if scale else 1.0
             row = mu[:, i]
-            row[:] = self.violation[:, i, None] * f * self.deterred[:, i, None]
-            for s, a in attacks.items():
+            deterred = self.deterred[:, i, None]
+            row[:] = self.violation[:, i, None] * f * deterred
+            for s, a in attacks.items():  # a deterred party is provoked less, by as much
                 jump, decay, blamed = self.excitation[s]
-                row += a * jump[:, i, None] / decay[:, i, None]
+                row += a * jump[:, i, None] / decay[:, i, None] * deterred
                 if blamed is not None:
-                    row += a * blamed[:, i, None]
+                    row += a * blamed[:, i, None] * deterred
         out = np.full((len(self.effects), offers, n), np.inf)
         calm = ~self.explosive
         if calm.any():
@@ -196,6 +198,8 @@ def _constants(plan: Plan, truce: dict[str, Any]) -> _Constants:
         """Expected excitation integral of k per violation perceived as j's (none if k = j)."""
         return 0.0 if k == j else alpha[k][j] / beta[k][j]
 
+    # deterred[k]: being seen deters every violation of k, provoked ones too (Becker 1968)
+    deterred = [np.exp(-r.deterrence[k] * r.detection[k]) for k in range(n)]
     g = np.zeros((n, n))  # G[k][i]: violations of k triggered by one true violation of i
     for k in range(n):
         for i in range(n):
@@ -204,6 +208,7 @@ def _constants(plan: Plan, truce: dict[str, Any]) -> _Constants:
             else:
                 g[k, i] = r.detection[i] * sum(r.attribution[i][j] * jump(k, j)
                                                for j in range(n))
+            g[k, i] *= deterred[k]
     # explosive: a spectral radius of at least 1 (the same for every offer and call; the
     # branching matrix often repeats across replications: cached by it)
     key = ("explosive", g.tobytes())
@@ -212,7 +217,7 @@ def _constants(plan: Plan, truce: dict[str, Any]) -> _Constants:
         explosive = n == 0 or bool(max(abs(np.linalg.eigvals(g))) >= 1)
         plan.remember(key, explosive)
     out = _Constants(
-        explosive, [np.exp(-r.deterrence[i] * r.detection[i]) for i in range(n)],
+        explosive, deterred,
         {s: [sum(b * jump(i, j) for j, b in enumerate(r.blame.get(s, [])))
              if r.perceived else None for i in range(n)] for s in plan.scenario.spoilers},
         np.eye(n) - g)

@@ -520,8 +520,9 @@ class Monitoring(_Model):
     deterrence: dict[Slug, Rate] = Field(
         default_factory=dict,
         description="Deterrence elasticity e of each truce party: while a truce runs, its "
-        "violation rate is multiplied by exp(-e * d), d its detection probability (Becker "
-        "1968: the certainty of being caught deters). Parties left out: e = 0, no deterrence.")
+        "whole violation intensity (base rate, retaliation and what spoilers provoke) is "
+        "multiplied by exp(-e * d), d its detection probability (Becker 1968: the certainty "
+        "of being caught deters every act). Parties left out: e = 0, no deterrence.")
 
 
 class Exit(_Model):

@@ -432,6 +432,7 @@ class Alternating(Protocol):
         self.alive = np.ones((n, m), dtype=bool)  # each party's types the others still hold
         self.rows: dict[int, np.ndarray] = {}  # per proposer, the scenario rows of those types
         self.floor = np.full(n, -math.inf)
+        self.credible: list[tuple[int, float, float]] | None = None  # the threats they assume
         self.solved: dict[tuple[Any, ...], np.ndarray] = {}  # keys: _situation()
         self.zone = -1
         self.g = np.zeros((1 + n * m, n))
@@ -576,7 +577,13 @@ class Alternating(Protocol):
     # --- the round -----------------------------------------------------------------------
 
     def threat(self, credibility: float, deadline: float) -> None:
-        self.floor[:] = -math.inf
+        """The floors the answers have set no longer hold once a credible threat moves: the
+        parties' values of going on read the credible threats alone, so an empty one (lapsed,
+        renewed or spent at credibility 0) changes nothing, as if it were not there."""
+        credible = self.talks.live(-math.inf)
+        if credible != self.credible:
+            self.credible = credible
+            self.floor[:] = -math.inf
 
     def status(self) -> str:
         w = self.talks.world

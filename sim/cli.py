@@ -38,14 +38,21 @@ class _Named(click.Path):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
                 ) -> Any:
+        # One line like every other refusal, not click's three-line usage error.
+        flag = ("the path" if param is None else param.human_readable_name
+                if isinstance(param, click.Argument) else max(param.opts, key=len))
         if isinstance(value, str) and not value.strip():
-            # One line like every other refusal, not click's three-line usage error.
-            flag = ("the path" if param is None else param.human_readable_name
-                    if isinstance(param, click.Argument) else max(param.opts, key=len))
             click.echo(f"negsim: {flag}: the name is empty; give a file or folder name",
                        err=True)
             raise click.exceptions.Exit(2)
-        return super().convert(value, param, ctx)
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:  # a folder where a file was expected, and the like
+            what = "a file" if not self.dir_okay else "a folder" if not self.file_okay else ""
+            expected = f"; expected {what}" if what else ""
+            message = for_terminal(exc.message.rstrip("."))
+            click.echo(f"negsim: {flag}: {message}{expected}", err=True)
+            raise click.exceptions.Exit(2) from None
 
 
 _OUT = _Named(path_type=Path)

@@ -126,9 +126,8 @@ def assignments(overrides: Overrides, via: str = "overrides") -> list[str]:
         return [f"{path}={flow(value)}" for path, value in overrides.items()]
     if not isinstance(overrides, Sequence):
         overrides = plain(overrides)  # a numpy array of strings
-    if isinstance(overrides, Sequence) and all(isinstance(a, str) and "=" in a
-                                               for a in overrides):
-        return list(overrides)
+    if isinstance(overrides, Sequence) and all(isinstance(a, str) for a in overrides):
+        return list(overrides)  # each checked where it is applied (expected PATH=VALUE)
     raise UsageError(f"<<{via}>>: expected a mapping {{PATH: VALUE}} or a list of "
                      f"'PATH=VALUE' strings, got {overrides!r:.80}")
 

@@ -117,10 +117,17 @@ def _unit(x: float) -> float:
 
 
 def _indices(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First-order and total indices (Saltelli 2010), one per page of ``f_ab`` (d, 1, n)."""
     from scipy import stats as sps  # loaded when a sweep is analysed, not with every command
 
-    res = sps.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=f_a.shape[1])
-    return np.atleast_2d(res.first_order)[0], np.atleast_2d(res.total_order)[0]
+    d = f_ab.shape[0]
+    # scipy squeezes the (first, total) pair of (outputs, parameters) arrays: with one output
+    # and one parameter both come back as numpy scalars, which sobol_indices then fails to
+    # assign into (TypeError). Each page's indices depend on that page, A and B alone, so
+    # passing the single page twice gives the same numbers in arrays; read the first.
+    pages = np.concatenate([f_ab, f_ab]) if d == 1 else f_ab
+    res = sps.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": pages}, n=f_a.shape[1])
+    return np.atleast_2d(res.first_order)[0][:d], np.atleast_2d(res.total_order)[0][:d]
 
 
 def _bootstrap(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray, resamples: int,

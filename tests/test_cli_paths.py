@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FLAGSHIP, SYNTHETIC, invoke, refused
+from tests.conftest import FLAGSHIP, POISSON, SYNTHETIC, invoke, refused
 
 
 @pytest.mark.parametrize("command", [
@@ -28,3 +28,18 @@ def test_an_override_without_a_value_is_named_in_the_command_lines_words(
         command: list[str], flag: str) -> None:
     """Not the Python API's "a mapping {PATH: VALUE} or a list of strings"."""
     refused(invoke(*command), flag, "expected PATH=VALUE")
+
+
+def test_a_command_refused_after_claiming_its_folder_leaves_no_empty_results(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``results/`` made for a folder the command then abandons (nothing written) goes with
+    it; one that was there already, or holds another run, stays."""
+    monkeypatch.chdir(tmp_path)
+    assert invoke("run", POISSON, "-n", "20", "--no-plots", "--out", "r1").exit_code == 0
+    (tmp_path / "empty").mkdir()
+    refused(invoke("compare", "r1", "empty"), "manifest.json not found")
+    refused(invoke("run", POISSON, "-n", "5", "--dask", "bogus"), "cannot reach it")
+    assert not (tmp_path / "results").exists()
+    (tmp_path / "results" / "kept").mkdir(parents=True)
+    refused(invoke("compare", "r1", "empty"), "manifest.json not found")
+    assert [p.name for p in (tmp_path / "results").iterdir()] == ["kept"]

@@ -103,6 +103,34 @@ def claim(path: Path, suffix: str = "", unique: bool = False) -> Path | None:
     raise StorageError(f"cannot find a free name next to {path} after {CLAIM_TRIES} tries")
 
 
+def _first_missing(path: Path) -> Path | None:
+    """The outermost folder of ``path`` (itself included) that does not exist yet: what
+    ``mkdir -p path`` would create first (None: it exists)."""
+    missing = None
+    while not os.path.lexists(path):
+        missing, parent = path, path.parent
+        if parent == path:
+            break
+        path = parent
+    return missing
+
+
+def _remove_made(path: Path, made: Path | None) -> None:
+    """Remove the folders from ``path`` up to ``made`` that a failed command created, each
+    only if it is empty (``results/`` left behind by a command refused after its folder was
+    claimed, say)."""
+    if made is None:
+        return
+    while True:
+        try:
+            os.rmdir(path)
+        except OSError:  # not empty (another run's folder), or gone: stop there
+            return
+        if path == made or path.parent == path:
+            return
+        path = path.parent
+
+
 def make_dirs(path: Path) -> None:
     """``mkdir -p``, as a one-line error on failure.
 
@@ -147,6 +175,7 @@ class Folder:
     """
 
     _lock: Lock | None = None
+    _made: Path | None = None  # the first folder above it that its creation made
 
     def __init__(self, final: Path, kind: str, *, unique: bool = False,
                  resumable: bool = False):
@@ -167,6 +196,7 @@ class Folder:
         self.kind, self.resumable = kind, resumable
         if not unique and os.path.lexists(final):
             raise UsageError(self._taken(final))
+        self._made = _first_missing(final.parent)  # what a failure with nothing kept removes
         claimed = claim(final, "" if resumable else PARTIAL, unique)
         if claimed is None:
             raise UsageError(self._taken(final) if os.path.lexists(final) else
@@ -236,6 +266,7 @@ class Folder:
                 self.mark_incomplete(why)
         else:
             shutil.rmtree(self.path, ignore_errors=True)
+            _remove_made(self.path.parent, self._made)
         self.release()
 
     def write_chunk(self, index: int, batch: pa.RecordBatch, part: str = "") -> Path:

@@ -103,9 +103,11 @@ def levers(scenario: ScenarioLike, named: list[str]) -> list[Lever]:
         ScenarioError: a named path that is not in the scenario, or a value it refuses.
     """
     base, _, _ = resolve(scenario)
-    found = {p: _drawn(base, p, d) for p, d in distributions(document(scenario).data)}
-    for text in named:
-        lever = _named(base, text)
+    given = [_named(base, text) for text in named]  # first: a bad one is refused at once
+    replaced = {lever.path for lever in given}
+    found = {p: _drawn(base, p, d) for p, d in distributions(document(scenario).data)
+             if p not in replaced}
+    for lever in given:
         found.pop(lever.path, None)
         found[lever.path] = lever
     if not found:
@@ -132,6 +134,10 @@ def _named(base: Scenario, text: str) -> Lever:
     if isinstance(value, str) and value.count(",") == 1:
         value = [_number(text, v) for v in value.split(",")]
     if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _KINDS:
+        # The distribution is an override as ``negsim run --set`` takes it: validated by
+        # the same loader, with the same message, before its percentiles are read (a
+        # reversed uniform or a negative rate would otherwise give a point or be clipped).
+        resolve(base, [text], via="set")
         q = quantiles(value)
         low, high = (_admissible(base, path, x) for x in q)
         return Lever(path, low, high, "set", flow(value))

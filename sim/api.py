@@ -381,11 +381,19 @@ def _stored(item: Any) -> Any:
 
 
 def compare_start(first: ScenarioLike, runs: int | None, seed: int | None,
-                  precision: float | None, requested: int | None) -> tuple[int, int, str]:
+                  precision: float | None, requested: int | None,
+                  variants: Sequence[str] = ()) -> tuple[int, int, str]:
     """How ``negsim compare`` starts on ``first`` and its variants: replications per arm,
     the workers worth starting (for one arm's first batch: the arms run one after another),
-    and a note when the number asked for was capped."""
+    and a note when the number asked for was capped.
+
+    Raises:
+        ScenarioError: ``first``, or ``first`` with one of the ``variants``, is not valid:
+            refused before anything is timed or started.
+    """
     model, _, _ = resolve(first)
+    for variant in variants:
+        resolve(first, [variant], via="vs")
     n, s = defaults(model, runs, seed, least_runs=2)
     opts = run_op.options(model, n, s, precision=precision)
     w, note = workers_note(requested, run_op.first_tasks(model, opts, DEFAULT_CHUNK))

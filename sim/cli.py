@@ -538,7 +538,7 @@ def _new_compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int |
             click.echo(f"warning: {for_terminal(outcome.data['warning'])}, with wider "
                        "intervals", err=True)
     else:
-        n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers)
+        n, w, note = api.compare_start(inputs[0], runs, seed, precision, workers, variants)
         _note(note)
         _kernels()
         api.start_workers(w, dask_address)  # overlaps the pilot

@@ -43,3 +43,9 @@ def test_a_command_refused_after_claiming_its_folder_leaves_no_empty_results(
     (tmp_path / "results" / "kept").mkdir(parents=True)
     refused(invoke("compare", "r1", "empty"), "manifest.json not found")
     assert [p.name for p in (tmp_path / "results").iterdir()] == ["kept"]
+
+
+def test_a_variant_the_scenario_refuses_is_refused_before_the_compare_is_timed() -> None:
+    """Not after printing "2 arms x 1,000 replications: about 6 s" (the README's 3a)."""
+    refused(invoke("compare", FLAGSHIP, "--vs", "negotiation.protocol=faratin", "-n", "1000",
+                   "-w", "2"), "ratifiers need the 'alternating' protocol")

@@ -22,7 +22,6 @@ def test_a_folder_given_as_a_file_is_refused_in_one_line(tmp_path: Path,
 
 @pytest.mark.parametrize(("command", "flag"), [
     (["run", FLAGSHIP, "-n", "5", "--set", "foo"], "--set foo"),
-    (["trace", FLAGSHIP, "--set", "foo"], "--set foo"),
     (["compare", FLAGSHIP, "-n", "5", "--vs", "foo"], "--vs foo")])
 def test_an_override_without_a_value_is_named_in_the_command_lines_words(
         command: list[str], flag: str) -> None:
@@ -49,3 +48,35 @@ def test_a_variant_the_scenario_refuses_is_refused_before_the_compare_is_timed()
     """Not after printing "2 arms x 1,000 replications: about 6 s" (the README's 3a)."""
     refused(invoke("compare", FLAGSHIP, "--vs", "negotiation.protocol=faratin", "-n", "1000",
                    "-w", "2"), "ratifiers need the 'alternating' protocol")
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("paths") / "r"
+    assert invoke("run", POISSON, "-n", "20", "--no-plots", "--out", out).exit_code == 0
+    return out
+
+
+def test_a_file_the_user_names_in_a_missing_folder_is_bad_input(tmp_path: Path,
+                                                                 run_folder: Path) -> None:
+    """Exit 2 and the path asked for, before anything is written (report wrote its side file
+    first and named it; fit exited 1)."""
+    missing = tmp_path / "nodir"
+    refused(invoke("report", run_folder, "-o", missing / "x.html"),
+            f"cannot write {missing / 'x.html'}: the folder {missing} does not exist")
+    refused(invoke("fit", SYNTHETIC, "--spoiler", "splinter", "--out", missing / "f.yaml"),
+            f"the folder {missing} does not exist")
+    assert not missing.exists()
+
+
+def test_a_report_over_a_folder_is_refused_even_with_force(tmp_path: Path,
+                                                           run_folder: Path) -> None:
+    (tmp_path / "emptydir").mkdir()
+    refused(invoke("report", run_folder, "-o", tmp_path / "emptydir", "--force"),
+            "it is a folder; expected the name of a file")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["emptydir"]  # no side file
+
+
+def test_a_sweep_resume_of_a_file_is_bad_input(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("hi")
+    refused(invoke("sweep", "--resume", tmp_path / "afile"), "no sweep to resume")

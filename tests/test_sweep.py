@@ -458,7 +458,7 @@ def test_resume_of_a_finished_sweep_recomputes_nothing(finished_copy: Path) -> N
 def test_resume_of_a_folder_that_is_not_a_sweep_exits_2(tmp_path: Path) -> None:
     result = invoke("sweep", "--resume", tmp_path / "nothing")
     assert result.exit_code == 2, result.output
-    assert "sweep.json not found" in result.stderr
+    assert "no sweep to resume" in result.stderr
 
 
 # --- samplers through the CLI -----------------------------------------------------------------

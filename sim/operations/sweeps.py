@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from sim import stats
 from sim.engine.outcomes import HEADLINE_METRICS, metric_range, possible_in
-from sim.errors import Interrupted, ScenarioError, StorageError
+from sim.errors import Interrupted, ScenarioError, StorageError, UsageError
 from sim.operations import verification
 from sim.running import design as dsg
 from sim.running import estimate
@@ -67,9 +67,12 @@ class Sweep:
         ends) and verified first (:mod:`verification`).
 
         Raises:
-            UsageError: another negsim process is writing the folder.
+            UsageError: not a folder, or another negsim process is writing it.
             DamagedFile: the folder fails verification (the file and what differs named).
         """
+        if not folder.is_dir():
+            raise UsageError(f"{folder}: no sweep to resume; expected a sweep folder that an "
+                             "interrupted negsim sweep left")
         data = read_json(folder / "sweep.json", folder)
         with held(Folder.reopen(folder, "sweep"), on_error_only=True) as writer:
             verification.verify(folder)

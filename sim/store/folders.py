@@ -544,11 +544,20 @@ def write_new(path: Path, data: bytes, force: bool = False) -> None:
 
 
 def refuse_existing(path: Path, force: bool = False) -> None:
-    """Refuse to overwrite a file the user named, unless ``force``.
+    """Refuse, before anything is written, a file the user named that cannot or may not be
+    written: a folder (``force`` or not), a name in a folder that does not exist or under a
+    file, or a file that exists, unless ``force``.
 
     Raises:
-        UsageError: it exists and ``force`` is not set.
+        UsageError: naming the path and what was expected.
     """
+    if os.path.isdir(path):
+        raise UsageError(f"cannot write {path}: it is a folder; expected the name of a file")
+    where = Path(path).parent
+    if not where.is_dir():
+        why = ("a file is in the way (part of the path is not a folder)"
+               if os.path.lexists(where) else f"the folder {where} does not exist")
+        raise UsageError(f"cannot write {path}: {why}; expected a file in an existing folder")
     if not force and os.path.lexists(path):
         raise UsageError(f"{path} exists; give <<force>> to overwrite it (negsim never "
                          "overwrites a file without it)")

@@ -53,7 +53,6 @@ from sim.store import (
     clean_json,
     held,
     kind_of,
-    record_written,
     refuse_existing,
     rows_of,
     stored,
@@ -546,7 +545,9 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
 
     Raises:
         UsageError: no folder, a bad outcome, no replication ended in ``outcome``, or (when
-            saving) a stored discovery with other settings and no ``force``.
+            saving) a stored discovery with other settings and no ``force``, or a ``plot``
+            that cannot be written (refused before any work).
+        StorageError: a file cannot be written when saving; the folder is left as it was.
     """
     folder = source.folder if isinstance(source, RunResult | SweepResult) else source
     if folder is None:
@@ -562,8 +563,7 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
     stored: list[Path] = []
     if save:
         image = Path(plot) if plot else folder / f"discover-{data['outcome']}.png"
-        stored = [dsc.write(folder, data, force), writers.discovery_file(data, image)]
-        record_written(folder, stored)
+        stored = dsc.save(folder, data, image, force, writers.discovery_file)  # all or nothing
     return DiscoverResult(data, stored)
 
 

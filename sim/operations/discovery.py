@@ -14,8 +14,11 @@ from the stored folder: nothing is re-run.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +31,15 @@ from sim.errors import DamagedFile, MissingExtra, NegsimError, UsageError
 from sim.operations.verification import verify
 from sim.scenario import Scenario, loads
 from sim.scenario.inputs import finite, number
-from sim.store import kind_of, read_json, read_manifest, read_table
+from sim.store import (
+    kind_of,
+    read_json,
+    read_manifest,
+    read_table,
+    record_written,
+    write_bytes,
+    write_json,
+)
 
 MIN_COVERAGE = 0.8
 PEEL_ALPHA = 0.05
@@ -292,14 +303,36 @@ def _chosen(box: Any, index: int, stats: dict[str, Any]) -> dict[str, Any]:
     return {"index": index, **stats, "restricted": restricted}
 
 
-def write(folder: Path, result: dict[str, Any], force: bool = False) -> Path:
-    """Store ``discover-OUTCOME.json`` in the folder (its plot is drawn by the output layer).
+def save(folder: Path, result: dict[str, Any], image: Path, force: bool,
+         draw: Callable[[dict[str, Any], Path], Any]) -> list[Path]:
+    """Store a discovery in its folder, all or nothing: the plot (``draw``, the output
+    layer's writer, at ``image``), then ``discover-OUTCOME.json``, then both in the folder's
+    manifest. Should any step fail (a plot that cannot be written, a full disk, Ctrl-C), each
+    file is put back as it was, or removed if it is new, so the folder still verifies.
+
+    Returns:
+        The JSON's and the plot's paths.
 
     Raises:
-        UsageError: the file exists with other settings and ``force`` is not set.
+        UsageError: a stored discovery with other settings and no ``force`` (before anything
+            is written).
+        StorageError: a file cannot be written (the folder is left as it was).
     """
-    from sim.store import write_json
+    data = _refuse_other_settings(folder, result, force)
+    before = {p: _content(p) for p in dict.fromkeys((image, data)) if _puttable(p)}
+    try:
+        draw(result, image)
+        write_json(data, result)
+        record_written(folder, [data, image])
+    except BaseException:
+        for path, content in before.items():
+            _put_back(path, content)
+        raise
+    return [data, image]
 
+
+def _refuse_other_settings(folder: Path, result: dict[str, Any], force: bool) -> Path:
+    """The JSON's path, refused when it holds a discovery with other settings (no force)."""
     data = folder / f"discover-{result['outcome']}.json"
     if data.exists() and not force:
         before = read_json(data).get("settings")
@@ -308,8 +341,32 @@ def write(folder: Path, result: dict[str, Any], force: bool = False) -> Path:
                                 result["settings"].items() if (before or {}).get(k) != v)
             raise UsageError(f"{data} holds a discovery with other settings ({changed}); "
                              "pass <<force>> to replace it")
-    write_json(data, result)
     return data
+
+
+def _puttable(path: Path) -> bool:
+    """Whether ``path`` is absent or a regular file: what the writers may replace (they
+    refuse a link or a folder, which therefore never needs putting back)."""
+    return not os.path.lexists(path) or (path.is_file() and not path.is_symlink())
+
+
+def _content(path: Path) -> bytes | None:
+    """A file's bytes, or None when there is none."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+def _put_back(path: Path, content: bytes | None) -> None:
+    """Return ``path`` to ``content`` (None: no file) if it changed; best effort, so that
+    the error that called for it is the one reported."""
+    with contextlib.suppress(OSError, NegsimError):
+        if content is None:
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+        elif _content(path) != content:
+            write_bytes(path, content)
 
 
 def stored(folder: Path) -> list[dict[str, Any]]:

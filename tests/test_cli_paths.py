@@ -80,3 +80,9 @@ def test_a_report_over_a_folder_is_refused_even_with_force(tmp_path: Path,
 def test_a_sweep_resume_of_a_file_is_bad_input(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("hi")
     refused(invoke("sweep", "--resume", tmp_path / "afile"), "no sweep to resume")
+
+
+def test_a_broken_actor_map_is_refused_in_one_line_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "map.yaml"
+    bad.write_text("parties: {gov: [a, b\n")
+    refused(invoke("fit", SYNTHETIC, "--actors", bad), f"{bad}:2: not valid YAML: expected ','")

@@ -291,8 +291,11 @@ def read_mapping(path: str | Path) -> Mapping:
 
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise DataError(source, None, f"not valid YAML: {exc}") from None
+    except yaml.YAMLError as exc:  # one line: where and what, not PyYAML's several
+        mark = getattr(exc, "problem_mark", None)
+        what = getattr(exc, "problem", None) or type(exc).__name__
+        raise DataError(source, None if mark is None else mark.line + 1,
+                        f"not valid YAML: {what}") from None
     if not isinstance(data, dict) or not set(data) <= {"parties", "spoilers"} or not data:
         raise DataError(source, None, "expected 'parties:' and 'spoilers:' blocks, each "
                         "{NAME: [SOURCE ACTOR, ...]}")

@@ -333,6 +333,17 @@ def test_an_old_format_file_exits_2_naming_its_line(tmp_path: Path, edit: Any,
     assert "protocol: faratin" in result.stderr and "horizon_days" in result.stderr
 
 
+def test_a_quoted_format_is_told_to_drop_its_quotes(tmp_path: Path) -> None:
+    """Not "format '2' is not format 2" and the porting notes of format 1."""
+    path = tmp_path / "quoted.yaml"
+    path.write_text(FLAGSHIP.read_text().replace("format: 2", 'format: "2"', 1)
+                    .replace("../schema", "../../schema"))
+    result = CliRunner().invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"{path}:2:1: format: expected the number 2, got the "
+                                     "text '2': remove the quotes")
+
+
 # --- a status quo that moves ------------------------------------------------------------------
 
 

@@ -74,6 +74,9 @@ def _check_format(doc: Document) -> None:
     if stated is None:
         raise ScenarioError([doc.problem((), f"the file states no format version (expected "
                                              f"'format: {FORMAT}'). {PORTING}")])
+    if isinstance(stated, str) and stated.strip() == str(FORMAT):
+        raise ScenarioError([doc.problem(("format",), f"expected the number {FORMAT}, got the "
+                                                      f"text {stated!r}: remove the quotes")])
     if stated != FORMAT or isinstance(stated, bool):
         raise ScenarioError([doc.problem(("format",), f"format {stated!r} is not format "
                                                       f"{FORMAT}, the one negsim reads. "

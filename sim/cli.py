@@ -531,6 +531,11 @@ def _new_compare(inputs: tuple[str, ...], variants: tuple[str, ...], runs: int |
         if not all(folders) or variants:
             raise UsageError("give either scenario files (with optional --vs) or run folders, "
                              "not a mix")
+        given = [flag for flag, value in (("-n", runs), ("--seed", seed),
+                                          ("--precision", precision)) if value is not None]
+        if given:  # never ignored silently
+            raise UsageError(f"{given[0]}: a compare of run folders uses every replication "
+                             "they stored, on their seeds; leave it out")
         for p in inputs:
             api.check_complete(p, force)
         outcome = api.compare(list(inputs), **where)

@@ -86,3 +86,10 @@ def test_a_broken_actor_map_is_refused_in_one_line_with_its_line(tmp_path: Path)
     bad = tmp_path / "map.yaml"
     bad.write_text("parties: {gov: [a, b\n")
     refused(invoke("fit", SYNTHETIC, "--actors", bad), f"{bad}:2: not valid YAML: expected ','")
+
+
+@pytest.mark.parametrize("flag", [["-n", "5"], ["--seed", "3"], ["--precision", "0.01"]])
+def test_a_compare_of_run_folders_refuses_what_it_would_ignore(run_folder: Path,
+                                                               flag: list[str]) -> None:
+    refused(invoke("compare", run_folder, run_folder, *flag),
+            f"{flag[0]}: a compare of run folders uses every replication")

@@ -568,9 +568,11 @@ def discover(source: str | Path | RunResult | SweepResult, outcome: str,
 
 
 def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | None = None,
-          outcome: str | None = None, overrides: Overrides = None) -> TraceResult:
+          outcome: str | None = None, overrides: Overrides = None,
+          ready: Callable[[], None] | None = None) -> TraceResult:
     """One replication told as a dated story: ``replication``, or a representative one
-    ending in ``outcome`` (not both).
+    ending in ``outcome`` (not both). ``ready`` is called once the inputs are accepted,
+    before anything is played (the command line loads the kernels there).
 
     Raises:
         ScenarioError: the scenario or an override is not valid.
@@ -580,8 +582,12 @@ def trace(scenario: ScenarioLike, seed: int | None = None, replication: int | No
         raise UsageError("give <<replication>> or <<outcome>>, not both")
     model, _, _ = resolve(scenario, overrides)
     plan = Plan(model, None if seed is None else count("seed", seed, 0))
-    index = (representative(plan, outcome) if outcome is not None
-             else count("replication", replication or 0, 0))
+    if outcome is None:
+        index = count("replication", replication or 0, 0)
+    if ready is not None:
+        ready()
+    if outcome is not None:
+        index = representative(plan, outcome)
     world = play(plan, index, tracing=True, story_limit=STORY_LIMIT)
     return TraceResult(world, story_lines(world))
 

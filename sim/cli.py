@@ -225,8 +225,8 @@ def trace(scenario_file: str, seed: int | None, replication: int | None, outcome
     """
     from sim import api
 
-    _kernels()
-    told = api.trace(_scenario_arg(scenario_file), seed, replication, outcome, list(assignments))
+    told = api.trace(_scenario_arg(scenario_file), seed, replication, outcome, list(assignments),
+                     ready=_kernels)
     world = told.world
     if as_json:
         click.echo(json.dumps(told.to_json(), indent=2))

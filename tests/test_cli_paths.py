@@ -22,6 +22,7 @@ def test_a_folder_given_as_a_file_is_refused_in_one_line(tmp_path: Path,
 
 @pytest.mark.parametrize(("command", "flag"), [
     (["run", FLAGSHIP, "-n", "5", "--set", "foo"], "--set foo"),
+    (["trace", FLAGSHIP, "--set", "foo"], "--set foo"),  # before its kernels load
     (["compare", FLAGSHIP, "-n", "5", "--vs", "foo"], "--vs foo")])
 def test_an_override_without_a_value_is_named_in_the_command_lines_words(
         command: list[str], flag: str) -> None:

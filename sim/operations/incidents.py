@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.errors import DataError, UsageError
+from sim.scenario.yamlload import yaml_problem
 from sim.stats.hawkes import History
 from sim.store import Unreadable, read_input
 
@@ -292,10 +293,8 @@ def read_mapping(path: str | Path) -> Mapping:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:  # one line: where and what, not PyYAML's several
-        mark = getattr(exc, "problem_mark", None)
-        what = getattr(exc, "problem", None) or type(exc).__name__
-        raise DataError(source, None if mark is None else mark.line + 1,
-                        f"not valid YAML: {what}") from None
+        line, _, what = yaml_problem(exc)
+        raise DataError(source, line, f"not valid YAML: {what}") from None
     if not isinstance(data, dict) or not set(data) <= {"parties", "spoilers"} or not data:
         raise DataError(source, None, "expected 'parties:' and 'spoilers:' blocks, each "
                         "{NAME: [SOURCE ACTOR, ...]}")

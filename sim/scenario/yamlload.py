@@ -200,6 +200,16 @@ def read_file(path: str | Path) -> Document:
     return parse_text(text, source)
 
 
+def yaml_problem(exc: yaml.YAMLError) -> tuple[int | None, int | None, str]:
+    """Where PyYAML failed (line and column from 1; None when it does not say) and what, in
+    one line rather than PyYAML's quoted excerpt."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        return line, col, str(exc.problem or exc.context)
+    return None, None, str(exc).splitlines()[0]
+
+
 def parse_text(text: str, source: str = "<string>") -> Document:
     """Parse YAML text into a :class:`Document`.
 
@@ -213,17 +223,13 @@ def parse_text(text: str, source: str = "<string>") -> Document:
         if nodes is None:
             _check_depth(text, source, _Loader)
             nodes = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (None, None)
-        msg = f"invalid YAML: {exc.problem or exc.context}"
-        raise ScenarioError([Problem(source, line, col, "", msg)]) from None
     except yaml.reader.ReaderError as exc:  # a control character: one line, no PyYAML quote
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
         raise _fail(source, f"invalid YAML: character U+{code:04X} at position "
                     f"{exc.position} is not allowed (a control character?)") from None
     except yaml.YAMLError as exc:
-        raise _fail(source, f"invalid YAML: {str(exc).splitlines()[0]}") from None
+        line, col, what = yaml_problem(exc)
+        raise ScenarioError([Problem(source, line, col, "", f"invalid YAML: {what}")]) from None
     except RecursionError:
         raise _fail(source, "YAML nested too deeply") from None
     nodes = [n for n in nodes if n is not None]

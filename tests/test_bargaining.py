@@ -278,6 +278,36 @@ def test_cheap_talk_on_the_flagship_moves_no_deal(extensions: int) -> None:
     assert a == b
 
 
+def _strike(*changes: str, n: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    """The union's realised utility and the deal day in labour_strike.yaml, replication by
+    replication (common random numbers), with ``changes`` set."""
+    scenario, _ = load_with("scenarios/examples/labour_strike.yaml", list(changes))
+    plan = Plan(scenario)
+    recs = [run_replication(plan, i) for i in range(n)]
+    return (np.array([r.row()["utility_union"] for r in recs], dtype=float),
+            np.array([r.deal_day for r in recs]))
+
+
+def test_a_strike_threat_moves_the_split_from_the_first_session() -> None:
+    """The union sets a strike for day 28 that it prefers to nothing (plan B 0.3 against its
+    status quo 0; the authority's -0.8). Its threat is its value of never agreeing from the
+    first round (the threat point), so the more credible the strike, the more it gets, in
+    the same sessions: no replication's union does worse, and none waits longer. It did not
+    act before: every credibility gave the union 0 at the first session."""
+    arms = [_strike(f"deadline.credibility={c}") for c in (0.0, 0.25, 0.5, 0.75, 1.0)]
+    for (u0, day0), (u1, day1) in zip(arms, arms[1:], strict=False):
+        assert (u1 >= u0 - 1e-12).all() and (day1 <= day0).all()
+    assert np.all(np.isfinite(arms[0][1])) and (arms[-1][1] < 27).all()  # before the eve
+    assert arms[0][0].mean() == pytest.approx(0.0, abs=1e-12)
+    assert arms[-1][0].mean() > 0.5  # 0.622 at this seed; most of the claim
+
+
+def test_a_harsher_strike_for_the_authority_never_lowers_the_unions_share() -> None:
+    base = _strike("deadline.credibility=0.5")[0]
+    harsh = _strike("deadline.credibility=0.5", "deadline.plan_b.payoffs.employer=-1.6")[0]
+    assert (harsh >= base - 1e-12).all() and harsh.mean() > base.mean()
+
+
 def test_a_lapsed_deadline_continues_the_concession_curve() -> None:
     text = _deadline_effect(0.5).replace("e: 0.1", "e: 1.0").replace(
         "credibility: 0.5", "credibility: 0.5\n  extension_days: 20\n  extensions: 1").replace(

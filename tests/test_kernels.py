@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -162,6 +164,48 @@ def test_the_compiled_value_of_going_on_is_the_references(seed: int, n: int, s: 
     got = kernels.going_on(d, delta, cost, v, solved,
                            np.array(lots, dtype=float).reshape(-1, 3), bs, np.isnan(bs))
     assert got.tobytes() == want.tobytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), s=st.integers(1, 20),
+       deadlines=st.integers(0, 3))
+def test_the_compiled_threat_point_is_the_references(seed: int, n: int, s: int,
+                                                     deadlines: int) -> None:
+    """``kernels.threat_point`` against ``threat_point_reference``, bit for bit: nested
+    deadlines latest first, plan B unstated in places, patient and impatient parties."""
+    from sim.engine.protocols.alternating import threat_point_reference
+
+    rng = np.random.default_rng(seed)
+    d, rho = rng.normal(0, 1, (s, n)), rng.uniform(0, 0.05, n) * rng.integers(0, 2, n)
+    now = float(rng.uniform(0, 100))
+    bs = np.where(rng.random((max(deadlines, 1), s, n)) < 0.3, np.nan,
+                  rng.normal(0, 1, (max(deadlines, 1), s, n)))
+    days = np.sort(now + rng.uniform(0.1, 90, deadlines))[::-1]  # latest first
+    ahead = np.array([(int(k), float(rng.uniform(0, 1)), day)
+                      for k, day in zip(rng.permutation(deadlines), days, strict=True)],
+                     dtype=float).reshape(-1, 3)
+    want = threat_point_reference(d, rho, now, ahead, bs, np.isnan(bs))
+    got = kernels.threat_point(d, rho, now, ahead, bs, np.isnan(bs))
+    assert got.tobytes() == want.tobytes()
+
+
+def test_the_threat_point_of_one_deadline_is_its_discounted_lottery() -> None:
+    """d + exp(-rho (D - t)) c (B - d) by hand; two deadlines nest, the later inside."""
+    d = np.array([[0.2, -0.1]])
+    bs = np.array([[[-0.5, 0.3]], [[0.0, -1.0]]])
+    rho = np.array([0.01, 0.02])
+    got = kernels.threat_point(d, rho, 5.0, np.array([[0.0, 0.4, 25.0]]), bs, np.isnan(bs))
+    want = [0.2 + math.exp(-0.01 * 20) * 0.4 * (-0.5 - 0.2),
+            -0.1 + math.exp(-0.02 * 20) * 0.4 * (0.3 + 0.1)]
+    assert got[0] == pytest.approx(want, abs=1e-15)
+    two = kernels.threat_point(d, rho, 5.0, np.array([[1.0, 0.5, 45.0], [0.0, 0.4, 25.0]]),
+                               bs, np.isnan(bs))
+    for k, b1, b2, r in ((0, -0.5, 0.0, 0.01), (1, 0.3, -1.0, 0.02)):
+        inner = d[0, k] + 0.5 * (b2 - d[0, k])  # at day 45
+        at25 = d[0, k] + math.exp(-r * 20) * (inner - d[0, k])
+        at25 = at25 - 0.4 * (at25 - b1)
+        assert two[0, k] == pytest.approx(d[0, k] + math.exp(-r * 20) * (at25 - d[0, k]),
+                                          abs=1e-15)
 
 
 @settings(max_examples=300, deadline=None)
@@ -340,7 +384,7 @@ from sim.engine import seeding
 from sim.engine.protocols.alternating import warm
 from sim.scenario import load
 names = ("solve_within", "bounds", "reaches", "screen", "going_on", "no_deal", "mean_at",
-         "type_means", "candidates", "propose", "mediation")
+         "type_means", "candidates", "propose", "mediation", "threat_point")
 warm()
 seeding.warm()
 print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.signatures))
@@ -355,7 +399,7 @@ print(*(len(getattr(K, k).signatures) for k in names), len(seeding.pcg64_state.s
 
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True).stdout.split()
-    assert out == ["1"] * 24  # warm() compiled each kernel at the engine's types: no more
+    assert out == ["1"] * 26  # warm() compiled each kernel at the engine's types: no more
 
 
 @settings(max_examples=200, deadline=None)

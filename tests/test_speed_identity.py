@@ -43,23 +43,27 @@ def records_hash(path: Path, n: int, horizon: float | None = None) -> str:
     return h.hexdigest()
 
 
-# (scenario, replications, horizon override or None) -> hash on the base commit. The flagship
+# (scenario, replications, horizon override or None) -> hash on the base commit. Every scenario
+# with a live deadline under the alternating protocol (the flagship and its variants,
+# credible_plan_b, labour_strike, two_threats, dayton_1995) was re-frozen when a deadline's
+# threat became the parties' threat point from the first round (docs/model.md, section 3.1):
+# their records change on purpose; the others' did not move. The flagship
 # and its variants were re-frozen when issue 21 made Washington's sceptics a ratifier, the UN
 # envoy a mediator and Saudi Arabia's willingness a condition of plan B (their records change
 # on purpose), after issue 22's exact Hawkes sampling had changed the truce's draws.
 FROZEN: dict[tuple[str, int, float | None], str] = {
     ('scenarios/kerry_moscow_2016.yaml', 300, None):
-        "6ccf44f240a07425d0777ddc11e4c3829a98ee141ed34ef5e4554eecdf8fdbd8",
+        "372fb5437e6226d893b401005b20f0c76b1dc75376b50b426ee551d5d6a00c17",
     ('scenarios/examples/truce_hawkes.yaml', 300, None):
         "44ed3dd9725881fdef276ed35a8824b95f30a5419c0c8d1a0f7ccc3185cc3bcb",
     ('scenarios/examples/truce_hawkes.yaml', 10, 3000.0):
         "c08d87ae2392806fe2513b6a289b3360bb055e088e0c5e03179f698957b900ac",
     ('scenarios/credible_plan_b.yaml', 40, None):
-        "ad605e614e444c1debeec6f8570c58c759d42a777dad39e1b6db4f7c43243a4f",
+        "2675faeef63577227793fe28cdc3ed8dd927ff57406894425c4231161640481c",
     ('scenarios/examples/ceasefire_three_party.yaml', 40, None):
         "87805ce2f68a3c7c5b27af7e81af25dd48d0c8a7e02b5dd52f2585a1c1b468f1",
     ('scenarios/examples/labour_strike.yaml', 40, None):
-        "3293408f0a7dd092421aa505e13f63b2bcb74d7755b160f0cda051c0dc130ae3",
+        "a645ec0a29210b5df9597fc832c7e1cfe3d50272ae090c772c822354fe31fc66",
     ('scenarios/examples/trade_talks.yaml', 40, None):
         "ee99cd75e00848066f876cf9cbf9ec461b3d9844d1e38265b4498dcbab93b5d8",
     ('scenarios/examples/truce_fit_truth.yaml', 40, None):
@@ -67,9 +71,9 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
     ('scenarios/examples/truce_poisson.yaml', 40, None):
         "c615dc8020bd11fcbc87a819712898f695a700bac666f4f73d5a108b76ad9ccf",
     ('scenarios/generous_carrot.yaml', 40, None):
-        "20b74f4c7eca69b8a3e0b34a4d89fc8e938a7f7d5a89314bd921f536e61ecfa0",
+        "0d23b98b89392f6493aa07a0c26ba571a1b05d697e755cc7a5931c7f01e2c808",
     ('scenarios/no_carrot.yaml', 40, None):
-        "680b0f668e0fb60bcdc220be21841a49a05d4c41d728e36f615e79982820d4aa",
+        "0053c67d8b27cbcc8f57aca875e4dcb1bf144314979fd8e88a8172e7761517f2",
     # Issue 21 (roles at the table): frozen when the example was added, re-frozen when the
     # ratifier's mood became one draw per replication that the negotiators learn about
     # (docs/model.md, section 3.4; the votes, and so the records, changed on purpose).
@@ -77,14 +81,14 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
         "c204e0fbf63adc20153da8f92d3617887008bfc667335ccbbeb7d796a653eef9",
     # Issue 21 (several threats): frozen when it was added, on the threats branch.
     ('scenarios/examples/two_threats.yaml', 40, None):
-        "ccdb0ba6407f983a377281c44d9821fb5fc9786fe397b3cf9122104fa001324a",
+        "b0ea1985b6f8df9112109618365bcfffbce7fc65fc30464133ee30815ba86329",
     # Added with the example (issue 21, staged commitments), re-frozen after the merge with
     # issue 22's exact Hawkes sampling (new draws, the same law).
     ('scenarios/examples/staged_pullback.yaml', 40, None):
         "86ad8ff3f77f5761ae95fa5dfece3c26f136fdd5892a5cba3ca84cbb6c072fc2",
     # Issue 21 (the second shipped scenario): frozen when it was added.
     ('scenarios/dayton_1995.yaml', 40, None):
-        "dce574241b7cb5ee17c1f62ff160114c3fe9e717def7917eccda9a226335b377",
+        "82d278a33a66ed6145b50bb8207fc36b98a1cf5cd1eb2451affa7772542b6cd6",
 }
 
 

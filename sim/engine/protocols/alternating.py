@@ -18,6 +18,12 @@ The rules, as the engine runs them (docs/model.md, sections 3-4):
   innermost: ``c1 B1 + (1 - c1) (c2 B2 + (1 - c2) g)`` at p = 0, each with its own ``p``;
   ``c`` is a deadline's effective credibility (with partners, c times the probability that
   enough of them join).
+- Threat point. Before a deadline that the next round comes before, never agreeing means
+  facing its threat: each party's value of never agreeing is the lottery discounted to today,
+  ``d_k + exp(-rate_k (D - t)) c (B_k - d_k)`` (several nest as above, each discounted to
+  the one before). It replaces ``d_k`` everywhere above, in the stationary solution as in
+  ``g_k`` (the threat point of Nash 1953): the threat moves every value of going on from the
+  first round, the more the more credible, the harsher and the nearer it is.
 - Responder. Party j accepts offer o iff ``u_j(o) >= G_j``.
 - Beliefs. Every party knows its own no-deal value; the others consider M types of it (its
   stated distributions at M quantiles), each type answering by the same rule with its own
@@ -375,6 +381,7 @@ def lottery(g: Any, b: Any, c: float, p: float) -> Any:
 
 
 NO_LOTS = np.zeros((0, 3))  # no live deadline: no lottery
+Threats = tuple[tuple[int, float, float], ...]  # live deadlines (k, c, day), latest first
 
 
 def going_reference(d: np.ndarray, delta: np.ndarray, cost: np.ndarray, v: np.ndarray | None,
@@ -388,6 +395,24 @@ def going_reference(d: np.ndarray, delta: np.ndarray, cost: np.ndarray, v: np.nd
     for k, c, p in lots:
         g = lottery(g, np.where(unstated[k], d, bs[k]), c, p)
     return g
+
+
+def threat_point_reference(d: np.ndarray, rho: np.ndarray, now: float, ahead: np.ndarray,
+                           bs: np.ndarray, unstated: np.ndarray) -> np.ndarray:
+    """The value of never agreeing while the deadlines ``ahead`` are live (rows ``(k, c,
+    day)``, latest first; module doc), in numpy: the nested lotteries of their threats
+    (:func:`lottery` with no round left), each discounted from its deadline to the one before
+    and the first to ``now``; for one, ``d + exp(-rho (D - now)) c (B - d)``. The definition
+    ``kernels.threat_point`` compiles (``exp`` by the C library's, as the kernel calls it)."""
+    def discount(x: np.ndarray, gap: float) -> np.ndarray:
+        return d + np.array([math.exp(-r * gap) for r in rho]) * (x - d)  # type: ignore[no-any-return]
+
+    never = d.copy()
+    for row, (k, c, day) in enumerate(ahead):
+        if row:
+            never = discount(never, float(ahead[row - 1, 2] - day))
+        never = lottery(never, np.where(unstated[int(k)], d, bs[int(k)]), c, 0.0)
+    return discount(never, float(ahead[-1, 2] - now)) if len(ahead) else never
 
 
 def expected_delay(rate: float, rho: np.ndarray, a: float) -> tuple[np.ndarray, float]:
@@ -424,6 +449,7 @@ class Alternating(Protocol):
         self.pos: dict[int, int] = fx.pos
         self.eps, self.rho, self.kappa, self.trend = fx.eps, fx.rho, fx.kappa, fx.trend
         self.moving = fx.moving  # the no-deal values move with the clock
+        self.discounts = bool(fx.rho.any())  # a threat point moves with the clock
         self.d0, self.b_all, self.unstated = fx.d0, fx.b_all, fx.unstated
         self.rule, self.kernel = fx.rule, fx.kernel
         self.no_cut = np.zeros(n)
@@ -500,7 +526,9 @@ class Alternating(Protocol):
         read ``G`` (the bounds settle them), or None; the solve is then skipped."""
         kernels = self.k
         d = self.no_deal()
-        delta, cost, lots, key = self._situation(last)
+        delta, cost, lots, key, ahead = self._situation(last)
+        if ahead:
+            d = self.threat_point(d, ahead)
         if key is None:
             return kernels.going_on(d, delta, cost, d, False, lots, self.b_all, self.unstated)
         v = self.solved.get(key)
@@ -516,16 +544,21 @@ class Alternating(Protocol):
                                 self.b_all, self.unstated)
 
     def _situation(self, last: float = -math.inf
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[Any, ...] | None]:
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[Any, ...] | None,
+                              Threats]:
         """What the value of going on reads besides the no-deal values: each party's expected
         discount and cost of the wait for the next round (``rho`` twice when no round will
-        ever come), the live deadlines' lotteries ``(k, c, p)``, the earliest outermost, and
-        the key of the stationary solution these imply (None: no round will ever come).
+        ever come), the live deadlines' lotteries ``(k, c, p)``, the earliest outermost, the
+        key of the stationary solution these imply (None: no round will ever come), and the
+        live deadlines that the next round comes before, latest first, which make the threat
+        point (:meth:`threat_point`; none when no round will ever come or on a last call's
+        deadline).
 
         The key names what fixes the solve's inputs: the no-deal values are ``d0 + trend *
         now + shifts - audience costs`` (``now`` leaves them alone when no party has a
-        trend), and the discounts and costs follow from the meeting rate and the days to the
-        next known round."""
+        trend and no threat point is discounted), the threat point's deadlines, and the
+        discounts and costs follow from the meeting rate and the days to the next known
+        round."""
         talks = self.talks
         now = talks.world.env._now  # noqa: SLF001 (no property call)
         a = talks.next_known_round() - now
@@ -535,7 +568,7 @@ class Alternating(Protocol):
             1.0 if now + a < deadline else -math.expm1(-rate * (deadline - now))))
             for k, c, deadline in reversed(live)], dtype=float) if live else NO_LOTS
         if rate <= 0 and math.isinf(a):
-            return self.rho, self.rho, lots_a, None
+            return self.rho, self.rho, lots_a, None, ()
         delay = self.delays.get((rate, a))
         if delay is None:  # the same within a meeting: its rounds are evenly spaced
             if len(self.delays) > 1024:
@@ -543,9 +576,18 @@ class Alternating(Protocol):
             delta, mean = expected_delay(rate, self.rho, a)
             delay = self.delays[(rate, a)] = delta, self.kappa * mean
         audience = talks.position.audience
-        key = (now if self.moving else None, *talks.shift,
-               *(audience.items() if audience else ()), rate, a)
-        return delay[0], delay[1], lots_a, key
+        ahead = tuple(x for x in reversed(live) if last < x[2] and now + a < x[2])
+        key = (now if self.moving or (ahead and self.discounts) else None, *talks.shift,
+               *(audience.items() if audience else ()), rate, a, ahead)
+        return delay[0], delay[1], lots_a, key, ahead
+
+    def threat_point(self, d: np.ndarray, ahead: Threats) -> np.ndarray:
+        """Each party's value of never agreeing while the deadlines ``ahead`` (those a round
+        comes before, latest first) are live (:func:`threat_point_reference`, compiled as
+        ``kernels.threat_point``): it takes the place of the no-deal values ``d`` in the
+        value of going on and in the stationary solution (module doc)."""
+        return self.k.threat_point(d, self.rho, self.talks.world.env._now,  # noqa: SLF001
+                                   np.array(ahead, dtype=float), self.b_all, self.unstated)
 
     def _cut(self, audience: dict[int, float]) -> np.ndarray:
         """The meeting's audience costs as one number per party (0: none)."""
@@ -632,13 +674,18 @@ class Alternating(Protocol):
         no-deal values, the stationary solution (kept under its key), the value of going on,
         i's believed value of it and the screening offer."""
         talks, kernels = self.talks, self.k
-        delta, cost, lots, key = self._situation()
+        delta, cost, lots, key, ahead = self._situation()
         v = self.solved.get(key) if key is not None else None
         us, ut, r, live, ruled, eps, top, reach = self.kernel  # type: ignore[misc]
         rule = self.rule
+        if ahead:  # the threat point as the no-deal values (no_deal() adds nothing to it)
+            d0, trend, now, shift, cut = (self.threat_point(self.no_deal(), ahead),
+                                          self.no_cut, 0.0, self.no_cut, self.no_cut)
+        else:
+            d0, trend, now, shift, cut = (self.d0, self.trend, talks.world.env._now,  # noqa
+                                          self._shifts(), self._cut(talks.position.audience))
         f, prob, gi, self.g, v_out, solved = kernels.propose(
-            self.d0, self.trend, talks.world.env._now, self._shifts(),  # noqa: SLF001
-            self._cut(talks.position.audience), delta, cost, self.no_v if v is None else v,
+            d0, trend, now, shift, cut, delta, cost, self.no_v if v is None else v,
             key is not None and v is None, key is not None, us, ut, r, live, ruled, eps,
             MAX_CYCLES, top, reach, lots, self.b_all, self.unstated, i, self.uc,
             self.m, self.alive, self.floor,
@@ -915,6 +962,7 @@ def warm() -> None:
     kernels.going_on_bounds(d, np.full(n, 0.9), zeros, np.array([[0.0, 0.5, 1.0]]), bs,
                             np.isnan(bs), tab.best)
     kernels.type_means(d, m)
+    kernels.threat_point(d, zeros, 0.0, np.array([[0.0, 0.5, 1.0]]), bs, np.isnan(bs))
     kernels.acceptable(tab.uc, g, eps, tab.certain[0], False)
     kernels.answer(tab.uc, 0, g, m, eps, np.ones((n, m), dtype=bool), np.full(n, -math.inf), -1)
     kernels.candidates(tab.uc, d, m, eps, tab.certain[0])

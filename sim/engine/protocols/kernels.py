@@ -698,3 +698,38 @@ def mediation(d0: np.ndarray, trend: np.ndarray, now: float, shift: np.ndarray, 
     d = no_deal(d0, trend, now, shift, cut)
     ok, some = candidates(u, d, m, eps, r)
     return d, ok, some
+
+
+@njit(cache=True, nogil=True)
+def threat_point(d: np.ndarray, rho: np.ndarray, now: float, ahead: np.ndarray,
+                 bs: np.ndarray, unstated: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """:func:`alternating.threat_point_reference`, the same operations in the same order:
+    the value of never agreeing while the deadlines ``ahead`` (rows ``(k, c, day)``, latest
+    first) are live, each one's lottery ``x - c (x - b)`` discounted by ``exp(-rho gap)``
+    from it to the one before and from the first to ``now``."""
+    s, n = d.shape
+    never = d.copy()
+    factor = np.empty(n)
+    for row in range(ahead.shape[0]):
+        dk, c, day = int(ahead[row, 0]), ahead[row, 1], ahead[row, 2]
+        if row > 0:
+            _discount(never, d, rho, ahead[row - 1, 2] - day, factor)
+        for a in range(s):
+            for k in range(n):
+                b = d[a, k] if unstated[dk, a, k] else bs[dk, a, k]
+                never[a, k] = never[a, k] - c * (never[a, k] - b)
+    if ahead.shape[0]:
+        _discount(never, d, rho, ahead[ahead.shape[0] - 1, 2] - now, factor)
+    return never
+
+
+@njit(cache=True, nogil=True)
+def _discount(never: np.ndarray, d: np.ndarray, rho: np.ndarray, gap: float,
+              factor: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """``never = d + exp(-rho gap) (never - d)`` in place."""
+    s, n = d.shape
+    for k in range(n):
+        factor[k] = np.exp(-rho[k] * gap)
+    for a in range(s):
+        for k in range(n):
+            never[a, k] = d[a, k] + factor[k] * (never[a, k] - d[a, k])

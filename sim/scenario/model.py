@@ -452,9 +452,11 @@ class PlanB(_Model):
     payoffs: dict[Slug, Signed] = Field(
         default_factory=dict,
         description="Value of plan B to each negotiation party, in that party's own units. "
-        "Alternating protocol: while the deadline is live, a party's value of not agreeing by "
-        "it is c * plan B + (1 - c) * going on (a party left out counts its no-deal value as "
-        "plan B). faratin: a party with a payoff below its status quo loses by the threat: its "
+        "Alternating protocol: while the deadline is live, a party's value of never agreeing "
+        "is c * plan B + (1 - c) * no deal, discounted to the day (its threat point, from the "
+        "first round), and in the last round before the deadline its value of going on is c * "
+        "plan B + (1 - c) * going on (a party left out counts its no-deal value as plan B). "
+        "faratin: a party with a payoff below its status quo loses by the threat: its "
         "no-deal value falls and its concession horizon is pulled toward the deadline, both in "
         "proportion to the credibility. Parties left out keep their status quo.")
 
@@ -473,10 +475,12 @@ class Deadline(_Model):
                       "references).")
     credibility: Probability = Field(
         description="Probability c that the setter carries out plan B when the deadline passes "
-        "with no deal holding. It also acts before the deadline. Alternating protocol: a "
-        "party's value of going on g becomes g - (1 - p) * c * (g - B), p the probability "
-        "of another round before the deadline and B its plan-B payoff (at p = 0 the lottery "
-        "c * B + (1 - c) * g). faratin: no-deal values are (1 - c) * status_quo + c * plan_b "
+        "with no deal holding. It also acts before the deadline. Alternating protocol: from "
+        "the first round, while a round comes before the deadline, a party's no-deal value d "
+        "becomes its threat point d + exp(-rate (D - t)) * c * (B - d), B its plan-B payoff; "
+        "and its value of going on g becomes g - (1 - p) * c * (g - B), p the probability "
+        "of another round before the deadline (at p = 0 the lottery c * B + (1 - c) * g). "
+        "faratin: no-deal values are (1 - c) * status_quo + c * plan_b "
         "+ premium, and each threatened party's concession speed is c / (D - t) + (1 - c) / "
         "(T_own - t).")
     credibility_decay: Probability = Field(

@@ -442,3 +442,27 @@ def test_russias_leverage_over_assad_is_what_it_can_sell() -> None:
     for a, b in zip(deals, deals[1:], strict=False):
         assert _not_against(a, b, +1)
     assert deals[-1].mean() > deals[0].mean() + 0.3
+
+
+def test_a_deal_broken_before_a_live_deadline_is_weighed_against_its_threat() -> None:
+    """What a truce's stakes and exits weigh a deal against (``Talks.at_breakdown``): while a
+    deadline is live, breaking the deal leaves no deal holding on its day, so each party
+    faces the threat again: its threat point, ``d + exp(-rho D) c (B - d)`` on day 0, by
+    hand; with no live deadline (credibility 0) its plain no-deal value. Russia had accepted
+    texts below its no-deal value under the threat and then walked out of their truces at
+    the first weighted violation, against the no-deal value alone (208 of 311 first truces)."""
+    from sim.engine import build
+
+    world = build(_flagship(), 0)
+    talks = world.talks
+    assert talks is not None
+    (k, c, day), = talks.live(0.0)
+    assert c > 0
+    for seat, p in enumerate(world.params.parties):
+        d = talks.reservations[seat]
+        payoff = p.payoff(k)
+        b = d if payoff is None else payoff
+        assert talks.at_breakdown[seat] == pytest.approx(
+            d + math.exp(-p.rho * day) * c * (b - d), abs=1e-12)
+    empty = build(_flagship(**{"deadline.credibility": 0}), 0).talks
+    assert empty is not None and empty.at_breakdown == empty.reservations

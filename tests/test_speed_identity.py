@@ -46,20 +46,22 @@ def records_hash(path: Path, n: int, horizon: float | None = None) -> str:
 # (scenario, replications, horizon override or None) -> hash on the base commit. Every scenario
 # with a live deadline under the alternating protocol (the flagship and its variants,
 # credible_plan_b, labour_strike, two_threats, dayton_1995) was re-frozen when a deadline's
-# threat became the parties' threat point from the first round (docs/model.md, section 3.1):
-# their records change on purpose; the others' did not move. The flagship
+# threat became the parties' threat point from the first round (docs/model.md, section 3.1),
+# and those with a truce again when a truce's stakes and exits weighed the deal against that
+# threat point while the deadline is live: their records change on purpose; the others' did
+# not move. The flagship
 # and its variants were re-frozen when issue 21 made Washington's sceptics a ratifier, the UN
 # envoy a mediator and Saudi Arabia's willingness a condition of plan B (their records change
 # on purpose), after issue 22's exact Hawkes sampling had changed the truce's draws.
 FROZEN: dict[tuple[str, int, float | None], str] = {
     ('scenarios/kerry_moscow_2016.yaml', 300, None):
-        "372fb5437e6226d893b401005b20f0c76b1dc75376b50b426ee551d5d6a00c17",
+        "b713e58d56e3583f3fab4dd17af4459b5b1871bcb80a77752155028abba8585d",
     ('scenarios/examples/truce_hawkes.yaml', 300, None):
         "44ed3dd9725881fdef276ed35a8824b95f30a5419c0c8d1a0f7ccc3185cc3bcb",
     ('scenarios/examples/truce_hawkes.yaml', 10, 3000.0):
         "c08d87ae2392806fe2513b6a289b3360bb055e088e0c5e03179f698957b900ac",
     ('scenarios/credible_plan_b.yaml', 40, None):
-        "2675faeef63577227793fe28cdc3ed8dd927ff57406894425c4231161640481c",
+        "e00d4b9318ea8d7578ca0470821355116e78c60d36ec67a1e3f96d01bee0e496",
     ('scenarios/examples/ceasefire_three_party.yaml', 40, None):
         "87805ce2f68a3c7c5b27af7e81af25dd48d0c8a7e02b5dd52f2585a1c1b468f1",
     ('scenarios/examples/labour_strike.yaml', 40, None):
@@ -71,7 +73,7 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
     ('scenarios/examples/truce_poisson.yaml', 40, None):
         "c615dc8020bd11fcbc87a819712898f695a700bac666f4f73d5a108b76ad9ccf",
     ('scenarios/generous_carrot.yaml', 40, None):
-        "0d23b98b89392f6493aa07a0c26ba571a1b05d697e755cc7a5931c7f01e2c808",
+        "e361f969cd53d14b6896d0f1c367653628cab571fcf8c3f0667f75797420f394",
     ('scenarios/no_carrot.yaml', 40, None):
         "0053c67d8b27cbcc8f57aca875e4dcb1bf144314979fd8e88a8172e7761517f2",
     # Issue 21 (roles at the table): frozen when the example was added, re-frozen when the
@@ -88,7 +90,7 @@ FROZEN: dict[tuple[str, int, float | None], str] = {
         "86ad8ff3f77f5761ae95fa5dfece3c26f136fdd5892a5cba3ca84cbb6c072fc2",
     # Issue 21 (the second shipped scenario): frozen when it was added.
     ('scenarios/dayton_1995.yaml', 40, None):
-        "82d278a33a66ed6145b50bb8207fc36b98a1cf5cd1eb2451affa7772542b6cd6",
+        "5d67622fdea836cdc2af164b9d20b1003fef398f22f696a8cbd336a7474be9bc",
 }
 
 

@@ -80,7 +80,7 @@ def test_compare_frame_is_one_row_per_replication_and_arm() -> None:
     assert set(frame["arm"]) == {"truce_poisson", "horizon_days=20"}
 
 
-TYPICAL_PENDING = 1236
+TYPICAL_PENDING = 600
 """The flagship's representative replication ending in deal_truce_pending (``negsim trace
 --outcome deal_truce_pending`` finds it by playing 2,000 replications: 16 s on a busy machine;
 tests/test_outcomes.py and tests/test_report.py test that search)."""

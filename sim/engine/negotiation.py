@@ -165,8 +165,14 @@ class Talks:
 
     @property
     def reservations(self) -> list[float]:
-        """Each party's current no-deal value, in its own units (what a deal is worth above)."""
+        """Each party's current no-deal value, in its own units."""
         return self.protocol.no_deal_values()
+
+    @property
+    def at_breakdown(self) -> list[float]:
+        """What each party expects were the deal in force to break now, in its own units (what
+        the deal is worth above: ``Protocol.breakdown_values``)."""
+        return self.protocol.breakdown_values()
 
     def retime(self, k: int, credibility: float, deadline: float) -> None:
         """Deadline ``k``'s threat changed (lapsed, renewed, spent)."""

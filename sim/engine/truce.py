@@ -234,14 +234,16 @@ class Truce:
     # --- stakes ----------------------------------------------------------------------------
 
     def worth(self, seat: int | None, stated: float = 0.0) -> float:
-        """What the deal in force is worth above no deal now to negotiation party ``seat``, or
-        (``seat`` None) the ``stated`` worth to an actor off the table."""
+        """What the deal in force is worth now to negotiation party ``seat`` above what it
+        expects were it to break (``Talks.at_breakdown``: its no-deal value, or under a live
+        deadline's threat its threat point), or (``seat`` None) the ``stated`` worth to an
+        actor off the table."""
         w = self.world
         if w.deal is None or w.talks is None:
             return 0.0
         if seat is None:
             return stated
-        return float(w.params.utilities[seat, w.deal]) - w.talks.reservations[seat]
+        return float(w.params.utilities[seat, w.deal]) - w.talks.at_breakdown[seat]
 
     def _restrain(self) -> None:
         """Stakes that restrain: each listed party's rate times exp(-s * stake) while it runs."""

@@ -72,6 +72,12 @@ class Protocol:
         """Each party's current no-deal value, in its own units (for the story)."""
         raise NotImplementedError
 
+    def breakdown_values(self) -> list[float]:
+        """What each party expects, in its own units, were the deal in force to break now:
+        what a deal is worth above, for the truce's stakes and exits. Its no-deal value
+        unless the protocol weighs the live deadlines' threats in it."""
+        return self.no_deal_values()
+
     def status(self) -> str:
         """One line for the story at a meeting's start."""
         return ""

@@ -512,6 +512,16 @@ class Alternating(Protocol):
         return (self.d0[0] + self.trend * self.talks.world.now
                 + np.array(self.talks.shift)).tolist()
 
+    def breakdown_values(self) -> list[float]:
+        """The no-deal values, or while deadlines are live the threat point over all of them
+        (module doc): a deal that breaks before a deadline leaves no deal holding on its day,
+        so the threat is faced again."""
+        live = self.talks.live(self.talks.world.env._now)  # noqa: SLF001
+        if not live:
+            return self.no_deal_values()
+        d = self.no_deal(audience=False)
+        return self.threat_point(d, tuple(reversed(live)))[0].tolist()  # type: ignore[no-any-return]
+
     def going_on(self, proposer: int, last: float = -math.inf,
                  decide: Callable[[np.ndarray, np.ndarray], np.ndarray | None] | None = None
                  ) -> np.ndarray:

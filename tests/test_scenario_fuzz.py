@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from sim import scenario as scn
 from sim.errors import ScenarioError
-from sim.scenario import Scenario, from_document, loads
+from sim.scenario import Scenario, from_document, loads, yamlload
 from sim.scenario.overrides import load_with
 from sim.scenario.yamlload import Document, parse_text, read_file
 from tests.conftest import POISSON
@@ -133,7 +133,9 @@ def test_mutated_scenario_loads_or_raises_scenario_error(data: st.DataObject) ->
     for _ in range(data.draw(st.integers(1, 3))):
         mutate(doc, data)
     direct = outcome(from_document, Document(doc, "<fuzz>", ""))
-    via_yaml = outcome(loads, yaml.safe_dump(doc, allow_unicode=True))
+    # Written by negsim's dumper, which quotes what its YAML 1.2 reading takes for a number
+    # (PyYAML's writes the title "0E0" bare, which negsim then reads as the number 0.0).
+    via_yaml = outcome(loads, yamlload.dump(doc, allow_unicode=True))
     assert direct == via_yaml
 
 
@@ -194,3 +196,12 @@ def test_parse_text_keeps_a_position_for_every_path(text: str) -> None:
     for line, col in doc.marks.values():
         assert 1 <= line <= lines
         assert col >= 1
+
+
+@pytest.mark.parametrize("text", ["0E0", "1e3", "0o17", "0x1F", "010", "1_000", ".5", ".inf"])
+def test_negsims_writer_quotes_what_its_reader_takes_for_a_number(text: str) -> None:
+    """A string that YAML 1.2 reads as a number (negsim's reading) is quoted when negsim writes
+    it, so it comes back a string; PyYAML's own writer left ``0E0`` bare (hypothesis found it
+    as a scenario title, read back as the number 0.0)."""
+    written = yamlload.dump({"title": text})
+    assert parse_text(written, "<t>").data == {"title": text}

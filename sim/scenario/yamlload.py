@@ -55,6 +55,8 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in _Loader.yaml_implicit_resolvers.items()}
 _Loader.add_implicit_resolver(_INT, _INT_12, list("-+0123456789"))
 _Loader.add_implicit_resolver(_FLOAT, _FLOAT_DOT, list("-+0123456789."))
+_Dumper.add_implicit_resolver(_INT, _INT_12, list("-+0123456789"))  # quoted where 1.2 reads
+_Dumper.add_implicit_resolver(_FLOAT, _FLOAT_DOT, list("-+0123456789."))  # a number
 
 
 def _int_12(loader: yaml.SafeLoader, node: yaml.Node) -> int:

@@ -28,7 +28,7 @@ from rich.progress import (
 )
 
 import sim
-from sim.errors import NegsimError, UsageError
+from sim.errors import NegsimError, UsageError, interrupts
 from sim.output.text import for_rich, for_terminal
 
 
@@ -63,7 +63,8 @@ def _handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             signal.signal(signal.SIGTERM, _terminated)  # SIGTERM ends a command like Ctrl-C
-            return fn(*args, **kwargs)
+            with interrupts():
+                return fn(*args, **kwargs)
         except NegsimError as exc:
             message = for_terminal(exc.cli_text())  # flags, where the library names arguments
             click.echo(f"negsim: {message}" if "\n" not in message else message, err=True)

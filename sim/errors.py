@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -103,6 +105,24 @@ class Interrupted(NegsimError):
     """The user stopped a command (Ctrl-C); the message says what was kept. Exit code 130."""
 
     exit_code: ClassVar[int] = 130
+
+
+@contextlib.contextmanager
+def interrupts() -> Iterator[None]:
+    """Ctrl-C (or SIGTERM, which the CLI turns into it) as ``KeyboardInterrupt`` wherever it
+    strikes: when it strikes while a compiled (numba) function returns, Python reports
+    ``SystemError: ... returned a result with an exception set``, the interrupt chained as its
+    cause; this re-raises that as the interrupt, so that what finished is kept and the folder
+    marked as for any other."""
+    try:
+        yield
+    except SystemError as exc:
+        cause: BaseException | None = exc
+        while cause is not None and not isinstance(cause, KeyboardInterrupt):
+            cause = cause.__cause__ or cause.__context__
+        if cause is None:
+            raise
+        raise KeyboardInterrupt from exc
 
 
 class DataError(NegsimError):

@@ -1006,3 +1006,42 @@ def test_a_fit_past_the_warm_start_reads_every_row_and_says_why_an_interval_is_b
     assert sum(data["events"].values()) == rows
     assert all(p["why"] for p in data["parameters"] if None in p["ci"])
     assert data["branching_ratio"]["estimate"] < 0.05  # no excitation in uniform days
+
+
+def _struck_in_compiled_code() -> SystemError:
+    """What Python raises when Ctrl-C or SIGTERM strikes while a numba function returns (seen
+    in CI: ``CPUDispatcher(<function first ...>) returned a result with an exception set``)."""
+    try:
+        raise KeyboardInterrupt
+    except KeyboardInterrupt as exc:
+        try:
+            raise SystemError("CPUDispatcher(<function first>) returned a result with an "
+                              "exception set") from exc
+        except SystemError as wrapped:
+            return wrapped
+
+
+def test_an_interrupt_struck_in_compiled_code_is_an_interrupt() -> None:
+    from sim.errors import interrupts
+
+    with pytest.raises(KeyboardInterrupt), interrupts():
+        raise _struck_in_compiled_code()
+    with pytest.raises(SystemError), interrupts():  # any other SystemError is left as it is
+        raise SystemError("something else")
+
+
+def test_a_run_interrupted_in_compiled_code_keeps_its_folder_resumable(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Such an interrupt ended a sweep with a traceback and exit 1 instead of marking its
+    folder interrupted (exit 130); a run's simulation and a sweep's points now take it as the
+    interrupt it is."""
+    from sim.errors import Interrupted
+    from sim.operations import run as run_module
+
+    def struck(*args: object, **kwargs: object) -> None:
+        raise _struck_in_compiled_code()
+
+    monkeypatch.setattr(run_module, "_simulate", struck)
+    with pytest.raises(Interrupted, match="^interrupted; .* negsim run --resume"):
+        sim.run(POISSON, runs=20, out=tmp_path / "r", plots=False)
+    assert "(interrupted)" in (tmp_path / "r.partial" / "INCOMPLETE").read_text()

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from sim import stats
 from sim.engine import Plan, play
 from sim.engine.outcomes import possible
-from sim.errors import Interrupted, NegsimError, StorageError
+from sim.errors import Interrupted, NegsimError, StorageError, interrupts
 from sim.operations.story import pick_representatives, story_lines
 from sim.running.executor import Executor
 from sim.running.precision import Stopping
@@ -118,7 +118,8 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
         t0 = time.perf_counter()
         batches: list[pa.RecordBatch] = []
         try:
-            done = _simulate(scenario, opts, folder, batches, progress)
+            with interrupts():
+                done = _simulate(scenario, opts, folder, batches, progress)
         except KeyboardInterrupt:
             if folder is None:
                 raise Interrupted("interrupted; nothing was saved (no run folder)") from None
@@ -133,7 +134,9 @@ def execute(scenario: Scenario, text: str, opts: RunOptions,
             table = pa.Table.from_batches(batches)
             return Finished(_summary(table, plan, opts, wall), plan, table=table)
         try:
-            return _store(plan, text, opts, folder, wall, extras, [done[k] for k in sorted(done)])
+            with interrupts():
+                return _store(plan, text, opts, folder, wall, extras,
+                              [done[k] for k in sorted(done)])
         except StorageError as exc:  # disk full, I/O error: the chunks stay, and we say so
             folder.abandon(f"failed: {exc}")
             raise type(exc)(_kept(exc.template, folder)) from None

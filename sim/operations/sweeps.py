@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 
 from sim import stats
 from sim.engine.outcomes import HEADLINE_METRICS, metric_range, possible_in
-from sim.errors import Interrupted, ScenarioError, StorageError, UsageError
+from sim.errors import Interrupted, ScenarioError, StorageError, UsageError, interrupts
 from sim.operations import verification
 from sim.running import design as dsg
 from sim.running import estimate
@@ -213,7 +213,8 @@ def execute(sweep: Sweep, workers: int = 1, dask: str | None = None,
     sweep.out().mark_incomplete("running")
     results = Executor(workers, dask).map(_task, todo, ordered=False)
     try:
-        _store(sweep, results, progress)
+        with interrupts():
+            _store(sweep, results, progress)
     except KeyboardInterrupt:
         sweep.out().mark_incomplete("interrupted")
         raise Interrupted(f"interrupted; {len(sweep.done())} of {len(sweep.design.points)} "

@@ -379,12 +379,20 @@ def going_on(d: np.ndarray, delta: np.ndarray, cost: np.ndarray, v: np.ndarray, 
             else:
                 g[a, k] = d[a, k]
     for row in range(lots.shape[0]):
-        dk, w = int(lots[row, 0]), (1.0 - lots[row, 2]) * lots[row, 1]
-        for a in range(s):
-            for k in range(n):
-                b = d[a, k] if unstated[dk, a, k] else bs[dk, a, k]
-                g[a, k] = g[a, k] - w * (g[a, k] - b)
+        _lottery(g, d, int(lots[row, 0]), (1.0 - lots[row, 2]) * lots[row, 1], bs, unstated)
     return g
+
+
+@njit(cache=True, nogil=True)
+def _lottery(g: np.ndarray, d: np.ndarray, dk: int, w: float, bs: np.ndarray,
+             unstated: np.ndarray) -> None:  # pragma: no cover (compiled)
+    """Deadline dk's lottery with weight ``w`` on ``g`` in place: ``g - w (g - b)``, ``b`` its
+    plan-B payoffs (``d`` where ``unstated``)."""
+    s, n = d.shape
+    for a in range(s):
+        for k in range(n):
+            b = d[a, k] if unstated[dk, a, k] else bs[dk, a, k]
+            g[a, k] = g[a, k] - w * (g[a, k] - b)
 
 
 @njit(cache=True, nogil=True)
@@ -707,17 +715,12 @@ def threat_point(d: np.ndarray, rho: np.ndarray, now: float, ahead: np.ndarray,
     the value of never agreeing while the deadlines ``ahead`` (rows ``(k, c, day)``, latest
     first) are live, each one's lottery ``x - c (x - b)`` discounted by ``exp(-rho gap)``
     from it to the one before and from the first to ``now``."""
-    s, n = d.shape
     never = d.copy()
-    factor = np.empty(n)
+    factor = np.empty(d.shape[1])
     for row in range(ahead.shape[0]):
-        dk, c, day = int(ahead[row, 0]), ahead[row, 1], ahead[row, 2]
         if row > 0:
-            _discount(never, d, rho, ahead[row - 1, 2] - day, factor)
-        for a in range(s):
-            for k in range(n):
-                b = d[a, k] if unstated[dk, a, k] else bs[dk, a, k]
-                never[a, k] = never[a, k] - c * (never[a, k] - b)
+            _discount(never, d, rho, ahead[row - 1, 2] - ahead[row, 2], factor)
+        _lottery(never, d, int(ahead[row, 0]), ahead[row, 1], bs, unstated)
     if ahead.shape[0]:
         _discount(never, d, rho, ahead[ahead.shape[0] - 1, 2] - now, factor)
     return never
